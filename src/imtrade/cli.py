@@ -1,0 +1,180 @@
+"""Command-line interface: ``imtrade --help``.
+
+Heavy libraries (pandas, papermill, jupyter-book) are imported inside commands so that
+``--help`` and argument errors are instant. Every :class:`ImtradeError` is shown as one
+message without a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .exceptions import ImtradeError
+
+
+class ImtradeGroup(click.Group):
+    """Turns our exceptions into one clear message and a non-zero exit."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except ImtradeError as exc:
+            click.secho(f"error: {exc}", fg="red", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.secho("interrupted: nothing was published or overwritten", fg="red", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=ImtradeGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="imtrade")
+def main() -> None:
+    """Build and rerun the book *Intelligent Manufacturing and Global Trade*."""
+
+
+# ---------------------------------------------------------------------------------------
+# fetch
+
+
+@main.command()
+@click.argument("datasets", nargs=-1)
+@click.option("--vintage", help="Only this vintage (default: every catalogued vintage).")
+@click.option("--mirror", type=click.Path(path_type=Path), help="Offline mirror to copy from (default: $IMTRADE_DATA_MIRROR; without one, download).")
+@click.option(
+    "--source",
+    type=click.Choice(["auto", "mirror", "upstream", "worldbank-api"]),
+    default="auto",
+    show_default=True,
+    help="auto: the mirror when one is set, else upstream. worldbank-api: download the newest WDI data (dataset wdi only).",
+)
+@click.option("--indicator", "indicators", multiple=True, help="worldbank-api only: indicator code(s) (default: those of the default vintage).")
+@click.option("--force", is_flag=True, help="Fetch and verify again even if the files are up to date.")
+def fetch(datasets, vintage, mirror, source, indicators, force):
+    """Fetch DATASETS (default: all in data/catalog.yml), verified against their checksums."""
+    if source == "worldbank-api":
+        from .worldbank_api import fetch_latest
+
+        if list(datasets) not in ([], ["wdi"]):
+            raise click.UsageError("--source worldbank-api fetches the dataset 'wdi' only")
+        result = fetch_latest(list(indicators) or None, progress=sys.stderr.isatty())
+        click.echo(f"wdi {result.vintage}: {result.indicators} indicators, {result.rows} rows from api.worldbank.org -> {result.path}")
+        return
+    from .fetch import fetch as run_fetch
+
+    results = run_fetch(list(datasets) or None, vintage, mirror=mirror, source=source, force=force, progress=sys.stderr.isatty())
+    for r in results:
+        click.echo(f"{r.dataset:12} {r.vintage:11} {r.status:10} {r.files:4d} files {r.bytes / 1e6:7.1f} MB  {r.seconds:5.2f} s  {r.source}")
+
+
+# ---------------------------------------------------------------------------------------
+# data
+
+
+@main.group()
+def data() -> None:
+    """Inspect, extend and maintain the data layer."""
+
+
+@data.command("list")
+def data_list():
+    """Datasets and vintages, and whether each is fetched."""
+    from .catalog import load_catalog
+    from .fetch import is_fetched
+
+    for ds in load_catalog().datasets.values():
+        for v in ds.all_vintages().values():
+            state = "fetched" if is_fetched(ds.id, v.id) else "not fetched"
+            extra = f" (local, {v.origin}, base {v.base})" if v.local else ""
+            default = " [default]" if v.id == ds.default_vintage else ""
+            click.echo(f"{ds.id:12} {v.id:22} {state:12}{default}{extra}  {ds.title}")
+
+
+@data.command("manifest")
+@click.argument("dataset")
+@click.option("--vintage", help="Vintage (default: the dataset's default).")
+@click.option("--mirror", type=click.Path(path_type=Path), help="Mirror to scan (default: $IMTRADE_DATA_MIRROR).")
+@click.option("--write", is_flag=True, help="Write the new manifest (otherwise only show what changed).")
+def data_manifest(dataset, vintage, mirror, write):
+    """Regenerate DATASET's checksum manifest from a mirror and show what changed."""
+    from .catalog import CatalogError, diff_manifests, load_catalog, manifest_path, read_manifest, scan_directory, write_manifest
+    from .exceptions import MirrorNotFoundError
+    from .paths import default_mirror
+
+    ds = load_catalog().dataset(dataset)
+    v = ds.vintage(vintage)
+    mirror = mirror or default_mirror()
+    if mirror is None or not v.mirror or not (mirror / v.mirror).is_dir():
+        raise MirrorNotFoundError(f"no mirror directory for {dataset} {v.id}", fix="pass --mirror PATH (e.g. ../shared/data)")
+    new = scan_directory(mirror / v.mirror)
+    path = manifest_path(dataset, v.id)
+    try:
+        old = read_manifest(path)
+    except CatalogError:
+        old = {}
+    changes = diff_manifests(old, new)
+    for kind, items in changes.items():
+        for item in items:
+            click.echo(f"{kind:8} {item}")
+    click.echo(f"{dataset} {v.id}: {len(new)} files; {sum(map(len, changes.values()))} change(s)")
+    if write:
+        write_manifest(path, new)
+        click.echo(f"wrote {path}")
+
+
+@data.command("entities")
+@click.option("--aggregates/--no-aggregates", default=True, show_default=True)
+def data_entities(aggregates):
+    """Every entity code with its name, region and income group."""
+    from .api import load_entities
+
+    table = load_entities(include_aggregates=aggregates)
+    click.echo(table[["iso3", "name", "region", "income_group", "is_aggregate"]].to_string(index=False))
+
+
+@data.command("indicators")
+@click.option("--search", "text", help="Only indicators whose code or name contains TEXT.")
+@click.option("--vintage")
+def data_indicators(text, vintage):
+    """Indicators available (code, dataset, name)."""
+    from .api import indicator_metadata
+
+    meta = indicator_metadata(vintage=vintage)
+    if text:
+        mask = meta["indicator"].str.contains(text, case=False, regex=False) | meta["name"].str.contains(text, case=False, regex=False)
+        meta = meta[mask]
+    for row in meta.itertuples():
+        click.echo(f"{row.indicator:45} {row.dataset:11} {row.name}")
+
+
+@data.command("cache")
+@click.option("--vintage", help="WDI vintage (default: all fetched).")
+@click.option("--jobs", "-j", type=int, default=2, show_default=True)
+def data_cache(vintage, jobs):
+    """Parse every fetched file into the processed cache (cold start for the whole vintage)."""
+    from .cache_build import warm_cache
+
+    n, seconds = warm_cache(vintage=vintage, jobs=jobs)
+    click.echo(f"parsed/cached {n} files in {seconds:.1f} s")
+
+
+@data.command("add")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", help="Name of the new vintage (default: user-<file stem>-<date>).")
+@click.option("--base", help="Vintage to fall back to for indicators the file does not hold (default: the WDI default).")
+def data_add(file, name, base):
+    """Register FILE (World Bank bulk CSV or tidy CSV) as a new WDI vintage."""
+    from .userdata import add_user_file
+
+    result = add_user_file(file, name=name, base=base)
+    click.echo(
+        f"added {result.rows} values of {len(result.indicators)} indicator(s) ({', '.join(result.indicators)}) as vintage "
+        f"'{result.vintage}' (base {result.base}).\nRerun a chapter on it: imtrade run CHAPTER -p vintage {result.vintage}"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

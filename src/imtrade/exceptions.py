@@ -1,0 +1,107 @@
+"""Errors a user can meet. Each carries one message saying what was wrong and how to fix it.
+
+The CLI prints ``str(error)`` without a traceback and exits with status 1 (2 for usage
+errors). Anything not derived from :class:`ImtradeError` is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+
+class ImtradeError(Exception):
+    """Base class: a problem with the user's input, data or environment, not a bug."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        self.problem = message
+        self.fix = fix
+        super().__init__(message if not fix else f"{message}\n  Fix: {fix}")
+
+
+class CatalogError(ImtradeError):
+    """The data catalog or a manifest is malformed."""
+
+
+class UnknownDatasetError(CatalogError):
+    """A dataset id that the catalog does not list."""
+
+
+class UnknownVintageError(CatalogError):
+    """A vintage that is neither in the catalog nor fetched/added locally."""
+
+
+class UnknownIndicatorError(ImtradeError):
+    """An indicator code that no dataset provides (for the requested vintage)."""
+
+
+class UnknownCountryError(ImtradeError):
+    """An ISO3 / entity code that is not in the entity table."""
+
+
+class FetchError(ImtradeError):
+    """Fetching raw data failed (no mirror, no network, HTTP error)."""
+
+
+class MirrorNotFoundError(FetchError):
+    """The offline mirror path does not exist or lacks the dataset."""
+
+
+class NetworkError(FetchError):
+    """An upstream URL could not be reached."""
+
+
+class ChecksumMismatchError(FetchError):
+    """Fetched bytes differ from the catalog's manifest."""
+
+
+class DataNotFetchedError(ImtradeError):
+    """Raw data needed by a loader has not been fetched yet."""
+
+
+class DataValidationError(ImtradeError):
+    """A data file failed validation; ``problems`` lists every problem found."""
+
+    def __init__(self, source: str, problems: Iterable[str], *, fix: str | None = None) -> None:
+        self.source = source
+        self.problems = list(problems)
+        shown = self.problems[:25]
+        more = len(self.problems) - len(shown)
+        lines = [f"{source}: {len(self.problems)} problem(s) found"]
+        lines += [f"  - {p}" for p in shown]
+        if more:
+            lines.append(f"  ... and {more} more")
+        super().__init__("\n".join(lines), fix=fix or "correct the file and run the command again; nothing was changed")
+
+
+class ParameterError(ImtradeError):
+    """A chapter parameter is undeclared, malformed, of the wrong type or invalid."""
+
+    exit_code = 2
+
+
+class ChapterNotFoundError(ImtradeError):
+    """A chapter name that is not in the table of contents."""
+
+    exit_code = 2
+
+
+class ChapterExecutionError(ImtradeError):
+    """A chapter raised while papermill executed it."""
+
+
+class BuildError(ImtradeError):
+    """The site build failed; the published site was left as it was."""
+
+
+class ClaimsRegisterError(ImtradeError):
+    """The claims register is malformed."""
+
+
+class AssignmentError(ImtradeError):
+    """Bad roster, pool or submission for course assignments."""
+
+
+class BatchSpecError(ImtradeError):
+    """A batch specification is malformed."""

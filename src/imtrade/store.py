@@ -1,0 +1,199 @@
+"""Parsed-data cache and indicator lookup over the fetched raw files.
+
+Each raw file is parsed once into a parquet file under
+``data/cache/<dataset>/<vintage>/<file>-<key>.parquet``; the key is the file's sha256 from
+the verified manifest, the parser version and (for layouts that map names or M49 codes)
+the entity table's key. Changing any of them makes a new cache file; stale ones are
+harmless and removed by ``imtrade data clean-cache``. Cache files are written atomically.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+
+import pandas as pd
+
+from .catalog import Catalog, Dataset, ManifestEntry, load_catalog, manifest_path, read_manifest
+from .entities import EntityResolver, build_entity_table
+from .exceptions import DataNotFetchedError, UnknownIndicatorError
+from .fetch import require_fetched
+from .layouts import ParseContext, layout
+from .paths import ProjectPaths, project
+
+def _parser_version() -> str:
+    """Digest of the code that turns raw files into tidy frames: edits invalidate the cache."""
+    h = hashlib.sha256()
+    for module in ("layouts.py", "validation.py", "entities.py"):
+        h.update((Path(__file__).with_name(module)).read_bytes())
+    return h.hexdigest()[:12]
+
+
+PARSER_VERSION = _parser_version()
+USES_RESOLVER = {"ddf-gapminder", "ddf-sdg", "owid-legacy", "datahub-wdi", "worldbank-bulk", "owid-co2"}
+# Where an indicator is looked up when the caller does not name a dataset (first match wins).
+LOOKUP_ORDER = ("wdi", "wb-bulk", "un-sdg", "gapminder", "owid-co2", "owid-legacy")
+
+
+@dataclass(frozen=True)
+class FileRef:
+    dataset: str
+    vintage: str
+    relpath: str
+
+
+def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    frame.to_parquet(tmp, index=False)
+    tmp.replace(path)
+
+
+class DataStore:
+    """Read access to fetched data: entity table, indicator index, parsed frames."""
+
+    def __init__(self, paths: ProjectPaths | None = None, catalog: Catalog | None = None) -> None:
+        self.paths = paths or project()
+        self.catalog = catalog or load_catalog(self.paths.catalog)
+        self._manifests: dict[tuple[str, str], dict[str, ManifestEntry]] = {}
+        self._index: dict[tuple[str, str], dict[str, list[str]]] = {}
+        self._frames: dict[tuple[str, str, str], pd.DataFrame] = {}
+        self.reads: set[FileRef] = set()  # raw files read by this store (for build cache keys)
+
+    # -- raw files -------------------------------------------------------------------------
+
+    def root(self, dataset: str, vintage: str) -> Path:
+        return require_fetched(dataset, vintage, self.paths)
+
+    def manifest(self, dataset: str, vintage: str) -> dict[str, ManifestEntry]:
+        key = (dataset, vintage)
+        if key not in self._manifests:
+            self.root(dataset, vintage)
+            self._manifests[key] = read_manifest(manifest_path(dataset, vintage, self.paths))
+        return self._manifests[key]
+
+    def file_sha(self, ref: FileRef) -> str:
+        return self.manifest(ref.dataset, ref.vintage)[ref.relpath].sha256
+
+    # -- entities --------------------------------------------------------------------------
+
+    def _entity_inputs(self) -> tuple[FileRef, FileRef, FileRef]:
+        def find(dataset_id: str, suffix_or_prefix: str, prefix: bool) -> FileRef:
+            ds = self.catalog.dataset(dataset_id)
+            vintage = ds.default_vintage
+            for rel in sorted(self.manifest(dataset_id, vintage)):
+                name = Path(rel).name
+                if (name.startswith(suffix_or_prefix) if prefix else name == suffix_or_prefix):
+                    return FileRef(dataset_id, vintage, rel)
+            raise DataNotFetchedError(f"{dataset_id} {vintage} has no {suffix_or_prefix} file needed for the entity table")
+
+        return (
+            find("wb-bulk", "Metadata_Country_", True),
+            find("gapminder", "ddf--entities--geo--country.csv", False),
+            find("un-sdg", "ddf--entities--geo_area.csv", False),
+        )
+
+    @cached_property
+    def entity_key(self) -> str:
+        h = hashlib.sha256(PARSER_VERSION.encode())
+        for ref in self._entity_inputs():
+            h.update(self.file_sha(ref).encode())
+        return h.hexdigest()[:16]
+
+    @cached_property
+    def entities(self) -> pd.DataFrame:
+        cache = self.paths.cache / "entities" / f"entities-{self.entity_key}.parquet"
+        if cache.is_file():
+            return pd.read_parquet(cache)
+        wb_ref, gm_ref, sdg_ref = self._entity_inputs()
+        read = lambda ref, **kw: pd.read_csv(self.root(ref.dataset, ref.vintage) / ref.relpath, dtype=str, encoding="utf-8-sig", **kw)  # noqa: E731
+        wb = read(wb_ref)
+        wb = wb.loc[:, ~wb.columns.str.startswith("Unnamed")]
+        table = build_entity_table(wb, read(gm_ref), read(sdg_ref))
+        _atomic_parquet(table, cache)
+        return table
+
+    @cached_property
+    def resolver(self) -> EntityResolver:
+        resolver = EntityResolver(self.entities)
+        _, gm_ref, _ = self._entity_inputs()
+        geo = pd.read_csv(self.root(gm_ref.dataset, gm_ref.vintage) / gm_ref.relpath, dtype=str, usecols=["country", "iso3166_1_alpha3"])
+        resolver.add_gapminder_without_iso(list(geo.loc[geo["iso3166_1_alpha3"].isna(), "country"]))
+        return resolver
+
+    # -- indicators ------------------------------------------------------------------------
+
+    def index(self, dataset: str, vintage: str) -> dict[str, list[str]]:
+        """Indicator code -> files that hold it, for one vintage."""
+        key = (dataset, vintage)
+        if key not in self._index:
+            ds = self.catalog.dataset(dataset)
+            parser = layout(ds.layout)
+            files = list(self.manifest(dataset, vintage))
+            index = parser.indicator_files(files, ds.indicators)
+            if "*" in index:  # multi-indicator files: codes come from their header rows
+                index = self._index_from_headers(ds, vintage, index["*"])
+            self._index[key] = index
+        return self._index[key]
+
+    def _index_from_headers(self, ds: Dataset, vintage: str, files: list[str]) -> dict[str, list[str]]:
+        import csv
+
+        parser = layout(ds.layout)
+        root = self.root(ds.id, vintage)
+        out: dict[str, list[str]] = {}
+        for rel in files:
+            with (root / rel).open(encoding="utf-8-sig") as fh:
+                header = next(csv.reader([fh.readline()]))
+            if ds.layout == "owid-co2":
+                codes = [c for c in header if c not in parser.id_columns]
+            else:
+                codes = [parser.code_for(c, ds.indicators) for c in header if c not in ("Entity", "Year")]
+            for code in codes:
+                out.setdefault(code, []).append(rel)
+        return out
+
+    def cache_path(self, ref: FileRef) -> Path:
+        ds = self.catalog.dataset(ref.dataset)
+        h = hashlib.sha256(f"{self.file_sha(ref)}|{PARSER_VERSION}".encode())
+        if ds.layout in USES_RESOLVER:
+            h.update(self.entity_key.encode())
+        stem = Path(ref.relpath).as_posix().replace("/", "__")
+        stem = stem[:-4] if stem.endswith(".csv") else stem
+        return self.paths.cache / ref.dataset / ref.vintage / f"{stem}-{h.hexdigest()[:16]}.parquet"
+
+    def parsed(self, ref: FileRef) -> pd.DataFrame:
+        """The tidy, validated content of one raw file (from the cache when possible)."""
+        key = (ref.dataset, ref.vintage, ref.relpath)
+        if key in self._frames:
+            return self._frames[key]
+        self.reads.add(ref)
+        cache = self.cache_path(ref)
+        if cache.is_file():
+            frame = pd.read_parquet(cache)
+        else:
+            ds = self.catalog.dataset(ref.dataset)
+            ctx = ParseContext(ref.dataset, ref.vintage, ref.relpath, resolver=self.resolver, columns=ds.indicators)
+            frame = layout(ds.layout).parse(self.root(ref.dataset, ref.vintage) / ref.relpath, ctx)
+            _atomic_parquet(frame, cache)
+        self._frames[key] = frame
+        return frame
+
+    def series(self, dataset: str, vintage: str, code: str) -> pd.DataFrame:
+        files = self.index(dataset, vintage).get(code)
+        if not files:
+            raise UnknownIndicatorError(f"{dataset} {vintage} has no indicator {code}")
+        frames = [self.parsed(FileRef(dataset, vintage, rel)) for rel in files]
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return frame[frame["indicator"] == code]
+
+    def metadata(self, dataset: str, vintage: str) -> pd.DataFrame:
+        ds = self.catalog.dataset(dataset)
+        parser = layout(ds.layout)
+        root = self.root(dataset, vintage)
+        files = list(self.manifest(dataset, vintage))
+        meta = parser.metadata(root, files, ds.indicators) if ds.layout == "owid-legacy" else parser.metadata(root, files)
+        return meta.assign(dataset=dataset, vintage=vintage)

@@ -1,0 +1,141 @@
+"""Validation of tidy indicator tables at the boundary (when a raw file is parsed).
+
+Every parser produces the same tidy schema::
+
+    dataset, vintage, indicator, iso3, year, value
+
+plus a private ``_line`` column (the source line of each value) that is used only to name
+rows in error messages and dropped before the frame leaves the parser. Validation collects
+every problem of a file and raises one :class:`~imtrade.exceptions.DataValidationError`.
+Frames in the processed cache were validated when they were parsed; loading them again does
+not re-validate (the cache is keyed by the raw files' checksums).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import DataValidationError
+
+TIDY_COLUMNS = ["dataset", "vintage", "indicator", "iso3", "year", "value"]
+YEAR_RANGE = (1700, 2100)  # CO2 series start in 1751; nothing is dated after 2100
+
+
+class Problems:
+    """Collects validation problems of one source so the user sees them all at once."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.items: list[str] = []
+
+    def add(self, message: str) -> None:
+        self.items.append(message)
+
+    def extend(self, messages: Iterable[str]) -> None:
+        self.items.extend(messages)
+
+    def raise_if_any(self, fix: str | None = None) -> None:
+        if self.items:
+            raise DataValidationError(self.source, self.items, fix=fix)
+
+
+def _rows(lines: pd.Series, limit: int = 8) -> str:
+    values = [int(v) for v in lines.dropna().head(limit)]
+    more = len(lines) - len(values)
+    text = ", ".join(str(v) for v in values)
+    return text + (f" (+{more} more)" if more > 0 else "")
+
+
+def require_columns(frame: pd.DataFrame, required: Iterable[str], problems: Problems) -> bool:
+    """Record missing columns; return True when all are present."""
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        problems.add(
+            f"missing column(s) {', '.join(repr(c) for c in missing)}; found {', '.join(repr(c) for c in frame.columns)}"
+        )
+    return not missing
+
+
+def numeric_column(values: pd.Series, lines: pd.Series, column: str, problems: Problems) -> pd.Series:
+    """Convert text to float; blanks become NaN, anything else non-numeric is a problem."""
+    text = values.astype("string").str.strip()
+    number = pd.to_numeric(text, errors="coerce")
+    bad = number.isna() & text.notna() & (text != "") & ~text.str.lower().isin(["nan", "na", ".."])
+    if bad.any():
+        examples = ", ".join(f"line {int(line)}: {val!r}" for line, val in zip(lines[bad].head(5), text[bad].head(5), strict=False))
+        problems.add(f"column {column!r}: {int(bad.sum())} non-numeric value(s) ({examples})")
+    return number.astype("float64")
+
+
+def year_column(values: pd.Series, lines: pd.Series, column: str, problems: Problems) -> pd.Series:
+    number = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
+    bad = number.isna() | (number % 1 != 0)
+    if bad.any():
+        problems.add(f"column {column!r}: {int(bad.sum())} value(s) that are not whole years (line(s) {_rows(lines[bad])})")
+    return number
+
+
+def validate_tidy(
+    frame: pd.DataFrame,
+    problems: Problems,
+    known_codes: set[str] | None = None,
+    year_range: tuple[int, int] = YEAR_RANGE,
+) -> pd.DataFrame:
+    """Check the tidy schema with pandera (lazy: all failures), keys, codes and ranges.
+
+    Returns the frame without its ``_line`` column, sorted by indicator, iso3, year.
+    Raises DataValidationError if ``problems`` holds anything afterwards.
+    """
+    import pandera.pandas as pa  # imported here: parsing is the only place that needs it
+
+    lines = frame["_line"] if "_line" in frame else pd.Series(np.nan, index=frame.index)
+    frame = frame.dropna(subset=["value"])  # blanks in upstream files mean "no data"
+    if frame.empty and not problems.items:
+        problems.add("no data values found (empty or truncated file?)")
+    checks_iso3 = [pa.Check.isin(sorted(known_codes))] if known_codes is not None else []
+    schema = pa.DataFrameSchema(
+        {
+            "dataset": pa.Column(str),
+            "vintage": pa.Column(str),
+            "indicator": pa.Column(str, pa.Check.str_matches(r"^\S+$")),
+            "iso3": pa.Column(str, checks_iso3),
+            "year": pa.Column(int, [pa.Check.ge(year_range[0]), pa.Check.le(year_range[1])]),
+            "value": pa.Column(float, pa.Check(np.isfinite, element_wise=False, error="finite")),
+            "_line": pa.Column(float, nullable=True, required=False),
+        },
+        strict=True,
+        coerce=True,
+        unique=["indicator", "iso3", "year"],
+        report_duplicates="all",
+    )
+    if not problems.items:
+        try:
+            frame = schema.validate(frame, lazy=True)
+        except pa.errors.SchemaErrors as exc:
+            problems.extend(_describe_failures(exc.failure_cases, lines))
+    problems.raise_if_any()
+    out = frame.drop(columns=["_line"], errors="ignore")
+    return out.sort_values(["indicator", "iso3", "year"], kind="stable").reset_index(drop=True)
+
+
+def _describe_failures(cases: pd.DataFrame, lines: pd.Series) -> list[str]:
+    messages = []
+    for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
+        idx = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int)
+        where = _rows(lines.reindex(idx)) if len(idx) else "?"
+        sample = ", ".join(repr(v) for v in group["failure_case"].drop_duplicates().head(5))
+        if str(column).startswith("['indicator'") or check == "multiple_fields_uniqueness":
+            messages.append(f"duplicate (indicator, iso3, year) keys at line(s) {where}")
+        elif column == "iso3" and str(check).startswith("isin"):
+            messages.append(
+                f"column 'iso3': {group['failure_case'].nunique()} unknown country code(s) {sample} at line(s) {where} "
+                "(use ISO 3166-1 alpha-3 or World Bank aggregate codes; `imtrade data entities` lists them)"
+            )
+        elif column == "year":
+            messages.append(f"column 'year': year(s) out of range {sample} at line(s) {where}")
+        else:
+            messages.append(f"column {column!r} fails {check}: {sample} at line(s) {where}")
+    return messages
