@@ -176,5 +176,82 @@ def data_add(file, name, base):
     )
 
 
+# ---------------------------------------------------------------------------------------
+# chapters and the book
+
+
+@main.command()
+@click.argument("chapter")
+def params(chapter):
+    """List CHAPTER's parameters: name, type, default and meaning."""
+    import json
+
+    from .book import chapter as find_chapter
+
+    ch = find_chapter(chapter)
+    declared = ch.parameters()
+    click.echo(f"{ch.name}: {ch.title()}")
+    width = max(len(n) for n in declared)
+    for p in declared.values():
+        click.echo(f"  {p.name:{width}}  {p.type:11}  default {json.dumps(p.default):32}  {p.help}")
+
+
+def _given_parameters(pairs, params_file) -> dict:
+    import yaml
+
+    from .exceptions import ParameterError
+
+    given = {}
+    if params_file is not None:
+        try:
+            loaded = yaml.safe_load(params_file.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as exc:
+            raise ParameterError(f"{params_file} is not valid YAML: {exc}") from None
+        if not isinstance(loaded, dict):
+            raise ParameterError(f"{params_file} must map parameter names to values")
+        given.update(loaded)
+    for name, value in pairs:
+        given[name] = value  # strings: coerced to the declared type
+    return given
+
+
+@main.command()
+@click.argument("chapter")
+@click.option("-p", "--parameter", "pairs", nargs=2, multiple=True, metavar="NAME VALUE", help="Set a parameter (repeatable). Lists: KOR,MEX or [KOR, MEX].")
+@click.option("-f", "--parameters-file", "params_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="YAML file of parameter values.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Executed notebook (default: _build/runs/<chapter>-<hash>.ipynb).")
+@click.option("--timeout", type=int, default=900, show_default=True, help="Seconds allowed per cell.")
+def run(chapter, pairs, params_file, output, timeout):
+    """Execute one CHAPTER with papermill, with validated parameters."""
+    import hashlib
+    import json
+
+    from .book import chapter as find_chapter
+    from .execute import execute_chapter
+    from .paths import project
+
+    ch = find_chapter(chapter)
+    values = ch.resolve(_given_parameters(pairs, params_file))  # every check before execution
+    if output is None:
+        digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:10]
+        output = project().build / "runs" / f"{ch.name}-{digest}.ipynb"
+    result = execute_chapter(ch, values, output, cwd=output.parent, timeout=timeout, failed_dir=project().build / "failed")
+    click.echo(f"executed {ch.name} in {result.seconds:.1f} s -> {result.output}")
+
+
+@main.command()
+@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Chapters executed in parallel.")
+@click.option("--force", is_flag=True, help="Execute every chapter and rebuild the site even if nothing changed.")
+@click.option("--strict", is_flag=True, help="Fail on any Sphinx warning (-W -n --keep-going).")
+def build(jobs, force, strict):
+    """Execute changed chapters and build the site into _build/html."""
+    from .build import build as run_build
+
+    report = run_build(jobs=jobs, force=force, strict=strict, progress=click.echo)
+    for warning in report.warnings:
+        click.secho(f"warning: {warning}", fg="yellow", err=True)
+    click.echo(f"done in {report.seconds:.1f} s")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -23,6 +23,7 @@ from .exceptions import DataNotFetchedError, UnknownIndicatorError
 from .fetch import require_fetched
 from .layouts import ParseContext, layout
 from .paths import ProjectPaths, project
+from .reads import record_read
 
 def _parser_version() -> str:
     """Digest of the code that turns raw files into tidy frames: edits invalidate the cache."""
@@ -105,6 +106,9 @@ class DataStore:
 
     @cached_property
     def entities(self) -> pd.DataFrame:
+        for ref in self._entity_inputs():
+            self.reads.add(ref)
+            record_read(ref.dataset, ref.vintage, ref.relpath, self.file_sha(ref))
         cache = self.paths.cache / "entities" / f"entities-{self.entity_key}.parquet"
         if cache.is_file():
             return pd.read_parquet(cache)
@@ -171,6 +175,7 @@ class DataStore:
         if key in self._frames:
             return self._frames[key]
         self.reads.add(ref)
+        record_read(ref.dataset, ref.vintage, ref.relpath, self.file_sha(ref))
         cache = self.cache_path(ref)
         if cache.is_file():
             frame = pd.read_parquet(cache)

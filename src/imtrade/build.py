@@ -1,0 +1,205 @@
+"""``imtrade build``: execute what changed, then build and publish the site.
+
+A chapter is re-executed only when its *cache key* changes. The key covers the chapter's
+source, its parameter values, the environment (lock file, Python version, the package's
+own source) and the checksums of every data file the chapter read the last time it ran
+(recorded by :mod:`imtrade.reads`). Records live in ``_build/cache/<chapter>.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .book import Chapter, book_parameters, chapter, chapters
+from .catalog import load_catalog, manifest_path, read_manifest, sha256_file
+from .exceptions import BuildError, ImtradeError
+from .execute import ExecutionResult, execute_chapter
+from .paths import ProjectPaths, project
+
+
+def environment_digest(paths: ProjectPaths | None = None) -> str:
+    """Lock file + Python version + the package's source code."""
+    paths = paths or project()
+    h = hashlib.sha256(platform.python_version().encode())
+    lock = paths.root / "requirements.txt"
+    if lock.is_file():
+        h.update(lock.read_bytes())
+    for src in sorted((Path(__file__).parent).rglob("*.py")):
+        h.update(src.relative_to(Path(__file__).parent).as_posix().encode())
+        h.update(src.read_bytes())
+    return h.hexdigest()
+
+
+@dataclass
+class ChapterPlan:
+    chapter: Chapter
+    params: dict[str, Any]
+    inputs: dict[str, Any]
+    output: Path
+    record: Path
+    stale: bool = True
+    reason: str = "never built"
+    key: str = ""
+    result: ExecutionResult | None = None
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def current_read_sha(read: dict[str, str], paths: ProjectPaths) -> str | None:
+    """The checksum a recorded data read would have now (None if it no longer exists)."""
+    if read["dataset"] in ("curated", "project"):
+        file = paths.root / read["path"]
+        return sha256_file(file) if file.is_file() else None
+    try:
+        entries = read_manifest(manifest_path(read["dataset"], read["vintage"], paths))
+    except ImtradeError:
+        return None
+    entry = entries.get(read["path"])
+    return entry.sha256 if entry else None
+
+
+def cache_key(inputs: dict[str, Any], reads: list[dict[str, str]]) -> str:
+    blob = json.dumps({"inputs": inputs, "reads": reads}, sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def plan_chapter(ch: Chapter, overrides: dict[str, Any], env: str, paths: ProjectPaths) -> ChapterPlan:
+    params = ch.resolve(overrides)
+    inputs = {"source": hashlib.sha256(ch.path.read_bytes()).hexdigest(), "params": params, "environment": env}
+    output = paths.build / "stage" / "chapters" / f"{ch.name}.ipynb"
+    record = paths.build / "cache" / f"{ch.name}.json"
+    plan = ChapterPlan(ch, params, inputs, output, record)
+    if not record.is_file() or not output.is_file():
+        return plan
+    try:
+        saved = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        plan.reason = "unreadable cache record"
+        return plan
+    if saved.get("inputs") != json.loads(json.dumps(inputs, default=str)):
+        changed = [k for k in inputs if saved.get("inputs", {}).get(k) != json.loads(json.dumps(inputs[k], default=str))]
+        plan.reason = f"{', '.join(changed)} changed"
+        return plan
+    for read in saved.get("reads", []):
+        if current_read_sha(read, paths) != read["sha256"]:
+            plan.reason = f"data changed: {read['dataset']} {read['vintage']} {read['path']}"
+            return plan
+    if sha256_file(output) != saved.get("output_sha256"):
+        plan.reason = "executed notebook was modified"
+        return plan
+    plan.stale = False
+    plan.reason = "up to date"
+    plan.key = saved.get("key", "")
+    return plan
+
+
+def _execute(name: str, params: dict[str, Any], output: str, failed_dir: str) -> ExecutionResult:
+    ch = chapter(name)
+    return execute_chapter(ch, params, Path(output), cwd=Path(output).parent, failed_dir=Path(failed_dir))
+
+
+def write_record(plan: ChapterPlan) -> None:
+    assert plan.result is not None
+    reads = plan.result.reads
+    plan.key = cache_key(plan.inputs, reads)
+    record = {
+        "chapter": plan.chapter.name,
+        "key": plan.key,
+        "inputs": plan.inputs,
+        "reads": reads,
+        "output_sha256": sha256_file(plan.output),
+        "seconds": round(plan.result.seconds, 2),
+    }
+    plan.record.parent.mkdir(parents=True, exist_ok=True)
+    tmp = plan.record.with_suffix(".tmp")
+    tmp.write_text(json.dumps(record, indent=1, sort_keys=True, default=str), encoding="utf-8")
+    tmp.replace(plan.record)
+
+
+@dataclass
+class BuildReport:
+    plans: list[ChapterPlan]
+    site_built: bool
+    site_seconds: float
+    warnings: list[str]
+    seconds: float
+
+
+def execute_plans(plans: list[ChapterPlan], jobs: int, paths: ProjectPaths, progress=print) -> None:
+    """Run the stale plans in a process pool; failures are collected on the plans."""
+    stale = [p for p in plans if p.stale]
+    failed_dir = paths.build / "failed"
+    if not stale:
+        return
+    if jobs <= 1 or len(stale) == 1:
+        for plan in stale:
+            try:
+                plan.result = _execute(plan.chapter.name, plan.params, str(plan.output), str(failed_dir))
+                write_record(plan)
+                progress(f"  executed {plan.chapter.name} in {plan.result.seconds:.1f} s")
+            except ImtradeError as exc:
+                plan.error = str(exc)
+        return
+    with ProcessPoolExecutor(max_workers=min(jobs, len(stale))) as pool:
+        futures = {pool.submit(_execute, p.chapter.name, p.params, str(p.output), str(failed_dir)): p for p in stale}
+        try:
+            for future in as_completed(futures):
+                plan = futures[future]
+                try:
+                    plan.result = future.result()
+                    write_record(plan)
+                    progress(f"  executed {plan.chapter.name} in {plan.result.seconds:.1f} s")
+                except ImtradeError as exc:
+                    plan.error = str(exc)
+        except KeyboardInterrupt:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+
+
+def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=print) -> BuildReport:
+    """Execute stale chapters and (re)build the site; see the module docstring."""
+    from .pages import write_generated_pages
+    from .site import build_site, stage_digest, sync_sources
+
+    paths = project()
+    start = time.perf_counter()
+    load_catalog()  # a malformed catalog fails here, before any work
+    overrides = book_parameters(paths)
+    unknown = set(overrides) - {c.name for c in chapters(paths)}
+    if unknown:
+        raise BuildError(f"book_params.yml names unknown chapter(s): {', '.join(sorted(unknown))}")
+    env = environment_digest(paths)
+    plans = [plan_chapter(c, overrides.get(c.name, {}), env, paths) for c in chapters(paths)]  # validates every parameter first
+    for plan in plans:
+        if force:
+            plan.stale, plan.reason = True, "forced"
+        progress(f"{plan.chapter.name:20} {'run' if plan.stale else 'skip'}: {plan.reason}")
+    execute_plans(plans, jobs, paths, progress)
+    failures = [p for p in plans if p.error]
+    if failures:
+        raise BuildError(
+            f"{len(failures)} chapter(s) failed; the site was not rebuilt:\n" + "\n".join(p.error for p in failures),
+            fix="fix the chapter or its parameters and run `imtrade build` again (finished chapters are kept in the cache)",
+        )
+    stage = sync_sources(paths)
+    write_generated_pages(stage, plans, paths)
+    digest = stage_digest(stage)
+    site_record = paths.build / "cache" / "site.json"
+    previous = json.loads(site_record.read_text()) if site_record.is_file() else {}
+    site_built, site_seconds, warnings = False, 0.0, []
+    if force or previous.get("stage_digest") != digest or previous.get("strict") != strict or not paths.site.is_dir():
+        result = build_site(strict=strict, paths=paths)
+        site_built, site_seconds, warnings = True, result.seconds, result.warnings
+        site_record.parent.mkdir(parents=True, exist_ok=True)
+        site_record.write_text(json.dumps({"stage_digest": digest, "strict": strict}), encoding="utf-8")
+        progress(f"site built in {site_seconds:.1f} s ({result.pages} pages, {len(warnings)} warning(s)) -> {paths.site}")
+    else:
+        progress(f"site up to date -> {paths.site}")
+    return BuildReport(plans, site_built, site_seconds, warnings, time.perf_counter() - start)

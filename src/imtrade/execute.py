@@ -1,0 +1,145 @@
+"""Execute one chapter with papermill: the only thing in the project that runs notebooks.
+
+The text notebook is converted with jupytext, executed in a fresh kernel with the
+validated parameters injected, and post-processed so that two runs on the same inputs give
+identical files: papermill's timings and per-cell timestamps are removed, the parameter
+cells are hidden from readers and replaced by a short note of the values used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .book import Chapter
+from .exceptions import ChapterExecutionError
+from .paths import project
+from .reads import READS_LOG_ENV
+CHAPTER_ENV = "IMTRADE_CHAPTER"
+CELL_TIMEOUT = 900  # seconds per cell
+
+
+@dataclass(frozen=True)
+class ExecutionResult:
+    chapter: str
+    output: Path
+    seconds: float
+    reads: list[dict[str, str]]
+
+
+def _parameter_note(chapter: Chapter, params: dict[str, Any]) -> str:
+    declared = chapter.parameters()
+    rows = "\n".join(f"| `{name}` | `{json.dumps(value)}` | {declared[name].help} |" for name, value in params.items())
+    changed = {n: v for n, v in params.items() if v != declared[n].default}
+    rerun = " ".join(f"-p {n} {','.join(map(str, v)) if isinstance(v, list) else v}" for n, v in changed.items())
+    return (
+        ":::{dropdown} Parameters of this page\n"
+        f"This page was computed with the parameters below. Rerun it with other values, e.g.\n"
+        f"`imtrade run {chapter.name}{(' ' + rerun) if rerun else ''} -p start_year ...` "
+        "(see *How to rerun this book*).\n\n"
+        "| parameter | value | meaning |\n|---|---|---|\n" + rows + "\n:::"
+    )
+
+
+def normalise_notebook(nb, chapter: Chapter, params: dict[str, Any]):
+    """Hide parameter cells, add the parameter note, drop run-specific metadata (in place)."""
+    import nbformat
+
+    note_index = None
+    for index, cell in enumerate(nb.cells):
+        tags = cell.metadata.get("tags", [])
+        if "parameters" in tags or "injected-parameters" in tags:
+            cell.metadata["tags"] = sorted(set(tags) | {"remove-cell"})
+            note_index = index + 1
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        cell.pop("id", None)
+    if note_index is not None:
+        nb.cells.insert(note_index, nbformat.v4.new_markdown_cell(_parameter_note(chapter, params)))
+    meta = nb.metadata.get("papermill", {})
+    nb.metadata["papermill"] = {"parameters": meta.get("parameters", params)}
+    nb.metadata.pop("widgets", None)
+    nb.nbformat_minor = 4  # no cell ids: they are random
+    return nb
+
+
+def execute_chapter(
+    chapter: Chapter,
+    params: dict[str, Any],
+    output: Path,
+    *,
+    cwd: Path | None = None,
+    timeout: int = CELL_TIMEOUT,
+    failed_dir: Path | None = None,
+) -> ExecutionResult:
+    """Run ``chapter`` with ``params`` (already validated) and write the executed notebook."""
+    import jupytext
+    import nbformat
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    paths = project()
+    output = output.resolve()
+    output.parent.mkdir(parents=True, exist_ok=True)
+    cwd = (cwd or output.parent).resolve()
+    cwd.mkdir(parents=True, exist_ok=True)
+    nb = jupytext.read(chapter.path)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    stem = f".{output.stem}.{os.getpid()}"
+    source_nb = output.with_name(f"{stem}.in.ipynb")
+    executed = output.with_name(f"{stem}.out.ipynb")
+    reads_log = output.with_name(f"{stem}.reads.jsonl")
+    nbformat.write(nb, source_nb)
+    env_before = {k: os.environ.get(k) for k in ("IMTRADE_ROOT", READS_LOG_ENV, CHAPTER_ENV, "PYTHONHASHSEED")}
+    os.environ.update(
+        {"IMTRADE_ROOT": str(paths.root), READS_LOG_ENV: str(reads_log), CHAPTER_ENV: chapter.name, "PYTHONHASHSEED": "0"}
+    )
+    start = time.perf_counter()
+    try:
+        papermill.execute_notebook(
+            str(source_nb),
+            str(executed),
+            parameters=params,
+            kernel_name="python3",
+            cwd=str(cwd),
+            progress_bar=False,
+            log_output=False,
+            execution_timeout=timeout,
+        )
+    except PapermillExecutionError as exc:
+        kept = None
+        if failed_dir is not None and executed.exists():
+            failed_dir.mkdir(parents=True, exist_ok=True)
+            kept = failed_dir / f"{chapter.name}.ipynb"
+            executed.replace(kept)
+        first_line = next((ln for ln in str(exc.source).splitlines() if ln.strip()), "")
+        raise ChapterExecutionError(
+            f"chapter '{chapter.name}' failed in code cell {exc.exec_count} (starting {first_line[:80]!r}):\n  {exc.ename}: {exc.evalue}",
+            fix=(f"inspect the failed notebook {kept}; " if kept else "") + "the previous results and the published site were left unchanged",
+        ) from None
+    finally:
+        for key, value in env_before.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        source_nb.unlink(missing_ok=True)
+    seconds = time.perf_counter() - start
+    result_nb = normalise_notebook(nbformat.read(executed, as_version=4), chapter, params)
+    nbformat.write(result_nb, executed)
+    executed.replace(output)
+    reads = []
+    if reads_log.exists():
+        seen = set()
+        for line in reads_log.read_text(encoding="utf-8").splitlines():
+            record = json.loads(line)
+            key = json.dumps(record, sort_keys=True)
+            if key not in seen:
+                seen.add(key)
+                reads.append(record)
+        reads_log.unlink()
+    return ExecutionResult(chapter.name, output, seconds, sorted(reads, key=lambda r: json.dumps(r, sort_keys=True)))

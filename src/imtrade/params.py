@@ -1,0 +1,139 @@
+"""Chapter parameters: declared in one ``parameters`` cell, validated before any heavy work.
+
+A chapter declares each parameter as a typed, commented assignment::
+
+    countries: list[str] = ["USA", "DEU", "JPN", "CHN"]  # focus economies (ISO3 codes)
+    start_year: int = 1990  # first year shown
+
+:func:`declared_parameters` reads these with :mod:`ast` (names, types, defaults, help), and
+:func:`resolve_parameters` turns user input (CLI strings or typed YAML values) into typed
+values. Names are checked against the declaration *before* papermill sees them: papermill
+does not check names, and a name with a newline in it would be executed as code.
+Chapters add semantic checks (known country codes, year order) in
+``imtrade.chapters.<chapter>.check_parameters``; :mod:`imtrade.validators` has the common ones.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from dataclasses import dataclass
+from typing import Any
+
+from .exceptions import ParameterError
+
+SUPPORTED_TYPES = ("int", "float", "str", "bool", "list[str]", "list[int]", "list[float]")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    type: str  # one of SUPPORTED_TYPES
+    default: Any
+    help: str
+
+
+def _comments_by_line(source: str) -> dict[int, str]:
+    comments = {}
+    for tok in tokenize.generate_tokens(io.StringIO(source).readline):
+        if tok.type == tokenize.COMMENT:
+            comments[tok.start[0]] = tok.string.lstrip("#").strip()
+    return comments
+
+
+def parse_parameters_cell(source: str, where: str = "parameters cell") -> dict[str, Parameter]:
+    """Parse a parameters cell. Every statement must be ``name: type = literal  # help``."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ParameterError(f"{where}: not valid Python ({exc.msg}, line {exc.lineno})") from None
+    comments = _comments_by_line(source)
+    params: dict[str, Parameter] = {}
+    for node in tree.body:
+        if not (isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None):
+            raise ParameterError(
+                f"{where}, line {node.lineno}: each line must be a typed assignment 'name: type = value  # help'"
+            )
+        type_name = ast.unparse(node.annotation).replace(" ", "")
+        if type_name not in SUPPORTED_TYPES:
+            raise ParameterError(f"{where}, line {node.lineno}: type {type_name!r} is not one of {', '.join(SUPPORTED_TYPES)}")
+        try:
+            default = ast.literal_eval(node.value)
+        except ValueError:
+            raise ParameterError(f"{where}, line {node.lineno}: the default of {node.target.id!r} must be a literal") from None
+        name = node.target.id
+        params[name] = Parameter(name, type_name, coerce(name, type_name, default), comments.get(node.lineno, ""))
+    return params
+
+
+def _scalar(name: str, type_name: str, value: Any) -> Any:
+    kind = {"int": int, "float": float, "str": str, "bool": bool}[type_name]
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false", "yes", "no", "1", "0"):
+            return value.strip().lower() in ("true", "yes", "1")
+        raise ParameterError(f"parameter {name!r} must be true or false, got {value!r}")
+    if kind is str:
+        if isinstance(value, str):
+            return value
+        raise ParameterError(f"parameter {name!r} must be text, got {type(value).__name__} {value!r}")
+    if isinstance(value, bool):
+        raise ParameterError(f"parameter {name!r} must be a number ({type_name}), got {value!r}")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip()) if kind is float else int(value.strip())
+        except ValueError:
+            raise ParameterError(f"parameter {name!r} must be {'a number' if kind is float else 'a whole number'}, got {value!r}") from None
+    if kind is int and isinstance(value, float):
+        if not value.is_integer():
+            raise ParameterError(f"parameter {name!r} must be a whole number, got {value!r}")
+        value = int(value)
+    if not isinstance(value, int | float):
+        raise ParameterError(f"parameter {name!r} must be {type_name}, got {type(value).__name__} {value!r}")
+    return kind(value)
+
+
+def coerce(name: str, type_name: str, value: Any) -> Any:
+    """Convert ``value`` to the declared type. Strings from the CLI are accepted:
+    ``"1995"`` for int, ``"KOR,MEX"`` or ``"[KOR, MEX]"`` for list[str]."""
+    if type_name.startswith("list["):
+        inner = type_name[5:-1]
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                import yaml
+
+                try:
+                    value = yaml.safe_load(text)
+                except yaml.YAMLError:
+                    raise ParameterError(f"parameter {name!r}: cannot read {value!r} as a list") from None
+            else:
+                value = [v.strip() for v in text.split(",") if v.strip()]
+        if not isinstance(value, list | tuple):
+            raise ParameterError(f"parameter {name!r} must be a list ({type_name}), got {value!r}")
+        return [_scalar(name, inner, v if inner != "str" or isinstance(v, str) else str(v)) for v in value]
+    return _scalar(name, type_name, value)
+
+
+def check_name(name: str, declared: dict[str, Parameter], chapter: str) -> None:
+    if not isinstance(name, str) or not name.isidentifier():
+        raise ParameterError(f"{name!r} is not a valid parameter name", fix=f"see `imtrade params {chapter}` for the declared names")
+    if name not in declared:
+        import difflib
+
+        close = difflib.get_close_matches(name, declared, n=1)
+        raise ParameterError(
+            f"chapter '{chapter}' has no parameter {name!r}" + (f" (did you mean {close[0]!r}?)" if close else ""),
+            fix=f"declared parameters: {', '.join(declared)} (`imtrade params {chapter}`)",
+        )
+
+
+def resolve_parameters(declared: dict[str, Parameter], given: dict[str, Any], chapter: str) -> dict[str, Any]:
+    """Defaults overridden by ``given``; every name checked and every value coerced."""
+    values = {name: p.default for name, p in declared.items()}
+    for name, value in given.items():
+        check_name(name, declared, chapter)
+        values[name] = coerce(name, declared[name].type, value)
+    return values

@@ -1,0 +1,72 @@
+"""Helpers for what a chapter shows: glued numbers and text, downloadable tables.
+
+Numbers in prose are glued, never typed: ``glue_number("exports_2008", 30.69, "{:.1f}")``
+in code and ``{glue:md}`exports_2008` %`` in the text. Sentences that depend on
+parameters (which countries, which years) are glued as Markdown with :func:`glue_text`.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+TABLE_DIR = Path("tables")  # relative to the executed notebook, so the page can link it
+
+
+def _glue(name: str, text: str) -> None:
+    from IPython.display import Markdown
+    from myst_nb import glue
+
+    glue(name, Markdown(text), display=False)
+
+
+def format_number(value: float | None, fmt: str = "{:,.1f}", missing: str = "n/a") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return missing
+    return fmt.format(value)
+
+
+def glue_number(name: str, value: float | None, fmt: str = "{:,.1f}") -> str:
+    """Glue a formatted number for ``{glue:md}`name``` and return the text."""
+    text = format_number(value, fmt)
+    _glue(name, text)
+    return text
+
+
+def glue_text(name: str, text: str) -> str:
+    """Glue a Markdown snippet (a parameter-dependent phrase or sentence)."""
+    _glue(name, text)
+    return text
+
+
+def join_names(names: Iterable[str], conjunction: str = "and") -> str:
+    """'A', 'A and B', 'A, B and C'."""
+    names = list(names)
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
+
+
+def save_table(frame: pd.DataFrame, filename: str, *, float_format: str = "%.6g") -> Path:
+    """Write ``frame`` as CSV under ``tables/`` next to the notebook (for a {download} link)."""
+    path = TABLE_DIR / filename
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, float_format=float_format, lineterminator="\n")
+    return path
+
+
+def chapter_name() -> str:
+    """The chapter being executed (set by the executor), or 'interactive'."""
+    return os.environ.get("IMTRADE_CHAPTER", "interactive")
+
+
+def show_table(frame: pd.DataFrame, precision: int = 1, caption: str | None = None):
+    """A compact HTML table for the page (index hidden, numbers rounded)."""
+    styler = frame.style.format(precision=precision, thousands=",", na_rep="–").hide(axis="index")
+    if caption:
+        styler = styler.set_caption(caption)
+    return styler

@@ -1,0 +1,183 @@
+"""From executed notebooks to the published static site.
+
+``_build/stage/`` is the jupyter-book source tree: the book's static pages are synced into
+it (written only when their content changed, so Sphinx's incremental build stays valid),
+generated pages are written next to them, and the executed chapters live in
+``_build/stage/chapters/``. Sphinx builds incrementally into ``_build/stage/_build/html``;
+the result is copied to a fresh directory without unreferenced leftovers (old figures of
+earlier runs) and swapped in for ``_build/html`` only when everything succeeded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .exceptions import BuildError
+from .paths import ProjectPaths, project
+
+STATIC_SOURCES = ("_config.yml", "_toc.yml", "intro.md", "references.bib")
+STATIC_DIRS = ("book",)
+VENDOR_MATHJAX = Path("_vendor") / "mathjax"
+PRUNABLE = ("_images", "_downloads")  # content-addressed folders that collect stale files
+
+
+@dataclass(frozen=True)
+class SiteResult:
+    built: bool
+    seconds: float
+    warnings: list[str]
+    pages: int
+
+
+def stage_dir(paths: ProjectPaths | None = None) -> Path:
+    return (paths or project()).build / "stage"
+
+
+def write_if_changed(path: Path, content: bytes) -> bool:
+    """Write only when the bytes differ (keeps mtimes, and so Sphinx's cache, valid)."""
+    if path.is_file() and path.read_bytes() == content:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_bytes(content)
+    tmp.replace(path)
+    return True
+
+
+def sync_sources(paths: ProjectPaths | None = None) -> Path:
+    """Copy the book's static sources into the stage; return the stage directory."""
+    from .book import is_notebook
+
+    paths = paths or project()
+    stage = stage_dir(paths)
+    for name in STATIC_SOURCES:
+        src = paths.root / name
+        if src.is_file():
+            write_if_changed(stage / name, src.read_bytes())
+    wanted: set[Path] = set()
+    for folder in STATIC_DIRS:
+        for src in (paths.root / folder).rglob("*"):
+            if src.is_file() and "__pycache__" not in src.parts:
+                wanted.add(stage / src.relative_to(paths.root))
+                write_if_changed(stage / src.relative_to(paths.root), src.read_bytes())
+    for src in paths.chapters.glob("*.md"):  # plain (non-notebook) pages among the chapters
+        if not is_notebook(src):
+            write_if_changed(stage / "chapters" / src.name, src.read_bytes())
+    mathjax = paths.root / VENDOR_MATHJAX
+    if not (mathjax / "tex-mml-chtml.js").is_file():
+        raise BuildError(
+            f"MathJax is not vendored in {mathjax} (the site must not load it from a CDN)",
+            fix="run `make vendor` (npm pack mathjax@3.2.2) and build again",
+        )
+    for src in mathjax.rglob("*"):
+        if src.is_file():
+            write_if_changed(stage / "_mathjax" / "mathjax" / src.relative_to(mathjax), src.read_bytes())
+    return stage
+
+
+def stage_digest(stage: Path) -> str:
+    """Digest of every source file of the stage (not of Sphinx's output)."""
+    h = hashlib.sha256()
+    for file in sorted(p for p in stage.rglob("*") if p.is_file() and "_build" not in p.relative_to(stage).parts):
+        h.update(file.relative_to(stage).as_posix().encode())
+        h.update(hashlib.sha256(file.read_bytes()).digest())
+    return h.hexdigest()
+
+
+WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
+
+
+def run_jupyter_book(stage: Path, *, strict: bool) -> list[str]:
+    """Build the stage with jupyter-book (incremental); return warning lines. Raises BuildError."""
+    exe = Path(sys.executable).with_name("jupyter-book")
+    cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(stage), "--builder", "html"]
+    if strict:
+        cmd += ["-W", "-n", "--keep-going"]
+    env = {**os.environ, "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "1767225600"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    output = proc.stdout + proc.stderr
+    warnings = [line.strip() for line in output.splitlines() if WARNING.search(line)]
+    if proc.returncode != 0:
+        tail = "\n".join(output.strip().splitlines()[-25:])
+        raise BuildError(
+            f"jupyter-book failed ({len(warnings)} warning(s)/error(s)):\n{tail}",
+            fix="fix the reported pages; the published site in _build/html was left unchanged",
+        )
+    return warnings
+
+
+def _referenced(html_root: Path) -> set[str]:
+    refs: set[str] = set()
+    pattern = re.compile(r"""(?:href|src)=["']([^"'#?]+)""")
+    for page in html_root.rglob("*.html"):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        for target in pattern.findall(text):
+            if "://" in target or target.startswith(("mailto:", "data:", "javascript:")):
+                continue
+            resolved = (page.parent / target).resolve()
+            try:
+                refs.add(resolved.relative_to(html_root.resolve()).as_posix())
+            except ValueError:
+                continue
+    return refs
+
+
+def publish(built: Path, paths: ProjectPaths | None = None) -> Path:
+    """Copy ``built`` to a fresh directory without stale files, then swap it in as _build/html."""
+    paths = paths or project()
+    target = paths.site
+    fresh = target.with_name(f".html-new-{os.getpid()}")
+    if fresh.exists():
+        shutil.rmtree(fresh)
+    refs = _referenced(built)
+
+    def ignore(directory: str, names: list[str]) -> list[str]:
+        rel_dir = Path(directory).resolve().relative_to(built.resolve())
+        skipped = [n for n in names if n.endswith(".map") or n in (".buildinfo", ".doctrees")]
+        if rel_dir.parts and rel_dir.parts[0] in PRUNABLE:
+            skipped += [n for n in names if (Path(directory) / n).is_file() and (rel_dir / n).as_posix() not in refs]
+        return skipped
+
+    shutil.copytree(built, fresh, ignore=ignore)
+    old = target.with_name(f".html-old-{os.getpid()}")
+    if target.exists():
+        target.rename(old)
+    fresh.rename(target)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def check_links(site: Path) -> list[str]:
+    """Broken internal links and assets of a built site (external links are not checked)."""
+    broken = []
+    pattern = re.compile(r"""(?:href|src)=["']([^"']+)["']""")
+    for page in sorted(site.rglob("*.html")):
+        text = page.read_text(encoding="utf-8", errors="replace")
+        for target in pattern.findall(text):
+            if "://" in target or target.startswith(("mailto:", "data:", "javascript:", "#")):
+                continue
+            path = target.split("#")[0].split("?")[0]
+            if not path:
+                continue
+            if not (page.parent / path).exists():
+                broken.append(f"{page.relative_to(site)} -> {target}")
+    return broken
+
+
+def build_site(*, strict: bool = False, paths: ProjectPaths | None = None) -> SiteResult:
+    paths = paths or project()
+    start = time.perf_counter()
+    stage = stage_dir(paths)
+    warnings = run_jupyter_book(stage, strict=strict)
+    publish(stage / "_build" / "html", paths)
+    pages = len(list(paths.site.rglob("*.html")))
+    return SiteResult(True, time.perf_counter() - start, warnings, pages)

@@ -1,0 +1,101 @@
+"""Download the newest WDI data from the World Bank's documented REST API (v2).
+
+``https://api.worldbank.org/v2/country/all/indicator/<CODE>?format=json&per_page=...&page=N``
+returns ``[meta, rows]`` pages; each row has ``countryiso3code``, ``date`` and ``value``.
+The result is written as a local WDI vintage named by the download date (see
+:mod:`imtrade.local_vintage`), in the same tidy form as the catalogued vintages.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from .exceptions import DataValidationError, NetworkError
+from .fetch import CONNECT_TIMEOUT, READ_TIMEOUT, _session
+from .local_vintage import write_local_vintage
+from .validation import Problems, validate_tidy
+
+API = "https://api.worldbank.org/v2/country/all/indicator/{code}"
+PER_PAGE = 20000
+
+
+@dataclass(frozen=True)
+class ApiResult:
+    vintage: str
+    indicators: int
+    rows: int
+    path: Path
+
+
+def get_pages(session, code: str) -> list[dict]:
+    """All data rows of one indicator (follows ``pages``). Raises NetworkError / DataValidationError."""
+    import requests
+
+    rows: list[dict] = []
+    page, pages = 1, 1
+    while page <= pages:
+        url = API.format(code=code)
+        params = {"format": "json", "per_page": PER_PAGE, "page": page}
+        try:
+            response = session.get(url, params=params, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT))
+        except requests.RequestException as exc:
+            raise NetworkError(
+                f"could not reach the World Bank API for {code}: {exc.__class__.__name__}",
+                fix="check the network connection; offline, use the catalogued vintages (imtrade fetch --mirror PATH)",
+            ) from None
+        if response.status_code != 200:
+            raise NetworkError(f"the World Bank API answered HTTP {response.status_code} for {code}")
+        try:
+            payload = response.json()
+        except ValueError:
+            raise DataValidationError(f"World Bank API, {code}, page {page}", ["response is not JSON"]) from None
+        if not isinstance(payload, list) or len(payload) < 2 or not isinstance(payload[0], dict):
+            message = payload[0].get("message") if isinstance(payload, list) and payload and isinstance(payload[0], dict) else payload
+            raise DataValidationError(f"World Bank API, {code}", [f"unexpected response: {message!r}"], fix="check the indicator code")
+        pages = int(payload[0].get("pages", 1) or 1)
+        rows += payload[1] or []
+        page += 1
+    return rows
+
+
+def rows_to_tidy(code: str, rows: list[dict], vintage: str, known_codes: set[str] | None) -> pd.DataFrame:
+    """API rows -> validated tidy frame (rows without an ISO3 code or a value are skipped)."""
+    records = [
+        {"indicator": code, "iso3": r.get("countryiso3code") or "", "year": r.get("date"), "value": r.get("value"), "_line": i + 1}
+        for i, r in enumerate(rows)
+        if r.get("countryiso3code") and r.get("value") is not None
+    ]
+    frame = pd.DataFrame(records, columns=["indicator", "iso3", "year", "value", "_line"])
+    frame = frame.assign(dataset="wdi", vintage=vintage)
+    problems = Problems(f"World Bank API, {code}")
+    frame["year"] = pd.to_numeric(frame["year"], errors="coerce")
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
+    return validate_tidy(frame[["dataset", "vintage", "indicator", "iso3", "year", "value", "_line"]], problems, known_codes)
+
+
+def fetch_latest(indicators: list[str] | None = None, *, session=None, today: date | None = None, progress: bool = False) -> ApiResult:
+    """Download ``indicators`` (default: every indicator of the default vintage) as vintage <today>."""
+    from tqdm.auto import tqdm
+
+    from .api import store
+
+    s = store()
+    base = s.catalog.dataset("wdi").default_vintage
+    codes = [c.upper() for c in indicators] if indicators else sorted(s.index("wdi", base))
+    vintage = (today or date.today()).isoformat()
+    session = session or _session()
+    frames, titles = [], {}
+    for code in tqdm(codes, desc="World Bank API", disable=not progress):
+        rows = get_pages(session, code)
+        if rows:
+            titles[code] = (rows[0].get("indicator") or {}).get("value", code)
+        frames.append(rows_to_tidy(code, rows, vintage, s.resolver.codes))
+    tidy = pd.concat(frames, ignore_index=True)
+    names = dict(zip(s.entities["iso3"], s.entities["name"], strict=False))
+    path = write_local_vintage(tidy, vintage, origin="worldbank-api", base=base, names=names, titles=titles,
+                               notes=f"Downloaded from api.worldbank.org on {vintage}")
+    return ApiResult(vintage, len(codes), len(tidy), path)
