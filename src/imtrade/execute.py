@@ -45,6 +45,28 @@ def _parameter_note(chapter: Chapter, params: dict[str, Any]) -> str:
     )
 
 
+def compress_png(data: str) -> str:
+    """Re-encode a base64 PNG figure with a 256-colour palette (about 3x smaller, same look).
+
+    Figures are drawn on white, so the alpha channel is flattened first. Deterministic.
+    """
+    import base64
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(base64.b64decode(data)))
+    if image.mode in ("RGBA", "LA", "P"):
+        background = Image.new("RGB", image.size, "white")
+        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        image = background
+    palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    palette.save(out, format="PNG", optimize=True)
+    encoded = base64.b64encode(out.getvalue()).decode()
+    return encoded if len(encoded) < len(data) else data
+
+
 def normalise_notebook(nb, chapter: Chapter, params: dict[str, Any]):
     """Hide parameter cells, add the parameter note, drop run-specific metadata (in place)."""
     import nbformat
@@ -58,6 +80,10 @@ def normalise_notebook(nb, chapter: Chapter, params: dict[str, Any]):
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         cell.pop("id", None)
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if "image/png" in data:
+                data["image/png"] = compress_png(data["image/png"])
     if note_index is not None:
         nb.cells.insert(note_index, nbformat.v4.new_markdown_cell(_parameter_note(chapter, params)))
     meta = nb.metadata.get("papermill", {})
