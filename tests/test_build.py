@@ -208,7 +208,7 @@ def test_sphinx_failure_leaves_the_published_site_intact(book, monkeypatch):
     before = tree_digest(book / "_build" / "html")
     (book / "intro.md").write_text("# Sample book\n\nchanged\n", encoding="utf-8")
 
-    def broken(stage, *, strict):
+    def broken(stage, *, strict, all_pages=False):
         raise BuildError("jupyter-book failed (simulated)")
 
     monkeypatch.setattr(site_module, "run_jupyter_book", broken)
