@@ -73,18 +73,24 @@ def pages(site: Path) -> list[str]:
     return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if p.relative_to(site).parts[0] not in ("_static", "_sources"))
 
 
+def _watch(page, path: str, problems: list[str]) -> list[str]:
+    """Record console errors, page errors, failed and >= 400 responses; return the request log."""
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("console", lambda m: problems.append(f"{path}: console {m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: problems.append(f"{path}: page error: {e}"))
+    page.on("requestfailed", lambda r: problems.append(f"{path}: request failed: {r.url}"))
+    page.on("response", lambda r: problems.append(f"{path}: HTTP {r.status} for {r.url}") if r.status >= 400 else None)
+    return requests
+
+
 def test_every_page_renders_offline_without_errors(site, server, browser):
     shots = ROOT / "_build" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     problems: list[str] = []
     for path in pages(site):
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        requests: list[str] = []
-        page.on("request", lambda r, reqs=requests: reqs.append(r.url))
-        page.on("console", lambda m, p=path: problems.append(f"{p}: console {m.type}: {m.text}") if m.type == "error" else None)
-        page.on("pageerror", lambda e, p=path: problems.append(f"{p}: page error: {e}"))
-        page.on("requestfailed", lambda r, p=path: problems.append(f"{p}: request failed: {r.url}"))
-        page.on("response", lambda r, p=path: problems.append(f"{p}: HTTP {r.status} for {r.url}") if r.status >= 400 else None)
+        requests = _watch(page, path, problems)
         page.goto(f"{server}/{path}", wait_until="networkidle")
         external = [u for u in requests if not u.startswith((server, "data:", "blob:"))]
         problems += [f"{path}: external request {u}" for u in external]
