@@ -209,8 +209,8 @@ def solution_regions(text: str, where: str = "chapter") -> list[Solution]:
     while index < len(found):
         block = found[index]
         if block.directive == "solution-start":
-            stop = next((k for k in range(index + 1, len(found)) if found[k].directive == "solution-end"), None)
-            if stop is None:
+            stop = next((k for k in range(index + 1, len(found)) if found[k].directive in ("solution-start", "solution-end")), None)
+            if stop is None or found[stop].directive != "solution-end":
                 raise AssignmentError(f"{where}, line {block.start + 1}: {{solution-start}} {block.argument} has no {{solution-end}}")
             regions.append(Solution(block.argument or None, block.start, found[stop].end, "gated"))
             index = stop + 1
@@ -242,14 +242,14 @@ def solution_texts(text: str, where: str = "chapter") -> list[str]:
 def answer_cell(answer: Answer) -> str:
     """The MyST code cell a student fills in (tagged ``answer``)."""
     if answer.tolerance is not None:
-        kind = f"a number; answers within ±{answer.tolerance:g} count"
+        kind = f"a number (within ±{answer.tolerance:g} counts)"
     else:
-        kind = "a number or short text, compared exactly"
+        kind = "a number or short text (exact)"
     points = f"{answer.points:g} point{'s' if answer.points != 1 else ''}"
     return (
         "```{code-cell} ipython3\n"
         f":tags: [{ANSWER_TAG}]\n\n"
-        f"# Exercise {answer.exercise}: replace None with your answer ({kind}; {points}).\n"
+        f"# Your answer: {kind}, {points}. Replace None:\n"
         f"{answer.variable} = None\n"
         "```"
     )
