@@ -303,7 +303,12 @@ def grades_by_id(path: Path) -> dict[str, dict[str, str]]:
 def test_student_source_removes_every_solution_and_leaves_answer_cells():
     import jupytext
 
-    from imtrade.assignments.editions import declared_answers, front_matter, solution_texts, student_source
+    from imtrade.assignments.editions import (
+        declared_answers,
+        front_matter,
+        solution_texts,
+        student_source,
+    )
 
     student = student_source(SAMPLE_CHAPTER)
     for marker in MARKERS:
@@ -586,7 +591,12 @@ def test_a_notebook_that_runs_too_long_is_stopped(book, assigned, tmp_path):
 @pytest.mark.slow
 @needs_mirror
 def test_student_edition_holds_no_solution_text(book):
-    from imtrade.assignments.editions import find_solution_leaks, leak_needles, solution_texts, student_source
+    from imtrade.assignments.editions import (
+        find_solution_leaks,
+        leak_needles,
+        solution_texts,
+        student_source,
+    )
     from imtrade.build import build
 
     report = build(jobs=1, edition="student", progress=lambda m: None)

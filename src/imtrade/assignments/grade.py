@@ -124,12 +124,14 @@ def find_submissions(folder: Path, chapter: str, ids: set[str]) -> tuple[dict[st
         raise AssignmentError(f"submissions folder {folder} does not exist")
     found: dict[str, Path] = {}
     notes: list[str] = []
+    by_lower = {i.lower(): i for i in ids}  # roster ids are unique regardless of case
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.name in SKIPPED:
             continue
-        sid = entry.name if entry.is_dir() else entry.stem
-        if sid not in ids:
-            notes.append(f"{entry.name}: ignored, {sid!r} is not a student of these keys")
+        name = entry.name if entry.is_dir() else entry.stem
+        sid = by_lower.get(name.lower())
+        if sid is None:
+            notes.append(f"{entry.name}: ignored, {name!r} is not a student of these keys")
             continue
         if entry.is_dir():
             candidate = entry / f"{chapter}.ipynb"
