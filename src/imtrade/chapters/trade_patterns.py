@@ -526,7 +526,7 @@ def regression_display(estimates: Sequence[PanelEstimate]) -> pd.DataFrame:
 def robustness_phrase(estimates: Sequence[PanelEstimate]) -> str:
     """'0.129 (95 % CI 0.023 to 0.235) with RCA in levels, ... and 0.187 (...) with ...'."""
     return join_names(
-        f"{e.coef:.3f} (95 % CI {interval_text(e.ci_low, e.ci_high, '{:.3f}')}) for {e.specification}" for e in estimates
+        f"{signed(e.coef, '{:.3f}')} (95 % CI {interval_text(e.ci_low, e.ci_high, '{:.3f}')}) for {e.specification}" for e in estimates
     )
 
 
