@@ -13,8 +13,8 @@ import pytest
 
 matplotlib.use("Agg")
 
-from imtrade.chapters import trade_patterns as tp  # noqa: E402
-from imtrade.claims import (  # noqa: E402
+from imtrade.chapters import trade_patterns as tp
+from imtrade.claims import (
     CONTRADICTED,
     NOT_CHECKABLE,
     PARTLY,
@@ -24,8 +24,8 @@ from imtrade.claims import (  # noqa: E402
     load_register,
     registered_checks,
 )
-from imtrade.claims.checks import trade_patterns as checks  # noqa: E402
-from imtrade.exceptions import DataNotFetchedError, ImtradeError, ParameterError  # noqa: E402
+from imtrade.claims.checks import trade_patterns as checks
+from imtrade.exceptions import DataNotFetchedError, ImtradeError, ParameterError
 
 
 def tidy(rows, indicator="X"):
@@ -304,6 +304,8 @@ def test_fit_industry_hump_without_peak_and_comparison():
     convex = tp.fit_industry_hump(hump_frame(b=(100.0, -20.0, 1.0)))
     assert not convex.has_peak and convex.turning_point is None
     assert "no interior peak" in tp.hump_comparison(convex, convex, 1991, 2023)
+    assert "no interior peak" in tp.hump_summary(convex, 2023)
+    assert "peaks at 25.0 % at a GDP per capita of about 22 thousand" in tp.hump_summary(tp.fit_industry_hump(hump_frame(noise=0.01)), 2023)
     a, b = tp.fit_industry_hump(hump_frame()), tp.fit_industry_hump(hump_frame(b=(-101.0, 25.0, -1.25)))
     assert "was higher" in tp.hump_comparison(a, b, 1991, 2023)
     assert tp.hump_positions(hump_frame(), convex, ["C000"])["side"].iloc[0] == "no peak"
@@ -377,12 +379,12 @@ def test_plot_functions_return_figures():
     styles = country_styles(codes)
     names = {"AAA": "Alpha", "WLD": "World"}
     years = list(range(2005, 2012))
-    ht = pd.DataFrame({"iso3": ["AAA"] * 7 + ["AAA"] * 3, "year": years + [2005, 2006, 2007], "share": 10.0,
+    ht = pd.DataFrame({"iso3": ["AAA"] * 7 + ["AAA"] * 3, "year": [*years, 2005, 2006, 2007], "share": 10.0,
                        "definition": "d", "vintage": ["new"] * 7 + ["old"] * 3})
     line = pd.DataFrame({"iso3": "AAA", "year": years, "value": 1.0, "rca": 1.0, "measure": "exports"})
     ratios = pd.concat([line.assign(measure=m) for m in tp.SERVICE_MEASURES])
     employment = {"AAA": pd.DataFrame({"agriculture": 10.0, "industry": 30.0, "services": 60.0}, index=years)}
-    data = hump_frame().assign(iso3=lambda d: ["AAA"] + list(d["iso3"][1:]))
+    data = hump_frame().assign(iso3=lambda d: ["AAA", *list(d["iso3"][1:])])
     trade = pd.DataFrame({"trade_co2_share": [1.0, -1.0]}, index=pd.MultiIndex.from_tuples([("AAA", 2000), ("AAA", 2001)], names=["iso3", "year"]))
     figures = [
         tp.plot_high_tech_shares(ht, codes, styles, names, "new"),

@@ -958,6 +958,14 @@ def hump_comparison(first: HumpFit, latest: HumpFit, first_year: int, latest_yea
             f"against {latest.peak_share:.1f} % in {latest_year}")
 
 
+def hump_summary(fit: HumpFit, year: int) -> str:
+    """One clause for the closing section: where the fitted industry-employment share peaks."""
+    if not fit.has_peak:
+        return f"the industry share of employment shows no interior peak against income ({year}, {fit.nobs} economies)"
+    return (f"the fitted industry share of employment peaks at {fit.peak_share:.1f} % at a GDP per capita of about "
+            f"{fit.turning_point / 1000:,.0f} thousand international dollars ({year}, {fit.nobs} economies)")
+
+
 def interval_text(low: float, high: float, fmt: str = "{:.2f}") -> str:
     """'95 % CI −0.10 to 0.32' with a proper minus sign."""
     def f(v: float) -> str:

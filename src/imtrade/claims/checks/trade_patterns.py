@@ -165,7 +165,7 @@ def employment_sector_share_change(claim: Claim, ctx: CheckContext, *, sector: s
         verdict = (SUPPORTED if all(moves[1:]) else PARTLY) if meets else CONTRADICTED
     measured = "; ".join(f"{n}: {a:.1f} % ({y0}) → {b:.1f} % ({y1}), {tp.signed(c)} points ({k} economies)" for n, a, b, c, k in results)
     word = "rise" if direction > 0 else "fall"
-    others = f"; other group(s) must also {word}" if len(results) > 1 else ""
+    others = "".join(f"; the share in {_GROUP_PROSE.get(r[0], r[0])} must also {word} ({_yes(m)})" for r, m in zip(results[1:], moves[1:], strict=True))
     detail = (
         f"Test: the {key} share of employment in {_GROUP_PROSE.get(name0, name0)} must {word} by at least {_points(abs(min_change))} "
         f"({_yes(meets)}){others}. Employment-weighted ILO modelled estimates, same economies in both years."
