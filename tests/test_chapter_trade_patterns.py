@@ -352,6 +352,36 @@ def test_plans_table_and_display():
     assert sources.splitlines()[0] == "1. c2. <https://b> (checked at the primary publisher: yes)"
 
 
+def test_series_sentence_and_definition_note():
+    s = pd.Series([np.nan, 19.94, 24.72], index=[2006, 2007, 2024])
+    assert tp.series_sentence(s, "the world") == "For the world the share went from 19.9 % in 2007 to 24.7 % in 2024"
+    assert "no such series" in tp.series_sentence(None, "the world")
+    assert "thin faded lines" in tp.definition_note("2026-07-01")
+    assert "older SITC-based" in tp.definition_note(tp.OLD_DEFINITION_VINTAGE)
+
+
+def test_employment_panels():
+    shares = pd.concat([
+        tidy([("AAA", 2000, 20.0), ("BBB", 2000, 40.0)], tp.SECTORS["industry"]),
+        tidy([("AAA", 2000, 80.0), ("BBB", 2000, 60.0)], tp.SECTORS["services"]),
+    ])
+    weights = tidy([("AAA", 2000, 1.0), ("BBB", 2000, 1.0)])
+    panels = tp.employment_panels(shares, weights, ["AAA"], "WLD", ["AAA", "BBB"])
+    assert list(panels) == ["AAA", "WLD"]
+    assert panels["AAA"].loc[2000, "services"] == 80.0
+    assert panels["WLD"].loc[2000, "industry"] == pytest.approx(30.0)
+
+
+def test_show_table_is_reproducible():
+    from imtrade.report import show_table
+
+    frame = pd.DataFrame({"a": [1.0, 2.0]})
+    first, second = show_table(frame, caption="c"), show_table(frame, caption="c")
+    assert first.to_html() == second.to_html()
+    assert repr(first) == "<table: 2 rows x 1 columns>"
+    assert "vertical-align" in first.set_properties(**{"vertical-align": "top"}).to_html()
+
+
 def test_sentence_helpers():
     names = {"AAA": "Alpha", "BBB": "the Republic of Korea", "WLD": "the world"}
     wide = pd.DataFrame({"AAA": [1.0, 3.0], "BBB": [5.0, 4.0], "WLD": [1.0, np.nan]}, index=[2000, 2010])
@@ -363,6 +393,9 @@ def test_sentence_helpers():
     assert tp.above_below({"AAA": 0.5}, names) == ("none of them", "Alpha")
     assert tp.interval_text(-0.1, 0.3) == "−0.10 to 0.30"
     assert tp.signed(-1.25) == "−1.2" and tp.signed(None) == "n/a" and tp.signed(2.0, "{:+.0f}") == "+2"
+    co2 = pd.DataFrame({"AAA": [1.0, 0.5], "WLD": [2.0, np.nan]}, index=[1990, 2020])
+    assert tp.relative_change_phrase(co2, ["AAA", "WLD"], names, 1990, 2020) == "−50 % in Alpha"
+    assert tp.relative_change_phrase(co2, ["WLD"], names, 1990, 2020) == "no economy with data in both years"
 
 
 # ---------------------------------------------------------------------------------------

@@ -309,6 +309,26 @@ def definition_label(vintage: str) -> str:
     return f"re-based definition, from {HIGH_TECH_BREAK_YEAR}"
 
 
+def series_sentence(series: pd.Series | None, who: str, what: str = "the share") -> str:
+    """'For the world the share went from 19.9 % in 2007 to 24.7 % in 2024' (first and last
+    non-missing years), or a sentence saying the series is not published."""
+    s = series.dropna() if series is not None else pd.Series(dtype=float)
+    if s.empty:
+        return f"The data publish no such series for {who} in this vintage"
+    first, last = int(s.index.min()), int(s.index.max())
+    return f"For {who} {what} went from {s[first]:.1f} % in {first} to {s[last]:.1f} % in {last}"
+
+
+def definition_note(vintage: str) -> str:
+    """What the reader sees about the 2007 definition break, for the chosen vintage."""
+    if vintage == OLD_DEFINITION_VINTAGE:
+        return (f"This run uses the {vintage} vintage, whose series follows the older SITC-based product list "
+                f"throughout; later vintages restart the series in {HIGH_TECH_BREAK_YEAR} on a new product list.")
+    return (f"The thin faded lines are the SITC-based series of the {OLD_DEFINITION_VINTAGE} vintage (1988–2016). "
+            "It uses a different product list, so the two series are drawn apart and never joined: the gap between "
+            f"them around {HIGH_TECH_BREAK_YEAR} is a change of definition, not of trade.")
+
+
 def load_high_tech(vintage: str, years: tuple[int, int] | None = None, countries: Sequence[str] | None = None) -> pd.DataFrame:
     """High-tech exports (US$ and % of manufactured exports) and derived manufactured exports.
 
@@ -695,6 +715,22 @@ def load_employment(vintage: str, start_year: int, end_year: int, countries: Seq
     return shares, weights
 
 
+def employment_panels(shares: pd.DataFrame, weights: pd.DataFrame, countries: Sequence[str], benchmark: str,
+                      members: Sequence[str]) -> dict[str, pd.DataFrame]:
+    """Sector shares by year for each focus economy and for the benchmark group.
+
+    Returns code -> frame indexed by year with columns agriculture, industry, services (the
+    benchmark's frame also has ``n``, the economies in its balanced, employment-weighted mean).
+    """
+    out = {}
+    for code in countries:
+        rows = shares[shares["iso3"] == code]
+        out[code] = rows.pivot_table(index="year", columns="indicator", values="value").rename(
+            columns={v: k for k, v in SECTORS.items()}).rename_axis(columns=None)
+    out[benchmark] = group_sector_shares(shares, weights, members, balanced=True)
+    return out
+
+
 def hump_data(vintage: str, year: int, entities: pd.DataFrame | None = None) -> pd.DataFrame:
     """Cross-section for the industry-employment hump: ``iso3, gdp_pc, log_gdp_pc, industry``.
 
@@ -868,6 +904,17 @@ def carbon_content_of_trade(trade_co2: pd.DataFrame, co2: pd.DataFrame, economie
     out = pd.concat([transfer, world, n], axis=1, join="inner")
     out["share"] = 100.0 * out["transfer"] / out["world_co2"]
     return out[["transfer", "world_co2", "share", "n"]]
+
+
+def relative_change_phrase(wide: pd.DataFrame, codes: Sequence[str], names: dict[str, str], start: int, end: int) -> str:
+    """'−60 % in the United States, −63 % in Germany and −40 % in the world' (``wide``: index
+    year, one column per code; codes without both years are left out)."""
+    items = []
+    for code in codes:
+        change = relative_change(wide[code], start, end) if code in wide else None
+        if change is not None:
+            items.append(f"{signed(change, '{:+.0f}')} % in {prose_name(names[code])}")
+    return join_names(items) or "no economy with data in both years"
 
 
 def carbon_content_text(content: pd.DataFrame) -> str:
