@@ -335,6 +335,11 @@ def fetch(
         mirror = mirror if mirror is not None else default_mirror()
         if source == "mirror" and mirror is None:
             raise MirrorNotFoundError("no mirror given", fix="pass --mirror PATH or set IMTRADE_DATA_MIRROR")
+        if mirror is not None and not mirror.is_dir():  # a configured mirror must exist, even when nothing needs copying
+            raise MirrorNotFoundError(
+                f"data mirror {mirror} does not exist",
+                fix="pass the mirror's real path with --mirror or IMTRADE_DATA_MIRROR (e.g. ../shared/data), or unset it to download",
+            )
     return [
         fetch_vintage(ds, v, mirror=mirror, force=force, progress=progress) for ds, v in plan(catalog, dataset_ids, vintage)
     ]

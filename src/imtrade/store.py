@@ -19,7 +19,7 @@ import pandas as pd
 
 from .catalog import Catalog, Dataset, ManifestEntry, load_catalog, manifest_path, read_manifest
 from .entities import EntityResolver, build_entity_table, make_resolver
-from .exceptions import DataNotFetchedError, UnknownIndicatorError
+from .exceptions import DataNotFetchedError, DataValidationError, UnknownIndicatorError
 from .fetch import require_fetched
 from .layouts import ParseContext, layout
 from .paths import ProjectPaths, project
@@ -188,7 +188,17 @@ class DataStore:
         else:
             ds = self.catalog.dataset(ref.dataset)
             ctx = ParseContext(ref.dataset, ref.vintage, ref.relpath, resolver=self.resolver, columns=ds.indicators)
-            frame = layout(ds.layout).parse(self.root(ref.dataset, ref.vintage) / ref.relpath, ctx)
+            try:
+                frame = layout(ds.layout).parse(self.root(ref.dataset, ref.vintage) / ref.relpath, ctx)
+            except DataValidationError as exc:
+                if ref.vintage in ds.vintages:  # a catalogued file matches its checksum: it must not be edited
+                    raise DataValidationError(
+                        exc.source,
+                        exc.problems,
+                        fix="this file matches the catalog's checksum, so the upstream data changed shape: update the parser "
+                        "or the entity table (imtrade/layouts.py, imtrade/entities.py), not the file",
+                    ) from None
+                raise
             _atomic_parquet(frame, cache)
         self._frames[key] = frame
         return frame
