@@ -2,7 +2,7 @@
 
 A small sample book (one chapter, three exercises, own _toc.yml) is written to a temporary
 directory and reads the real project's fetched data through IMTRADE_DATA_DIR, as in
-tests/test_build.py. Its chapter has a semantic parameter check registered as
+tests/test_build.py (the assignments and keys are computed once per module). Its chapter has a semantic parameter check registered as
 ``imtrade.chapters.assignsample`` (known economies, years 1995-2020), so the chapter's own
 checks run on every draw. The solutions carry marker words (quokka, axolotl, wombat, ...)
 that appear nowhere else, so a leak shows up even in the search index.
@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-import os
 import re
 import shutil
 import sys
@@ -22,8 +21,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import ROOT, clear_caches
 
-ROOT = Path(__file__).resolve().parents[1]
 NAME = "assignsample"
 
 SAMPLE_CHAPTER = """---
@@ -146,29 +145,7 @@ SEED = "2026"
 # Fixtures
 
 
-def real_mirror() -> Path | None:
-    value = os.environ.get("IMTRADE_DATA_MIRROR")
-    path = Path(value).expanduser() if value else ROOT.parent / "shared" / "data"
-    return path.resolve() if (path / "datahub-wdi").is_dir() else None
-
-
-needs_mirror = pytest.mark.skipif(real_mirror() is None, reason="no offline data mirror (../shared/data or IMTRADE_DATA_MIRROR)")
-
-
-def clear_caches() -> None:
-    from imtrade import api, cache_build, catalog, reads
-
-    api._store.cache_clear()
-    catalog._load_catalog_cached.cache_clear()
-    cache_build._STORE = None
-    reads._seen.clear()
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    clear_caches()
-    yield
-    clear_caches()
+needs_mirror = pytest.mark.mirror  # skipped by conftest when there is no offline data mirror
 
 
 def _semantic_check(params: dict) -> None:
@@ -197,11 +174,8 @@ def write_book(root: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def book(tmp_path_factory):
+def book(tmp_path_factory, mirror):
     """The sample book, reading the real project's fetched data; the chapter's check registered."""
-    mirror = real_mirror()
-    if mirror is None:
-        pytest.skip("no offline data mirror (../shared/data or IMTRADE_DATA_MIRROR)")
     from imtrade.fetch import fetch
 
     with pytest.MonkeyPatch.context() as mp:
@@ -641,9 +615,9 @@ def chapter_with_answers():
 
 @pytest.mark.slow
 @needs_mirror
-def test_real_chapter_round_trip(tmp_path, monkeypatch):
-    """The first chapter of the book that declares answers: assign to two students, hand in the
-    solved notebooks, score full marks."""
+def test_real_chapter_round_trip(tmp_path, monkeypatch, mirror):
+    """The first chapter of the book that declares answers: assign to two students, hand in a
+    solved notebook, score full marks."""
     from imtrade.assignments.assign import assign
     from imtrade.assignments.editions import declared_pool
     from imtrade.assignments.grade import grade
@@ -656,7 +630,7 @@ def test_real_chapter_round_trip(tmp_path, monkeypatch):
     ch = chapter_with_answers()
     if ch is None:
         pytest.skip("no chapter in _toc.yml declares gradable answers (front matter `imtrade: answers:`) yet")
-    fetch(mirror=real_mirror())
+    fetch(mirror=mirror)
     pool = tmp_path / "pool.yml"
     if declared_pool(ch.source) is None:  # the chapter's defaults as the only candidates
         first = next(iter(ch.parameters().values()))
@@ -666,9 +640,9 @@ def test_real_chapter_round_trip(tmp_path, monkeypatch):
     roster = tmp_path / "roster.csv"
     roster.write_text("id,name\na1,First Student\na2,Second Student\n", encoding="utf-8")
     report = assign(ch, roster, tmp_path / "out", pool=pool, seed="1", jobs=2, progress=lambda m: None)
-    code = solution_code(ch.source)
-    for sid in ("a1", "a2"):
-        write_nb(solve(read_nb(report.out / sid / f"{ch.name}.ipynb"), code, ch.source), tmp_path / "subs" / sid / f"{ch.name}.ipynb")
+    assert (report.out / "a2" / f"{ch.name}.ipynb").is_file() and (report.out / "keys" / "a2.json").is_file()
+    code = solution_code(ch.source)  # a1 hands in the solved notebook, a2 nothing (one execution fewer)
+    write_nb(solve(read_nb(report.out / "a1" / f"{ch.name}.ipynb"), code, ch.source), tmp_path / "subs" / "a1" / f"{ch.name}.ipynb")
     rows = grades_by_id(grade(tmp_path / "subs", report.out / "keys", timeout=600, jobs=2, progress=lambda m: None).csv)
-    for sid in ("a1", "a2"):
-        assert rows[sid]["status"] == "ok" and rows[sid]["total"] == rows[sid]["max"], (rows[sid], (tmp_path / "subs" / "feedback" / f"{sid}.md").read_text())
+    assert rows["a1"]["status"] == "ok" and rows["a1"]["total"] == rows["a1"]["max"], (tmp_path / "subs" / "feedback" / "a1.md").read_text()
+    assert rows["a2"]["status"] == "no submission" and rows["a2"]["total"] == "0"
