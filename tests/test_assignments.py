@@ -2,9 +2,9 @@
 
 A small sample book (one chapter, three exercises, own _toc.yml) is written to a temporary
 directory and reads the real project's fetched data through IMTRADE_DATA_DIR, as in
-tests/test_build.py (the assignments and keys are computed once per module). Its chapter has a semantic parameter check registered as
-``imtrade.chapters.assignsample`` (known economies, years 1995-2020), so the chapter's own
-checks run on every draw. The solutions carry marker words (quokka, axolotl, wombat, ...)
+tests/test_build.py; the assignments and keys are computed once per module. The chapter has
+a semantic parameter check registered as ``imtrade.chapters.assignsample`` (known economies,
+years 1995-2020), so the chapter's own checks run on every draw. The solutions carry marker words (quokka, axolotl, wombat, ...)
 that appear nowhere else, so a leak shows up even in the search index.
 """
 
