@@ -298,6 +298,13 @@ def test_student_source_removes_every_solution_and_leaves_answer_cells():
     assert sum("{exercise}" in c.source for c in nb.cells) == 3  # the exercises stay
 
 
+def test_leak_needles_skip_public_names_and_student_text():
+    from imtrade.assignments.editions import leak_needles
+
+    needles = leak_needles(["answer_x_ex1", "x = compute(1, 2)  # quokka", "**Shared** line of prose here"], "Shared line of prose here")
+    assert needles == ["x = compute(1, 2) # quokka"]
+
+
 def test_student_source_refuses_an_unclosed_solution():
     from imtrade.assignments.editions import student_source
     from imtrade.exceptions import AssignmentError

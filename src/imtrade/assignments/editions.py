@@ -387,13 +387,18 @@ def searchable(path: Path) -> str:
     return "\n".join(normalise(v) for v in variants)
 
 
+BARE_NAME = re.compile(r"[\w.]+")
+
+
 def leak_needles(texts: list[str], student_text: str, min_length: int = 12) -> list[str]:
-    """Solution lines worth searching for: long enough, and not also in the student version."""
+    """Solution lines worth searching for: long enough, not also in the student version, and
+    not a bare (dotted) name such as ``answer_topic_ex1`` (variable names are public: the
+    answer cells and the instructors' page show them)."""
     allowed = normalise(student_text)
     needles = []
     for line in texts:
         needle = normalise(line)
-        if len(needle) >= min_length and needle not in allowed and needle not in needles:
+        if len(needle) >= min_length and not BARE_NAME.fullmatch(needle) and needle not in allowed and needle not in needles:
             needles.append(needle)
     return needles
 
