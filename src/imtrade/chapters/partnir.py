@@ -820,8 +820,8 @@ def plot_manufacturing_shares(shares: pd.DataFrame, group_name: str, claim_year:
     ax.set_xlabel("Year")
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("% of world manufacturing value added")
-    ax.set_ylim(0, float(shares["share"].max()) * 1.45)
-    ax.legend(loc="upper left", ncol=2)
+    ax.set_ylim(0, float(shares["share"].max()) * 1.2)
+    ax.legend(loc="lower right", fontsize=8)
     add_source(fig, "World Bank, World Development Indicators, NV.IND.MANF.CD (bulk CSV, 2023 copy rounded to 3 significant digits; "
                     "no world total before 1997, no data after 2021).")
     return fig
@@ -893,10 +893,13 @@ def plot_gii_ranks(table: pd.DataFrame, late_year: int = 2021):
     ax.scatter(data["rank_2012"], data.index, marker="s", s=40, facecolors="none", edgecolors=OKABE_ITO[5],
                label="2012 edition (141 economies)", zorder=3)
     ax.scatter(data[late], data.index, marker="D", s=45, color=OKABE_ITO[0], label=f"{late_year} edition (132 economies)", zorder=4)
-    ax.set_yticks(range(len(data)), data["economy"])
+    names = entity_names(data["iso3"])
+    ax.set_yticks(range(len(data)), [names.get(c, e) for c, e in zip(data["iso3"], data["economy"], strict=True)])
     ax.invert_xaxis()
     ax.set_xlabel("Global Innovation Index rank (1 = most innovative; better ranks to the right)")
-    ax.legend(loc="lower left", fontsize=8)
+    handles, labels = ax.get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
+    fig.legend(handles, labels, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 1.0), fontsize=8)
     add_source(fig, "WIPO / INSEAD, Global Innovation Index 2011, 2012 and 2021, ranks as reported in news and government "
                     "releases (data/curated/innovation_index_ranks.csv).")
     return fig
@@ -908,7 +911,7 @@ def plot_resilience(sample: pd.DataFrame, group: Sequence[str], vintage: str):
 
     from ..figures import BENCHMARK_GREY, OKABE_ITO, add_source
 
-    fig, axes = plt.subplots(1, 2, figsize=(10.0, 5.0), sharex=True)
+    fig, axes = plt.subplots(2, 1, figsize=(8.0, 8.0), sharex=True)
     for ax, (outcome, label) in zip(axes, OUTCOMES.items(), strict=True):
         data = sample.dropna(subset=["manuf_share", outcome])
         members = data["iso3"].isin(list(group))
@@ -926,7 +929,7 @@ def plot_resilience(sample: pd.DataFrame, group: Sequence[str], vintage: str):
         ax.plot(xs, coef["const"] + coef["manuf_share"] * xs, color=OKABE_ITO[3], linestyle="--", label="OLS fit")
         ax.axhline(0, color="#444444", linewidth=0.8)
         ax.set_ylabel(label)
-        ax.set_xlabel("Manufacturing value added, 2019 (% of GDP)")
+    axes[-1].set_xlabel("Manufacturing value added, 2019 (% of GDP)")
     axes[0].legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     add_source(fig, _source(vintage, "NY.GDP.MKTP.KD.ZG", "NV.IND.MANF.CD (bulk CSV) / NY.GDP.MKTP.CD; economies with at least 1 million people"))
@@ -940,24 +943,25 @@ def plot_profile(profile: pd.DataFrame, group_name: str, vintage: str):
     from ..figures import BENCHMARK_GREY, OKABE_ITO, add_source
 
     items = list(dict.fromkeys(profile["indicator"]))
-    fig, axes = plt.subplots(len(items), 1, figsize=(8.5, 1.25 * len(items) + 1.0))
+    fig, axes = plt.subplots(len(items), 1, figsize=(8.5, 1.45 * len(items) + 1.0))
     bench_style = {WORLD: ("World", BENCHMARK_GREY, "s"), HIGH_INCOME: ("High income", "#000000", "P"),
                    DEVELOPING_WB: ("Low & middle income", OKABE_ITO[1], "v")}
     for ax, code in zip(np.atleast_1d(axes), items, strict=True):
         part = profile[profile["indicator"] == code]
         members = part[part["kind"] == "member"].dropna(subset=["value"]).sort_values("value")
-        ax.scatter(members["value"], np.zeros(len(members)), s=22, facecolors="none", edgecolors=OKABE_ITO[0], label="Members")
+        # three rows per panel: members (labelled), the group average, the benchmarks
+        ax.scatter(members["value"], np.full(len(members), 0.55), s=22, facecolors="none", edgecolors=OKABE_ITO[0], label="Members")
         for j, row in enumerate(members.itertuples()):
-            ax.annotate(row.entity, (row.value, 0), xytext=(0, 6 if j % 2 == 0 else -12), textcoords="offset points",
+            ax.annotate(row.entity, (row.value, 0.55), xytext=(0, 5 if j % 2 == 0 else -10), textcoords="offset points",
                         fontsize=7, ha="center", color="#333333")
         grp = part[part["kind"] == "group"]
-        ax.scatter(grp["value"], [0], s=110, marker="o", color=OKABE_ITO[0], label=f"{group_name} (weighted)", zorder=3)
+        ax.scatter(grp["value"], [0.0] * len(grp), s=90, marker="o", color=OKABE_ITO[0], label=f"{group_name} (weighted)", zorder=3)
         for entity, (label, color, marker) in bench_style.items():
             hit = part[part["entity"] == entity]
-            ax.scatter(hit["value"], [0] * len(hit), s=80, marker=marker, color=color, label=label, zorder=4)
+            ax.scatter(hit["value"], [-0.55] * len(hit), s=60, marker=marker, color=color, label=label, zorder=4)
         first = part.iloc[0]
-        ax.set_yticks([])
-        ax.set_ylim(-1, 1)
+        ax.set_yticks([0.55, 0.0, -0.55], ["members", "group", "benchmarks"], fontsize=7)
+        ax.set_ylim(-1, 1.1)
         ax.set_xlabel(f"{first['label']} ({first['unit']})", fontsize=9)
         ax.grid(axis="y", visible=False)
     handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
