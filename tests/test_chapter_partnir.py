@@ -85,6 +85,8 @@ def test_world_weight_table_and_definition_comparison():
     assert set(weight["grouping"]) == {"lmy", "imf_emde", "group"}
     row = weight[(weight["grouping"] == "group") & (weight["basis"] == "PPP") & (weight["year"] == 2021)]
     assert row["share"].iloc[0] == pytest.approx(42.0)  # 35 * 1.2 of a world of 100
+    assert ch.weight_share(weight, "lmy", "MER", 2020) == pytest.approx(35.0)
+    assert math.isnan(ch.weight_share(weight, "lmy", "MER", 1999))
     comparison = ch.definition_comparison(weight, 2021, 44.0)
     # 2021 MER: LMY 40, IMF 100 - 55 = 45 -> the IMF split at market rates is closest to 44
     assert comparison.iloc[0]["grouping"] == "imf_emde" and comparison.iloc[0]["basis"] == "MER"
@@ -191,6 +193,7 @@ def test_gii_rank_changes_falls_back_to_2012():
     assert out.loc["BBB", "places"] == -5 and out.loc["BBB", "early_year"] == 2012
     assert math.isnan(out.loc["CCC", "places"])
     assert out.loc["AAA", "early_pct"] == pytest.approx(40.0)  # 50 / 125
+    assert ch.editions_ranked(ranks_frame()) == {2011: 125, 2012: 141, 2021: 132}
 
 
 def test_gii_table_and_reading():
@@ -340,7 +343,7 @@ def test_resilience_reading_cases():
 def test_spearman_and_coefficient_phrase():
     frame = pd.DataFrame({"x": [1, 2, 3, 4, np.nan], "y": [2, 4, 6, 8, 1]})
     rho, p, n = ch.spearman(frame, "x", "y")
-    assert rho == pytest.approx(1.0) and n == 4
+    assert rho == pytest.approx(1.0) and p < 0.01 and n == 4
     assert math.isnan(ch.spearman(frame.iloc[:2], "x", "y")[0])
     row = pd.Series({"estimate": 0.067, "ci_low": -0.129, "ci_high": 0.264, "n": 146})
     assert ch.coefficient_phrase(row) == "+0.7 points (95 % CI -1.3 to +2.6, N = 146)"
@@ -381,8 +384,9 @@ def test_figures_draw_from_small_frames(agg_backend):
     exports = tidy([("X", "WLD", 2020, 100.0), ("X", "LMY", 2020, 30.0), ("X", "CHN", 2020, 15.0)])
     fig = ch.plot_export_shares(ch.export_share_table(exports, tidy([("S", "M49_515", 2018, 45.0)]), ["CHN"]), "G", "test")
     assert len(fig.axes[0].lines) == 3
-    fig = ch.plot_gii_ranks(ch.gii_table(ranks_frame(), ["AAA", "BBB"]))
+    fig = ch.plot_gii_ranks(ch.gii_table(ranks_frame(), ["AAA", "BBB"]), ranked={2011: 125})
     assert fig.axes[0].xaxis_inverted()
+    assert "2011 edition (125 economies)" in [t.get_text() for t in fig.legends[0].get_texts()]
     sample = synthetic_sample()
     fig = ch.plot_resilience(sample, ["E1", "E2"], "test")
     assert len(fig.axes) == 2

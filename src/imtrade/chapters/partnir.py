@@ -244,6 +244,12 @@ def load_world_weight(vintage: str, group: Sequence[str], start_year: int, end_y
     return world_weight_table(gdp, ppp, group, advanced, economies())
 
 
+def weight_share(weight: pd.DataFrame, grouping: str, basis: str, year: int) -> float:
+    """One value of :func:`world_weight_table` (NaN when absent)."""
+    hit = weight[(weight["grouping"] == grouping) & (weight["basis"] == basis) & (weight["year"] == year)]
+    return float(hit["share"].iloc[0]) if len(hit) else math.nan
+
+
 DEFINITION_LABELS = {
     ("lmy", "MER"): "World Bank low & middle income, market exchange rates",
     ("lmy", "PPP"): "World Bank low & middle income, PPP",
@@ -877,7 +883,13 @@ def plot_export_shares(shares: pd.DataFrame, group_name: str, vintage: str):
     return fig
 
 
-def plot_gii_ranks(table: pd.DataFrame, late_year: int = 2021):
+def editions_ranked(ranks: pd.DataFrame) -> dict[int, int]:
+    """Number of economies ranked per GII edition, where the curated table records it."""
+    counts = pd.to_numeric(ranks["economies_ranked"], errors="coerce")
+    return {int(y): int(c) for y, c in counts.groupby(ranks["edition_year"]).max().dropna().items()}
+
+
+def plot_gii_ranks(table: pd.DataFrame, late_year: int = 2021, ranked: dict[int, int] | None = None):
     """Dumbbells: GII rank in 2011 (and 2012) and in ``late_year`` per economy (rank 1 = best, drawn on top)."""
     import matplotlib.pyplot as plt
 
@@ -889,10 +901,14 @@ def plot_gii_ranks(table: pd.DataFrame, late_year: int = 2021):
     for i, row in data.iterrows():
         start = row["rank_2011"] if not pd.isna(row["rank_2011"]) else row["rank_2012"]
         ax.plot([start, row[late]], [i, i], color=BENCHMARK_GREY, linewidth=1.5, zorder=1)
-    ax.scatter(data["rank_2011"], data.index, marker="o", s=45, color=OKABE_ITO[1], label="2011 edition (125 economies)", zorder=3)
-    ax.scatter(data["rank_2012"], data.index, marker="s", s=40, facecolors="none", edgecolors=OKABE_ITO[5],
-               label="2012 edition (141 economies)", zorder=3)
-    ax.scatter(data[late], data.index, marker="D", s=45, color=OKABE_ITO[0], label=f"{late_year} edition (132 economies)", zorder=4)
+    ranked = ranked or {}
+
+    def label(year: int) -> str:
+        return f"{year} edition" + (f" ({ranked[year]} economies)" if year in ranked else "")
+
+    ax.scatter(data["rank_2011"], data.index, marker="o", s=45, color=OKABE_ITO[1], label=label(2011), zorder=3)
+    ax.scatter(data["rank_2012"], data.index, marker="s", s=40, facecolors="none", edgecolors=OKABE_ITO[5], label=label(2012), zorder=3)
+    ax.scatter(data[late], data.index, marker="D", s=45, color=OKABE_ITO[0], label=label(late_year), zorder=4)
     names = entity_names(data["iso3"])
     ax.set_yticks(range(len(data)), [names.get(c, e) for c, e in zip(data["iso3"], data["economy"], strict=True)])
     ax.invert_xaxis()

@@ -113,7 +113,7 @@ def currency_level_match(claim: Claim, ctx: CheckContext, *, indicator: str, geo
     verdict = SUPPORTED if abs(diff) <= tol_pct else PARTLY if abs(diff) <= partial_tol_pct else CONTRADICTED
     detail = (f"Claimed local-currency value / official exchange rate vs the World Bank value: difference {_signed(diff)} % "
               f"(supported within ±{tol_pct:g} %, partly within ±{partial_tol_pct:g} %). The series is rounded to 3 "
-              "significant digits, i.e. to within about ±0.1 %.")
+              "significant digits, which can move it by up to 0.5 %.")
     return CheckResult(verdict, measured, detail, data_usd)
 
 
@@ -169,7 +169,10 @@ def export_growth_vs_world(claim: Claim, ctx: CheckContext, *, group: str, years
 def gii_rank_improvement(claim: Claim, ctx: CheckContext, *, table: str, iso3: Sequence[str], early_years: Sequence[int],
                          late_year: int, min_places: float) -> CheckResult:
     """Each economy's climb in the Global Innovation Index from an early edition to ``late_year``."""
-    changes = ch.gii_rank_changes(ctx.curated(table), list(iso3), tuple(early_years), late_year)
+    ranks = ctx.curated(table)
+    changes = ch.gii_rank_changes(ranks, list(iso3), tuple(early_years), late_year)
+    ranked = ch.editions_ranked(ranks)
+    counts = ", ".join(f"{ranked[y]} ({y})" for y in (*early_years, late_year) if y in ranked)
     have = changes.dropna(subset=["early_rank", "late_rank"])
     if have.empty:
         return _missing(f"GII ranks for {', '.join(iso3)}", ctx)
@@ -184,8 +187,8 @@ def gii_rank_improvement(claim: Claim, ctx: CheckContext, *, table: str, iso3: S
         verdict = PARTLY
     detail = (f"Rank in the first of the {'/'.join(map(str, early_years))} editions minus rank in {late_year}; every economy must "
               f"climb at least {min_places:g} places ({len(have)} of {len(iso3)} have an early rank; smallest climb "
-              f"{int(have['places'].min())} places, {have.loc[have['places'].idxmin(), 'iso3']}). Editions rank 125 (2011) and "
-              "132 (2021) economies with changing methods, so climbs of a few places are noise.")
+              f"{int(have['places'].min())} places, {have.loc[have['places'].idxmin(), 'iso3']}). Editions rank different numbers of "
+              f"economies ({counts or 'not recorded'}) with changing methods, so climbs of a few places are noise.")
     return CheckResult(verdict, measured, detail, float(have["places"].min()))
 
 
