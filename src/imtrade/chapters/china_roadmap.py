@@ -128,19 +128,31 @@ def roadmap_milestones(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def milestone_table(milestones: pd.DataFrame) -> pd.DataFrame:
-    """The milestones as shown and downloaded: year, kind, label, description, citation, url."""
+    """The milestones as shown and downloaded, in reading order.
+
+    Columns: ``year`` ('≈' marks an approximate anchor), ``kind``, ``label``, ``description``,
+    ``source`` (source text or short publisher name), ``citation``, ``url``, ``verified_primary``.
+    """
     year = milestones.apply(
         lambda r: ("≈" if r["approximate"] else "") + str(int(r["start_year"] if pd.notna(r["start_year"]) else r["end_year"])), axis=1
     )
+    short = milestones.apply(lambda r: r["source_text"] if str(r["source_text"]).strip() else str(r["citation"]).split(" (")[0].split(",")[0], axis=1)
     order = {"paradigm": 0, "goal": 3, "policy": 1, "event": 2}
-    out = milestones.assign(year=year, _order=milestones["kind"].map(order)).sort_values(["_order", "when"], kind="stable")
-    return out[["year", "kind", "label", "description", "citation", "url", "verified_primary"]].reset_index(drop=True)
+    out = milestones.assign(year=year, source=short, _order=milestones["kind"].map(order)).sort_values(["_order", "when"], kind="stable")
+    return out[["year", "kind", "label", "description", "source", "citation", "url", "verified_primary"]].reset_index(drop=True)
+
+
+def _goal_short(label: str) -> str:
+    """'Stage 1 goal (2025)' -> 'Stage 1'; long labels keep their first word."""
+    text = re.sub(r"\s*\(.*\)$", "", str(label)).replace(" goal", "")
+    return text if len(text) <= 12 else text.split()[0]
 
 
 def plot_roadmap_timeline(milestones: pd.DataFrame, *, end: int = 2045):
     """Two-panel timeline: paradigm eras and goals (1950-``end``), then 2015-2018 in detail.
 
-    Approximate anchor years are drawn with a hatched lead-in and a '≈' label.
+    Approximate anchor years are drawn with a hatched lead-in and a '≈' label; the goals get
+    their own lane (diamonds) and dashed lines through the eras.
     """
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
@@ -151,25 +163,32 @@ def plot_roadmap_timeline(milestones: pd.DataFrame, *, end: int = 2045):
     goals = milestones[milestones["kind"] == "goal"].sort_values("when")
     dated = milestones[milestones["kind"].isin(["policy", "event"])].sort_values("when", ascending=False)
 
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(9.0, 7.2), gridspec_kw={"height_ratios": [len(paradigms) + 1.2, len(dated) + 0.5]})
+    n = len(paradigms)
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8.0, 7.4), gridspec_kw={"height_ratios": [n + 1.6, len(dated) + 0.6]})
     # Eras: bars from the anchor year to the end of the roadmap (the paradigms run in parallel).
-    colours = [OKABE_ITO[i] for i in (0, 5, 2, 3)]
+    colours = [OKABE_ITO[i] for i in (1, 2, 5, 0)]
     for y, (row, colour) in enumerate(zip(paradigms.itertuples(), colours * 2, strict=False)):
         start = row.start_year
-        top.barh(y, end - start, left=start, height=0.55, color=colour, alpha=0.85, edgecolor="white")
+        top.barh(y, end - start, left=start, height=0.55, color=colour, edgecolor="white")
         if row.approximate:
             top.barh(y, 4, left=start - 4, height=0.55, color="white", edgecolor=colour, hatch="////", linewidth=0.8)
-        top.text(start - (5 if row.approximate else 1), y, ("≈" if row.approximate else "") + str(int(start)), ha="right", va="center", fontsize=9)
-    top.set_yticks(range(len(paradigms)), [_wrap(label, 34) for label in paradigms["label"]], fontsize=9)
-    for row in goals.itertuples():
-        top.axvline(row.when, color="#222222", linestyle="--", linewidth=1.1)
-        top.annotate(_wrap(row.label, 16), xy=(row.when, 1.0), xycoords=("data", "axes fraction"), xytext=(-3, -3),
-                     textcoords="offset points", ha="right", va="top", fontsize=8, color="#222222")
+        top.text(start - (5 if row.approximate else 1), y, ("≈" if row.approximate else "") + str(int(start)), ha="right", va="center", fontsize=8.5)
+    # Goals: a lane of their own, and dashed lines through the eras.
+    lane = n + 0.2
+    for k, row in enumerate(goals.itertuples()):
+        top.axvline(row.when, ymax=(lane + 0.6) / (n + 1.3), color="#222222", linestyle="--", linewidth=1.0)
+        top.plot([row.when], [lane], marker="D", markersize=7, color="#222222", linestyle="none")
+        # first goal labelled to the left, last to the right, any others above: labels never overlap
+        where = "left" if k == 0 else "right" if k == len(goals) - 1 else "above"
+        offset, ha, va = {"left": ((-7, 0), "right", "center"), "right": ((7, 0), "left", "center"), "above": ((0, 6), "center", "bottom")}[where]
+        text = f"{int(row.when)} {_goal_short(row.label)}" if where != "above" else f"{_goal_short(row.label)} {int(row.when)}"
+        top.annotate(text, xy=(row.when, lane), xytext=offset, textcoords="offset points", ha=ha, va=va, fontsize=7.5, color="#222222")
+    labels = [_wrap(label, 30) for label in paradigms["label"]] + ["Roadmap goals"]
+    top.set_yticks([*range(n), lane], labels, fontsize=8.5)
     top.axvspan(2015, 2019, color=BENCHMARK_GREY, alpha=0.18, linewidth=0)
-    top.annotate("detail\nbelow", xy=(2017, -0.6), ha="center", va="top", fontsize=7, color="#444444", annotation_clip=False)
-    top.set_xlim(1945, end + 3)
-    top.set_ylim(-0.7, len(paradigms) - 0.3 + 0.9)
-    top.set_xlabel("Year (bars: paradigm from its anchor year on; dashed lines: roadmap goals)")
+    top.set_xlim(1945, end + 17)
+    top.set_ylim(-0.6, n + 0.9)
+    top.set_xlabel("Year (bars run from each paradigm's anchor year; grey band: the years shown below)", fontsize=9)
     top.grid(axis="y", visible=False)
 
     # Dated policies (China) and events (US measures), 2015-2018.
@@ -178,13 +197,13 @@ def plot_roadmap_timeline(milestones: pd.DataFrame, *, end: int = 2045):
         s = style[row.kind]
         bottom.plot([row.when], [y], linestyle="none", markersize=8, **s)
         bottom.hlines(y, 2015, row.when, color=s["color"], linewidth=0.6, alpha=0.5)
-    bottom.set_yticks(range(len(dated)), [_wrap(label, 52) for label in dated["label"]], fontsize=8)
-    bottom.set_xlim(2015, 2019)
+    bottom.set_yticks(range(len(dated)), [_wrap(label, 44) for label in dated["label"]], fontsize=8)
+    bottom.set_xlim(2015, 2019.15)
     bottom.set_xticks([2015, 2016, 2017, 2018, 2019])
-    bottom.set_xlabel("Date (tick = 1 January)")
+    bottom.set_xlabel("Date (ticks on 1 January)", fontsize=9)
     bottom.legend(
         handles=[Line2D([], [], linestyle="none", markersize=8, label=lab, **style[k]) for k, lab in (("policy", "Chinese policy"), ("event", "US measure or event"))],
-        loc="lower right", fontsize=8,
+        loc="upper right", fontsize=8,
     )
     bottom.grid(axis="y", visible=False)
     fig.tight_layout()
@@ -213,6 +232,7 @@ class Indicator:
     scale: float = 1.0  # value shown = value x scale
     log_scale: bool = False
     note: str = ""
+    proxy: str = ""  # what the indicator stands for in the roadmap's terms (it is a proxy)
 
 
 TECH_SHARE_WDI = "NV.MNF.TECH.ZS.UN"
@@ -221,20 +241,24 @@ TECH_SHARE_SDG = "NV_IND_TECH"
 DASHBOARD: tuple[Indicator, ...] = (
     Indicator("mva_share", "NV.IND.MANF.CD", "Share of world manufacturing value added", "% of world MVA",
               "WDI bulk file NV.IND.MANF.CD, economy / WLD",
-              note="The bulk file was re-saved with values rounded to 3 significant digits: fine for shares, not for levels."),
+              note="The bulk file was re-saved with values rounded to 3 significant digits: fine for shares, not for levels.",
+              proxy="scale of manufacturing"),
     Indicator("tech_share", TECH_SHARE_WDI, "Medium- and high-tech share of manufacturing value added", "% of MVA",
-              "WDI NV.MNF.TECH.ZS.UN (UNIDO)"),
-    Indicator("rd", "GB.XPD.RSDV.GD.ZS", "R&D expenditure", "% of GDP", "WDI GB.XPD.RSDV.GD.ZS"),
-    Indicator("researchers", "SP.POP.SCIE.RD.P6", "Researchers in R&D", "per million people", "WDI SP.POP.SCIE.RD.P6"),
+              "WDI NV.MNF.TECH.ZS.UN (UNIDO)", proxy="technological depth of manufacturing"),
+    Indicator("rd", "GB.XPD.RSDV.GD.ZS", "R&D expenditure", "% of GDP", "WDI GB.XPD.RSDV.GD.ZS", proxy="innovation effort"),
+    Indicator("researchers", "SP.POP.SCIE.RD.P6", "Researchers in R&D", "per million people", "WDI SP.POP.SCIE.RD.P6", proxy="innovation workforce"),
     Indicator("patents", "IP.PAT.RESD", "Patent applications by residents", "thousands (log scale)", "WDI IP.PAT.RESD",
-              scale=1e-3, log_scale=True),
+              scale=1e-3, log_scale=True, proxy="invention output (filings, not quality)"),
     Indicator("hightech_exports", "TX.VAL.TECH.MF.ZS", "High-technology exports", "% of manufactured exports",
-              "WDI TX.VAL.TECH.MF.ZS", note="Re-based definition from 2007; earlier vintages use the old SITC-based series."),
+              "WDI TX.VAL.TECH.MF.ZS", note="Re-based definition from 2007; earlier vintages use the old SITC-based series.",
+              proxy="competitiveness in high-tech goods"),
     Indicator("ict_services", "BX.GSR.CCIS.CD", "ICT service exports", "US$ billion, current (log scale)",
-              "WDI bulk file BX.GSR.CCIS.CD", scale=1e-9, log_scale=True),
-    Indicator("broadband", "IT.NET.BBND.P2", "Fixed broadband subscriptions", "per 100 people", "WDI IT.NET.BBND.P2"),
+              "WDI bulk file BX.GSR.CCIS.CD", scale=1e-9, log_scale=True, proxy="digital services capacity"),
+    Indicator("broadband", "IT.NET.BBND.P2", "Fixed broadband subscriptions", "per 100 people", "WDI IT.NET.BBND.P2",
+              proxy="networked ('Internet plus') infrastructure"),
     Indicator("lpi", "LP.LPI.OVRL.XQ", "Logistics Performance Index", "score, 1 (low) to 5 (high)", "WDI LP.LPI.OVRL.XQ",
-              note="Survey-based; published for 2007, 2010, 2012, 2014, 2016, 2018, 2023 (irregular years)."),
+              note="Survey-based; published only in some years (markers show which).",
+              proxy="integration into trade and logistics networks"),
 )
 DASHBOARD_BY_KEY = {ind.key: ind for ind in DASHBOARD}
 
@@ -250,7 +274,8 @@ def tech_share_indicator(vintage: str | None) -> Indicator:
     except UnknownIndicatorError:
         return Indicator("tech_share", TECH_SHARE_SDG, "Medium- and high-tech share of manufacturing value added", "% of MVA",
                          "UN SDG database NV_IND_TECH (UNIDO, 2020-10-19)",
-                         note="This WDI vintage has no NV.MNF.TECH.ZS.UN; the UN SDG release of the UNIDO series is used instead.")
+                         note="This WDI vintage has no NV.MNF.TECH.ZS.UN; the UN SDG release of the UNIDO series is used instead.",
+                         proxy="technological depth of manufacturing")
 
 
 def world_share(tidy: pd.DataFrame, world: str = "WLD") -> pd.DataFrame:
@@ -313,7 +338,7 @@ def latest_values(frame: pd.DataFrame, indicators: Sequence[Indicator], economie
         for code in economies:
             hit = latest[latest["iso3"] == code]
             rows.append({
-                "key": ind.key, "indicator": ind.code, "label": ind.label, "unit": ind.unit.replace(" (log scale)", ""), "iso3": code,
+                "key": ind.key, "indicator": ind.code, "label": ind.label, "proxy": ind.proxy, "unit": ind.unit.replace(" (log scale)", ""), "iso3": code,
                 "year": int(hit["year"].iloc[0]) if len(hit) else np.nan, "value": float(hit["value"].iloc[0]) if len(hit) else np.nan,
                 "rank": rank if code == country else np.nan, "n_ranked": n_ranked if code == country else np.nan,
                 "rank_year": rank_year if code == country else np.nan,
@@ -322,21 +347,27 @@ def latest_values(frame: pd.DataFrame, indicators: Sequence[Indicator], economie
 
 
 def dashboard_display(latest: pd.DataFrame, economies: Sequence[str], country: str) -> pd.DataFrame:
-    """The latest-values table for the page: one row per indicator, 'value (year)' per economy."""
-    def fmt(value: float, year: float) -> str:
+    """The latest-values table for the page: one row per indicator, one column per economy.
+
+    Values are rounded for reading; ``Year`` gives the latest year (a range when the economies'
+    latest years differ); the last column is the focus economy's rank and its year.
+    """
+    def fmt(value: float) -> str:
         if pd.isna(value):
             return "–"
         digits = 0 if abs(value) >= 100 else 1 if abs(value) >= 10 else 2
-        return f"{value:,.{digits}f} ({int(year)})"
+        return f"{value:,.{digits}f}"
 
     rows = []
     for _key, sub in latest.groupby("key", sort=False):
         sub = sub.set_index("iso3")
-        row = {"Indicator": sub["label"].iloc[0], "Unit": sub["unit"].iloc[0]}
+        years = sub["year"].dropna()
+        span = "–" if years.empty else f"{years.min():.0f}" if years.min() == years.max() else f"{years.min():.0f}–{years.max():.0f}"
+        row = {"Indicator (stands for)": f"{sub['label'].iloc[0]} ({sub['proxy'].iloc[0]})", "Unit": sub["unit"].iloc[0], "Year": span}
         for code in economies:
-            row[code] = fmt(sub.loc[code, "value"], sub.loc[code, "year"])
+            row[code] = fmt(sub.loc[code, "value"])
         r = sub.loc[country]
-        row[f"{country} rank"] = f"{int(r['rank'])} of {int(r['n_ranked'])} ({int(r['rank_year'])})" if pd.notna(r["rank"]) else "–"
+        row[f"{country} rank"] = f"{int(r['rank'])} of {int(r['n_ranked'])}" + (f" ({int(r['rank_year'])})" if span != f"{r['rank_year']:.0f}" else "") if pd.notna(r["rank"]) else "–"
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -360,14 +391,24 @@ def constant_tail(frame: pd.DataFrame, min_run: int = 4) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["key", "iso3", "value", "since", "until", "run"])
 
 
+def _plain_log_axis(ax) -> None:
+    """Log-scale axis with plain tick labels (1, 10, 100 instead of 10^0, 10^1, 10^2)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+    ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))
+
+
 def plot_dashboard(frame: pd.DataFrame, indicators: Sequence[Indicator], economies: Sequence[str], *, milestones: Iterable[int] = (), start_year: int = 2000):
-    """Small multiples (3 x 3): one panel per indicator, one line per economy."""
+    """Small multiples (3 x 3): one panel per indicator, one line per economy (the first thicker)."""
     import matplotlib.pyplot as plt
 
     from ..figures import country_styles, mark_year
 
     styles = country_styles(list(economies), benchmark=())
-    fig, axes = plt.subplots(3, 3, figsize=(11.0, 9.6), sharex=True)
+    fig, axes = plt.subplots(3, 3, figsize=(8.4, 8.2), sharex=True)
+    last_year = int(frame["year"].max())
     letters = "abcdefghi"
     for i, (ax, ind) in enumerate(zip(axes.flat, indicators, strict=False)):
         sub = frame[(frame["key"] == ind.key) & (frame["year"] >= start_year)]
@@ -378,26 +419,26 @@ def plot_dashboard(frame: pd.DataFrame, indicators: Sequence[Indicator], economi
                 continue
             st = styles[code]
             ax.plot(s["year"], s["value"], color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
-                    markersize=4 if sparse else 3, markevery=1 if sparse else 4, linewidth=2.0 if code == economies[0] else 1.3, label=code)
+                    markersize=3.5 if sparse else 2.8, markevery=1 if sparse else 4, linewidth=1.9 if code == economies[0] else 1.1, label=code)
         if ind.log_scale:
             ax.set_yscale("log")
-        ax.set_title(f"({letters[i]}) {_wrap(ind.label, 40)}", loc="left", fontsize=9.5)
-        ax.set_ylabel(_wrap(ind.unit, 26), fontsize=8.5)
-        ax.tick_params(labelsize=8)
-        if ind.key == "hightech_exports" and sub["year"].min() <= 2008:
+            _plain_log_axis(ax)
+        ax.set_title(f"({letters[i]}) {_wrap(ind.label, 34)}", loc="left", fontsize=8.5)
+        ax.set_ylabel(_wrap(ind.unit.replace(" (log scale)", ", log scale"), 24), fontsize=7.5)
+        ax.tick_params(labelsize=7)
+        if ind.key == "hightech_exports" and not sub.empty and sub["year"].min() <= 2008:
             mark_year(ax, 2007, "2007 def.")
-        lo, hi = ax.get_xlim()
         for year in milestones:
-            if start_year <= year <= frame["year"].max():
+            if start_year <= year <= last_year:
                 ax.axvline(year, color="#999999", linestyle=":", linewidth=0.9)
-        ax.set_xlim(lo, hi)
     for ax in axes.flat[len(indicators):]:
         ax.set_visible(False)
+    axes[0][0].set_xlim(start_year - 0.5, last_year + 0.5)  # shared: one call sets every panel
     for ax in axes[-1]:
-        ax.set_xlabel("Year", fontsize=9)
+        ax.set_xlabel("Year", fontsize=8)
     handles, labels = axes.flat[2].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=len(economies), bbox_to_anchor=(0.5, 1.02), fontsize=9)
-    fig.tight_layout(rect=(0, 0, 1, 0.98))
+    fig.legend(handles, labels, loc="upper center", ncol=len(economies), bbox_to_anchor=(0.5, 1.01), fontsize=8.5)
+    fig.tight_layout(rect=(0, 0, 1, 0.975))
     return fig
 
 
@@ -605,20 +646,26 @@ def catch_up_table(fits: dict[tuple[str, str], TrendFit], codes: Sequence[str], 
     return pd.DataFrame(rows)
 
 
-def describe_crossing(row: pd.Series | dict, horizon: int) -> str:
-    """Plain-language reading of one crossing row, e.g. 'about 2031 (95 % range 2029–2034)'."""
+def describe_crossing(row: pd.Series | dict, horizon: int, far: int = 2100) -> str:
+    """Plain-language reading of one crossing row, e.g. 'about 2031 (95 % range 2029–2034)'.
+
+    Years after ``far`` are reported as 'after {far}': such extrapolations carry no information.
+    """
+    def year(value: float) -> str:
+        return f"after {far}" if not np.isfinite(value) or value > far else f"{value:.0f}"
+
     status = row["status"]
     if status == "already ahead":
         return "already ahead"
     if status == "too few data":
         return "too few data to fit a trend"
+    share = f"{100 * row['share_by_horizon']:.0f} % of draws cross by {horizon}"
     if status == "diverging":
-        return f"not on current trends (gap widening; {100 * row['share_by_horizon']:.0f} % of draws cross by {horizon})"
-    lower = f"{row['lower']:.0f}"
-    upper = f"{row['upper']:.0f}" if np.isfinite(row["upper"]) and row["upper"] <= horizon else f"after {horizon}"
+        return f"never on current trends: the gap is widening ({share})"
+    span = f"95 % range {year(row['lower'])} to {year(row['upper'])}"
     if status == "not by horizon":
-        return f"not by {horizon} ({100 * row['share_by_horizon']:.0f} % of draws cross by then; 95 % range from {lower})"
-    return f"about {row['median']:.0f} (95 % range {lower}–{upper})"
+        return f"not by {horizon}: median {year(row['median'])} ({span}; {share})"
+    return f"about {year(row['median'])} ({span})"
 
 
 def projection_frame(fits: dict[tuple[str, str], TrendFit], horizon: int, alpha: float = ALPHA) -> pd.DataFrame:
@@ -648,42 +695,81 @@ def fit_summary(fits: dict[tuple[str, str], TrendFit]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def fits_display(fits_table: pd.DataFrame) -> pd.DataFrame:
+    """The trend fits for the page: indicator, economy, window, N, slope with 95 % CI, Durbin-Watson."""
+    return pd.DataFrame({
+        "Indicator": fits_table["indicator"].map(_label), "Economy": fits_table["iso3"],
+        "Trend": fits_table["model"].map({"log": "log-linear", "linear": "linear"}), "Years": fits_table["years"], "N": fits_table["n"],
+        "Slope": fits_table["growth"].map(lambda v: f"{v:+.3f}" if abs(v) < 1 else f"{v:+.2f}"),
+        "95 % CI": [f"{lo:+.3f} to {hi:+.3f}" if max(abs(lo), abs(hi)) < 1 else f"{lo:+.2f} to {hi:+.2f}" for lo, hi in zip(fits_table["growth_lower"], fits_table["growth_upper"], strict=True)],
+        "Unit": fits_table["growth_unit"], "Durbin-Watson": fits_table["durbin_watson"].map(lambda v: f"{v:.2f}"),
+    })
+
+
+def milestones_display(at_milestones: pd.DataFrame) -> pd.DataFrame:
+    """Projected values at the milestone years: one row per indicator and economy, 'value [low, high]' per year."""
+    if at_milestones.empty:
+        return pd.DataFrame({"Indicator": [], "Economy": []})
+    def fmt(v: float) -> str:
+        return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}" if abs(v) >= 10 else f"{v:.2f}"
+    cells = at_milestones.assign(cell=[f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]" for m, lo, hi in zip(at_milestones["mean"], at_milestones["pi_lower"], at_milestones["pi_upper"], strict=True)])
+    wide = cells.pivot_table(index=["indicator", "iso3"], columns="year", values="cell", aggfunc="first", sort=False).reset_index()
+    wide.columns = ["Indicator", "Economy", *[f"{y} (95 % PI)" for y in wide.columns[2:]]]
+    wide["Indicator"] = wide["Indicator"].map(_label)
+    return wide
+
+
 def plot_projections(frame: pd.DataFrame, projections: pd.DataFrame, codes: Sequence[str], economies: Sequence[str], *, milestones: Iterable[int] = (), fit_start: int = 2009):
-    """One panel per projected indicator: observations, trend, projection with 95 % prediction band."""
+    """One panel per projected indicator: observations, trend, projection with 95 % prediction band.
+
+    Panels are laid out two per row; a spare panel holds the legend.
+    """
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
     from ..figures import country_styles
 
     styles = country_styles(list(economies), benchmark=())
-    fig, axes = plt.subplots(1, len(codes), figsize=(3.9 * len(codes), 4.3), squeeze=False)
+    n = len(codes)
+    rows = (n + 2) // 2  # room for the legend
+    fig, axes = plt.subplots(rows, 2, figsize=(8.4, 3.3 * rows), squeeze=False)
     letters = "abcdefgh"
-    for i, (ax, code) in enumerate(zip(axes[0], codes, strict=True)):
-        ind = next((d for d in DASHBOARD if d.code == code), None)
-        label, unit = (ind.label, ind.unit.replace(" (log scale)", "")) if ind else (code, "")
+    for i, code in enumerate(codes):
+        ax = axes.flat[i]
+        label, unit = _label(code), next((d.unit.replace(" (log scale)", "") for d in DASHBOARD if d.code == code), "")
+        log = TREND_MODELS[code][0] == "log"
         for iso3 in economies:
             st = styles[iso3]
+            main = iso3 == economies[0]
             obs = frame[(frame["indicator"] == code) & (frame["iso3"] == iso3) & (frame["year"] >= fit_start)]
-            ax.plot(obs["year"], obs["value"], linestyle="none", marker=st["marker"], markersize=3.2, color=st["color"], alpha=0.8)
-            proj = projections[(projections["indicator"] == code) & (projections["iso3"] == iso3)]
+            ax.plot(obs["year"], obs["value"], linestyle="none", marker=st["marker"], markersize=3.0, color=st["color"], alpha=0.85)
+            proj = projections[(projections["indicator"] == code) & (projections["iso3"] == iso3)] if len(projections) else projections
             if proj.empty:
                 continue
             fitted, ahead = proj[~proj["projected"]], proj[proj["projected"]]
-            ax.plot(fitted["year"], fitted["mean"], color=st["color"], linestyle="-", linewidth=1.8 if iso3 == economies[0] else 1.1)
-            ax.plot(ahead["year"], ahead["mean"], color=st["color"], linestyle=st["linestyle"] if st["linestyle"] != "-" else "--",
-                    linewidth=1.8 if iso3 == economies[0] else 1.1, label=iso3)
-            ax.fill_between(ahead["year"], ahead["pi_lower"], ahead["pi_upper"], color=st["color"], alpha=0.22 if iso3 == economies[0] else 0.10, linewidth=0)
-        if TREND_MODELS[code][0] == "log":
+            ax.plot(fitted["year"], fitted["mean"], color=st["color"], linestyle="-", linewidth=1.8 if main else 1.0)
+            ax.plot(ahead["year"], ahead["mean"], color=st["color"], linestyle=st["linestyle"] if st["linestyle"] != "-" else "--", linewidth=1.8 if main else 1.0)
+            ax.fill_between(ahead["year"], ahead["pi_lower"], ahead["pi_upper"], color=st["color"], alpha=0.25 if main else 0.10, linewidth=0)
+        if log:
             ax.set_yscale("log")
+            _plain_log_axis(ax)
+        lo, hi = ax.get_xlim()
         for year in milestones:
-            if ax.get_xlim()[0] <= year <= ax.get_xlim()[1]:
+            if lo <= year <= hi:
                 ax.axvline(year, color="#999999", linestyle=":", linewidth=0.9)
-        model = "log-linear" if TREND_MODELS[code][0] == "log" else "linear"
-        ax.set_title(f"({letters[i]}) {_wrap(label, 30)}, {model}", loc="left", fontsize=9.5)
-        ax.set_ylabel(unit + (" (log scale)" if TREND_MODELS[code][0] == "log" else ""), fontsize=9)
-        ax.set_xlabel("Year", fontsize=9)
-        ax.tick_params(labelsize=8)
-    handles, labels = axes[0][0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="upper center", ncol=len(economies), bbox_to_anchor=(0.5, 1.04), fontsize=9)
+        ax.set_title(f"({letters[i]}) {_wrap(label, 34)}, {'log-linear' if log else 'linear'} trend", loc="left", fontsize=8.5)
+        ax.set_ylabel(unit + (", log scale" if log else ""), fontsize=8)
+        ax.set_xlabel("Year", fontsize=8)
+        ax.tick_params(labelsize=7.5)
+    legend_ax = axes.flat[n]
+    legend_ax.axis("off")
+    handles = [Line2D([], [], color=styles[c]["color"], linestyle=styles[c]["linestyle"] if styles[c]["linestyle"] != "-" else "--", marker=styles[c]["marker"],
+                      markersize=4, linewidth=1.8 if c == economies[0] else 1.0, label=f"{c}: data, trend, projection") for c in economies]
+    handles.append(plt.Rectangle((0, 0), 1, 1, color="#888888", alpha=0.3, label="95 % prediction band"))
+    handles.append(Line2D([], [], color="#999999", linestyle=":", label="milestone years"))
+    legend_ax.legend(handles=handles, loc="center", fontsize=8.5, frameon=False)
+    for ax in axes.flat[n + 1:]:
+        ax.set_visible(False)
     fig.tight_layout()
     return fig
 
@@ -943,33 +1029,44 @@ def sanctions_table(panel: pd.DataFrame, country: str, peers: Sequence[str], eve
 def plot_sanctions(panel: pd.DataFrame, economies: Sequence[str], event_year: int):
     """Two panels: high-tech exports and IP charges paid, index event_year = 100, log scale."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
-    from ..figures import country_styles, mark_year
+    from ..figures import country_styles
 
     styles = country_styles(list(economies), benchmark=())
     labels = {"TX.VAL.TECH.CD": "High-technology exports", "BM.GSR.ROYL.CD": "Charges paid for the use of\nforeign intellectual property"}
-    fig, axes = plt.subplots(1, 2, figsize=(10.0, 4.3), sharey=False)
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.9))
     for i, (ax, code) in enumerate(zip(axes, SANCTION_CODES, strict=True)):
         sub = panel[panel["indicator"] == code]
+        drawn = 0
         for iso3 in economies:
             s = sub[sub["iso3"] == iso3].set_index("year")["value"].sort_index()
             if event_year not in s.index:
                 continue
             st = styles[iso3]
-            ax.plot(s.index, 100 * s / s[event_year], color=st["color"], linestyle=st["linestyle"], marker=st["marker"], markevery=3, markersize=4,
-                    linewidth=2.0 if iso3 == economies[0] else 1.2, label=iso3)
+            ax.plot(s.index, 100 * s / s[event_year], color=st["color"], linestyle=st["linestyle"], marker=st["marker"], markevery=3, markersize=3.5,
+                    linewidth=2.0 if iso3 == economies[0] else 1.1, label=iso3)
+            drawn += 1
+        ax.set_title(f"({'ab'[i]}) {labels[code]}", loc="left", fontsize=8.5)
+        ax.set_xlabel("Year", fontsize=8)
+        ax.tick_params(labelsize=7.5)
+        if not drawn:
+            ax.text(0.5, 0.5, f"no data for {event_year}\nin this vintage", transform=ax.transAxes, ha="center", va="center", fontsize=9, color="#444444")
+            continue
         ax.set_yscale("log")
+        _plain_log_axis(ax)
         ax.axhline(100, color="#999999", linewidth=0.8)
-        mark_year(ax, event_year, f" {event_year}: US measures")
-        if sub["year"].max() >= 2020:
-            mark_year(ax, 2020, " 2020: COVID-19", color="#777777")
-            ax.annotate("", xy=(2020, 0.93), xycoords=("data", "axes fraction"))
-        ax.set_title(f"({'ab'[i]}) {labels[code]}", loc="left", fontsize=9.5)
-        ax.set_ylabel(f"Index, {event_year} = 100 (log scale)", fontsize=9)
-        ax.set_xlabel("Year", fontsize=9)
-        ax.tick_params(labelsize=8)
-    handles, labs = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labs, loc="upper center", ncol=len(economies), bbox_to_anchor=(0.5, 1.05), fontsize=9)
+        ax.axvline(event_year, color="#444444", linestyle=":", linewidth=1.2)
+        ax.annotate(f"{event_year}: US measures", xy=(event_year, 1.0), xycoords=("data", "axes fraction"), xytext=(-3, -2), textcoords="offset points",
+                    ha="right", va="top", fontsize=7.5, color="#444444")
+        if sub["year"].max() >= 2020 > event_year:
+            ax.axvline(2020, color="#777777", linestyle=":", linewidth=1.0)
+            ax.annotate("2020: COVID-19", xy=(2020, 0.0), xycoords=("data", "axes fraction"), xytext=(3, 3), textcoords="offset points",
+                        ha="left", va="bottom", fontsize=7.5, color="#777777")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+        ax.set_ylabel(f"Index, {event_year} = 100 (log scale)", fontsize=8)
+    handles, labs = axes[0].get_legend_handles_labels() if axes[0].get_legend_handles_labels()[0] else axes[1].get_legend_handles_labels()
+    fig.legend(handles, labs, loc="upper center", ncol=len(economies), bbox_to_anchor=(0.5, 1.04), fontsize=8.5)
     fig.tight_layout()
     return fig
 
@@ -1062,12 +1159,22 @@ def pending_claims(claims: pd.DataFrame, problems: dict[str, list[str]]) -> pd.D
 # Prose that depends on the parameters (glued by the chapter)
 
 
+def name_in_text(code: str) -> str:
+    """An economy's name as it reads inside a sentence ('the United States', 'Germany')."""
+    name = economy_name(code)
+    return f"the {name}" if name in ("United States", "United Kingdom", "Netherlands", "Philippines", "Russian Federation") else name
+
+
+def lower_label(label: str) -> str:
+    """'High-technology exports' -> 'high-technology exports'; acronyms ('R&D ...') are kept."""
+    return label if len(label) > 1 and not label[1].islower() else label[:1].lower() + label[1:]
+
+
 def names_phrase(codes: Sequence[str]) -> str:
     """'the United States, Germany, Japan and Korea' style list of economy names."""
     from ..report import join_names
 
-    names = [economy_name(c) for c in codes]
-    return join_names([f"the {n}" if n in ("United States", "United Kingdom", "Netherlands", "Philippines") else n for n in names])
+    return join_names([name_in_text(c) for c in codes])
 
 
 def dashboard_sources(indicators: Sequence[Indicator], vintage: str) -> str:
@@ -1087,7 +1194,8 @@ def stale_sentence(tails: pd.DataFrame, indicators: Sequence[Indicator], country
     """A warning for series of ``country`` that repeat one value at their end, or ''."""
     own = tails[tails["iso3"] == country]
     if own.empty:
-        return ""
+        return (f"None of {economy_name(country)}'s series repeats one value for years at its end, which would be a sign of "
+                "carried-forward or imputed data.")
     labels = {i.key: i for i in indicators}
     parts = [
         f"{labels[r.key].label.lower()} has stayed at exactly {r.value:.2f} ({labels[r.key].unit}) in every year from {r.since} to {r.until}"
@@ -1120,7 +1228,7 @@ def describe_dit(res: DiffInTrends | None, label: str, country: str, event_year:
     """One sentence: the country's and peers' post-event slope changes and their difference with CI."""
     name = economy_name(country)
     if res is None:
-        return f"For {label.lower()}, the data of this vintage do not cover enough years after {event_year} to estimate a change in trend."
+        return f"For {lower_label(label)}, the data of this vintage do not cover enough years after {event_year} to estimate a change in trend."
     significant = res.ci_lower > 0 or res.ci_upper < 0
     direction = "faster" if res.estimate > 0 else "slower"
     reading = (
@@ -1128,8 +1236,138 @@ def describe_dit(res: DiffInTrends | None, label: str, country: str, event_year:
         if significant else f"the 95 % interval includes zero, so the data cannot tell {name}'s post-{event_year} change apart from the peers'"
     )
     return (
-        f"For {label.lower()}, {name}'s trend growth changed by {res.pct(res.country_kink):+.1f} % a year after {event_year} and the peers' by "
+        f"For {lower_label(label)}, {name}'s trend growth changed by {res.pct(res.country_kink):+.1f} % a year after {event_year} and the peers' by "
         f"{res.pct(res.peer_kink):+.1f} % a year: a difference in trends of {res.pct(res.estimate):+.1f} % a year (95 % CI {res.pct(res.ci_lower):+.1f} to "
         f"{res.pct(res.ci_upper):+.1f}; N = {res.n_obs} economy-years, {res.years[0]}–{res.years[1]}, {res.post_years} years after the event for {name}). "
         f"Read plainly: {reading}."
     )
+
+
+def scope_sentence(country: str, peers: Sequence[str]) -> str:
+    """What this run measures, and what stays about China whatever the parameters."""
+    if country == "CHN":
+        return (f"The measurements compare China with {names_phrase(peers)}; the parameters at the top of the page "
+                "(country, peers, years) can be changed to rerun every measurement for other economies.")
+    return (f"This page was run for {economy_name(country)}, compared with {names_phrase(peers)}: the dashboard, the projections "
+            f"and the trade comparison measure {economy_name(country)}. The roadmap, the robot forecast and the claims register "
+            "concern China, as the source texts do, and do not change with the parameters.")
+
+
+def model_reasons(codes: Sequence[str]) -> str:
+    """Markdown bullets: the trend form of each projected indicator and why."""
+    lines = []
+    for code in codes:
+        model, why = TREND_MODELS[code]
+        ind = next((d for d in DASHBOARD if d.code == code), None)
+        lines.append(f"- {ind.label if ind else code} (`{code}`): {'log-linear' if model == 'log' else 'linear'}, because {why}.")
+    return "\n".join(lines)
+
+
+def pending_sentence(pending: pd.DataFrame) -> str:
+    """Which of the chapter's claims wait for a check that is not registered yet (or '')."""
+    if pending.empty:
+        return "Every claim of the two texts has a verdict or a stated reason why it cannot be checked."
+    checks = sorted(set(pending["check"].dropna()))
+    return (f"{len(pending)} further claims of the texts ({', '.join(f'`{i}`' for i in pending['id'])}) name generic checks "
+            f"({', '.join(f'`{c}`' for c in checks)}) that the register does not have yet; they are left out of the table until those checks land.")
+
+
+# ---------------------------------------------------------------------------------------
+# Tables as shown on the page
+
+
+def _label(code: str) -> str:
+    ind = next((d for d in DASHBOARD if d.code == code), None)
+    return ind.label if ind else {"TX.VAL.TECH.CD": "High-technology exports", "BM.GSR.ROYL.CD": "Charges paid for the use of IP"}.get(code, code)
+
+
+def catch_up_display(table: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """The crossing table in words: indicator, peer, growth of both, reading."""
+    return pd.DataFrame({
+        "Indicator": table["indicator"].map(_label), "Trend": table["model"].map({"log": "log-linear", "linear": "linear"}),
+        "Peer": table["peer"],
+        "Country's trend growth": table["country_growth"].map(lambda v: "–" if pd.isna(v) else f"{v:+.3f}" if abs(v) < 1 else f"{v:+.2f}"),
+        "Peer's trend growth": table["peer_growth"].map(lambda v: "–" if pd.isna(v) else f"{v:+.3f}" if abs(v) < 1 else f"{v:+.2f}"),
+        "Growth unit": table["model"].map({"log": "% a year", "linear": "points a year"}),
+        f"Reaches the peer's trend (horizon {horizon})": [describe_crossing(r, horizon) for _, r in table.iterrows()],
+    })
+
+
+def sanctions_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The difference-in-trends table with readable headers (% a year)."""
+    return pd.DataFrame({
+        "Indicator": table["indicator"].map(_label), "Sample": table["sample"], "Years": table["years"], "N": table["n_obs"],
+        "Difference in trends, % a year": table["estimate_pct"], "95 % CI low": table["ci_lower_pct"], "95 % CI high": table["ci_upper_pct"],
+        "p": table["p_value"].map(lambda p: "–" if pd.isna(p) else "< 0.001" if p < 0.001 else f"{p:.3f}"),
+        "Country's change": table["country_change_pct"], "Peers' change": table["peer_change_pct"],
+    })
+
+
+def growth_display(growth: dict[str, pd.DataFrame], event_year: int) -> pd.DataFrame:
+    """Average annual growth before and after the event, per economy and indicator."""
+    frames = []
+    for code, frame in growth.items():
+        frames.append(frame.assign(Indicator=_label(code)))
+    out = pd.concat(frames, ignore_index=True)
+    return pd.DataFrame({
+        "Indicator": out["Indicator"], "Economy": out["iso3"],
+        f"Growth to {event_year}, % a year": out["before"], f"Growth after {event_year}, % a year": out["after"],
+        "From": out["first"].map(lambda v: "–" if pd.isna(v) else f"{v:.0f}"), "To": out["last"].map(lambda v: "–" if pd.isna(v) else f"{v:.0f}"),
+    })
+
+
+def projection_summary(table: pd.DataFrame, country: str, horizon: int) -> str:
+    """One sentence for the closing section: how many pairs are ahead, catch up, or not by the horizon."""
+    name = economy_name(country)
+    counts = table["status"].value_counts()
+    caught = table[table["status"] == "catches up"]
+    parts = [f"On trends since the fit start, {name} is already ahead in {counts.get('already ahead', 0)} of {len(table)} indicator-peer pairs"]
+    if len(caught):
+        detail = ", ".join(f"{name_in_text(r.peer)} on {lower_label(_label(r.indicator))} (about {r.median:.0f})" for r in caught.itertuples())
+        parts.append(f"would reach {detail}")
+    else:
+        parts.append(f"reaches no further peer by {horizon}")
+    parts.append(f"and in {counts.get('not by horizon', 0) + counts.get('diverging', 0)} pairs would not reach the peer by {horizon}, "
+                 f"{counts.get('diverging', 0)} of them because the gap is widening")
+    return "; ".join(parts) + ". These are continuations of trends with wide intervals, not forecasts."
+
+
+def robot_rows_display(rows: pd.DataFrame) -> pd.DataFrame:
+    """IFR rows of one economy for the page: year, value, edition, whether the analysis uses it."""
+    chosen = set(select_editions(rows)["order"])
+    return pd.DataFrame({
+        "Year": rows["year"].astype(int).astype(str), "Installations": rows["value"].map(lambda v: f"{v:,.0f}"),
+        "IFR edition": rows["report_edition"], "Used here": rows["order"].map(lambda o: "yes" if o in chosen else "no (superseded)"),
+    })
+
+
+def arithmetic_display(arithmetic: pd.DataFrame, target_year: int) -> pd.DataFrame:
+    """The forecast arithmetic for the page (growth to one decimal, levels to the unit)."""
+    return pd.DataFrame({
+        "Path": arithmetic["path"], "Growth, % a year": arithmetic["rate_pct"].map(lambda v: f"{v:.1f}"),
+        f"Installations {target_year}": arithmetic["value_target"].map(lambda v: f"{v:,.0f}"),
+        "Outturn vs path, %": arithmetic["error_pct"].map(lambda v: f"{v:+.1f}"),
+    })
+
+
+def researcher_break(frame: pd.DataFrame, iso3: str = "CHN", years: tuple[int, int] = (2008, 2009)) -> float:
+    """Percent change of researchers per million between two years (the 2008-2009 jump in China's series)."""
+    s = frame[(frame["indicator"] == "SP.POP.SCIE.RD.P6") & (frame["iso3"] == iso3)].set_index("year")["value"]
+    if not all(y in s.index for y in years):
+        return float("nan")
+    return 100.0 * (s[years[1]] / s[years[0]] - 1.0)
+
+
+def other_not_checkable(verdicts: pd.DataFrame, claims: pd.DataFrame) -> pd.DataFrame:
+    """Not-checkable rows of the verdict table that are not survey figures (claim and reason only)."""
+    survey = set(claims.loc[claims["id"].isin(SURVEY_IDS), "claim"])
+    rows = verdicts[(verdicts["Verdict"] == "not checkable") & ~verdicts["Claim (paraphrased)"].isin(survey)]
+    return rows[["Claim (paraphrased)", "Claimed", "Test and result"]].rename(columns={"Test and result": "Why it cannot be checked"}).reset_index(drop=True)
+
+
+def verdict_counts_sentence(verdicts: pd.DataFrame) -> str:
+    """'20 claims: 4 supported, 1 partly supported, ...' from the verdict table (failed checks named)."""
+    counts = verdicts["Verdict"].value_counts()
+    order = ("supported", "partly supported", "contradicted", "not checkable", "check failed")
+    parts = [f"{counts[v]} {v}" for v in order if counts.get(v, 0)]
+    return f"{len(verdicts)} claims: " + ", ".join(parts)

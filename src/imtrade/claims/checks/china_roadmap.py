@@ -37,7 +37,10 @@ def working_age_population_peak(claim: Claim, ctx: CheckContext, *, geo: str, ye
     """(a) fall of the 15-64 share from its peak to the end year; (b) peak year of the working-age count."""
     y0, y1 = int(years[0]), int(years[1])
     tidy = ctx.indicators(["SP.POP.1564.TO.ZS", "SP.POP.TOTL"], countries=[geo], years=(y0, y1))
-    s = cr.working_age_summary(tidy, geo, (y0, y1))
+    try:
+        s = cr.working_age_summary(tidy, geo, (y0, y1))
+    except ValueError as exc:
+        return CheckResult(NOT_CHECKABLE, "—", f"data of vintage {ctx.vintage or 'default'} do not reach the test year: {exc}")
     a = s["share_drop"] >= min_share_drop
     b = s["count_peak_year"] < peak_before
     verdict = SUPPORTED if a and b else PARTLY if a or b else CONTRADICTED
@@ -62,7 +65,10 @@ def manufacturing_scale_vs_sophistication(claim: Claim, ctx: CheckContext, *, ye
     peers = [str(by_m49[int(m)]) for m in peers_m49]
     mva = ctx.indicators(["NV.IND.MANF.CD"], countries=[geo, "WLD"], years=(year, year))
     tech = ctx.indicators([cr.TECH_SHARE_SDG], countries=[geo, *peers], years=(year, year), dataset="un-sdg")
-    s = cr.scale_vs_sophistication(mva, tech, geo, peers, year)
+    try:
+        s = cr.scale_vs_sophistication(mva, tech, geo, peers, year)
+    except ValueError as exc:
+        return CheckResult(NOT_CHECKABLE, "—", f"data of vintage {ctx.vintage or 'default'} are incomplete: {exc}")
     scale_ok = s["world_share"] >= min_world_share
     gap_ok = s["tech_gap"] >= min_tech_gap
     if s["tech_share"] >= s["peer_mean"]:
@@ -92,7 +98,10 @@ def curated_robots(claim: Claim, ctx: CheckContext, *, mode: str, **args: Any) -
     modes = {"growth": _growth, "goal_proxy": _goal_proxy, "market_leader": _market_leader, "cagr": _cagr}
     if mode not in modes:
         raise ValueError(f"curated_robots: unknown mode {mode!r} (one of {', '.join(modes)})")
-    return modes[mode](ctx, **args)
+    try:
+        return modes[mode](ctx, **args)
+    except KeyError as exc:  # a figure the curated table does not hold
+        return CheckResult(NOT_CHECKABLE, "—", f"the curated IFR table lacks a figure the test needs: {exc.args[0]}")
 
 
 def _context(rows, iso3: str, years: Sequence[int]) -> str:
