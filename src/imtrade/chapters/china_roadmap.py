@@ -99,7 +99,7 @@ def decimal_date(label: str, year: float) -> float:
     if not match:
         return float(year) + 0.5
     day, month, yr = int(match.group(1)), _MONTHS[match.group(2)], int(match.group(3))
-    day_of_year = pd.Timestamp(year=yr, month=month, day=day).dayofyear
+    day_of_year = pd.Timestamp(year=yr, month=month, day=day).day_of_year
     return yr + (day_of_year - 1) / 365.0
 
 
