@@ -374,6 +374,17 @@ def test_difference_in_trends_recovers_a_known_bend():
     assert without.n_obs == 64 and without.excluded == (2020, 2021)
 
 
+def test_placebo_sentence_flags_an_earlier_bend():
+    early = panel(0.0)
+    t = early["year"] - 2014
+    early.loc[early["iso3"] == "AAA", "value"] *= np.exp(-0.06 * t.clip(lower=0))[early["iso3"] == "AAA"]  # AAA bends after 2014
+    both = pd.concat([early, early.assign(indicator="BM.GSR.ROYL.CD")], ignore_index=True)
+    _table, results = cr.sanctions_table(both, "AAA", ["BBB", "CCC", "DDD"], 2018)
+    assert results[("TX.VAL.TECH.CD", "placebo")].ci_upper < 0
+    assert "already changed course" in cr.describe_placebo(results, "AAA", 2018)
+    assert "cannot be estimated" in cr.describe_placebo({}, "AAA", 2018)
+
+
 def test_difference_in_trends_needs_years_after_the_event():
     short = panel(0.0)
     assert cr.difference_in_trends(short[short["year"] <= 2019], "AAA", ["BBB"], 2018) is None
@@ -382,8 +393,11 @@ def test_difference_in_trends_needs_years_after_the_event():
 
 def test_sanctions_table_period_growth_and_plot():
     both = pd.concat([panel(0.0), panel(0.0).assign(indicator="BM.GSR.ROYL.CD")], ignore_index=True)
-    table, _results = cr.sanctions_table(both, "AAA", ["BBB", "CCC", "DDD"], 2018)
-    assert len(table) == 4 and set(table["sample"]) == {"all years", "without 2020–2021"}
+    table, results = cr.sanctions_table(both, "AAA", ["BBB", "CCC", "DDD"], 2018)
+    assert len(table) == 6 and set(table["sample"]) == {"all years", "without 2020–2021", "placebo: bend after 2014, data to 2018"}
+    placebo = results[("TX.VAL.TECH.CD", "placebo")]
+    assert placebo.years == (2007, 2018) and placebo.post_years == 4
+    assert "pretending the event came in 2014" in cr.describe_placebo(results, "AAA", 2018)
     assert abs(table.loc[0, "estimate_pct"]) < 1.5  # no bend built in
     shown = cr.sanctions_display(table)
     assert shown["p"].str.match(r"^(< 0\.001|\d\.\d{3})$").all()
@@ -594,6 +608,7 @@ def test_chapter_executes_with_default_parameters(tmp_path):
     assert float(values["cr_dit_exports_est"]) < float(values["cr_dit_exports_ci"].split(" to ")[1])
     assert values["cr_stale"].startswith("One caution")
     assert "Korea" in values["cr_catch_up"]
+    assert values["cr_placebo"].startswith("A placebo test")
     for name in ("milestones", "dashboard_latest", "catch_up", "trend_fits", "projections", "robot_installations", "robot_forecast", "sanctions", "claims"):
         assert (tmp_path / "tables" / f"china_roadmap_{name}.csv").is_file(), name
     assert "<IPython" not in "".join(values.values())

@@ -1004,18 +1004,24 @@ def load_sanctions_panel(economies: Sequence[str], vintage: str | None) -> pd.Da
     return load_indicators(list(SANCTION_CODES), countries=list(economies), years=(2007, None), vintage=vintage)
 
 
-def sanctions_table(panel: pd.DataFrame, country: str, peers: Sequence[str], event_year: int) -> tuple[pd.DataFrame, dict[tuple[str, str], DiffInTrends | None]]:
-    """Difference in trends per indicator: all years, and without 2020-2021 (COVID).
+def sanctions_table(panel: pd.DataFrame, country: str, peers: Sequence[str], event_year: int, placebo_lead: int = 4) -> tuple[pd.DataFrame, dict[tuple[str, str], DiffInTrends | None]]:
+    """Difference in trends per indicator: all years, without 2020-2021 (COVID), and a placebo.
 
-    Returns the display/CSV table (estimates in % a year) and the raw results.
+    The placebo uses only the years up to ``event_year`` and pretends the event happened
+    ``placebo_lead`` years earlier: a bend of similar size there means the post-event bend is
+    part of a longer change, not a response to the event. Returns the table (estimates in %
+    a year) and the raw results keyed by (indicator, sample).
     """
     rows, results = [], {}
-    specs = (("all years", ()), ("without 2020–2021", (2020, 2021)))
+    fake = event_year - placebo_lead
+    specs = (("all years", event_year, (), None), ("without 2020–2021", event_year, (2020, 2021), None),
+             (f"placebo: bend after {fake}, data to {event_year}", fake, (), event_year))
     for code in SANCTION_CODES:
         sub = panel[panel["indicator"] == code]
-        for label, excluded in specs:
-            res = difference_in_trends(sub, country, peers, event_year, exclude_years=excluded)
-            results[(code, label)] = res
+        for label, event, excluded, last in specs:
+            data = sub if last is None else sub[sub["year"] <= last]
+            res = difference_in_trends(data, country, peers, event, exclude_years=excluded)
+            results[(code, label if not label.startswith("placebo") else "placebo")] = res
             if res is None:
                 rows.append({"indicator": code, "sample": label, "estimate_pct": np.nan, "ci_lower_pct": np.nan, "ci_upper_pct": np.nan,
                              "p_value": np.nan, "n_obs": 0, "years": "–", "country_change_pct": np.nan, "peer_change_pct": np.nan})
@@ -1024,6 +1030,28 @@ def sanctions_table(panel: pd.DataFrame, country: str, peers: Sequence[str], eve
                          "ci_upper_pct": res.pct(res.ci_upper), "p_value": res.p_value, "n_obs": res.n_obs, "years": f"{res.years[0]}–{res.years[1]}",
                          "country_change_pct": res.pct(res.country_kink), "peer_change_pct": res.pct(res.peer_kink)})
     return pd.DataFrame(rows), results
+
+
+def describe_placebo(results: dict[tuple[str, str], DiffInTrends | None], country: str, event_year: int, placebo_lead: int = 4) -> str:
+    """What the placebo estimates say about the post-event bends (one or two sentences)."""
+    name = economy_name(country)
+    fake = event_year - placebo_lead
+    parts = []
+    for code in SANCTION_CODES:
+        res = results.get((code, "placebo"))
+        if res is None:
+            parts.append(f"for {lower_label(_label(code))} the placebo cannot be estimated with these data")
+            continue
+        significant = res.ci_lower > 0 or res.ci_upper < 0
+        parts.append(f"for {lower_label(_label(code))} it is {res.pct(res.estimate):+.1f} % a year (95 % CI {res.pct(res.ci_lower):+.1f} to "
+                     f"{res.pct(res.ci_upper):+.1f}; N = {res.n_obs}), {'a bend of its own' if significant else 'not distinguishable from zero'}")
+    verdict = ""
+    exports = results.get(("TX.VAL.TECH.CD", "placebo"))
+    if exports is not None and (exports.ci_upper < 0 or exports.ci_lower > 0):
+        verdict = (f" {name}'s high-tech exports had therefore already changed course relative to the peers before {event_year}: the bend "
+                   f"after {event_year} continues an earlier one and cannot be pinned on the US measures.")
+    return (f"A placebo test asks whether such bends also appear where nothing happened: using only the years up to {event_year} and "
+            f"pretending the event came in {fake}, the difference in trends " + "; ".join(parts) + "." + verdict)
 
 
 def plot_sanctions(panel: pd.DataFrame, economies: Sequence[str], event_year: int):
