@@ -83,6 +83,14 @@ def _close_figures():
     plt.close("all")
 
 
+@pytest.fixture(autouse=True)
+def _entity_names(request, monkeypatch):
+    """Unit tests get a tiny entity table, so they run without fetched data; mirror tests use the real one."""
+    if "mirror" not in request.keywords:
+        names = pd.DataFrame({"iso3": ["AAA", "BBB", "CHN"], "name": ["Aland", "Bland", "China"]})
+        monkeypatch.setattr(cr, "load_entities", lambda *a, **k: names)
+
+
 # ---------------------------------------------------------------------------------------
 # Parameters (need the entity table of the fetched data)
 
@@ -178,6 +186,19 @@ def test_latest_values_ranks_the_country_in_the_latest_common_year():
     assert list(shown.columns) == ["Indicator (stands for)", "Unit", "Year", "AAA", "BBB", "CCC", "AAA rank"]
     assert shown.loc[0, "Year"] == "2019–2020" and shown.loc[0, "AAA rank"] == "2 of 2 (2020)"
     assert shown.loc[1, "CCC"] == "–"
+
+
+def test_scale_depth_sentence_follows_the_data():
+    rows = []
+    for code, mva, tech, rd in (("AAA", 30.0, 40.0, 2.0), ("BBB", 10.0, 50.0, 3.0)):
+        rows += [("mva_share", code, 2021, mva), ("tech_share", code, 2021, tech), ("rd", code, 2021, rd)]
+    latest = pd.DataFrame(rows, columns=["key", "iso3", "year", "value"])
+    latest["rank"] = [np.nan, np.nan, 2.0, np.nan, np.nan, np.nan]
+    latest["n_ranked"] = [np.nan, np.nan, 2.0, np.nan, np.nan, np.nan]
+    text = cr.scale_depth_sentence(latest, "AAA")
+    assert text.startswith("**Scale, not yet depth.**") and "30.0 %" in text and "ranks 2 of 2" in text
+    latest.loc[latest["key"] == "tech_share", "value"] = [60.0, 50.0]
+    assert cr.scale_depth_sentence(latest, "AAA").startswith("**Scale and depth.**")
 
 
 def test_constant_tail_flags_repeated_values_at_the_end():
@@ -383,6 +404,10 @@ def test_placebo_sentence_flags_an_earlier_bend():
     assert results[("TX.VAL.TECH.CD", "placebo")].ci_upper < 0
     assert "already changed course" in cr.describe_placebo(results, "AAA", 2018)
     assert "cannot be estimated" in cr.describe_placebo({}, "AAA", 2018)
+    assert cr.placebo_short(results, 2018).startswith("the placebo finds a bend in high-tech exports already after 2014")
+    assert cr.placebo_short({}, 2018) == "the placebo test could not be run with these data"
+    _table, flat = cr.sanctions_table(pd.concat([panel(0.0), panel(0.0).assign(indicator="BM.GSR.ROYL.CD")]), "AAA", ["BBB", "CCC", "DDD"], 2018)
+    assert cr.placebo_short(flat, 2018) == "the placebo finds no comparable bend after 2014"
 
 
 def test_difference_in_trends_needs_years_after_the_event():

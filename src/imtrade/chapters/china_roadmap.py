@@ -1322,26 +1322,33 @@ def catch_up_display(table: pd.DataFrame, horizon: int) -> pd.DataFrame:
 
 
 def sanctions_display(table: pd.DataFrame) -> pd.DataFrame:
-    """The difference-in-trends table with readable headers (% a year)."""
+    """The difference-in-trends table with readable headers (% a year, CI in one column)."""
+    def ci(lo: float, hi: float) -> str:
+        return "–" if pd.isna(lo) else f"{lo:+.1f} to {hi:+.1f}"
+
     return pd.DataFrame({
         "Indicator": table["indicator"].map(_label), "Sample": table["sample"], "Years": table["years"], "N": table["n_obs"],
-        "Difference in trends, % a year": table["estimate_pct"], "95 % CI low": table["ci_lower_pct"], "95 % CI high": table["ci_upper_pct"],
+        "Difference in trends, % a year": table["estimate_pct"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
+        "95 % CI": [ci(lo, hi) for lo, hi in zip(table["ci_lower_pct"], table["ci_upper_pct"], strict=True)],
         "p": table["p_value"].map(lambda p: "–" if pd.isna(p) else "< 0.001" if p < 0.001 else f"{p:.3f}"),
-        "Country's change": table["country_change_pct"], "Peers' change": table["peer_change_pct"],
+        "Country's change": table["country_change_pct"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
+        "Peers' change": table["peer_change_pct"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
     })
 
 
 def growth_display(growth: dict[str, pd.DataFrame], event_year: int) -> pd.DataFrame:
-    """Average annual growth before and after the event, per economy and indicator."""
-    frames = []
+    """Average annual growth (%) before and after the event: one row per economy, two columns per indicator."""
+    out = None
     for code, frame in growth.items():
-        frames.append(frame.assign(Indicator=_label(code)))
-    out = pd.concat(frames, ignore_index=True)
-    return pd.DataFrame({
-        "Indicator": out["Indicator"], "Economy": out["iso3"],
-        f"Growth to {event_year}, % a year": out["before"], f"Growth after {event_year}, % a year": out["after"],
-        "From": out["first"].map(lambda v: "–" if pd.isna(v) else f"{v:.0f}"), "To": out["last"].map(lambda v: "–" if pd.isna(v) else f"{v:.0f}"),
-    })
+        short = "High-tech exports" if code == "TX.VAL.TECH.CD" else "IP charges paid" if code == "BM.GSR.ROYL.CD" else _label(code)
+        part = pd.DataFrame({
+            "Economy": frame["iso3"],
+            f"{short}, to {event_year}": frame["before"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
+            f"{short}, after {event_year}": frame["after"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
+            f"{short}, years": [f"{a:.0f}–{b:.0f}" if pd.notna(a) else "–" for a, b in zip(frame["first"], frame["last"], strict=True)],
+        })
+        out = part if out is None else out.merge(part, on="Economy", how="outer", sort=False)
+    return out
 
 
 def projection_summary(table: pd.DataFrame, country: str, horizon: int) -> str:
@@ -1399,3 +1406,29 @@ def verdict_counts_sentence(verdicts: pd.DataFrame) -> str:
     order = ("supported", "partly supported", "contradicted", "not checkable", "check failed")
     parts = [f"{counts[v]} {v}" for v in order if counts.get(v, 0)]
     return f"{len(verdicts)} claims: " + ", ".join(parts)
+
+
+def scale_depth_sentence(latest: pd.DataFrame, country: str) -> str:
+    """Closing bullet on scale (share of world MVA) and depth (tech share, R&D) of the focus economy."""
+    own = latest[latest["iso3"] == country].set_index("key")
+    peers = latest[latest["iso3"] != country]
+    name = economy_name(country)
+    tech, tech_peers = own.loc["tech_share", "value"], peers.loc[peers["key"] == "tech_share", "value"].mean()
+    head = "Scale, not yet depth" if tech < tech_peers else "Scale and depth"
+    return (
+        f"**{head}.** {name} makes {own.loc['mva_share', 'value']:.1f} % of the world's manufacturing value added "
+        f"({own.loc['mva_share', 'year']:.0f}); its medium- and high-tech share ({tech:.1f} %) is {'below' if tech < tech_peers else 'at or above'} "
+        f"the peer average ({tech_peers:.1f} %), and its R&D intensity ({own.loc['rd', 'value']:.2f} % of GDP) ranks "
+        f"{own.loc['rd', 'rank']:.0f} of {own.loc['rd', 'n_ranked']:.0f}."
+    )
+
+
+def placebo_short(results: dict[tuple[str, str], DiffInTrends | None], event_year: int, placebo_lead: int = 4) -> str:
+    """Half a sentence for the closing section: did the placebo find an earlier bend in high-tech exports?"""
+    res = results.get(("TX.VAL.TECH.CD", "placebo"))
+    if res is None:
+        return "the placebo test could not be run with these data"
+    if res.ci_upper < 0 or res.ci_lower > 0:
+        return (f"the placebo finds a bend in high-tech exports already after {event_year - placebo_lead} "
+                f"({res.pct(res.estimate):+.1f} % a year), so the post-{event_year} bend continues an earlier change")
+    return f"the placebo finds no comparable bend after {event_year - placebo_lead}"

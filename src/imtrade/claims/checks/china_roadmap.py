@@ -105,14 +105,16 @@ def curated_robots(claim: Claim, ctx: CheckContext, *, mode: str, **args: Any) -
 
 
 def _context(rows, iso3: str, years: Sequence[int]) -> str:
-    parts = []
+    found = []
     for y in range(int(years[0]), int(years[1]) + 1):
         try:
-            r = cr.robot_value(rows, iso3, y)
+            found.append((y, cr.robot_value(rows, iso3, y)["value"]))
         except KeyError:
             continue
-        parts.append(f"{y}: {r['value']:,.0f}")
-    return ("; context " + ", ".join(parts)) if parts else ""
+    if not found:
+        return ""
+    (y0, v0), (y1, v1) = found[0], found[-1]
+    return f"; context {v0:,.0f} ({y0}) to {v1:,.0f} ({y1})"
 
 
 def _growth(ctx: CheckContext, *, iso3: str, measure: str, years: Sequence[int], min_ratio: float, context_years: Sequence[int] | None = None) -> CheckResult:
