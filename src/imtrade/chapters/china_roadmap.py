@@ -1347,7 +1347,7 @@ def growth_display(growth: dict[str, pd.DataFrame], event_year: int) -> pd.DataF
             f"{short}, after {event_year}": frame["after"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
             f"{short}, years": [f"{a:.0f}–{b:.0f}" if pd.notna(a) else "–" for a, b in zip(frame["first"], frame["last"], strict=True)],
         })
-        out = part if out is None else out.merge(part, on="Economy", how="outer", sort=False)
+        out = part if out is None else out.merge(part, on="Economy", how="left", sort=False)  # keeps the parameter order
     return out
 
 
