@@ -8,18 +8,16 @@ project's fetched data; the executions are also marked ``slow``.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 from imtrade.chapters import partnir as ch
 from imtrade.claims import CONTRADICTED, NOT_CHECKABLE, PARTLY, SUPPORTED, Claim
 from imtrade.claims.checks import partnir as checks
-
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def tidy(rows: list[tuple[str, str, int, float]]) -> pd.DataFrame:
@@ -608,22 +606,13 @@ def test_manufacturing_covid_resilience_correlation_missing(monkeypatch):
 
 
 @pytest.fixture
-def project_data(monkeypatch):
-    """The real project's data, fetched from the offline mirror when it is not there yet."""
-    from imtrade import api
+def project_data(mirror, monkeypatch):
+    """The real project's data, fetched from the offline mirror (a no-op when already there)."""
+    from imtrade.fetch import fetch
 
-    mirror = Path(os.environ.get("IMTRADE_DATA_MIRROR") or ROOT.parent / "shared" / "data")
-    if not (mirror / "datahub-wdi").is_dir() and not (ROOT / "data" / "raw" / "wdi").is_dir():
-        pytest.skip("no offline data mirror and no fetched data")
     monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
     monkeypatch.delenv("IMTRADE_DATA_DIR", raising=False)
-    if (mirror / "datahub-wdi").is_dir():
-        from imtrade.fetch import fetch
-
-        fetch(["wdi", "wb-bulk", "gapminder", "un-sdg"], mirror=mirror)
-    api._store.cache_clear()
-    yield
-    api._store.cache_clear()
+    fetch(["wdi", "wb-bulk", "gapminder", "un-sdg"], mirror=mirror)
 
 
 @pytest.mark.mirror
