@@ -1,14 +1,988 @@
-"""Chapter "De-globalisation mechanisms": computations (source text 001)."""
+"""Chapter "De-globalisation mechanisms": computations (source text 001, Wang & Chai 2024).
+
+The source text argues that digital technology (robots, 3D printing, digitalisation) ended
+the "hyper-globalisation" of 1990-2008 and drives a slower, partly reversed integration of
+manufacturing. This module holds everything the chapter computes, in five groups:
+
+- statistical routines for a break in a linear trend (Chow test, sup-F scan, broken trend,
+  trend slopes with Newey-West standard errors);
+- the six analyses of the chapter (openness, global value chain proxies, automation,
+  foreign direct investment, concentration of receipts for intellectual property, developing
+  economies' export shares), each a *pure* function of tidy frames plus a thin loader;
+- measures used by the claim checks (:mod:`imtrade.claims.checks.deglobalisation`);
+- the chapter's figures;
+- parameter checks.
+
+Pure functions take the tidy frames returned by :func:`imtrade.api.load_indicators`, so the
+claim checks can feed them through ``ctx.indicators`` (and tests through small frames).
+"""
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from ..api import load_indicators, wide
-from ..exceptions import ParameterError
+from ..api import load_entities, load_indicators
+from ..exceptions import ParameterError, UnknownIndicatorError
 from ..validators import check_countries, check_vintage, check_year_range
+
+# ---------------------------------------------------------------------------------------
+# Constants
+
+#: WDI codes used by the chapter (openness, investment, developing economies).
+EXPORTS, IMPORTS = "NE.EXP.GNFS.ZS", "NE.IMP.GNFS.ZS"
+MERCH_TRADE_GDP = "TG.VAL.TOTL.GD.ZS"
+FDI_INFLOWS, GDP_USD = "BX.KLT.DINV.CD.WD", "NY.GDP.MKTP.CD"
+MERCH_EXPORTS, HIGHTECH_EXPORTS = "TX.VAL.MRCH.CD.WT", "TX.VAL.TECH.CD"
+IP_RECEIPTS, ICT_SERVICE_EXPORTS = "BX.GSR.ROYL.CD", "BX.GSR.CCIS.CD"
+MHT_SHARE, MANF_SHARE_OF_MERCH = "TX.MNF.TECH.ZS.UN", "TX.VAL.MANF.ZS.UN"
+INDUSTRY_EMPLOYMENT, INDUSTRY_VALUE_ADDED = "SL.IND.EMPL.ZS", "NV.IND.TOTL.ZS"
+PWT_WORLD_TRADE = "OWID.WORLD_TRADE.GDP.PWT"
+CEPII_LABOUR, CEPII_CAPITAL = "OWID.EXP.LABOR_INTENSIVE.GDP", "OWID.EXP.CAPITAL_INTENSIVE.GDP"
+SDG_DEVELOPING_EXPORT_SHARE, SDG_DEVELOPING = "TX_EXP_GBMRCH", "M49_515"
+
+#: Income groups of the World Bank compared in the investment section.
+INCOME_GROUPS = ("WLD", "HIC", "LMY")
+GROUP_NAMES = {
+    "WLD": "World", "HIC": "High income", "LMY": "Low and middle income", "LIC": "Low income",
+    "LMC": "Lower middle income", "UMC": "Upper middle income", "MIC": "Middle income",
+}
+
+#: Critical values of the sup-F (Quandt likelihood ratio) statistic, F form (Wald / q),
+#: for q restrictions and 15 % trimming at the 10 %, 5 % and 1 % levels. Source: Stock and
+#: Watson (2003, table of QLR critical values with 15 % trimming), i.e. Andrews (1993, Table 1) divided by q.
+SUP_F_CRITICAL_15 = {
+    1: {0.10: 7.12, 0.05: 8.68, 0.01: 12.16},
+    2: {0.10: 5.00, 0.05: 5.86, 0.01: 7.78},
+    3: {0.10: 4.09, 0.05: 4.71, 0.01: 6.02},
+}
+SUP_F_TRIM = 0.15
+
+
+# ---------------------------------------------------------------------------------------
+# Statistical routines: trends and trend breaks
+
+
+def newey_west_lags(n: int) -> int:
+    """Truncation lag of the Newey-West (Bartlett kernel) covariance for ``n`` observations.
+
+    Notes
+    -----
+    The plug-in rule :math:`L = \\lfloor 4 (n/100)^{2/9} \\rfloor` of Newey and West (1994),
+    which gives 3 lags for 40-60 annual observations and 1-2 for 5-15.
+    """
+    return math.floor(4 * (max(n, 1) / 100) ** (2 / 9))
+
+
+def _clean(years: Iterable, values: Iterable) -> tuple[np.ndarray, np.ndarray]:
+    t = np.asarray(list(years), dtype=float)
+    y = np.asarray(list(values), dtype=float)
+    if t.shape != y.shape:
+        raise ValueError(f"years ({t.size}) and values ({y.size}) differ in length")
+    keep = np.isfinite(t) & np.isfinite(y)
+    order = np.argsort(t[keep], kind="stable")
+    return t[keep][order], y[keep][order]
+
+
+def _ols(y: np.ndarray, X: np.ndarray, hac_lags: int | None):
+    """statsmodels OLS with Newey-West (HAC) covariance, or the classical one if lags is None."""
+    import statsmodels.api as sm
+
+    model = sm.OLS(y, X)
+    if hac_lags is None:
+        return model.fit()
+    return model.fit(cov_type="HAC", cov_kwds={"maxlags": int(hac_lags), "use_correction": True})
+
+
+def _contrast(res, weights: Sequence[float], alpha: float = 0.05) -> tuple[float, float, float, float]:
+    """Estimate, CI and p-value of a linear combination of the coefficients."""
+    test = res.t_test(np.atleast_2d(np.asarray(weights, dtype=float)))
+    low, high = np.asarray(test.conf_int(alpha=alpha)).ravel()
+    return float(np.asarray(test.effect).ravel()[0]), float(low), float(high), float(np.asarray(test.pvalue).ravel()[0])
+
+
+@dataclass(frozen=True)
+class TrendFit:
+    """OLS slope of a series on the year, with a Newey-West 95 % confidence interval."""
+
+    slope: float
+    ci_low: float
+    ci_high: float
+    pvalue: float
+    n: int
+    start: int
+    end: int
+    hac_lags: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def ols_trend(years: Iterable, values: Iterable, *, hac_lags: int | None = None, alpha: float = 0.05) -> TrendFit:
+    """Linear trend :math:`y_t = a + b t + u_t` fitted by OLS; slope with a HAC interval.
+
+    Parameters
+    ----------
+    years, values : the series (missing values are dropped).
+    hac_lags : Newey-West truncation lag; default :func:`newey_west_lags` of the sample size.
+    alpha : 1 - confidence level.
+
+    Returns
+    -------
+    TrendFit with the slope (units of ``values`` per year), its CI, p-value, N and years.
+
+    Notes
+    -----
+    The standard error of :math:`\\hat b` is the Newey-West (1987) heteroskedasticity- and
+    autocorrelation-consistent one (Bartlett kernel, small-sample correction), because the
+    residuals of annual macro series around a trend are strongly autocorrelated and the
+    classical standard error would overstate the precision. The interval uses the t
+    distribution with n - 2 degrees of freedom. At least three observations are needed.
+    """
+    t, y = _clean(years, values)
+    if t.size < 3:
+        raise ValueError(f"a trend needs at least 3 observations, got {t.size}")
+    lags = newey_west_lags(t.size) if hac_lags is None else hac_lags
+    X = np.column_stack([np.ones_like(t), t - t[0]])
+    res = _ols(y, X, lags)
+    slope, low, high, p = _contrast(res, [0, 1], alpha)
+    return TrendFit(slope, low, high, p, int(t.size), int(t[0]), int(t[-1]), lags)
+
+
+@dataclass(frozen=True)
+class ChowResult:
+    """A Chow test for a change in the level and slope of a linear trend after ``break_year``."""
+
+    break_year: int
+    n: int
+    n_pre: int
+    n_post: int
+    f_stat: float  # classical Chow F (iid errors)
+    f_pvalue: float
+    f_hac: float  # Wald / q with the Newey-West covariance, F form
+    f_hac_pvalue: float
+    df_num: int
+    df_den: int
+    pre_slope: float
+    pre_slope_ci: tuple[float, float]
+    post_slope: float
+    post_slope_ci: tuple[float, float]
+    slope_change: float
+    slope_change_ci: tuple[float, float]
+    slope_change_pvalue: float
+    level_shift: float
+    level_shift_ci: tuple[float, float]
+    ssr: float
+    residual_autocorrelation: float  # first-order autocorrelation of the unrestricted residuals
+    hac_lags: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _segment_design(t: np.ndarray, break_year: float) -> np.ndarray:
+    d = (t > break_year).astype(float)
+    c = t - break_year
+    return np.column_stack([np.ones_like(t), c, d, d * c])
+
+
+def chow_break_test(
+    years: Iterable, values: Iterable, break_year: int, *, hac_lags: int | None = None, alpha: float = 0.05, min_segment: int = 3
+) -> ChowResult:
+    """Chow (1960) test for a break in the level and slope of a linear trend.
+
+    Parameters
+    ----------
+    years, values : the series (missing values are dropped).
+    break_year : the last year of the first regime; the second regime starts the year after.
+    hac_lags : Newey-West truncation lag; default :func:`newey_west_lags`.
+    alpha : 1 - confidence level of the intervals.
+    min_segment : fewest observations allowed in each regime.
+
+    Returns
+    -------
+    ChowResult: the classical F and its p-value, the Newey-West (HAC) version, and the
+    slopes before and after the break, the slope change and the level shift, each with a
+    HAC confidence interval.
+
+    Notes
+    -----
+    With :math:`c_t = t - \\tau` and :math:`D_t = 1[t > \\tau]` the unrestricted model is
+
+    .. math:: y_t = \\alpha + \\beta c_t + \\gamma D_t + \\delta D_t c_t + u_t,
+
+    so the trend slope is :math:`\\beta` up to :math:`\\tau` and :math:`\\beta + \\delta`
+    after, and :math:`\\gamma` is the jump in the level at :math:`\\tau`. This is Chow's
+    (1960) test of equal coefficients in the two sub-samples, written with dummies. Under
+    :math:`H_0: \\gamma = \\delta = 0` (q = 2),
+
+    .. math:: F = \\frac{(SSR_r - SSR_u)/q}{SSR_u/(n - 2q)} \\sim F(q, n - 2q)
+
+    if the errors are iid normal. Annual macro series are autocorrelated, which makes this F
+    reject too often; ``f_hac`` is the Wald statistic with the Newey-West (1987) covariance
+    divided by q, referred to the same F distribution (a robust Chow test). Read the robust
+    one. The break year is taken as known here; when it is chosen by looking at the data
+    use :func:`sup_f_scan` instead.
+    """
+    t, y = _clean(years, values)
+    n_pre, n_post = int((t <= break_year).sum()), int((t > break_year).sum())
+    if n_pre < min_segment or n_post < min_segment:
+        raise ValueError(
+            f"break year {break_year} leaves {n_pre} observation(s) before and {n_post} after; at least {min_segment} are needed on each side"
+        )
+    lags = newey_west_lags(t.size) if hac_lags is None else hac_lags
+    X = _segment_design(t, break_year)
+    unrestricted = _ols(y, X, None)
+    restricted = _ols(y, X[:, :2], None)
+    f_stat, f_p, _ = unrestricted.compare_f_test(restricted)
+    robust = _ols(y, X, lags)
+    R = np.array([[0, 0, 1, 0], [0, 0, 0, 1]], dtype=float)
+    wald = robust.wald_test(R, use_f=True, scalar=True)
+    pre = _contrast(robust, [0, 1, 0, 0], alpha)
+    post = _contrast(robust, [0, 1, 0, 1], alpha)
+    change = _contrast(robust, [0, 0, 0, 1], alpha)
+    level = _contrast(robust, [0, 0, 1, 0], alpha)
+    resid = unrestricted.resid
+    rho = float(np.corrcoef(resid[:-1], resid[1:])[0, 1]) if resid.size > 3 else float("nan")
+    return ChowResult(
+        break_year=int(break_year), n=int(t.size), n_pre=n_pre, n_post=n_post,
+        f_stat=float(f_stat), f_pvalue=float(f_p), f_hac=float(np.asarray(wald.statistic).ravel()[0]),
+        f_hac_pvalue=float(np.asarray(wald.pvalue).ravel()[0]), df_num=2, df_den=int(t.size - 4),
+        pre_slope=pre[0], pre_slope_ci=(pre[1], pre[2]), post_slope=post[0], post_slope_ci=(post[1], post[2]),
+        slope_change=change[0], slope_change_ci=(change[1], change[2]), slope_change_pvalue=change[3],
+        level_shift=level[0], level_shift_ci=(level[1], level[2]), ssr=float(unrestricted.ssr),
+        residual_autocorrelation=rho, hac_lags=lags,
+    )
+
+
+@dataclass(frozen=True)
+class SupFResult:
+    """A sup-F (Quandt-Andrews) scan for a break at an unknown date among candidates."""
+
+    table: pd.DataFrame  # candidate, n_pre, n_post, f_stat, f_hac, ssr, searched
+    sup_f: float  # max of the robust (HAC) F over the searched candidates
+    sup_f_year: int  # where the robust F peaks
+    sup_f_classical: float
+    break_estimate: int  # least-squares break date (minimum SSR = maximum classical F)
+    critical_values: dict[float, float]
+    reject_5pct: bool
+    trim: float
+    n: int
+    dropped: list[int]  # candidates outside the trimmed range (or without data)
+
+
+def sup_f_scan(
+    years: Iterable, values: Iterable, candidates: Iterable[int], *, trim: float = SUP_F_TRIM, hac_lags: int | None = None
+) -> SupFResult:
+    """Quandt-Andrews sup-F test for one break in the level and slope of a linear trend.
+
+    Parameters
+    ----------
+    years, values : the series.
+    candidates : the break years searched (each the last year of the first regime).
+    trim : fraction of the sample excluded at each end (only 0.15 has tabulated critical
+        values here).
+    hac_lags : Newey-West lag of the robust F; default :func:`newey_west_lags`.
+
+    Returns
+    -------
+    SupFResult with the F statistics per candidate, the supremum of the robust F, the
+    least-squares break date, the 10/5/1 % critical values and the 5 % decision.
+
+    Notes
+    -----
+    For each candidate :math:`\\tau` with :math:`\\pi_0 n \\le n_{pre}(\\tau) \\le (1-\\pi_0) n`
+    the model of :func:`chow_break_test` is fitted and :math:`F(\\tau)` computed;
+    :math:`\\sup F = \\max_\\tau F(\\tau)`. Because :math:`\\tau` is chosen by the data,
+    :math:`\\sup F` is not F-distributed: Andrews (1993, Table 1) tabulates its asymptotic
+    critical values; with q = 2 restrictions and :math:`\\pi_0 = 0.15` they are 5.00, 5.86
+    and 7.78 (10, 5, 1 %) in F form (Stock and Watson 2003). Three caveats: the
+    table is derived for a supremum over *all* dates in the trimmed range, so searching a
+    subset of years makes the test conservative; Andrews' theory excludes trending
+    regressors, and with a deterministic trend the null distribution differs (Vogelsang
+    1997), so the critical values are a guide, not exact; and the robust F uses the
+    Newey-West covariance, whose small-sample behaviour with about 50 annual observations
+    is itself imperfect. The break date reported is the least-squares estimate (Bai 1997):
+    the candidate with the smallest residual sum of squares.
+    """
+    if trim not in (SUP_F_TRIM,):
+        raise ValueError(f"critical values are tabulated for 15 % trimming only, got trim={trim}")
+    t, y = _clean(years, values)
+    n = t.size
+    lags = newey_west_lags(n) if hac_lags is None else hac_lags
+    lo, hi = trim * n, (1 - trim) * n
+    rows, dropped = [], []
+    for tau in sorted(set(int(c) for c in candidates)):
+        k = int((t <= tau).sum())
+        if not lo <= k <= hi or k < 3 or n - k < 3:
+            dropped.append(tau)
+            continue
+        res = chow_break_test(t, y, tau, hac_lags=lags)
+        rows.append({"candidate": tau, "n_pre": res.n_pre, "n_post": res.n_post, "f_stat": res.f_stat, "f_hac": res.f_hac, "ssr": res.ssr})
+    if not rows:
+        raise ValueError(f"no candidate break lies in the trimmed range ({trim:.0%} of {n} observations at each end): {sorted(set(candidates))}")
+    table = pd.DataFrame(rows)
+    best_hac = table.loc[table["f_hac"].idxmax()]
+    best_ls = table.loc[table["ssr"].idxmin()]
+    critical = dict(SUP_F_CRITICAL_15[2])
+    sup_f = float(best_hac["f_hac"])
+    return SupFResult(
+        table=table, sup_f=sup_f, sup_f_year=int(best_hac["candidate"]), sup_f_classical=float(table["f_stat"].max()),
+        break_estimate=int(best_ls["candidate"]), critical_values=critical, reject_5pct=bool(sup_f > critical[0.05]),
+        trim=trim, n=int(n), dropped=dropped,
+    )
+
+
+@dataclass(frozen=True)
+class BrokenTrend:
+    """A continuous piecewise-linear trend with a kink at ``break_year``."""
+
+    break_year: int
+    fitted: pd.DataFrame  # year, value, fit, lower, upper
+    pre_slope: float
+    pre_slope_ci: tuple[float, float]
+    post_slope: float
+    post_slope_ci: tuple[float, float]
+    post_slope_pvalue: float
+    slope_change: float
+    slope_change_ci: tuple[float, float]
+    n: int
+    n_post: int
+    hac_lags: int
+
+
+def broken_trend(
+    years: Iterable, values: Iterable, break_year: int, *, hac_lags: int | None = None, alpha: float = 0.05
+) -> BrokenTrend:
+    """Fit a broken (piecewise-linear, continuous) trend with a kink at ``break_year``.
+
+    Parameters
+    ----------
+    years, values : the series.
+    break_year : the kink; the second slope applies from the year after.
+    hac_lags : Newey-West lag; default :func:`newey_west_lags`.
+    alpha : 1 - confidence level of the bands and intervals.
+
+    Returns
+    -------
+    BrokenTrend with the fitted line and its pointwise confidence band, the slopes before
+    and after the kink and the change, each with a HAC confidence interval.
+
+    Notes
+    -----
+    .. math:: y_t = a + b\\,(t - \\tau) + d\\,(t - \\tau)_+ + u_t,
+
+    with :math:`(x)_+ = \\max(x, 0)`: slope :math:`b` up to :math:`\\tau`, :math:`b + d`
+    after, and no jump (unlike :func:`chow_break_test`). The band is the 95 % interval of
+    the fitted mean, :math:`\\hat y_t \\pm t_{n-3} \\sqrt{x_t' \\hat V x_t}`, with the
+    Newey-West (1987) covariance :math:`\\hat V`. It describes the uncertainty of the trend
+    line, not of individual years.
+    """
+    t, y = _clean(years, values)
+    n_post = int((t > break_year).sum())
+    if (t <= break_year).sum() < 3 or n_post < 2:
+        raise ValueError(f"break year {break_year} leaves too few observations on one side ({(t <= break_year).sum()} before, {n_post} after)")
+    lags = newey_west_lags(t.size) if hac_lags is None else hac_lags
+    c = t - break_year
+    X = np.column_stack([np.ones_like(t), c, np.clip(c, 0, None)])
+    res = _ols(y, X, lags)
+    band = res.get_prediction(X).summary_frame(alpha=alpha)
+    fitted = pd.DataFrame(
+        {"year": t.astype(int), "value": y, "fit": band["mean"].to_numpy(), "lower": band["mean_ci_lower"].to_numpy(), "upper": band["mean_ci_upper"].to_numpy()}
+    )
+    pre = _contrast(res, [0, 1, 0], alpha)
+    post = _contrast(res, [0, 1, 1], alpha)
+    change = _contrast(res, [0, 0, 1], alpha)
+    return BrokenTrend(
+        break_year=int(break_year), fitted=fitted, pre_slope=pre[0], pre_slope_ci=(pre[1], pre[2]), post_slope=post[0],
+        post_slope_ci=(post[1], post[2]), post_slope_pvalue=post[3], slope_change=change[0], slope_change_ci=(change[1], change[2]),
+        n=int(t.size), n_post=n_post, hac_lags=lags,
+    )
+
+
+@dataclass(frozen=True)
+class Recovery:
+    break_year: int
+    break_value: float
+    latest_year: int
+    latest_value: float
+    max_after: float
+    max_after_year: int
+    recovered: bool  # latest value above the break-year value
+
+
+def recovery(series: pd.Series, break_year: int) -> Recovery:
+    """Has the series regained its break-year level? ``series`` is indexed by year.
+
+    "Recovered" means the latest observed value exceeds the value in ``break_year``; the
+    largest value after the break is reported too, since a series can cross and fall back.
+    """
+    s = series.dropna().sort_index()
+    if break_year not in s.index:
+        raise ValueError(f"no observation in the break year {break_year}")
+    after = s[s.index > break_year]
+    if after.empty:
+        raise ValueError(f"no observation after the break year {break_year}")
+    return Recovery(
+        int(break_year), float(s.loc[break_year]), int(s.index[-1]), float(s.iloc[-1]), float(after.max()), int(after.idxmax()),
+        bool(s.iloc[-1] > s.loc[break_year]),
+    )
+
+
+def break_summary(series: pd.Series, break_year: int, candidates: Iterable[int]) -> dict[str, Any]:
+    """Chow test, sup-F scan, broken trend and recovery for one annual series (index: year)."""
+    s = series.dropna().sort_index()
+    years, values = s.index.to_numpy(), s.to_numpy()
+    return {
+        "chow": chow_break_test(years, values, break_year),
+        "scan": sup_f_scan(years, values, candidates),
+        "trend": broken_trend(years, values, break_year),
+        "recovery": recovery(s, break_year),
+    }
+
+
+def break_table(summary: dict[str, Any], label: str) -> pd.DataFrame:
+    """One row of key numbers from :func:`break_summary` (for a downloadable table)."""
+    chow, scan, trend, rec = summary["chow"], summary["scan"], summary["trend"], summary["recovery"]
+    return pd.DataFrame([{
+        "series": label, "break_year": chow.break_year, "n": chow.n,
+        "pre_slope": chow.pre_slope, "pre_slope_ci_low": chow.pre_slope_ci[0], "pre_slope_ci_high": chow.pre_slope_ci[1],
+        "post_slope": chow.post_slope, "post_slope_ci_low": chow.post_slope_ci[0], "post_slope_ci_high": chow.post_slope_ci[1],
+        "chow_f": chow.f_stat, "chow_p": chow.f_pvalue, "chow_f_hac": chow.f_hac, "chow_p_hac": chow.f_hac_pvalue,
+        "residual_autocorrelation": chow.residual_autocorrelation,
+        "sup_f_hac": scan.sup_f, "sup_f_year": scan.sup_f_year, "sup_f_critical_5pct": scan.critical_values[0.05],
+        "break_estimate_ls": scan.break_estimate,
+        "kinked_post_slope": trend.post_slope, "kinked_post_slope_ci_low": trend.post_slope_ci[0], "kinked_post_slope_ci_high": trend.post_slope_ci[1],
+        "break_value": rec.break_value, "latest_year": rec.latest_year, "latest_value": rec.latest_value, "recovered": rec.recovered,
+    }])
+
+
+# ---------------------------------------------------------------------------------------
+# 1. Openness
+
+
+def openness_from_tidy(tidy: pd.DataFrame, iso3: str = "WLD") -> pd.DataFrame:
+    """Exports, imports, their sum and their mean (% of GDP) by year, from tidy WDI rows.
+
+    ``trade`` = exports + imports (the World Bank's NE.TRD.GNFS.ZS); ``trade_mean`` =
+    (exports + imports) / 2, the average of the two flows (the convention of WTO trade
+    ratios), which is the measure the source text's 20 % -> 30 % matches.
+    """
+    rows = tidy[(tidy["iso3"] == iso3) & tidy["indicator"].isin([EXPORTS, IMPORTS])]
+    frame = rows.pivot_table(index="year", columns="indicator", values="value", aggfunc="first")
+    frame = frame.reindex(columns=[EXPORTS, IMPORTS]).rename(columns={EXPORTS: "exports", IMPORTS: "imports"}).rename_axis(columns=None)
+    frame["trade"] = frame["exports"] + frame["imports"]
+    frame["trade_mean"] = frame["trade"] / 2
+    return frame.dropna().sort_index()
+
+
+def world_openness(vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
+    """World openness (see :func:`openness_from_tidy`) plus merchandise trade % of GDP."""
+    tidy = load_indicators([EXPORTS, IMPORTS, MERCH_TRADE_GDP], countries=["WLD"], years=(start_year, end_year), vintage=vintage)
+    frame = openness_from_tidy(tidy)
+    merch = tidy[tidy["indicator"] == MERCH_TRADE_GDP].set_index("year")["value"]
+    return frame.join(merch.rename("merchandise_trade"), how="left")
+
+
+def long_run_openness(start_year: int | None = None, end_year: int | None = None) -> pd.Series:
+    """World trade (exports + imports) % of GDP from the Penn World Table 9.0 via OWID (1950-2014)."""
+    tidy = load_indicators([PWT_WORLD_TRADE], countries=["WLD"], years=(start_year, end_year))
+    return tidy.set_index("year")["value"].rename("pwt_trade")
+
+
+def openness_measures(
+    openness: pd.DataFrame, pwt: pd.Series | None = None, *, decade: tuple[int, int] = (1990, 1999), year: int = 2007,
+    start_target: float = 20.0, start_tol: float = 2.5, end_threshold: float = 30.0,
+) -> pd.DataFrame:
+    """Which measure of openness matches the text's "about 20 % in the 1990s, over 30 % in 2007"?
+
+    One row per measure with its 1990s mean, its value in ``year`` and whether each half of
+    the statement holds (1990s mean within ``start_target`` +/- ``start_tol``; value in
+    ``year`` above ``end_threshold``).
+    """
+    measures = {
+        "Exports of goods and services": openness.get("exports"),
+        "Imports of goods and services": openness.get("imports"),
+        "Average of exports and imports, (X + M) / 2": openness.get("trade_mean"),
+        "Exports + imports (World Bank trade ratio)": openness.get("trade"),
+        "Merchandise trade (X + M), TG.VAL.TOTL.GD.ZS": openness.get("merchandise_trade"),
+    }
+    if pwt is not None:
+        measures["Exports + imports, Penn World Table 9.0"] = pwt
+    rows = []
+    for name, s in measures.items():
+        if s is None:
+            continue
+        s = s.dropna()
+        in_decade = s[(s.index >= decade[0]) & (s.index <= decade[1])]
+        mean = float(in_decade.mean()) if len(in_decade) == decade[1] - decade[0] + 1 else float("nan")
+        value = float(s.loc[year]) if year in s.index else float("nan")
+        rows.append({
+            "measure": name, "mean_1990s": mean, f"value_{year}": value,
+            "about_20_in_1990s": bool(abs(mean - start_target) <= start_tol) if not math.isnan(mean) else None,
+            f"above_30_in_{year}": bool(value > end_threshold) if not math.isnan(value) else None,
+        })
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# 2. Global value chains: the quoted figures and the proxies the data allow
+
+
+def quoted_gvc_participation(table: pd.DataFrame) -> pd.DataFrame:
+    """The GVC participation rates quoted by the source text (curated, not recomputed).
+
+    ``table`` is ``load_curated("gvc_participation_quoted")``. Returns year, measure
+    (trade-based / production-based), value (%), attributed_to and verified_primary.
+    """
+    labels = {"gvc_participation_trade_based": "trade-based", "gvc_participation_production_based": "production-based"}
+    rows = table[table["measure"].isin(labels) & table["year"].notna()].copy()
+    rows["measure"] = rows["measure"].map(labels)
+    rows["year"] = rows["year"].astype(int)
+    return rows[["year", "measure", "value", "attributed_to", "verified_primary"]].sort_values(["measure", "year"]).reset_index(drop=True)
+
+
+def index_to(series: pd.Series, base_year: int) -> pd.Series:
+    """``series`` / value in ``base_year`` x 100 (NaN if the base year is missing)."""
+    base = series.get(base_year, np.nan)
+    return series / base * 100 if pd.notna(base) and base != 0 else series * np.nan
+
+
+def gvc_proxy_comparison(openness: pd.DataFrame, quoted: pd.DataFrame, years: Sequence[int] = (1995, 2008, 2020)) -> pd.DataFrame:
+    """Quoted GVC participation beside the two trade-intensity proxies, levels and indices.
+
+    For each year: the quoted trade- and production-based participation (%), world trade
+    (X + M)/2 and merchandise trade % of GDP, and each indexed to the first year = 100, so
+    that relative changes can be compared (the levels measure different things).
+    """
+    base = years[0]
+    series = {
+        "GVC participation, trade-based (quoted)": quoted[quoted["measure"] == "trade-based"].set_index("year")["value"],
+        "GVC participation, production-based (quoted)": quoted[quoted["measure"] == "production-based"].set_index("year")["value"],
+        "Proxy: world trade, (X + M)/2 % of GDP": openness["trade_mean"],
+        "Proxy: world merchandise trade % of GDP": openness["merchandise_trade"],
+    }
+    rows = []
+    for name, s in series.items():
+        for y in years:
+            value = float(s.get(y, np.nan))
+            rows.append({"series": name, "year": int(y), "value": value, f"index_{base}_100": float(index_to(s, base).get(y, np.nan))})
+    return pd.DataFrame(rows)
+
+
+def world_mht_share_from_tidy(tidy: pd.DataFrame, economies: Iterable[str]) -> pd.DataFrame:
+    """Medium/high-tech share of the manufactured exports of all reporting economies.
+
+    The WDI publish TX.MNF.TECH.ZS.UN for economies only; the world value is the average
+    of the economies' shares weighted by their manufactured exports
+    (TX.VAL.MANF.ZS.UN / 100 x TX.VAL.MRCH.CD.WT), i.e. total medium/high-tech exports over
+    total manufactured exports of the economies reporting all three series that year.
+    """
+    frame = tidy[tidy["iso3"].isin(set(economies))].pivot_table(index=["iso3", "year"], columns="indicator", values="value", aggfunc="first")
+    frame = frame.reindex(columns=[MHT_SHARE, MANF_SHARE_OF_MERCH, MERCH_EXPORTS]).dropna()
+    frame["manf"] = frame[MANF_SHARE_OF_MERCH] / 100 * frame[MERCH_EXPORTS]
+    frame["mht"] = frame[MHT_SHARE] / 100 * frame["manf"]
+    out = frame.groupby(level="year").agg(mht=("mht", "sum"), manf=("manf", "sum"), reporters=("mht", "size"))
+    out["mht_share"] = out["mht"] / out["manf"] * 100
+    return out[["mht_share", "reporters"]]
+
+
+def world_mht_share(vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
+    """Load and compute :func:`world_mht_share_from_tidy`; empty if the vintage lacks the series."""
+    try:
+        tidy = load_indicators([MHT_SHARE, MANF_SHARE_OF_MERCH, MERCH_EXPORTS], years=(start_year, end_year), vintage=vintage)
+    except UnknownIndicatorError:
+        return pd.DataFrame(columns=["mht_share", "reporters"])
+    return world_mht_share_from_tidy(tidy, economies())
+
+
+def proxies_by_country(countries: Sequence[str], vintage: str, years: Sequence[int]) -> pd.DataFrame:
+    """Per focus economy and year: the medium/high-tech share of manufactured exports and
+    exports to labour- and capital-intensive partners (see :func:`labour_intensive_partner_table`)."""
+    cepii = load_indicators([CEPII_LABOUR, CEPII_CAPITAL], countries=countries, years=years)
+    table = labour_intensive_partner_table(cepii, countries, years)
+    try:
+        mht = load_indicators([MHT_SHARE], countries=countries, years=years, vintage=vintage)
+    except UnknownIndicatorError:
+        mht = pd.DataFrame(columns=["iso3", "year", "value"])
+    mht = mht.rename(columns={"value": "mht_share_of_manufactured_exports"})[["iso3", "year", "mht_share_of_manufactured_exports"]]
+    return table.merge(mht.astype({"year": "int64"}), on=["iso3", "year"], how="left")
+
+
+def labour_intensive_partner_table(tidy: pd.DataFrame, countries: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
+    """Exports to labour-intensive partners (CEPII via OWID), per focus economy and year.
+
+    ``share_labour_intensive`` = exports to labour-intensive partners / exports to labour- and
+    capital-intensive partners x 100 (partners classified by the World Bank's 2016 income
+    groups; resource-rich economies excluded by OWID).
+    """
+    frame = tidy[tidy["iso3"].isin(countries)].pivot_table(index=["iso3", "year"], columns="indicator", values="value", aggfunc="first")
+    frame = frame.reindex(columns=[CEPII_LABOUR, CEPII_CAPITAL])
+    rows = []
+    for iso3 in countries:
+        for y in years:
+            lab, cap = (frame.loc[(iso3, y)] if (iso3, y) in frame.index else pd.Series([np.nan, np.nan], index=frame.columns)).to_numpy(dtype=float)
+            rows.append({"iso3": iso3, "year": int(y), "exports_to_labour_intensive_pct_gdp": lab, "exports_to_capital_intensive_pct_gdp": cap,
+                         "share_labour_intensive": lab / (lab + cap) * 100 if np.isfinite(lab + cap) and lab + cap > 0 else np.nan})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# 3. Automation
+
+
+_EDITION = re.compile(r"(\d{4})")
+
+
+def _trailing_zeros(value: float) -> int:
+    if not np.isfinite(value) or value == 0:
+        return 0
+    v, k = round(value), 0
+    while v % 10 == 0:
+        v //= 10
+        k += 1
+    return k
+
+
+def robot_series(table: pd.DataFrame, measure: str = "installations", rule: str = "latest") -> pd.DataFrame:
+    """One IFR figure per economy and year from the curated table (editions kept side by side).
+
+    Parameters
+    ----------
+    table : ``load_curated("robot_installations")``.
+    measure : ``installations``, ``operational_stock`` or ``robot_density``.
+    rule : ``latest`` (default) takes, for each economy and year, the most recent *final*
+        World Robotics edition that reports it, i.e. the most revised figure; ``first`` the
+        earliest final edition (the figure as first published).
+
+    Returns
+    -------
+    Frame iso3, geography, year, value, report_edition, preliminary, citation, url.
+
+    Notes
+    -----
+    Preliminary releases are used only for years no final edition covers (flagged in
+    ``preliminary``). Two rows of the same edition (a rounded headline and an exact value,
+    or two transcriptions) are resolved by taking the more precise figure (fewer trailing
+    zeros), then the first row of the file. Rows without an ISO3 code (regions, sector
+    subsets such as US automotive) are left out.
+    """
+    if rule not in ("latest", "first"):
+        raise ValueError(f"rule must be 'latest' or 'first', got {rule!r}")
+    rows = table[(table["measure"] == measure) & (table["iso3"].fillna("").str.strip() != "")].copy()
+    rows["preliminary"] = rows["report_edition"].str.contains("preliminary", case=False)
+    rows["edition_year"] = rows["report_edition"].str.extract(_EDITION, expand=False).astype(float)
+    rows["precision"] = -rows["value"].map(_trailing_zeros)
+    rows["order"] = np.arange(len(rows))
+    edition_key = rows["edition_year"] if rule == "latest" else -rows["edition_year"]
+    rows["final"] = ~rows["preliminary"]
+    rows["edition_key"] = edition_key
+    rows = rows.sort_values(["iso3", "year", "final", "edition_key", "precision", "order"], ascending=[True, True, False, False, False, True])
+    chosen = rows.groupby(["iso3", "year"], sort=True).head(1)
+    cols = ["iso3", "geography", "year", "value", "report_edition", "preliminary", "citation", "url"]
+    return chosen[cols].astype({"year": int}).sort_values(["iso3", "year"]).reset_index(drop=True)
+
+
+def industry_shares_from_tidy(tidy: pd.DataFrame, countries: Sequence[str], common_years: bool = True) -> pd.DataFrame:
+    """Industry's share of employment and of value added (%), tidy: iso3, year, measure, value.
+
+    With ``common_years`` only economy-years that have both shares are kept (the ILO
+    employment series start in 1991), so the two are always compared over the same years.
+    """
+    names = {INDUSTRY_EMPLOYMENT: "employment", INDUSTRY_VALUE_ADDED: "value added"}
+    rows = tidy[tidy["iso3"].isin(countries) & tidy["indicator"].isin(names)].dropna(subset=["value"]).copy()
+    rows["measure"] = rows["indicator"].map(names)
+    if common_years:
+        both = rows.groupby(["iso3", "year"])["measure"].transform("nunique") == 2
+        rows = rows[both]
+    return rows[["iso3", "year", "measure", "value"]].sort_values(["iso3", "measure", "year"]).reset_index(drop=True)
+
+
+def industry_shares(countries: Sequence[str], vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
+    """Load and tidy :func:`industry_shares_from_tidy` (ILO modelled employment via Gapminder)."""
+    tidy = load_indicators([INDUSTRY_EMPLOYMENT, INDUSTRY_VALUE_ADDED], countries=countries, years=(start_year, end_year), vintage=vintage)
+    return industry_shares_from_tidy(tidy, countries)
+
+
+PATTERNS = {
+    "stable_output": "employment share falls, output share does not",
+    "faster": "both fall, employment share faster",
+    "similar": "both fall at a similar pace",
+    "output_faster": "both fall, output share faster",
+    "rising": "employment share rises",
+    "unclear": "no clear trend in the employment share",
+}
+
+
+def classify_industry_pattern(emp: TrendFit, va: TrendFit, gap: TrendFit) -> str:
+    """Words for a pair of trends: does industry's employment share fall while output holds up?
+
+    ``gap`` is the trend of (employment share - value-added share). A 95 % CI entirely below
+    zero counts as falling, entirely above as rising:
+
+    - employment falls, value added does not: the labour-saving signature the text expects
+      (capital replacing labour at a stable output share);
+    - both fall and the gap falls: employment share falls faster than output share (still
+      labour-saving relative to output, amid de-industrialisation);
+    - both fall and the gap's CI spans zero: a similar pace;
+    - both fall and the gap rises: output share falls faster;
+    - employment share rising; otherwise no clear trend.
+    """
+    if emp.ci_high < 0 and va.ci_high >= 0:
+        return PATTERNS["stable_output"]
+    if emp.ci_high < 0:
+        if gap.ci_high < 0:
+            return PATTERNS["faster"]
+        return PATTERNS["output_faster"] if gap.ci_low > 0 else PATTERNS["similar"]
+    if emp.ci_low > 0:
+        return PATTERNS["rising"]
+    return PATTERNS["unclear"]
+
+
+def industry_trend_table(shares: pd.DataFrame, countries: Sequence[str], start_year: int | None = None) -> pd.DataFrame:
+    """Per economy: OLS trend (HAC CI) of industry's employment share and value-added share.
+
+    Both series are restricted to the years they have in common (employment starts in
+    1991). Slopes are percentage points per year; ``gap`` is the trend of employment share
+    minus value-added share (negative: employment share falls faster). See
+    :func:`classify_industry_pattern` for ``pattern``.
+    """
+    rows = []
+    for iso3 in countries:
+        sub = shares[shares["iso3"] == iso3].pivot_table(index="year", columns="measure", values="value", aggfunc="first")
+        if start_year is not None:
+            sub = sub[sub.index >= start_year]
+        sub = sub.reindex(columns=["employment", "value added"]).dropna()
+        if len(sub) < 5:
+            rows.append({"iso3": iso3, "n": len(sub), "pattern": "too few data"})
+            continue
+        emp = ols_trend(sub.index, sub["employment"])
+        va = ols_trend(sub.index, sub["value added"])
+        gap = ols_trend(sub.index, sub["employment"] - sub["value added"])
+        rows.append({
+            "iso3": iso3, "start": emp.start, "end": emp.end, "n": emp.n,
+            "employment_slope": emp.slope, "employment_ci_low": emp.ci_low, "employment_ci_high": emp.ci_high,
+            "value_added_slope": va.slope, "value_added_ci_low": va.ci_low, "value_added_ci_high": va.ci_high,
+            "gap_slope": gap.slope, "gap_ci_low": gap.ci_low, "gap_ci_high": gap.ci_high,
+            "employment_first": float(sub["employment"].iloc[0]), "employment_last": float(sub["employment"].iloc[-1]),
+            "value_added_first": float(sub["value added"].iloc[0]), "value_added_last": float(sub["value added"].iloc[-1]),
+            "pattern": classify_industry_pattern(emp, va, gap),
+        })
+    return pd.DataFrame(rows)
+
+
+def industry_employment_counts(tidy: pd.DataFrame, income: pd.Series, groups: dict[str, Sequence[str]], years: tuple[int, int]) -> pd.DataFrame:
+    """Persons employed in industry, summed over economies of each group, in two years.
+
+    Parameters
+    ----------
+    tidy : rows of Gapminder ``industry_workers_percent_of_employment`` (ILO modelled, %),
+        ``SL.TLF.TOTL.IN`` (labour force) and ``SL.UEM.TOTL.ZS`` (unemployment, %).
+    income : World Bank income group by ISO3 code.
+    groups : group label -> income group names.
+    years : (start, end).
+
+    Notes
+    -----
+    Workers = share / 100 x labour force x (1 - unemployment / 100). A balanced panel: only
+    economies with all three series in both years count, so the change is not driven by
+    economies entering or leaving the data. ILO "industry" includes mining, utilities and
+    construction, so this is a proxy for manufacturing employment.
+    """
+    w = tidy.pivot_table(index=["iso3", "year"], columns="indicator", values="value", aggfunc="first")
+    needed = ["industry_workers_percent_of_employment", "SL.TLF.TOTL.IN", "SL.UEM.TOTL.ZS"]
+    w = w.reindex(columns=needed).dropna()
+    w["workers"] = w[needed[0]] / 100 * w[needed[1]] * (1 - w[needed[2]] / 100)
+    w = w.reset_index()
+    w = w[w["year"].isin(years)]
+    complete = w.groupby("iso3")["year"].nunique()
+    w = w[w["iso3"].isin(complete[complete == len(set(years))].index)]
+    w["income"] = w["iso3"].map(income)
+    rows = []
+    for label, names in groups.items():
+        sub = w[w["income"].isin(names)]
+        a = float(sub.loc[sub["year"] == years[0], "workers"].sum())
+        b = float(sub.loc[sub["year"] == years[1], "workers"].sum())
+        rows.append({"group": label, "economies": int(sub["iso3"].nunique()), "start": a, "end": b, "change_pct": (b / a - 1) * 100 if a > 0 else np.nan})
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# 4. Investment
+
+
+def share_of_gdp_from_tidy(tidy: pd.DataFrame, numerator: str, groups: Sequence[str], denominator: str = GDP_USD) -> pd.DataFrame:
+    """``numerator`` (US$) / ``denominator`` (US$) x 100 per entity (columns) and year (index)."""
+    w = tidy[tidy["iso3"].isin(groups)].pivot_table(index=["year"], columns=["indicator", "iso3"], values="value", aggfunc="first")
+    if numerator not in w.columns.get_level_values(0) or denominator not in w.columns.get_level_values(0):
+        return pd.DataFrame(columns=list(groups), dtype=float)
+    out = w[numerator].div(w[denominator]) * 100
+    return out.reindex(columns=[g for g in groups if g in out.columns]).dropna(how="all").rename_axis(columns=None)
+
+
+def fdi_inflows_share(groups: Sequence[str], vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
+    """FDI net inflows (BX.KLT.DINV.CD.WD) as % of GDP (NY.GDP.MKTP.CD) by group and year."""
+    tidy = load_indicators([FDI_INFLOWS, GDP_USD], countries=groups, years=(start_year, end_year), vintage=vintage)
+    return share_of_gdp_from_tidy(tidy, FDI_INFLOWS, groups)
+
+
+def percent_change(series: pd.Series, start: int, end: int) -> float:
+    """(value in ``end`` / value in ``start`` - 1) x 100; NaN if a year is missing."""
+    if start not in series.index or end not in series.index or series.loc[start] == 0:
+        return float("nan")
+    return float((series.loc[end] / series.loc[start] - 1) * 100)
+
+
+# ---------------------------------------------------------------------------------------
+# 5. Concentration of receipts for intellectual property (and ICT services)
+
+
+def concentration_by_year(
+    tidy: pd.DataFrame, economies: Iterable[str], *, top_n: int = 5, min_coverage: float = 0.8, min_reporters: int = 0
+) -> pd.DataFrame:
+    """Top-``top_n`` share and Herfindahl-Hirschman index of a flow across economies, by year.
+
+    Parameters
+    ----------
+    tidy : rows of one indicator (e.g. BX.GSR.ROYL.CD, current US$).
+    economies : ISO3 codes of economies (aggregates must be excluded, or they would be
+        counted as economies).
+    top_n : size of the leading group.
+    min_coverage : a year is kept only if at least this fraction of the largest number of
+        reporters in any earlier year reports (drops incomplete latest years).
+    min_reporters : a year is kept only if at least this many economies report (drops early
+        years in which a handful of reporters would look like extreme concentration).
+
+    Returns
+    -------
+    Frame indexed by year: reporters, total (US$), top_share (%), hhi (0-10,000), top
+    (the leading economies, largest first), kept (coverage rule).
+
+    Notes
+    -----
+    With shares :math:`s_i = x_i / \\sum_j x_j` (negative values set to zero),
+    :math:`HHI = 10\\,000 \\sum_i s_i^2` (Herfindahl 1950; Hirschman 1964); 10,000 means one
+    economy receives everything, :math:`10\\,000/N` is an even split over N economies.
+    Shares are of the reporting economies' total, so a year with few reporters looks more
+    concentrated than it is: compare years with similar coverage.
+    """
+    rows = tidy[tidy["iso3"].isin(set(economies))].dropna(subset=["value"])
+    out = []
+    max_so_far = 0
+    for year, g in rows.groupby("year", sort=True):
+        x = g.set_index("iso3")["value"].clip(lower=0).sort_values(ascending=False, kind="stable")
+        total = float(x.sum())
+        if total <= 0:
+            continue
+        s = x / total
+        n = int((x > 0).sum())
+        kept = n >= min_coverage * max_so_far and n >= min_reporters
+        max_so_far = max(max_so_far, n)
+        out.append({"year": int(year), "reporters": n, "total": total, "top_share": float(s.head(top_n).sum() * 100),
+                    "hhi": float((s**2).sum() * 10_000), "top": ", ".join(x.head(top_n).index), "kept": kept})
+    return pd.DataFrame(out).set_index("year") if out else pd.DataFrame(columns=["reporters", "total", "top_share", "hhi", "top", "kept"])
+
+
+def economies(vintage: str | None = None) -> list[str]:
+    """ISO3 codes of economies (no aggregates) in the entity table."""
+    return load_entities(include_aggregates=False)["iso3"].tolist()
+
+
+#: Fewest reporting economies for a year of the concentration measures (reached in 1990 for
+#: receipts for intellectual property and in 2000 for ICT service exports).
+MIN_REPORTERS = 40
+
+
+def receipts_concentration(code: str, vintage: str, start_year: int, end_year: int, top_n: int = 5) -> pd.DataFrame:
+    """:func:`concentration_by_year` of ``code`` over all economies (aggregates excluded).
+
+    Years with fewer than :data:`MIN_REPORTERS` reporting economies, or with under 80 % of
+    the largest earlier number of reporters (an incomplete latest year), are dropped.
+    """
+    tidy = load_indicators([code], years=(start_year, end_year), vintage=vintage)
+    table = concentration_by_year(tidy, economies(), top_n=top_n, min_reporters=MIN_REPORTERS)
+    return table[table["kept"]].drop(columns="kept")
+
+
+def group_share_from_tidy(tidy: pd.DataFrame, code: str, group: str, world: str = "WLD") -> pd.Series:
+    """``group`` aggregate / ``world`` aggregate of ``code`` x 100, by year."""
+    w = tidy[tidy["indicator"] == code].pivot_table(index="year", columns="iso3", values="value", aggfunc="first")
+    if group not in w or world not in w:
+        return pd.Series(dtype=float, name=group)
+    return (w[group] / w[world] * 100).dropna().rename(group)
+
+
+# ---------------------------------------------------------------------------------------
+# 6. Developing economies
+
+
+def developing_shares(vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
+    """Low- and middle-income economies' shares of world exports (%), by year.
+
+    Columns: ``merchandise`` (LMY / WLD of TX.VAL.MRCH.CD.WT), ``merchandise_ex_china``
+    ((LMY - CHN) / WLD), ``high_tech`` (LMY / WLD of TX.VAL.TECH.CD; the 2026 WDI series
+    starts in 2007 on a new definition and its LMY aggregate in 2012; older vintages use the
+    SITC-based definition: never compare levels across the two) and ``sdg_developing``
+    (UN SDG TX_EXP_GBMRCH, developing regions M49 515, 2000-2018; a different grouping).
+    """
+    tidy = load_indicators([MERCH_EXPORTS, HIGHTECH_EXPORTS], countries=["WLD", "LMY", "CHN"], years=(start_year, end_year), vintage=vintage)
+    return developing_shares_from_tidy(tidy, load_indicators([SDG_DEVELOPING_EXPORT_SHARE], countries=[SDG_DEVELOPING], years=(start_year, end_year)))
+
+
+def developing_shares_from_tidy(tidy: pd.DataFrame, sdg: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Pure part of :func:`developing_shares`."""
+    merch = tidy[tidy["indicator"] == MERCH_EXPORTS].pivot_table(index="year", columns="iso3", values="value", aggfunc="first")
+    tech = tidy[tidy["indicator"] == HIGHTECH_EXPORTS].pivot_table(index="year", columns="iso3", values="value", aggfunc="first")
+    out = pd.DataFrame(index=sorted(set(merch.index) | set(tech.index)))
+    if {"LMY", "WLD"} <= set(merch.columns):
+        out["merchandise"] = merch["LMY"] / merch["WLD"] * 100
+        if "CHN" in merch:
+            out["merchandise_ex_china"] = (merch["LMY"] - merch["CHN"]) / merch["WLD"] * 100
+    if {"LMY", "WLD"} <= set(tech.columns):
+        out["high_tech"] = tech["LMY"] / tech["WLD"] * 100
+    if sdg is not None and not sdg.empty:
+        out["sdg_developing"] = sdg.set_index("year")["value"]
+    out.index.name = "year"
+    return out.dropna(how="all")
+
+
+def catch_up_table(shares: pd.DataFrame, break_year: int, labels: dict[str, str]) -> pd.DataFrame:
+    """Trend of each share before and after ``break_year``: the difference of slopes, with CI.
+
+    Uses :func:`chow_break_test` (separate level and slope per regime, Newey-West CIs); a
+    negative ``slope_change`` whose CI lies below zero means the catch-up slowed.
+    """
+    rows = []
+    for column, label in labels.items():
+        if column not in shares:
+            continue
+        s = shares[column].dropna()
+        if len(s) == 0:
+            continue
+        start, end = int(s.index.min()), int(s.index.max())
+        try:
+            res = chow_break_test(s.index, s.to_numpy(), break_year)
+        except ValueError:
+            rows.append({"series": label, "start": start, "end": end, "note": f"not testable: the series covers only {start}-{end}"})
+            continue
+        rows.append({
+            "series": label, "start": start, "end": end, "n_pre": res.n_pre, "n_post": res.n_post,
+            "pre_slope": res.pre_slope, "pre_ci_low": res.pre_slope_ci[0], "pre_ci_high": res.pre_slope_ci[1],
+            "post_slope": res.post_slope, "post_ci_low": res.post_slope_ci[0], "post_ci_high": res.post_slope_ci[1],
+            "slope_change": res.slope_change, "change_ci_low": res.slope_change_ci[0], "change_ci_high": res.slope_change_ci[1],
+            "chow_p_hac": res.f_hac_pvalue, "slowed": bool(res.slope_change_ci[1] < 0), "note": "",
+        })
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# Parameters
 
 
 def check_parameters(params: dict[str, Any]) -> None:
@@ -16,20 +990,531 @@ def check_parameters(params: dict[str, Any]) -> None:
     check_vintage(params["vintage"])
     check_year_range(params["start_year"], params["end_year"])
     check_countries(params["countries"], allow_aggregates=False)
-    if not params["start_year"] < params["break_year"] < params["end_year"]:
+    start, end, brk = params["start_year"], params["end_year"], params["break_year"]
+    if not start + 5 <= brk <= end - 3:
         raise ParameterError(
-            f"parameter 'break_year' ({params['break_year']}) must lie strictly between start_year ({params['start_year']}) and end_year ({params['end_year']})"
+            f"parameter 'break_year' ({brk}) must leave at least 6 years before it and 3 after it within start_year ({start}) and end_year ({end})"
         )
+    candidates = list(params["candidate_breaks"])
+    if not candidates:
+        raise ParameterError("parameter 'candidate_breaks' needs at least one year")
+    outside = [c for c in candidates if not start < c < end]
+    if outside:
+        raise ParameterError(f"parameter 'candidate_breaks' has years outside start_year-end_year ({start}-{end}): {outside}")
+    if len(set(candidates)) != len(candidates):
+        raise ParameterError(f"parameter 'candidate_breaks' lists a year twice: {candidates}")
 
 
-def world_openness(vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
-    """World exports, imports and trade as % of GDP by year (WLD aggregate of the WDI).
+# ---------------------------------------------------------------------------------------
+# Names and phrases for the text
 
-    Returns a frame indexed by year with columns ``exports``, ``imports``, ``trade`` (sum)
-    and ``trade_mean`` ((exports + imports) / 2), all in % of world GDP.
+
+def country_names(codes: Iterable[str]) -> dict[str, str]:
+    """Short English names of entity codes (from the entity table)."""
+    table = load_entities().set_index("iso3")["name"]
+    short = {"Korea, Rep.": "Korea", "Viet Nam": "Viet Nam", "Russian Federation": "Russia", "United States": "United States"}
+    return {c: short.get(str(table.get(c, c)), str(table.get(c, c))) for c in codes}
+
+
+def fmt_ci(low: float, high: float, fmt: str = "{:+.2f}") -> str:
+    """'95 % CI a to b' with the given number format."""
+    return f"95 % CI {fmt.format(low)} to {fmt.format(high)}"
+
+
+def fmt_p(p: float) -> str:
+    """A p-value for prose: '< 0.001' or three decimals."""
+    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+
+
+def _sign_reading(low: float, high: float) -> str:
+    if low > 0:
+        return "positive, with a confidence interval above zero"
+    if high < 0:
+        return "negative, with a confidence interval below zero"
+    return "not distinguishable from zero at the 95 % level"
+
+
+def describe_break(prefix: str, summary: dict[str, Any], fmt: str = "{:+.2f}", level_fmt: str = "{:.1f}") -> dict[str, str]:
+    """Glue-ready phrases and numbers for one :func:`break_summary` (keys start with ``prefix``).
+
+    Every phrase that depends on the result (rejects / does not reject, recovered or not)
+    is built here so the chapter's prose follows the data and the parameters.
     """
-    tidy = load_indicators(["NE.EXP.GNFS.ZS", "NE.IMP.GNFS.ZS"], countries=["WLD"], years=(start_year, end_year), vintage=vintage)
-    frame = wide(tidy).droplevel("iso3").rename(columns={"NE.EXP.GNFS.ZS": "exports", "NE.IMP.GNFS.ZS": "imports"})
-    frame["trade"] = frame["exports"] + frame["imports"]
-    frame["trade_mean"] = frame["trade"] / 2
-    return frame.dropna()
+    chow, scan, trend, rec = summary["chow"], summary["scan"], summary["trend"], summary["recovery"]
+    crit = scan.critical_values[0.05]
+    dropped = [c for c in scan.dropped]
+    out = {
+        "pre_slope": fmt.format(chow.pre_slope), "pre_ci": fmt_ci(*chow.pre_slope_ci, fmt=fmt),
+        "post_slope": fmt.format(chow.post_slope), "post_ci": fmt_ci(*chow.post_slope_ci, fmt=fmt),
+        "post_reading": _sign_reading(*chow.post_slope_ci),
+        "change": fmt.format(chow.slope_change), "change_ci": fmt_ci(*chow.slope_change_ci, fmt=fmt),
+        "n": str(chow.n), "n_pre": str(chow.n_pre), "n_post": str(chow.n_post), "lags": str(chow.hac_lags),
+        "chow_f": f"{chow.f_hac:.1f}", "chow_p": fmt_p(chow.f_hac_pvalue),
+        "chow_f_classical": f"{chow.f_stat:.1f}", "chow_p_classical": fmt_p(chow.f_pvalue),
+        "chow_decision": "rejects" if chow.f_hac_pvalue < 0.05 else "does not reject",
+        "rho": f"{chow.residual_autocorrelation:.2f}",
+        "supf": f"{scan.sup_f:.1f}", "supf_year": str(scan.sup_f_year), "supf_crit": f"{crit:.2f}",
+        "supf_decision": (f"exceeds the 5 % critical value of {crit:.2f}, so the data reject a stable trend"
+                          if scan.reject_5pct else f"stays below the 5 % critical value of {crit:.2f}, so the data do not reject a stable trend"),
+        "ls_break": str(scan.break_estimate),
+        "ls_vs_break": ("the same year as the break year tested above" if scan.break_estimate == chow.break_year
+                        else f"not the break year tested above ({chow.break_year})"),
+        "searched": ", ".join(str(c) for c in scan.table["candidate"]),
+        "dropped": (f" ({', '.join(map(str, dropped))} fell outside the trimmed range and {'was' if len(dropped) == 1 else 'were'} not searched)" if dropped else ""),
+        "kink_post": fmt.format(trend.post_slope), "kink_post_ci": fmt_ci(*trend.post_slope_ci, fmt=fmt),
+        "kink_reading": _sign_reading(*trend.post_slope_ci),
+        "kink_pre": fmt.format(trend.pre_slope), "kink_pre_ci": fmt_ci(*trend.pre_slope_ci, fmt=fmt),
+        "break_value": level_fmt.format(rec.break_value), "latest_year": str(rec.latest_year), "latest_value": level_fmt.format(rec.latest_value),
+        "max_after": level_fmt.format(rec.max_after), "max_after_year": str(rec.max_after_year),
+        "recovered": "has regained" if rec.recovered else "has not regained",
+        "first_year": str(int(trend.fitted["year"].min())), "last_year": str(int(trend.fitted["year"].max())),
+    }
+    return {f"{prefix}_{k}": v for k, v in out.items()}
+
+
+def describe_robot_countries(installations: pd.DataFrame, countries: Sequence[str], names: dict[str, str]) -> str:
+    """Latest IFR installations of each focus economy, and which economies have no figures."""
+    from ..report import join_names
+
+    with_data = [c for c in countries if c in set(installations["iso3"])]
+    without = [c for c in countries if c not in with_data]
+    latest = installations[installations["iso3"].isin(with_data)].sort_values("year").groupby("iso3").tail(1).set_index("iso3")
+    parts = [f"{names.get(c, c)} installed {latest.loc[c, 'value'] / 1000:.0f} thousand ({int(latest.loc[c, 'year'])})" for c in with_data]
+    text = f"In the latest year with a figure, {join_names(parts)}." if parts else ""
+    if without:
+        text += f" The curated table has no IFR figures for {join_names([names.get(c, c) for c in without])}."
+    return text.strip()
+
+
+def describe_industry(trends: pd.DataFrame, names: dict[str, str]) -> dict[str, str]:
+    """Phrases for the industry section: patterns by economy, the signature count, an example."""
+    from ..report import join_names
+
+    ok = trends[trends["pattern"] != "too few data"]
+    if ok.empty:
+        return {"ind_patterns": "no focus economy has enough data", "ind_signature": "", "ind_example": ""}
+    by_pattern = ok.groupby("pattern", sort=False)["iso3"].apply(list)
+    patterns = "; ".join(f"{p}: {join_names([names.get(c, c) for c in cs])}" for p, cs in by_pattern.items())
+    signature = {PATTERNS["stable_output"], PATTERNS["faster"]}
+    hits = ok.loc[ok["pattern"].isin(signature), "iso3"].tolist()
+    if hits:
+        sig = f"The pattern the text predicts, an employment share falling faster than the output share, shows in {join_names([names.get(c, c) for c in hits])}"
+    else:
+        sig = "None of the focus economies shows an employment share falling faster than its output share"
+    sig += f" ({len(hits)} of {len(ok)})."
+    r = ok.iloc[0]
+    example = (
+        f"In {names.get(r['iso3'], r['iso3'])}, industry's share of employment moved from {r['employment_first']:.1f} % ({int(r['start'])}) to "
+        f"{r['employment_last']:.1f} % ({int(r['end'])}), a trend of {r['employment_slope']:+.2f} pp a year "
+        f"({fmt_ci(r['employment_ci_low'], r['employment_ci_high'])}, N = {int(r['n'])}), while its share of value added moved from "
+        f"{r['value_added_first']:.1f} % to {r['value_added_last']:.1f} % ({r['value_added_slope']:+.2f} pp a year, "
+        f"{fmt_ci(r['value_added_ci_low'], r['value_added_ci_high'])})."
+    )
+    return {"ind_patterns": patterns, "ind_signature": sig, "ind_example": example}
+
+
+def describe_high_tech_share(shares: pd.DataFrame, break_year: int) -> str:
+    """A sentence on the LMY share of high-tech exports that respects its definition break."""
+    ht = shares["high_tech"].dropna() if "high_tech" in shares else pd.Series(dtype=float)
+    if ht.empty:
+        return "High-technology exports of the income group are not available in this vintage."
+    first, last = int(ht.index[0]), int(ht.index[-1])
+    text = f"Their share of world high-technology exports went from {ht.iloc[0]:.1f} % ({first}) to {ht.iloc[-1]:.1f} % ({last})"
+    if first > break_year - 3:
+        return text + f"; the income-group series on the current (post-2007) definition is too short to test a break at {break_year}."
+    return text + "; in this vintage the series uses the older SITC-based definition of high technology, not comparable with the current one."
+
+
+def describe_openness_match(measures: pd.DataFrame, openness: pd.DataFrame, *, year: int = 2007, threshold: float = 30.0) -> dict[str, str]:
+    """Which measure matches the text, and where the matching measure stands in ``year``."""
+    table = measures.set_index("measure")
+    matching = table.index[table["about_20_in_1990s"].fillna(False).astype(bool)].tolist()
+    avg = openness["trade_mean"].dropna()
+    value = float(avg.get(year, np.nan))
+    above = avg[avg > threshold]
+    if not matching:
+        return {"open_match": "No measure averages about 20 % of GDP in the 1990s in this vintage, so none matches the text's starting point."}
+    text = "Only the average of exports and imports (or either flow on its own) matches the text's “about 20 % in the 1990s”"
+    if np.isnan(value):
+        return {"open_match": text + f"; this vintage has no value for {year}."}
+    if value > threshold:
+        text += f", and in this vintage it is above the {threshold:g} % the text gives for {year} ({value:.1f} %)."
+    else:
+        text += f"; in this vintage it stays {'just ' if value > threshold - 2 else ''}under the {threshold:g} % the text gives for {year} ({value:.1f} %)"
+        text += f" and first passed {threshold:g} % in {int(above.index.min())}." if len(above) else f" and never passed {threshold:g} %."
+    return {"open_match": text}
+
+
+def describe_mht(mht: pd.DataFrame, years: Sequence[int] = (1995, 2008)) -> str:
+    """A sentence on the world medium/high-tech share of manufactured exports."""
+    if mht.empty or not set(years) <= set(mht.index):
+        return "The medium/high-technology share of manufactured exports (TX.MNF.TECH.ZS.UN) is not available for this vintage."
+    a, b, c = (float(mht["mht_share"].loc[years[0]]), float(mht["mht_share"].loc[years[1]]), float(mht["mht_share"].iloc[-1]))
+    last = int(mht.index.max())
+    moves = max(abs(b - a), abs(c - b))
+    reading = ("it changed by less than 3 points in either period, so the product mix that value chains carry most neither gained "
+               "share during hyper-globalisation nor lost it afterwards" if moves < 3 else
+               f"it moved by {b - a:+.1f} points to {years[1]} and {c - b:+.1f} points after")
+    return (f"Across the {int(mht['reporters'].median())} or so economies that report it, medium- and high-technology goods made up "
+            f"{a:.1f} % of manufactured exports in {years[0]}, {b:.1f} % in {years[1]} and {c:.1f} % in {last} (weighted by manufactured "
+            f"exports): {reading}.")
+
+
+def describe_concentration(royalties: pd.DataFrame, break_year: int, hic_share: pd.Series) -> dict[str, str]:
+    """Phrases on the concentration of receipts for intellectual property."""
+    first, last = int(royalties.index.min()), int(royalties.index.max())
+    top_last = float(royalties.loc[last, "top_share"])
+    ref = break_year if break_year in royalties.index else first
+    top_ref = float(royalties.loc[ref, "top_share"])
+    hic = float(hic_share.get(last, np.nan))
+    rich = f"high-income economies as a group received {hic:.1f} % of world receipts" if np.isfinite(hic) else "the high-income aggregate is not available"
+    if top_last < top_ref - 1:
+        trend = f"but **less** concentrated than in {ref} ({top_ref:.1f} % for the top five): the data do not show concentration rising since then"
+        head = "Digital value is concentrated, but not increasingly so."
+    elif top_last > top_ref + 1:
+        trend = f"and **more** concentrated than in {ref} ({top_ref:.1f} % for the top five)"
+        head = "Digital value is concentrated, and increasingly so."
+    else:
+        trend = f"about as concentrated as in {ref} ({top_ref:.1f} % for the top five)"
+        head = "Digital value is concentrated, and stably so."
+    return {"con_rich": rich, "con_trend": trend, "con_head": head, "con_first_year": str(first), "con_last_year": str(last)}
+
+
+def describe_catch_up(catch: pd.DataFrame, labels: dict[str, str], break_year: int, late_label: str) -> dict[str, str]:
+    """Phrases on developing economies' catch-up before and after ``break_year``."""
+    c = catch.set_index("series")
+
+    def reading(row) -> str:
+        if row["change_ci_high"] < 0:
+            return "slowed"
+        return "accelerated" if row["change_ci_low"] > 0 else "neither clearly slowed nor accelerated"
+
+    m = c.loc[labels["merchandise"]]
+    out = {
+        "dev_pre": f"{m['pre_slope']:+.2f}", "dev_pre_ci": fmt_ci(m["pre_ci_low"], m["pre_ci_high"]),
+        "dev_post": f"{m['post_slope']:+.2f}", "dev_post_ci": fmt_ci(m["post_ci_low"], m["post_ci_high"]),
+        "dev_change": f"{m['slope_change']:+.2f}", "dev_change_ci": fmt_ci(m["change_ci_low"], m["change_ci_high"]),
+        "dev_reading": reading(m), "dev_span": f"{int(m['start'])}–{int(m['end'])}",
+    }
+    exc = c.loc[labels["merchandise_ex_china"]] if labels["merchandise_ex_china"] in c.index else None
+    out["dev_exc_sentence"] = (
+        f"Without China the share's trend was {exc['pre_slope']:+.2f} pp a year before and {exc['post_slope']:+.2f} pp after "
+        f"(difference {exc['slope_change']:+.2f}, {fmt_ci(exc['change_ci_low'], exc['change_ci_high'])}): much of the catch-up is China's."
+        if exc is not None and pd.notna(exc.get("slope_change")) else ""
+    )
+    late = [(label, c.loc[label]) for label in (late_label, labels["sdg_developing"]) if label in c.index and pd.notna(c.loc[label].get("slope_change"))]
+    if late:
+        parts = [f"{label} ({int(r['start'])}–{int(r['end'])}): {r['pre_slope']:+.2f} pp a year before, {r['post_slope']:+.2f} after "
+                 f"(difference {r['slope_change']:+.2f}, {fmt_ci(r['change_ci_low'], r['change_ci_high'])})" for label, r in late]
+        late_readings = {reading(r) for _, r in late}
+        out["dev_window_sentence"] = "Measured from 2000 only: " + "; ".join(parts) + "."
+        if late_readings != {out["dev_reading"]}:
+            out["dev_baseline"] = ("The answer depends on the baseline: against the long run the catch-up "
+                                   f"{out['dev_reading']}, against the boom years of the 2000s it {' / '.join(sorted(late_readings))}.")
+        else:
+            out["dev_baseline"] = f"Both baselines give the same answer: the catch-up {out['dev_reading']}."
+    else:
+        out["dev_window_sentence"], out["dev_baseline"] = "", ""
+    out["dev_head"] = {"slowed": "Developing economies' export catch-up slowed.",
+                       "accelerated": "Developing economies kept gaining export share.",
+                       }.get(out["dev_reading"], "Developing economies' export catch-up did not clearly change.")
+    return out
+
+
+def describe_headlines(open_breaks: dict[str, Any], fdi_breaks: dict[str, Any], installations: pd.DataFrame) -> dict[str, str]:
+    """Result-dependent headlines for the closing section."""
+    chow = open_breaks["chow"]
+    if chow.f_hac_pvalue < 0.05 and chow.post_slope < chow.pre_slope:
+        open_head = f"The trend of world trade relative to GDP flattened after {chow.break_year}."
+    elif chow.f_hac_pvalue < 0.05:
+        open_head = f"The trend of world trade relative to GDP changed after {chow.break_year}, but did not flatten."
+    else:
+        open_head = f"The data do not show a clear break in world trade relative to GDP after {chow.break_year}."
+    frec = fdi_breaks["recovery"]
+    fdi_head = "Investment fell and has not come back." if not frec.recovered else "Investment fell but has since recovered."
+    world = installations[installations["iso3"] == "WLD"].sort_values("year")
+    if len(world) >= 2:
+        ratio = world["value"].iloc[-1] / world["value"].iloc[0]
+        years = int(world["year"].iloc[-1] - world["year"].iloc[0])
+        rob = f"World robot installations grew {ratio:.1f}-fold in {years} years"
+    else:
+        rob = "World robot installations are not available"
+    return {"head_open": open_head, "head_fdi": fdi_head, "head_robots": rob}
+
+
+def display_industry_table(trends: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The industry trend table for the page: slopes with their CIs as text, years as text."""
+    ok = trends[trends["pattern"] != "too few data"]
+
+    def cell(row, key: str) -> str:
+        return f"{row[f'{key}_slope']:+.2f} ({row[f'{key}_ci_low']:+.2f} to {row[f'{key}_ci_high']:+.2f})"
+
+    return pd.DataFrame({
+        "Economy": ok["iso3"].map(names), "Years": [f"{int(a)}–{int(b)}" for a, b in zip(ok["start"], ok["end"], strict=True)],
+        "N": ok["n"].astype(int).astype(str),
+        "Employment share, pp/yr (95 % CI)": [cell(r, "employment") for _, r in ok.iterrows()],
+        "Value-added share, pp/yr (95 % CI)": [cell(r, "value_added") for _, r in ok.iterrows()],
+        "Difference, pp/yr (95 % CI)": [cell(r, "gap") for _, r in ok.iterrows()],
+        "Pattern": ok["pattern"],
+    })
+
+
+def display_proxies_table(partners: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The per-economy proxy table for the page (years as text)."""
+    return pd.DataFrame({
+        "Economy": partners["iso3"].map(names), "Year": partners["year"].astype(int).astype(str),
+        "Medium/high-tech, % of manufactured exports": partners["mht_share_of_manufactured_exports"],
+        "Exports to labour-intensive partners, % of GDP": partners["exports_to_labour_intensive_pct_gdp"],
+        "… as % of exports to both partner groups": partners["share_labour_intensive"],
+    })
+
+
+# ---------------------------------------------------------------------------------------
+# Figures (the notebook adds the source line and shows them)
+
+
+def _styles(codes: Sequence[str]) -> dict[str, dict]:
+    from ..figures import country_styles
+
+    return country_styles(codes, benchmark=("WLD",))
+
+
+def figure_openness(openness: pd.DataFrame, pwt: pd.Series | None, break_year: int, *, decade=(1990, 1999), claim_year: int = 2007):
+    """World trade as % of GDP on three definitions, with the text's two figures marked."""
+    import matplotlib.pyplot as plt
+
+    from ..figures import BENCHMARK_GREY, OKABE_ITO, mark_year
+
+    fig, ax = plt.subplots(figsize=(8.0, 4.6))
+    ax.plot(openness.index, openness["trade_mean"], color=OKABE_ITO[0], lw=2.2, label="(exports + imports) / 2, WDI")
+    ax.plot(openness.index, openness["trade"], color=OKABE_ITO[1], ls="--", lw=1.8, label="exports + imports, WDI")
+    if "merchandise_trade" in openness:
+        ax.plot(openness.index, openness["merchandise_trade"], color=OKABE_ITO[2], ls="-.", lw=1.5, label="merchandise exports + imports, WDI")
+    if pwt is not None and not pwt.empty:
+        ax.plot(pwt.index, pwt.to_numpy(), color=BENCHMARK_GREY, ls=":", lw=1.8, label="exports + imports, Penn World Table 9.0")
+    ax.hlines(20, decade[0], decade[1], color="black", lw=3, label=f"source text: about 20 % in the 1990s, over 30 % in {claim_year}")
+    ax.plot([claim_year], [30], marker="^", color="black", ms=9, ls="none")
+    mark_year(ax, break_year, str(break_year))
+    ax.set_xlabel("Year")
+    ax.set_ylabel("% of world GDP")
+    ax.set_ylim(0, None)
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncols=2, bbox_to_anchor=(0.5, 0.99), fontsize=8)
+    return fig
+
+
+def figure_break(summary: dict[str, Any], *, ylabel: str, series_label: str):
+    """Left: the series with its broken trend and 95 % band. Right: the sup-F scan."""
+    import matplotlib.pyplot as plt
+
+    from ..figures import BENCHMARK_GREY, OKABE_ITO, mark_year
+
+    trend, scan = summary["trend"], summary["scan"]
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(8.5, 4.0), gridspec_kw={"width_ratios": [1.6, 1]})
+    f = trend.fitted
+    ax.plot(f["year"], f["value"], "o", ms=3.5, color=OKABE_ITO[0], label=series_label)
+    ax.plot(f["year"], f["fit"], color=OKABE_ITO[3], lw=2, label=f"broken trend, kink in {trend.break_year}")
+    ax.fill_between(f["year"], f["lower"], f["upper"], color=OKABE_ITO[3], alpha=0.2, lw=0, label="95 % confidence band (Newey-West)")
+    mark_year(ax, trend.break_year, str(trend.break_year))
+    ax.set_xlabel("Year")
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="upper left")
+    ax.text(0.0, -0.2, "(a)", transform=ax.transAxes, fontsize=10, fontweight="bold")
+    t = scan.table
+    bx.plot(t["candidate"], t["f_hac"], marker="o", color=OKABE_ITO[0], label="robust F (Newey-West)")
+    bx.plot(t["candidate"], t["f_stat"], marker="s", ls="--", color=BENCHMARK_GREY, label="classical F")
+    bx.axhline(scan.critical_values[0.05], color="black", ls=":", lw=1.2)
+    bx.annotate("5 % critical value of sup-F", xy=(t["candidate"].min(), scan.critical_values[0.05]), xytext=(0, 3),
+                textcoords="offset points", fontsize=8)
+    bx.set_xlabel("Candidate break year (last year of the first regime)")
+    bx.set_ylabel("F statistic (level and slope, q = 2)")
+    bx.set_ylim(0, None)
+    bx.legend(loc="upper right")
+    bx.text(0.0, -0.2, "(b)", transform=bx.transAxes, fontsize=10, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def figure_gvc(quoted: pd.DataFrame, openness: pd.DataFrame, base_year: int = 1995):
+    """(a) Quoted GVC participation rates (hatched: not verified); (b) indexed beside the proxies."""
+    import matplotlib.pyplot as plt
+
+    from ..figures import BENCHMARK_GREY, OKABE_ITO
+
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(8.5, 4.0), gridspec_kw={"width_ratios": [1, 1.5]})
+    years = sorted(quoted["year"].unique())
+    width = 0.38
+    for i, (measure, colour, hatch) in enumerate((("trade-based", OKABE_ITO[0], "//"), ("production-based", OKABE_ITO[1], ".."))):
+        sub = quoted[quoted["measure"] == measure].set_index("year").reindex(years)
+        x = np.arange(len(years)) + (i - 0.5) * width
+        bars = ax.bar(x, sub["value"], width, color=colour, alpha=0.55, hatch=hatch, edgecolor="black", label=f"{measure} (quoted)")
+        ax.bar_label(bars, fmt="%.1f", fontsize=8)
+    ax.set_xticks(np.arange(len(years)), [str(y) for y in years])
+    ax.set_xlabel("Year")
+    ax.set_ylabel("GVC participation, % (as quoted)")
+    ax.legend(loc="upper left", fontsize=8)
+    ax.set_ylim(0, 60)
+    ax.text(0.0, -0.2, "(a)", transform=ax.transAxes, fontsize=10, fontweight="bold")
+    for s, label, colour, ls in (
+        (openness["trade_mean"], "proxy: world trade (X + M)/2, % of GDP", OKABE_ITO[2], "-"),
+        (openness["merchandise_trade"], "proxy: world merchandise trade, % of GDP", BENCHMARK_GREY, "--"),
+    ):
+        idx = index_to(s, base_year)
+        bx.plot(idx.index, idx.to_numpy(), color=colour, ls=ls, lw=1.8, label=label)
+    for measure, colour, marker in (("trade-based", OKABE_ITO[0], "o"), ("production-based", OKABE_ITO[1], "s")):
+        sub = quoted[quoted["measure"] == measure].set_index("year")["value"]
+        idx = index_to(sub, base_year)
+        bx.plot(idx.index, idx.to_numpy(), marker=marker, ms=8, color=colour, ls="none", label=f"GVC participation, {measure} (quoted)")
+    bx.axhline(100, color="#999999", lw=0.8)
+    bx.set_xlim(base_year - 3, max(openness.index.max(), max(years)) + 1)
+    bx.set_xlabel("Year")
+    bx.set_ylabel(f"Index, {base_year} = 100")
+    bx.legend(loc="lower right", fontsize=8)
+    bx.text(0.0, -0.2, "(b)", transform=bx.transAxes, fontsize=10, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def figure_robots(installations: pd.DataFrame, countries: Sequence[str], names: dict[str, str]):
+    """(a) World robot installations; (b) installations in the focus economies with IFR figures."""
+    import matplotlib.pyplot as plt
+
+    from ..figures import BENCHMARK_GREY
+
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(8.5, 3.8))
+    world = installations[installations["iso3"] == "WLD"]
+    _robot_line(ax, world, {"color": BENCHMARK_GREY, "linestyle": "--", "marker": "o"}, "World")
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Industrial robots installed (thousand units)")
+    ax.set_ylim(0, None)
+    ax.legend(loc="upper left", fontsize=8)
+    ax.text(0.0, -0.2, "(a)", transform=ax.transAxes, fontsize=10, fontweight="bold")
+    styles = _styles(list(countries))
+    shown = [c for c in countries if c in set(installations["iso3"])]
+    for code in shown:
+        _robot_line(bx, installations[installations["iso3"] == code], styles[code], names.get(code, code))
+    if shown:
+        bx.legend(loc="upper left", fontsize=8)
+        bx.set_ylim(0, None)
+    else:
+        bx.text(0.5, 0.5, "No IFR figures for these economies\nin the curated table", ha="center", va="center", transform=bx.transAxes)
+    bx.set_xlabel("Year")
+    bx.set_ylabel("Industrial robots installed (thousand units)")
+    bx.text(0.0, -0.2, "(b)", transform=bx.transAxes, fontsize=10, fontweight="bold")
+    fig.tight_layout()
+    return fig
+
+
+def _robot_line(ax, rows: pd.DataFrame, style: dict, label: str) -> None:
+    rows = rows.sort_values("year")
+    ax.plot(rows["year"], rows["value"] / 1000, color=style["color"], linestyle=style["linestyle"], lw=1.4, label=label)
+    final, prelim = rows[~rows["preliminary"]], rows[rows["preliminary"]]
+    ax.plot(final["year"], final["value"] / 1000, ls="none", marker=style["marker"] or "o", color=style["color"])
+    if len(prelim):
+        ax.plot(prelim["year"], prelim["value"] / 1000, ls="none", marker=style["marker"] or "o", mfc="white", color=style["color"],
+                label=f"{label}: preliminary figure")
+
+
+def figure_industry(shares: pd.DataFrame, countries: Sequence[str], names: dict[str, str]):
+    """Small multiples: industry's share of employment and of value added, per economy."""
+    import matplotlib.pyplot as plt
+
+    from ..figures import OKABE_ITO
+
+    n = len(countries)
+    cols = min(n, 3)
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(2.7 * cols + 0.6, 2.3 * rows + 0.5), sharex=True, sharey=True, squeeze=False)
+    for ax, code in zip(axes.ravel(), countries, strict=False):
+        sub = shares[shares["iso3"] == code]
+        for measure, colour, ls, marker in (("employment", OKABE_ITO[0], "-", None), ("value added", OKABE_ITO[3], "--", None)):
+            s = sub[sub["measure"] == measure]
+            ax.plot(s["year"], s["value"], color=colour, ls=ls, marker=marker, lw=1.8, label=f"share of {measure}")
+        ax.text(0.03, 0.95, names.get(code, code), transform=ax.transAxes, va="top", fontsize=9, fontweight="bold")
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    for ax in axes[:, 0]:
+        ax.set_ylabel("Industry, % of total")
+    for i, ax in enumerate(axes.ravel()):
+        # the lowest visible panel of each column carries the x label and tick labels
+        below = i + cols
+        if below >= n and i < n:
+            ax.set_xlabel("Year")
+            ax.xaxis.set_tick_params(labelbottom=True)
+    handles, _ = axes[0, 0].get_legend_handles_labels()
+    fig.legend(handles, ["industry's share of employment (ILO modelled)", "industry's share of value added (% of GDP)"],
+               loc="upper center", ncols=2, bbox_to_anchor=(0.5, 1.04))
+    fig.tight_layout()
+    return fig
+
+
+def figure_fdi(fdi: pd.DataFrame, trend: BrokenTrend, groups: Sequence[str]):
+    """FDI net inflows % of GDP by group, with the world's broken trend and band."""
+    import matplotlib.pyplot as plt
+
+    from ..figures import OKABE_ITO, mark_year
+
+    fig, ax = plt.subplots(figsize=(8.0, 4.3))
+    palette = {"WLD": ("black", "-", "o"), "HIC": (OKABE_ITO[0], "--", "s"), "LMY": (OKABE_ITO[1], "-.", "^")}
+    for g in groups:
+        if g in fdi:
+            colour, ls, marker = palette.get(g, (OKABE_ITO[4], ":", "D"))
+            ax.plot(fdi.index, fdi[g], color=colour, ls=ls, marker=marker, ms=3, lw=1.4, label=GROUP_NAMES.get(g, g))
+    f = trend.fitted
+    ax.plot(f["year"], f["fit"], color=OKABE_ITO[3], lw=2, label=f"World: broken trend, kink in {trend.break_year}")
+    ax.fill_between(f["year"], f["lower"], f["upper"], color=OKABE_ITO[3], alpha=0.2, lw=0, label="95 % confidence band")
+    mark_year(ax, trend.break_year, str(trend.break_year))
+    ax.axhline(0, color="#999999", lw=0.8)
+    ax.set_xlabel("Year")
+    ax.set_ylabel("FDI net inflows, % of GDP")
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
+
+
+def figure_concentration(royalties: pd.DataFrame, ict: pd.DataFrame | None, top_n: int = 5):
+    """(a) Top-n share and (b) Herfindahl index of receipts for IP (and ICT service exports)."""
+    import matplotlib.pyplot as plt
+
+    from ..figures import OKABE_ITO
+
+    fig, (ax, bx) = plt.subplots(1, 2, figsize=(8.5, 3.8))
+    series = [(royalties, "charges for the use of intellectual property, receipts", OKABE_ITO[0], "-", "o")]
+    if ict is not None and not ict.empty:
+        series.append((ict, "ICT service exports", OKABE_ITO[1], "--", "s"))
+    for frame, label, colour, ls, marker in series:
+        ax.plot(frame.index, frame["top_share"], color=colour, ls=ls, marker=marker, ms=3, label=label)
+        bx.plot(frame.index, frame["hhi"], color=colour, ls=ls, marker=marker, ms=3, label=label)
+    ax.set_ylabel(f"Share of the top {top_n} economies, % of total")
+    ax.set_ylim(0, 100)
+    bx.set_ylabel("Herfindahl-Hirschman index (0-10,000)")
+    bx.set_ylim(0, None)
+    for axis, tag in ((ax, "(a)"), (bx, "(b)")):
+        axis.set_xlabel("Year")
+        axis.text(0.0, -0.2, tag, transform=axis.transAxes, fontsize=10, fontweight="bold")
+    ax.legend(loc="lower left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def figure_developing(shares: pd.DataFrame, break_year: int):
+    """Developing economies' shares of world merchandise and high-tech exports."""
+    import matplotlib.pyplot as plt
+
+    from ..figures import BENCHMARK_GREY, OKABE_ITO, mark_year
+
+    fig, ax = plt.subplots(figsize=(8.0, 4.3))
+    spec = (
+        ("merchandise", "low and middle income: merchandise exports", OKABE_ITO[0], "-", None),
+        ("merchandise_ex_china", "low and middle income excluding China: merchandise", OKABE_ITO[2], "-.", None),
+        ("sdg_developing", "developing regions (UN M49): merchandise", BENCHMARK_GREY, ":", "o"),
+        ("high_tech", "low and middle income: high-technology exports", OKABE_ITO[3], "--", "s"),
+    )
+    for column, label, colour, ls, marker in spec:
+        if column in shares and shares[column].notna().any():
+            s = shares[column].dropna()
+            ax.plot(s.index, s.to_numpy(), color=colour, ls=ls, marker=marker, ms=3, lw=1.8, label=label)
+    mark_year(ax, break_year, str(break_year))
+    ax.set_xlabel("Year")
+    ax.set_ylabel("Share of world exports, %")
+    ax.set_ylim(0, None)
+    ax.legend(loc="upper left", fontsize=8)
+    return fig
