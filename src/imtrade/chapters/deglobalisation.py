@@ -5,7 +5,7 @@ the "hyper-globalisation" of 1990-2008 and drives a slower, partly reversed inte
 manufacturing. This module holds everything the chapter computes, in five groups:
 
 - statistical routines for a break in a linear trend (Chow test, sup-F scan, broken trend,
-  trend slopes with Newey-West standard errors);
+  trend slopes, with an autocorrelation-robust bootstrap);
 - the six analyses of the chapter (openness, global value chain proxies, automation,
   foreign direct investment, concentration of receipts for intellectual property, developing
   economies' export shares), each a *pure* function of tidy frames plus a thin loader;
@@ -67,17 +67,20 @@ SUP_F_TRIM = 0.15
 
 # ---------------------------------------------------------------------------------------
 # Statistical routines: trends and trend breaks
+#
+# Inference uses an AR(1) sieve bootstrap, not Newey-West (HAC) standard errors. With 15-55
+# annual observations and residual autocorrelation of 0.4-0.7, HAC inference is badly
+# oversized here: in simulations of a straight trend with AR(1) errors (n = 55, break after
+# 2008, 300 replications) the HAC Chow test rejected 20 % (rho = 0) to 45 % (rho = 0.6) of
+# the time at a nominal 5 %, the HAC sup-F 42-68 %, and HAC 95 % intervals for the
+# post-break slope covered the truth 78 % and 65 % of the time. The bootstrap below, with
+# the autocorrelation corrected for its small-sample bias, held the size of both tests at
+# 5-6 % for rho between 0 and 0.8 (200 replications, 199 draws each).
 
-
-def newey_west_lags(n: int) -> int:
-    """Truncation lag of the Newey-West (Bartlett kernel) covariance for ``n`` observations.
-
-    Notes
-    -----
-    The plug-in rule :math:`L = \\lfloor 4 (n/100)^{2/9} \\rfloor` of Newey and West (1994),
-    which gives 3 lags for 40-60 annual observations and 1-2 for 5-15.
-    """
-    return math.floor(4 * (max(n, 1) / 100) ** (2 / 9))
+#: Bootstrap draws and seed (fixed, so every run gives the same intervals and p-values).
+BOOT_REPS = 999
+BOOT_SEED = 20080915
+_BURN_IN = 50
 
 
 def _clean(years: Iterable, values: Iterable) -> tuple[np.ndarray, np.ndarray]:
@@ -90,26 +93,66 @@ def _clean(years: Iterable, values: Iterable) -> tuple[np.ndarray, np.ndarray]:
     return t[keep][order], y[keep][order]
 
 
-def _ols(y: np.ndarray, X: np.ndarray, hac_lags: int | None):
-    """statsmodels OLS with Newey-West (HAC) covariance, or the classical one if lags is None."""
+def _ols(y: np.ndarray, X: np.ndarray):
     import statsmodels.api as sm
 
-    model = sm.OLS(y, X)
-    if hac_lags is None:
-        return model.fit()
-    return model.fit(cov_type="HAC", cov_kwds={"maxlags": int(hac_lags), "use_correction": True})
+    return sm.OLS(y, X).fit()
 
 
-def _contrast(res, weights: Sequence[float], alpha: float = 0.05) -> tuple[float, float, float, float]:
-    """Estimate, CI and p-value of a linear combination of the coefficients."""
-    test = res.t_test(np.atleast_2d(np.asarray(weights, dtype=float)))
-    low, high = np.asarray(test.conf_int(alpha=alpha)).ravel()
-    return float(np.asarray(test.effect).ravel()[0]), float(low), float(high), float(np.asarray(test.pvalue).ravel()[0])
+def ar1_coefficient(resid: np.ndarray) -> float:
+    """First-order autocorrelation of regression residuals, corrected for small-sample bias.
+
+    Notes
+    -----
+    :math:`\\hat\\rho = \\sum_t \\hat u_t \\hat u_{t-1} / \\sum_t \\hat u_{t-1}^2`, then
+    :math:`\\tilde\\rho = \\hat\\rho + (1 + 3\\hat\\rho)/n`, the approximate bias of the least
+    squares estimate (Marriott and Pope 1954), clipped to [-0.98, 0.98]. Without the
+    correction the bootstrap understates persistence and its tests over-reject (9-13 % at a
+    nominal 5 % for rho = 0.6-0.8 in our simulations).
+    """
+    u = np.asarray(resid, dtype=float)
+    n = u.size
+    denom = float(u[:-1] @ u[:-1])
+    rho = float(u[1:] @ u[:-1]) / denom if denom > 0 else 0.0
+    return float(np.clip(rho + (1 + 3 * rho) / n, -0.98, 0.98))
+
+
+def ar1_bootstrap_errors(resid: np.ndarray, reps: int = BOOT_REPS, seed: int = BOOT_SEED) -> np.ndarray:
+    """``reps`` AR(1) error series shaped like ``resid`` (array n x reps), by a sieve bootstrap.
+
+    Notes
+    -----
+    With :math:`\\tilde\\rho` from :func:`ar1_coefficient`, the innovations
+    :math:`\\hat\\varepsilon_t = \\hat u_t - \\tilde\\rho \\hat u_{t-1}` are centred and
+    resampled with replacement, and :math:`u^*_t = \\tilde\\rho u^*_{t-1} + \\varepsilon^*_t`
+    is run from zero for a burn-in of 50 periods (Bühlmann 1997, with an AR order of one).
+    """
+    u = np.asarray(resid, dtype=float)
+    rho = ar1_coefficient(u)
+    eps = u[1:] - rho * u[:-1]
+    eps = eps - eps.mean()
+    rng = np.random.default_rng(seed)
+    draws = rng.choice(eps, size=(u.size + _BURN_IN, reps), replace=True)
+    out = np.zeros_like(draws)
+    for t in range(1, draws.shape[0]):
+        out[t] = rho * out[t - 1] + draws[t]
+    return out[_BURN_IN:]
+
+
+def _basic_interval(estimate: float, deviations: np.ndarray, alpha: float) -> tuple[float, float]:
+    """Basic bootstrap interval: estimate minus the upper and lower quantiles of the deviations."""
+    lo, hi = np.quantile(deviations, [alpha / 2, 1 - alpha / 2])
+    return float(estimate - hi), float(estimate - lo)
+
+
+def _coefficient_draws(X: np.ndarray, errors: np.ndarray) -> np.ndarray:
+    """Deviations of OLS coefficients under bootstrap errors: (X'X)^-1 X' U* (k x reps)."""
+    return np.linalg.pinv(X) @ errors
 
 
 @dataclass(frozen=True)
 class TrendFit:
-    """OLS slope of a series on the year, with a Newey-West 95 % confidence interval."""
+    """OLS slope of a series on the year, with a bootstrap 95 % confidence interval."""
 
     slope: float
     ci_low: float
@@ -118,41 +161,83 @@ class TrendFit:
     n: int
     start: int
     end: int
-    hac_lags: int
+    rho: float
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def ols_trend(years: Iterable, values: Iterable, *, hac_lags: int | None = None, alpha: float = 0.05) -> TrendFit:
-    """Linear trend :math:`y_t = a + b t + u_t` fitted by OLS; slope with a HAC interval.
+def ols_trend(years: Iterable, values: Iterable, *, alpha: float = 0.05, reps: int = BOOT_REPS, seed: int = BOOT_SEED) -> TrendFit:
+    """Linear trend :math:`y_t = a + b t + u_t` by OLS; slope with an AR(1)-bootstrap interval.
 
     Parameters
     ----------
-    years, values : the series (missing values are dropped).
-    hac_lags : Newey-West truncation lag; default :func:`newey_west_lags` of the sample size.
+    years, values : the series (missing values are dropped; at least 4 observations).
     alpha : 1 - confidence level.
+    reps, seed : bootstrap draws and seed.
 
     Returns
     -------
-    TrendFit with the slope (units of ``values`` per year), its CI, p-value, N and years.
+    TrendFit: slope (units of ``values`` per year), its interval and two-sided bootstrap
+    p-value, N, first and last year, and the bias-corrected residual autocorrelation.
 
     Notes
     -----
-    The standard error of :math:`\\hat b` is the Newey-West (1987) heteroskedasticity- and
-    autocorrelation-consistent one (Bartlett kernel, small-sample correction), because the
-    residuals of annual macro series around a trend are strongly autocorrelated and the
-    classical standard error would overstate the precision. The interval uses the t
-    distribution with n - 2 degrees of freedom. At least three observations are needed.
+    The slope is :math:`\\hat b` from statsmodels OLS. Its sampling distribution is
+    approximated by :math:`\\hat b^* - \\hat b = e_2'(X'X)^{-1}X'u^*` with AR(1) bootstrap
+    errors :math:`u^*` (:func:`ar1_bootstrap_errors`), giving the basic interval
+    :math:`[\\hat b - q_{1-\\alpha/2}, \\hat b - q_{\\alpha/2}]` and the p-value
+    :math:`P^*(|\\hat b^* - \\hat b| \\ge |\\hat b|)`. The errors are assumed to follow an
+    AR(1) around the trend: an association over time, not a causal effect.
     """
     t, y = _clean(years, values)
-    if t.size < 3:
-        raise ValueError(f"a trend needs at least 3 observations, got {t.size}")
-    lags = newey_west_lags(t.size) if hac_lags is None else hac_lags
+    if t.size < 4:
+        raise ValueError(f"a trend needs at least 4 observations, got {t.size}")
     X = np.column_stack([np.ones_like(t), t - t[0]])
-    res = _ols(y, X, lags)
-    slope, low, high, p = _contrast(res, [0, 1], alpha)
-    return TrendFit(slope, low, high, p, int(t.size), int(t[0]), int(t[-1]), lags)
+    res = _ols(y, X)
+    slope = float(res.params[1])
+    dev = _coefficient_draws(X, ar1_bootstrap_errors(res.resid, reps, seed))[1]
+    low, high = _basic_interval(slope, dev, alpha)
+    p = float((1 + (np.abs(dev) >= abs(slope)).sum()) / (reps + 1))
+    return TrendFit(slope, low, high, p, int(t.size), int(t[0]), int(t[-1]), ar1_coefficient(res.resid))
+
+
+def _segment_design(t: np.ndarray, break_year: float) -> np.ndarray:
+    d = (t > break_year).astype(float)
+    c = t - break_year
+    return np.column_stack([np.ones_like(t), c, d, d * c])
+
+
+def _residual_maker(X: np.ndarray) -> np.ndarray:
+    return np.eye(X.shape[0]) - X @ np.linalg.pinv(X)
+
+
+def chow_f_statistics(y: np.ndarray, t: np.ndarray, break_years: Sequence[float]) -> np.ndarray:
+    """Chow F for each break year, for one series (vector) or many (columns of a matrix).
+
+    Vectorised form of the statistic of :func:`chow_break_test` (used for bootstrap draws):
+    :math:`F = ((SSR_r - SSR_u)/2) / (SSR_u / (n - 4))`, with each SSR a quadratic form
+    :math:`y'My` in the residual-maker matrix :math:`M = I - X X^+` of the model.
+    Returns an array (len(break_years),) or (len(break_years), columns).
+    """
+    Y = y[:, None] if y.ndim == 1 else y
+    n = t.size
+    restricted = _residual_maker(np.column_stack([np.ones_like(t), t - t.mean()]))
+    ssr_r = np.einsum("ij,ij->j", Y, restricted @ Y)
+    out = []
+    for tau in break_years:
+        M = _residual_maker(_segment_design(t, tau))
+        ssr_u = np.einsum("ij,ij->j", Y, M @ Y)
+        out.append(((ssr_r - ssr_u) / 2) / (ssr_u / (n - 4)))
+    F = np.array(out)
+    return F[:, 0] if y.ndim == 1 else F
+
+
+def _null_draws(t: np.ndarray, y: np.ndarray, reps: int, seed: int) -> np.ndarray:
+    """Bootstrap series under H0 (one linear trend, AR(1) errors): n x reps."""
+    X = np.column_stack([np.ones_like(t), t - t.mean()])
+    res = _ols(y, X)
+    return (X @ res.params)[:, None] + ar1_bootstrap_errors(res.resid, reps, seed)
 
 
 @dataclass(frozen=True)
@@ -163,10 +248,9 @@ class ChowResult:
     n: int
     n_pre: int
     n_post: int
-    f_stat: float  # classical Chow F (iid errors)
-    f_pvalue: float
-    f_hac: float  # Wald / q with the Newey-West covariance, F form
-    f_hac_pvalue: float
+    f_stat: float  # Chow's F
+    f_pvalue: float  # from the F(2, n - 4) distribution (iid errors)
+    boot_pvalue: float  # from the AR(1) bootstrap under H0
     df_num: int
     df_den: int
     pre_slope: float
@@ -175,25 +259,18 @@ class ChowResult:
     post_slope_ci: tuple[float, float]
     slope_change: float
     slope_change_ci: tuple[float, float]
-    slope_change_pvalue: float
     level_shift: float
     level_shift_ci: tuple[float, float]
     ssr: float
-    residual_autocorrelation: float  # first-order autocorrelation of the unrestricted residuals
-    hac_lags: int
+    rho: float  # bias-corrected first-order autocorrelation of the unrestricted residuals
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
-def _segment_design(t: np.ndarray, break_year: float) -> np.ndarray:
-    d = (t > break_year).astype(float)
-    c = t - break_year
-    return np.column_stack([np.ones_like(t), c, d, d * c])
-
-
 def chow_break_test(
-    years: Iterable, values: Iterable, break_year: int, *, hac_lags: int | None = None, alpha: float = 0.05, min_segment: int = 3
+    years: Iterable, values: Iterable, break_year: int, *, alpha: float = 0.05, min_segment: int = 3,
+    reps: int = BOOT_REPS, seed: int = BOOT_SEED,
 ) -> ChowResult:
     """Chow (1960) test for a break in the level and slope of a linear trend.
 
@@ -201,15 +278,15 @@ def chow_break_test(
     ----------
     years, values : the series (missing values are dropped).
     break_year : the last year of the first regime; the second regime starts the year after.
-    hac_lags : Newey-West truncation lag; default :func:`newey_west_lags`.
     alpha : 1 - confidence level of the intervals.
     min_segment : fewest observations allowed in each regime.
+    reps, seed : bootstrap draws and seed.
 
     Returns
     -------
-    ChowResult: the classical F and its p-value, the Newey-West (HAC) version, and the
-    slopes before and after the break, the slope change and the level shift, each with a
-    HAC confidence interval.
+    ChowResult: Chow's F with its classical and bootstrap p-values, and the slopes before
+    and after the break, the slope change and the level shift, each with a bootstrap
+    confidence interval.
 
     Notes
     -----
@@ -217,18 +294,19 @@ def chow_break_test(
 
     .. math:: y_t = \\alpha + \\beta c_t + \\gamma D_t + \\delta D_t c_t + u_t,
 
-    so the trend slope is :math:`\\beta` up to :math:`\\tau` and :math:`\\beta + \\delta`
-    after, and :math:`\\gamma` is the jump in the level at :math:`\\tau`. This is Chow's
-    (1960) test of equal coefficients in the two sub-samples, written with dummies. Under
-    :math:`H_0: \\gamma = \\delta = 0` (q = 2),
+    so the slope is :math:`\\beta` up to :math:`\\tau` and :math:`\\beta + \\delta` after,
+    and :math:`\\gamma` is the jump in the level at :math:`\\tau`; this is Chow's (1960)
+    test of equal coefficients in two sub-samples, written with dummies. Under
+    :math:`H_0: \\gamma = \\delta = 0` (q = 2 restrictions),
 
     .. math:: F = \\frac{(SSR_r - SSR_u)/q}{SSR_u/(n - 2q)} \\sim F(q, n - 2q)
 
-    if the errors are iid normal. Annual macro series are autocorrelated, which makes this F
-    reject too often; ``f_hac`` is the Wald statistic with the Newey-West (1987) covariance
-    divided by q, referred to the same F distribution (a robust Chow test). Read the robust
-    one. The break year is taken as known here; when it is chosen by looking at the data
-    use :func:`sup_f_scan` instead.
+    if the errors are iid normal. Annual macro series are autocorrelated, and then this F
+    rejects far too often, so the p-value to read is the bootstrap one: the share of
+    series simulated under :math:`H_0` (the fitted single trend plus AR(1) errors,
+    :func:`ar1_bootstrap_errors`) whose F is at least the observed one. Intervals come from
+    the same bootstrap around the unrestricted fit. The break year is taken as known;
+    when it is chosen by looking at the data, use :func:`sup_f_scan`.
     """
     t, y = _clean(years, values)
     n_pre, n_post = int((t <= break_year).sum()), int((t > break_year).sum())
@@ -236,28 +314,26 @@ def chow_break_test(
         raise ValueError(
             f"break year {break_year} leaves {n_pre} observation(s) before and {n_post} after; at least {min_segment} are needed on each side"
         )
-    lags = newey_west_lags(t.size) if hac_lags is None else hac_lags
     X = _segment_design(t, break_year)
-    unrestricted = _ols(y, X, None)
-    restricted = _ols(y, X[:, :2], None)
+    unrestricted = _ols(y, X)
+    restricted = _ols(y, X[:, :2])
     f_stat, f_p, _ = unrestricted.compare_f_test(restricted)
-    robust = _ols(y, X, lags)
-    R = np.array([[0, 0, 1, 0], [0, 0, 0, 1]], dtype=float)
-    wald = robust.wald_test(R, use_f=True, scalar=True)
-    pre = _contrast(robust, [0, 1, 0, 0], alpha)
-    post = _contrast(robust, [0, 1, 0, 1], alpha)
-    change = _contrast(robust, [0, 0, 0, 1], alpha)
-    level = _contrast(robust, [0, 0, 1, 0], alpha)
-    resid = unrestricted.resid
-    rho = float(np.corrcoef(resid[:-1], resid[1:])[0, 1]) if resid.size > 3 else float("nan")
+    null_f = chow_f_statistics(_null_draws(t, y, reps, seed), t, [break_year])[0]
+    boot_p = float((1 + (null_f >= f_stat).sum()) / (reps + 1))
+    dev = _coefficient_draws(X, ar1_bootstrap_errors(unrestricted.resid, reps, seed))
+    b = unrestricted.params
+
+    def interval(w) -> tuple[float, tuple[float, float]]:
+        w = np.asarray(w, dtype=float)
+        est = float(w @ b)
+        return est, _basic_interval(est, w @ dev, alpha)
+
+    pre, post, change, level = (interval(w) for w in ([0, 1, 0, 0], [0, 1, 0, 1], [0, 0, 0, 1], [0, 0, 1, 0]))
     return ChowResult(
-        break_year=int(break_year), n=int(t.size), n_pre=n_pre, n_post=n_post,
-        f_stat=float(f_stat), f_pvalue=float(f_p), f_hac=float(np.asarray(wald.statistic).ravel()[0]),
-        f_hac_pvalue=float(np.asarray(wald.pvalue).ravel()[0]), df_num=2, df_den=int(t.size - 4),
-        pre_slope=pre[0], pre_slope_ci=(pre[1], pre[2]), post_slope=post[0], post_slope_ci=(post[1], post[2]),
-        slope_change=change[0], slope_change_ci=(change[1], change[2]), slope_change_pvalue=change[3],
-        level_shift=level[0], level_shift_ci=(level[1], level[2]), ssr=float(unrestricted.ssr),
-        residual_autocorrelation=rho, hac_lags=lags,
+        break_year=int(break_year), n=int(t.size), n_pre=n_pre, n_post=n_post, f_stat=float(f_stat), f_pvalue=float(f_p),
+        boot_pvalue=boot_p, df_num=2, df_den=int(t.size - 4), pre_slope=pre[0], pre_slope_ci=pre[1], post_slope=post[0],
+        post_slope_ci=post[1], slope_change=change[0], slope_change_ci=change[1], level_shift=level[0], level_shift_ci=level[1],
+        ssr=float(unrestricted.ssr), rho=ar1_coefficient(unrestricted.resid),
     )
 
 
@@ -265,20 +341,20 @@ def chow_break_test(
 class SupFResult:
     """A sup-F (Quandt-Andrews) scan for a break at an unknown date among candidates."""
 
-    table: pd.DataFrame  # candidate, n_pre, n_post, f_stat, f_hac, ssr, searched
-    sup_f: float  # max of the robust (HAC) F over the searched candidates
-    sup_f_year: int  # where the robust F peaks
-    sup_f_classical: float
-    break_estimate: int  # least-squares break date (minimum SSR = maximum classical F)
-    critical_values: dict[float, float]
-    reject_5pct: bool
+    table: pd.DataFrame  # candidate, n_pre, n_post, f_stat, ssr
+    sup_f: float
+    sup_f_year: int  # where F peaks = the least-squares break date
+    boot_pvalue: float  # of sup F, AR(1) bootstrap under H0
+    critical_values: dict[float, float]  # asymptotic, Andrews (1993), for reference
+    boot_critical_5pct: float  # 95th percentile of the bootstrap sup F
+    reject_5pct: bool  # bootstrap p-value below 0.05
     trim: float
     n: int
-    dropped: list[int]  # candidates outside the trimmed range (or without data)
+    dropped: list[int]  # candidates outside the trimmed range
 
 
 def sup_f_scan(
-    years: Iterable, values: Iterable, candidates: Iterable[int], *, trim: float = SUP_F_TRIM, hac_lags: int | None = None
+    years: Iterable, values: Iterable, candidates: Iterable[int], *, trim: float = SUP_F_TRIM, reps: int = BOOT_REPS, seed: int = BOOT_SEED,
 ) -> SupFResult:
     """Quandt-Andrews sup-F test for one break in the level and slope of a linear trend.
 
@@ -286,56 +362,53 @@ def sup_f_scan(
     ----------
     years, values : the series.
     candidates : the break years searched (each the last year of the first regime).
-    trim : fraction of the sample excluded at each end (only 0.15 has tabulated critical
-        values here).
-    hac_lags : Newey-West lag of the robust F; default :func:`newey_west_lags`.
+    trim : fraction of the sample excluded at each end (0.15, the value with tabulated
+        asymptotic critical values).
+    reps, seed : bootstrap draws and seed.
 
     Returns
     -------
-    SupFResult with the F statistics per candidate, the supremum of the robust F, the
-    least-squares break date, the 10/5/1 % critical values and the 5 % decision.
+    SupFResult with Chow's F per candidate, the supremum and where it occurs (the
+    least-squares break date), its bootstrap p-value and 5 % critical value, and the
+    asymptotic critical values for reference.
 
     Notes
     -----
     For each candidate :math:`\\tau` with :math:`\\pi_0 n \\le n_{pre}(\\tau) \\le (1-\\pi_0) n`
-    the model of :func:`chow_break_test` is fitted and :math:`F(\\tau)` computed;
-    :math:`\\sup F = \\max_\\tau F(\\tau)`. Because :math:`\\tau` is chosen by the data,
-    :math:`\\sup F` is not F-distributed: Andrews (1993, Table 1) tabulates its asymptotic
-    critical values; with q = 2 restrictions and :math:`\\pi_0 = 0.15` they are 5.00, 5.86
-    and 7.78 (10, 5, 1 %) in F form (Stock and Watson 2003). Three caveats: the
-    table is derived for a supremum over *all* dates in the trimmed range, so searching a
-    subset of years makes the test conservative; Andrews' theory excludes trending
-    regressors, and with a deterministic trend the null distribution differs (Vogelsang
-    1997), so the critical values are a guide, not exact; and the robust F uses the
-    Newey-West covariance, whose small-sample behaviour with about 50 annual observations
-    is itself imperfect. The break date reported is the least-squares estimate (Bai 1997):
-    the candidate with the smallest residual sum of squares.
+    the F of :func:`chow_break_test` is computed and :math:`\\sup F = \\max_\\tau F(\\tau)`;
+    the maximising :math:`\\tau` minimises the residual sum of squares, so it is the
+    least-squares break date (Bai 1997). Because :math:`\\tau` is chosen by the data,
+    :math:`\\sup F` is not F-distributed. Andrews (1993, Table 1) tabulates its asymptotic
+    critical values; for q = 2 and :math:`\\pi_0 = 0.15` they are 5.00, 5.86 and 7.78 (10, 5,
+    1 %, F form; Stock and Watson 2003). They assume stationary regressors and iid-like
+    errors, neither of which holds for a trending, autocorrelated series (Vogelsang 1997),
+    so the decision uses a bootstrap instead, as Diebold and Chen (1996) recommend for small
+    samples: series are simulated under :math:`H_0` (one trend, AR(1) errors), the whole
+    scan is repeated on each, and the p-value is the share of simulated suprema at least as
+    large as the observed one. Searching a subset of years is allowed: the bootstrap
+    searches the same subset.
     """
-    if trim not in (SUP_F_TRIM,):
-        raise ValueError(f"critical values are tabulated for 15 % trimming only, got trim={trim}")
+    if trim != SUP_F_TRIM:
+        raise ValueError(f"the scan uses 15 % trimming (critical values are tabulated for it), got trim={trim}")
     t, y = _clean(years, values)
     n = t.size
-    lags = newey_west_lags(n) if hac_lags is None else hac_lags
     lo, hi = trim * n, (1 - trim) * n
-    rows, dropped = [], []
-    for tau in sorted(set(int(c) for c in candidates)):
+    kept, dropped = [], []
+    for tau in sorted({int(c) for c in candidates}):
         k = int((t <= tau).sum())
-        if not lo <= k <= hi or k < 3 or n - k < 3:
-            dropped.append(tau)
-            continue
-        res = chow_break_test(t, y, tau, hac_lags=lags)
-        rows.append({"candidate": tau, "n_pre": res.n_pre, "n_post": res.n_post, "f_stat": res.f_stat, "f_hac": res.f_hac, "ssr": res.ssr})
-    if not rows:
+        (kept if lo <= k <= hi and k >= 3 and n - k >= 3 else dropped).append(tau)
+    if not kept:
         raise ValueError(f"no candidate break lies in the trimmed range ({trim:.0%} of {n} observations at each end): {sorted(set(candidates))}")
-    table = pd.DataFrame(rows)
-    best_hac = table.loc[table["f_hac"].idxmax()]
-    best_ls = table.loc[table["ssr"].idxmin()]
-    critical = dict(SUP_F_CRITICAL_15[2])
-    sup_f = float(best_hac["f_hac"])
+    F = chow_f_statistics(y, t, kept)
+    ssr = [float(_ols(y, _segment_design(t, tau)).ssr) for tau in kept]
+    table = pd.DataFrame({"candidate": kept, "n_pre": [int((t <= c).sum()) for c in kept],
+                          "n_post": [int((t > c).sum()) for c in kept], "f_stat": F, "ssr": ssr})
+    null_sup = chow_f_statistics(_null_draws(t, y, reps, seed), t, kept).max(axis=0)
+    sup_f = float(F.max())
+    p = float((1 + (null_sup >= sup_f).sum()) / (reps + 1))
     return SupFResult(
-        table=table, sup_f=sup_f, sup_f_year=int(best_hac["candidate"]), sup_f_classical=float(table["f_stat"].max()),
-        break_estimate=int(best_ls["candidate"]), critical_values=critical, reject_5pct=bool(sup_f > critical[0.05]),
-        trim=trim, n=int(n), dropped=dropped,
+        table=table, sup_f=sup_f, sup_f_year=int(kept[int(np.argmax(F))]), boot_pvalue=p, critical_values=dict(SUP_F_CRITICAL_15[2]),
+        boot_critical_5pct=float(np.quantile(null_sup, 0.95)), reject_5pct=bool(p < 0.05), trim=trim, n=int(n), dropped=dropped,
     )
 
 
@@ -349,16 +422,15 @@ class BrokenTrend:
     pre_slope_ci: tuple[float, float]
     post_slope: float
     post_slope_ci: tuple[float, float]
-    post_slope_pvalue: float
     slope_change: float
     slope_change_ci: tuple[float, float]
     n: int
     n_post: int
-    hac_lags: int
+    rho: float
 
 
 def broken_trend(
-    years: Iterable, values: Iterable, break_year: int, *, hac_lags: int | None = None, alpha: float = 0.05
+    years: Iterable, values: Iterable, break_year: int, *, alpha: float = 0.05, reps: int = BOOT_REPS, seed: int = BOOT_SEED,
 ) -> BrokenTrend:
     """Fit a broken (piecewise-linear, continuous) trend with a kink at ``break_year``.
 
@@ -366,43 +438,49 @@ def broken_trend(
     ----------
     years, values : the series.
     break_year : the kink; the second slope applies from the year after.
-    hac_lags : Newey-West lag; default :func:`newey_west_lags`.
-    alpha : 1 - confidence level of the bands and intervals.
+    alpha : 1 - confidence level of the band and intervals.
+    reps, seed : bootstrap draws and seed.
 
     Returns
     -------
     BrokenTrend with the fitted line and its pointwise confidence band, the slopes before
-    and after the kink and the change, each with a HAC confidence interval.
+    and after the kink and their difference, each with a bootstrap confidence interval.
 
     Notes
     -----
     .. math:: y_t = a + b\\,(t - \\tau) + d\\,(t - \\tau)_+ + u_t,
 
     with :math:`(x)_+ = \\max(x, 0)`: slope :math:`b` up to :math:`\\tau`, :math:`b + d`
-    after, and no jump (unlike :func:`chow_break_test`). The band is the 95 % interval of
-    the fitted mean, :math:`\\hat y_t \\pm t_{n-3} \\sqrt{x_t' \\hat V x_t}`, with the
-    Newey-West (1987) covariance :math:`\\hat V`. It describes the uncertainty of the trend
-    line, not of individual years.
+    after, and no jump (unlike :func:`chow_break_test`). Fitted by OLS (statsmodels); the
+    band is the pointwise basic bootstrap interval of the fitted mean,
+    :math:`\\hat y_t - q^*`, with :math:`x_t'(X'X)^{-1}X'u^*` under AR(1) bootstrap errors
+    (:func:`ar1_bootstrap_errors`). It describes the uncertainty of the trend line, not of
+    individual years.
     """
     t, y = _clean(years, values)
-    n_post = int((t > break_year).sum())
-    if (t <= break_year).sum() < 3 or n_post < 2:
-        raise ValueError(f"break year {break_year} leaves too few observations on one side ({(t <= break_year).sum()} before, {n_post} after)")
-    lags = newey_west_lags(t.size) if hac_lags is None else hac_lags
+    n_pre, n_post = int((t <= break_year).sum()), int((t > break_year).sum())
+    if n_pre < 3 or n_post < 2:
+        raise ValueError(f"break year {break_year} leaves too few observations on one side ({n_pre} before, {n_post} after)")
     c = t - break_year
     X = np.column_stack([np.ones_like(t), c, np.clip(c, 0, None)])
-    res = _ols(y, X, lags)
-    band = res.get_prediction(X).summary_frame(alpha=alpha)
-    fitted = pd.DataFrame(
-        {"year": t.astype(int), "value": y, "fit": band["mean"].to_numpy(), "lower": band["mean_ci_lower"].to_numpy(), "upper": band["mean_ci_upper"].to_numpy()}
-    )
-    pre = _contrast(res, [0, 1, 0], alpha)
-    post = _contrast(res, [0, 1, 1], alpha)
-    change = _contrast(res, [0, 0, 1], alpha)
+    res = _ols(y, X)
+    dev = _coefficient_draws(X, ar1_bootstrap_errors(res.resid, reps, seed))
+    fit = X @ res.params
+    band = X @ dev
+    lower = fit - np.quantile(band, 1 - alpha / 2, axis=1)
+    upper = fit - np.quantile(band, alpha / 2, axis=1)
+    fitted = pd.DataFrame({"year": t.astype(int), "value": y, "fit": fit, "lower": lower, "upper": upper})
+    b = res.params
+
+    def interval(w) -> tuple[float, tuple[float, float]]:
+        w = np.asarray(w, dtype=float)
+        est = float(w @ b)
+        return est, _basic_interval(est, w @ dev, alpha)
+
+    pre, post, change = interval([0, 1, 0]), interval([0, 1, 1]), interval([0, 0, 1])
     return BrokenTrend(
-        break_year=int(break_year), fitted=fitted, pre_slope=pre[0], pre_slope_ci=(pre[1], pre[2]), post_slope=post[0],
-        post_slope_ci=(post[1], post[2]), post_slope_pvalue=post[3], slope_change=change[0], slope_change_ci=(change[1], change[2]),
-        n=int(t.size), n_post=n_post, hac_lags=lags,
+        break_year=int(break_year), fitted=fitted, pre_slope=pre[0], pre_slope_ci=pre[1], post_slope=post[0], post_slope_ci=post[1],
+        slope_change=change[0], slope_change_ci=change[1], n=int(t.size), n_post=n_post, rho=ar1_coefficient(res.resid),
     )
 
 
@@ -451,15 +529,16 @@ def break_table(summary: dict[str, Any], label: str) -> pd.DataFrame:
     """One row of key numbers from :func:`break_summary` (for a downloadable table)."""
     chow, scan, trend, rec = summary["chow"], summary["scan"], summary["trend"], summary["recovery"]
     return pd.DataFrame([{
-        "series": label, "break_year": chow.break_year, "n": chow.n,
+        "series": label, "break_year": chow.break_year, "n": chow.n, "n_pre": chow.n_pre, "n_post": chow.n_post,
         "pre_slope": chow.pre_slope, "pre_slope_ci_low": chow.pre_slope_ci[0], "pre_slope_ci_high": chow.pre_slope_ci[1],
         "post_slope": chow.post_slope, "post_slope_ci_low": chow.post_slope_ci[0], "post_slope_ci_high": chow.post_slope_ci[1],
-        "chow_f": chow.f_stat, "chow_p": chow.f_pvalue, "chow_f_hac": chow.f_hac, "chow_p_hac": chow.f_hac_pvalue,
-        "residual_autocorrelation": chow.residual_autocorrelation,
-        "sup_f_hac": scan.sup_f, "sup_f_year": scan.sup_f_year, "sup_f_critical_5pct": scan.critical_values[0.05],
-        "break_estimate_ls": scan.break_estimate,
-        "kinked_post_slope": trend.post_slope, "kinked_post_slope_ci_low": trend.post_slope_ci[0], "kinked_post_slope_ci_high": trend.post_slope_ci[1],
+        "chow_f": chow.f_stat, "chow_p_classical": chow.f_pvalue, "chow_p_bootstrap": chow.boot_pvalue, "residual_rho": chow.rho,
+        "sup_f": scan.sup_f, "sup_f_year": scan.sup_f_year, "sup_f_p_bootstrap": scan.boot_pvalue,
+        "sup_f_critical_5pct_bootstrap": scan.boot_critical_5pct, "sup_f_critical_5pct_andrews": scan.critical_values[0.05],
+        "kinked_pre_slope": trend.pre_slope, "kinked_post_slope": trend.post_slope,
+        "kinked_post_slope_ci_low": trend.post_slope_ci[0], "kinked_post_slope_ci_high": trend.post_slope_ci[1],
         "break_value": rec.break_value, "latest_year": rec.latest_year, "latest_value": rec.latest_value, "recovered": rec.recovered,
+        "bootstrap_reps": BOOT_REPS, "bootstrap_seed": BOOT_SEED,
     }])
 
 
@@ -746,7 +825,7 @@ def classify_industry_pattern(emp: TrendFit, va: TrendFit, gap: TrendFit) -> str
 
 
 def industry_trend_table(shares: pd.DataFrame, countries: Sequence[str], start_year: int | None = None) -> pd.DataFrame:
-    """Per economy: OLS trend (HAC CI) of industry's employment share and value-added share.
+    """Per economy: OLS trend (bootstrap CI) of industry's employment share and value-added share.
 
     Both series are restricted to the years they have in common (employment starts in
     1991). Slopes are percentage points per year; ``gap`` is the trend of employment share
@@ -955,7 +1034,7 @@ def developing_shares_from_tidy(tidy: pd.DataFrame, sdg: pd.DataFrame | None = N
 def catch_up_table(shares: pd.DataFrame, break_year: int, labels: dict[str, str]) -> pd.DataFrame:
     """Trend of each share before and after ``break_year``: the difference of slopes, with CI.
 
-    Uses :func:`chow_break_test` (separate level and slope per regime, Newey-West CIs); a
+    Uses :func:`chow_break_test` (separate level and slope per regime, bootstrap CIs); a
     negative ``slope_change`` whose CI lies below zero means the catch-up slowed.
     """
     rows = []
@@ -976,7 +1055,7 @@ def catch_up_table(shares: pd.DataFrame, break_year: int, labels: dict[str, str]
             "pre_slope": res.pre_slope, "pre_ci_low": res.pre_slope_ci[0], "pre_ci_high": res.pre_slope_ci[1],
             "post_slope": res.post_slope, "post_ci_low": res.post_slope_ci[0], "post_ci_high": res.post_slope_ci[1],
             "slope_change": res.slope_change, "change_ci_low": res.slope_change_ci[0], "change_ci_high": res.slope_change_ci[1],
-            "chow_p_hac": res.f_hac_pvalue, "slowed": bool(res.slope_change_ci[1] < 0), "note": "",
+            "chow_p_bootstrap": res.boot_pvalue, "slowed": bool(res.slope_change_ci[1] < 0), "note": "",
         })
     return pd.DataFrame(rows)
 
@@ -1021,9 +1100,11 @@ def fmt_ci(low: float, high: float, fmt: str = "{:+.2f}") -> str:
     return f"95 % CI {fmt.format(low)} to {fmt.format(high)}"
 
 
-def fmt_p(p: float) -> str:
-    """A p-value for prose: '< 0.001' or three decimals."""
-    return "< 0.001" if p < 0.001 else f"= {p:.3f}"
+def fmt_p(p: float, equals: bool = True) -> str:
+    """A p-value for prose: '< 0.001' or '= 0.042' (without '= ' if ``equals`` is false)."""
+    if p < 0.001:
+        return "< 0.001"
+    return f"= {p:.3f}" if equals else f"{p:.3f}"
 
 
 def _sign_reading(low: float, high: float) -> str:
@@ -1048,16 +1129,16 @@ def describe_break(prefix: str, summary: dict[str, Any], fmt: str = "{:+.2f}", l
         "post_slope": fmt.format(chow.post_slope), "post_ci": fmt_ci(*chow.post_slope_ci, fmt=fmt),
         "post_reading": _sign_reading(*chow.post_slope_ci),
         "change": fmt.format(chow.slope_change), "change_ci": fmt_ci(*chow.slope_change_ci, fmt=fmt),
-        "n": str(chow.n), "n_pre": str(chow.n_pre), "n_post": str(chow.n_post), "lags": str(chow.hac_lags),
-        "chow_f": f"{chow.f_hac:.1f}", "chow_p": fmt_p(chow.f_hac_pvalue),
-        "chow_f_classical": f"{chow.f_stat:.1f}", "chow_p_classical": fmt_p(chow.f_pvalue),
-        "chow_decision": "rejects" if chow.f_hac_pvalue < 0.05 else "does not reject",
-        "rho": f"{chow.residual_autocorrelation:.2f}",
+        "n": str(chow.n), "n_pre": str(chow.n_pre), "n_post": str(chow.n_post), "reps": f"{BOOT_REPS:,}",
+        "chow_f": f"{chow.f_stat:.1f}", "chow_p": fmt_p(chow.boot_pvalue),
+        "chow_p_classical": fmt_p(chow.f_pvalue, equals=False),
+        "chow_decision": "rejects" if chow.boot_pvalue < 0.05 else "does not reject",
+        "rho": f"{chow.rho:.2f}",
         "supf": f"{scan.sup_f:.1f}", "supf_year": str(scan.sup_f_year), "supf_crit": f"{crit:.2f}",
-        "supf_decision": (f"exceeds the 5 % critical value of {crit:.2f}, so the data reject a stable trend"
-                          if scan.reject_5pct else f"stays below the 5 % critical value of {crit:.2f}, so the data do not reject a stable trend"),
-        "ls_break": str(scan.break_estimate),
-        "ls_vs_break": ("the same year as the break year tested above" if scan.break_estimate == chow.break_year
+        "supf_boot_crit": f"{scan.boot_critical_5pct:.1f}", "supf_p": fmt_p(scan.boot_pvalue),
+        "supf_decision": ("so the data reject a stable trend" if scan.reject_5pct else "so the data do not reject a stable trend"),
+        "ls_break": str(scan.sup_f_year),
+        "ls_vs_break": ("the same year as the break year tested above" if scan.sup_f_year == chow.break_year
                         else f"not the break year tested above ({chow.break_year})"),
         "searched": ", ".join(str(c) for c in scan.table["candidate"]),
         "dropped": (f" ({', '.join(map(str, dropped))} fell outside the trimmed range and {'was' if len(dropped) == 1 else 'were'} not searched)" if dropped else ""),
@@ -1160,8 +1241,39 @@ def describe_mht(mht: pd.DataFrame, years: Sequence[int] = (1995, 2008)) -> str:
             f"exports): {reading}.")
 
 
-def describe_concentration(royalties: pd.DataFrame, break_year: int, hic_share: pd.Series) -> dict[str, str]:
-    """Phrases on the concentration of receipts for intellectual property."""
+def describe_gvc(comparison: pd.DataFrame) -> dict[str, str]:
+    """Phrases comparing the quoted GVC rates with the proxies, indexed to the first year."""
+    base = int(comparison["year"].min())
+    idx = comparison.set_index(["series", "year"])[f"index_{base}_100"]
+
+    def get(series: str, year: int) -> float:
+        return float(idx.get((series, year), np.nan))
+
+    trade_q, prod_q = "GVC participation, trade-based (quoted)", "GVC participation, production-based (quoted)"
+    trade_p, merch_p = "Proxy: world trade, (X + M)/2 % of GDP", "Proxy: world merchandise trade % of GDP"
+    values = {"trade_08": get(trade_q, 2008), "prod_08": get(prod_q, 2008), "proxy_08": get(trade_p, 2008),
+              "merch_08": get(merch_p, 2008), "trade_20": get(trade_q, 2020), "proxy_20": get(trade_p, 2020)}
+    out = {f"gvc_{k}": ("n/a" if np.isnan(v) else f"{v:.0f}") for k, v in values.items()}
+    if np.isnan(values["proxy_08"]):
+        out["gvc_sentence"] = f"The proxies are not available for {base} and 2008 in this vintage."
+        return out
+    text = (f"Indexed to {base}, the quoted trade-based rate reaches {out['gvc_trade_08']} in 2008 and the production-based rate "
+            f"{out['gvc_prod_08']}; world trade intensity reaches {out['gvc_proxy_08']} and merchandise trade {out['gvc_merch_08']}.")
+    if not np.isnan(values["proxy_20"]):
+        text += (f" By 2020, a pandemic year, the quoted trade-based rate is at {out['gvc_trade_20']} and the trade-intensity proxy at "
+                 f"{out['gvc_proxy_20']}.")
+        same = (values["proxy_08"] > 100) == (values["trade_08"] > 100) and (values["proxy_20"] < values["proxy_08"]) == (values["trade_20"] < values["trade_08"])
+        text += (" The gross-trade proxies move in the same directions as the quoted figures" if same
+                 else " The gross-trade proxies do not move in the same directions as the quoted figures")
+        text += "; the levels of the quoted figures remain unverified."
+    else:
+        text += " This vintage ends before 2020, so the later fall cannot be compared."
+    out["gvc_sentence"] = text
+    return out
+
+
+def describe_concentration(royalties: pd.DataFrame, break_year: int, hic_share: pd.Series, ict: pd.DataFrame | None = None) -> dict[str, str]:
+    """Phrases on the concentration of receipts for intellectual property (and ICT services)."""
     first, last = int(royalties.index.min()), int(royalties.index.max())
     top_last = float(royalties.loc[last, "top_share"])
     ref = break_year if break_year in royalties.index else first
@@ -1177,11 +1289,33 @@ def describe_concentration(royalties: pd.DataFrame, break_year: int, hic_share: 
     else:
         trend = f"about as concentrated as in {ref} ({top_ref:.1f} % for the top five)"
         head = "Digital value is concentrated, and stably so."
-    return {"con_rich": rich, "con_trend": trend, "con_head": head, "con_first_year": str(first), "con_last_year": str(last)}
+    ict_sentence = ""
+    if ict is not None and not ict.empty:
+        i1 = int(ict.index.max())
+        share, hhi = float(ict.loc[i1, "top_share"]), float(ict.loc[i1, "hhi"])
+        level = "less" if share < top_last - 5 else "more" if share > top_last + 5 else "about as"
+        ict_sentence = f"ICT service exports, a second trace of digital activity, are {level} concentrated: the top five held {share:.1f} % in {i1} (HHI {hhi:,.0f})"
+        if ref in ict.index:
+            before = float(ict.loc[ref, "top_share"])
+            ict_sentence += f", {'up' if share > before else 'down'} from {before:.1f} % in {ref}"
+        names = country_names(ict.loc[i1, "top"].split(", "))
+        from ..report import join_names
+
+        ict_sentence += f"; the leaders were {join_names(names.values())}."
+    return {"con_rich": rich, "con_trend": trend, "con_head": head, "con_first_year": str(first), "con_last_year": str(last),
+            "con_ict_sentence": ict_sentence}
 
 
-def describe_catch_up(catch: pd.DataFrame, labels: dict[str, str], break_year: int, late_label: str) -> dict[str, str]:
-    """Phrases on developing economies' catch-up before and after ``break_year``."""
+def describe_catch_up(
+    catch: pd.DataFrame, labels: dict[str, str], break_year: int, late_label: str, shares: pd.DataFrame | None = None
+) -> dict[str, str]:
+    """Phrases on developing economies' catch-up before and after ``break_year``.
+
+    ``labels`` maps the columns of :func:`developing_shares` to the series names used in
+    ``catch`` (:func:`catch_up_table`); ``late_label`` names the low- and middle-income row
+    estimated from 2000 only; ``shares`` (:func:`developing_shares`) gives China's part of the
+    change in the share.
+    """
     c = catch.set_index("series")
 
     def reading(row) -> str:
@@ -1197,20 +1331,27 @@ def describe_catch_up(catch: pd.DataFrame, labels: dict[str, str], break_year: i
         "dev_reading": reading(m), "dev_span": f"{int(m['start'])}–{int(m['end'])}",
     }
     exc = c.loc[labels["merchandise_ex_china"]] if labels["merchandise_ex_china"] in c.index else None
-    out["dev_exc_sentence"] = (
-        f"Without China the share's trend was {exc['pre_slope']:+.2f} pp a year before and {exc['post_slope']:+.2f} pp after "
-        f"(difference {exc['slope_change']:+.2f}, {fmt_ci(exc['change_ci_low'], exc['change_ci_high'])}): much of the catch-up is China's."
-        if exc is not None and pd.notna(exc.get("slope_change")) else ""
-    )
-    late = [(label, c.loc[label]) for label in (late_label, labels["sdg_developing"]) if label in c.index and pd.notna(c.loc[label].get("slope_change"))]
+    text = ""
+    if exc is not None and pd.notna(exc.get("slope_change")):
+        text = (f"Without China the share's trend was {exc['pre_slope']:+.2f} pp a year before and {exc['post_slope']:+.2f} pp after "
+                f"(difference {exc['slope_change']:+.2f}, {fmt_ci(exc['change_ci_low'], exc['change_ci_high'])}).")
+        if shares is not None and {"merchandise", "merchandise_ex_china"} <= set(shares.columns):
+            both = shares[["merchandise", "merchandise_ex_china"]].dropna()
+            total = float(both["merchandise"].iloc[-1] - both["merchandise"].iloc[0])
+            china = total - float(both["merchandise_ex_china"].iloc[-1] - both["merchandise_ex_china"].iloc[0])
+            text += (f" Of the {total:+.1f}-point change in the share between {int(both.index[0])} and {int(both.index[-1])}, "
+                     f"{china:+.1f} points are China's.")
+    out["dev_exc_sentence"] = text
+    names = {late_label: "low- and middle-income economies", labels["sdg_developing"]: "the UN's developing regions"}
+    late = [(label, c.loc[label]) for label in names if label in c.index and pd.notna(c.loc[label].get("slope_change"))]
     if late:
-        parts = [f"{label} ({int(r['start'])}–{int(r['end'])}): {r['pre_slope']:+.2f} pp a year before, {r['post_slope']:+.2f} after "
-                 f"(difference {r['slope_change']:+.2f}, {fmt_ci(r['change_ci_low'], r['change_ci_high'])})" for label, r in late]
-        late_readings = {reading(r) for _, r in late}
-        out["dev_window_sentence"] = "Measured from 2000 only: " + "; ".join(parts) + "."
-        if late_readings != {out["dev_reading"]}:
+        parts = [f"for {names[label]} ({int(r['start'])}–{int(r['end'])}) the slope went from {r['pre_slope']:+.2f} to {r['post_slope']:+.2f} pp "
+                 f"a year (difference {r['slope_change']:+.2f}, {fmt_ci(r['change_ci_low'], r['change_ci_high'])})" for label, r in late]
+        late_readings = sorted({reading(r) for _, r in late})
+        out["dev_window_sentence"] = "Measured from 2000 only, " + "; ".join(parts) + "."
+        if late_readings != [out["dev_reading"]]:
             out["dev_baseline"] = ("The answer depends on the baseline: against the long run the catch-up "
-                                   f"{out['dev_reading']}, against the boom years of the 2000s it {' / '.join(sorted(late_readings))}.")
+                                   f"{out['dev_reading']}; against the boom years of the 2000s it {' or '.join(late_readings)}.")
         else:
             out["dev_baseline"] = f"Both baselines give the same answer: the catch-up {out['dev_reading']}."
     else:
@@ -1224,12 +1365,15 @@ def describe_catch_up(catch: pd.DataFrame, labels: dict[str, str], break_year: i
 def describe_headlines(open_breaks: dict[str, Any], fdi_breaks: dict[str, Any], installations: pd.DataFrame) -> dict[str, str]:
     """Result-dependent headlines for the closing section."""
     chow = open_breaks["chow"]
-    if chow.f_hac_pvalue < 0.05 and chow.post_slope < chow.pre_slope:
-        open_head = f"The trend of world trade relative to GDP flattened after {chow.break_year}."
-    elif chow.f_hac_pvalue < 0.05:
-        open_head = f"The trend of world trade relative to GDP changed after {chow.break_year}, but did not flatten."
+    flatter = chow.post_slope < chow.pre_slope
+    if chow.boot_pvalue < 0.05:
+        open_head = (f"The trend of world trade relative to GDP flattened after {chow.break_year}." if flatter
+                     else f"The trend of world trade relative to GDP changed after {chow.break_year}, but did not flatten.")
+    elif flatter:
+        open_head = (f"World trade relative to GDP has grown more slowly since {chow.break_year}, but the break is not "
+                     "statistically distinguishable from a long swing.")
     else:
-        open_head = f"The data do not show a clear break in world trade relative to GDP after {chow.break_year}."
+        open_head = f"The data show no slowdown of world trade relative to GDP after {chow.break_year}."
     frec = fdi_breaks["recovery"]
     fdi_head = "Investment fell and has not come back." if not frec.recovered else "Investment fell but has since recovered."
     world = installations[installations["iso3"] == "WLD"].sort_values("year")
@@ -1260,13 +1404,18 @@ def display_industry_table(trends: pd.DataFrame, names: dict[str, str]) -> pd.Da
 
 
 def display_proxies_table(partners: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """The per-economy proxy table for the page (years as text)."""
-    return pd.DataFrame({
-        "Economy": partners["iso3"].map(names), "Year": partners["year"].astype(int).astype(str),
-        "Medium/high-tech, % of manufactured exports": partners["mht_share_of_manufactured_exports"],
-        "Exports to labour-intensive partners, % of GDP": partners["exports_to_labour_intensive_pct_gdp"],
-        "… as % of exports to both partner groups": partners["share_labour_intensive"],
-    })
+    """The per-economy proxy table for the page: one row per economy, one column per measure and year."""
+    wide_table = partners.pivot_table(index="iso3", columns="year", values=["mht_share_of_manufactured_exports", "share_labour_intensive"],
+                                      aggfunc="first", dropna=False)
+    out = pd.DataFrame({"Economy": [names.get(c, c) for c in partners["iso3"].drop_duplicates()]})
+    order = list(partners["iso3"].drop_duplicates())
+    for measure, label in (("mht_share_of_manufactured_exports", "Medium/high-tech, % of manufactured exports"),
+                           ("share_labour_intensive", "To labour-intensive partners, % of exports to both groups")):
+        for year in sorted(partners["year"].unique()):
+            column = (measure, year)
+            values = wide_table[column].reindex(order).to_numpy() if column in wide_table else np.full(len(order), np.nan)
+            out[f"{label}, {int(year)}"] = values
+    return out
 
 
 # ---------------------------------------------------------------------------------------
@@ -1298,7 +1447,7 @@ def figure_openness(openness: pd.DataFrame, pwt: pd.Series | None, break_year: i
     ax.set_xlabel("Year")
     ax.set_ylabel("% of world GDP")
     ax.set_ylim(0, None)
-    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncols=2, bbox_to_anchor=(0.5, 0.99), fontsize=8)
+    ax.legend(loc="lower center", ncols=2, bbox_to_anchor=(0.5, 1.02), fontsize=8)
     return fig
 
 
@@ -1313,22 +1462,21 @@ def figure_break(summary: dict[str, Any], *, ylabel: str, series_label: str):
     f = trend.fitted
     ax.plot(f["year"], f["value"], "o", ms=3.5, color=OKABE_ITO[0], label=series_label)
     ax.plot(f["year"], f["fit"], color=OKABE_ITO[3], lw=2, label=f"broken trend, kink in {trend.break_year}")
-    ax.fill_between(f["year"], f["lower"], f["upper"], color=OKABE_ITO[3], alpha=0.2, lw=0, label="95 % confidence band (Newey-West)")
+    ax.fill_between(f["year"], f["lower"], f["upper"], color=OKABE_ITO[3], alpha=0.2, lw=0, label="95 % confidence band (bootstrap)")
     mark_year(ax, trend.break_year, str(trend.break_year))
     ax.set_xlabel("Year")
     ax.set_ylabel(ylabel)
-    ax.legend(loc="upper left")
+    ax.legend(loc="lower right", fontsize=8)
     ax.text(0.0, -0.2, "(a)", transform=ax.transAxes, fontsize=10, fontweight="bold")
     t = scan.table
-    bx.plot(t["candidate"], t["f_hac"], marker="o", color=OKABE_ITO[0], label="robust F (Newey-West)")
-    bx.plot(t["candidate"], t["f_stat"], marker="s", ls="--", color=BENCHMARK_GREY, label="classical F")
-    bx.axhline(scan.critical_values[0.05], color="black", ls=":", lw=1.2)
-    bx.annotate("5 % critical value of sup-F", xy=(t["candidate"].min(), scan.critical_values[0.05]), xytext=(0, 3),
-                textcoords="offset points", fontsize=8)
-    bx.set_xlabel("Candidate break year (last year of the first regime)")
+    bx.plot(t["candidate"], t["f_stat"], marker="o", color=OKABE_ITO[0], label="Chow F at each candidate")
+    bx.axhline(scan.boot_critical_5pct, color="black", ls="--", lw=1.2, label=f"5 % critical value of sup-F, bootstrap ({scan.boot_critical_5pct:.1f})")
+    bx.axhline(scan.critical_values[0.05], color=BENCHMARK_GREY, ls=":", lw=1.2,
+               label=f"5 % critical value of sup-F, asymptotic ({scan.critical_values[0.05]:.2f})")
+    bx.set_xlabel("Candidate break year")
     bx.set_ylabel("F statistic (level and slope, q = 2)")
-    bx.set_ylim(0, None)
-    bx.legend(loc="upper right")
+    bx.set_ylim(0, 1.6 * max(scan.boot_critical_5pct, float(t["f_stat"].max())))  # room for the legend
+    bx.legend(loc="upper left", fontsize=7)
     bx.text(0.0, -0.2, "(b)", transform=bx.transAxes, fontsize=10, fontweight="bold")
     fig.tight_layout()
     return fig
@@ -1360,10 +1508,12 @@ def figure_gvc(quoted: pd.DataFrame, openness: pd.DataFrame, base_year: int = 19
     ):
         idx = index_to(s, base_year)
         bx.plot(idx.index, idx.to_numpy(), color=colour, ls=ls, lw=1.8, label=label)
-    for measure, colour, marker in (("trade-based", OKABE_ITO[0], "o"), ("production-based", OKABE_ITO[1], "s")):
+    # hollow large squares under small filled circles: the two quoted indices nearly coincide in 2020
+    for measure, colour, marker, size, face in (("production-based", OKABE_ITO[1], "s", 12, "white"), ("trade-based", OKABE_ITO[0], "o", 6, None)):
         sub = quoted[quoted["measure"] == measure].set_index("year")["value"]
         idx = index_to(sub, base_year)
-        bx.plot(idx.index, idx.to_numpy(), marker=marker, ms=8, color=colour, ls="none", label=f"GVC participation, {measure} (quoted)")
+        bx.plot(idx.index, idx.to_numpy(), marker=marker, ms=size, mew=2, color=colour, mfc=face or colour, ls="none",
+                label=f"GVC participation, {measure} (quoted)", zorder=3)
     bx.axhline(100, color="#999999", lw=0.8)
     bx.set_xlim(base_year - 3, max(openness.index.max(), max(years)) + 1)
     bx.set_xlabel("Year")
@@ -1386,14 +1536,14 @@ def figure_robots(installations: pd.DataFrame, countries: Sequence[str], names: 
     ax.set_xlabel("Year")
     ax.set_ylabel("Industrial robots installed (thousand units)")
     ax.set_ylim(0, None)
-    ax.legend(loc="upper left", fontsize=8)
+    _preliminary_handle(ax)
     ax.text(0.0, -0.2, "(a)", transform=ax.transAxes, fontsize=10, fontweight="bold")
     styles = _styles(list(countries))
     shown = [c for c in countries if c in set(installations["iso3"])]
     for code in shown:
         _robot_line(bx, installations[installations["iso3"] == code], styles[code], names.get(code, code))
     if shown:
-        bx.legend(loc="upper left", fontsize=8)
+        _preliminary_handle(bx)
         bx.set_ylim(0, None)
     else:
         bx.text(0.5, 0.5, "No IFR figures for these economies\nin the curated table", ha="center", va="center", transform=bx.transAxes)
@@ -1406,12 +1556,21 @@ def figure_robots(installations: pd.DataFrame, countries: Sequence[str], names: 
 
 def _robot_line(ax, rows: pd.DataFrame, style: dict, label: str) -> None:
     rows = rows.sort_values("year")
-    ax.plot(rows["year"], rows["value"] / 1000, color=style["color"], linestyle=style["linestyle"], lw=1.4, label=label)
-    final, prelim = rows[~rows["preliminary"]], rows[rows["preliminary"]]
-    ax.plot(final["year"], final["value"] / 1000, ls="none", marker=style["marker"] or "o", color=style["color"])
-    if len(prelim):
-        ax.plot(prelim["year"], prelim["value"] / 1000, ls="none", marker=style["marker"] or "o", mfc="white", color=style["color"],
-                label=f"{label}: preliminary figure")
+    marker = style["marker"] or "o"
+    ax.plot(rows["year"], rows["value"] / 1000, color=style["color"], linestyle=style["linestyle"], lw=1.4, marker=marker, label=label)
+    prelim = rows[rows["preliminary"]]
+    if len(prelim):  # open markers drawn over the filled ones
+        ax.plot(prelim["year"], prelim["value"] / 1000, ls="none", marker=marker, mfc="white", mew=1.5, color=style["color"])
+
+
+def _preliminary_handle(ax) -> None:
+    """Add a legend entry explaining open markers (one entry, whatever the economies)."""
+    from matplotlib.lines import Line2D
+
+    handles, labels = ax.get_legend_handles_labels()
+    handles.append(Line2D([], [], ls="none", marker="o", mfc="white", mec="#444444", color="#444444"))
+    labels.append("open marker: preliminary release")
+    ax.legend(handles, labels, loc="upper left", fontsize=8)
 
 
 def figure_industry(shares: pd.DataFrame, countries: Sequence[str], names: dict[str, str]):

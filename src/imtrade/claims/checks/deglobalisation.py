@@ -153,7 +153,7 @@ def trend_break_test(
         return _not_checkable(f"{PROXIES[series]} missing for {missing} in this vintage")
     res = chapter.chow_break_test(s.index, s.to_numpy(), int(pre[1]))
     flatter = res.post_slope < max_slope_ratio * res.pre_slope
-    rejects = res.f_hac_pvalue < alpha
+    rejects = res.boot_pvalue < alpha
     if res.post_slope >= res.pre_slope:
         verdict = CONTRADICTED
     elif flatter and rejects:
@@ -165,12 +165,12 @@ def trend_break_test(
     measured = (
         f"{PROXIES[series]}: slope {res.pre_slope:+.2f} pp/yr {pre[0]}–{pre[1]} (95 % CI {res.pre_slope_ci[0]:+.2f} to {res.pre_slope_ci[1]:+.2f}), "
         f"{res.post_slope:+.2f} pp/yr {post[0]}–{post[1]} (CI {res.post_slope_ci[0]:+.2f} to {res.post_slope_ci[1]:+.2f}); "
-        f"robust Chow F = {res.f_hac:.1f}, p {chapter.fmt_p(res.f_hac_pvalue)}, N = {res.n}"
+        f"Chow F = {res.f_stat:.1f}, bootstrap p {chapter.fmt_p(res.boot_pvalue)}, N = {res.n}"
     )
     detail = (
-        f"The later slope is {'below' if flatter else 'not below'} {max_slope_ratio:g} × the earlier one; the Chow test (level and slope, "
-        f"Newey-West covariance, {res.hac_lags} lags) {'rejects' if rejects else 'does not reject'} equal trends at {alpha:.0%} "
-        f"(classical F = {res.f_stat:.1f}, p {chapter.fmt_p(res.f_pvalue)}; residual autocorrelation {res.residual_autocorrelation:.2f})."
+        f"The later slope is {'below' if flatter else 'not below'} {max_slope_ratio:g} × the earlier one; the Chow test of equal level and "
+        f"slope {'rejects' if rejects else 'does not reject'} at {alpha:.0%} with its p-value from an AR(1) bootstrap (residual "
+        f"autocorrelation {res.rho:.2f}; the classical p-value, which assumes independent errors, is {chapter.fmt_p(res.f_pvalue, equals=False)})."
     )
     return CheckResult(verdict, measured, detail, res.post_slope)
 
