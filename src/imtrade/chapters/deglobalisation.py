@@ -240,6 +240,12 @@ def _null_draws(t: np.ndarray, y: np.ndarray, reps: int, seed: int) -> np.ndarra
     return (X @ res.params)[:, None] + ar1_bootstrap_errors(res.resid, reps, seed)
 
 
+def _chow_boot_pvalue(t: np.ndarray, y: np.ndarray, break_year: float, f_stat: float, reps: int, seed: int) -> float:
+    """Bootstrap p-value of Chow's F: share of H0 draws (with the observed one) at least as large."""
+    null_f = chow_f_statistics(_null_draws(t, y, reps, seed), t, [break_year])[0]
+    return float((1 + (null_f >= f_stat).sum()) / (reps + 1))
+
+
 @dataclass(frozen=True)
 class ChowResult:
     """A Chow test for a change in the level and slope of a linear trend after ``break_year``."""
@@ -318,8 +324,7 @@ def chow_break_test(
     unrestricted = _ols(y, X)
     restricted = _ols(y, X[:, :2])
     f_stat, f_p, _ = unrestricted.compare_f_test(restricted)
-    null_f = chow_f_statistics(_null_draws(t, y, reps, seed), t, [break_year])[0]
-    boot_p = float((1 + (null_f >= f_stat).sum()) / (reps + 1))
+    boot_p = _chow_boot_pvalue(t, y, break_year, float(f_stat), reps, seed)
     dev = _coefficient_draws(X, ar1_bootstrap_errors(unrestricted.resid, reps, seed))
     b = unrestricted.params
 
@@ -482,6 +487,49 @@ def broken_trend(
         break_year=int(break_year), fitted=fitted, pre_slope=pre[0], pre_slope_ci=pre[1], post_slope=post[0], post_slope_ci=post[1],
         slope_change=change[0], slope_change_ci=change[1], n=int(t.size), n_post=n_post, rho=ar1_coefficient(res.resid),
     )
+
+
+def chow_size_simulation(
+    years: Sequence[int], break_year: int, rho: float, *, reps: int = 100, boot_reps: int = 199, seed: int = BOOT_SEED, alpha: float = 0.05,
+) -> dict[str, float]:
+    """How often does the Chow test reject a *true* straight trend with AR(1) deviations?
+
+    Parameters
+    ----------
+    years : the years of the series studied (sets n and the split).
+    break_year : the break year tested.
+    rho : autocorrelation of the simulated deviations (e.g. the one estimated on the data).
+    reps : simulated series; boot_reps : bootstrap draws per series; seed : random seed.
+
+    Returns
+    -------
+    ``{"classical": share, "bootstrap": share, "reps": reps, "rho": rho}``: the shares of
+    simulated series in which the textbook F test and the bootstrap test reject at ``alpha``.
+
+    Notes
+    -----
+    Series :math:`y_t = 0.3 t + u_t`, :math:`u_t = \\rho u_{t-1} + \\varepsilon_t`,
+    :math:`\\varepsilon_t \\sim N(0, 1)` started from the stationary distribution; the F
+    statistic does not depend on the trend or on the scale, so only n, the split and
+    :math:`\\rho` matter. A well-sized test rejects about ``alpha`` of the time.
+    """
+    from scipy.stats import f as f_dist
+
+    t = np.asarray(list(years), dtype=float)
+    rng = np.random.default_rng(seed)
+    r = float(np.clip(rho, -0.95, 0.95))
+    classical = boot = 0
+    for i in range(reps):
+        e = rng.normal(0, 1, t.size)
+        u = np.empty(t.size)
+        u[0] = e[0] / math.sqrt(1 - r**2)
+        for k in range(1, t.size):
+            u[k] = r * u[k - 1] + e[k]
+        y = 0.3 * (t - t[0]) + u
+        f_stat = float(chow_f_statistics(y, t, [break_year])[0])  # the statistic of chow_break_test
+        classical += int(f_dist.sf(f_stat, 2, t.size - 4) < alpha)
+        boot += int(_chow_boot_pvalue(t, y, break_year, f_stat, boot_reps, seed + i + 1) < alpha)
+    return {"classical": classical / reps, "bootstrap": boot / reps, "reps": reps, "rho": r}
 
 
 @dataclass(frozen=True)
@@ -1088,11 +1136,15 @@ def check_parameters(params: dict[str, Any]) -> None:
 # Names and phrases for the text
 
 
-def country_names(codes: Iterable[str]) -> dict[str, str]:
-    """Short English names of entity codes (from the entity table)."""
-    table = load_entities().set_index("iso3")["name"]
-    short = {"Korea, Rep.": "Korea", "Viet Nam": "Viet Nam", "Russian Federation": "Russia", "United States": "United States"}
-    return {c: short.get(str(table.get(c, c)), str(table.get(c, c))) for c in codes}
+def country_names(codes: Iterable[str], prose: bool = False) -> dict[str, str]:
+    """Entity code -> name for legends and tables, or (``prose``) as it reads in a sentence.
+
+    The book's naming rules live in :mod:`imtrade.chapters.trade_patterns` ('Republic of
+    Korea' in a legend, 'the United States' in a sentence); this chapter uses the same.
+    """
+    from .trade_patterns import display_names, prose_names
+
+    return (prose_names if prose else display_names)(list(codes))
 
 
 def fmt_ci(low: float, high: float, fmt: str = "{:+.2f}") -> str:
@@ -1298,7 +1350,7 @@ def describe_concentration(royalties: pd.DataFrame, break_year: int, hic_share: 
         if ref in ict.index:
             before = float(ict.loc[ref, "top_share"])
             ict_sentence += f", {'up' if share > before else 'down'} from {before:.1f} % in {ref}"
-        names = country_names(ict.loc[i1, "top"].split(", "))
+        names = country_names(ict.loc[i1, "top"].split(", "), prose=True)
         from ..report import join_names
 
         ict_sentence += f"; the leaders were {join_names(names.values())}."
