@@ -745,3 +745,12 @@ def test_chow_size_simulation():
     assert size["reps"] == 40 and size["rho"] == 0.7
     assert size["classical"] >= 0.25 and size["bootstrap"] <= 0.15
     assert ch.chow_size_simulation(YEARS, 2008, 0.7, reps=5, boot_reps=19) == ch.chow_size_simulation(YEARS, 2008, 0.7, reps=5, boot_reps=19)
+
+
+def test_display_proxies_table():
+    partners = pd.DataFrame({"iso3": ["AAA", "AAA", "BBB"], "year": [1995, 2008, 1995],
+                             "mht_share_of_manufactured_exports": [60.0, 62.0, 30.0], "share_labour_intensive": [3.0, 4.0, np.nan]})
+    table = ch.display_proxies_table(partners, {"AAA": "Aland"})
+    assert list(table[("", "Economy")]) == ["Aland", "BBB"]
+    assert table[("Medium/high-tech, % of manufactured exports", "2008")].iloc[0] == 62.0
+    assert math.isnan(table[("Medium/high-tech, % of manufactured exports", "2008")].iloc[1])

@@ -1456,17 +1456,18 @@ def display_industry_table(trends: pd.DataFrame, names: dict[str, str]) -> pd.Da
 
 
 def display_proxies_table(partners: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
-    """The per-economy proxy table for the page: one row per economy, one column per measure and year."""
-    wide_table = partners.pivot_table(index="iso3", columns="year", values=["mht_share_of_manufactured_exports", "share_labour_intensive"],
-                                      aggfunc="first", dropna=False)
-    out = pd.DataFrame({"Economy": [names.get(c, c) for c in partners["iso3"].drop_duplicates()]})
+    """The per-economy proxy table for the page: one row per economy, two header rows
+    (measure, then year)."""
     order = list(partners["iso3"].drop_duplicates())
+    years = sorted(int(y) for y in partners["year"].unique())
+    indexed = partners.set_index(["iso3", "year"])
+    columns = {("", "Economy"): [names.get(c, c) for c in order]}
     for measure, label in (("mht_share_of_manufactured_exports", "Medium/high-tech, % of manufactured exports"),
                            ("share_labour_intensive", "To labour-intensive partners, % of exports to both groups")):
-        for year in sorted(partners["year"].unique()):
-            column = (measure, year)
-            values = wide_table[column].reindex(order).to_numpy() if column in wide_table else np.full(len(order), np.nan)
-            out[f"{label}, {int(year)}"] = values
+        for year in years:
+            columns[(label, str(year))] = [float(indexed[measure].get((c, year), np.nan)) for c in order]
+    out = pd.DataFrame(columns)
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
     return out
 
 
@@ -1587,7 +1588,7 @@ def figure_robots(installations: pd.DataFrame, countries: Sequence[str], names: 
     _robot_line(ax, world, {"color": BENCHMARK_GREY, "linestyle": "--", "marker": "o"}, "World")
     ax.set_xlabel("Year")
     ax.set_ylabel("Industrial robots installed (thousand units)")
-    ax.set_ylim(0, None)
+    ax.set_ylim(0, 1.35 * float(world["value"].max()) / 1000 if len(world) else None)  # room for the legend
     _preliminary_handle(ax)
     ax.text(0.0, -0.2, "(a)", transform=ax.transAxes, fontsize=10, fontweight="bold")
     styles = _styles(list(countries))
@@ -1596,7 +1597,8 @@ def figure_robots(installations: pd.DataFrame, countries: Sequence[str], names: 
         _robot_line(bx, installations[installations["iso3"] == code], styles[code], names.get(code, code))
     if shown:
         _preliminary_handle(bx)
-        bx.set_ylim(0, None)
+        top = float(installations.loc[installations["iso3"].isin(shown), "value"].max()) / 1000
+        bx.set_ylim(0, top * (1.25 + 0.1 * len(shown)))  # room for the legend above the lines
     else:
         bx.text(0.5, 0.5, "No IFR figures for these economies\nin the curated table", ha="center", va="center", transform=bx.transAxes)
     bx.set_xlabel("Year")
@@ -1640,7 +1642,8 @@ def figure_industry(shares: pd.DataFrame, countries: Sequence[str], names: dict[
         for measure, colour, ls, marker in (("employment", OKABE_ITO[0], "-", None), ("value added", OKABE_ITO[3], "--", None)):
             s = sub[sub["measure"] == measure]
             ax.plot(s["year"], s["value"], color=colour, ls=ls, marker=marker, lw=1.8, label=f"share of {measure}")
-        ax.text(0.03, 0.95, names.get(code, code), transform=ax.transAxes, va="top", fontsize=9, fontweight="bold")
+        ax.text(0.03, 0.95, names.get(code, code), transform=ax.transAxes, va="top", fontsize=9, fontweight="bold",
+                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
