@@ -208,26 +208,26 @@ def _segment_design(t: np.ndarray, break_year: float) -> np.ndarray:
     return np.column_stack([np.ones_like(t), c, d, d * c])
 
 
-def _residual_maker(X: np.ndarray) -> np.ndarray:
-    return np.eye(X.shape[0]) - X @ np.linalg.pinv(X)
+def _ssr(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    """Residual sum of squares of the OLS fit of each column of ``Y`` on ``X``."""
+    resid = Y - X @ (np.linalg.pinv(X) @ Y)
+    return np.einsum("ij,ij->j", resid, resid)
 
 
 def chow_f_statistics(y: np.ndarray, t: np.ndarray, break_years: Sequence[float]) -> np.ndarray:
     """Chow F for each break year, for one series (vector) or many (columns of a matrix).
 
     Vectorised form of the statistic of :func:`chow_break_test` (used for bootstrap draws):
-    :math:`F = ((SSR_r - SSR_u)/2) / (SSR_u / (n - 4))`, with each SSR a quadratic form
-    :math:`y'My` in the residual-maker matrix :math:`M = I - X X^+` of the model.
+    :math:`F = ((SSR_r - SSR_u)/2) / (SSR_u / (n - 4))`, with each SSR computed from the
+    residuals :math:`y - X X^+ y` of the model (:math:`X^+` the pseudo-inverse).
     Returns an array (len(break_years),) or (len(break_years), columns).
     """
     Y = y[:, None] if y.ndim == 1 else y
     n = t.size
-    restricted = _residual_maker(np.column_stack([np.ones_like(t), t - t.mean()]))
-    ssr_r = np.einsum("ij,ij->j", Y, restricted @ Y)
+    ssr_r = _ssr(np.column_stack([np.ones_like(t), t - t.mean()]), Y)
     out = []
     for tau in break_years:
-        M = _residual_maker(_segment_design(t, tau))
-        ssr_u = np.einsum("ij,ij->j", Y, M @ Y)
+        ssr_u = _ssr(_segment_design(t, tau), Y)
         out.append(((ssr_r - ssr_u) / 2) / (ssr_u / (n - 4)))
     F = np.array(out)
     return F[:, 0] if y.ndim == 1 else F
