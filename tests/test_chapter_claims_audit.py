@@ -100,6 +100,9 @@ def test_headline_and_sentences():
     assert (head.quantitative, head.qualitative) == (5, 1)
     sentence = chapter.summary_sentence(head, "V1")
     assert "5 claims of 6 could be tested" in sentence and "40 %" in sentence and "1 claim cannot" in sentence
+    assert (head.not_checkable_by_nature, head.not_checkable_in_vintage) == (1, 0) and "lacks" not in sentence
+    missing = chapter.headline(audit([row("c000-a", "000", NOT_CHECKABLE, check="period_mean_comparison"), row("c000-b", "000", SUPPORTED)]))
+    assert "1 claim needs series or years that this vintage lacks" in chapter.summary_sentence(missing, "V2")
     assert chapter.most_contradicted(AUDIT) == "The text with the most contradicted claims is src001 (Wang and Chai 2024), with 2 claims"
     assert chapter.capped_count(AUDIT) == 1
     assert chapter.capped_sentence(1).startswith("1 verdict is capped") and chapter.capped_sentence(0).startswith("No verdict")

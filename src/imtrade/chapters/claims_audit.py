@@ -125,6 +125,8 @@ class Headline:
     partly: int
     contradicted: int
     not_checkable: int
+    not_checkable_by_nature: int  # no public data can test the claim (no check function)
+    not_checkable_in_vintage: int  # a check exists but the vintage lacks its series or years
     unresolved: int  # check failed + invalid entry
     share_at_least_partly: float  # % of the checkable claims
     quantitative: int
@@ -139,6 +141,8 @@ def headline(audit: pd.DataFrame) -> Headline:
     return Headline(
         claims=len(audit), checkable=checkable, supported=int(n.get(SUPPORTED, 0)), partly=int(n.get(PARTLY, 0)),
         contradicted=int(n.get(CONTRADICTED, 0)), not_checkable=int(n.get(NOT_CHECKABLE, 0)),
+        not_checkable_by_nature=int(((audit["verdict"] == NOT_CHECKABLE) & (audit["check"].fillna("") == "")).sum()),
+        not_checkable_in_vintage=int(((audit["verdict"] == NOT_CHECKABLE) & (audit["check"].fillna("") != "")).sum()),
         unresolved=int(n.get(FAILED, 0) + n.get(INVALID, 0)), share_at_least_partly=share,
         quantitative=int((audit["kind"] == "quantitative").sum()), qualitative=int((audit["kind"] == "qualitative").sum()),
     )
@@ -170,8 +174,10 @@ def summary_sentence(h: Headline, vintage: str) -> str:
         f"On WDI vintage {vintage}, {plural(h.checkable, 'claim')} of {h.claims} could be tested against data: "
         f"{h.supported} supported, {h.partly} partly supported and {h.contradicted} contradicted, "
         f"so {h.share_at_least_partly:.0f} % of the testable claims are at least partly borne out; "
-        f"{plural(h.not_checkable, 'claim')} cannot be checked with public data"
+        f"{plural(h.not_checkable_by_nature, 'claim')} cannot be checked with public data"
     )
+    if h.not_checkable_in_vintage:
+        text += f", {plural(h.not_checkable_in_vintage, 'claim')} need{'s' if h.not_checkable_in_vintage == 1 else ''} series or years that this vintage lacks"
     if h.unresolved:
         text += f", and {plural(h.unresolved, 'entry', 'entries')} could not be judged (see *Register problems*)"
     return text + "."
@@ -209,8 +215,8 @@ def plot_verdicts(counts: pd.DataFrame, ax=None, *, vintage: str = ""):
     """
     import matplotlib.pyplot as plt
 
-    if ax is None:
-        fig, ax = plt.subplots(figsize=(8.0, 3.6))
+    if ax is None:  # narrow enough to show at full size in the page column, labels inside
+        fig, ax = plt.subplots(figsize=(7.0, 3.6), layout="constrained")
     else:
         fig = ax.figure
     body = counts.drop(index="total", errors="ignore").drop(columns="total", errors="ignore")
@@ -221,10 +227,9 @@ def plot_verdicts(counts: pd.DataFrame, ax=None, *, vintage: str = ""):
         style = VERDICT_STYLE[status]
         bars = ax.barh(labels, values, left=left, color=style["color"], hatch=style["hatch"], edgecolor="white", linewidth=0.8, label=status)
         for bar, value in zip(bars, values, strict=True):
-            if value > 0:
-                dark = status in (SUPPORTED, CONTRADICTED, FAILED, INVALID)
+            if value > 0:  # black on a white patch: readable on every colour and hatch
                 ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2, str(int(value)), ha="center", va="center",
-                        fontsize=9, color="white" if dark else "black", fontweight="bold")
+                        fontsize=9, color="black", bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
         left += values
     from matplotlib.ticker import MaxNLocator
 
@@ -234,8 +239,8 @@ def plot_verdicts(counts: pd.DataFrame, ax=None, *, vintage: str = ""):
     ax.set_xlabel("Number of claims")
     ax.set_ylabel("")
     ax.grid(axis="y", visible=False)
-    ax.legend(ncols=min(len(body.columns), 4), loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, fontsize=9,
-              title=f"Verdict (WDI vintage {vintage})" if vintage else "Verdict", title_fontsize=9, alignment="left")
+    ax.legend(ncols=min(len(body.columns), 3), loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, fontsize=10,
+              title=f"Verdict (WDI vintage {vintage})" if vintage else "Verdict", title_fontsize=10, alignment="left")
     return fig
 
 
@@ -250,7 +255,7 @@ def plot_vintage_shift(page: AuditPage, ax=None):
     import numpy as np
 
     if ax is None:
-        fig, ax = plt.subplots(figsize=(8.0, 3.2))
+        fig, ax = plt.subplots(figsize=(7.0, 3.2), layout="constrained")
     else:
         fig = ax.figure
     statuses = [s for s in STATUSES if s in VERDICTS_SHOWN or (page.audit["verdict"] == s).any() or (page.compare_audit["verdict"] == s).any()]
