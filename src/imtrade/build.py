@@ -190,15 +190,18 @@ def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=
         )
     stage = sync_sources(paths)
     write_generated_pages(stage, plans, paths)
-    digest = stage_digest(stage)
+    digest = hashlib.sha256(f"{stage_digest(stage)}|{env}".encode()).hexdigest()  # sources + code (e.g. the Sphinx extension)
     site_record = paths.build / "cache" / "site.json"
     previous = json.loads(site_record.read_text()) if site_record.is_file() else {}
     site_built, site_seconds, warnings = False, 0.0, []
     if force or previous.get("stage_digest") != digest or previous.get("strict") != strict or not paths.site.is_dir():
-        result = build_site(strict=strict, paths=paths)
+        # Sphinx rebuilds only changed pages; when our code (e.g. the Sphinx extension) or the
+        # environment changed, every page must be written again.
+        everything = force or previous.get("environment") != env
+        result = build_site(strict=strict, paths=paths, all_pages=everything)
         site_built, site_seconds, warnings = True, result.seconds, result.warnings
         site_record.parent.mkdir(parents=True, exist_ok=True)
-        site_record.write_text(json.dumps({"stage_digest": digest, "strict": strict}), encoding="utf-8")
+        site_record.write_text(json.dumps({"stage_digest": digest, "strict": strict, "environment": env}), encoding="utf-8")
         progress(f"site built in {site_seconds:.1f} s ({result.pages} pages, {len(warnings)} warning(s)) -> {paths.site}")
     else:
         progress(f"site up to date -> {paths.site}")

@@ -19,6 +19,7 @@ from .book import Chapter
 from .exceptions import ChapterExecutionError
 from .paths import project
 from .reads import READS_LOG_ENV
+
 CHAPTER_ENV = "IMTRADE_CHAPTER"
 CELL_TIMEOUT = 900  # seconds per cell
 
@@ -85,7 +86,9 @@ def normalise_notebook(nb, chapter: Chapter, params: dict[str, Any]):
             if "image/png" in data:
                 data["image/png"] = compress_png(data["image/png"])
     if note_index is not None:
-        nb.cells.insert(note_index, nbformat.v4.new_markdown_cell(_parameter_note(chapter, params)))
+        note = nbformat.v4.new_markdown_cell(_parameter_note(chapter, params))
+        note.pop("id", None)  # random; nbformat 4.4 has no cell ids
+        nb.cells.insert(note_index, note)
     meta = nb.metadata.get("papermill", {})
     nb.metadata["papermill"] = {"parameters": meta.get("parameters", params)}
     nb.metadata.pop("widgets", None)
@@ -125,7 +128,14 @@ def execute_chapter(
         {"IMTRADE_ROOT": str(paths.root), READS_LOG_ENV: str(reads_log), CHAPTER_ENV: chapter.name, "PYTHONHASHSEED": "0"}
     )
     start = time.perf_counter()
+    log_path = paths.build / "logs" / f"{chapter.name}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    saved_stderr = os.dup(2)
     try:
+        # The kernel inherits stderr: its warnings (e.g. ipykernel's TCP notice) and any
+        # traceback it logs after an interrupt go to the chapter's log, not the terminal.
+        with open(log_path, "w", encoding="utf-8") as log:
+            os.dup2(log.fileno(), 2)
         papermill.execute_notebook(
             str(source_nb),
             str(executed),
@@ -148,6 +158,8 @@ def execute_chapter(
             fix=(f"inspect the failed notebook {kept}; " if kept else "") + "the previous results and the published site were left unchanged",
         ) from None
     finally:
+        os.dup2(saved_stderr, 2)
+        os.close(saved_stderr)
         for key, value in env_before.items():
             if value is None:
                 os.environ.pop(key, None)

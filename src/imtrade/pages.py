@@ -24,7 +24,8 @@ KEY_PACKAGES = ("jupyter-book", "sphinx", "myst-nb", "papermill", "pandas", "num
 
 
 def _escape(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+    """Text for a Markdown table cell: no pipes, no newlines, and '$' is not math (US$)."""
+    return str(text).replace("|", "\\|").replace("\n", " ").replace("$", "\\$")
 
 
 def _chapter_reads(paths: ProjectPaths) -> dict[str, list[dict]]:
@@ -66,17 +67,17 @@ def data_sources_page(paths: ProjectPaths, chapter_titles: dict[str, str]) -> st
             )
     lines += ["", "## Provenance and citations", ""]
     for ds in catalog.datasets.values():
-        lines += [f"### {ds.title} (`{ds.id}`)", "", f"- **Citation:** {ds.citation}"]
+        lines += [f"### {_escape(ds.title)} (`{ds.id}`)", "", f"- **Citation:** {_escape(ds.citation)}"]
         if ds.packager:
-            lines.append(f"- **Packaged by:** {ds.packager}")
+            lines.append(f"- **Packaged by:** {_escape(ds.packager)}")
         lines.append(f"- **Homepage:** <{ds.homepage}>" if ds.homepage else "- **Homepage:** —")
         if ds.upstream:
             lines.append(f"- **Upstream file URL:** `{ds.upstream}`")
         else:
-            lines.append(f"- **Upstream:** {ds.upstream_note}")
+            lines.append(f"- **Upstream:** {_escape(ds.upstream_note)}")
         lines.append(f"- **Licence:** [{ds.licence}]({ds.licence_url})")
         for v in ds.vintages.values():
-            note = f" — {v.notes}" if v.notes else ""
+            note = f" — {_escape(v.notes)}" if v.notes else ""
             ref = f", commit `{v.ref}`" if v.ref else ""
             lines.append(f"- **Vintage {v.id}** (released {v.released}{ref}){note} Checksums: `data/manifests/{ds.id}/{v.id}.tsv`.")
         lines.append("")

@@ -93,22 +93,25 @@ def stage_digest(stage: Path) -> str:
 
 
 WARNING = re.compile(r"(WARNING|ERROR|CRITICAL):")
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
-def run_jupyter_book(stage: Path, *, strict: bool) -> list[str]:
+def run_jupyter_book(stage: Path, *, strict: bool, all_pages: bool = False) -> list[str]:
     """Build the stage with jupyter-book (incremental); return warning lines. Raises BuildError."""
     exe = Path(sys.executable).with_name("jupyter-book")
     cmd = [str(exe) if exe.exists() else "jupyter-book", "build", str(stage), "--builder", "html"]
     if strict:
         cmd += ["-W", "-n", "--keep-going"]
+    if all_pages:
+        cmd.append("--all")
     env = {**os.environ, "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "1767225600"}
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     output = proc.stdout + proc.stderr
-    warnings = [line.strip() for line in output.splitlines() if WARNING.search(line)]
+    warnings = [ANSI.sub("", line).strip() for line in output.splitlines() if WARNING.search(line)]
     if proc.returncode != 0:
-        tail = "\n".join(output.strip().splitlines()[-25:])
+        shown = warnings[:30] or output.strip().splitlines()[-25:]
         raise BuildError(
-            f"jupyter-book failed ({len(warnings)} warning(s)/error(s)):\n{tail}",
+            f"jupyter-book failed ({len(warnings)} warning(s)/error(s)):\n  " + "\n  ".join(ANSI.sub("", line) for line in shown),
             fix="fix the reported pages; the published site in _build/html was left unchanged",
         )
     return warnings
@@ -161,6 +164,8 @@ def check_links(site: Path) -> list[str]:
     broken = []
     pattern = re.compile(r"""(?:href|src)=["']([^"']+)["']""")
     for page in sorted(site.rglob("*.html")):
+        if page.relative_to(site).parts[0] == "_static":  # theme templates shipped as static files
+            continue
         text = page.read_text(encoding="utf-8", errors="replace")
         for target in pattern.findall(text):
             if "://" in target or target.startswith(("mailto:", "data:", "javascript:", "#")):
@@ -173,11 +178,11 @@ def check_links(site: Path) -> list[str]:
     return broken
 
 
-def build_site(*, strict: bool = False, paths: ProjectPaths | None = None) -> SiteResult:
+def build_site(*, strict: bool = False, all_pages: bool = False, paths: ProjectPaths | None = None) -> SiteResult:
     paths = paths or project()
     start = time.perf_counter()
     stage = stage_dir(paths)
-    warnings = run_jupyter_book(stage, strict=strict)
+    warnings = run_jupyter_book(stage, strict=strict, all_pages=all_pages)
     publish(stage / "_build" / "html", paths)
     pages = len(list(paths.site.rglob("*.html")))
     return SiteResult(True, time.perf_counter() - start, warnings, pages)

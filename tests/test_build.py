@@ -1,0 +1,260 @@
+"""The book pipeline on a small sample book: run, build cache, failures, determinism, interrupts.
+
+The sample book is copied to a temporary directory (its own _toc.yml, one chapter) and reads
+the real project's fetched data through IMTRADE_DATA_DIR, so every test exercises the real
+executor, cache keys, jupyter-book build and atomic publish.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+
+pytestmark = [pytest.mark.slow, pytest.mark.mirror]
+
+SAMPLE_CHAPTER = '''---
+jupytext:
+  text_representation: {extension: .md, format_name: myst}
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+
+# Sample chapter
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+countries: list[str] = ["WLD"]  # entities shown
+year: int = 2008  # year of the glued value
+fail: bool = False  # raise an error on purpose
+label: str = "exports"  # a text parameter
+```
+
+```{code-cell} ipython3
+:tags: [remove-cell]
+
+from imtrade.api import load_indicators
+from imtrade.figures import apply_theme
+from imtrade.report import glue_number, glue_text
+apply_theme()
+if fail:
+    raise RuntimeError("failing on purpose")
+data = load_indicators(["NE.EXP.GNFS.ZS"], countries=countries, years=(1990, 2020))
+value = data.loc[data["year"] == year, "value"].iloc[0]
+glue_number("value", value, "{:.2f}")
+glue_text("label", label)
+```
+
+World {glue:md}`label` were {glue:md}`value` % of GDP.
+
+```{code-cell} ipython3
+:tags: [hide-input]
+:mystnb:
+:  figure:
+:    caption: Exports, % of GDP.
+:    name: fig-sample
+:  image:
+:    alt: A line chart.
+
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+for code, rows in data.groupby("iso3"):
+    ax.plot(rows["year"], rows["value"], label=code)
+ax.set_ylabel("% of GDP")
+plt.show()
+```
+'''
+
+TOC = """format: jb-book
+root: intro
+chapters:
+  - file: chapters/sample
+"""
+
+
+@pytest.fixture
+def book(tmp_path, monkeypatch, mirror) -> Path:
+    """A sample book in tmp_path reading the real project's (fetched) data."""
+    from imtrade.fetch import fetch
+
+    monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
+    fetch(["wdi", "wb-bulk", "gapminder", "un-sdg"], vintage=None, mirror=mirror)
+    root = tmp_path / "book"
+    (root / "chapters").mkdir(parents=True)
+    (root / "chapters" / "sample.md").write_text(SAMPLE_CHAPTER, encoding="utf-8")
+    (root / "_toc.yml").write_text(TOC, encoding="utf-8")
+    (root / "intro.md").write_text("# Sample book\n\nA test book.\n", encoding="utf-8")
+    for name in ("_config.yml", "references.bib", "requirements.txt"):
+        shutil.copy(ROOT / name, root / name)
+    shutil.copytree(ROOT / "book", root / "book")
+    shutil.copytree(ROOT / "data" / "manifests", root / "data" / "manifests")
+    shutil.copy(ROOT / "data" / "catalog.yml", root / "data" / "catalog.yml")
+    shutil.copytree(ROOT / "_vendor", root / "_vendor")
+    monkeypatch.setenv("IMTRADE_ROOT", str(root))
+    monkeypatch.setenv("IMTRADE_DATA_DIR", str(ROOT / "data"))
+    monkeypatch.chdir(root)
+    return root
+
+
+def tree_digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for file in sorted(p for p in folder.rglob("*") if p.is_file()):
+        h.update(file.relative_to(folder).as_posix().encode())
+        h.update(file.read_bytes())
+    return h.hexdigest()
+
+
+def run_build(**kwargs):
+    from imtrade.build import build
+
+    messages: list[str] = []
+    report = build(progress=messages.append, **kwargs)
+    return report, messages
+
+
+def test_build_executes_publishes_then_skips_everything(book):
+    from imtrade.notebooks import glued
+
+    report, messages = run_build(jobs=1)
+    assert report.site_built and (book / "_build" / "html" / "chapters" / "sample.html").is_file()
+    executed = book / "_build" / "stage" / "chapters" / "sample.ipynb"
+    assert glued(executed) == {"value": "30.69", "label": "exports"}  # WDI 2026-07-01, WLD 2008
+    record = json.loads((book / "_build" / "cache" / "sample.json").read_text())
+    assert {r["dataset"] for r in record["reads"]} >= {"wdi"}
+    assert any(r["path"] == "indicators/ne.exp.gnfs.zs/data.csv" for r in record["reads"])
+
+    report, messages = run_build(jobs=1)
+    assert not report.site_built
+    assert any("skip: up to date" in m for m in messages)
+    assert report.seconds < 5  # the benchmark measures this properly; here only "no work done"
+
+
+def test_parameter_change_reruns_only_that_chapter_and_follows_the_value(book):
+    from imtrade.notebooks import glued
+
+    run_build(jobs=1)
+    (book / "book_params.yml").write_text("sample:\n  year: 2009\n  label: imports\n", encoding="utf-8")
+    report, messages = run_build(jobs=1)
+    assert any("sample" in m and "params changed" in m for m in messages)
+    values = glued(book / "_build" / "stage" / "chapters" / "sample.ipynb")
+    assert values["label"] == "imports" and values["value"] != "30.69"
+    assert report.site_built
+
+
+def test_changed_data_checksum_makes_the_chapter_stale(book):
+    from imtrade.build import chapters, environment_digest, plan_chapter
+    from imtrade.paths import project
+
+    run_build(jobs=1)
+    record_path = book / "_build" / "cache" / "sample.json"
+    record = json.loads(record_path.read_text())
+    record["reads"][0]["sha256"] = "0" * 64  # as if the file had been different last time
+    record_path.write_text(json.dumps(record))
+    plan = plan_chapter(chapters()[0], {}, environment_digest(), project())
+    assert plan.stale and plan.reason.startswith("data changed")
+
+
+def test_failing_chapter_is_reported_by_cell_and_leaves_the_site_intact(book):
+    from imtrade.exceptions import BuildError
+
+    run_build(jobs=1)
+    site = book / "_build" / "html"
+    before = tree_digest(site)
+    (book / "book_params.yml").write_text("sample:\n  fail: true\n", encoding="utf-8")
+    with pytest.raises(BuildError) as info:
+        run_build(jobs=1)
+    message = str(info.value)
+    assert "chapter 'sample' failed in code cell" in message and "RuntimeError: failing on purpose" in message
+    assert tree_digest(site) == before
+    assert (book / "_build" / "failed" / "sample.ipynb").is_file()
+
+
+def test_two_clean_builds_give_identical_notebooks_and_figures(book):
+    run_build(jobs=1, force=True)
+    first = tree_digest(book / "_build" / "stage" / "chapters")
+    images = tree_digest(book / "_build" / "html" / "_images")
+    shutil.rmtree(book / "_build")
+    run_build(jobs=1, force=True)
+    assert tree_digest(book / "_build" / "stage" / "chapters") == first
+    assert tree_digest(book / "_build" / "html" / "_images") == images
+
+
+def test_published_site_has_no_stale_figures_and_no_broken_links(book):
+    from imtrade.site import check_links
+
+    run_build(jobs=1)
+    (book / "book_params.yml").write_text("sample:\n  countries: [WLD, CHN]\n", encoding="utf-8")
+    run_build(jobs=1)
+    site = book / "_build" / "html"
+    assert len(list((site / "_images").glob("*.png"))) == 1  # the old figure is not published
+    assert check_links(site) == []
+
+
+def test_sphinx_failure_leaves_the_published_site_intact(book, monkeypatch):
+    from imtrade import site as site_module
+    from imtrade.exceptions import BuildError
+
+    run_build(jobs=1)
+    before = tree_digest(book / "_build" / "html")
+    (book / "intro.md").write_text("# Sample book\n\nchanged\n", encoding="utf-8")
+
+    def broken(stage, *, strict, all_pages=False):
+        raise BuildError("jupyter-book failed (simulated)")
+
+    monkeypatch.setattr(site_module, "run_jupyter_book", broken)
+    with pytest.raises(BuildError, match="simulated"):
+        run_build(jobs=1)
+    assert tree_digest(book / "_build" / "html") == before
+
+
+def test_cli_rejects_bad_parameters_before_running(book):
+    from imtrade.cli import main
+
+    runner = CliRunner()
+    cases = [
+        (["run", "sample", "-p", "year", "abc"], "must be a whole number"),
+        (["run", "sample", "-p", "x\nimport os", "1"], "not a valid parameter name"),
+        (["run", "sample", "-p", "yaer", "2008"], "did you mean 'year'"),
+        (["run", "nosuchchapter"], "no chapter 'nosuchchapter'"),
+        (["params", "nosuchchapter"], "no chapter 'nosuchchapter'"),
+    ]
+    for args, expected in cases:
+        result = runner.invoke(main, args)
+        assert result.exit_code == 2, (args, result.output)
+        assert expected in result.output and "Traceback" not in result.output
+    assert not (book / "_build" / "runs").exists()  # nothing was executed
+
+
+def test_cli_run_writes_the_executed_notebook(book):
+    from imtrade.cli import main
+    from imtrade.notebooks import glued
+
+    out = book / "out" / "sample.ipynb"
+    result = CliRunner().invoke(main, ["run", "sample", "-p", "year", "2007", "-p", "countries", "WLD,USA", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert glued(out)["value"] != "30.69"
+
+
+def test_ctrl_c_during_a_build_leaves_the_site_intact(book):
+    run_build(jobs=1)
+    site = book / "_build" / "html"
+    before = tree_digest(site)
+    env = {**os.environ, "IMTRADE_ROOT": str(book), "IMTRADE_DATA_DIR": str(ROOT / "data")}
+    proc = subprocess.Popen([sys.executable, "-m", "imtrade.cli", "build", "--force", "--jobs", "1"], cwd=book, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    time.sleep(2.5)  # inside chapter execution
+    os.killpg(proc.pid, signal.SIGINT)
+    output, _ = proc.communicate(timeout=60)
+    assert proc.returncode != 0, output
+    assert "Traceback" not in output
+    assert tree_digest(site) == before
