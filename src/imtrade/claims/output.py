@@ -29,7 +29,7 @@ def default_output(build_dir: Path, fmt: str, vintage: str, *, chapter: str | No
 
 
 def _wrap(label: str, text: str, indent: int = 4) -> list[str]:
-    prefix = " " * indent + f"{label:<10}"
+    prefix = " " * indent + f"{label:<{max(10, len(label) + 1)}}"
     return textwrap.wrap(str(text), WIDTH, initial_indent=prefix, subsequent_indent=" " * len(prefix), break_on_hyphens=False) or [prefix.rstrip()]
 
 
