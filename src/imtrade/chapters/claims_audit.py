@@ -407,7 +407,7 @@ def comparison_summary(page: AuditPage) -> str:
     if gained:
         details.append(f"{plural(gained, 'claim')} can be checked only on vintage {v2}")
     if flipped:
-        details.append(f"{plural(flipped, 'verdict')} move between supported, partly supported and contradicted")
+        details.append(f"{plural(flipped, 'verdict')} move{'s' if flipped == 1 else ''} between supported, partly supported and contradicted")
     return parts[0] + ("; " + "; ".join(details) if details else "") + "."
 
 
