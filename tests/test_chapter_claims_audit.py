@@ -132,7 +132,7 @@ def test_chapter_links_follow_the_book(tmp_path):
     (tmp_path / "chapters").mkdir()
     (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/trade_patterns\n  - file: chapters/partnir\n")
     header = "---\nkernelspec:\n  name: python3\n---\n"
-    (tmp_path / "chapters" / "trade_patterns.md").write_text(header + "# Trade patterns\n\n(claims-trade_patterns)=\n## Claims\n")
+    (tmp_path / "chapters" / "trade_patterns.md").write_text(header + "# Trade patterns: a long subtitle\n\n(claims-trade_patterns)=\n## Claims\n")
     (tmp_path / "chapters" / "partnir.md").write_text(header + "# PartNIR\n")
     links = chapter.chapter_links(ProjectPaths(root=tmp_path, data_dir=tmp_path / "data"))
     assert links["trade_patterns"] == "{ref}`Trade patterns <claims-trade_patterns>`"

@@ -310,10 +310,12 @@ def chapter_links(paths=None) -> dict[str, str]:
         ch = found.get(topic)
         if ch is None:
             links[topic] = topic.replace("_", " ") + " (chapter in preparation)"
-        elif f"(claims-{topic})=" in ch.source:
-            links[topic] = f"{{ref}}`{_cell(ch.title())} <claims-{topic}>`"
+            continue
+        short = _cell(ch.title().split(":")[0])  # "Trade patterns: intelligent ..." -> "Trade patterns"
+        if f"(claims-{topic})=" in ch.source:
+            links[topic] = f"{{ref}}`{short} <claims-{topic}>`"
         else:
-            links[topic] = f"{{doc}}`{_cell(ch.title())} <{ch.name}>`"
+            links[topic] = f"{{doc}}`{short} <{ch.name}>`"
     return links
 
 
