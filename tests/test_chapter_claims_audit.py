@@ -105,7 +105,10 @@ def test_headline_and_sentences():
     assert "1 claim needs series or years that this vintage lacks" in chapter.summary_sentence(missing, "V2")
     assert chapter.most_contradicted(AUDIT) == "The text with the most contradicted claims is src001 (Wang and Chai 2024), with 2 claims"
     assert chapter.capped_count(AUDIT) == 1
-    assert chapter.capped_sentence(1).startswith("1 verdict is capped") and chapter.capped_sentence(0).startswith("No verdict")
+    capped = AUDIT.assign(tolerance=["t", "At most partly supported (proxy).", "t", "At most partly supported.", "t", "t"])
+    assert chapter.capped_sentence(capped) == ("2 claims are measured through a proxy or a secondary source and can at most be partly "
+                                               "supported; for 1 of them the data alone would have given *supported*.")
+    assert chapter.capped_sentence(AUDIT).startswith("No claim is measured")
     none = audit([row("c000-a", "000", NOT_CHECKABLE)])
     assert "none of the 1 claims" in chapter.summary_sentence(chapter.headline(none), "V1")
     assert chapter.most_contradicted(none) == "No claim is contradicted by the data"

@@ -26,6 +26,7 @@ from ..claims import (
     SUPPORTED,
     CheckContext,
     CheckResult,
+    cap_rule,
     claim_anchor,
     compare_audits,
     dataset_vintages,
@@ -153,13 +154,17 @@ def capped_count(audit: pd.DataFrame) -> int:
     return int(audit["detail"].str.contains(CAP_NOTE, regex=False).sum())
 
 
-def capped_sentence(n: int) -> str:
-    """Sentence on the capped verdicts (Markdown)."""
-    if n == 0:
-        return "No verdict is capped by a proxy or secondary measure."
-    verb = "is" if n == 1 else "are"
-    return (f"{plural(n, 'verdict')} {verb} capped at *partly supported* because the claim is measured through a proxy "
-            "or a secondary source.")
+def capped_sentence(audit: pd.DataFrame) -> str:
+    """Sentence on the verdicts capped by proxy or secondary measures (Markdown)."""
+    ruled = int(audit["tolerance"].fillna("").map(cap_rule).sum())
+    lowered = capped_count(audit)
+    if ruled == 0:
+        return "No claim is measured through a proxy or secondary source that would cap its verdict."
+    text = (f"{plural(ruled, 'claim')} {'is' if ruled == 1 else 'are'} measured through a proxy or a secondary source and can "
+            f"at most be partly supported")
+    if lowered:
+        text += f"; for {lowered} of them the data alone would have given *supported*"
+    return text + "."
 
 
 def plural(n: int, one: str, many: str | None = None) -> str:

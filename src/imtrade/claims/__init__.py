@@ -447,6 +447,11 @@ def missing_checks(register: Register | None = None) -> list[str]:
 # Audit
 
 
+def cap_rule(tolerance: str) -> bool:
+    """Whether a tolerance rule caps the verdict ("at most partly supported")."""
+    return bool(_CAP_PHRASE.search(tolerance or ""))
+
+
 def cap(result: CheckResult, max_verdict: str | None) -> CheckResult:
     """Cap a verdict (proxy measures or secondary sources can at most *partly* support a claim)."""
     if max_verdict and result.verdict in VERDICTS and _RANK[result.verdict] > _RANK.get(max_verdict, 3):
