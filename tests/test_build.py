@@ -198,6 +198,9 @@ def test_published_site_has_no_stale_figures_and_no_broken_links(book):
     site = book / "_build" / "html"
     assert len(list((site / "_images").glob("*.png"))) == 1  # the old figure is not published
     assert check_links(site) == []
+    root_page = (site / "index.html").read_text(encoding="utf-8")  # a full page: no /favicon.ico 404
+    assert '<link rel="icon" href="_static/favicon.svg">' in root_page
+    assert 'url=intro.html' in root_page and '<a href="intro.html">' in root_page
 
 
 def test_sphinx_failure_leaves_the_published_site_intact(book, monkeypatch):

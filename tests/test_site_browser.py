@@ -36,8 +36,16 @@ def site(mirror) -> Path:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the site silently but remembers every path it could not serve (e.g. /favicon.ico,
+    which browsers request on their own and which no page event reports by URL)."""
+
+    missing: list[str] = []
+
     def log_message(self, *args):
         pass
+
+    def log_error(self, *args):
+        self.missing.append(self.path)
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +78,12 @@ def browser():
 
 
 def pages(site: Path) -> list[str]:
-    return sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if p.relative_to(site).parts[0] not in ("_static", "_sources"))
+    """Every content page (the root redirect is tested on its own: leaving it aborts its requests)."""
+    return sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*.html")
+        if p.relative_to(site).parts[0] not in ("_static", "_sources") and p.relative_to(site).as_posix() != "index.html"
+    )
 
 
 def _watch(page, path: str, problems: list[str]) -> list[str]:
@@ -101,7 +114,18 @@ def test_every_page_renders_offline_without_errors(site, server, browser):
         problems += [f"{path}: figure without alt text {i['src']}" for i in images if not (i["alt"] or "").strip()]
         page.screenshot(path=str(shots / (path.replace("/", "__").removesuffix(".html") + ".png")), full_page=True)
         page.close()
+    problems += [f"server could not serve {p}" for p in _QuietHandler.missing]
     assert problems == []
+
+
+def test_root_address_forwards_to_the_first_page(server, browser):
+    page = browser.new_page()
+    page.goto(f"{server}/")
+    page.wait_for_url(f"{server}/intro.html", timeout=10000)
+    page.wait_for_load_state("networkidle")
+    assert page.title().strip()
+    page.close()
+    assert "/favicon.ico" not in _QuietHandler.missing
 
 
 def test_chapters_are_all_present_with_figures(site):

@@ -4,12 +4,15 @@
   icon the pages use from the locally served webfont;
 - drops sphinx-thebe's script (live code is not offered; it also declares a global twice
   and logs a console error);
-- loads MathJax only on pages that contain math themselves.
+- loads MathJax only on pages that contain math themselves;
+- turns the one-line root redirect written by sphinx-external-toc into a complete page (title,
+  language, favicon, a visible link): without an icon link browsers request /favicon.ico, a 404.
 """
 
 from __future__ import annotations
 
 import re
+from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +58,34 @@ def _strip_template_scripts(app, exception) -> None:
             page.write_text(stripped, encoding="utf-8")
 
 
+ETOC_REDIRECT = re.compile(r'^\s*<meta http-equiv="Refresh" content="0; url=([^"]+)" />\s*$')
+
+
+def redirect_page(target: str, *, title: str, favicon: str | None) -> str:
+    """A complete HTML page that forwards to ``target`` (also without refresh support)."""
+    icon = f'<link rel="icon" href="_static/{favicon}">\n' if favicon else ""
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        f"<title>{escape(title)}</title>\n{icon}"
+        f'<meta http-equiv="Refresh" content="0; url={escape(target)}">\n'
+        f'<link rel="canonical" href="{escape(target)}">\n</head>\n'
+        f'<body><p>The book starts at <a href="{escape(target)}">{escape(title)}</a>.</p></body>\n</html>\n'
+    )
+
+
+def _complete_root_redirect(app, exception) -> None:
+    if exception is not None or app.builder.format != "html":
+        return
+    index = Path(app.outdir) / "index.html"
+    match = ETOC_REDIRECT.match(index.read_text(encoding="utf-8")) if index.exists() else None
+    if match:
+        favicon = Path(app.config.html_favicon).name if app.config.html_favicon else None
+        title = app.config.html_title or app.config.project
+        index.write_text(redirect_page(match.group(1), title=title, favicon=favicon), encoding="utf-8")
+
+
 def setup(app) -> dict[str, Any]:
     app.connect("html-page-context", _drop_scripts, priority=900)
     app.connect("build-finished", _strip_template_scripts)
+    app.connect("build-finished", _complete_root_redirect, priority=900)  # after sphinx-external-toc
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
