@@ -14,6 +14,7 @@ import shutil
 import socketserver
 import threading
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from conftest import ROOT
@@ -39,7 +40,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     """Serves the site silently but remembers every path it could not serve (e.g. /favicon.ico,
     which browsers request on their own and which no page event reports by URL)."""
 
-    missing: list[str] = []
+    missing: ClassVar[list[str]] = []
 
     def log_message(self, *args):
         pass
