@@ -180,6 +180,7 @@ def execute_plans(plans: list[ChapterPlan], jobs: int, paths: ProjectPaths, prog
 
 def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=print) -> BuildReport:
     """Execute stale chapters and (re)build the site; see the module docstring."""
+    from .batch.site import stage_batches
     from .pages import write_generated_pages
     from .site import build_site, stage_digest, sync_sources
 
@@ -205,6 +206,7 @@ def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=
         )
     stage = sync_sources(paths)
     write_generated_pages(stage, plans, paths)
+    stage_batches(stage, paths)  # built batch runs with a `site` section (e.g. country briefs)
     digest = hashlib.sha256(f"{stage_digest(stage)}|{env}".encode()).hexdigest()  # sources + code (e.g. the Sphinx extension)
     site_record = paths.build / "cache" / "site.json"
     previous = json.loads(site_record.read_text()) if site_record.is_file() else {}
