@@ -18,7 +18,8 @@ import pandas as pd
 from .catalog import load_catalog
 from .derived import DERIVED, compute
 from .entities import check_codes
-from .exceptions import UnknownIndicatorError, UnknownVintageError
+from .exceptions import DataNotFetchedError, UnknownIndicatorError, UnknownVintageError
+from .fetch import require_fetched
 from .paths import project
 from .store import LOOKUP_ORDER, DataStore
 from .validation import TIDY_COLUMNS
@@ -64,31 +65,59 @@ def _candidates(vintage: str | None, dataset: str | None) -> list[tuple[str, str
         ds = cat.dataset(name)
         vintages = ds.all_vintages()
         chosen = str(vintage) if vintage is not None and str(vintage) in vintages else ds.default_vintage
-        while chosen:  # a local vintage falls back to its base for what it does not hold
+        while chosen and (name, chosen) not in pairs:  # a local vintage falls back to its base
             pairs.append((name, chosen))
             chosen = vintages[chosen].base if chosen in vintages else None
     return pairs
 
 
+def _searchable(s: DataStore, pairs: list[tuple[str, str]]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Split pairs into fetched ones and ones not fetched (an unfetched dataset is not an error
+    unless the indicator is found nowhere else)."""
+    fetched, missing = [], []
+    for pair in pairs:
+        try:
+            s.index(*pair)  # remembered by the store once the vintage was found fetched
+        except DataNotFetchedError:
+            missing.append(pair)
+        else:
+            fetched.append(pair)
+    return fetched, missing
+
+
 def _locate(code: str, pairs: list[tuple[str, str]]) -> tuple[str, str]:
     s = store()
+    first = pairs[0]
+    pairs, not_fetched = _searchable(s, pairs)
     for ds, v in pairs:
         if code in s.index(ds, v):
             return ds, v
+    if first in not_fetched:  # the dataset/vintage asked for (or the default WDI) is not fetched: say so
+        require_fetched(*first, s.paths)
     everything = {c for ds, v in pairs for c in s.index(ds, v)} | set(DERIVED)
-    close = difflib.get_close_matches(code, everything, n=3, cutoff=0.75)
+    same_but_case = sorted(c for c in everything if c.lower() == code.lower())
+    close = list(dict.fromkeys(same_but_case + difflib.get_close_matches(code, everything, n=3, cutoff=0.75)))
     elsewhere = [
         f"{d.id} {vid}"
         for d in s.catalog.datasets.values()
         for vid in d.all_vintages()
         if (d.id, vid) not in pairs and _has(s, d.id, vid, code)
     ]
+    unfetched = ", ".join(f"{d} {v}" for d, v in not_fetched)
     raise UnknownIndicatorError(
         f"no indicator '{code}' in {', '.join(f'{d} {v}' for d, v in pairs)}"
+        + (f" (not fetched, not searched: {unfetched})" if unfetched else "")
         + (f"; it exists in: {', '.join(elsewhere)}" if elsewhere else "")
         + (f"; did you mean {', '.join(close)}?" if close else ""),
-        fix="check the code (WDI codes are upper-case, e.g. NE.EXP.GNFS.ZS); `imtrade data indicators` lists them",
+        fix="check the code (WDI codes are upper-case, e.g. NE.EXP.GNFS.ZS); `imtrade data indicators` lists them"
+        + (f"; `imtrade fetch` gets the datasets not fetched ({unfetched})" if unfetched else ""),
     )
+
+
+def _published(s: DataStore, code: str, pairs: list[tuple[str, str]]) -> bool:
+    """True when a searched vintage holds ``code`` itself (e.g. NE.TRD.GNFS.ZS from the API or
+    a user's file): the published series wins over the derived one."""
+    return any(code in s.index(ds, v) for ds, v in _searchable(s, pairs)[0])
 
 
 def _has(s: DataStore, dataset: str, vintage: str, code: str) -> bool:
@@ -140,12 +169,13 @@ def load_indicators(
     UnknownIndicatorError, UnknownCountryError, UnknownVintageError, DataNotFetchedError
     """
     codes = [codes] if isinstance(codes, str) else list(codes)
+    countries = [countries] if isinstance(countries, str) else countries
     s = store()
     wanted = check_codes(list(countries), s.entities) if countries is not None else None
     pairs = _candidates(vintage, dataset)
     frames = []
     for code in dict.fromkeys(codes):
-        if code in DERIVED and dataset is None:
+        if code in DERIVED and dataset is None and not _published(s, code, pairs):
             series = DERIVED[code]
             inputs = load_indicators(series.inputs, countries=wanted, years=years, vintage=vintage)
             frames.append(compute(series, inputs))
@@ -197,9 +227,17 @@ def indicator_metadata(codes: Iterable[str] | None = None, vintage: str | None =
     meta = pd.concat(frames, ignore_index=True)
     if codes is not None:
         codes = list(codes)
-        missing = [c for c in codes if c not in set(meta["indicator"])]
+        known = set(meta["indicator"])
+        missing = [c for c in codes if c not in known]
         if missing:
-            raise UnknownIndicatorError(f"no metadata for indicator(s) {', '.join(missing)}")
+            hints = [
+                c + (f" (did you mean {', '.join(close)}?)" if (close := difflib.get_close_matches(c, known, n=3, cutoff=0.75)) else "")
+                for c in missing
+            ]
+            raise UnknownIndicatorError(
+                f"no metadata for indicator(s) {'; '.join(hints)} in the fetched datasets",
+                fix="check the code; `imtrade data indicators` lists every indicator with its dataset",
+            )
         meta = meta.set_index("indicator").loc[codes].reset_index()
     return meta.reset_index(drop=True)
 

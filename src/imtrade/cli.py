@@ -100,7 +100,15 @@ def data_list():
 @click.option("--write", is_flag=True, help="Write the new manifest (otherwise only show what changed).")
 def data_manifest(dataset, vintage, mirror, write):
     """Regenerate DATASET's checksum manifest from a mirror and show what changed."""
-    from .catalog import CatalogError, diff_manifests, load_catalog, manifest_path, read_manifest, scan_directory, write_manifest
+    from .catalog import (
+        CatalogError,
+        diff_manifests,
+        load_catalog,
+        manifest_path,
+        read_manifest,
+        scan_directory,
+        write_manifest,
+    )
     from .exceptions import MirrorNotFoundError
     from .paths import default_mirror
 

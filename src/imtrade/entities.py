@@ -76,6 +76,18 @@ NAME_ALIASES = {
 }
 
 
+# Names of regions and groupings (not economies) used by name-keyed sources such as OWID. Their
+# rows are left out: their definitions differ from the World Bank aggregates of the same name
+# (OWID's "North America" is not the World Bank's NAC). Any other unknown name is an error.
+REGION_NAMES = frozenset({  # normalised (see normalise_name)
+    "africa", "asia", "europe", "oceania", "north america", "south america", "central america",
+    "latin america", "latin america and the caribbean", "middle east", "eu27", "eu 27", "eu28", "eu 28",
+    "european union", "european union 27", "european union 28", "oecd", "non oecd", "high income",
+    "low income", "lower middle income", "upper middle income", "international transport",
+    "asia excl china india", "europe excl eu 27", "europe excl eu 28", "north america excl usa",
+})
+
+
 # ISO 3166 codes that upstream files use but neither the World Bank nor Gapminder lists
 # (ISO 3166-1 current, or ISO 3166-3 former codes). Kept as economies without region/income.
 EXTRA_ENTITIES = {
@@ -111,13 +123,24 @@ class EntityResolver:
                 self._gapminder[row.gapminder] = row.iso3
             if pd.notna(row.m49):
                 self._m49.setdefault(str(int(row.m49)), row.iso3)
-            self._names.setdefault(normalise_name(row.name), row.iso3)
+            if not row.is_aggregate:  # aggregates only by explicit alias (e.g. 'World'): see REGION_NAMES
+                self._names.setdefault(normalise_name(row.name), row.iso3)
         for alias, code in NAME_ALIASES.items():
             self._names.setdefault(alias, code)
 
     def add_gapminder_without_iso(self, codes: list[str]) -> None:
         for code in codes:
             self._gapminder.setdefault(code, None)
+
+    def add_names(self, names: dict[str, str]) -> None:
+        """More names of known economies (e.g. Gapminder's 'Somalia' for the World Bank's 'Somalia, Fed. Rep.')."""
+        for name, code in names.items():
+            if code in self.codes:
+                self._names.setdefault(normalise_name(name), code)
+
+    def is_region_name(self, names: pd.Series) -> pd.Series:
+        """True for names of regions and groupings (REGION_NAMES), which map to no entity."""
+        return names.map(lambda n: isinstance(n, str) and normalise_name(n) in REGION_NAMES).astype(bool)
 
     def from_gapminder(self, geo: pd.Series) -> tuple[pd.Series, set[str]]:
         """Gapminder codes -> entity codes; historical entities map to NA; unknown reported."""
@@ -132,6 +155,18 @@ class EntityResolver:
 
     def from_names(self, names: pd.Series) -> pd.Series:
         return names.map(lambda n: self._names.get(normalise_name(n)) if isinstance(n, str) else None)
+
+
+def make_resolver(table: pd.DataFrame, gapminder_geo: pd.DataFrame) -> EntityResolver:
+    """The resolver of an entity table, knowing Gapminder's codes of historical entities
+    (which map to nothing) and Gapminder's names of economies (which name-keyed sources use)."""
+    resolver = EntityResolver(table)
+    iso = gapminder_geo["iso3166_1_alpha3"]
+    resolver.add_gapminder_without_iso(list(gapminder_geo.loc[iso.isna() | (iso == ""), "country"]))
+    if "name" in gapminder_geo:
+        with_iso = gapminder_geo[iso.notna() & (iso != "") & gapminder_geo["name"].notna()]
+        resolver.add_names(dict(zip(with_iso["name"], with_iso["iso3166_1_alpha3"], strict=False)))
+    return resolver
 
 
 def build_entity_table(wb_metadata: pd.DataFrame, gapminder_geo: pd.DataFrame, sdg_geo: pd.DataFrame) -> pd.DataFrame:

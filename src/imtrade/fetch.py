@@ -15,7 +15,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,14 +113,19 @@ def write_stamp(root: Path, entries: dict[str, ManifestEntry], source: str) -> N
 def staging_dir(paths: ProjectPaths, dataset: str, vintage: str) -> Iterator[Path]:
     """A temporary directory on the same filesystem as the target; removed on any failure."""
     incoming = paths.raw / ".incoming"
+    created = [d for d in (paths.raw.parent, paths.raw) if not d.exists()]
     incoming.mkdir(parents=True, exist_ok=True)
     tmp = incoming / f"{dataset}-{vintage}-{os.getpid()}-{time.monotonic_ns()}"
-    tmp.mkdir()
+    tmp.mkdir(parents=True)
     try:
         yield tmp
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+        # leave data/raw as it was: remove what we created, if empty (kept while another fetch uses it)
+        for folder in (incoming, *reversed(created)):
+            with suppress(OSError):
+                folder.rmdir()
 
 
 def place(tmp: Path, target: Path) -> None:
@@ -231,7 +236,10 @@ def fetch_vintage(
                 fix="pass the mirror's real path with --mirror or IMTRADE_DATA_MIRROR (e.g. ../shared/data), or unset it to download",
             )
         if not vintage.mirror:
-            raise MirrorNotFoundError(f"the catalog gives no mirror path for {dataset.id} {vintage.id}")
+            raise MirrorNotFoundError(
+                f"the catalog gives no mirror path for {dataset.id} {vintage.id}",
+                fix=f"add 'mirror: <path inside the mirror>' to vintage {vintage.id} of {dataset.id} in data/catalog.yml",
+            )
         source_root = mirror / vintage.mirror
         if not source_root.is_dir():
             raise MirrorNotFoundError(
@@ -298,7 +306,11 @@ def plan(catalog: Catalog, dataset_ids: list[str] | None, vintage: str | None) -
                 fix="pick a catalogued vintage; new data come in with `imtrade data add` or `--source worldbank-api`",
             )
     if vintage is not None and not pairs:
-        raise UnknownVintageError(f"no dataset has a catalogued vintage '{vintage}'")
+        known = sorted({v for ds in chosen for v in ds.vintages})
+        raise UnknownVintageError(
+            f"no dataset has a catalogued vintage '{vintage}' (catalogued: {', '.join(known)})",
+            fix="pick a catalogued vintage; `imtrade data list` shows them",
+        )
     return pairs
 
 
@@ -323,6 +335,11 @@ def fetch(
         mirror = mirror if mirror is not None else default_mirror()
         if source == "mirror" and mirror is None:
             raise MirrorNotFoundError("no mirror given", fix="pass --mirror PATH or set IMTRADE_DATA_MIRROR")
+        if mirror is not None and not mirror.is_dir():  # a configured mirror must exist, even when nothing needs copying
+            raise MirrorNotFoundError(
+                f"data mirror {mirror} does not exist",
+                fix="pass the mirror's real path with --mirror or IMTRADE_DATA_MIRROR (e.g. ../shared/data), or unset it to download",
+            )
     return [
         fetch_vintage(ds, v, mirror=mirror, force=force, progress=progress) for ds, v in plan(catalog, dataset_ids, vintage)
     ]

@@ -15,17 +15,18 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import pandas as pd
 
-from .validation import Problems, numeric_column, require_columns, validate_tidy, year_column
+from .validation import Problems, _rows, numeric_column, require_columns, validate_tidy, year_column
 
 if TYPE_CHECKING:
     from .entities import EntityResolver
 
 YEAR_COLUMN = re.compile(r"^\d{4}$")
 UNIT_IN_NAME = re.compile(r"\(([^()]*)\)\s*$")
+PERCENT_UNIT = re.compile(r"\((%[^()]*)\)")  # OWID titles: "World trade (% of GDP) (PWT 9.0)"
 
 
 @dataclass(frozen=True)
@@ -69,25 +70,38 @@ def read_text_table(path: Path, problems: Problems, skip_to: str | None = None) 
             problems.add(f"no header row starting with {skip_to!r} in the first 12 lines")
             return None
         text = "".join(lines[offset:])
+    unterminated = not text.endswith(("\n", "\r"))  # complete files end with a line break
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_values=[""])
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        problems.add(f"cannot be read as CSV: {exc}")
+        hint = " (truncated file? it does not end with a line break)" if unterminated else ""
+        problems.add(f"cannot be read as CSV: {exc}{hint}")
         return None
     frame.columns = [str(c).strip() for c in frame.columns]
     frame["_line"] = frame.index + offset + 2  # header is line offset+1
-    if not text.endswith("\n") and len(frame):
-        # a file cut mid-row (interrupted download) has fewer fields in its last row
-        last = frame.iloc[-1].drop("_line")
-        if last.isna().any():
-            problems.add(f"last line {int(frame['_line'].iloc[-1])} is incomplete (truncated file?)")
+    if unterminated and len(frame):
+        # a file cut mid-row (interrupted download) has fewer fields in its last row than in
+        # its header; a complete last row whose final cells are blank does not
+        rows = text.splitlines()
+        fields = lambda line: len(next(csv.reader([line]), []))  # noqa: E731
+        if fields(rows[-1]) < fields(rows[0]):
+            problems.add(
+                f"last line {int(frame['_line'].iloc[-1])} is incomplete: {fields(rows[-1])} of {fields(rows[0])} fields (truncated file?)"
+            )
     return frame
 
 
-def _finish(frame: pd.DataFrame, ctx: ParseContext, problems: Problems, known: set[str] | None) -> pd.DataFrame:
+def _finish(
+    frame: pd.DataFrame, ctx: ParseContext, problems: Problems, known: set[str] | None, labels: dict[str, str] | None = None
+) -> pd.DataFrame:
     frame = frame.assign(dataset=ctx.dataset, vintage=ctx.vintage)
     cols = ["dataset", "vintage", "indicator", "iso3", "year", "value", "_line"]
-    return validate_tidy(frame[cols], problems, known_codes=known)
+    return validate_tidy(frame[cols], problems, known_codes=known, labels=labels)
+
+
+def _numeric_wide(frame: pd.DataFrame, columns: list[str], problems: Problems) -> pd.DataFrame:
+    """Convert each value column of a wide table, so that problems name their column."""
+    return frame.assign(**{c: numeric_column(frame[c], frame["_line"], c, problems) for c in columns})
 
 
 # ---------------------------------------------------------------------------------------
@@ -104,7 +118,7 @@ class DatahubWDI:
         return {m.group(1).upper(): [p] for p in paths if (m := self.pattern.match(p))}
 
     def parse(self, path: Path, ctx: ParseContext) -> pd.DataFrame:
-        problems = Problems(f"{ctx.dataset}/{ctx.vintage}/{ctx.relpath}")
+        problems = Problems(str(path))
         frame = read_text_table(path, problems)
         if frame is None or not require_columns(frame, ["Country Code", "Year", "Value"], problems):
             problems.raise_if_any()
@@ -119,7 +133,8 @@ class DatahubWDI:
                 "_line": frame["_line"],
             }
         )
-        return _finish(tidy, ctx, problems, ctx.resolver.codes if ctx.resolver else None)
+        labels = {"iso3": "Country Code", "year": "Year", "value": "Value"}
+        return _finish(tidy, ctx, problems, ctx.resolver.codes if ctx.resolver else None, labels)
 
     def metadata(self, root: Path, paths: list[str]) -> pd.DataFrame:
         rows = []
@@ -148,7 +163,7 @@ class WorldBankBulk:
         return {m.group(1).upper(): [p] for p in paths if (m := self.pattern.match(Path(p).name))}
 
     def parse(self, path: Path, ctx: ParseContext) -> pd.DataFrame:
-        problems = Problems(f"{ctx.dataset}/{ctx.vintage}/{ctx.relpath}")
+        problems = Problems(str(path))
         frame = read_text_table(path, problems, skip_to="Country Name")
         if frame is None or not require_columns(frame, ["Country Code", "Indicator Code"], problems):
             problems.raise_if_any()
@@ -156,17 +171,19 @@ class WorldBankBulk:
         if not years:
             problems.add("no year columns (1960, 1961, ...) found")
             problems.raise_if_any()
-        long = frame.melt(id_vars=["Country Code", "Indicator Code", "_line"], value_vars=years, var_name="year", value_name="raw")
+        frame = _numeric_wide(frame, years, problems)
+        long = frame.melt(id_vars=["Country Code", "Indicator Code", "_line"], value_vars=years, var_name="year", value_name="value")
         tidy = pd.DataFrame(
             {
                 "indicator": long["Indicator Code"].str.strip().str.upper(),
                 "iso3": long["Country Code"].str.strip().str.upper(),
                 "year": long["year"].astype(int),
-                "value": numeric_column(long["raw"], long["_line"], "year columns", problems),
+                "value": long["value"],
                 "_line": long["_line"],
             }
         )
-        return _finish(tidy, ctx, problems, ctx.resolver.codes if ctx.resolver else None)
+        labels = {"iso3": "Country Code", "indicator": "Indicator Code", "year": "year columns (header)"}
+        return _finish(tidy, ctx, problems, ctx.resolver.codes if ctx.resolver else None, labels)
 
     def metadata(self, root: Path, paths: list[str]) -> pd.DataFrame:
         rows = []
@@ -194,7 +211,7 @@ class DDFGapminder:
         return {m.group(1): [p] for p in paths if (m := self.pattern.search(p))}
 
     def parse(self, path: Path, ctx: ParseContext) -> pd.DataFrame:
-        problems = Problems(f"{ctx.dataset}/{ctx.vintage}/{ctx.relpath}")
+        problems = Problems(str(path))
         match = self.pattern.search(ctx.relpath)
         concept = match.group(1) if match else Path(ctx.relpath).stem
         frame = read_text_table(path, problems)
@@ -203,7 +220,13 @@ class DDFGapminder:
         assert ctx.resolver is not None, "DDF parsing needs the entity resolver"
         iso3, unknown = ctx.resolver.from_gapminder(frame["geo"])
         if unknown:
-            problems.add(f"column 'geo': unknown Gapminder code(s) {', '.join(sorted(unknown)[:10])}")
+            at = frame["_line"][frame["geo"].str.strip().str.lower().isin(unknown)]
+            problems.add(
+                f"column 'geo': unknown Gapminder code(s) {', '.join(sorted(unknown)[:10])} at line(s) {_rows(at)} "
+                "(use the codes of ddf--entities--geo--country.csv)"
+            )
+        if frame["geo"].isna().any():
+            problems.add(f"column 'geo': empty code at line(s) {_rows(frame['_line'][frame['geo'].isna()])}")
         tidy = pd.DataFrame(
             {
                 "indicator": concept,
@@ -213,7 +236,7 @@ class DDFGapminder:
                 "_line": frame["_line"],
             }
         ).dropna(subset=["iso3"])  # historical entities without ISO3 (USSR, Yugoslavia...) are left out
-        return _finish(tidy, ctx, problems, ctx.resolver.codes)
+        return _finish(tidy, ctx, problems, ctx.resolver.codes, {"iso3": "geo", "year": "time", "value": concept})
 
     def metadata(self, root: Path, paths: list[str]) -> pd.DataFrame:
         concepts_file = root / "ddf--concepts.csv"
@@ -246,7 +269,7 @@ class DDFSdg:
         return {m.group(1).upper(): [p] for p in paths if (m := self.pattern.search(p))}
 
     def parse(self, path: Path, ctx: ParseContext) -> pd.DataFrame:
-        problems = Problems(f"{ctx.dataset}/{ctx.vintage}/{ctx.relpath}")
+        problems = Problems(str(path))
         match = self.pattern.search(ctx.relpath)
         series = match.group(1) if match else Path(ctx.relpath).stem
         frame = read_text_table(path, problems)
@@ -255,7 +278,13 @@ class DDFSdg:
         assert ctx.resolver is not None, "DDF parsing needs the entity resolver"
         iso3, unknown = ctx.resolver.from_m49(frame["geo_area"])
         if unknown:
-            problems.add(f"column 'geo_area': unknown M49 code(s) {', '.join(sorted(unknown)[:10])}")
+            at = frame["_line"][iso3.isna() & frame["geo_area"].notna()]
+            problems.add(
+                f"column 'geo_area': unknown M49 code(s) {', '.join(sorted(unknown)[:10])} at line(s) {_rows(at)} "
+                "(use the codes of ddf--entities--geo_area.csv)"
+            )
+        if frame["geo_area"].isna().any():
+            problems.add(f"column 'geo_area': empty code at line(s) {_rows(frame['_line'][frame['geo_area'].isna()])}")
         tidy = pd.DataFrame(
             {
                 "indicator": series.upper(),
@@ -264,8 +293,8 @@ class DDFSdg:
                 "value": numeric_column(frame[series], frame["_line"], series, problems),
                 "_line": frame["_line"],
             }
-        )
-        return _finish(tidy, ctx, problems, ctx.resolver.codes)
+        ).dropna(subset=["iso3"])  # unknown M49 codes were reported above
+        return _finish(tidy, ctx, problems, ctx.resolver.codes, {"iso3": "geo_area", "value": series})
 
     def metadata(self, root: Path, paths: list[str]) -> pd.DataFrame:
         names: dict[str, str] = {}
@@ -292,31 +321,25 @@ class OwidCO2:
     data_file = "owid-co2-data.csv"
     id_columns = ("iso_code", "country", "year")
     # OWID's own codes for entities that have no ISO code
-    owid_codes = {"OWID_WRL": "WLD", "OWID_KOS": "XKX"}
+    owid_codes: ClassVar[dict[str, str]] = {"OWID_WRL": "WLD", "OWID_KOS": "XKX"}
 
     def indicator_files(self, paths: list[str], columns: dict[str, str] | None = None) -> dict[str, list[str]]:
         return {"*": [p for p in paths if Path(p).name == self.data_file]}
 
     def parse(self, path: Path, ctx: ParseContext) -> pd.DataFrame:
-        problems = Problems(f"{ctx.dataset}/{ctx.vintage}/{ctx.relpath}")
+        problems = Problems(str(path))
         frame = read_text_table(path, problems)
         if frame is None or not require_columns(frame, list(self.id_columns), problems):
             problems.raise_if_any()
         frame = frame[frame["iso_code"].notna()]  # continents and groupings have no code
         iso3 = frame["iso_code"].str.strip().replace(self.owid_codes)
         value_columns = [c for c in frame.columns if c not in (*self.id_columns, "_line")]
-        long = frame.assign(iso3=iso3).melt(id_vars=["iso3", "year", "_line"], value_vars=value_columns, var_name="indicator", value_name="raw")
-        long = long[long["raw"].notna()]
-        tidy = pd.DataFrame(
-            {
-                "indicator": long["indicator"],
-                "iso3": long["iso3"],
-                "year": year_column(long["year"], long["_line"], "year", problems),
-                "value": numeric_column(long["raw"], long["_line"], "value columns", problems),
-                "_line": long["_line"],
-            }
-        )
-        return _finish(tidy, ctx, problems, ctx.resolver.codes if ctx.resolver else None)
+        frame = _numeric_wide(frame, value_columns, problems)
+        frame = frame.assign(iso3=iso3, year=year_column(frame["year"], frame["_line"], "year", problems))
+        long = frame.melt(id_vars=["iso3", "year", "_line"], value_vars=value_columns, var_name="indicator", value_name="value")
+        long = long[long["value"].notna()]
+        tidy = long[["indicator", "iso3", "year", "value", "_line"]]
+        return _finish(tidy, ctx, problems, ctx.resolver.codes if ctx.resolver else None, {"iso3": "iso_code"})
 
     def metadata(self, root: Path, paths: list[str]) -> pd.DataFrame:
         codebook = root / "owid-co2-codebook.csv"
@@ -346,26 +369,34 @@ class OwidLegacy:
         return "OWID." + re.sub(r"[^A-Za-z0-9]+", "_", column).strip("_").upper()[:60]
 
     def parse(self, path: Path, ctx: ParseContext) -> pd.DataFrame:
-        problems = Problems(f"{ctx.dataset}/{ctx.vintage}/{ctx.relpath}")
+        problems = Problems(str(path))
         frame = read_text_table(path, problems)
         if frame is None or not require_columns(frame, ["Entity", "Year"], problems):
             problems.raise_if_any()
         assert ctx.resolver is not None, "OWID legacy parsing needs the entity resolver"
         iso3 = ctx.resolver.from_names(frame["Entity"])  # regions such as 'Africa' map to nothing
+        unknown = iso3.isna() & ~ctx.resolver.is_region_name(frame["Entity"])
+        if unknown.any():  # an economy whose name we do not know would silently vanish
+            names = ", ".join(repr(n) for n in frame.loc[unknown, "Entity"].drop_duplicates().head(10))
+            problems.add(
+                f"column 'Entity': {frame.loc[unknown, 'Entity'].nunique()} unknown entity name(s) {names} "
+                f"at line(s) {_rows(frame.loc[unknown, '_line'])} (add the name to NAME_ALIASES or REGION_NAMES in imtrade/entities.py)"
+            )
         value_columns = [c for c in frame.columns if c not in ("Entity", "Year", "_line")]
-        frame = frame.assign(iso3=iso3)[iso3.notna()]
-        long = frame.melt(id_vars=["iso3", "Year", "_line"], value_vars=value_columns, var_name="column", value_name="raw")
-        long = long[long["raw"].notna()]
+        frame = _numeric_wide(frame, value_columns, problems)
+        frame = frame.assign(iso3=iso3, Year=year_column(frame["Year"], frame["_line"], "Year", problems))[iso3.notna()]
+        long = frame.melt(id_vars=["iso3", "Year", "_line"], value_vars=value_columns, var_name="column", value_name="value")
+        long = long[long["value"].notna()]
         tidy = pd.DataFrame(
             {
                 "indicator": long["column"].map(lambda c: self.code_for(c, ctx.columns)),
                 "iso3": long["iso3"],
-                "year": year_column(long["Year"], long["_line"], "Year", problems),
-                "value": numeric_column(long["raw"], long["_line"], "value columns", problems),
+                "year": long["Year"],
+                "value": long["value"],
                 "_line": long["_line"],
             }
         )
-        return _finish(tidy, ctx, problems, ctx.resolver.codes)
+        return _finish(tidy, ctx, problems, ctx.resolver.codes, {"iso3": "Entity", "year": "Year"})
 
     def metadata(self, root: Path, paths: list[str], columns: dict[str, str] | None = None) -> pd.DataFrame:
         rows = []
@@ -380,7 +411,7 @@ class OwidLegacy:
             header = next(csv.reader([(root / relpath).read_text(encoding="utf-8-sig").splitlines()[0]]))
             for column in header[2:]:
                 rows.append(
-                    {"indicator": self.code_for(column, columns), "name": column, "unit": unit_from_name(column.split(" (")[0] + ")") if "(%" in column else "", "description": fields.get(column, "")}
+                    {"indicator": self.code_for(column, columns), "name": column, "unit": unit.group(1) if (unit := PERCENT_UNIT.search(column)) else "", "description": fields.get(column, "")}
                 )
         return pd.DataFrame(rows)
 

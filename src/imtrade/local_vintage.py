@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .catalog import LOCAL_STAMP, scan_directory, write_manifest
+from .catalog import LOCAL_STAMP, load_catalog, scan_directory, write_manifest
+from .exceptions import ImtradeError
 from .fetch import place, staging_dir, write_stamp
 from .paths import ProjectPaths, project
 
@@ -32,6 +33,11 @@ def write_local_vintage(
 ) -> Path:
     """Write tidy rows as ``indicators/<code>/data.csv`` files of a new local vintage."""
     paths = paths or project()
+    if vintage in load_catalog(paths.catalog).dataset("wdi").vintages:
+        raise ImtradeError(
+            f"'{vintage}' is a catalogued WDI vintage; a local vintage must not replace it",
+            fix="choose another name for the new vintage",
+        )
     names = names or {}
     titles = titles or {}
     target = paths.raw_vintage("wdi", vintage)

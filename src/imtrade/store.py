@@ -18,12 +18,13 @@ from pathlib import Path
 import pandas as pd
 
 from .catalog import Catalog, Dataset, ManifestEntry, load_catalog, manifest_path, read_manifest
-from .entities import EntityResolver, build_entity_table
-from .exceptions import DataNotFetchedError, UnknownIndicatorError
+from .entities import EntityResolver, build_entity_table, make_resolver
+from .exceptions import DataNotFetchedError, DataValidationError, UnknownIndicatorError
 from .fetch import require_fetched
 from .layouts import ParseContext, layout
 from .paths import ProjectPaths, project
 from .reads import record_read
+
 
 def _parser_version() -> str:
     """Digest of the code that turns raw files into tidy frames: edits invalidate the cache."""
@@ -63,6 +64,13 @@ class DataStore:
         self._index: dict[tuple[str, str], dict[str, list[str]]] = {}
         self._frames: dict[tuple[str, str, str], pd.DataFrame] = {}
         self.reads: set[FileRef] = set()  # raw files read by this store (for build cache keys)
+
+    def forget(self, dataset: str, vintage: str) -> None:
+        """Drop what this store remembers of one vintage (after it was written again locally)."""
+        self._manifests.pop((dataset, vintage), None)
+        self._index.pop((dataset, vintage), None)
+        for key in [k for k in self._frames if k[:2] == (dataset, vintage)]:
+            del self._frames[key]
 
     # -- raw files -------------------------------------------------------------------------
 
@@ -122,11 +130,9 @@ class DataStore:
 
     @cached_property
     def resolver(self) -> EntityResolver:
-        resolver = EntityResolver(self.entities)
         _, gm_ref, _ = self._entity_inputs()
-        geo = pd.read_csv(self.root(gm_ref.dataset, gm_ref.vintage) / gm_ref.relpath, dtype=str, usecols=["country", "iso3166_1_alpha3"])
-        resolver.add_gapminder_without_iso(list(geo.loc[geo["iso3166_1_alpha3"].isna(), "country"]))
-        return resolver
+        geo = pd.read_csv(self.root(gm_ref.dataset, gm_ref.vintage) / gm_ref.relpath, dtype=str, usecols=lambda c: c in ("country", "iso3166_1_alpha3", "name"))
+        return make_resolver(self.entities, geo)
 
     # -- indicators ------------------------------------------------------------------------
 
@@ -182,7 +188,17 @@ class DataStore:
         else:
             ds = self.catalog.dataset(ref.dataset)
             ctx = ParseContext(ref.dataset, ref.vintage, ref.relpath, resolver=self.resolver, columns=ds.indicators)
-            frame = layout(ds.layout).parse(self.root(ref.dataset, ref.vintage) / ref.relpath, ctx)
+            try:
+                frame = layout(ds.layout).parse(self.root(ref.dataset, ref.vintage) / ref.relpath, ctx)
+            except DataValidationError as exc:
+                if ref.vintage in ds.vintages:  # a catalogued file matches its checksum: it must not be edited
+                    raise DataValidationError(
+                        exc.source,
+                        exc.problems,
+                        fix="this file matches the catalog's checksum, so the upstream data changed shape: update the parser "
+                        "or the entity table (imtrade/layouts.py, imtrade/entities.py), not the file",
+                    ) from None
+                raise
             _atomic_parquet(frame, cache)
         self._frames[key] = frame
         return frame

@@ -50,6 +50,17 @@ def detect_format(path: Path) -> str:
     )
 
 
+def _falls_back_to(wdi, start: str, target: str) -> bool:
+    """True when the fallback chain from ``start`` reaches ``target`` (a cycle if target falls back to start)."""
+    vintages, seen, current = wdi.all_vintages(), set(), start
+    while current and current not in seen:
+        if current == target:
+            return True
+        seen.add(current)
+        current = vintages[current].base if current in vintages else None
+    return False
+
+
 def add_user_file(path: Path, *, name: str | None = None, base: str | None = None) -> AddResult:
     from .api import store
 
@@ -63,9 +74,15 @@ def add_user_file(path: Path, *, name: str | None = None, base: str | None = Non
         raise ImtradeError(f"vintage name {name!r} is not allowed", fix="use letters, digits, '.', '_' or '-' (max 64)")
     if name in wdi.vintages:
         raise ImtradeError(f"'{name}' is a catalogued vintage and cannot be replaced", fix="choose another --name")
+    if _falls_back_to(wdi, base, name):
+        raise ImtradeError(
+            f"vintage '{name}' cannot fall back to '{base}': '{base}' falls back to '{name}'",
+            fix="choose another --name or --base (a catalogued vintage, e.g. " + wdi.default_vintage + ")",
+        )
     fmt = detect_format(path)
     ctx = ParseContext("wdi", name, path.name, resolver=s.resolver)
     tidy = layout(fmt).parse(path, ctx)  # raises DataValidationError listing every problem
     names = dict(zip(s.entities["iso3"], s.entities["name"], strict=False))
     target = write_local_vintage(tidy, name, origin="user", base=base, names=names, notes=f"from {path.name} ({fmt})", paths=project())
+    s.forget("wdi", name)  # re-adding a vintage replaces what this process may have read of it
     return AddResult(name, base, sorted(tidy["indicator"].unique()), len(tidy), target)

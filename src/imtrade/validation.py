@@ -43,8 +43,9 @@ class Problems:
 
 
 def _rows(lines: pd.Series, limit: int = 8) -> str:
-    values = [int(v) for v in lines.dropna().head(limit)]
-    more = len(lines) - len(values)
+    unique = lines.dropna().drop_duplicates()  # wide files: one line holds several values
+    values = [int(v) for v in unique.head(limit)]
+    more = len(unique) - len(values)
     text = ", ".join(str(v) for v in values)
     return text + (f" (+{more} more)" if more > 0 else "")
 
@@ -83,16 +84,26 @@ def validate_tidy(
     problems: Problems,
     known_codes: set[str] | None = None,
     year_range: tuple[int, int] = YEAR_RANGE,
+    labels: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """Check the tidy schema with pandera (lazy: all failures), keys, codes and ranges.
 
+    ``labels`` maps tidy columns to the file's own column names (e.g. ``iso3`` ->
+    ``Country Code``) so that messages name the column the user sees.
     Returns the frame without its ``_line`` column, sorted by indicator, iso3, year.
-    Raises DataValidationError if ``problems`` holds anything afterwards.
+    Raises DataValidationError if ``problems`` holds anything afterwards: problems found
+    while parsing (non-numeric values, bad years) and those found here are reported together.
     """
     import pandera.pandas as pa  # imported here: parsing is the only place that needs it
 
     lines = frame["_line"] if "_line" in frame else pd.Series(np.nan, index=frame.index)
     frame = frame.dropna(subset=["value"])  # blanks in upstream files mean "no data"
+    year = pd.to_numeric(frame["year"], errors="coerce")
+    bad_year = year.isna() | (year % 1 != 0)
+    if bad_year.any():  # parsers report these (year_column); never drop rows silently
+        if not any("year" in p for p in problems.items):
+            problems.add(f"column 'year': {int(bad_year.sum())} value(s) that are not whole years (line(s) {_rows(lines.reindex(frame.index[bad_year]))})")
+        frame = frame[~bad_year]
     if frame.empty and not problems.items:
         problems.add("no data values found (empty or truncated file?)")
     checks_iso3 = [pa.Check.isin(sorted(known_codes))] if known_codes is not None else []
@@ -111,31 +122,51 @@ def validate_tidy(
         unique=["indicator", "iso3", "year"],
         report_duplicates="all",
     )
-    if not problems.items:
+    if not frame.empty:
         try:
             frame = schema.validate(frame, lazy=True)
         except pa.errors.SchemaErrors as exc:
-            problems.extend(_describe_failures(exc.failure_cases, lines))
+            problems.extend(_describe_failures(exc.failure_cases, lines, frame, labels or {}, year_range))
     problems.raise_if_any()
     out = frame.drop(columns=["_line"], errors="ignore")
     return out.sort_values(["indicator", "iso3", "year"], kind="stable").reset_index(drop=True)
 
 
-def _describe_failures(cases: pd.DataFrame, lines: pd.Series) -> list[str]:
+def _describe_failures(
+    cases: pd.DataFrame,
+    lines: pd.Series,
+    frame: pd.DataFrame,
+    labels: dict[str, str],
+    year_range: tuple[int, int] = YEAR_RANGE,
+) -> list[str]:
     messages = []
-    for (column, check), group in cases.groupby(["column", "check"], dropna=False, sort=False):
+    label = lambda column: repr(labels.get(str(column), str(column)))  # noqa: E731
+    unique_check = cases["check"].astype(str) == "multiple_fields_uniqueness"
+    if unique_check.any():  # pandera reports each duplicate row once per key column: one message
+        idx = pd.to_numeric(cases.loc[unique_check, "index"], errors="coerce").dropna().astype(int).drop_duplicates()
+        keys = frame.loc[frame.index.intersection(idx), ["indicator", "iso3", "year"]].drop_duplicates().head(5)
+        sample = ", ".join(f"({r.indicator}, {r.iso3}, {int(r.year)})" for r in keys.itertuples(index=False))
+        messages.append(
+            f"{len(idx)} rows with duplicate (indicator, iso3, year) keys {sample} at line(s) {_rows(lines.reindex(idx))} "
+            "(each indicator, country and year may appear once)"
+        )
+    for (column, check), group in cases[~unique_check].groupby(["column", "check"], dropna=False, sort=False):
         idx = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int)
         where = _rows(lines.reindex(idx)) if len(idx) else "?"
         sample = ", ".join(repr(v) for v in group["failure_case"].drop_duplicates().head(5))
-        if str(column).startswith("['indicator'") or check == "multiple_fields_uniqueness":
-            messages.append(f"duplicate (indicator, iso3, year) keys at line(s) {where}")
-        elif column == "iso3" and str(check).startswith("isin"):
+        if column == "iso3" and str(check).startswith("isin"):
             messages.append(
-                f"column 'iso3': {group['failure_case'].nunique()} unknown country code(s) {sample} at line(s) {where} "
+                f"column {label('iso3')}: {group['failure_case'].nunique()} unknown country code(s) {sample} at line(s) {where} "
                 "(use ISO 3166-1 alpha-3 or World Bank aggregate codes; `imtrade data entities` lists them)"
             )
+        elif str(check) == "not_nullable":
+            messages.append(f"column {label(column)}: {len(idx)} empty value(s) at line(s) {where}")
         elif column == "year":
-            messages.append(f"column 'year': year(s) out of range {sample} at line(s) {where}")
+            messages.append(
+                f"column {label('year')}: year(s) out of range {sample} at line(s) {where} "
+                f"(allowed: {year_range[0]}-{year_range[1]})"
+            )
         else:
-            messages.append(f"column {column!r} fails {check}: {sample} at line(s) {where}")
+            what = "non-finite value(s)" if str(check) == "finite" else f"fails {check}:"
+            messages.append(f"column {label(column)} {what} {sample} at line(s) {where}")
     return messages

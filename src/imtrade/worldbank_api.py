@@ -17,7 +17,7 @@ import pandas as pd
 from .exceptions import DataValidationError, NetworkError
 from .fetch import CONNECT_TIMEOUT, READ_TIMEOUT, _session
 from .local_vintage import write_local_vintage
-from .validation import Problems, validate_tidy
+from .validation import Problems, numeric_column, validate_tidy, year_column
 
 API = "https://api.worldbank.org/v2/country/all/indicator/{code}"
 PER_PAGE = 20000
@@ -48,18 +48,36 @@ def get_pages(session, code: str) -> list[dict]:
                 fix="check the network connection; offline, use the catalogued vintages (imtrade fetch --mirror PATH)",
             ) from None
         if response.status_code != 200:
-            raise NetworkError(f"the World Bank API answered HTTP {response.status_code} for {code}")
+            raise NetworkError(
+                f"the World Bank API answered HTTP {response.status_code} for {code} ({url}, page {page})",
+                fix="try again later; offline, use the catalogued vintages (imtrade fetch --mirror PATH)",
+            )
         try:
             payload = response.json()
         except ValueError:
-            raise DataValidationError(f"World Bank API, {code}, page {page}", ["response is not JSON"]) from None
+            raise DataValidationError(
+                f"World Bank API, {code}, page {page}", ["response is not JSON"], fix="try again later; the API may be down"
+            ) from None
         if not isinstance(payload, list) or len(payload) < 2 or not isinstance(payload[0], dict):
-            message = payload[0].get("message") if isinstance(payload, list) and payload and isinstance(payload[0], dict) else payload
-            raise DataValidationError(f"World Bank API, {code}", [f"unexpected response: {message!r}"], fix="check the indicator code")
+            raise DataValidationError(
+                f"World Bank API, {code}, page {page}",
+                [f"the API refused the request: {_api_message(payload)}"],
+                fix=f"check the indicator code {code!r} (WDI codes look like NE.EXP.GNFS.ZS); "
+                "https://data.worldbank.org/indicator lists them",
+            )
         pages = int(payload[0].get("pages", 1) or 1)
         rows += payload[1] or []
         page += 1
     return rows
+
+
+def _api_message(payload) -> str:
+    """The text of an API error payload ``[{"message": [{"id", "key", "value"}]}]``."""
+    head = payload[0] if isinstance(payload, list) and payload else payload
+    messages = head.get("message") if isinstance(head, dict) else None
+    if isinstance(messages, list) and messages and all(isinstance(m, dict) for m in messages):
+        return "; ".join(f"{m.get('key', '')}: {m.get('value', '')} (id {m.get('id', '?')})" for m in messages)
+    return f"unexpected response {str(payload)[:200]!r}"
 
 
 def rows_to_tidy(code: str, rows: list[dict], vintage: str, known_codes: set[str] | None) -> pd.DataFrame:
@@ -72,9 +90,11 @@ def rows_to_tidy(code: str, rows: list[dict], vintage: str, known_codes: set[str
     frame = pd.DataFrame(records, columns=["indicator", "iso3", "year", "value", "_line"])
     frame = frame.assign(dataset="wdi", vintage=vintage)
     problems = Problems(f"World Bank API, {code}")
-    frame["year"] = pd.to_numeric(frame["year"], errors="coerce")
-    frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
-    return validate_tidy(frame[["dataset", "vintage", "indicator", "iso3", "year", "value", "_line"]], problems, known_codes)
+    # rows are numbered 1.. in the order the API returned them (all pages)
+    frame["year"] = year_column(frame["year"], frame["_line"], "date", problems)
+    frame["value"] = numeric_column(frame["value"], frame["_line"], "value", problems)
+    labels = {"iso3": "countryiso3code", "year": "date"}
+    return validate_tidy(frame[["dataset", "vintage", "indicator", "iso3", "year", "value", "_line"]], problems, known_codes, labels=labels)
 
 
 def fetch_latest(indicators: list[str] | None = None, *, session=None, today: date | None = None, progress: bool = False) -> ApiResult:
@@ -87,6 +107,8 @@ def fetch_latest(indicators: list[str] | None = None, *, session=None, today: da
     base = s.catalog.dataset("wdi").default_vintage
     codes = [c.upper() for c in indicators] if indicators else sorted(s.index("wdi", base))
     vintage = (today or date.today()).isoformat()
+    if vintage in s.catalog.dataset("wdi").vintages:  # never shadow a catalogued vintage of the same date
+        vintage = f"{vintage}-api"
     session = session or _session()
     frames, titles = [], {}
     for code in tqdm(codes, desc="World Bank API", disable=not progress):
@@ -98,4 +120,5 @@ def fetch_latest(indicators: list[str] | None = None, *, session=None, today: da
     names = dict(zip(s.entities["iso3"], s.entities["name"], strict=False))
     path = write_local_vintage(tidy, vintage, origin="worldbank-api", base=base, names=names, titles=titles,
                                notes=f"Downloaded from api.worldbank.org on {vintage}")
+    s.forget("wdi", vintage)  # a vintage downloaded again today replaces the one this process may have read
     return ApiResult(vintage, len(codes), len(tidy), path)
