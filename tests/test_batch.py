@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -44,13 +45,13 @@ if fail:
 data = load_indicators(["NE.EXP.GNFS.ZS"], countries=[country], years=(year, year))
 glue_number("value", data["value"].iloc[0], "{:.2f}")
 glue_text("name", country)
-save_table(data, f"sample_{country}_{year}.csv")
+save_table(data, "sample.csv")
 ```
 
 (sec-sample)=
 ## Exports
 
-Exports of {glue:md}`name` were {glue:md}`value` % of GDP ({download}`CSV <tables/sample_WLD_2008.csv>` for the world); see {ref}`sec-sample`.
+Exports of {glue:md}`name` were {glue:md}`value` % of GDP ({download}`CSV <tables/sample.csv>`); see {ref}`sec-sample`.
 
 ```{exercise}
 :label: sample-ex-1
@@ -136,7 +137,7 @@ def test_local_pool_names_outputs_from_parameters_limits_and_skips_on_rerun(book
     for iso3, value in EXPECTED.items():
         notebook = out / f"sample-{iso3}-2008.ipynb"
         assert glued(notebook) == {"value": value, "name": iso3} and errors(notebook) == []
-        assert (out / "tables" / f"sample_{iso3}_2008.csv").is_file()
+        assert iso3 in (out / "files" / f"sample-{iso3}-2008" / "tables" / "sample.csv").read_text()  # each run keeps its files
         record = json.loads((out / f"sample-{iso3}-2008.json").read_text())
         assert record["extra"] == {"batch": "sample_batch", "given": {"country": iso3, "year": 2008}}
         assert any(r["path"] == "indicators/ne.exp.gnfs.zs/data.csv" for r in record["reads"])  # the build's cache key inputs
@@ -262,6 +263,9 @@ def test_book_includes_built_runs_with_a_sortable_index(book):
     assert 'data-sort="30.69"' in index and "imtrade-sortable" in index and "<script>" in index
     assert "Sample: USA" in (html_dir / "sample-USA-2008.html").read_text(encoding="utf-8")
     assert (html_dir / "sample-USA-2008.html").is_file() and check_links(book / "_build" / "html") == []
+    usa = (html_dir / "sample-USA-2008.html").read_text(encoding="utf-8")
+    download = re.search(r'href="([^"]*sample\.csv)"', usa).group(1)
+    assert "USA" in (html_dir / download).read_text()  # the page links its own run's table
     toc = (book / "_build" / "stage" / "_toc.yml").read_text(encoding="utf-8")
     assert "caption: Samples" in toc and "batch/sample_batch/sample-WLD-2008" in toc
 

@@ -7,7 +7,7 @@ is unchanged is skipped. Outputs live in ``_build/batch/<spec name>/``::
 
     <stem>.ipynb      executed notebook (stem built from the parameters, see batch.spec.run_stem)
     <stem>.json       its build record (cache key, data files read, output checksum)
-    tables/           tables the runs wrote (chapters name them after their parameters)
+    files/<stem>/     files the run wrote next to its notebook (e.g. tables/x.csv), kept per run
     logs/<stem>.log   the kernel's stderr
     failed/<stem>.ipynb   the notebook of a failed run, with the error cell
     summary.csv       chapter, parameters, status, seconds, output, ... of the last batch
@@ -26,6 +26,7 @@ import csv
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import threading
@@ -346,8 +347,11 @@ def _record_outcome(run: BatchRun, outcome: RunOutcome, out: Path) -> None:
     _write(out / "logs" / f"{run.stem}.log", outcome.log.encode())
     failed = out / "failed" / f"{run.stem}.ipynb"
     if outcome.ok and outcome.notebook is not None:
+        files = out / "files" / run.stem
+        if files.is_dir():
+            shutil.rmtree(files)  # only what this run wrote
         for rel, data in outcome.files.items():
-            _write(out / rel, data)
+            _write(files / rel, data)
         _write(run.plan.output, outcome.notebook)
         run.plan.result = ExecutionResult(run.plan.chapter.name, run.plan.output, outcome.seconds, outcome.reads)
         write_record(run.plan)

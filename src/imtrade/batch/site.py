@@ -219,6 +219,19 @@ def relabel(nb, suffix: str, title: str | None = None):
     return nb
 
 
+def relink(nb, stem: str, files: Path):
+    """Point links to files the run wrote (``tables/x.csv``) at their staged copies
+    (``files/<stem>/tables/x.csv``): every run keeps its own files. In place; returns ``nb``."""
+    rels = sorted((p.relative_to(files).as_posix() for p in files.rglob("*") if p.is_file()), key=len, reverse=True) if files.is_dir() else []
+    if not rels:
+        return nb
+    pattern = re.compile(r"(?<=[<(\s`'\"])(" + "|".join(re.escape(r) for r in rels) + r")(?=[>)\s`'\"])")
+    for cell in nb.cells:
+        if cell.get("cell_type") == "markdown":
+            cell.source = pattern.sub(lambda m: f"files/{stem}/{m.group(1)}", cell.source)
+    return nb
+
+
 # ---------------------------------------------------------------------------------------
 # Staging
 
@@ -255,14 +268,15 @@ def stage_batches(stage: Path, paths: ProjectPaths) -> list[PublishedBatch]:
         titles = {run.stem: page_title(run, batch.site) for run in batch.runs}
         for run in batch.runs:
             nb = relabel(nbformat.read(run.notebook, as_version=4), run.stem, titles[run.stem])
+            nb = relink(nb, run.stem, batch.out / "files" / run.stem)
             target = folder / f"{run.stem}.ipynb"
             write_if_changed(target, (nbformat.writes(nb) + "\n").encode())
             wanted.add(target)
-        tables = batch.out / "tables"
-        if tables.is_dir():
-            for file in tables.rglob("*"):
+        for run in batch.runs:  # the files each run wrote, and the links to them
+            files = batch.out / "files" / run.stem
+            for file in sorted(files.rglob("*")) if files.is_dir() else []:
                 if file.is_file():
-                    target = folder / "tables" / file.relative_to(tables)
+                    target = folder / "files" / run.stem / file.relative_to(files)
                     write_if_changed(target, file.read_bytes())
                     wanted.add(target)
         index = folder / "index.md"
