@@ -462,32 +462,32 @@ def register_entries() -> list[dict[str, Any]]:
     """Every entry of the claims register as written (id, claim, claimed, chapter ...)."""
     import yaml
 
-    from ..claims import load_register
     from ..paths import project
 
-    load_register()  # validates the register and records its files as read (build cache)
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the register is read in every brief
     entries = []
     for file in sorted(project().claims.glob("*.yml")):
-        raw = yaml.safe_load(file.read_text(encoding="utf-8")) or []
+        raw = yaml.load(file.read_text(encoding="utf-8"), Loader=loader) or []
         entries += [e for e in raw if isinstance(e, dict) and e.get("id")]
     return entries
 
 
-def claims_about(who: Economy, vintage: str) -> pd.DataFrame:
+def claims_about(who: Economy, vintage: str) -> tuple[pd.DataFrame, int]:
     """Claims of the register whose geography names the economy (or a group it belongs to),
-    with their verdicts for ``vintage``.
+    with their verdicts for ``vintage``; and the number of claims in the register.
 
     Columns: ``id, chapter, claim, claimed, how, measured, verdict``. A claim whose check is
     not available in this checkout is listed with the verdict "check pending".
     """
     from ..claims import CheckContext, evaluate, load_register, registered_checks
 
-    register = load_register()
+    register = load_register()  # validates the register and records its files as read (build cache)
     valid = {c.id: c for c in register.claims}
+    entries = register_entries()
     checks = registered_checks()
     ctx = CheckContext(vintage)
     rows = []
-    for entry in register_entries():
+    for entry in entries:
         claimed = entry.get("claimed") or {}
         how = names_economy(str(claimed.get("geography") or ""), who) if isinstance(claimed, dict) else None
         if how is None:
@@ -503,7 +503,7 @@ def claims_about(who: Economy, vintage: str) -> pd.DataFrame:
             "claimed": claim.claimed_text() if claim is not None else str(claimed.get("geography") or ""),
             "how": how, "measured": measured, "verdict": verdict,
         })
-    return pd.DataFrame(rows, columns=["id", "chapter", "claim", "claimed", "how", "measured", "verdict"])
+    return pd.DataFrame(rows, columns=["id", "chapter", "claim", "claimed", "how", "measured", "verdict"]), len(entries)
 
 
 # ---------------------------------------------------------------------------------------

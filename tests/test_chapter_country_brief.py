@@ -1,0 +1,223 @@
+"""Chapter "Country brief": its functions on small frames, and executions for several economies.
+
+Small frames below are written here and checked by hand; executions read the real fetched data
+(WDI 2026-07-01 and 2018-08-01, Gapminder, UN SDG, curated IFR figures). Values compared in
+the executions are read from the mirror's files: China's trade (NE.EXP.GNFS.ZS + NE.IMP.GNFS.ZS)
+was 37.96 % of GDP in 2025, and Venezuela's high-tech share (TX.VAL.TECH.MF.ZS) in the
+2018-08-01 vintage was 1.1 % in 2013.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from imtrade.chapters import country_brief as brief
+from imtrade.exceptions import ParameterError
+
+
+def tidy(rows: list[tuple[str, str, int, float]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [{"dataset": "wdi", "vintage": "v", "indicator": c, "iso3": i, "year": y, "value": v} for c, i, y, v in rows]
+    ).astype({"year": "int64", "value": "float64"})
+
+
+ECONOMIES = pd.DataFrame({
+    "iso3": ["AAA", "BBB", "CCC", "WLD", "HIC"],
+    "name": ["Alpha", "Korea, Rep.", "Gamma", "World", "High income"],
+    "region": ["East Asia & Pacific", "East Asia & Pacific", None, "", ""],
+    "income_group": ["High income", "High income", None, "", ""],
+    "is_aggregate": [False, False, False, True, True],
+})
+
+
+# ---------------------------------------------------------------------------------------
+# Process data
+
+
+def test_balassa_rca_divides_the_share_by_the_reporting_worlds_share():
+    # AAA: 30 of 100 manufactured exports are high-tech; BBB: 10 of 300. World: 40 / 400 = 10 %.
+    frame = tidy([
+        (brief.HT_VALUE, "AAA", 2020, 30.0), (brief.HT_SHARE, "AAA", 2020, 30.0), (brief.MANF_EXPORTS, "AAA", 2020, 100.0),
+        (brief.HT_VALUE, "BBB", 2020, 10.0), (brief.HT_SHARE, "BBB", 2020, 10 / 3), (brief.MANF_EXPORTS, "BBB", 2020, 300.0),
+        (brief.HT_VALUE, "WLD", 2020, 999.0), (brief.HT_SHARE, "WLD", 2020, 12.0), (brief.MANF_EXPORTS, "WLD", 2020, 9999.0),
+        (brief.HT_SHARE, "CCC", 2021, 5.0),  # no world sum in 2021: no index
+    ])
+    rca = brief.balassa_rca(frame, ["AAA", "BBB", "CCC"]).set_index("iso3")["value"]
+    assert rca.to_dict() == pytest.approx({"AAA": 3.0, "BBB": 1 / 3})  # WLD is not an economy
+    assert brief.balassa_rca(frame.iloc[0:0], ["AAA"]).empty
+
+
+def test_weighted_mean_and_the_employment_benchmark():
+    values = tidy([(brief.IND_EMP, "AAA", 2020, 20.0), (brief.IND_EMP, "BBB", 2020, 40.0), (brief.IND_EMP, "CCC", 2020, 90.0)])
+    weights = pd.DataFrame({"iso3": ["AAA", "BBB", "CCC"], "year": [2020] * 3, "value": [3.0, 1.0, 0.0]})
+    assert brief.weighted_mean(values, weights, ["AAA", "BBB", "CCC"]).loc[2020] == pytest.approx(25.0)  # (60 + 40) / 4; CCC weight 0
+    panel = pd.concat([values, tidy([
+        (brief.LABOUR_FORCE, "AAA", 2020, 100.0), (brief.UNEMPLOYMENT, "AAA", 2020, 10.0),  # 90 employed
+        (brief.LABOUR_FORCE, "BBB", 2020, 10.0),  # no rate: the labour force is the weight
+    ])])
+    world = brief.benchmark(panel, brief.IND_EMP, "WLD", ["AAA", "BBB"])
+    assert world.loc[2020] == pytest.approx((20 * 90 + 40 * 10) / 100)
+    published = pd.concat([panel, tidy([(brief.IND_EMP, "WLD", 2020, 33.0)])])
+    assert brief.benchmark(published, brief.IND_EMP, "WLD", ["AAA"]).loc[2020] == 33.0  # a published aggregate wins
+
+
+def test_rank_and_percentile_among_economies_with_data():
+    panel = tidy([(brief.RD, "AAA", 2020, 1.0), (brief.RD, "BBB", 2020, 3.0), (brief.RD, "CCC", 2020, 2.0), (brief.RD, "WLD", 2020, 9.0)])
+    assert brief.rank_in_year(panel, brief.RD, 2020, "CCC", ["AAA", "BBB", "CCC"]) == (2, 3, 50.0)
+    assert brief.rank_in_year(panel, brief.RD, 2020, "BBB", ["AAA", "BBB", "CCC"]) == (1, 3, 100.0)
+    assert brief.rank_in_year(panel, brief.RD, 2021, "BBB", ["AAA", "BBB", "CCC"]) == (None, 0, None)
+
+
+def test_placeholder_zeros_are_dropped_only_where_zero_is_impossible():
+    frame = tidy([(brief.IND_VA, "CCC", 2000, 0.0), (brief.IND_VA, "CCC", 2001, 0.0), (brief.IND_VA, "CCC", 2002, 35.0),
+                  (brief.HT_SHARE, "CCC", 2001, 0.0)])  # no high-tech exports is possible
+    kept, dropped = brief.drop_placeholder_zeros(frame)
+    assert list(kept["indicator"]) == [brief.IND_VA, brief.HT_SHARE] and len(dropped) == 2
+    who = brief.economy("CCC", ECONOMIES)
+    assert brief.placeholder_sentence(dropped, who) == (
+        "The source files give exactly 0 for Gamma on industry value added (2000–2001): impossible values, read here as missing.")
+    assert brief.placeholder_sentence(dropped, brief.economy("AAA", ECONOMIES)) == ""
+
+
+def test_profile_table_keeps_a_row_for_every_measure_without_data():
+    panel = tidy([(brief.TRADE, "AAA", 2019, 50.0), (brief.TRADE, "AAA", 2020, 60.0), (brief.TRADE, "BBB", 2020, 80.0),
+                  (brief.TRADE, "WLD", 2020, 55.0), (brief.TRADE, "HIC", 2020, 58.0)])
+    table = brief.profile_table(panel, brief.economy("AAA", ECONOMIES), ECONOMIES)
+    assert list(table["key"]) == [m.key for m in brief.MEASURES]
+    trade = brief.row_of(table, "trade")
+    assert (trade["value"], trade["year"], trade["world"], trade["group"], trade["rank"], trade["ranked"]) == (60.0, 2020, 55.0, 58.0, 2, 2)
+    assert (trade["first_year"], trade["first_value"]) == (2019, 50.0)
+    assert brief.row_of(table, "rd")["value"] is None
+    who = brief.economy("AAA", ECONOMIES)
+    assert brief.measure_sentence(table, "trade", who) == (
+        "60 % of GDP in 2020 (world 55; high-income economies 58), rank 2 of 2 economies with data that year")
+    assert brief.measure_sentence(table, "rd", who) == "no data for Alpha in this vintage"
+    assert brief.coverage_sentence(table, who).startswith("1 of the 8 measures of this brief have data for Alpha; there is no data on high-tech")
+    assert "R&D expenditure and researchers in R&D." in brief.coverage_sentence(table, who)
+    shown = brief.display_profile(table, who)
+    assert list(shown.columns) == ["Measure", "Alpha", "Year", "World", "High-income economies", "Rank"]
+    assert shown.iloc[0].tolist() == ["Trade (exports + imports), % of GDP", "60", "2020", "55", "58", "2 of 2"]
+    assert shown.iloc[-1].tolist() == ["Researchers in R&D, per million people", "no data", "", "", "", ""]
+    assert brief.index_values(table, pd.DataFrame())["idx_rd"] == "no data"
+
+
+def test_economy_names_read_well_in_sentences():
+    korea = brief.economy("BBB", ECONOMIES)
+    assert (korea.prose, korea.title, korea.group_code, korea.group_prose) == (
+        "the Republic of Korea", "Republic of Korea", "HIC", "high-income economies")
+    gamma = brief.economy("CCC", ECONOMIES)
+    assert (gamma.region, gamma.income_group, gamma.group_code, gamma.group_prose) == ("", "", None, "")
+    assert "no income group" in brief.intro_sentence(gamma, tidy([(brief.TRADE, "CCC", 2020, 1.0)]))
+    with pytest.raises(ParameterError):
+        brief.economy("ZZZ", ECONOMIES)
+
+
+@pytest.mark.parametrize(("geography", "iso3", "name", "expected"), [
+    ("China, Turkey, Viet Nam, India, Philippines", "VNM", "Viet Nam", "named"),
+    ("China, Turkey, Viet Nam, India, Philippines", "TUR", "Turkiye", "named"),
+    ("United States / China (ZTE)", "USA", "United States", "named"),
+    ("China-Africa", "CHN", "China", "named"),
+    ("BRICS", "ZAF", "South Africa", "as a member of BRICS"),
+    ("BRICS", "MEX", "Mexico", None),
+    ("India, Russia, Indonesia", "RUS", "Russian Federation", "named"),
+    ("high-income economies", "USA", "United States", None),
+    ("World", "IND", "India", None),
+])
+def test_claims_concern_an_economy_named_in_their_geography(geography, iso3, name, expected):
+    who = brief.Economy(iso3, name, "", "", None)
+    assert brief.names_economy(geography, who) == expected
+
+
+def test_robot_rows_prefer_the_latest_final_edition():
+    table = pd.DataFrame({
+        "iso3": ["KOR", "KOR", "KOR", "KOR", "WLD"], "measure": ["installations"] * 5, "year": [2021, 2021, 2021, 2022, 2021],
+        "value": [31000, 31083, 30500, 31716, 517385], "unit": ["units"] * 5,
+        "report_edition": ["World Robotics 2022", "World Robotics 2023", "IFR preliminary 2021 data (June 2022)",
+                           "World Robotics 2023 (preliminary, June 2023)", "World Robotics 2022"],
+        "citation": ["c"] * 5, "url": ["https://example.org"] * 5,
+    })
+    rows = brief.robot_rows(table, "KOR")
+    assert rows[["year", "value", "report_edition"]].values.tolist() == [
+        [2021, 31083.0, "World Robotics 2023"], [2022, 31716.0, "World Robotics 2023 (preliminary, June 2023)"]]
+    assert brief.robot_rows(table, "MEX").empty and brief.robot_economies(table) == ["KOR"]
+    shown = brief.display_robots(rows)
+    assert shown.columns.tolist() == ["Year", "Installed in the year", "IFR edition"] and shown.iloc[0, 1] == "31,083"
+    who = brief.Economy("MEX", "Mexico", "", "", None)
+    assert "not among the figures this book has curated" in brief.robots_sentence(brief.robot_rows(table, "MEX"), who, ["KOR"], {"KOR": "Korea"})
+
+
+def test_peak_and_change_handle_short_series():
+    s = pd.Series([1.0, 3.0, 2.0], index=[2000, 2001, 2002])
+    assert brief.peak(s) == (2001, 3.0) and brief.change(s) == (2000, 2002, 1.0)
+    assert brief.peak(s.iloc[0:0]) == (None, None) and brief.change(s.iloc[:1]) == (None, None, None)
+    assert brief.fmt(math.nan, "trade") == "no data" and brief.fmt(1234.5, "researchers") == "1,234"
+
+
+# ---------------------------------------------------------------------------------------
+# On the real data
+
+
+@pytest.mark.mirror
+def test_parameter_checks_refuse_aggregates_unknown_codes_and_years(mirror):
+    good = {"country": "KOR", "vintage": "2026-07-01", "start_year": 1995}
+    brief.check_parameters(good)
+    for bad, message in [({"country": "WLD"}, "not aggregates"), ({"country": "XXX"}, "country"),
+                         ({"vintage": "1999-01-01"}, "unknown WDI vintage"), ({"start_year": 2020}, "start_year")]:
+        with pytest.raises(ParameterError, match=message):
+            brief.check_parameters({**good, **bad})
+
+
+@pytest.mark.mirror
+def test_every_economy_with_data_gets_a_brief_in_the_committed_spec(mirror):
+    from conftest import ROOT
+
+    from imtrade.batch import load_spec
+
+    economies = brief.economies_with_data()
+    assert len(economies) >= 150 and "CHN" in economies and "WLD" not in economies and "TWN" not in economies
+    spec = load_spec(ROOT / "specs" / "country_briefs.yml")
+    assert [r.given["country"] for r in spec.runs] == economies
+    assert spec.runs[0].stem == f"country_brief-{economies[0]}-2026-07-01"
+    assert len({r.stem for r in spec.runs}) == len(spec.runs) and spec.site["columns"]["brief_name"] == "Economy"
+
+
+def run_chapter(tmp_path, **params):
+    from imtrade.book import chapter
+    from imtrade.execute import execute_chapter
+    from imtrade.notebooks import errors, glued
+
+    ch = chapter("country_brief")
+    values = ch.resolve(params)
+    out = tmp_path / "country_brief.ipynb"
+    execute_chapter(ch, values, out, cwd=tmp_path)
+    assert errors(out) == []
+    return glued(out)
+
+
+@pytest.mark.slow
+@pytest.mark.mirror
+def test_default_brief_china(tmp_path, mirror):
+    values = run_chapter(tmp_path)
+    assert values["brief_name"] == "China" and values["brief_income"] == "Upper middle income"
+    assert values["trade_latest"].startswith("38 % of GDP in 2025 (world 58; upper-middle-income economies 50)")
+    assert values["coverage"] == "All 8 measures of this brief have data for China."
+    assert values["idx_trade"] == "38" and float(values["idx_rca"]) > 0
+    assert "installed in China in 2023" in values["robots_text"]
+    assert "of the 66 claims of the register concern China" in values["claims_text"]
+    assert (tmp_path / "tables" / "country_brief_profile.csv").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.mirror
+def test_sparse_economy_on_the_old_vintage_reads_correctly(tmp_path, mirror):
+    values = run_chapter(tmp_path, country="VEN", vintage="2018-08-01", start_year=1990)
+    assert values["brief_name"] == "Venezuela" and values["brief_income"] == "not classified"
+    assert "no income group in the World Bank's FY2026 classification" in values["intro"]
+    assert values["rd_latest"] == "no data for Venezuela in this vintage" and values["idx_rd"] == "no data"
+    assert values["ht_latest"].startswith("1.1 % of manufactured exports in 2013 (world 17.0)")
+    assert "SITC-based" in values["definition"]
+    assert "not among the figures this book has curated" in values["robots_text"]
+    assert values["claims_text"] == "None of the 66 claims of the register names Venezuela."
