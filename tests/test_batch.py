@@ -126,7 +126,7 @@ def test_local_pool_names_outputs_from_parameters_limits_and_skips_on_rerun(book
     assert result.exit_code == 0, result.output
     rows = summary(out / "summary.csv")
     assert [(r["parameters"], r["status"]) for r in rows] == [('{"country": "WLD", "year": 2008}', "ok"), ('{"country": "USA", "year": 2008}', "ok")]
-    assert list(rows[0]) == ["chapter", "parameters", "status", "seconds", "output", "error", "worker", "kernel_peak_mb"]
+    assert list(rows[0]) == ["chapter", "parameters", "status", "seconds", "output", "error", "worker", "worker_peak_mb", "kernel_peak_mb"]
     assert rows[0]["output"] == "_build/batch/sample_batch/sample-WLD-2008.ipynb" and float(rows[0]["seconds"]) > 0
     assert not (out / "sample-CHN-2008.ipynb").exists()  # --limit 2
 

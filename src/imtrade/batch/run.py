@@ -44,7 +44,7 @@ from ..paths import ProjectPaths, project
 from .spec import BatchSpec, RunSpec
 
 OK, FAILED, SKIPPED, NOT_RUN = "ok", "failed", "skipped", "not run"
-SUMMARY_COLUMNS = ("chapter", "parameters", "status", "seconds", "output", "error", "worker", "kernel_peak_mb")
+SUMMARY_COLUMNS = ("chapter", "parameters", "status", "seconds", "output", "error", "worker", "worker_peak_mb", "kernel_peak_mb")
 _RUN_LOCK = threading.Lock()  # execute_chapter sets process-wide env vars and stderr: one run per process at a time
 
 
@@ -376,7 +376,8 @@ def write_summary(runs: list[BatchRun], path: Path, root: Path) -> Path:
             writer.writerow([
                 r.spec.chapter, json.dumps(r.spec.given, sort_keys=True, default=str), r.status,
                 f"{r.seconds:.2f}" if r.status in (OK, FAILED) else "", str(output),
-                one_line(r.error), r.worker, f"{r.kernel_peak_mb:.0f}" if r.kernel_peak_mb else "",
+                one_line(r.error), r.worker, f"{r.worker_peak_mb:.0f}" if r.worker_peak_mb else "",
+                f"{r.kernel_peak_mb:.0f}" if r.kernel_peak_mb else "",
             ])
     return path
 
