@@ -7,12 +7,14 @@ parameters (which countries, which years) are glued as Markdown with :func:`glue
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
 TABLE_DIR = Path("tables")  # relative to the executed notebook, so the page can link it
 
@@ -64,9 +66,18 @@ def chapter_name() -> str:
     return os.environ.get("IMTRADE_CHAPTER", "interactive")
 
 
+class _Table(Styler):
+    """A Styler whose plain-text form has no memory address (reproducible notebooks)."""
+
+    def __repr__(self) -> str:
+        return f"<table: {self.data.shape[0]} rows x {self.data.shape[1]} columns>"
+
+
 def show_table(frame: pd.DataFrame, precision: int = 1, caption: str | None = None):
     """A compact HTML table for the page (index hidden, numbers rounded)."""
-    styler = frame.style.format(precision=precision, thousands=",", na_rep="–").hide(axis="index")
+    # a fixed table id (pandas draws a random one): executed notebooks are reproducible
+    digest = hashlib.sha256(f"{caption}\n{frame.to_csv()}".encode()).hexdigest()[:8]
+    styler = _Table(frame, uuid=digest).format(precision=precision, thousands=",", na_rep="–").hide(axis="index")
     if caption:
         styler = styler.set_caption(caption)
     return styler

@@ -3,7 +3,8 @@
 - drops the theme's FontAwesome SVG script (1.4 MB): the theme's CSS already draws every
   icon the pages use from the locally served webfont;
 - drops sphinx-thebe's script (live code is not offered; it also declares a global twice
-  and logs a console error).
+  and logs a console error);
+- loads MathJax only on pages that contain math themselves.
 """
 
 from __future__ import annotations
@@ -18,7 +19,20 @@ DROPPED_SCRIPTS = ("scripts/fontawesome.js", "sphinx-thebe.js")
 def _drop_scripts(app, pagename: str, templatename: str, context: dict[str, Any], doctree) -> None:
     scripts = context.get("script_files")
     if scripts:
-        context["script_files"] = [s for s in scripts if not _dropped(s)]
+        own_math = doctree is not None and _has_math(doctree)
+        context["script_files"] = [s for s in scripts if not _dropped(s) and (own_math or not _is_mathjax(s))]
+
+
+def _has_math(doctree) -> bool:
+    from docutils import nodes
+
+    return any(True for _ in doctree.findall(lambda n: isinstance(n, nodes.math | nodes.math_block)))
+
+
+def _is_mathjax(script: Any) -> bool:
+    """Sphinx loads MathJax on the root page when any page in its toctree has math; we only
+    load it where the page itself has math (the root page alone weighs 1 MB more otherwise)."""
+    return str(getattr(script, "filename", "") or "").endswith("tex-mml-chtml.js")
 
 
 def _dropped(script: Any) -> bool:

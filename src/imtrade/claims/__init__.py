@@ -20,7 +20,12 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ..exceptions import ClaimsRegisterError, DataNotFetchedError, ImtradeError, UnknownIndicatorError
+from ..exceptions import (
+    ClaimsRegisterError,
+    DataNotFetchedError,
+    ImtradeError,
+    UnknownIndicatorError,
+)
 from ..paths import project
 from ..reads import record_read
 
@@ -180,7 +185,7 @@ def load_register() -> Register:
             key = str(raw.get("id")) if isinstance(raw, dict) and raw.get("id") else f"{rel}#{index + 1}"
             claim, issues = _validate_entry(raw, key, checks)
             if claim is not None and claim.id in seen:
-                claim, issues = None, [f"duplicate id (also earlier in the register)"]
+                claim, issues = None, ["duplicate id (also earlier in the register)"]
             if issues:
                 problems[key] = issues
             else:
@@ -256,7 +261,7 @@ def compare_vintages(v1: str, v2: str) -> pd.DataFrame:
 
 def verdict_table(chapter: str, vintage: str | None = None) -> pd.DataFrame:
     """A chapter's own claims with their verdicts (claim, claimed, measured, verdict, test)."""
-    audit, problems = run_audit(vintage, chapter=chapter)
+    audit, _problems = run_audit(vintage, chapter=chapter)
     table = audit[["claim", "claimed", "measured", "verdict", "detail"]].rename(
         columns={"claim": "Claim (paraphrased)", "claimed": "Claimed", "measured": "Measured", "verdict": "Verdict", "detail": "Test and result"}
     )

@@ -1,0 +1,202 @@
+"""Claim checks of the chapter "Trade patterns" (source text 000, data/claims/000_trade_patterns.yml).
+
+Each check reads its data through ``ctx.indicators`` (so the chapter's vintage flows through),
+computes with the chapter module's functions (one implementation of each computation) and
+applies the register entry's tolerance rule literally.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from ...chapters import trade_patterns as tp
+from .. import (
+    CONTRADICTED,
+    NOT_CHECKABLE,
+    PARTLY,
+    SUPPORTED,
+    CheckContext,
+    CheckResult,
+    Claim,
+    check,
+)
+
+# Register sector names -> the chapter's sector keys.
+_SECTOR_KEYS = {"service": "services", "services": "services", "industry": "industry", "agriculture": "agriculture"}
+
+
+def _entities() -> pd.DataFrame:
+    """The entity table (a function so that tests can replace it)."""
+    from ...api import load_entities
+
+    return load_entities()
+
+
+def _series(tidy: pd.DataFrame, iso3: str = "WLD", indicator: str | None = None) -> pd.Series:
+    """One entity's values by year from a tidy frame."""
+    rows = tidy[tidy["iso3"] == iso3]
+    if indicator is not None:
+        rows = rows[rows["indicator"] == indicator]
+    return rows.drop_duplicates("year").set_index("year")["value"].sort_index()
+
+
+def _verdict(conditions: Sequence[bool]) -> str:
+    """All hold -> supported; some -> partly supported; none -> contradicted."""
+    held = sum(bool(c) for c in conditions)
+    return SUPPORTED if held == len(conditions) else PARTLY if held else CONTRADICTED
+
+
+def _yes(flag: bool) -> str:
+    return "met" if flag else "not met"
+
+
+def _points(value: float) -> str:
+    """'1 point', '2.5 points'."""
+    return f"{value:g} point" + ("" if abs(value) == 1 else "s")
+
+
+# Register group names as they read in a sentence.
+_GROUP_PROSE = {"World": "the world", "High income": "high-income economies", "Low income": "low-income economies",
+                "Upper middle income": "upper-middle-income economies", "Lower middle income": "lower-middle-income economies"}
+
+
+@check("tech_intensity_shift")
+def tech_intensity_shift(claim: Claim, ctx: CheckContext, *, mva_years: Sequence[int], export_start_year: int,
+                         min_mva_rise: float, min_export_rise: float) -> CheckResult:
+    """(a) World medium/high-tech share of MVA rises by ``min_mva_rise`` points over ``mva_years``;
+    (b) World high-tech share of manufactured exports rises by ``min_export_rise`` points from
+    ``export_start_year`` to the latest year, within one definition (one vintage)."""
+    y0, y1 = (int(y) for y in mva_years)
+    mva = _series(ctx.indicators([tp.MHT_MVA_WORLD], countries=["WLD"], years=(y0, y1)))
+    exports = _series(ctx.indicators([tp.HT_SHARE], countries=["WLD"], years=(int(export_start_year), None)))
+    change = tp.tech_intensity_change(mva, exports, (y0, y1), int(export_start_year))
+    if change["mva_change"] is None or change["export_change"] is None:
+        missing = [name for name, key in (("medium/high-tech share of MVA", "mva_change"), ("high-tech export share", "export_change")) if change[key] is None]
+        return CheckResult(NOT_CHECKABLE, "—", f"World {' and '.join(missing)} missing for the years the test needs (vintage {ctx.vintage or 'default'}).")
+    a = change["mva_change"] >= min_mva_rise
+    b = change["export_change"] >= min_export_rise
+    e0, e1 = change["export_years"]
+    definition = tp.definition_label(ctx.vintage or "")
+    measured = (
+        f"(a) World medium/high-tech share of MVA {change['mva_start']:.1f} % ({y0}) → {change['mva_end']:.1f} % ({y1}), "
+        f"{tp.signed(change['mva_change'])} points; (b) World high-tech exports {change['export_start']:.1f} % of manufactured "
+        f"exports ({e0}) → {change['export_end']:.1f} % ({e1}), {tp.signed(change['export_change'])} points; {definition}"
+    )
+    detail = (
+        f"Test: (a) rise of at least {_points(min_mva_rise)} ({_yes(a)}) and (b) rise of at least {_points(min_export_rise)} "
+        f"({_yes(b)}); both met = supported, one = partly supported, none = contradicted."
+    )
+    return CheckResult(_verdict([a, b]), measured, detail, value=round(change["export_change"], 3))
+
+
+@check("services_ip_trade_relative_to_goods")
+def services_ip_trade_relative_to_goods(claim: Claim, ctx: CheckContext, *, start_year: int, end_year: int,
+                                        min_services_share_rise: float) -> CheckResult:
+    """World (1) approximate services share of exports rises by ``min_services_share_rise``
+    points, (2) IP receipts and (3) ICT service exports relative to merchandise exports are
+    higher in ``end_year`` than in ``start_year``."""
+    y0, y1 = int(start_year), int(end_year)
+    codes = [tp.GNFS_EXPORTS_GDP, tp.GDP_USD, tp.MERCH_EXPORTS, tp.IP_RECEIPTS, tp.ICT_EXPORTS]
+    wide = tp.pivot(ctx.indicators(codes, countries=["WLD"], years=[y0, y1]))
+    missing = [c for c in codes if c not in wide]
+    if missing:
+        return CheckResult(NOT_CHECKABLE, "—", f"World series {', '.join(missing)} missing for {y0} and {y1}.")
+    share = tp.services_share_of_exports(wide).xs("WLD", level="iso3")
+    ratios = tp.services_ratios(wide)
+    ip = _series(ratios[ratios["measure"] == "ip_receipts"])
+    ict = _series(ratios[ratios["measure"] == "ict_exports"])
+    changes = {name: tp.change_between(s, y0, y1) for name, s in (("services", share), ("ip", ip), ("ict", ict))}
+    if any(v is None for v in changes.values()):
+        gaps = ", ".join(k for k, v in changes.items() if v is None)
+        return CheckResult(NOT_CHECKABLE, "—", f"World ratio(s) {gaps} missing in {y0} or {y1} (vintage {ctx.vintage or 'default'}).")
+    c1 = changes["services"] >= min_services_share_rise
+    c2 = changes["ip"] > 0
+    c3 = changes["ict"] > 0
+    measured = (
+        f"World, {y0} → {y1}: (1) services share of exports (approximation) {share[y0]:.1f} → {share[y1]:.1f} % "
+        f"({tp.signed(changes['services'])} points); (2) IP receipts {ip[y0]:.2f} → {ip[y1]:.2f} % of merchandise exports; "
+        f"(3) ICT service exports {ict[y0]:.2f} → {ict[y1]:.2f} % of merchandise exports"
+    )
+    detail = (
+        f"Test: (1) rise of at least {_points(min_services_share_rise)} ({_yes(c1)}), (2) higher ({_yes(c2)}), "
+        f"(3) higher ({_yes(c3)}); all three = supported, one or two = partly supported, none = contradicted."
+    )
+    return CheckResult(_verdict([c1, c2, c3]), measured, detail, value=round(changes["services"], 3))
+
+
+@check("employment_sector_share_change")
+def employment_sector_share_change(claim: Claim, ctx: CheckContext, *, sector: str, group: str | Sequence[str],
+                                   years: Sequence[int], min_change: float) -> CheckResult:
+    """Employment-weighted sector share of a group of economies, change between two years.
+
+    ``min_change`` > 0: the share must rise by at least that many points; < 0: fall by at least
+    its absolute value. With one group: threshold met = supported, moved the right way by less
+    = partly supported, moved the other way (or not at all) = contradicted. With several groups
+    (the first is the primary): primary meets the threshold and every other group moves the
+    right way = supported; primary meets it but another group does not = partly supported;
+    primary misses the threshold = contradicted. Weights: employment = labour force x
+    (1 - unemployment/100); the same economies in both years.
+    """
+    key = _SECTOR_KEYS.get(sector)
+    if key is None:
+        raise ValueError(f"unknown sector {sector!r} (one of {', '.join(_SECTOR_KEYS)})")
+    groups = [group] if isinstance(group, str) else list(group)
+    y0, y1 = (int(y) for y in years)
+    shares = ctx.indicators([tp.SECTORS[key]], years=[y0, y1])
+    weights = tp.employment_weights(ctx.indicators([tp.LABOUR_FORCE, tp.UNEMPLOYMENT], years=[y0, y1]))
+    entities = _entities()
+    direction = 1.0 if min_change >= 0 else -1.0
+    results = []
+    for name in groups:
+        members = tp.group_members(name, entities)
+        mean = tp.weighted_mean(shares, weights, members, balanced=True)
+        change = tp.change_between(mean["value"], y0, y1)
+        if change is None:
+            return CheckResult(NOT_CHECKABLE, "—", f"{name}: employment shares or weights missing in {y0} or {y1}.")
+        results.append((name, mean.loc[y0, "value"], mean.loc[y1, "value"], change, int(mean.loc[y1, "n"])))
+    name0, _, _, change0, _ = results[0]
+    meets = direction * change0 >= abs(min_change)
+    moves = [direction * r[3] > 0 for r in results]
+    if len(results) == 1:
+        verdict = SUPPORTED if meets else PARTLY if moves[0] else CONTRADICTED
+    else:
+        verdict = (SUPPORTED if all(moves[1:]) else PARTLY) if meets else CONTRADICTED
+    measured = "; ".join(f"{n}: {a:.1f} % ({y0}) → {b:.1f} % ({y1}), {tp.signed(c)} points ({k} economies)" for n, a, b, c, k in results)
+    word = "rise" if direction > 0 else "fall"
+    others = "".join(f"; the share in {_GROUP_PROSE.get(r[0], r[0])} must also {word} ({_yes(m)})" for r, m in zip(results[1:], moves[1:], strict=True))
+    detail = (
+        f"Test: the {key} share of employment in {_GROUP_PROSE.get(name0, name0)} must {word} by at least {_points(abs(min_change))} "
+        f"({_yes(meets)}){others}. Employment-weighted ILO modelled estimates, same economies in both years."
+    )
+    return CheckResult(verdict, measured, detail, value=round(change0, 3))
+
+
+@check("carbon_content_of_trade")
+def carbon_content_of_trade(claim: Claim, ctx: CheckContext, *, years: Sequence[int], min_mva_intensity_drop_pct: float) -> CheckResult:
+    """(a) World CO2 per unit of manufacturing value added falls by at least
+    ``min_mva_intensity_drop_pct`` %; (b) the CO2 transferred through trade, as a share of
+    world emissions, is lower in the second year than in the first."""
+    y0, y1 = (int(y) for y in years)
+    mva = _series(ctx.indicators([tp.CO2_PER_MVA], countries=["WLD"], years=[y0, y1]))
+    drop = tp.relative_change(mva, y0, y1)
+    trade = ctx.indicators(["trade_co2"], years=[y0, y1])
+    co2 = ctx.indicators(["co2"], countries=["WLD"], years=[y0, y1])
+    content = tp.carbon_content_of_trade(trade, co2, tp.economies(_entities()))
+    share_change = tp.change_between(content["share"], y0, y1)
+    if drop is None or share_change is None:
+        return CheckResult(NOT_CHECKABLE, "—", f"World CO2 per unit of MVA or CO2 in trade missing in {y0} or {y1}.")
+    a = drop <= -float(min_mva_intensity_drop_pct)
+    b = share_change < 0
+    measured = (
+        f"(a) World CO2 per unit of manufacturing value added {mva[y0]:.2f} → {mva[y1]:.2f} kg per constant-2010 US$ "
+        f"({tp.signed(drop)} %); (b) CO2 transferred through trade {content.loc[y0, 'share']:.1f} % of world emissions ({y0}) → "
+        f"{content.loc[y1, 'share']:.1f} % ({y1})"
+    )
+    detail = (
+        f"Test: (a) fall of at least {min_mva_intensity_drop_pct:g} % ({_yes(a)}) and (b) lower in {y1} than in {y0} "
+        f"({_yes(b)}); both = supported, one = partly supported, none = contradicted. Attribution to intelligent "
+        "manufacturing is not tested."
+    )
+    return CheckResult(_verdict([a, b]), measured, detail, value=round(drop, 3))
