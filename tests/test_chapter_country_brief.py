@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 
 from imtrade.chapters import country_brief as brief
+from imtrade.chapters import trade_patterns
 from imtrade.exceptions import ParameterError
 
 
@@ -37,31 +38,29 @@ ECONOMIES = pd.DataFrame({
 # Process data
 
 
-def test_balassa_rca_divides_the_share_by_the_reporting_worlds_share():
+def test_rca_rows_are_trade_patterns_balassa_index_for_economies_only():
     # AAA: 30 of 100 manufactured exports are high-tech; BBB: 10 of 300. World: 40 / 400 = 10 %.
-    frame = tidy([
-        (brief.HT_VALUE, "AAA", 2020, 30.0), (brief.HT_SHARE, "AAA", 2020, 30.0), (brief.MANF_EXPORTS, "AAA", 2020, 100.0),
-        (brief.HT_VALUE, "BBB", 2020, 10.0), (brief.HT_SHARE, "BBB", 2020, 10 / 3), (brief.MANF_EXPORTS, "BBB", 2020, 300.0),
-        (brief.HT_VALUE, "WLD", 2020, 999.0), (brief.HT_SHARE, "WLD", 2020, 12.0), (brief.MANF_EXPORTS, "WLD", 2020, 9999.0),
-        (brief.HT_SHARE, "CCC", 2021, 5.0),  # no world sum in 2021: no index
-    ])
-    rca = brief.balassa_rca(frame, ["AAA", "BBB", "CCC"]).set_index("iso3")["value"]
-    assert rca.to_dict() == pytest.approx({"AAA": 3.0, "BBB": 1 / 3})  # WLD is not an economy
-    assert brief.balassa_rca(frame.iloc[0:0], ["AAA"]).empty
+    wide = pd.DataFrame(
+        {trade_patterns.HT_VALUE: [30.0, 10.0, 999.0], brief.HT_SHARE: [30.0, 10 / 3, 12.0], trade_patterns.MANF_EXPORTS: [100.0, 300.0, 9999.0]},
+        index=pd.MultiIndex.from_tuples([("AAA", 2020), ("BBB", 2020), ("WLD", 2020)], names=["iso3", "year"]),
+    )
+    rows = brief.rca_rows(wide, ["AAA", "BBB"])
+    assert set(rows["indicator"]) == {brief.RCA} and list(rows.columns) == ["dataset", "vintage", "indicator", "iso3", "year", "value"]
+    assert rows.set_index("iso3")["value"].to_dict() == pytest.approx({"AAA": 3.0, "BBB": 1 / 3})  # WLD is not an economy
 
 
-def test_weighted_mean_and_the_employment_benchmark():
+def test_employment_benchmark_is_the_employment_weighted_mean_unless_published():
     values = tidy([(brief.IND_EMP, "AAA", 2020, 20.0), (brief.IND_EMP, "BBB", 2020, 40.0), (brief.IND_EMP, "CCC", 2020, 90.0)])
-    weights = pd.DataFrame({"iso3": ["AAA", "BBB", "CCC"], "year": [2020] * 3, "value": [3.0, 1.0, 0.0]})
-    assert brief.weighted_mean(values, weights, ["AAA", "BBB", "CCC"]).loc[2020] == pytest.approx(25.0)  # (60 + 40) / 4; CCC weight 0
     panel = pd.concat([values, tidy([
-        (brief.LABOUR_FORCE, "AAA", 2020, 100.0), (brief.UNEMPLOYMENT, "AAA", 2020, 10.0),  # 90 employed
-        (brief.LABOUR_FORCE, "BBB", 2020, 10.0),  # no rate: the labour force is the weight
+        (trade_patterns.LABOUR_FORCE, "AAA", 2020, 100.0), (trade_patterns.UNEMPLOYMENT, "AAA", 2020, 10.0),  # 90 employed
+        (trade_patterns.LABOUR_FORCE, "BBB", 2020, 10.0),  # no rate: the labour force is the weight
     ])])
     world = brief.benchmark(panel, brief.IND_EMP, "WLD", ["AAA", "BBB"])
-    assert world.loc[2020] == pytest.approx((20 * 90 + 40 * 10) / 100)
+    assert world.loc[2020] == pytest.approx((20 * 90 + 40 * 10) / 100)  # CCC has no weight
     published = pd.concat([panel, tidy([(brief.IND_EMP, "WLD", 2020, 33.0)])])
     assert brief.benchmark(published, brief.IND_EMP, "WLD", ["AAA"]).loc[2020] == 33.0  # a published aggregate wins
+    rca = tidy([(brief.RCA, "AAA", 2019, 2.0), (brief.RCA, "AAA", 2020, 2.5)])
+    assert brief.benchmark(rca, brief.RCA, "WLD", ["AAA"]).tolist() == [1.0, 1.0] and brief.benchmark(rca, brief.RCA, "HIC", ["AAA"]).empty
 
 
 def test_rank_and_percentile_among_economies_with_data():

@@ -9,7 +9,11 @@ are curated (China roadmap), and the claims of the register that name the econom
 It is written to be run for every economy (``specs/country_briefs.yml``): every function
 accepts an economy with no data for a measure and says so ("no data") instead of failing.
 Loaders read through :func:`imtrade.api.load_indicators`; everything else is a pure function
-of the frames they return, so tests can feed small frames.
+of the frames they return, so tests can feed small frames. Each measure is computed by the
+chapter that owns it, never again here: the Balassa index, employment weights, weighted
+group means, benchmark groups and readable names come from
+:mod:`imtrade.chapters.trade_patterns`, the choice among IFR report editions from
+:mod:`imtrade.chapters.china_roadmap`.
 """
 
 from __future__ import annotations
@@ -22,35 +26,39 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..api import load_entities, load_indicators
-from ..exceptions import ParameterError, UnknownIndicatorError
+from ..api import load_entities
+from ..exceptions import ParameterError
 from ..validators import check_countries, check_vintage
+from . import china_roadmap, trade_patterns
+from .trade_patterns import (
+    HT_SHARE,
+    LABOUR_FORCE,
+    RD_INTENSITY,
+    UNEMPLOYMENT,
+    capitalise,
+)
 
 # ---------------------------------------------------------------------------------------
 # Measures
 
 TRADE = "NE.TRD.GNFS.ZS"  # derived: exports + imports of goods and services, % of GDP
-HT_SHARE = "TX.VAL.TECH.MF.ZS"  # high-technology exports, % of manufactured exports
-HT_VALUE = "TX.VAL.TECH.CD"  # high-technology exports, current US$
-MANF_EXPORTS = "TX.VAL.MANF.CD"  # derived: manufactured exports = HT_VALUE / (HT_SHARE / 100)
-RCA = "RCA.HIGHTECH"  # computed here: Balassa index of high-tech exports (not a data code)
-IND_EMP = "SL.IND.EMPL.ZS"  # derived from Gapminder: ILO modelled employment in industry, % of total
+RCA = "RCA.HIGHTECH"  # trade_patterns.balassa_rca, as a row code of the panel (not a data code)
+IND_EMP = trade_patterns.SECTORS["industry"]  # ILO modelled employment in industry, % of total (Gapminder)
 IND_VA = "NV.IND.TOTL.ZS"  # industry (incl. construction) value added, % of GDP
 MANF_VA = "NV_IND_MANF"  # UN SDG (UNIDO): manufacturing value added, % of GDP, 2000-2019
-RD = "GB.XPD.RSDV.GD.ZS"  # R&D expenditure, % of GDP
+RD = RD_INTENSITY  # R&D expenditure, % of GDP
 RESEARCHERS = "SP.POP.SCIE.RD.P6"  # researchers in R&D, per million people
 POPULATION = "SP.POP.TOTL"
 GDP_PC = "NY.GDP.PCAP.CD"  # GDP per capita, current US$
-LABOUR_FORCE = "SL.TLF.TOTL.IN"
-UNEMPLOYMENT = "SL.UEM.TOTL.ZS"
 
-HIGH_TECH_BREAK_YEAR = 2007  # the 2026-07-01 WDI vintage restarts the high-tech series in 2007
-OLD_DEFINITION_VINTAGE = "2018-08-01"  # its high-tech series is the SITC-based one (1988-2016)
+HIGH_TECH_BREAK_YEAR = trade_patterns.HIGH_TECH_BREAK_YEAR  # the 2026 vintage restarts the series in 2007
+OLD_DEFINITION_VINTAGE = trade_patterns.OLD_DEFINITION_VINTAGE  # its series is the SITC-based one (1988-2016)
 ROBOT_TABLE = "robot_installations"
 MISSING = "no data"
 
-# World Bank income groups (FY2026) -> their aggregate codes in the WDI.
-INCOME_AGGREGATES = {"High income": "HIC", "Upper middle income": "UMC", "Lower middle income": "LMC", "Low income": "LIC"}
+# World Bank income groups (FY2026) -> their aggregate codes in the WDI (trade_patterns' benchmark groups).
+INCOME_AGGREGATES = {values[0]: code for code, (column, values) in trade_patterns.BENCHMARKS.items()
+                     if column == "income_group" and len(values) == 1}
 
 
 @dataclass(frozen=True)
@@ -91,21 +99,6 @@ NAME_ALIASES = {
     "VNM": ("Viet Nam", "Vietnam"), "KOR": ("South Korea", "Republic of Korea"), "IRN": ("Iran",),
     "EGY": ("Egypt",), "GBR": ("UK", "Britain"), "CZE": ("Czechia",),
 }
-# World Bank names with a comma read badly in a sentence.
-READABLE_NAMES = {
-    "Korea, Rep.": "the Republic of Korea", "Korea, Dem. People's Rep.": "the Democratic People's Republic of Korea",
-    "Egypt, Arab Rep.": "Egypt", "Iran, Islamic Rep.": "Iran", "Venezuela, RB": "Venezuela", "Yemen, Rep.": "Yemen",
-    "Congo, Dem. Rep.": "the Democratic Republic of the Congo", "Congo, Rep.": "the Republic of the Congo",
-    "Gambia, The": "the Gambia", "Bahamas, The": "the Bahamas", "Micronesia, Fed. Sts.": "Micronesia",
-    "Hong Kong SAR, China": "Hong Kong SAR (China)", "Macao SAR, China": "Macao SAR (China)",
-    "St. Kitts and Nevis": "Saint Kitts and Nevis", "St. Lucia": "Saint Lucia",
-    "St. Vincent and the Grenadines": "Saint Vincent and the Grenadines", "Lao PDR": "Lao PDR",
-}
-WITH_ARTICLE = ("United ", "Netherlands", "Philippines", "Russian Federation", "Czech Republic", "Slovak Republic",
-                "Kyrgyz Republic", "Dominican Republic", "Central African Republic", "Maldives", "Marshall Islands",
-                "Solomon Islands", "Comoros", "Seychelles", "Syrian Arab Republic", "Lao PDR", "Cayman Islands",
-                "Faroe Islands", "Turks and Caicos Islands", "Virgin Islands", "British Virgin Islands", "Northern Mariana Islands")
-
 
 # ---------------------------------------------------------------------------------------
 # Parameters and the economy
@@ -130,8 +123,7 @@ class Economy:
     @property
     def prose(self) -> str:
         """The name as it reads in running text ("the Republic of Korea", "Chile")."""
-        name = READABLE_NAMES.get(self.name, self.name)
-        return f"the {name}" if name.startswith(WITH_ARTICLE) else name
+        return trade_patterns.prose_name(trade_patterns.readable_name(self.name))
 
     @property
     def title(self) -> str:
@@ -160,25 +152,15 @@ def economy(iso3: str, entities: pd.DataFrame | None = None) -> Economy:
     return Economy(iso3, text(r["name"]) or iso3, text(r["region"]), income, INCOME_AGGREGATES.get(income))
 
 
-def capitalise(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
 # ---------------------------------------------------------------------------------------
 # Load inputs.
 
 
 def _load_optional(codes: Sequence[str], **kwargs: Any) -> pd.DataFrame:
-    """:func:`load_indicators` per code; a code the vintage lacks contributes nothing."""
-    frames = []
-    for code in codes:
-        try:
-            frames.append(load_indicators([code], **kwargs))
-        except UnknownIndicatorError:
-            continue
-    frames = [f for f in frames if not f.empty]
+    """:func:`trade_patterns.load_optional` per code: a code the vintage lacks contributes nothing."""
+    frames = [f for f in (trade_patterns.load_optional(code, **kwargs) for code in codes) if not f.empty]
     if not frames:
-        return pd.DataFrame(columns=["dataset", "vintage", "indicator", "iso3", "year", "value"]).astype({"year": "int64", "value": "float64"})
+        return trade_patterns.load_optional([], **kwargs)
     return pd.concat(frames, ignore_index=True)
 
 
@@ -196,13 +178,26 @@ def load_panel(vintage: str, start_year: int) -> tuple[pd.DataFrame, pd.DataFram
     """Every measure for every entity (economies and aggregates) from ``start_year``, tidy.
 
     Returns (panel, dropped): placeholder zeros are removed (:func:`drop_placeholder_zeros`)
-    and the high-tech RCA (:func:`balassa_rca`) is added as indicator :data:`RCA`.
+    and the high-tech RCA of every economy (:func:`trade_patterns.balassa_rca`) is added as
+    indicator :data:`RCA`.
     """
-    codes = [TRADE, HT_SHARE, HT_VALUE, MANF_EXPORTS, IND_EMP, IND_VA, MANF_VA, RD, RESEARCHERS, POPULATION, GDP_PC, LABOUR_FORCE, UNEMPLOYMENT]
+    codes = [TRADE, HT_SHARE, IND_EMP, IND_VA, MANF_VA, RD, RESEARCHERS, POPULATION, GDP_PC, LABOUR_FORCE, UNEMPLOYMENT]
     tidy, dropped = drop_placeholder_zeros(_load_optional(codes, years=(start_year, None), vintage=vintage))
-    economies = set(load_entities(include_aggregates=False)["iso3"])
-    rca = balassa_rca(tidy, economies)
+    rca = rca_rows(trade_patterns.load_high_tech(vintage, years=(start_year, 2100)), trade_patterns.economies())
     return pd.concat([tidy, rca], ignore_index=True), dropped
+
+
+def rca_rows(high_tech: pd.DataFrame, economies: Sequence[str]) -> pd.DataFrame:
+    """The Balassa index of :func:`trade_patterns.balassa_rca` as tidy panel rows (economies only).
+
+    ``high_tech`` is :func:`trade_patterns.load_high_tech`'s wide frame; the reference world
+    is the sum over ``economies``.
+    """
+    columns = ["dataset", "vintage", "indicator", "iso3", "year", "value"]
+    rca = trade_patterns.balassa_rca(high_tech, economies)
+    rca = rca[rca["iso3"].isin(set(economies))]
+    return pd.DataFrame({"dataset": "computed:wdi", "vintage": "", "indicator": RCA, "iso3": rca["iso3"].astype(str).to_numpy(),
+                         "year": rca["year"].astype("int64").to_numpy(), "value": rca["rca"].astype("float64").to_numpy()})[columns]
 
 
 def placeholder_sentence(dropped: pd.DataFrame, who: Economy) -> str:
@@ -241,81 +236,13 @@ def economies_with_data(vintage: str = "2026-07-01", start_year: int = 1995, min
 # Process data.
 
 
-def balassa_rca(tidy: pd.DataFrame, economies: Iterable[str]) -> pd.DataFrame:
-    """Balassa index of revealed comparative advantage in high-tech exports (tidy rows).
-
-    Parameters
-    ----------
-    tidy : rows of :data:`HT_VALUE`, :data:`HT_SHARE` and :data:`MANF_EXPORTS` (``iso3, year, value``).
-    economies : the economies whose sums form the reference world (no aggregates).
-
-    Returns
-    -------
-    Tidy ``dataset, vintage, indicator, iso3, year, value`` with indicator :data:`RCA`, one row
-    per economy and year with a published high-tech share.
-
-    Notes
-    -----
-    .. math:: RCA_{c,t} = \\frac{X^{HT}_{c,t} / X^{M}_{c,t}}{\\sum_j X^{HT}_{j,t} / \\sum_j X^{M}_{j,t}}
-
-    :math:`X^{HT}` are high-tech exports, :math:`X^{M}` manufactured exports (derived as
-    :math:`X^{HT}/(s/100)` from the published share :math:`s`), :math:`j` the economies that
-    report both in year :math:`t` (Balassa 1965, with manufactured exports as the universe).
-    RCA > 1: the economy's exports are more high-tech than the reporting world's.
-    """
-    columns = ["dataset", "vintage", "indicator", "iso3", "year", "value"]
-    need = tidy[tidy["indicator"].isin([HT_VALUE, HT_SHARE, MANF_EXPORTS])]
-    if need.empty:
-        return pd.DataFrame(columns=columns).astype({"year": "int64", "value": "float64"})
-    wide = need.pivot_table(index=["iso3", "year"], columns="indicator", values="value", aggfunc="first")
-    for code in (HT_VALUE, HT_SHARE, MANF_EXPORTS):
-        if code not in wide:
-            wide[code] = np.nan
-    frame = wide.reset_index()
-    reporting = frame[frame["iso3"].isin(set(economies)) & (frame[MANF_EXPORTS] > 0) & frame[HT_VALUE].notna()]
-    sums = reporting.groupby("year").agg(ht=(HT_VALUE, "sum"), manf=(MANF_EXPORTS, "sum"))
-    world_share = (100.0 * sums["ht"] / sums["manf"]).rename("world_share").reset_index()
-    out = frame[["iso3", "year", HT_SHARE]].dropna().merge(world_share, on="year", how="inner")
-    out = out[out["iso3"].isin(set(economies))]
-    vintage = "+".join(sorted(need["vintage"].unique()))
-    return pd.DataFrame({
-        "dataset": "computed:wdi", "vintage": vintage, "indicator": RCA, "iso3": out["iso3"].to_numpy(),
-        "year": out["year"].astype("int64").to_numpy(), "value": (out[HT_SHARE] / out["world_share"]).to_numpy(),
-    })[columns]
-
-
-def employment_weights(panel: pd.DataFrame) -> pd.DataFrame:
-    """Employment by economy and year = labour force x (1 - unemployment rate / 100), tidy
-    ``iso3, year, value`` (the labour force itself where the rate is missing)."""
-    labour = panel[panel["indicator"] == LABOUR_FORCE].set_index(["iso3", "year"])["value"]
-    rate = panel[panel["indicator"] == UNEMPLOYMENT].set_index(["iso3", "year"])["value"].reindex(labour.index)
-    employed = labour * (1.0 - rate.fillna(0.0) / 100.0)
-    return employed.dropna().rename("value").reset_index()
-
-
-def weighted_mean(values: pd.DataFrame, weights: pd.DataFrame, members: Iterable[str]) -> pd.Series:
-    """Weighted mean of ``values`` over ``members`` by year (``iso3, year, value`` frames).
-
-    Notes
-    -----
-    :math:`\\bar v_t = \\sum_c v_{c,t} w_{c,t} / \\sum_c w_{c,t}` over the members with a value
-    and a positive weight in year :math:`t`.
-    """
-    both = values[["iso3", "year", "value"]].merge(weights.rename(columns={"value": "weight"}), on=["iso3", "year"])
-    both = both[both["iso3"].isin(set(members)) & (both["weight"] > 0)].dropna()
-    if both.empty:
-        return pd.Series(dtype=float, name="value")
-    both = both.assign(vw=both["value"] * both["weight"])
-    grouped = both.groupby("year")
-    return (grouped["vw"].sum() / grouped["weight"].sum()).rename("value")
-
-
 def benchmark(panel: pd.DataFrame, code: str, group: str, members: Iterable[str]) -> pd.Series:
     """The world's (``WLD``) or an income group's value of a measure, by year.
 
     The World Bank's published aggregate where there is one; for industry employment (ILO
     modelled shares, published without aggregates) the employment-weighted mean of the
-    members; for the RCA the world is 1 by construction.
+    members (:func:`trade_patterns.weighted_mean`, :func:`trade_patterns.employment_weights`);
+    for the RCA the world is 1 by construction.
     """
     if code == RCA:
         years = sorted(panel.loc[panel["indicator"] == RCA, "year"].unique())
@@ -323,15 +250,9 @@ def benchmark(panel: pd.DataFrame, code: str, group: str, members: Iterable[str]
     published = series(panel, code, group)
     if not published.empty or code != IND_EMP:
         return published
-    return weighted_mean(panel[panel["indicator"] == IND_EMP], employment_weights(panel), members)
-
-
-def group_members(entities: pd.DataFrame, income_group: str | None) -> list[str]:
-    """Economies of an income group (all economies for None)."""
-    economies = entities[~entities["is_aggregate"].astype(bool)]
-    if income_group:
-        economies = economies[economies["income_group"] == income_group]
-    return sorted(economies["iso3"].astype(str))
+    weights = trade_patterns.employment_weights(panel[panel["indicator"].isin([LABOUR_FORCE, UNEMPLOYMENT])])
+    mean = trade_patterns.weighted_mean(panel[panel["indicator"] == IND_EMP], weights, list(members))
+    return mean["value"].rename_axis("year")
 
 
 def value_in(series_: pd.Series, year: int | None) -> float | None:
@@ -364,8 +285,8 @@ def profile_table(panel: pd.DataFrame, who: Economy, entities: pd.DataFrame) -> 
     Columns: ``key, measure, unit, value, year, world, group, rank, ranked, percentile,
     first_year, first_value``. Missing values are NaN (an economy without data keeps its row).
     """
-    economies = group_members(entities, None)
-    group_economies = group_members(entities, who.income_group) if who.group_code else []
+    economies = trade_patterns.group_members("WLD", entities)
+    group_economies = trade_patterns.group_members(who.group_code, entities) if who.group_code else []
     rows = []
     for m in MEASURES:
         own = series(panel, m.code, who.iso3)
@@ -408,24 +329,24 @@ def change(series_: pd.Series) -> tuple[int | None, int | None, float | None]:
 
 
 def robot_rows(table: pd.DataFrame, iso3: str) -> pd.DataFrame:
-    """The IFR figures of one economy, one per measure and year from the latest final edition.
+    """The IFR figures of one economy, one per measure and year, from the edition
+    :func:`china_roadmap.select_editions` chooses (the latest final one, else the latest
+    preliminary one).
 
-    ``table`` is ``data/curated/robot_installations.csv``. Preliminary releases are used only
-    where no final edition gives the figure. Returns ``measure, year, value, unit,
-    report_edition, citation, url`` sorted by measure and year (empty when IFR figures for the
-    economy are not curated).
+    ``table`` is ``data/curated/robot_installations.csv``. Returns ``measure, year, value,
+    unit, report_edition, citation, url`` sorted by measure and year (empty when IFR figures
+    for the economy are not curated).
     """
-    rows = table[table["iso3"].fillna("") == iso3].copy()
     columns = ["measure", "year", "value", "unit", "report_edition", "citation", "url"]
-    if rows.empty:
+    frames = []
+    for measure in sorted(table["measure"].dropna().unique()):
+        rows = china_roadmap.robot_rows(table, measure)
+        rows = rows[rows["iso3"] == iso3]
+        if not rows.empty:
+            frames.append(china_roadmap.select_editions(rows))
+    if not frames:
         return pd.DataFrame(columns=columns)
-    edition = rows["report_edition"].astype(str)
-    rows["preliminary"] = edition.str.contains("prelim", case=False)
-    rows["edition_year"] = pd.to_numeric(edition.str.extract(r"(\d{4})")[0], errors="coerce")
-    rows = rows.sort_values(["measure", "year", "preliminary", "edition_year"], ascending=[True, True, False, True])
-    chosen = rows.groupby(["measure", "year"], as_index=False).tail(1)
-    chosen = chosen.assign(year=chosen["year"].astype(int), value=chosen["value"].astype(float))
-    return chosen[columns].sort_values(["measure", "year"]).reset_index(drop=True)
+    return pd.concat(frames, ignore_index=True)[columns].sort_values(["measure", "year"]).reset_index(drop=True)
 
 
 def robot_economies(table: pd.DataFrame) -> list[str]:
@@ -440,7 +361,7 @@ def robot_economies(table: pd.DataFrame) -> list[str]:
 
 def economy_names(who: Economy) -> list[str]:
     """Names that identify the economy in the register's ``geography`` fields."""
-    names = {who.name, READABLE_NAMES.get(who.name, who.name).removeprefix("the "), *NAME_ALIASES.get(who.iso3, ())}
+    names = {who.name, trade_patterns.readable_name(who.name), *NAME_ALIASES.get(who.iso3, ())}
     return sorted((n for n in names if n), key=len, reverse=True)
 
 
@@ -699,8 +620,8 @@ def plot_lines(ax, panel: pd.DataFrame, code: str, who: Economy, entities: pd.Da
     """The economy, its income group and the world on one axes (benchmarks dashed)."""
     styles = _styles(who)
     own = series(panel, code, who.iso3)
-    world = benchmark(panel, code, "WLD", group_members(entities, None))
-    group = benchmark(panel, code, who.group_code, group_members(entities, who.income_group)) if who.group_code else pd.Series(dtype=float)
+    world = benchmark(panel, code, "WLD", trade_patterns.group_members("WLD", entities))
+    group = benchmark(panel, code, who.group_code, trade_patterns.group_members(who.group_code, entities)) if who.group_code else pd.Series(dtype=float)
     if not own.empty:
         ax.plot(own.index, own.values, label=who.title, **styles[who.iso3])
     else:
@@ -793,8 +714,10 @@ def high_tech_note(vintage: str) -> tuple[int, str] | None:
 
 
 def definition_sentence(vintage: str) -> str:
+    """Which definition of the high-tech series the vintage carries (:func:`trade_patterns.definition_label`)."""
+    label = trade_patterns.definition_label(vintage)
     if vintage == OLD_DEFINITION_VINTAGE:
-        return (f"In the {vintage} vintage the high-tech series follows the older SITC-based product list "
-                "(1988–2016); later vintages restart it in 2007 on a new list, so the two are never joined.")
-    return (f"In the {vintage} vintage the high-tech series starts in {HIGH_TECH_BREAK_YEAR} on a re-based product list; "
-            "earlier values of the older definition are not comparable and are not shown.")
+        return (f"In the {vintage} vintage the high-tech series uses the {label}; later vintages restart it in "
+                f"{HIGH_TECH_BREAK_YEAR} on a new product list, and the two are never joined.")
+    return (f"In the {vintage} vintage the high-tech series uses the {label}; values of the older, SITC-based "
+            "definition are not comparable and are not shown.")
