@@ -54,7 +54,7 @@ test-fast: venv  ## Unit tests only (no notebooks, no browser)
 serve:  ## Preview the built site on http://localhost:8000
 	$(PYTHON) -m http.server --directory _build/html 8000
 
-bench: venv vendor data  ## Print speed figures (data layer, build, page weight)
+bench: venv vendor data  ## Print speed figures (data layer, build, page weight, batch runs)
 	$(BIN)/python scripts/benchmark.py
 
 briefs: venv vendor data  ## Country briefs for every economy with data (2 workers), then the book with their index

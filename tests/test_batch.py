@@ -270,10 +270,10 @@ def test_book_includes_built_runs_with_a_sortable_index(book):
     assert "caption: Samples" in toc and "batch/sample_batch/sample-WLD-2008" in toc
 
 
-def test_relabel_makes_labels_unique_and_sets_the_title():
+def test_relabel_makes_labels_unique_and_sets_the_title(tmp_path):
     import nbformat
 
-    from imtrade.batch.site import PublishedBatch, PublishedRun, index_page, relabel
+    from imtrade.batch.site import PublishedBatch, PublishedRun, index_page, relabel, relink
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [
@@ -285,6 +285,13 @@ def test_relabel_makes_labels_unique_and_sets_the_title():
     assert nb.cells[0].source == "# Korea, Rep.\n\n(claims-brief-KOR)=\n## Claims\nSee {numref}`fig-brief-open-KOR` and {ref}`claims-brief-KOR`."
     assert nb.cells[1].metadata["mystnb"]["figure"]["name"] == "fig-brief-open-KOR"
     assert nb.cells[2].source == "```{exercise}\n:label: brief-ex-1-KOR\n```\n```{solution-start} brief-ex-1-KOR\n```"
+
+    files = tmp_path / "files" / "b-KOR"
+    (files / "tables").mkdir(parents=True)
+    (files / "tables" / "profile.csv").write_text("x\n", encoding="utf-8")
+    nb.cells.append(nbformat.v4.new_markdown_cell("{download}`CSV <tables/profile.csv>` and [other](tables/other.csv)"))
+    relink(nb, "b-KOR", files)
+    assert nb.cells[-1].source == "{download}`CSV <files/b-KOR/tables/profile.csv>` and [other](tables/other.csv)"
 
     runs = [PublishedRun("b-KOR", Path("b-KOR.ipynb"), {"name": "**Korea**", "trade": "87.5"}),
             PublishedRun("b-ABW", Path("b-ABW.ipynb"), {"name": "Aruba", "trade": "no data"})]
