@@ -35,13 +35,15 @@ from ..paths import ProjectPaths
 
 SPECS_DIR = "specs"
 STAGE_DIR = "batch"
+STAGED_MEMO = ".staged.json"  # per staged batch: notebook checksum -> title and glued values
 
 
 @dataclass
 class PublishedRun:
     stem: str
     notebook: Path
-    values: dict[str, str]  # glued values (Markdown text)
+    values: dict[str, str]  # glued values (Markdown text); filled by stage_batches
+    sha256: str = ""  # of the executed notebook (its build record's output checksum)
 
 
 @dataclass
@@ -66,7 +68,6 @@ def _spec_site(path: Path) -> tuple[str, dict[str, Any]] | None:
 def published_batches(paths: ProjectPaths) -> list[PublishedBatch]:
     """Specs with a ``site`` section whose runs have been executed (valid records only)."""
     from ..catalog import sha256_file
-    from ..notebooks import glued
 
     out = []
     for spec in sorted((paths.root / SPECS_DIR).glob("*.yml")):
@@ -84,7 +85,7 @@ def published_batches(paths: ProjectPaths) -> list[PublishedBatch]:
                 continue
             if record.get("extra", {}).get("batch") != name or not notebook.is_file() or sha256_file(notebook) != record.get("output_sha256"):
                 continue
-            runs.append(PublishedRun(notebook.stem, notebook, glued(notebook)))
+            runs.append(PublishedRun(notebook.stem, notebook, {}, record["output_sha256"]))
         if runs:
             out.append(PublishedBatch(name, site, folder, runs))
     return out
@@ -257,6 +258,7 @@ def stage_batches(stage: Path, paths: ProjectPaths) -> list[PublishedBatch]:
     """Copy published batch runs into the stage, write their index pages, extend the toc."""
     import nbformat
 
+    from ..notebooks import glued
     from ..site import write_if_changed
 
     batches = published_batches(paths)
@@ -265,13 +267,30 @@ def stage_batches(stage: Path, paths: ProjectPaths) -> list[PublishedBatch]:
     entries = []
     for batch in batches:
         folder = root / batch.name
-        titles = {run.stem: page_title(run, batch.site) for run in batch.runs}
+        # Staging reads and rewrites every notebook (slow for hundreds): keep what it found per
+        # executed notebook and redo only the runs whose notebook (checksum) changed.
+        memo_path = folder / STAGED_MEMO
+        try:
+            memo = json.loads(memo_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            memo = {}
+        template = str(batch.site.get("page_title") or "")
+        titles, new_memo = {}, {}
         for run in batch.runs:
-            nb = relabel(nbformat.read(run.notebook, as_version=4), run.stem, titles[run.stem])
-            nb = relink(nb, run.stem, batch.out / "files" / run.stem)
             target = folder / f"{run.stem}.ipynb"
-            write_if_changed(target, (nbformat.writes(nb) + "\n").encode())
+            hit = memo.get(run.stem)
+            if hit and hit["sha256"] == run.sha256 and hit["page_title"] == template and target.is_file():
+                run.values, titles[run.stem] = hit["values"], hit["title"]
+            else:
+                nb = nbformat.read(run.notebook, as_version=4)
+                run.values = glued(nb)
+                titles[run.stem] = page_title(run, batch.site)
+                nb = relink(relabel(nb, run.stem, titles[run.stem]), run.stem, batch.out / "files" / run.stem)
+                write_if_changed(target, (nbformat.writes(nb) + "\n").encode())
+            new_memo[run.stem] = {"sha256": run.sha256, "page_title": template, "title": titles[run.stem], "values": run.values}
             wanted.add(target)
+        write_if_changed(memo_path, json.dumps(new_memo, indent=0, sort_keys=True).encode())
+        wanted.add(memo_path)
         for run in batch.runs:  # the files each run wrote, and the links to them
             files = batch.out / "files" / run.stem
             for file in sorted(files.rglob("*")) if files.is_dir() else []:
