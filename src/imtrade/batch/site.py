@@ -36,6 +36,10 @@ from ..paths import ProjectPaths
 SPECS_DIR = "specs"
 STAGE_DIR = "batch"
 STAGED_MEMO = ".staged.json"  # per staged batch: notebook checksum -> title and glued values
+STAGING_VERSION = 2  # bump when the way notebooks are rewritten for the stage changes (invalidates the memo)
+# Figures are numbered through the whole book, so the runs' figures would read "Fig. 763": their
+# pages show captions without numbers.
+HIDE_FIGURE_NUMBERS = "<style>figure span.caption-number { display: none; }</style>"
 
 
 @dataclass
@@ -201,12 +205,23 @@ def _labels(nb) -> set[str]:
     return labels
 
 
+def nbformat_markdown_cell(source: str):
+    import nbformat
+
+    cell = nbformat.v4.new_markdown_cell(source)
+    cell.pop("id", None)  # random ids would make staged pages differ between builds
+    return cell
+
+
 def relabel(nb, suffix: str, title: str | None = None):
     """Append ``-<suffix>`` to every label the notebook defines (and every reference to it);
-    replace the first ``# heading`` with ``title``. In place; returns ``nb``."""
+    replace the first ``# heading`` with ``title``; show figure captions without the book-wide
+    figure number. In place; returns ``nb``."""
     labels = _labels(nb)
     pattern = re.compile(r"(?<![\w.:-])(" + "|".join(re.escape(x) for x in sorted(labels, key=len, reverse=True)) + r")(?![\w.:-])") if labels else None
     heading_done = title is None
+    style = nbformat_markdown_cell(HIDE_FIGURE_NUMBERS)
+    nb.cells.insert(1 if nb.cells else 0, style)
     for cell in nb.cells:
         if pattern is not None and cell.get("cell_type") == "markdown":
             cell.source = pattern.sub(lambda m: f"{m.group(1)}-{suffix}", cell.source)
@@ -279,7 +294,7 @@ def stage_batches(stage: Path, paths: ProjectPaths) -> list[PublishedBatch]:
         for run in batch.runs:
             target = folder / f"{run.stem}.ipynb"
             hit = memo.get(run.stem)
-            if hit and hit["sha256"] == run.sha256 and hit["page_title"] == template and target.is_file():
+            if hit and hit["sha256"] == run.sha256 and hit["page_title"] == template and hit.get("version") == STAGING_VERSION and target.is_file():
                 run.values, titles[run.stem] = hit["values"], hit["title"]
             else:
                 nb = nbformat.read(run.notebook, as_version=4)
@@ -287,7 +302,8 @@ def stage_batches(stage: Path, paths: ProjectPaths) -> list[PublishedBatch]:
                 titles[run.stem] = page_title(run, batch.site)
                 nb = relink(relabel(nb, run.stem, titles[run.stem]), run.stem, batch.out / "files" / run.stem)
                 write_if_changed(target, (nbformat.writes(nb) + "\n").encode())
-            new_memo[run.stem] = {"sha256": run.sha256, "page_title": template, "title": titles[run.stem], "values": run.values}
+            new_memo[run.stem] = {"sha256": run.sha256, "page_title": template, "title": titles[run.stem], "values": run.values,
+                                  "version": STAGING_VERSION}
             wanted.add(target)
         write_if_changed(memo_path, json.dumps(new_memo, indent=0, sort_keys=True).encode())
         wanted.add(memo_path)

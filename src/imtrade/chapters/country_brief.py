@@ -660,7 +660,8 @@ def plot_position(table: pd.DataFrame, who: Economy):
     for i, (_, r) in enumerate(table.iloc[::-1].iterrows()):
         ax.plot([0, 100], [i, i], color="#DDDDDD", linewidth=6, solid_capstyle="round", zorder=1)
         if pd.isna(r["percentile"]):
-            ax.text(50, i, MISSING, ha="center", va="center", fontsize=8, color="#444444", zorder=3)
+            ax.text(50, i, MISSING, ha="center", va="center", fontsize=8, color="#444444", zorder=3,
+                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
             labels.append(f"{r['measure']}")
         else:
             ax.plot(r["percentile"], i, marker="o", markersize=9, color=OKABE_ITO[0], zorder=3, linestyle="none")
