@@ -66,3 +66,11 @@ lock: venv  ## Regenerate requirements.txt from requirements.in
 
 clean:  ## Remove build products (keeps fetched data)
 	rm -rf _build
+
+.PHONY: student instructor
+
+instructor: venv vendor data  ## Build the instructor edition (the reader's site, solutions collapsed) into _build/html
+	$(BIN)/imtrade build --jobs $(JOBS) --edition instructor
+
+student: venv vendor data  ## Build the student edition (no solutions anywhere) into _build/student/html
+	$(BIN)/imtrade build --jobs $(JOBS) --edition student

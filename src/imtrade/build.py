@@ -13,7 +13,7 @@ import json
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from .book import Chapter, book_parameters, chapter, chapters
 from .catalog import load_catalog, manifest_path, read_manifest, sha256_file
 from .exceptions import BuildError, ImtradeError
 from .execute import ExecutionResult, execute_chapter
-from .paths import ProjectPaths, project
+from .paths import ProjectPaths, edition_paths, project
 
 
 def environment_digest(paths: ProjectPaths | None = None) -> str:
@@ -113,8 +113,10 @@ def plan_chapter(
     return plan
 
 
-def _execute(name: str, params: dict[str, Any], output: str, failed_dir: str) -> ExecutionResult:
+def _execute(name: str, params: dict[str, Any], output: str, failed_dir: str, source: str | None = None) -> ExecutionResult:
     ch = chapter(name)
+    if source is not None and Path(source) != ch.path:  # e.g. the student version of the chapter
+        ch = replace(ch, path=Path(source))
     return execute_chapter(ch, params, Path(output), cwd=Path(output).parent, failed_dir=Path(failed_dir))
 
 
@@ -138,6 +140,23 @@ def write_record(plan: ChapterPlan) -> None:
     tmp.replace(plan.record)
 
 
+def _check_no_solutions(paths: ProjectPaths, progress=print) -> None:
+    """Fail closed: a student site holding any solution text is removed, never published."""
+    import shutil
+
+    from .assignments.editions import edition_leaks
+
+    leaks = edition_leaks(paths.site, chapters(paths))
+    if leaks:
+        shutil.rmtree(paths.site, ignore_errors=True)
+        (paths.build / "cache" / "site.json").unlink(missing_ok=True)
+        raise BuildError(
+            f"the student edition still shows solution text in {len(leaks)} place(s); it was removed:\n  " + "\n  ".join(leaks[:20]),
+            fix="report this as a bug (the solutions of the chapters above are not removed completely)",
+        )
+    progress("student edition: no solution text in any built file")
+
+
 @dataclass
 class BuildReport:
     plans: list[ChapterPlan]
@@ -156,14 +175,14 @@ def execute_plans(plans: list[ChapterPlan], jobs: int, paths: ProjectPaths, prog
     if jobs <= 1 or len(stale) == 1:
         for plan in stale:
             try:
-                plan.result = _execute(plan.chapter.name, plan.params, str(plan.output), str(failed_dir))
+                plan.result = _execute(plan.chapter.name, plan.params, str(plan.output), str(failed_dir), str(plan.chapter.path))
                 write_record(plan)
                 progress(f"  executed {plan.chapter.name} in {plan.result.seconds:.1f} s")
             except ImtradeError as exc:
                 plan.error = str(exc)
         return
     with ProcessPoolExecutor(max_workers=min(jobs, len(stale))) as pool:
-        futures = {pool.submit(_execute, p.chapter.name, p.params, str(p.output), str(failed_dir)): p for p in stale}
+        futures = {pool.submit(_execute, p.chapter.name, p.params, str(p.output), str(failed_dir), str(p.chapter.path)): p for p in stale}
         try:
             for future in as_completed(futures):
                 plan = futures[future]
@@ -178,13 +197,19 @@ def execute_plans(plans: list[ChapterPlan], jobs: int, paths: ProjectPaths, prog
             raise
 
 
-def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=print) -> BuildReport:
-    """Execute stale chapters and (re)build the site; see the module docstring."""
+def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=print, edition: str = "instructor") -> BuildReport:
+    """Execute stale chapters and (re)build the site; see the module docstring.
+
+    ``edition="student"`` builds the book without solutions into ``_build/student/`` (own
+    stage, cache and site): the chapters' solutions are removed from their sources before
+    execution (:mod:`imtrade.assignments.editions`), and the built site is searched for any
+    solution text before the build reports success.
+    """
     from .batch.site import stage_batches
     from .pages import write_generated_pages
     from .site import build_site, stage_digest, sync_sources
 
-    paths = project()
+    paths = edition_paths(edition, project())
     start = time.perf_counter()
     load_catalog()  # a malformed catalog fails here, before any work
     overrides = book_parameters(paths)
@@ -192,7 +217,12 @@ def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=
     if unknown:
         raise BuildError(f"book_params.yml names unknown chapter(s): {', '.join(sorted(unknown))}")
     env = environment_digest(paths)
-    plans = [plan_chapter(c, overrides.get(c.name, {}), env, paths) for c in chapters(paths)]  # validates every parameter first
+    book_chapters = chapters(paths)
+    if edition == "student":
+        from .assignments.editions import student_chapter
+
+        book_chapters = [student_chapter(c, paths.build / "sources" / "chapters") for c in book_chapters]
+    plans = [plan_chapter(c, overrides.get(c.name, {}), env, paths) for c in book_chapters]  # validates every parameter first
     for plan in plans:
         if force:
             plan.stale, plan.reason = True, "forced"
@@ -206,7 +236,8 @@ def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=
         )
     stage = sync_sources(paths)
     write_generated_pages(stage, plans, paths)
-    stage_batches(stage, paths)  # built batch runs with a `site` section (e.g. country briefs)
+    if edition == "instructor":  # batch runs keep their solutions: never in the student edition
+        stage_batches(stage, paths)  # built batch runs with a `site` section (e.g. country briefs)
     digest = hashlib.sha256(f"{stage_digest(stage)}|{env}".encode()).hexdigest()  # sources + code (e.g. the Sphinx extension)
     site_record = paths.build / "cache" / "site.json"
     previous = json.loads(site_record.read_text()) if site_record.is_file() else {}
@@ -220,6 +251,8 @@ def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=
         site_record.parent.mkdir(parents=True, exist_ok=True)
         site_record.write_text(json.dumps({"stage_digest": digest, "strict": strict, "environment": env}), encoding="utf-8")
         progress(f"site built in {site_seconds:.1f} s ({result.pages} pages, {len(warnings)} warning(s)) -> {paths.site}")
+        if edition == "student":
+            _check_no_solutions(paths, progress)
     else:
         progress(f"site up to date -> {paths.site}")
     return BuildReport(plans, site_built, site_seconds, warnings, time.perf_counter() - start)

@@ -251,14 +251,72 @@ def run(chapter, pairs, params_file, output, timeout):
 @click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Chapters executed in parallel.")
 @click.option("--force", is_flag=True, help="Execute every chapter and rebuild the site even if nothing changed.")
 @click.option("--strict", is_flag=True, help="Fail on any Sphinx warning (-W -n --keep-going).")
-def build(jobs, force, strict):
+@click.option(
+    "--edition",
+    type=click.Choice(["instructor", "student"]),
+    default="instructor",
+    show_default=True,
+    help="instructor: the reader's site, solutions collapsed (_build/html). student: no solutions anywhere (_build/student/html).",
+)
+def build(jobs, force, strict, edition):
     """Execute changed chapters and build the site into _build/html."""
     from .build import build as run_build
 
-    report = run_build(jobs=jobs, force=force, strict=strict, progress=click.echo)
+    report = run_build(jobs=jobs, force=force, strict=strict, progress=click.echo, edition=edition)
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
     click.echo(f"done in {report.seconds:.1f} s")
+
+
+# ---------------------------------------------------------------------------------------
+# course assignments
+
+
+@main.command()
+@click.argument("chapter")
+@click.option("--roster", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV with columns id,name (one student a line).")
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write (must not exist or be empty, unless --force).")
+@click.option("--pool", type=click.Path(dir_okay=False, path_type=Path), help="YAML: parameter -> list of candidate values (default: the chapter's `imtrade: pool:`).")
+@click.option("--seed", default="0", show_default=True, help="Seed of the draws: same roster, pool and seed give the same assignments.")
+@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Answer keys computed in parallel.")
+@click.option("--timeout", type=float, default=900, show_default=True, help="Seconds allowed for one execution of the instructor version.")
+@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
+def assign(chapter, roster, out, pool, seed, jobs, timeout, force):
+    """Give each student of ROSTER their own variant of CHAPTER's exercises, with an answer key.
+
+    Writes OUT/<id>/<chapter>.ipynb (no solutions, parameters injected), OUT/keys/<id>.json
+    and OUT/assignments.csv.
+    """
+    from .assignments.assign import assign as run_assign
+    from .book import chapter as find_chapter
+
+    report = run_assign(find_chapter(chapter), roster, out, pool=pool, seed=seed, jobs=jobs, timeout=timeout, force=force, progress=click.echo)
+    click.echo(f"assigned {chapter} to {len(report.students)} student(s) ({report.variants} variant(s)) in {report.seconds:.1f} s -> {report.out}")
+
+
+@main.command()
+@click.argument("submissions", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--keys", required=True, type=click.Path(file_okay=False, path_type=Path), help="The keys/ folder written by `imtrade assign`.")
+@click.option("--timeout", type=float, default=300, show_default=True, help="Seconds allowed for one whole notebook (kernel start included).")
+@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Submissions executed in parallel.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Where grades.csv and feedback/ go (default: SUBMISSIONS).")
+def grade(submissions, keys, timeout, jobs, out):
+    """Execute and score every submission in SUBMISSIONS (<id>/<chapter>.ipynb or <id>.ipynb).
+
+    Writes grades.csv and feedback/<id>.md. A submission that cannot be read, fails, times out
+    or changes its parameters scores zero on what is affected, with the reason.
+    """
+    from .assignments.grade import grade as run_grade
+
+    report = run_grade(submissions, keys, timeout=timeout, jobs=jobs, out=out, progress=click.echo)
+    for note in report.notes:
+        click.secho(f"note: {note}", fg="yellow", err=True)
+    ok = sum(g.status == "ok" for g in report.grades)
+    click.echo(f"graded {len(report.grades)} student(s) ({ok} without problems) in {report.seconds:.1f} s -> {report.csv}, {report.feedback}/")
+
+
+# ---------------------------------------------------------------------------------------
+# batch runs
 
 
 @main.command()

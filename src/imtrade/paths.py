@@ -10,7 +10,7 @@ workers).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 MIRROR_ENV = "IMTRADE_DATA_MIRROR"  # offline mirror of upstream data (see data/catalog.yml)
@@ -34,6 +34,7 @@ class ProjectPaths:
 
     root: Path
     data_dir: Path
+    build_root: Path | None = None  # build products (default <root>/_build; see edition_paths)
 
     @property
     def catalog(self) -> Path:
@@ -73,7 +74,7 @@ class ProjectPaths:
 
     @property
     def build(self) -> Path:
-        return self.root / "_build"
+        return self.build_root or self.root / "_build"
 
     @property
     def site(self) -> Path:
@@ -99,6 +100,22 @@ def project() -> ProjectPaths:
     root = _find_root()
     data_dir = Path(os.environ[DATA_DIR_ENV]).resolve() if os.environ.get(DATA_DIR_ENV) else root / "data"
     return ProjectPaths(root=root, data_dir=data_dir)
+
+
+EDITIONS = ("instructor", "student")
+
+
+def edition_paths(edition: str = "instructor", paths: ProjectPaths | None = None) -> ProjectPaths:
+    """Where an edition of the book is built.
+
+    ``instructor`` (the default, the reader's site): ``_build/`` as always, solutions
+    collapsed. ``student``: ``_build/student/`` with its own stage, cache and site
+    (``_build/student/html``), so the two never mix.
+    """
+    paths = paths or project()
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r} (editions: {', '.join(EDITIONS)})")
+    return paths if edition == "instructor" else replace(paths, build_root=paths.root / "_build" / edition)
 
 
 def default_mirror() -> Path | None:

@@ -1,0 +1,401 @@
+"""``imtrade assign``: one variant of a chapter's exercises per student, with its answer key.
+
+For each student of the roster, every parameter of the pool gets one of its candidate values,
+drawn from ``sha256(seed, student id, parameter)`` — deterministic, independent between
+parameters and students, and stable when students are added to the roster. The draw is
+validated by the chapter's own checks (:meth:`imtrade.book.Chapter.resolve`: names, types,
+semantic checks); a draw the chapter rejects is an error naming the student and the values.
+It is *not* silently redrawn: a redraw would hide a bad pool entry and change the odds of
+the others, so the instructor fixes the pool instead.
+
+Output (byte-identical for the same chapter, roster, pool and seed)::
+
+    DIR/assignments.csv            id, name, one column per drawn parameter (JSON values)
+    DIR/<id>/<chapter>.ipynb       the student version: solutions removed, answer cells in
+                                   their place, parameters injected as papermill does it, not executed
+    DIR/keys/<id>.json             the answer key: parameters, declared answers with the
+                                   values the instructor version computes for them, tolerances, points
+
+Keys are computed by executing the instructor version (solutions included) with the
+student's parameters in a fresh kernel; students who drew the same values share one execution.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..book import Chapter
+from ..exceptions import AssignmentError, ParameterError
+from ..params import check_name, coerce
+from .editions import Answer, declared_answers, declared_pool, student_source
+from .runner import KERNEL_NAME, capture_cell, captured, cell_errors, run_notebook
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+RESERVED_IDS = ("keys", "feedback")  # folder names of the output and of graded submissions
+KEY_TIMEOUT = 900  # seconds for one execution of the instructor version
+
+
+@dataclass(frozen=True)
+class Student:
+    id: str
+    name: str
+
+
+# ---------------------------------------------------------------------------------------
+# Roster and pool
+
+
+def _problems(where: str, problems: list[str], fix: str) -> AssignmentError:
+    shown = problems[:25] + ([f"... and {len(problems) - 25} more"] if len(problems) > 25 else [])
+    return AssignmentError(f"{where}: {len(problems)} problem(s):\n  - " + "\n  - ".join(shown), fix=fix)
+
+
+def read_roster(path: Path) -> list[Student]:
+    """Students of a CSV roster with columns ``id`` and ``name`` (others are ignored).
+
+    Ids become folder and file names: letters, digits, ``.``, ``_``, ``-``, unique regardless
+    of case. Every problem is reported at once, each with its line number.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise AssignmentError(f"roster {path} does not exist")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise AssignmentError(f"roster {path} is not UTF-8 text ({exc.reason} at byte {exc.start})", fix="save it as UTF-8 CSV") from None
+    reader = csv.reader(io.StringIO(text))
+    header = next(reader, None)
+    columns = [h.strip().lower() for h in header] if header else []
+    missing = [c for c in ("id", "name") if c not in columns]
+    if missing:
+        raise AssignmentError(
+            f"roster {path}: the header must have the columns id and name (missing: {', '.join(missing)}; found: {', '.join(columns) or 'nothing'})",
+            fix="first line e.g. `id,name`",
+        )
+    at_id, at_name = columns.index("id"), columns.index("name")
+    students: list[Student] = []
+    problems: list[str] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        sid = row[at_id].strip() if at_id < len(row) else ""
+        name = row[at_name].strip() if at_name < len(row) else ""
+        where = f"line {line}" + (f" (id {sid!r})" if sid else "")
+        if not sid:
+            problems.append(f"line {line}: the id is missing" + (f" (name {name!r})" if name else ""))
+        elif not ID_PATTERN.match(sid):
+            problems.append(f"{where}: an id may only hold letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)")
+        elif sid.lower() in RESERVED_IDS:
+            problems.append(f"{where}: {sid!r} is reserved (it names an output folder)")
+        elif sid.lower() in seen:
+            problems.append(f"{where}: the id repeats line {seen[sid.lower()]}")
+        else:
+            seen[sid.lower()] = line
+        if not name:
+            problems.append(f"{where}: the name is empty")
+        if sid and name:
+            students.append(Student(sid, name))
+    if problems:
+        raise _problems(f"roster {path}", problems, "correct the roster; nothing was written")
+    if not students:
+        raise AssignmentError(f"roster {path} lists no students", fix="one line per student after the header `id,name`")
+    return students
+
+
+def read_pool(path: Path) -> dict[str, Any]:
+    """A pool file: YAML mapping each parameter to its list of candidate values."""
+    path = Path(path)
+    if not path.is_file():
+        raise AssignmentError(f"pool file {path} does not exist")
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise AssignmentError(f"pool file {path} is not valid YAML: {exc}") from None
+    if loaded is not None and not isinstance(loaded, dict):
+        raise AssignmentError(f"pool file {path} must map parameter names to lists of candidate values", fix="e.g. `break_year: [2008, 2009, 2011]`")
+    return loaded or {}
+
+
+def check_pool(pool: Any, chapter: Chapter, where: str = "pool") -> dict[str, list[Any]]:
+    """Validate a pool against the chapter's declared parameters; return typed candidates."""
+    if not pool:
+        raise AssignmentError(f"{where} is empty: there is nothing to draw", fix="list at least one parameter with its candidate values, e.g. `break_year: [2008, 2009, 2011]`")
+    if not isinstance(pool, dict):
+        raise AssignmentError(f"{where} must map parameter names to lists of candidate values")
+    declared = chapter.parameters()
+    typed: dict[str, list[Any]] = {}
+    problems: list[str] = []
+    for name, candidates in pool.items():
+        try:
+            check_name(name, declared, chapter.name)
+        except ParameterError as exc:
+            problems.append(exc.problem)
+            continue
+        kind = declared[name].type
+        if not isinstance(candidates, list) or not candidates:
+            problems.append(f"{name!r} has no candidate values (give a non-empty list)")
+            continue
+        values = []
+        for candidate in candidates:
+            if kind.startswith("list[") and not isinstance(candidate, list):
+                problems.append(f"{name!r}: candidate {candidate!r} must itself be a list ({name} is {kind}), e.g. [[KOR, MEX], [VNM, IND]]")
+                continue
+            try:
+                values.append(coerce(name, kind, candidate))
+            except ParameterError as exc:
+                problems.append(f"{name!r}: candidate {candidate!r}: {exc.problem}")
+        typed[name] = values
+    if problems:
+        raise _problems(where, problems, f"see `imtrade params {chapter.name}` for names and types")
+    return typed
+
+
+def draw(pool: dict[str, list[Any]], seed: str, student_id: str) -> dict[str, Any]:
+    """One candidate per parameter, chosen by ``sha256(seed, student id, parameter)``."""
+    values = {}
+    for name, candidates in pool.items():
+        digest = hashlib.sha256("\x1f".join((str(seed), student_id, name)).encode("utf-8")).digest()
+        values[name] = candidates[int.from_bytes(digest[:8], "big") % len(candidates)]
+    return values
+
+
+def _show(values: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={json.dumps(v)}" for k, v in values.items())
+
+
+# ---------------------------------------------------------------------------------------
+# Notebooks
+
+
+def _plain(nb):
+    """Deterministic notebook: no cell ids (nbformat 4.4), no empty tags, no run metadata."""
+    for cell in nb.cells:
+        cell.pop("id", None)
+        if not cell.metadata.get("tags"):
+            cell.metadata.pop("tags", None)
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+    nb.nbformat, nb.nbformat_minor = 4, 4
+    nb.metadata.pop("jupytext", None)
+    nb.metadata["kernelspec"] = {"name": KERNEL_NAME, "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def inject_parameters(nb, parameters: dict[str, Any]):
+    """Add papermill's ``injected-parameters`` cell after the ``parameters`` cell (as ``papermill --prepare-only``)."""
+    from papermill.parameterize import parameterize_notebook
+
+    for cell in nb.cells:
+        cell.metadata.setdefault("tags", [])
+    nb.metadata["papermill"] = {"parameters": {}}
+    nb = parameterize_notebook(nb, parameters, kernel_name=KERNEL_NAME, language="python")
+    nb.metadata["papermill"] = {"parameters": parameters}
+    return _plain(nb)
+
+
+def student_notebook(chapter: Chapter, parameters: dict[str, Any], student: Student):
+    """The student's notebook: solutions removed, answer cells, parameters injected, not executed."""
+    import jupytext
+
+    nb = jupytext.reads(student_source(chapter.source, str(chapter.path)), fmt="md:myst")
+    nb = inject_parameters(nb, parameters)
+    nb.metadata["imtrade"] = {"assignment": {"chapter": chapter.name, "student": student.id}}
+    return nb
+
+
+def instructor_notebook(chapter: Chapter, parameters: dict[str, Any]):
+    """The instructor version (solutions included) with ``parameters`` injected."""
+    import jupytext
+
+    return inject_parameters(jupytext.reads(chapter.source, fmt="md:myst"), parameters)
+
+
+def kernel_environment(chapter: Chapter) -> dict[str, str]:
+    """Environment of the kernels: this project's root, fixed hash seed, the chapter's name."""
+    from ..paths import project
+
+    return {**os.environ, "IMTRADE_ROOT": str(project().root), "PYTHONHASHSEED": "0", "IMTRADE_CHAPTER": chapter.name}
+
+
+def write_notebook(nb, path: Path) -> None:
+    import nbformat
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(nbformat.writes(nb) + "\n", encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------
+# Answer keys
+
+
+def compute_key(chapter: Chapter, parameters: dict[str, Any], answers: list[Answer], timeout: float) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Execute the instructor version with ``parameters``: (answer values, final parameter values).
+
+    Raises :class:`AssignmentError` if the instructor version fails, times out or leaves a
+    declared answer undefined, ``None`` or of a type that cannot be graded.
+    """
+    declared = list(chapter.parameters())
+    nb = instructor_notebook(chapter, parameters)
+    nb.cells.append(capture_cell([a.variable for a in answers], declared))
+    with tempfile.TemporaryDirectory(prefix="imtrade-key-") as tmp:
+        result = run_notebook(nb, timeout=timeout, cwd=Path(tmp), env=kernel_environment(chapter))
+    if result.status != "ok":
+        raise AssignmentError(f"the instructor version {result.message}")
+    errors = cell_errors(result.notebook)
+    if errors:
+        raise AssignmentError("the instructor version failed: " + "; ".join(errors[:3]))
+    values = captured(result.notebook)
+    if values is None:
+        raise AssignmentError("the instructor version ran, but the answers could not be read back")
+    expected, problems = {}, []
+    for answer in answers:
+        entry = values["answers"].get(answer.variable, {"defined": False})
+        value = entry.get("value")
+        if not entry.get("defined"):
+            problems.append(f"{answer.variable} is not defined by the solutions")
+        elif "value" not in entry or value is None or isinstance(value, list):
+            problems.append(f"{answer.variable} is {entry.get('repr', value)!r} ({entry.get('type')}), not a number or short text")
+        elif answer.tolerance is not None and not isinstance(value, int | float):
+            problems.append(f"{answer.variable} = {value!r} is text but has a numeric tolerance")
+        else:
+            expected[answer.variable] = value
+    if problems:
+        raise AssignmentError("; ".join(problems), fix="fix the chapter's solution cells or its answer declarations")
+    state = {name: entry.get("value") for name, entry in values["parameters"].items()}
+    return expected, state
+
+
+def key_document(chapter: Chapter, student: Student, seed: str, drawn: dict[str, Any], answers: list[Answer],
+                 expected: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "chapter": chapter.name,
+        "chapter_title": chapter.title(),
+        "chapter_sha256": hashlib.sha256(chapter.source.encode("utf-8")).hexdigest(),
+        "student": {"id": student.id, "name": student.name},
+        "seed": seed,
+        "parameters": drawn,
+        "state": state,
+        "answers": [{**a.as_dict(), "expected": expected[a.variable]} for a in answers],
+    }
+
+
+# ---------------------------------------------------------------------------------------
+# The command
+
+
+@dataclass
+class AssignReport:
+    out: Path
+    students: list[Student]
+    variants: int  # distinct parameter sets (= executions of the instructor version)
+    seconds: float
+
+
+def _replace_dir(fresh: Path, out: Path, force: bool) -> None:
+    if out.exists():
+        if out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        elif force:
+            shutil.rmtree(out) if out.is_dir() else out.unlink()
+        else:
+            raise AssignmentError(f"{out} already exists and is not empty", fix="choose another --out or pass --force to replace it")
+    fresh.rename(out)
+
+
+def assign(chapter: Chapter, roster: Path, out: Path, *, pool: Path | None = None, seed: str = "0", jobs: int = 2,
+           timeout: float = KEY_TIMEOUT, force: bool = False, progress=print) -> AssignReport:
+    """Write every student's notebook and answer key; see the module docstring."""
+    start = time.perf_counter()
+    out = Path(out).resolve()
+    if out.exists() and not force and (not out.is_dir() or any(out.iterdir())):
+        raise AssignmentError(f"{out} already exists and is not empty", fix="choose another --out or pass --force to replace it")
+    students = read_roster(roster)
+    answers = declared_answers(chapter.source, str(chapter.path))
+    if not answers:
+        raise AssignmentError(
+            f"chapter '{chapter.name}' declares no gradable answers",
+            fix="declare them in its front matter under `imtrade: answers:` (see CONTRIBUTING.md, Exercises)",
+        )
+    if pool is not None:
+        raw_pool, where = read_pool(pool), f"pool file {pool}"
+    else:
+        raw_pool, where = declared_pool(chapter.source), f"the default pool of chapter '{chapter.name}' (front matter `imtrade: pool:`)"
+        if raw_pool is None:
+            raise AssignmentError(f"chapter '{chapter.name}' has no default pool", fix="pass --pool FILE (YAML: parameter -> list of candidate values)")
+    typed_pool = check_pool(raw_pool, chapter, where)
+
+    drawn: dict[str, dict[str, Any]] = {}
+    resolved: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    for student in students:
+        drawn[student.id] = draw(typed_pool, seed, student.id)
+        try:
+            resolved[student.id] = chapter.resolve(drawn[student.id])
+        except ParameterError as exc:
+            problems.append(f"student {student.id} ({student.name}) drew {_show(drawn[student.id])}: chapter '{chapter.name}' rejects it: {exc.problem}")
+    if problems:
+        raise _problems(where, problems, "remove or correct the rejected value(s) in the pool (draws are not redrawn silently); nothing was written")
+
+    # One execution of the instructor version per distinct parameter set.
+    variants: dict[str, dict[str, Any]] = {}
+    for student in students:
+        variants.setdefault(json.dumps(resolved[student.id], sort_keys=True), drawn[student.id])
+    progress(f"{chapter.name}: {len(students)} student(s), {len(variants)} distinct variant(s); computing the answer keys")
+
+    def run(item: tuple[str, dict[str, Any]]):
+        digest, parameters = item
+        try:
+            return digest, compute_key(chapter, parameters, answers, timeout), None
+        except AssignmentError as exc:
+            return digest, None, exc
+
+    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool_exec:
+        outcomes = list(pool_exec.map(run, variants.items()))
+    failed = []
+    keys: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for digest, key, error in outcomes:
+        if error is not None:
+            who = [f"{s.id}" for s in students if json.dumps(resolved[s.id], sort_keys=True) == digest]
+            failed.append(f"students {', '.join(who)} ({_show(variants[digest])}): {error}")
+        else:
+            keys[digest] = key
+    if failed:
+        raise _problems(f"answer keys of chapter '{chapter.name}'", failed, "fix the chapter or remove the value from the pool; nothing was written")
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        rows = io.StringIO()
+        writer = csv.writer(rows, lineterminator="\n")
+        writer.writerow(["id", "name", *typed_pool])
+        for student in students:
+            values = drawn[student.id]
+            writer.writerow([student.id, student.name, *(json.dumps(values[p]) if isinstance(values[p], list) else values[p] for p in typed_pool)])
+            write_notebook(student_notebook(chapter, values, student), fresh / student.id / f"{chapter.name}.ipynb")
+            expected, state = keys[json.dumps(resolved[student.id], sort_keys=True)]
+            document = key_document(chapter, student, seed, values, answers, expected, state)
+            (fresh / "keys").mkdir(exist_ok=True)
+            (fresh / "keys" / f"{student.id}.json").write_text(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+        (fresh / "assignments.csv").write_text(rows.getvalue(), encoding="utf-8")
+        fresh.chmod(0o755)
+        _replace_dir(fresh, out, force)
+    finally:
+        if fresh.exists():
+            shutil.rmtree(fresh, ignore_errors=True)
+    return AssignReport(out, students, len(variants), time.perf_counter() - start)

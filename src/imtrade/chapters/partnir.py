@@ -1,0 +1,1142 @@
+"""Chapter "PartNIR": developing economies and the new industrial revolution (source text 004).
+
+The source text rests the case for the BRICS Partnership on New Industrial Revolution on
+developing economies' weight in world output, manufacturing, trade and innovation, and on
+UNIDO's finding that economies with strong manufacturing weathered COVID-19 better. This
+module computes every number the chapter shows; the claim checks in
+:mod:`imtrade.claims.checks.partnir` call the same functions.
+
+Layout: pure functions take tidy frames (``dataset, vintage, indicator, iso3, year, value``)
+and return frames; ``load_*`` functions fetch the inputs with
+:func:`imtrade.api.load_indicators` for a vintage and call the pure ones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..api import load_entities, load_indicators
+from ..exceptions import ParameterError
+from ..validators import check_countries, check_vintage, check_year_range
+
+# Year of the source text's figures (the text was published in June 2022).
+CLAIM_YEAR = 2021
+# Years the pandemic analysis needs in the data (2020 shock, 2021 recovery).
+PANDEMIC_YEARS = (2020, 2021)
+WORLD = "WLD"
+DEVELOPING_WB = "LMY"  # World Bank low- and middle-income aggregate
+HIGH_INCOME = "HIC"
+SDG_DEVELOPING = "M49_515"  # UN M49 "Developing regions" in the SDG database
+
+GDP = "NY.GDP.MKTP.CD"
+GDP_PPP = "NY.GDP.MKTP.PP.CD"  # derived: GDP per capita PPP x population
+MVA = "NV.IND.MANF.CD"  # wb-bulk copy, rounded to 3 significant digits
+IVA = "NV.IND.TOTL.CD"  # derived: industry share of GDP x GDP
+MERCH_EXPORTS = "TX.VAL.MRCH.CD.WT"
+SDG_MERCH_SHARE = "TX_EXP_GBMRCH"
+RD = "GB.XPD.RSDV.GD.ZS"
+RESEARCHERS = "SP.POP.SCIE.RD.P6"
+
+
+# ---------------------------------------------------------------------------------------
+# Parameters and names
+
+
+def check_parameters(params: dict[str, Any]) -> None:
+    """Semantic checks run before any heavy work (also called by the chapter's first cell).
+
+    The group must list economies (not aggregates); ``start_year`` must precede ``year``; the
+    vintage must hold GDP data for ``year`` and growth data for the pandemic years.
+    """
+    vintage = check_vintage(params["vintage"])
+    check_countries(params["group"], name="group", allow_aggregates=False)
+    name = str(params["group_name"]).strip()
+    if not name or len(name) > 40:
+        raise ParameterError("parameter 'group_name' must be a short label (1 to 40 characters), e.g. 'BRICS'")
+    growth = load_indicators(["NY.GDP.MKTP.KD.ZG"], countries=[WORLD], years=PANDEMIC_YEARS, vintage=vintage)
+    if len(growth) < len(PANDEMIC_YEARS):
+        raise ParameterError(
+            f"vintage {vintage!r} has no world GDP growth for {PANDEMIC_YEARS[0]}-{PANDEMIC_YEARS[1]}, "
+            "which the pandemic section needs",
+            fix="use a vintage released after 2022, e.g. the default",
+        )
+    last = last_data_year(vintage)
+    check_year_range(params["start_year"], params["year"], lo=1990, hi=last, names=("start_year", "year"))
+
+
+def last_data_year(vintage: str | None) -> int:
+    """Last year with world GDP (current US$) in ``vintage``."""
+    gdp = load_indicators([GDP], countries=[WORLD], vintage=vintage)
+    return int(gdp["year"].max())
+
+
+def economies() -> list[str]:
+    """Codes of economies (not aggregates) in the entity table."""
+    return sorted(load_entities(include_aggregates=False)["iso3"])
+
+
+def entity_names(codes: Iterable[str] | None = None) -> dict[str, str]:
+    """Short display names by code (the World Bank's names, with a few shortened)."""
+    table = load_entities()
+    names = dict(zip(table["iso3"], table["name"], strict=False))
+    short = {"RUS": "Russia", "KOR": "Korea", "IRN": "Iran", "EGY": "Egypt", "HKG": "Hong Kong SAR",
+             "VNM": "Viet Nam", "TUR": "Türkiye", WORLD: "World", DEVELOPING_WB: "Low & middle income",
+             HIGH_INCOME: "High income"}
+    names.update(short)
+    return names if codes is None else {c: names.get(c, c) for c in codes}
+
+
+def group_members_phrase(group: Sequence[str]) -> str:
+    """'Brazil, Russia, India, China and South Africa' for the group's codes."""
+    from ..report import join_names
+
+    names = entity_names(group)
+    return join_names([names[c] for c in group])
+
+
+def claimed(claim_id: str) -> dict[str, Any]:
+    """The ``claimed`` block and ``args`` of one register entry (the text's own figures).
+
+    Read from the YAML files directly, so entries whose check is not registered yet (and are
+    therefore left out of the validated register) still provide the text's figures.
+    """
+    import yaml
+
+    from ..paths import project
+
+    for path in sorted(project().claims.glob("*.yml")):
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            if isinstance(entry, dict) and entry.get("id") == claim_id:
+                return {**(entry.get("claimed") or {}), "args": dict(entry.get("args") or {})}
+    raise KeyError(f"no claim {claim_id!r} in data/claims/*.yml")
+
+
+# ---------------------------------------------------------------------------------------
+# Shares of a world total
+
+
+def share_of_world(tidy: pd.DataFrame, members: Sequence[str], world: str = WORLD) -> pd.DataFrame:
+    """Members' summed value as a percentage of the world value, by year.
+
+    Parameters
+    ----------
+    tidy : tidy frame of ONE indicator with rows for ``world`` and (some of) the members.
+    members : codes summed in the numerator.
+    world : code of the denominator.
+
+    Returns
+    -------
+    Frame indexed by year with ``share`` (%), ``reporting`` (members with a value) and
+    ``expected`` (len(members)). Years without a world value are dropped; the share over
+    the reporting members is kept even when some are missing (check ``reporting``).
+    """
+    if tidy["indicator"].nunique() > 1:
+        raise ValueError("share_of_world expects one indicator")
+    values = tidy.pivot_table(index="year", columns="iso3", values="value", aggfunc="first")
+    if world not in values:
+        return pd.DataFrame(columns=["share", "reporting", "expected"], index=pd.Index([], name="year"))
+    present = [m for m in members if m in values]
+    numerator = values[present].sum(axis=1, min_count=1) if present else pd.Series(np.nan, index=values.index)
+    out = pd.DataFrame(
+        {
+            "share": numerator / values[world] * 100.0,
+            "reporting": values[present].notna().sum(axis=1) if present else 0,
+            "expected": len(members),
+        }
+    )
+    return out[values[world].notna()].astype({"reporting": "int64", "expected": "int64"})
+
+
+def unallocated_share(tidy: pd.DataFrame, economy_codes: Iterable[str], world: str = WORLD) -> pd.Series:
+    """World value not covered by the listed economies, % of world (by year).
+
+    For GDP this bounds the economies the World Bank includes in its world total without
+    publishing them (e.g. Taiwan, China) plus economies with gaps in a given year.
+    """
+    codes = set(economy_codes)
+    values = tidy.pivot_table(index="year", columns="iso3", values="value", aggfunc="first")
+    covered = values[[c for c in values.columns if c in codes]].sum(axis=1, min_count=1)
+    return (100.0 - covered / values[world] * 100.0).rename("unallocated")
+
+
+def advanced_members(table: pd.DataFrame, year: int) -> list[str]:
+    """IMF WEO advanced economies counted for ``year`` from the curated table.
+
+    Rows with ``advanced_from_year`` later than ``year`` (Croatia, from 2023) are excluded.
+    """
+    start = pd.to_numeric(table["advanced_from_year"].replace("", np.nan), errors="coerce")
+    keep = start.isna() | (start <= year)
+    return sorted(table.loc[keep, "iso3"])
+
+
+def imf_advanced_economies(year: int) -> list[str]:
+    """The curated IMF advanced-economy list for ``year`` (see :func:`advanced_members`)."""
+    from ..curated import load_curated
+
+    return advanced_members(load_curated("imf_weo_advanced_economies"), year)
+
+
+def imf_split(tidy: pd.DataFrame, advanced: Sequence[str] | Mapping[int, Sequence[str]],
+              economy_codes: Iterable[str]) -> pd.DataFrame:
+    """Advanced vs emerging-and-developing shares of the world total, by year (IMF grouping).
+
+    ``advanced`` is one list for every year or a mapping year -> list (membership changes,
+    e.g. Croatia from 2023). ``advanced_share`` sums the advanced economies present in the
+    data; ``developing_share`` is its complement (100 minus it), so whatever the world total
+    holds beyond the listed economies (``unallocated``, e.g. Taiwan, which is advanced but
+    has no WDI series) is counted as developing. ``developing_low`` = developing_share -
+    unallocated is the bound obtained if all of it were advanced.
+    """
+    values = tidy.pivot_table(index="year", columns="iso3", values="value", aggfunc="first")
+    if WORLD not in values:
+        return pd.DataFrame(columns=["advanced_share", "developing_share", "unallocated", "developing_low"])
+    values = values[values[WORLD].notna()]
+    mask = pd.DataFrame(False, index=values.index, columns=values.columns)
+    for year in values.index:
+        members = advanced[year] if isinstance(advanced, Mapping) else advanced
+        mask.loc[year, [m for m in members if m in mask.columns]] = True
+    adv_share = values.where(mask).sum(axis=1, min_count=1) / values[WORLD] * 100.0
+    out = pd.DataFrame({"advanced_share": adv_share, "developing_share": 100.0 - adv_share})
+    out["unallocated"] = unallocated_share(tidy, economy_codes).reindex(out.index)
+    out["developing_low"] = out["developing_share"] - out["unallocated"]
+    return out
+
+
+def world_weight_table(gdp: pd.DataFrame, gdp_ppp: pd.DataFrame, group: Sequence[str],
+                       advanced: Sequence[str] | Mapping[int, Sequence[str]], economy_codes: Sequence[str]) -> pd.DataFrame:
+    """Shares of world GDP (%) at market exchange rates and at PPP, three groupings, by year.
+
+    Returns a long frame with ``year, grouping, basis, share, reporting, expected`` where
+    grouping is ``lmy`` (World Bank low and middle income), ``imf_emde`` (IMF emerging
+    market and developing economies = world minus IMF advanced) or ``group``; basis is
+    ``MER`` or ``PPP``.
+    """
+    rows = []
+    for basis, tidy in (("MER", gdp), ("PPP", gdp_ppp)):
+        lmy = tidy[tidy["iso3"].isin([DEVELOPING_WB, WORLD])]
+        lmy_share = share_of_world(lmy, [DEVELOPING_WB])
+        split = imf_split(tidy, advanced, economy_codes)
+        grp = share_of_world(tidy[tidy["iso3"].isin([*group, WORLD])], group)
+        for name, frame, share_col in (("lmy", lmy_share, "share"), ("imf_emde", split, "developing_share"), ("group", grp, "share")):
+            part = pd.DataFrame({"year": frame.index, "grouping": name, "basis": basis, "share": frame[share_col].to_numpy()})
+            part["reporting"] = frame["reporting"].to_numpy() if "reporting" in frame else np.nan
+            part["expected"] = frame["expected"].to_numpy() if "expected" in frame else np.nan
+            rows.append(part)
+    out = pd.concat(rows, ignore_index=True).dropna(subset=["share"])
+    return out.sort_values(["grouping", "basis", "year"]).reset_index(drop=True)
+
+
+def load_world_weight(vintage: str, group: Sequence[str], start_year: int, end_year: int) -> pd.DataFrame:
+    """:func:`world_weight_table` for a vintage (all economies, so the IMF split is complete)."""
+    years = (start_year, end_year)
+    gdp = load_indicators([GDP], years=years, vintage=vintage)
+    ppp = load_indicators([GDP_PPP], years=years, vintage=vintage)
+    from ..curated import load_curated
+
+    table = load_curated("imf_weo_advanced_economies")
+    advanced = {year: advanced_members(table, year) for year in range(start_year, end_year + 1)}
+    return world_weight_table(gdp, ppp, group, advanced, economies())
+
+
+def weight_share(weight: pd.DataFrame, grouping: str, basis: str, year: int) -> float:
+    """One value of :func:`world_weight_table` (NaN when absent)."""
+    hit = weight[(weight["grouping"] == grouping) & (weight["basis"] == basis) & (weight["year"] == year)]
+    return float(hit["share"].iloc[0]) if len(hit) else math.nan
+
+
+DEFINITION_LABELS = {
+    ("lmy", "MER"): "World Bank low & middle income, market exchange rates",
+    ("lmy", "PPP"): "World Bank low & middle income, PPP",
+    ("imf_emde", "MER"): "IMF emerging & developing economies, market exchange rates",
+    ("imf_emde", "PPP"): "IMF emerging & developing economies, PPP",
+}
+
+
+def definition_comparison(weight: pd.DataFrame, year: int, target: float) -> pd.DataFrame:
+    """The four 'developing economies' shares of world GDP in ``year`` against ``target`` (%).
+
+    Returns one row per definition with ``share``, ``gap`` (share - target, points) and
+    ``closest`` (True for the smallest absolute gap), sorted by absolute gap.
+    """
+    rows = []
+    for (grouping, basis), label in DEFINITION_LABELS.items():
+        hit = weight[(weight["grouping"] == grouping) & (weight["basis"] == basis) & (weight["year"] == year)]
+        share = float(hit["share"].iloc[0]) if len(hit) else np.nan
+        rows.append({"definition": label, "grouping": grouping, "basis": basis, "share": share, "gap": share - target})
+    out = pd.DataFrame(rows)
+    out["closest"] = out["gap"].abs() == out["gap"].abs().min()
+    return out.sort_values("gap", key=lambda s: s.abs()).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Manufacturing and industry
+
+
+def rank_economies(tidy: pd.DataFrame, year: int, economy_codes: Iterable[str]) -> pd.DataFrame:
+    """Economies ranked by value in ``year`` (1 = largest); aggregates excluded.
+
+    Returns ``rank, iso3, value, tied`` where ``tied`` marks a value equal to its neighbour's
+    (possible in files rounded to 3 significant digits); ties share the better rank.
+    """
+    codes = set(economy_codes)
+    rows = tidy[(tidy["year"] == year) & tidy["iso3"].isin(codes)].dropna(subset=["value"])
+    rows = rows.sort_values(["value", "iso3"], ascending=[False, True])[["iso3", "value"]].reset_index(drop=True)
+    rows.insert(0, "rank", rows["value"].rank(method="min", ascending=False).astype("int64"))
+    rows["tied"] = rows["value"].duplicated(keep=False)
+    return rows
+
+
+def leaders_by_year(tidy: pd.DataFrame, years: Iterable[int], economy_codes: Iterable[str]) -> pd.DataFrame:
+    """Largest and second-largest economy per year with the leader's margin (%).
+
+    Returns ``year, leader, second, leader_value, second_value, margin_pct, tie`` for the
+    years that have data.
+    """
+    codes = list(economy_codes)
+    rows = []
+    for year in years:
+        ranked = rank_economies(tidy, year, codes)
+        if len(ranked) < 2:
+            continue
+        first, second = ranked.iloc[0], ranked.iloc[1]
+        rows.append({"year": int(year), "leader": first["iso3"], "second": second["iso3"], "leader_value": first["value"],
+                     "second_value": second["value"], "margin_pct": (first["value"] / second["value"] - 1) * 100,
+                     "tie": bool(first["value"] == second["value"])})
+    return pd.DataFrame(rows, columns=["year", "leader", "second", "leader_value", "second_value", "margin_pct", "tie"])
+
+
+def coverage(tidy: pd.DataFrame, codes: Sequence[str], years: Iterable[int]) -> pd.DataFrame:
+    """Which of ``years`` each code lacks: ``iso3, first, last, missing`` (missing as a list)."""
+    years = list(years)
+    rows = []
+    for code in codes:
+        have = set(tidy.loc[(tidy["iso3"] == code) & tidy["value"].notna(), "year"].astype(int))
+        rows.append({"iso3": code, "first": min(have) if have else None, "last": max(have) if have else None,
+                     "missing": [y for y in years if y not in have]})
+    return pd.DataFrame(rows, columns=["iso3", "first", "last", "missing"])
+
+
+def manufacturing_share_table(mva: pd.DataFrame, group: Sequence[str]) -> pd.DataFrame:
+    """Shares of world manufacturing value added (%) by year: China, the group, low & middle income.
+
+    Long frame ``year, series, share, reporting, expected`` (series = ``CHN``, ``group``,
+    ``LMY``). The group share is computed over reporting members; plot only complete years.
+    """
+    rows = []
+    for series, members in (("CHN", ["CHN"]), ("group", list(group)), (DEVELOPING_WB, [DEVELOPING_WB])):
+        part = share_of_world(mva[mva["iso3"].isin([*members, WORLD])], members).reset_index()
+        part.insert(1, "series", series)
+        rows.append(part)
+    return pd.concat(rows, ignore_index=True).dropna(subset=["share"])
+
+
+def value_at_or_before(frame: pd.DataFrame, year: int, column: str = "share") -> tuple[float, int | None]:
+    """(value, year used): ``frame`` (indexed or with a ``year`` column) at ``year`` or the latest year before it."""
+    data = frame.set_index("year") if "year" in frame.columns else frame
+    data = data[data[column].notna() & (data.index <= year)]
+    if data.empty:
+        return math.nan, None
+    used = int(data.index.max())
+    return float(data.loc[used, column]), used
+
+
+def industry_ranking(iva: pd.DataFrame, gdp: pd.DataFrame, year: int, economy_codes: Sequence[str],
+                     top: int = 15) -> tuple[pd.DataFrame, list[str]]:
+    """Top economies by industry value added in ``year`` (US$ bn) and large economies without data.
+
+    Returns (ranking, missing) where ranking has ``rank, iso3, value_bn, tied`` for the top
+    ``top`` and missing lists economies whose GDP would place them in the top ``2 * top``
+    by GDP but which have no industry value added that year (they could not be ranked).
+    """
+    ranked = rank_economies(iva, year, economy_codes)
+    ranked["value_bn"] = ranked["value"] / 1e9
+    by_gdp = rank_economies(gdp, year, economy_codes).head(2 * top)
+    missing = [c for c in by_gdp["iso3"] if c not in set(ranked["iso3"])]
+    return ranked.head(top)[["rank", "iso3", "value_bn", "tied"]].reset_index(drop=True), missing
+
+
+# ---------------------------------------------------------------------------------------
+# Trade
+
+
+def cagr(values: pd.Series, start: int, end: int) -> float:
+    """Compound annual growth rate (%) of a year-indexed series between two years.
+
+    Notes
+    -----
+    :math:`g = (x_{end} / x_{start})^{1/(end-start)} - 1`, in percent; NaN if either value is
+    missing or not positive.
+    """
+    if start not in values.index or end not in values.index or end <= start:
+        return math.nan
+    a, b = float(values.loc[start]), float(values.loc[end])
+    if not (a > 0 and b > 0):
+        return math.nan
+    return ((b / a) ** (1.0 / (end - start)) - 1.0) * 100.0
+
+
+def export_share_table(exports: pd.DataFrame, sdg_share: pd.DataFrame, group: Sequence[str]) -> pd.DataFrame:
+    """Shares of world merchandise exports (%): the group, low & middle income, UN 'developing regions'.
+
+    Long frame ``year, series, share, reporting, expected``; the UN series is published as a
+    share (UNCTAD definition of developing economies, which includes e.g. Korea and Singapore).
+    """
+    rows = []
+    for series, members in (("group", list(group)), (DEVELOPING_WB, [DEVELOPING_WB])):
+        part = share_of_world(exports[exports["iso3"].isin([*members, WORLD])], members).reset_index()
+        part.insert(1, "series", series)
+        rows.append(part)
+    un = sdg_share[sdg_share["iso3"] == SDG_DEVELOPING]
+    rows.append(pd.DataFrame({"year": un["year"].to_numpy(), "series": "UN developing regions", "share": un["value"].to_numpy(),
+                              "reporting": np.nan, "expected": np.nan}))
+    return pd.concat(rows, ignore_index=True).dropna(subset=["share"])
+
+
+def bilateral_trade_table(table: pd.DataFrame) -> pd.DataFrame:
+    """The curated China-Africa / China-Latin America totals with the implied previous-year value.
+
+    ``implied_previous`` = value / (1 + growth/100): the base the published growth rate
+    implies, to compare with a separately published previous-year figure.
+    """
+    rows = table[(table["flow"] == "total") & (table["unit"] == "USD billion")].copy()
+    growth = pd.to_numeric(rows["yoy_growth_pct"], errors="coerce")
+    rows["implied_previous"] = rows["value"] / (1 + growth / 100.0)
+    rows["source"] = rows["citation"].str.split(",").str[0]
+    cols = ["year", "partner", "value", "yoy_growth_pct", "implied_previous", "verified_primary", "source", "note"]
+    return rows[cols].sort_values(["partner", "year", "value"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------
+# Innovation
+
+
+def gii_rank_changes(ranks: pd.DataFrame, iso3: Sequence[str], early_years: Sequence[int] = (2011, 2012),
+                     late_year: int = 2021) -> pd.DataFrame:
+    """Global Innovation Index rank in an early edition and in ``late_year``, and the climb.
+
+    The early edition is the first of ``early_years`` that has the economy. ``places`` =
+    early rank - late rank (positive = moved up). Because the number of economies ranked
+    changes between editions, ``early_pct``/``late_pct`` give the rank as a percentile of
+    the economies ranked (lower is better) where that count is known.
+    """
+    rows = []
+    for code in iso3:
+        own = ranks[ranks["iso3"] == code]
+        late = own[own["edition_year"] == late_year]
+        early = None
+        for year in early_years:
+            hit = own[own["edition_year"] == year]
+            if len(hit):
+                early = hit.iloc[0]
+                break
+        row = {"iso3": code, "economy": own["economy"].iloc[0] if len(own) else code,
+               "early_year": int(early["edition_year"]) if early is not None else None,
+               "early_rank": float(early["rank"]) if early is not None else math.nan,
+               "late_rank": float(late["rank"].iloc[0]) if len(late) else math.nan}
+        row["places"] = row["early_rank"] - row["late_rank"]
+        for key, source in (("early_pct", early), ("late_pct", late.iloc[0] if len(late) else None)):
+            count = pd.to_numeric(source["economies_ranked"], errors="coerce") if source is not None else math.nan
+            rank = float(source["rank"]) if source is not None else math.nan
+            row[key] = rank / count * 100 if count and not pd.isna(count) else math.nan
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def gii_table(ranks: pd.DataFrame, iso3: Sequence[str], late_year: int = 2021) -> pd.DataFrame:
+    """Ranks in the 2011, 2012 and ``late_year`` editions side by side with the climb since 2011 and 2012."""
+    wide = ranks[ranks["iso3"].isin(iso3)].pivot_table(index=["iso3", "economy"], columns="edition_year", values="rank", aggfunc="first")
+    out = wide.reindex(columns=[2011, 2012, late_year]).reset_index()
+    out.columns = ["iso3", "economy", "rank_2011", "rank_2012", f"rank_{late_year}"]
+    out["climb_since_2011"] = out["rank_2011"] - out[f"rank_{late_year}"]
+    out["climb_since_2012"] = out["rank_2012"] - out[f"rank_{late_year}"]
+    order = {c: i for i, c in enumerate(iso3)}
+    return out.sort_values("iso3", key=lambda s: s.map(order)).reset_index(drop=True)
+
+
+def latest_within(tidy: pd.DataFrame, year: int, window: int = 4) -> pd.DataFrame:
+    """Per (indicator, iso3): the latest value in ``[year - window, year]`` and the year used."""
+    rows = tidy[(tidy["year"] <= year) & (tidy["year"] >= year - window)].dropna(subset=["value"])
+    rows = rows.sort_values("year").groupby(["indicator", "iso3"], as_index=False).last()
+    return rows[["indicator", "iso3", "year", "value"]]
+
+
+# ---------------------------------------------------------------------------------------
+# Group profile
+
+
+@dataclass(frozen=True)
+class ProfileIndicator:
+    code: str
+    label: str
+    unit: str
+    weight: str | None  # code of the weight for the group average, None = simple mean
+    weight_note: str
+
+
+PROFILE = (
+    ProfileIndicator("NV.IND.TOTL.ZS", "Industry value added", "% of GDP", GDP, "GDP-weighted"),
+    ProfileIndicator("TX.VAL.TECH.MF.ZS", "High-tech exports", "% of manufactured exports", "TX.VAL.MANF.CD",
+                     "weighted by manufactured exports"),
+    ProfileIndicator(RD, "R&D expenditure", "% of GDP", GDP, "GDP-weighted"),
+    ProfileIndicator("IT.NET.BBND.P2", "Fixed broadband", "subscriptions per 100 people", "SP.POP.TOTL", "population-weighted"),
+    ProfileIndicator("LP.LPI.OVRL.XQ", "Logistics performance", "LPI score, 1 (low) to 5 (high)", None, "simple mean"),
+)
+
+
+def weighted_group_value(values: pd.DataFrame, weights: pd.DataFrame | None, members: Sequence[str]) -> tuple[float, int]:
+    """Weighted mean of the members' values (each at its own year); (value, members used).
+
+    ``values`` has ``iso3, year, value``; ``weights`` has ``iso3, year, value`` (or None for
+    a simple mean). A member counts only if its weight exists in the same year as its value.
+
+    Notes
+    -----
+    :math:`\\bar{x} = \\sum_i w_i x_i / \\sum_i w_i` over members with both :math:`x_i` and
+    :math:`w_i`; for a share of GDP with GDP weights this equals the group's summed numerator
+    over its summed GDP.
+    """
+    v = values[values["iso3"].isin(members)][["iso3", "year", "value"]]
+    if weights is None:
+        return (float(v["value"].mean()) if len(v) else math.nan), len(v)
+    merged = v.merge(weights[["iso3", "year", "value"]].rename(columns={"value": "w"}), on=["iso3", "year"]).dropna()
+    if merged.empty or merged["w"].sum() <= 0:
+        return math.nan, 0
+    return float((merged["value"] * merged["w"]).sum() / merged["w"].sum()), len(merged)
+
+
+def group_profile(tidy: pd.DataFrame, group: Sequence[str], year: int, window: int = 4,
+                  benchmarks: Sequence[str] = (WORLD, HIGH_INCOME, DEVELOPING_WB)) -> pd.DataFrame:
+    """The group's industrial profile against benchmark aggregates (latest values up to ``year``).
+
+    Returns a long frame ``indicator, label, unit, entity, kind, value, year, members_used``
+    with kind ``group`` (weighted average, see :data:`PROFILE`), ``member`` or ``benchmark``.
+    """
+    rows = []
+    latest = latest_within(tidy, year, window)
+    for item in PROFILE:
+        values = latest[latest["indicator"] == item.code]
+        weights = None
+        if item.weight is not None:
+            weights = tidy[tidy["indicator"] == item.weight]
+        value, used = weighted_group_value(values, weights, group)
+        years = values.loc[values["iso3"].isin(group), "year"]
+        span = f"{int(years.min())}" if len(years) and years.min() == years.max() else (f"{int(years.min())}-{int(years.max())}" if len(years) else "")
+        rows.append({"indicator": item.code, "label": item.label, "unit": item.unit, "entity": "group", "kind": "group",
+                     "value": value, "year": span, "members_used": used})
+        for code in [*group, *benchmarks]:
+            hit = values[values["iso3"] == code]
+            rows.append({"indicator": item.code, "label": item.label, "unit": item.unit, "entity": code,
+                         "kind": "benchmark" if code in benchmarks else "member",
+                         "value": float(hit["value"].iloc[0]) if len(hit) else math.nan,
+                         "year": str(int(hit["year"].iloc[0])) if len(hit) else "", "members_used": np.nan})
+    return pd.DataFrame(rows)
+
+
+def load_group_profile(vintage: str, group: Sequence[str], year: int, window: int = 4) -> pd.DataFrame:
+    """:func:`group_profile` with its inputs loaded for a vintage."""
+    codes = sorted({p.code for p in PROFILE} | {p.weight for p in PROFILE if p.weight})
+    tidy = load_indicators(codes, countries=[*group, WORLD, HIGH_INCOME, DEVELOPING_WB], years=(year - window, year), vintage=vintage)
+    return group_profile(tidy, group, year, window)
+
+
+def research_table(tidy: pd.DataFrame, codes: Sequence[str], year: int, window: int = 4) -> pd.DataFrame:
+    """R&D expenditure (% GDP) and researchers per million: latest value up to ``year`` per economy."""
+    latest = latest_within(tidy, year, window)
+    out = pd.DataFrame({"iso3": list(codes)})
+    for code, name in ((RD, "rd_pct_gdp"), (RESEARCHERS, "researchers_per_million")):
+        part = latest[latest["indicator"] == code].set_index("iso3")
+        out[name] = out["iso3"].map(part["value"])
+        out[f"{name}_year"] = out["iso3"].map(part["year"]).astype("Int64")
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# Pandemic resilience
+
+
+def output_loss(growth: pd.DataFrame, trend_years: tuple[int, int] = (2015, 2019), base_year: int = 2019,
+                end_year: int = 2021) -> pd.Series:
+    """Output in ``end_year`` against its pre-pandemic trend, % (negative = shortfall).
+
+    Parameters
+    ----------
+    growth : wide frame, one row per entity, one column per year, real GDP growth in %.
+
+    Notes
+    -----
+    The counterfactual grows the ``base_year`` level at the mean growth rate of
+    ``trend_years`` (inclusive): :math:`Y^{cf}_T = Y_b (1+\\bar g)^{T-b}`; the actual level is
+    :math:`Y_T = Y_b \\prod_{t=b+1}^{T} (1+g_t)`; the gap is :math:`100 (Y_T / Y^{cf}_T - 1)`.
+    Levels cancel, so growth rates suffice. This mimics, with a naive trend instead of IMF
+    forecasts, the output-loss measure of UNIDO's Industrial Development Report 2022.
+    """
+    trend_cols = list(range(trend_years[0], trend_years[1] + 1))
+    after = list(range(base_year + 1, end_year + 1))
+    missing = [y for y in trend_cols + after if y not in growth.columns]
+    if missing:
+        return pd.Series(np.nan, index=growth.index, name="output_gap")
+    trend = growth[trend_cols].mean(axis=1, skipna=False) / 100.0
+    actual = (1 + growth[after] / 100.0).prod(axis=1, skipna=False)
+    counterfactual = (1 + trend) ** len(after)
+    return ((actual / counterfactual - 1) * 100.0).rename("output_gap")
+
+
+RESILIENCE_CODES = ("NY.GDP.MKTP.KD.ZG", MVA, GDP, "SP.POP.TOTL", "NV.MNF.TECH.ZS.UN", "NY.GDP.PCAP.PP.CD",
+                    "ST.INT.RCPT.XP.ZS", "TX.VAL.FUEL.ZS.UN", "TX.VAL.MMTL.ZS.UN")
+
+
+def resilience_sample(tidy: pd.DataFrame, economy_codes: Iterable[str], x_year: int = 2019, min_population: float = 1e6,
+                      trend_years: tuple[int, int] = (2015, 2019), control_years: tuple[int, int] = (2017, 2019)) -> pd.DataFrame:
+    """Cross-section of economies for the pandemic-resilience regressions.
+
+    Columns: ``growth_2020`` (real GDP growth 2020, %), ``output_gap_2021`` (see
+    :func:`output_loss`), ``manuf_share`` (manufacturing value added % of GDP in ``x_year``,
+    from NV.IND.MANF.CD / NY.GDP.MKTP.CD), ``mht_share`` (medium- and high-tech share of
+    manufacturing value added, ``x_year``), ``log_gdppc`` (log GDP per capita PPP,
+    ``x_year``), ``tourism`` (international tourism receipts, % of exports) and
+    ``commodities`` (fuel + ores and metals, % of merchandise exports), both averaged over
+    ``control_years`` where available, and ``population``. Economies with fewer than
+    ``min_population`` people in ``x_year`` are dropped (aggregates always).
+    """
+    codes = set(economy_codes)
+    data = tidy[tidy["iso3"].isin(codes)]
+    w = data.pivot_table(index=["iso3", "year"], columns="indicator", values="value", aggfunc="first")
+    for code in RESILIENCE_CODES:
+        if code not in w:
+            w[code] = np.nan
+    growth = w["NY.GDP.MKTP.KD.ZG"].unstack("year")
+    at_x = w.xs(x_year, level="year") if x_year in w.index.get_level_values("year") else w.iloc[0:0].droplevel("year")
+    pre = w[(w.index.get_level_values("year") >= control_years[0]) & (w.index.get_level_values("year") <= control_years[1])]
+    pre = pre.groupby(level="iso3").mean()
+    out = pd.DataFrame(index=sorted(set(w.index.get_level_values("iso3"))))
+    out.index.name = "iso3"
+    out["growth_2020"] = growth.get(2020, np.nan)
+    out["output_gap_2021"] = output_loss(growth, trend_years, trend_years[1], 2021)
+    out["manuf_share"] = at_x[MVA] / at_x[GDP] * 100.0
+    out["mht_share"] = at_x["NV.MNF.TECH.ZS.UN"]
+    out["log_gdppc"] = np.log(at_x["NY.GDP.PCAP.PP.CD"].where(at_x["NY.GDP.PCAP.PP.CD"] > 0))
+    out["tourism"] = pre["ST.INT.RCPT.XP.ZS"]
+    out["commodities"] = pre["TX.VAL.FUEL.ZS.UN"] + pre["TX.VAL.MMTL.ZS.UN"]
+    out["population"] = at_x["SP.POP.TOTL"]
+    out = out[out["population"] >= min_population]
+    return out.reset_index()
+
+
+def load_resilience_sample(vintage: str, min_population: float = 1e6) -> pd.DataFrame:
+    """:func:`resilience_sample` with its inputs loaded for a vintage."""
+    tidy = load_indicators(list(RESILIENCE_CODES), years=(2014, 2021), vintage=vintage)
+    return resilience_sample(tidy, economies(), min_population=min_population)
+
+
+@dataclass(frozen=True)
+class OLSResult:
+    """Coefficients (``term, estimate, ci_low, ci_high, p_value``) and fit of one regression."""
+
+    outcome: str
+    regressors: tuple[str, ...]
+    coefficients: pd.DataFrame
+    n: int
+    r2: float
+    used: tuple[str, ...]  # iso3 of the observations used
+
+
+def ols_hc3(frame: pd.DataFrame, outcome: str, regressors: Sequence[str], alpha: float = 0.05) -> OLSResult:
+    """OLS of ``outcome`` on ``regressors`` (plus a constant) with HC3 robust standard errors.
+
+    Rows with any missing variable are dropped (listwise).
+
+    Notes
+    -----
+    :math:`\\hat\\beta = (X'X)^{-1}X'y`; the HC3 covariance is
+    :math:`(X'X)^{-1} X' \\operatorname{diag}\\big(\\hat u_i^2 / (1-h_{ii})^2\\big) X (X'X)^{-1}`
+    with :math:`h_{ii}` the leverage of observation i (MacKinnon and White, 1985), which
+    behaves well in samples of about a hundred economies with outliers. Confidence intervals
+    use the normal approximation at level ``1 - alpha``.
+
+    References
+    ----------
+    MacKinnon, J. G. and White, H. (1985). Some heteroskedasticity-consistent covariance
+    matrix estimators with improved finite sample properties. Journal of Econometrics 29(3),
+    305-325.
+    """
+    from statsmodels.regression.linear_model import OLS  # lighter than statsmodels.api
+
+    cols = [outcome, *regressors]
+    data = frame.dropna(subset=cols)
+    if len(data) <= len(regressors) + 1:
+        raise ValueError(f"too few complete observations ({len(data)}) for {outcome} ~ {' + '.join(regressors)}")
+    X = pd.concat([pd.Series(1.0, index=data.index, name="const"), data[list(regressors)].astype(float)], axis=1)
+    fit = OLS(data[outcome].astype(float), X).fit(cov_type="HC3")
+    ci = fit.conf_int(alpha=alpha)
+    coefficients = pd.DataFrame({"term": fit.params.index, "estimate": fit.params.to_numpy(), "ci_low": ci[0].to_numpy(),
+                                 "ci_high": ci[1].to_numpy(), "p_value": fit.pvalues.to_numpy()})
+    used = tuple(data["iso3"]) if "iso3" in data else tuple(map(str, data.index))
+    return OLSResult(outcome, tuple(regressors), coefficients, int(fit.nobs), float(fit.rsquared), used)
+
+
+RESILIENCE_SPECS = {
+    "(1) manufacturing share": ("manuf_share",),
+    "(2) + medium/high-tech share": ("manuf_share", "mht_share"),
+    "(3) + controls": ("manuf_share", "mht_share", "log_gdppc", "tourism", "commodities"),
+}
+OUTCOMES = {"growth_2020": "GDP growth 2020 (%)", "output_gap_2021": "Output vs pre-2020 trend, 2021 (%)"}
+
+
+FLAT_SPEC = "(4) = (3), flat tech series dropped"
+
+
+def resilience_models(sample: pd.DataFrame, flat_mht: Sequence[str] = ()) -> pd.DataFrame:
+    """Every outcome x specification of :data:`RESILIENCE_SPECS`, stacked.
+
+    With ``flat_mht`` (economies whose medium/high-tech share is carried forward, see
+    :func:`carried_forward`), a fourth specification re-estimates (3) without them.
+    Columns: ``outcome, spec, term, estimate, ci_low, ci_high, p_value, n, r2``.
+    """
+    specs = [(spec, regressors, sample) for spec, regressors in RESILIENCE_SPECS.items()]
+    if len(flat_mht):
+        specs.append((FLAT_SPEC, RESILIENCE_SPECS["(3) + controls"], sample[~sample["iso3"].isin(list(flat_mht))]))
+    rows = []
+    for outcome in OUTCOMES:
+        for spec, regressors, data in specs:
+            result = ols_hc3(data, outcome, regressors)
+            table = result.coefficients.assign(outcome=outcome, spec=spec, n=result.n, r2=result.r2)
+            rows.append(table)
+    out = pd.concat(rows, ignore_index=True)
+    return out[["outcome", "spec", "term", "estimate", "ci_low", "ci_high", "p_value", "n", "r2"]]
+
+
+def spearman(frame: pd.DataFrame, x: str, y: str) -> tuple[float, float, int]:
+    """Spearman rank correlation of two columns over complete rows: (rho, two-sided p, n)."""
+    from scipy.stats import spearmanr
+
+    data = frame.dropna(subset=[x, y])
+    if len(data) < 3:
+        return math.nan, math.nan, len(data)
+    result = spearmanr(data[x], data[y])
+    return float(result.statistic), float(result.pvalue), len(data)
+
+
+def aggregate_output_loss(vintage: str | None, groups: Sequence[str], trend_years: tuple[int, int] = (2015, 2019),
+                          base_year: int = 2019, end_year: int = 2021) -> pd.Series:
+    """:func:`output_loss` for aggregates (e.g. LMY, HIC), from their published growth rates."""
+    tidy = load_indicators(["NY.GDP.MKTP.KD.ZG"], countries=list(groups), years=(trend_years[0], end_year), vintage=vintage)
+    growth = tidy.pivot_table(index="iso3", columns="year", values="value", aggfunc="first")
+    return output_loss(growth, trend_years, base_year, end_year)
+
+
+def carried_forward(tidy: pd.DataFrame, indicator: str, years: tuple[int, int]) -> list[str]:
+    """Economies whose ``indicator`` value is the same (to 4 decimals) in every year of ``years``.
+
+    Such flat runs are usually an estimate carried forward, not annual observations.
+    """
+    rows = tidy[(tidy["indicator"] == indicator) & tidy["year"].between(*years)].dropna(subset=["value"])
+    rows = rows.assign(value=rows["value"].round(4))
+    stats = rows.groupby("iso3")["value"].agg(["nunique", "count"])
+    span = years[1] - years[0] + 1
+    return sorted(stats[(stats["nunique"] == 1) & (stats["count"] == span)].index)
+
+
+def non_advanced_high_income(gdp: pd.DataFrame, advanced: Sequence[str], year: int) -> pd.DataFrame:
+    """High-income economies (World Bank) that the IMF does not count as advanced, by GDP share.
+
+    These economies (Saudi Arabia, Poland, the Gulf states, Chile, ...) are 'developing' for
+    the IMF but not part of the World Bank's low- and middle-income aggregate: they explain
+    most of the gap between the two definitions. Returns ``iso3, share`` (% of world GDP in
+    ``year``), largest first.
+    """
+    table = load_entities(include_aggregates=False)
+    hic = set(table.loc[table["income_group"] == "High income", "iso3"]) - set(advanced)
+    values = gdp[(gdp["year"] == year)].set_index("iso3")["value"]
+    if WORLD not in values:
+        return pd.DataFrame(columns=["iso3", "share"])
+    rows = values[values.index.isin(hic)].dropna() / values[WORLD] * 100.0
+    return rows.sort_values(ascending=False).rename("share").rename_axis("iso3").reset_index()
+
+
+# ---------------------------------------------------------------------------------------
+# Figures (one function per figure; the chapter adds nothing but the call)
+
+WB_SOURCE = "World Bank, World Development Indicators"
+
+
+def _source(vintage: str, codes: str, extra: str = "") -> str:
+    return f"{WB_SOURCE} (vintage {vintage}), {codes}" + (f"; {extra}" if extra else "") + "."
+
+
+def plot_world_weight(weight: pd.DataFrame, group_name: str, vintage: str, claim_year: int, claim_value: float):
+    """Two panels (market exchange rates, PPP): developing-economy and group shares of world GDP."""
+    import matplotlib.pyplot as plt
+
+    from ..figures import BENCHMARK_GREY, OKABE_ITO, add_source
+
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 4.0), sharey=True)
+    styles = {
+        "imf_emde": {"label": "IMF emerging & developing", "color": OKABE_ITO[0], "linestyle": "-", "marker": "o"},
+        "lmy": {"label": "World Bank low & middle income", "color": OKABE_ITO[1], "linestyle": "--", "marker": "s"},
+        "group": {"label": group_name, "color": OKABE_ITO[2], "linestyle": "-.", "marker": "^"},
+    }
+    for ax, basis, title in zip(axes, ("MER", "PPP"), ("At market exchange rates", "At purchasing power parity"), strict=True):
+        for grouping, style in styles.items():
+            part = weight[(weight["grouping"] == grouping) & (weight["basis"] == basis)]
+            if grouping == "group":
+                part = part[part["reporting"] == part["expected"]]
+            ax.plot(part["year"], part["share"], color=style["color"], linestyle=style["linestyle"], marker=style["marker"],
+                    markevery=5, markersize=5, label=style["label"])
+        if basis == "MER":
+            ax.plot([claim_year], [claim_value], marker="*", markersize=13, color="#000000", linestyle="none",
+                    label=f"Text: {claim_value:g} % in {claim_year}")
+        ax.text(0.02, 0.98, title, transform=ax.transAxes, va="top", fontsize=10, color=BENCHMARK_GREY)
+        ax.set_xlabel("Year")
+    axes[0].set_ylabel("% of world GDP")
+    axes[0].set_ylim(0, max(70.0, float(weight["share"].max()) + 5))
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0, 1, 0.86))
+    fig.legend(handles, labels, loc="upper center", ncol=2, bbox_to_anchor=(0.5, 1.0))
+    add_source(fig, _source(vintage, "NY.GDP.MKTP.CD; PPP GDP = NY.GDP.PCAP.PP.CD x SP.POP.TOTL",
+                            "IMF WEO advanced-economy list (October 2024)"))
+    return fig
+
+
+def plot_manufacturing_shares(shares: pd.DataFrame, group_name: str, claim_year: int, claim_value: float, mark: int | None = None,
+                              start_year: int | None = None):
+    """China's, the group's and low & middle income economies' shares of world manufacturing value added."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    from ..figures import OKABE_ITO, add_source, mark_year
+
+    if start_year is not None:
+        shares = shares[shares["year"] >= start_year]
+    fig, ax = plt.subplots(figsize=(8.0, 4.2))
+    styles = {"CHN": ("China", OKABE_ITO[3], "-", "o"), "group": (group_name, OKABE_ITO[2], "-.", "^"),
+              DEVELOPING_WB: ("World Bank low & middle income", OKABE_ITO[1], "--", "s")}
+    for series, (label, color, ls, marker) in styles.items():
+        part = shares[(shares["series"] == series) & (shares["reporting"] == shares["expected"])]
+        ax.plot(part["year"], part["share"], color=color, linestyle=ls, marker=marker, markevery=4, markersize=5, label=label)
+    ax.plot([claim_year], [claim_value], marker="*", markersize=13, color="#000000", linestyle="none",
+            label=f"Text: China 'nearly one third' ({claim_year})")
+    if mark is not None:
+        mark_year(ax, mark, f"China largest from {mark}")
+    ax.set_xlabel("Year")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("% of world manufacturing value added")
+    ax.set_ylim(0, float(shares["share"].max()) * 1.2)
+    ax.legend(loc="lower right", fontsize=8)
+    add_source(fig, "World Bank, World Development Indicators, NV.IND.MANF.CD (bulk CSV, 2023 copy rounded to 3 significant digits; "
+                    "no world total before 1997, no data after 2021).")
+    return fig
+
+
+def plot_industry_ranking(ranking: pd.DataFrame, year: int, group: Sequence[str], named: Sequence[str], vintage: str):
+    """Horizontal bars: the largest economies by industry value added, group members and named economies marked."""
+    import matplotlib.pyplot as plt
+    from matplotlib.patches import Patch
+
+    from ..figures import OKABE_ITO, add_source
+
+    names = entity_names(ranking["iso3"])
+    data = ranking.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8.0, 0.32 * len(data) + 1.2))
+    kinds = ["group" if c in group else "named" if c in named else "other" for c in data["iso3"]]
+    look = {"group": (OKABE_ITO[0], ""), "named": (OKABE_ITO[1], "//"), "other": ("#BBBBBB", "")}
+    colors = [look[k][0] for k in kinds]
+    hatches = [look[k][1] for k in kinds]
+    bars = ax.barh([f"{int(r)}. {names[c]}" for r, c in zip(data["rank"], data["iso3"], strict=True)], data["value_bn"], color=colors)
+    for bar, hatch in zip(bars, hatches, strict=True):
+        bar.set_hatch(hatch)
+        bar.set_edgecolor("#333333" if hatch else bar.get_facecolor())
+    ax.set_xlabel(f"Industry value added incl. construction, {year} (billion current US dollars)")
+    legend = [Patch(facecolor=OKABE_ITO[0], label="Group member"),
+              Patch(facecolor=OKABE_ITO[1], hatch="//", edgecolor="#333333", label="Named by the text, not in the group"),
+              Patch(facecolor="#BBBBBB", label="Other economy")]
+    ax.legend(handles=legend, loc="lower right")
+    add_source(fig, _source(vintage, "NV.IND.TOTL.ZS x NY.GDP.MKTP.CD (derived NV.IND.TOTL.CD)"))
+    return fig
+
+
+def plot_export_shares(shares: pd.DataFrame, group_name: str, vintage: str):
+    """The group's, low & middle income economies' and UN developing regions' shares of world merchandise exports."""
+    import matplotlib.pyplot as plt
+
+    from ..figures import OKABE_ITO, add_source
+
+    fig, ax = plt.subplots(figsize=(8.0, 4.2))
+    styles = {"UN developing regions": ("UN 'developing regions' (UNCTAD definition)", OKABE_ITO[0], "-", "o"),
+              DEVELOPING_WB: ("World Bank low & middle income", OKABE_ITO[1], "--", "s"),
+              "group": (group_name, OKABE_ITO[2], "-.", "^")}
+    for series, (label, color, ls, marker) in styles.items():
+        part = shares[shares["series"] == series]
+        if series == "group":
+            part = part[part["reporting"] == part["expected"]]
+        ax.plot(part["year"], part["share"], color=color, linestyle=ls, marker=marker, markevery=4, markersize=5, label=label)
+    ax.set_xlabel("Year")
+    ax.set_ylabel("% of world merchandise exports")
+    ax.set_ylim(0, None)
+    ax.legend(loc="lower right")
+    add_source(fig, _source(vintage, "TX.VAL.MRCH.CD.WT", "UN SDG database (2020-10-19), TX_EXP_GBMRCH, developing regions (M49 515)"))
+    return fig
+
+
+def editions_ranked(ranks: pd.DataFrame) -> dict[int, int]:
+    """Number of economies ranked per GII edition, where the curated table records it."""
+    counts = pd.to_numeric(ranks["economies_ranked"], errors="coerce")
+    return {int(y): int(c) for y, c in counts.groupby(ranks["edition_year"]).max().dropna().items()}
+
+
+def plot_gii_ranks(table: pd.DataFrame, late_year: int = 2021, ranked: dict[int, int] | None = None):
+    """Dumbbells: GII rank in 2011 (and 2012) and in ``late_year`` per economy (rank 1 = best, drawn on top)."""
+    import matplotlib.pyplot as plt
+
+    from ..figures import BENCHMARK_GREY, OKABE_ITO, add_source
+
+    data = table.iloc[::-1].reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(8.0, 0.42 * len(data) + 1.4))
+    late = f"rank_{late_year}"
+    for i, row in data.iterrows():
+        start = row["rank_2011"] if not pd.isna(row["rank_2011"]) else row["rank_2012"]
+        ax.plot([start, row[late]], [i, i], color=BENCHMARK_GREY, linewidth=1.5, zorder=1)
+    ranked = ranked or {}
+
+    def label(year: int) -> str:
+        return f"{year} edition" + (f" ({ranked[year]} economies)" if year in ranked else "")
+
+    ax.scatter(data["rank_2011"], data.index, marker="o", s=45, color=OKABE_ITO[1], label=label(2011), zorder=3)
+    ax.scatter(data["rank_2012"], data.index, marker="s", s=40, facecolors="none", edgecolors=OKABE_ITO[5], label=label(2012), zorder=3)
+    ax.scatter(data[late], data.index, marker="D", s=45, color=OKABE_ITO[0], label=label(late_year), zorder=4)
+    names = entity_names(data["iso3"])
+    ax.set_yticks(range(len(data)), [names.get(c, e) for c, e in zip(data["iso3"], data["economy"], strict=True)])
+    ax.invert_xaxis()
+    ax.set_xlabel("Global Innovation Index rank (1 = most innovative; better ranks to the right)")
+    handles, labels = ax.get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0, 1, 0.9))
+    fig.legend(handles, labels, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 1.0), fontsize=8)
+    add_source(fig, "WIPO / INSEAD, Global Innovation Index 2011, 2012 and 2021, ranks as reported in news and government "
+                    "releases (data/curated/innovation_index_ranks.csv).")
+    return fig
+
+
+def plot_resilience(sample: pd.DataFrame, group: Sequence[str], vintage: str):
+    """Two scatters: 2020 growth and 2021 output vs trend against the 2019 manufacturing share, with OLS lines."""
+    import matplotlib.pyplot as plt
+
+    from ..figures import BENCHMARK_GREY, OKABE_ITO, add_source
+
+    fig, axes = plt.subplots(2, 1, figsize=(8.0, 8.0), sharex=True)
+    for ax, (outcome, label) in zip(axes, OUTCOMES.items(), strict=True):
+        data = sample.dropna(subset=["manuf_share", outcome])
+        members = data["iso3"].isin(list(group))
+        ax.scatter(data.loc[~members, "manuf_share"], data.loc[~members, outcome], s=14, color=BENCHMARK_GREY, alpha=0.6,
+                   label="Other economies")
+        ax.scatter(data.loc[members, "manuf_share"], data.loc[members, outcome], s=40, marker="D", color=OKABE_ITO[0],
+                   label="Group members", zorder=3)
+        for j, row in enumerate(data[members].sort_values(outcome).itertuples()):
+            ax.annotate(row.iso3, (row.manuf_share, getattr(row, outcome)), xytext=(6, 6 if j % 2 else -11),
+                        textcoords="offset points", fontsize=8, color=OKABE_ITO[0],
+                        arrowprops={"arrowstyle": "-", "color": OKABE_ITO[0], "linewidth": 0.6})
+        fit = ols_hc3(data, outcome, ["manuf_share"])
+        coef = fit.coefficients.set_index("term")["estimate"]
+        xs = np.linspace(data["manuf_share"].min(), data["manuf_share"].max(), 50)
+        ax.plot(xs, coef["const"] + coef["manuf_share"] * xs, color=OKABE_ITO[3], linestyle="--", label="OLS fit")
+        ax.axhline(0, color="#444444", linewidth=0.8)
+        ax.set_ylabel(label)
+    axes[-1].set_xlabel("Manufacturing value added, 2019 (% of GDP)")
+    axes[0].legend(loc="lower right", fontsize=8)
+    fig.tight_layout()
+    add_source(fig, _source(vintage, "NY.GDP.MKTP.KD.ZG", "NV.IND.MANF.CD (bulk CSV) / NY.GDP.MKTP.CD; economies with at least 1 million people"))
+    return fig
+
+
+def plot_profile(profile: pd.DataFrame, group_name: str, vintage: str):
+    """One row per indicator: members (labelled), the group average and the world / high-income / developing benchmarks."""
+    import matplotlib.pyplot as plt
+
+    from ..figures import BENCHMARK_GREY, OKABE_ITO, add_source
+
+    items = list(dict.fromkeys(profile["indicator"]))
+    fig, axes = plt.subplots(len(items), 1, figsize=(8.5, 1.45 * len(items) + 1.0))
+    bench_style = {WORLD: ("World", BENCHMARK_GREY, "s"), HIGH_INCOME: ("High income", "#000000", "P"),
+                   DEVELOPING_WB: ("Low & middle income", OKABE_ITO[1], "v")}
+    for ax, code in zip(np.atleast_1d(axes), items, strict=True):
+        part = profile[profile["indicator"] == code]
+        members = part[part["kind"] == "member"].dropna(subset=["value"]).sort_values("value")
+        # three rows per panel: members (labelled), the group average, the benchmarks
+        ax.scatter(members["value"], np.full(len(members), 0.55), s=22, facecolors="none", edgecolors=OKABE_ITO[0], label="Members")
+        for j, row in enumerate(members.itertuples()):
+            ax.annotate(row.entity, (row.value, 0.55), xytext=(0, 5 if j % 2 == 0 else -10), textcoords="offset points",
+                        fontsize=7, ha="center", color="#333333")
+        grp = part[part["kind"] == "group"]
+        ax.scatter(grp["value"], [0.0] * len(grp), s=90, marker="o", color=OKABE_ITO[0], label=f"{group_name} (weighted)", zorder=3)
+        for entity, (label, color, marker) in bench_style.items():
+            hit = part[part["entity"] == entity]
+            ax.scatter(hit["value"], [-0.55] * len(hit), s=60, marker=marker, color=color, label=label, zorder=4)
+        first = part.iloc[0]
+        ax.set_yticks([0.55, 0.0, -0.55], ["members", "group", "benchmarks"], fontsize=7)
+        ax.set_ylim(-1, 1.1)
+        ax.set_xlabel(f"{first['label']} ({first['unit']})", fontsize=9)
+        ax.grid(axis="y", visible=False)
+    handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
+    fig.legend(handles, labels, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 1.0), fontsize=8)
+    add_source(fig, _source(vintage, "NV.IND.TOTL.ZS, TX.VAL.TECH.MF.ZS, GB.XPD.RSDV.GD.ZS, IT.NET.BBND.P2, LP.LPI.OVRL.XQ",
+                            "latest value within four years of the reference year"))
+    return fig
+
+
+# ---------------------------------------------------------------------------------------
+# Phrases for the prose (parameter-dependent text is generated, never typed)
+
+
+def streak_start(leaders: pd.DataFrame, geo: str) -> tuple[int | None, int]:
+    """First year of ``geo``'s unbroken run as leader up to the last year, and the run's length."""
+    data = leaders.sort_values("year")
+    if data.empty or data["leader"].iloc[-1] != geo:
+        return None, 0
+    start = int(data["year"].iloc[-1])
+    for row in data.iloc[::-1].itertuples():
+        if row.leader != geo:
+            break
+        start = int(row.year)
+    return start, int(data["year"].iloc[-1]) - start + 1
+
+
+def _years_phrase(years: Sequence[int]) -> str:
+    """'1997-2003', '2001 and 2005', compressing consecutive runs."""
+    from ..report import join_names
+
+    years = sorted(int(y) for y in years)
+    runs: list[list[int]] = []
+    for y in years:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return join_names([f"{r[0]}" if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs])
+
+
+def missing_years_phrase(cov: pd.DataFrame) -> str:
+    """'Russia lacks 1997-2001 and China 1997-2003' for the rows of :func:`coverage` with gaps ('' if none)."""
+    from ..report import join_names
+
+    names = entity_names(cov["iso3"])
+    parts = [f"{names[r.iso3]} {_years_phrase(r.missing)}" for r in cov.itertuples() if len(r.missing)]
+    if not parts:
+        return ""
+    return "the file has no value for " + join_names(parts)
+
+
+def coefficient_phrase(row: pd.Series, scale: float = 10.0, unit: str = "points") -> str:
+    """'+0.7 points (95 % CI -1.3 to +2.6, N = 146)' for a coefficient per ``scale`` units of the regressor."""
+    return (f"{row['estimate'] * scale:+.1f} {unit} (95 % CI {row['ci_low'] * scale:+.1f} to {row['ci_high'] * scale:+.1f}, "
+            f"N = {int(row['n'])})")
+
+
+def significance_count(models: pd.DataFrame, term: str) -> tuple[int, int]:
+    """(estimates of ``term`` whose 95 % CI excludes zero, all estimates of ``term``)."""
+    rows = models[models["term"] == term]
+    significant = ((rows["ci_low"] > 0) | (rows["ci_high"] < 0)).sum()
+    return int(significant), len(rows)
+
+
+def profile_sentences(profile: pd.DataFrame, group_name: str) -> str:
+    """A Markdown bullet per indicator comparing the group with the world and high-income averages."""
+    lines = []
+    for code in dict.fromkeys(profile["indicator"]):
+        part = profile[profile["indicator"] == code].set_index("entity")
+        first = part.iloc[0]
+        grp, wld, hic = (part["value"].get(k, math.nan) for k in ("group", WORLD, HIGH_INCOME))
+        years = part["year"].get("group", "")
+        if pd.isna(grp):
+            lines.append(f"- {first['label']}: no data for the group's members.")
+            continue
+        position = ("above both the world and the high-income average" if grp > max(wld, hic)
+                    else "below both the world and the high-income average" if grp < min(wld, hic)
+                    else "between the world and the high-income average")
+        digits = 2 if "score" in first["unit"] else 1
+        lines.append(f"- **{first['label']}** ({first['unit']}): {group_name} {grp:.{digits}f} ({years}), world {wld:.{digits}f}, "
+                     f"high income {hic:.{digits}f}: {position}.")
+    return "\n".join(lines)
+
+
+def pending_claims(prefix: str = "c004-") -> dict[str, list[str]]:
+    """Register entries (ids starting with ``prefix``) that cannot be evaluated, with the reasons.
+
+    Typically claims whose shared check function has not landed yet: the verdict table
+    leaves them out, and the chapter says so.
+    """
+    from ..claims import load_register
+
+    problems = load_register().problems
+    return {k: v for k, v in sorted(problems.items()) if k.startswith(prefix)}
+
+
+def resilience_reading(models: pd.DataFrame, term: str = "manuf_share") -> tuple[str, str]:
+    """(finding, verdict) sentences summarising the estimates of ``term`` across specifications.
+
+    A coefficient counts as robust only if its 95 % interval excludes zero, with the same
+    sign, in every specification that has controls ((3) and later).
+    """
+    rows = models[models["term"] == term]
+    significant = rows[(rows["ci_low"] > 0) | (rows["ci_high"] < 0)]
+    controlled = rows[~rows["spec"].isin(list(RESILIENCE_SPECS)[:2])]
+    robust_pos = len(controlled) and bool((controlled["ci_low"] > 0).all())
+    robust_neg = len(controlled) and bool((controlled["ci_high"] < 0).all())
+    if robust_pos:
+        return ("a larger manufacturing sector before the pandemic goes with better outcomes in every specification with "
+                "controls", "The data are consistent with the claim, as an association.")
+    if robust_neg:
+        return ("a larger manufacturing sector before the pandemic goes with worse outcomes in every specification with "
+                "controls", "The data run against the claim, as an association.")
+    if significant.empty:
+        finding = ("a larger manufacturing sector before the pandemic is not associated with a smaller 2020 recession or a "
+                   "stronger recovery by 2021: no estimate is distinguishable from zero")
+    else:
+        several = len(significant) > 1
+        finding = ("a larger manufacturing sector before the pandemic is not reliably associated with a smaller 2020 recession "
+                   f"or a stronger recovery by 2021: the {'only ' if not several else ''}significant "
+                   f"estimate{'s' if several else ''}, in {join_specs(significant)}, "
+                   f"{'do' if several else 'does'} not survive the controls")
+    return finding, "The data here do not support the claim, and they do not refute it either."
+
+
+def join_specs(rows: pd.DataFrame) -> str:
+    """'specification (2) for GDP growth 2020 (%)' phrases for the rows of a model table."""
+    from ..report import join_names
+
+    short = {"growth_2020": "2020 growth", "output_gap_2021": "output against trend in 2021"}
+    return join_names(f"specification {r.spec.split(')')[0]}) for {short.get(r.outcome, r.outcome)}" for r in rows.itertuples())
+
+
+def gii_reading(changes: pd.DataFrame, names: dict[str, str]) -> str:
+    """'all five ... moved up' or who did not, from :func:`gii_rank_changes`."""
+    from ..report import join_names
+
+    have = changes.dropna(subset=["places"])
+    down = have[have["places"] <= 0]
+    words = dict(enumerate(("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")))
+    if down.empty:
+        return f"all {words.get(len(have), len(have))} economies the text names moved up"
+    return (f"{words.get(len(have) - len(down), len(have) - len(down))} of the {words.get(len(have), len(have))} "
+            "economies the text names moved up; "
+            f"{join_names(names.get(c, c) for c in down['iso3'])} did not")
+
+
+def estimates_display(models: pd.DataFrame, terms: Sequence[str] = ("manuf_share", "mht_share")) -> pd.DataFrame:
+    """One row per outcome x specification: each term as 'estimate [95 % CI]', with N and R² (for the page)."""
+    labels = {"manuf_share": "Manufacturing share", "mht_share": "Medium/high-tech share"}
+    rows = []
+    for (outcome, spec), part in models.groupby(["outcome", "spec"], sort=False):
+        row = {"Outcome": OUTCOMES.get(outcome, outcome), "Specification": spec}
+        for term in terms:
+            hit = part[part["term"] == term]
+            row[labels.get(term, term)] = (f"{hit['estimate'].iloc[0]:+.3f} [{hit['ci_low'].iloc[0]:+.3f}, {hit['ci_high'].iloc[0]:+.3f}]"
+                                           if len(hit) else "–")
+        row["N"] = int(part["n"].iloc[0])
+        row["R²"] = f"{part['r2'].iloc[0]:.2f}"
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,670 @@
+"""Course assignments: student edition, ``imtrade assign`` and ``imtrade grade``.
+
+A small sample book (one chapter, three exercises, own _toc.yml) is written to a temporary
+directory and reads the real project's fetched data through IMTRADE_DATA_DIR, as in
+tests/test_build.py; the assignments and keys are computed once per module. The chapter has
+a semantic parameter check registered as ``imtrade.chapters.assignsample`` (known economies,
+years 1995-2020), so the chapter's own checks run on every draw. The solutions carry marker words (quokka, axolotl, wombat, ...)
+that appear nowhere else, so a leak shows up even in the search index.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import shutil
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT, clear_caches
+
+NAME = "assignsample"
+
+SAMPLE_CHAPTER = """---
+jupytext:
+  text_representation: {extension: .md, format_name: myst}
+kernelspec: {display_name: Python 3, language: python, name: python3}
+imtrade:
+  answers:
+    - {exercise: assignsample-ex-1, variable: answer_assignsample_ex1, tolerance: 0.05, points: 2}
+    - {exercise: assignsample-ex-2, variable: answer_assignsample_ex2, points: 1}
+    - {exercise: assignsample-ex-3, variable: answer_assignsample_ex3, points: 2}
+  pool:
+    countries: [[KOR, MEX], [VNM, IND], [DEU, JPN]]
+    year: [2005, 2008, 2011]
+---
+
+# Sample exercises
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+countries: list[str] = ["USA", "DEU"]  # focus economies (ISO3 codes)
+year: int = 2008  # year of the exercises
+vintage: str = "2026-07-01"  # WDI data vintage
+```
+
+```{code-cell} ipython3
+:tags: [remove-cell]
+
+from imtrade.api import load_indicators
+from imtrade.report import glue_text
+data = load_indicators(["NE.EXP.GNFS.ZS"], countries=[*countries, "WLD"], years=(1990, 2020), vintage=vintage)
+glue_text("focus", ", ".join(countries))
+```
+
+Exports of {glue:md}`focus`, in % of GDP.
+
+## Exercises
+
+```{exercise}
+:label: assignsample-ex-1
+What was the average exports share of GDP of the focus economies in the exercise year?
+```
+
+```{solution-start} assignsample-ex-1
+:class: dropdown
+```
+
+Average the focus economies' values for that year, the quokka way:
+
+```{code-cell} ipython3
+:tags: [solution]
+
+in_year = data[(data["year"] == year) & data["iso3"].isin(countries)]
+answer_assignsample_ex1 = round(float(in_year["value"].mean()), 2)  # axolotl
+answer_assignsample_ex1
+```
+
+```{solution-end}
+```
+
+```{exercise}
+:label: assignsample-ex-2
+Which focus economy exported the largest share of its GDP in the exercise year?
+```
+
+```{solution-start} assignsample-ex-2
+:class: dropdown
+```
+
+```{code-cell} ipython3
+:tags: [solution]
+
+answer_assignsample_ex2 = str(in_year.set_index("iso3")["value"].idxmax())  # wombat
+```
+
+```{solution-end}
+```
+
+```{exercise}
+:label: assignsample-ex-3
+In which year up to the exercise year did world exports peak?
+```
+
+````{solution-start} assignsample-ex-3
+:class: dropdown
+````
+
+Take the world series up to the exercise year (the capybara step), then its peak:
+
+```{code-cell} ipython3
+:tags: [solution]
+
+world = data[(data["iso3"] == "WLD") & (data["year"] <= year)].set_index("year")["value"]
+answer_assignsample_ex3 = int(world.idxmax())  # tardigrade
+```
+
+````{solution-end}
+````
+
+```{code-cell} ipython3
+:tags: [solution]
+
+print("stray solution cell outside a gate: manatee")
+```
+"""
+MARKERS = ("quokka", "axolotl", "wombat", "capybara", "tardigrade", "manatee")
+
+TOC = f"""format: jb-book
+root: intro
+chapters:
+  - file: chapters/{NAME}
+"""
+
+ROSTER = "id,name\ns01,Ana Lima\ns02,Bo Chen\ns03,Chidi Okafor\ns04,Dana Weiss\ns05,Emil Sørensen\n"
+SEED = "2026"
+
+
+# ---------------------------------------------------------------------------------------
+# Fixtures
+
+
+needs_mirror = pytest.mark.mirror  # skipped by conftest when there is no offline data mirror
+
+
+def _semantic_check(params: dict) -> None:
+    from imtrade.exceptions import ParameterError
+    from imtrade.validators import check_countries
+
+    check_countries(params["countries"], allow_aggregates=False)
+    if not 1995 <= params["year"] <= 2020:
+        raise ParameterError(f"parameter 'year' must be between 1995 and 2020, got {params['year']}")
+
+
+def write_book(root: Path) -> Path:
+    (root / "chapters").mkdir(parents=True)
+    (root / "chapters" / f"{NAME}.md").write_text(SAMPLE_CHAPTER, encoding="utf-8")
+    (root / "_toc.yml").write_text(TOC, encoding="utf-8")
+    (root / "intro.md").write_text("# Sample book\n\nA test book.\n", encoding="utf-8")
+    (root / "roster.csv").write_text(ROSTER, encoding="utf-8")
+    for name in ("_config.yml", "references.bib", "requirements.txt"):
+        shutil.copy(ROOT / name, root / name)
+    shutil.copytree(ROOT / "book", root / "book")
+    shutil.copytree(ROOT / "data" / "manifests", root / "data" / "manifests")
+    shutil.copy(ROOT / "data" / "catalog.yml", root / "data" / "catalog.yml")
+    if (ROOT / "_vendor").is_dir():
+        shutil.copytree(ROOT / "_vendor", root / "_vendor")
+    return root
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory, mirror):
+    """The sample book, reading the real project's fetched data; the chapter's check registered."""
+    from imtrade.fetch import fetch
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("IMTRADE_ROOT", str(ROOT))
+        clear_caches()
+        fetch(["wdi", "wb-bulk", "gapminder", "un-sdg"], vintage=None, mirror=mirror)
+        root = write_book(tmp_path_factory.mktemp("assign") / "book")
+        mp.setenv("IMTRADE_ROOT", str(root))
+        mp.setenv("IMTRADE_DATA_DIR", str(ROOT / "data"))
+        mp.chdir(root)
+        mp.setitem(sys.modules, f"imtrade.chapters.{NAME}", types.SimpleNamespace(check_parameters=_semantic_check))
+        clear_caches()
+        yield root
+
+
+@pytest.fixture
+def light_book(tmp_path, monkeypatch):
+    """The sample book without data (for checks that never load any)."""
+    root = write_book(tmp_path / "light")
+    monkeypatch.setenv("IMTRADE_ROOT", str(root))
+    monkeypatch.chdir(root)
+    return root
+
+
+def sample_chapter():
+    from imtrade.book import chapter
+
+    return chapter(NAME)
+
+
+@pytest.fixture(scope="module")
+def assigned(book):
+    """The sample chapter assigned to the five students of the roster (keys computed)."""
+    from imtrade.assignments.assign import assign
+
+    report = assign(sample_chapter(), book / "roster.csv", book / "out", seed=SEED, jobs=2, progress=lambda m: None)
+    return report.out
+
+
+def tree_digest(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# ---------------------------------------------------------------------------------------
+# Helpers: solve a student's notebook with the chapter's own solutions
+
+
+def solution_code(text: str) -> dict[str, str]:
+    """``{exercise label: code of its solution cells}`` of a chapter."""
+    from imtrade.assignments.editions import blocks, solution_regions
+
+    lines = text.split("\n")
+    out: dict[str, str] = {}
+    for region in solution_regions(text):
+        if region.exercise is None:
+            continue
+        cells = [b for b in blocks(lines[: region.end], region.start) if b.directive == "code-cell"]
+        out[region.exercise] = "\n".join("\n".join(lines[b.body_start : b.end - 1]).strip("\n") for b in cells)
+    return out
+
+
+def solve(nb, code: dict[str, str], text: str = SAMPLE_CHAPTER):
+    """Fill each answer cell with the solution of its exercise (the first cell per exercise)."""
+    from imtrade.assignments.editions import declared_answers
+
+    exercise = {a.variable: a.exercise for a in declared_answers(text)}
+    done = set()
+    for cell in nb.cells:
+        if "answer" in cell.metadata.get("tags", []):
+            label = exercise[re.search(r"^(\w+) = None$", cell.source, re.M).group(1)]
+            cell.source = code[label] if label not in done else "# answered above"
+            done.add(label)
+    return nb
+
+
+def read_nb(path: Path):
+    import nbformat
+
+    return nbformat.read(path, as_version=4)
+
+
+def write_nb(nb, path: Path) -> Path:
+    import nbformat
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def grades_by_id(path: Path) -> dict[str, dict[str, str]]:
+    with path.open(encoding="utf-8") as handle:
+        return {row["id"]: row for row in csv.DictReader(handle)}
+
+
+# ---------------------------------------------------------------------------------------
+# The student version of a chapter (no execution)
+
+
+def test_student_source_removes_every_solution_and_leaves_answer_cells():
+    import jupytext
+
+    from imtrade.assignments.editions import (
+        declared_answers,
+        front_matter,
+        solution_texts,
+        student_source,
+    )
+
+    student = student_source(SAMPLE_CHAPTER)
+    for marker in MARKERS:
+        assert marker in SAMPLE_CHAPTER and marker not in student
+    assert not set(solution_texts(SAMPLE_CHAPTER)) & set(student.split("\n"))
+    assert "solution" not in student.replace("# Exercise", "")  # no directive, tag or gate left
+    assert "imtrade" not in front_matter(student) and declared_answers(student) == []
+    nb = jupytext.reads(student, fmt="md:myst")
+    answer_cells = [c.source for c in nb.cells if "answer" in c.metadata.get("tags", [])]
+    assert [re.search(r"^(answer_\w+) = None$", s, re.M).group(1) for s in answer_cells] == [
+        "answer_assignsample_ex1", "answer_assignsample_ex2", "answer_assignsample_ex3"]
+    assert "(within ±0.05 counts), 2 points" in answer_cells[0] and "(exact), 1 point." in answer_cells[1]
+    assert sum("{exercise}" in c.source for c in nb.cells) == 3  # the exercises stay
+
+
+def test_leak_needles_skip_public_names_and_student_text():
+    from imtrade.assignments.editions import leak_needles
+
+    needles = leak_needles(["answer_x_ex1", "x = compute(1, 2)  # quokka", "**Shared** line of prose here"], "Shared line of prose here")
+    assert needles == ["x = compute(1, 2) # quokka"]
+
+
+def test_student_source_refuses_an_unclosed_solution():
+    from imtrade.assignments.editions import student_source
+    from imtrade.exceptions import AssignmentError
+
+    broken = SAMPLE_CHAPTER.replace("```{solution-end}\n```\n", "", 1)  # exercise 1's gate never closes
+    with pytest.raises(AssignmentError, match=r"line \d+: \{solution-start\} assignsample-ex-1 has no \{solution-end\}"):
+        student_source(broken)
+    with pytest.raises(AssignmentError, match="without a"):
+        student_source(SAMPLE_CHAPTER.replace("```{solution-start} assignsample-ex-2\n:class: dropdown\n```\n", "", 1))
+
+
+def test_every_real_chapter_has_a_clean_student_version():
+    """The chapters in _toc.yml now: every solution removed (checked again after the
+    transformation inside student_source) and one answer cell per declared answer."""
+    import jupytext
+
+    from imtrade.assignments.editions import declared_answers, solution_regions, student_source
+    from imtrade.book import chapters
+    from imtrade.paths import ProjectPaths
+
+    for ch in chapters(ProjectPaths(ROOT, ROOT / "data")):
+        text = ch.source
+        student = student_source(text, ch.name)
+        assert solution_regions(student, ch.name) == []
+        nb = jupytext.reads(student, fmt="md:myst")
+        stubs = [c.source for c in nb.cells if "answer" in c.metadata.get("tags", [])]
+        assert len(stubs) == len(declared_answers(text, ch.name)), ch.name
+        for answer in declared_answers(text, ch.name):
+            assert any(f"{answer.variable} = None" in s for s in stubs), (ch.name, answer.variable)
+
+
+# ---------------------------------------------------------------------------------------
+# Roster, pool and draws (no execution)
+
+
+@pytest.mark.parametrize(
+    ("roster", "message"),
+    [
+        ("name\nAna\n", "missing: id"),
+        ("id,name\ns01,Ana\n,Bo\n", "line 3: the id is missing (name 'Bo')"),
+        ("id,name\ns01,Ana\ns02,Bo\nS01,Cy\n", "line 4 (id 'S01'): the id repeats line 2"),
+        ("id,name\ns01,Ana\ns02,\n", "line 3 (id 's02'): the name is empty"),
+        ("id,name\n../x,Ana\n", "line 2 (id '../x'): an id may only hold"),
+        ("id,name\nkeys,Ana\n", "'keys' is reserved"),
+        ("id,name\n", "lists no students"),
+    ],
+)
+def test_roster_errors_name_the_row(tmp_path, roster, message):
+    from imtrade.assignments.assign import read_roster
+    from imtrade.exceptions import AssignmentError
+
+    path = tmp_path / "roster.csv"
+    path.write_text(roster, encoding="utf-8")
+    with pytest.raises(AssignmentError) as info:
+        read_roster(path)
+    assert message in str(info.value)
+
+
+def test_roster_reports_every_problem_at_once(tmp_path):
+    from imtrade.assignments.assign import read_roster
+    from imtrade.exceptions import AssignmentError
+
+    path = tmp_path / "roster.csv"
+    path.write_text("\ufeffID, Name ,email\ns01,Ana,a@x\n,Bo,b@x\ns01,Cy,c@x\n\ns04,,d@x\n", encoding="utf-8")
+    with pytest.raises(AssignmentError) as info:
+        read_roster(path)
+    assert "3 problem(s)" in str(info.value)
+    path.write_text("id,name,email\ns01,Ana Lima,a@x\ns02,Bo Chen,b@x\n", encoding="utf-8")
+    assert [s.id for s in read_roster(path)] == ["s01", "s02"]
+
+
+@pytest.mark.parametrize(
+    ("pool", "message"),
+    [
+        ({}, "is empty"),
+        (None, "is empty"),
+        ({"year": []}, "'year' has no candidate values"),
+        ({"yaer": [2008]}, "has no parameter 'yaer' (did you mean 'year'?)"),
+        ({"year": ["soon"]}, "'year': candidate 'soon'"),
+        ({"countries": ["KOR", "MEX"]}, "candidate 'KOR' must itself be a list"),
+    ],
+)
+def test_pool_errors(light_book, pool, message):
+    from imtrade.assignments.assign import check_pool
+    from imtrade.exceptions import AssignmentError
+
+    with pytest.raises(AssignmentError) as info:
+        check_pool(pool, sample_chapter())
+    assert message in str(info.value)
+
+
+def test_draws_are_deterministic_independent_and_stable(light_book):
+    from imtrade.assignments.assign import check_pool, draw
+    from imtrade.assignments.editions import declared_pool
+
+    pool = check_pool(declared_pool(SAMPLE_CHAPTER), sample_chapter())
+    assert pool == {"countries": [["KOR", "MEX"], ["VNM", "IND"], ["DEU", "JPN"]], "year": [2005, 2008, 2011]}
+    ids = [f"s{i:03d}" for i in range(300)]
+    first = [draw(pool, SEED, i) for i in ids]
+    assert first == [draw(pool, SEED, i) for i in ids]  # same seed, same draws
+    assert first != [draw(pool, "other", i) for i in ids]  # another seed, other draws
+    assert draw({"year": pool["year"], "countries": pool["countries"]}, SEED, "s001") == first[1]  # order of the pool is irrelevant
+    for name, candidates in pool.items():  # every candidate is used, roughly evenly
+        counts = [sum(d[name] == c for d in first) for c in candidates]
+        assert min(counts) > 60, (name, counts)
+
+
+@pytest.mark.slow
+@needs_mirror
+def test_a_pool_value_the_chapter_rejects_names_the_student(book, tmp_path):
+    from imtrade.assignments.assign import assign
+    from imtrade.exceptions import AssignmentError
+
+    pool = tmp_path / "pool.yml"
+    pool.write_text("countries: [[KOR, XYZ]]\nyear: [2008]\n", encoding="utf-8")
+    with pytest.raises(AssignmentError) as info:
+        assign(sample_chapter(), book / "roster.csv", tmp_path / "out", pool=pool, progress=lambda m: None)
+    text = str(info.value)
+    assert "student s01 (Ana Lima) drew countries=[\"KOR\", \"XYZ\"], year=2008" in text and "XYZ" in text and "5 problem(s)" in text
+    pool.write_text("year: [2008, 1990]\n", encoding="utf-8")
+    with pytest.raises(AssignmentError, match="must be between 1995 and 2020, got 1990"):
+        assign(sample_chapter(), book / "roster.csv", tmp_path / "out", pool=pool, seed="1", progress=lambda m: None)
+    assert not (tmp_path / "out").exists()  # nothing written
+
+
+def test_cli_reports_bad_input_without_traceback(light_book):
+    from imtrade.cli import main
+
+    runner = CliRunner()
+    (light_book / "bad.csv").write_text("id,name\ns01,Ana\ns01,Bo\n", encoding="utf-8")
+    result = runner.invoke(main, ["assign", NAME, "--roster", "bad.csv", "--out", "out"])
+    assert result.exit_code == 1 and "line 3 (id 's01'): the id repeats line 2" in result.output and "Traceback" not in result.output
+    result = runner.invoke(main, ["grade", "nowhere", "--keys", "nokeys"])
+    assert result.exit_code == 1 and "keys folder nokeys does not exist" in result.output
+    (light_book / "nokeys").mkdir()
+    result = runner.invoke(main, ["grade", ".", "--keys", "nokeys"])
+    assert result.exit_code == 1 and "holds no answer keys" in result.output
+
+
+def test_scoring_rules():
+    from imtrade.assignments.grade import AnswerResult, score
+
+    def run(expected, tolerance, entry):
+        return score(AnswerResult("ex", "v", 2, expected, tolerance), entry)
+
+    assert run(1.0, 0.05, {"defined": True, "value": 1.05}).points == 2
+    assert run(1.0, 0.05, {"defined": True, "value": 1.06}).reason == "off by 0.06 (tolerance ±0.05)"
+    assert run(2008, None, {"defined": True, "value": 2008.0}).correct
+    assert not run(2008, None, {"defined": True, "value": 2009}).correct
+    assert run("KOR", None, {"defined": True, "value": " KOR "}).correct
+    assert run("KOR", None, {"defined": True, "value": "kor"}).reason == "text differs (compared exactly)"
+    assert run(3, None, {"defined": True, "value": "3"}).reason == "expected a number, got str"
+    assert run(3, None, {"defined": True, "value": True}).points == 0
+    assert run(3, None, {"defined": True, "value": None}).reason == "no answer (still None)"
+    assert run(3, None, {"defined": False}).reason == "`v` is not defined"
+    assert "not a number or text" in run(3, None, {"defined": True, "type": "DataFrame", "repr": "..."}).reason
+    assert run(1.0, 0.1, {"defined": True, "value": float("nan")}).reason == "not a finite number"
+
+
+# ---------------------------------------------------------------------------------------
+# Assign and grade, end to end
+
+
+@pytest.mark.slow
+@needs_mirror
+def test_assignment_outputs_and_determinism(book, assigned, tmp_path):
+    from imtrade.assignments.assign import draw
+    from imtrade.cli import main
+    from imtrade.notebooks import read
+
+    rows = list(csv.DictReader((assigned / "assignments.csv").read_text(encoding="utf-8").splitlines()))
+    assert [r["id"] for r in rows] == ["s01", "s02", "s03", "s04", "s05"] and rows[4]["name"] == "Emil Sørensen"
+    pool = {"countries": [["KOR", "MEX"], ["VNM", "IND"], ["DEU", "JPN"]], "year": [2005, 2008, 2011]}
+    for row in rows:
+        expected = draw(pool, SEED, row["id"])
+        assert json.loads(row["countries"]) == expected["countries"] and int(row["year"]) == expected["year"]
+        nb = read(assigned / row["id"] / f"{NAME}.ipynb")
+        injected = [c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", [])]
+        assert len(injected) == 1 and f"year = {expected['year']}" in injected[0].source
+        assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")  # not executed
+        text = (assigned / row["id"] / f"{NAME}.ipynb").read_text(encoding="utf-8")
+        assert not any(m in text for m in MARKERS) and "solution" not in text
+        key = json.loads((assigned / "keys" / f"{row['id']}.json").read_text(encoding="utf-8"))
+        assert key["parameters"] == expected and key["student"] == {"id": row["id"], "name": row["name"]}
+        assert [a["points"] for a in key["answers"]] == [2, 1, 2] and key["answers"][0]["tolerance"] == 0.05
+        assert key["answers"][1]["expected"] in expected["countries"] and key["answers"][2]["expected"] <= expected["year"]
+    result = CliRunner().invoke(main, ["assign", NAME, "--roster", "roster.csv", "--out", str(tmp_path / "again"), "--seed", SEED])
+    assert result.exit_code == 0, result.output
+    variants = len({json.dumps(draw(pool, SEED, row["id"])) for row in rows})  # students with the same draw share a key execution
+    assert f"assigned assignsample to 5 student(s) ({variants} variant(s))" in result.output
+    assert tree_digest(tmp_path / "again") == tree_digest(assigned)  # byte-identical
+    result = CliRunner().invoke(main, ["assign", NAME, "--roster", "roster.csv", "--out", str(tmp_path / "again")])
+    assert result.exit_code == 1 and "already exists and is not empty" in result.output
+
+
+@pytest.mark.slow
+@needs_mirror
+def test_round_trip_solved_unsolved_broken_tampered(book, assigned, tmp_path):
+    from imtrade.assignments.grade import grade
+    from imtrade.cli import main
+
+    students = ["s01", "s02", "s03", "s04", "s05"]
+    code = solution_code(SAMPLE_CHAPTER)
+    # Solved versions: full marks.
+    solved = tmp_path / "solved"
+    for sid in students:
+        write_nb(solve(read_nb(assigned / sid / f"{NAME}.ipynb"), code), solved / sid / f"{NAME}.ipynb")
+    report = grade(solved, assigned / "keys", timeout=120, jobs=2, progress=lambda m: None)
+    rows = grades_by_id(report.csv)
+    assert {sid: (rows[sid]["total"], rows[sid]["status"]) for sid in students} == {sid: ("5", "ok") for sid in students}
+    assert "| assignsample-ex-2 | `answer_assignsample_ex2` | 1 / 1 | right |" in (solved / "feedback" / "s01.md").read_text(encoding="utf-8")
+
+    # Unsolved versions (as handed out), as <id>.ipynb: zero on every exercise.
+    unsolved = tmp_path / "unsolved"
+    unsolved.mkdir()
+    for sid in students:
+        shutil.copy(assigned / sid / f"{NAME}.ipynb", unsolved / f"{sid}.ipynb")
+    rows = grades_by_id(grade(unsolved, assigned / "keys", timeout=120, jobs=2, progress=lambda m: None).csv)
+    for sid in students:
+        assert [rows[sid][f"{NAME}-ex-{n}"] for n in (1, 2, 3)] == ["0", "0", "0"] and rows[sid]["total"] == "0"
+    assert "no answer (still None)" in (unsolved / "feedback" / "s03.md").read_text(encoding="utf-8")
+
+    # Bad submissions: each gets zero where affected and a reason; none stops the others.
+    bad = tmp_path / "bad"
+    nb = solve(read_nb(assigned / "s01" / f"{NAME}.ipynb"), code)  # s01: the data cell breaks
+    setup = next(c for c in nb.cells if "load_indicators" in c.source)
+    setup.source = 'raise RuntimeError("broken on purpose")\n' + setup.source
+    write_nb(nb, bad / "s01" / f"{NAME}.ipynb")
+    nb = solve(read_nb(assigned / "s02" / f"{NAME}.ipynb"), code)  # s02: edits its parameters
+    cell = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
+    cell.source = re.sub(r"year = \d+", "year = 2019", cell.source)
+    write_nb(nb, bad / "s02" / f"{NAME}.ipynb")
+    write_nb(solve(read_nb(assigned / "s04" / f"{NAME}.ipynb"), code), bad / "s03" / f"{NAME}.ipynb")  # s03 hands in s04's notebook
+    (bad / "s04").mkdir()
+    (bad / "s04" / f"{NAME}.ipynb").write_text("%PDF-1.4 not a notebook", encoding="utf-8")
+    (bad / "s05").mkdir()
+    (bad / "s05" / "answers.pdf").write_bytes(b"%PDF")
+    (bad / "x99.ipynb").write_text("{}", encoding="utf-8")
+    result = CliRunner().invoke(main, ["grade", str(bad), "--keys", str(assigned / "keys"), "--timeout", "120", "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    rows = grades_by_id(bad / "grades.csv")
+    assert {sid: (rows[sid]["total"], rows[sid]["status"]) for sid in students} == {
+        "s01": ("0", "errors"), "s02": ("0", "tampered"), "s03": ("0", "tampered"), "s04": ("0", "not a notebook"), "s05": ("0", "no submission")}
+    feedback = {sid: (bad / "feedback" / f"{sid}.md").read_text(encoding="utf-8") for sid in students}
+    assert "RuntimeError: broken on purpose" in feedback["s01"] and "is not defined (the notebook raised an error before it" in feedback["s01"]
+    assert "parameter year is 2019, assigned" in feedback["s02"] and "zero: the parameters differ from your assignment" in feedback["s02"]
+    assert "this notebook was assigned to 's04', not to 's03'" in feedback["s03"]
+    assert "cannot be read as a Jupyter notebook" in rows["s04"]["reason"]
+    assert "s05/ holds no assignsample.ipynb (found answers.pdf)" in rows["s05"]["reason"]
+    assert "note: x99.ipynb: ignored, 'x99' is not a student of these keys" in result.output
+
+
+@pytest.mark.slow
+@needs_mirror
+def test_a_notebook_that_runs_too_long_is_stopped(book, assigned, tmp_path):
+    from imtrade.assignments.grade import grade
+
+    nb = read_nb(assigned / "s01" / f"{NAME}.ipynb")
+    import nbformat
+
+    nb.cells.insert(3, nbformat.v4.new_code_cell("import time\ntime.sleep(600)"))
+    write_nb(nb, tmp_path / "slow" / "s01" / f"{NAME}.ipynb")
+    report = grade(tmp_path / "slow", assigned / "keys", timeout=3, jobs=1, progress=lambda m: None)
+    row = grades_by_id(report.csv)["s01"]
+    assert row["status"] == "timeout" and row["total"] == "0" and "within the time limit of 3 s" in row["reason"]
+    assert report.grades[0].seconds < 10
+
+
+# ---------------------------------------------------------------------------------------
+# Editions of the built book
+
+
+@pytest.mark.slow
+@needs_mirror
+def test_student_edition_holds_no_solution_text(book):
+    from imtrade.assignments.editions import (
+        find_solution_leaks,
+        leak_needles,
+        solution_texts,
+        student_source,
+    )
+    from imtrade.build import build
+
+    report = build(jobs=1, edition="student", progress=lambda m: None)
+    student_site = book / "_build" / "student" / "html"
+    assert report.site_built and (student_site / "chapters" / f"{NAME}.html").is_file()
+    assert not (book / "_build" / "html").exists() and not (book / "_build" / "stage").exists()  # never mixed with the default build
+    build(jobs=1, progress=lambda m: None)
+    instructor_site = book / "_build" / "html"
+    needles = leak_needles(solution_texts(SAMPLE_CHAPTER), student_source(SAMPLE_CHAPTER))
+    assert len(needles) >= 8
+
+    files = [p for p in student_site.rglob("*") if p.is_file()]
+    assert any(p.suffix == ".ipynb" for p in files)  # the downloadable notebook is there
+    for path in files:  # every built file, byte by byte: no marker word of any solution
+        data = path.read_bytes().lower()
+        assert not [m for m in MARKERS if m.encode() in data], path
+    assert find_solution_leaks(student_site, needles, skip=()) == []
+    page = (student_site / "chapters" / f"{NAME}.html").read_text(encoding="utf-8")
+    assert "answer_assignsample_ex1" in page and "Replace None:" in page
+
+    # The same search finds the solutions in the instructor edition (where they are collapsed).
+    leaks = find_solution_leaks(instructor_site, needles)
+    assert {line.split(": ", 1)[0] for line in leaks} >= {f"chapters/{NAME}.html", f"_sources/chapters/{NAME}.ipynb"}
+    assert all(m.encode() in (instructor_site / "searchindex.js").read_bytes() for m in MARKERS[:3])
+    assert 'class="solution dropdown' in (instructor_site / "chapters" / f"{NAME}.html").read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------------------
+# A real chapter of the book
+
+
+def chapter_with_answers():
+    """The chapter declaring answers that ran fastest in the last build (else the first in the toc)."""
+    from imtrade.assignments.editions import declared_answers
+    from imtrade.book import chapters
+    from imtrade.paths import ProjectPaths
+
+    candidates = [ch for ch in chapters(ProjectPaths(ROOT, ROOT / "data")) if declared_answers(ch.source, ch.name)]
+
+    def seconds(ch) -> float:
+        record = ROOT / "_build" / "cache" / f"{ch.name}.json"
+        try:
+            return float(json.loads(record.read_text(encoding="utf-8"))["seconds"])
+        except (OSError, ValueError, KeyError):
+            return float("inf")
+
+    return min(candidates, key=seconds) if candidates else None
+
+
+@pytest.mark.slow
+@needs_mirror
+def test_real_chapter_round_trip(tmp_path, monkeypatch, mirror):
+    """A real chapter that declares answers (the fastest, see chapter_with_answers): assign to
+    two students, hand in one solved notebook, score full marks."""
+    from imtrade.assignments.assign import assign
+    from imtrade.assignments.editions import declared_pool
+    from imtrade.assignments.grade import grade
+    from imtrade.fetch import fetch
+
+    monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
+    monkeypatch.delenv("IMTRADE_DATA_DIR", raising=False)
+    monkeypatch.chdir(ROOT)
+    clear_caches()
+    ch = chapter_with_answers()
+    if ch is None:
+        pytest.skip("no chapter in _toc.yml declares gradable answers (front matter `imtrade: answers:`) yet")
+    fetch(mirror=mirror)
+    pool = tmp_path / "pool.yml"
+    if declared_pool(ch.source) is None:  # the chapter's defaults as the only candidates
+        first = next(iter(ch.parameters().values()))
+        pool.write_text(json.dumps({first.name: [first.default]}), encoding="utf-8")
+    else:
+        pool = None
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\na1,First Student\na2,Second Student\n", encoding="utf-8")
+    report = assign(ch, roster, tmp_path / "out", pool=pool, seed="1", jobs=2, progress=lambda m: None)
+    assert (report.out / "a2" / f"{ch.name}.ipynb").is_file() and (report.out / "keys" / "a2.json").is_file()
+    code = solution_code(ch.source)  # a1 hands in the solved notebook, a2 nothing (one execution fewer)
+    write_nb(solve(read_nb(report.out / "a1" / f"{ch.name}.ipynb"), code, ch.source), tmp_path / "subs" / "a1" / f"{ch.name}.ipynb")
+    rows = grades_by_id(grade(tmp_path / "subs", report.out / "keys", timeout=600, jobs=2, progress=lambda m: None).csv)
+    assert rows["a1"]["status"] == "ok" and rows["a1"]["total"] == rows["a1"]["max"], (tmp_path / "subs" / "feedback" / "a1.md").read_text()
+    assert rows["a2"]["status"] == "no submission" and rows["a2"]["total"] == "0"

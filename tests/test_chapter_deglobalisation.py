@@ -1,0 +1,756 @@
+"""Tests of the chapter "De-globalisation mechanisms": its package functions, its claim checks
+and its execution with default and non-default parameters.
+
+Unit tests build small frames; the break tests are checked on series with a break built in
+(and without one), and the classical Chow F against the textbook formula computed here with
+numpy least squares.
+"""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from imtrade.chapters import deglobalisation as ch
+from imtrade.claims import (
+    CONTRADICTED,
+    NOT_CHECKABLE,
+    PARTLY,
+    SUPPORTED,
+    CheckContext,
+    Claim,
+    evaluate,
+)
+from imtrade.claims.checks import deglobalisation as checks
+from imtrade.exceptions import DataNotFetchedError, ImtradeError, ParameterError
+
+YEARS = np.arange(1970, 2025)
+
+
+def data_available() -> bool:
+    try:
+        from imtrade.api import load_entities
+
+        load_entities()
+    except (DataNotFetchedError, ImtradeError):
+        return False
+    return True
+
+
+needs_data = pytest.mark.skipif(not data_available(), reason="data not fetched (make data)")
+
+
+def tidy(rows) -> pd.DataFrame:
+    """Tidy frame from (indicator, iso3, year, value) tuples."""
+    frame = pd.DataFrame(rows, columns=["indicator", "iso3", "year", "value"])
+    frame.insert(0, "dataset", "test")
+    frame.insert(1, "vintage", "test")
+    return frame.astype({"year": "int64", "value": "float64"})
+
+
+def series_rows(indicator: str, iso3: str, values: dict[int, float]):
+    return [(indicator, iso3, int(y), float(v)) for y, v in values.items()]
+
+
+def broken_series(break_year: int = 2000, pre: float = 0.5, post: float = 0.0, jump: float = 0.0, sd: float = 0.3, seed: int = 1):
+    rng = np.random.default_rng(seed)
+    c = YEARS - break_year
+    y = 20 + pre * c + (post - pre) * np.clip(c, 0, None) + jump * (c > 0) + rng.normal(0, sd, YEARS.size)
+    return YEARS, y
+
+
+def ols_ssr(X: np.ndarray, y: np.ndarray) -> float:
+    beta, *_ = np.linalg.lstsq(X, y, rcond=None)
+    return float(((y - X @ beta) ** 2).sum())
+
+
+# ---------------------------------------------------------------------------------------
+# Statistical routines
+
+
+def ar1_noise(n: int, rho: float, sd: float, rng) -> np.ndarray:
+    u = rng.normal(0, sd, n)
+    e = np.empty(n)
+    e[0] = u[0] / math.sqrt(1 - rho**2)
+    for i in range(1, n):
+        e[i] = rho * e[i - 1] + u[i]
+    return e
+
+
+def test_ar1_coefficient_and_bootstrap_errors():
+    rng = np.random.default_rng(0)
+    e = ar1_noise(2000, 0.6, 1.0, rng)
+    assert ch.ar1_coefficient(e) == pytest.approx(0.6, abs=0.05)
+    # bias correction (1 + 3 rho)/n: a series with zero lag-1 product gets 0 + 1/8
+    assert ch.ar1_coefficient(np.array([1.0, 0.0, -1.0, 0.0] * 2)) == pytest.approx(1 / 8, abs=1e-12)
+    assert ch.ar1_coefficient(np.array([1.0, -1.0] * 5)) == -0.98  # clipped
+    draws = ch.ar1_bootstrap_errors(e[:55], reps=200, seed=1)
+    assert draws.shape == (55, 200)
+    assert np.array_equal(draws, ch.ar1_bootstrap_errors(e[:55], reps=200, seed=1))  # deterministic
+    lag1 = np.mean([np.corrcoef(d[:-1], d[1:])[0, 1] for d in draws.T])
+    assert 0.3 < lag1 < 0.8
+
+
+def test_ols_trend_recovers_slope():
+    fit = ch.ols_trend(YEARS, 3 + 0.25 * (YEARS - 1970) + np.random.default_rng(0).normal(0, 0.1, YEARS.size))
+    assert fit.ci_low < 0.25 < fit.ci_high and abs(fit.slope - 0.25) < 0.01 and fit.pvalue < 0.01
+    assert (fit.n, fit.start, fit.end) == (55, 1970, 2024)
+    with pytest.raises(ValueError, match="at least 4"):
+        ch.ols_trend([2000, 2001, 2002], [1.0, 2.0, 3.0])
+
+
+def test_ols_trend_interval_covers_under_autocorrelation():
+    # 95 % intervals on 30 years of AR(1) errors (rho 0.6): coverage close to nominal
+    rng = np.random.default_rng(42)
+    years = np.arange(1991, 2021)
+    hits = [ch.ols_trend(years, 0.3 * (years - 1991) + ar1_noise(30, 0.6, 1.0, rng), reps=199, seed=s).ci_low < 0.3 for s in range(60)]
+    covered = [h for h in hits]
+    assert 0.8 <= np.mean(covered) <= 1.0
+
+
+def test_chow_detects_known_break_and_matches_textbook_f():
+    years, y = broken_series(2000, pre=0.5, post=-0.2, sd=0.3)
+    res = ch.chow_break_test(years, y, 2000)
+    assert res.f_pvalue < 0.001 and res.boot_pvalue < 0.01
+    assert res.pre_slope_ci[0] < 0.5 < res.pre_slope_ci[1]
+    assert res.post_slope_ci[0] < -0.2 < res.post_slope_ci[1]
+    assert res.slope_change_ci[1] < 0
+    assert (res.n_pre, res.n_post, res.df_num, res.df_den) == (31, 24, 2, 51)
+    # Chow (1960): F = ((SSR_r - SSR_u)/q) / (SSR_u/(n - 2q)), q = 2, computed independently here
+    c = years - 2000.0
+    d = (c > 0).astype(float)
+    X_u = np.column_stack([np.ones_like(c), c, d, d * c])
+    X_r = X_u[:, :2]
+    ssr_u, ssr_r = ols_ssr(X_u, y), ols_ssr(X_r, y)
+    assert res.f_stat == pytest.approx(((ssr_r - ssr_u) / 2) / (ssr_u / (years.size - 4)), rel=1e-9)
+    assert res.ssr == pytest.approx(ssr_u, rel=1e-9)
+    # the vectorised statistic used on bootstrap draws is the same F
+    assert ch.chow_f_statistics(y, years.astype(float), [2000])[0] == pytest.approx(res.f_stat, rel=1e-9)
+
+
+def test_chow_does_not_reject_a_straight_trend():
+    years, y = broken_series(2000, pre=0.5, post=0.5, sd=0.5, seed=3)
+    res = ch.chow_break_test(years, y, 2000)
+    assert res.f_pvalue > 0.05 and res.boot_pvalue > 0.05
+    assert res.slope_change_ci[0] < 0 < res.slope_change_ci[1]
+
+
+def test_bootstrap_chow_and_sup_f_hold_their_size_under_autocorrelation():
+    # a straight trend with AR(1) errors (rho 0.6), 80 replications of 199 draws: the
+    # bootstrap tests reject about 5 % of the time (the textbook F about 40 %)
+    rng = np.random.default_rng(7)
+    boot, classical, sup = [], [], []
+    for s in range(80):
+        y = 0.3 * (YEARS - 1970) + ar1_noise(YEARS.size, 0.6, 1.0, rng)
+        res = ch.chow_break_test(YEARS, y, 2008, reps=199, seed=s)
+        boot.append(res.boot_pvalue < 0.05)
+        classical.append(res.f_pvalue < 0.05)
+        sup.append(ch.sup_f_scan(YEARS, y, [1995, 2000, 2005, 2008, 2011], reps=199, seed=s).reject_5pct)
+    assert np.mean(boot) <= 0.12 and np.mean(sup) <= 0.12
+    assert np.mean(classical) >= 0.2
+
+
+def test_chow_refuses_short_segments():
+    with pytest.raises(ValueError, match="at least 3"):
+        ch.chow_break_test(YEARS, np.arange(YEARS.size, dtype=float), 2023)
+
+
+def test_sup_f_scan_dates_a_known_break():
+    years, y = broken_series(1995, pre=0.6, post=0.0, sd=0.3, seed=2)
+    scan = ch.sup_f_scan(years, y, [1985, 1990, 1995, 2000, 2005])
+    assert scan.sup_f_year == 1995  # the least-squares break date
+    assert scan.reject_5pct and scan.boot_pvalue < 0.01 and scan.sup_f > scan.boot_critical_5pct
+    assert scan.critical_values[0.05] == 5.86
+    assert list(scan.table["candidate"]) == [1985, 1990, 1995, 2000, 2005] and scan.dropped == []
+
+
+def test_sup_f_scan_without_break_does_not_reject():
+    years, y = broken_series(1995, pre=0.4, post=0.4, sd=0.6, seed=11)
+    scan = ch.sup_f_scan(years, y, [1985, 1990, 1995, 2000, 2005])
+    assert not scan.reject_5pct and scan.boot_pvalue > 0.05
+
+
+def test_sup_f_scan_trimming_and_errors():
+    years, y = broken_series(1995)
+    # 15 % of 55 observations: at least 8.25 before and after, so 1975 (6 before) and 2020 (4 after) are dropped
+    scan = ch.sup_f_scan(years, y, [1975, 1995, 2020])
+    assert scan.dropped == [1975, 2020] and list(scan.table["candidate"]) == [1995]
+    with pytest.raises(ValueError, match="trimmed range"):
+        ch.sup_f_scan(years, y, [1971, 2023])
+    with pytest.raises(ValueError, match="15 % trimming"):
+        ch.sup_f_scan(years, y, [1995], trim=0.10)
+
+
+def test_broken_trend_recovers_exact_kink():
+    c = YEARS - 2008
+    y = 10 + 0.4 * c - 0.4 * np.clip(c, 0, None)  # flat after 2008, no noise
+    y = y + np.where(YEARS % 2 == 0, 1e-6, -1e-6)  # keep the residual variance positive
+    fit = ch.broken_trend(YEARS, y, 2008)
+    assert fit.pre_slope == pytest.approx(0.4, abs=1e-6) and fit.post_slope == pytest.approx(0.0, abs=1e-6)
+    assert abs(fit.post_slope_ci[0]) < 1e-4 and abs(fit.post_slope_ci[1]) < 1e-4  # (almost) no noise: a tight interval
+    assert fit.slope_change == pytest.approx(-0.4, abs=1e-6)
+    f = fit.fitted
+    assert (f["lower"] <= f["fit"]).all() and (f["fit"] <= f["upper"]).all()
+    assert fit.n == 55 and fit.n_post == 16
+
+
+def test_recovery():
+    s = pd.Series([1.0, 5.0, 3.0, 4.0, 6.0], index=[2006, 2008, 2009, 2010, 2011])
+    rec = ch.recovery(s, 2008)
+    assert rec.recovered and rec.max_after_year == 2011 and rec.break_value == 5.0
+    assert not ch.recovery(s.iloc[:-1], 2008).recovered
+    with pytest.raises(ValueError):
+        ch.recovery(s, 2007)
+
+
+def test_break_summary_and_describe_break():
+    years, y = broken_series(2000, pre=0.5, post=0.0)
+    summary = ch.break_summary(pd.Series(y, index=years), 2000, [1990, 1995, 2000, 2005, 2010])
+    row = ch.break_table(summary, "x")
+    assert row.loc[0, "break_year"] == 2000 and row.loc[0, "n"] == 55
+    text = ch.describe_break("t", summary)
+    assert text["t_chow_decision"] == "rejects" and text["t_ls_break"] == "2000"
+    assert text["t_ls_vs_break"].startswith("the same year") and text["t_supf_decision"] == "so the data reject a stable trend"
+    assert text["t_recovered"] in ("has regained", "has not regained")
+    assert ch.fmt_p(0.0001) == "< 0.001" and ch.fmt_p(0.0412) == "= 0.041"
+
+
+# ---------------------------------------------------------------------------------------
+# 1. Openness and 2. GVC proxies
+
+
+def openness_rows(exports: dict[int, float], imports: dict[int, float] | None = None, iso3: str = "WLD"):
+    imports = imports or exports
+    return series_rows(ch.EXPORTS, iso3, exports) + series_rows(ch.IMPORTS, iso3, imports)
+
+
+def test_openness_from_tidy_and_measures():
+    ex = {y: 20.0 + (y - 1990) * 0.5 for y in range(1990, 2009)}
+    frame = ch.openness_from_tidy(tidy(openness_rows(ex, {y: v - 1 for y, v in ex.items()})))
+    assert frame.loc[2000, "trade"] == pytest.approx(49.0) and frame.loc[2000, "trade_mean"] == pytest.approx(24.5)
+    frame["merchandise_trade"] = frame["trade"] * 0.8
+    table = ch.openness_measures(frame).set_index("measure")
+    avg = table.loc["Average of exports and imports, (X + M) / 2"]
+    assert avg["mean_1990s"] == pytest.approx(21.75) and avg["value_2007"] == pytest.approx(28.0)
+    assert bool(avg["about_20_in_1990s"]) and not bool(avg["above_30_in_2007"])
+    assert not bool(table.loc["Exports + imports (World Bank trade ratio)", "about_20_in_1990s"])
+    match = ch.describe_openness_match(table.reset_index(), frame)["open_match"]
+    assert "under the 30 %" in match and "never passed 30 %" in match
+    later = frame.assign(trade_mean=frame["trade_mean"] + 2.5)  # 2007: 30.5
+    assert "above the 30 %" in ch.describe_openness_match(table.reset_index(), later)["open_match"]
+
+
+def test_gvc_quoted_and_proxy_comparison():
+    curated = pd.DataFrame({
+        "year": [1995, 2008, 2020, 1995, 2008, 2020, np.nan],
+        "measure": ["gvc_participation_trade_based"] * 3 + ["gvc_participation_production_based"] * 3 + ["gvc_related_share_of_world_trade"],
+        "value": [35.2, 46.1, 44.4, 9.6, 14.2, 12.1, 50.0], "attributed_to": "x", "verified_primary": "no",
+    })
+    quoted = ch.quoted_gvc_participation(curated)
+    assert len(quoted) == 6 and set(quoted["measure"]) == {"trade-based", "production-based"}
+    openness = pd.DataFrame({"trade_mean": [20.0, 30.0, 25.0], "merchandise_trade": [32.0, 48.0, 40.0]}, index=[1995, 2008, 2020])
+    comp = ch.gvc_proxy_comparison(openness, quoted).set_index(["series", "year"])["index_1995_100"]
+    assert comp[("GVC participation, trade-based (quoted)", 2008)] == pytest.approx(46.1 / 35.2 * 100)
+    assert comp[("Proxy: world trade, (X + M)/2 % of GDP", 2008)] == pytest.approx(150.0)
+
+
+def test_world_mht_share_is_weighted_by_manufactured_exports():
+    rows = []
+    for iso3, mht, manf, merch in (("AAA", 80.0, 50.0, 200.0), ("BBB", 20.0, 100.0, 100.0)):
+        rows += [(ch.MHT_SHARE, iso3, 2000, mht), (ch.MANF_SHARE_OF_MERCH, iso3, 2000, manf), (ch.MERCH_EXPORTS, iso3, 2000, merch)]
+    rows.append((ch.MERCH_EXPORTS, "WLD", 2000, 300.0))  # aggregates are ignored
+    out = ch.world_mht_share_from_tidy(tidy(rows), ["AAA", "BBB"])
+    # manufactured exports 100 and 100: shares 80 and 20 weigh equally
+    assert out.loc[2000, "mht_share"] == pytest.approx(50.0) and out.loc[2000, "reporters"] == 2
+    assert "changed by less than 3 points" in ch.describe_mht(pd.DataFrame({"mht_share": [60.0, 61.0, 59.5], "reporters": [100] * 3}, index=[1995, 2008, 2022]))
+
+
+def test_labour_intensive_partner_table():
+    t = tidy([(ch.CEPII_LABOUR, "AAA", 2008, 1.0), (ch.CEPII_CAPITAL, "AAA", 2008, 3.0)])
+    out = ch.labour_intensive_partner_table(t, ["AAA"], [2008, 2014]).set_index("year")
+    assert out.loc[2008, "share_labour_intensive"] == pytest.approx(25.0)
+    assert math.isnan(out.loc[2014, "share_labour_intensive"])
+
+
+# ---------------------------------------------------------------------------------------
+# 3. Automation
+
+
+def robot_table() -> pd.DataFrame:
+    rows = [
+        (2019, "WLD", "installations", 373000, "World Robotics 2020", ""),
+        (2019, "WLD", "installations", 373240, "World Robotics 2020", ""),
+        (2022, "WLD", "installations", 553052, "World Robotics 2023", ""),
+        (2022, "WLD", "installations", 552946, "World Robotics 2024", ""),
+        (2016, "WLD", "installations", 294300, "World Robotics 2018 (preliminary, June 2018)", ""),
+        (2015, "WLD", "installations", 248000, "World Robotics 2016 (preliminary, June 2016)", ""),
+        (2015, "WLD", "installations", 253748, "World Robotics 2016", ""),
+        (2020, "", "installations", 10494, "World Robotics 2021", "sector subset"),
+    ]
+    frame = pd.DataFrame(rows, columns=["year", "iso3", "measure", "value", "report_edition", "note"])
+    return frame.assign(geography="World", citation="IFR", url="https://ifr.org")
+
+
+def test_robot_series_edition_rules():
+    latest = ch.robot_series(robot_table()).set_index("year")
+    assert latest.loc[2022, "value"] == 552946  # most revised edition
+    assert latest.loc[2019, "value"] == 373240  # same edition: the more precise figure
+    assert latest.loc[2015, "value"] == 253748 and not latest.loc[2015, "preliminary"]  # final beats preliminary
+    assert latest.loc[2016, "preliminary"]  # preliminary only where no final edition covers the year
+    assert 2020 not in latest.index  # rows without an ISO3 code (sector subsets) are left out
+    first = ch.robot_series(robot_table(), rule="first").set_index("year")
+    assert first.loc[2022, "value"] == 553052
+    with pytest.raises(ValueError):
+        ch.robot_series(robot_table(), rule="median")
+
+
+def shares_tidy(emp: dict[int, float], va: dict[int, float], iso3: str = "AAA"):
+    return series_rows(ch.INDUSTRY_EMPLOYMENT, iso3, emp) + series_rows(ch.INDUSTRY_VALUE_ADDED, iso3, va)
+
+
+def test_industry_shares_and_patterns():
+    rng = np.random.default_rng(5)
+    years = range(1991, 2021)
+    noise = dict(zip(years, rng.normal(0, 0.05, 30), strict=True))
+    rows = []
+    rows += shares_tidy({y: 30 - 0.4 * (y - 1991) + noise[y] for y in years}, {y: 28 + noise[y] * 2 for y in years} | {1985: 29.0}, "AAA")
+    rows += shares_tidy({y: 30 - 0.4 * (y - 1991) + noise[y] for y in years}, {y: 32 - 0.4 * (y - 1991) - noise[y] for y in years}, "BBB")
+    rows += shares_tidy({y: 20 + 0.3 * (y - 1991) + noise[y] for y in years}, {y: 40 - 0.2 * (y - 1991) for y in years}, "CCC")
+    rows += shares_tidy({y: 30 - 0.4 * (y - 1991) + noise[y] for y in years}, {y: 30 - 0.2 * (y - 1991) - noise[y] for y in years}, "DDD")
+    shares = ch.industry_shares_from_tidy(tidy(rows), ["AAA", "BBB", "CCC", "DDD"])
+    assert 1985 not in set(shares["year"])  # only years with both shares
+    trends = ch.industry_trend_table(shares, ["AAA", "BBB", "CCC", "DDD", "EEE"]).set_index("iso3")
+    assert trends.loc["AAA", "pattern"] == ch.PATTERNS["stable_output"]
+    assert trends.loc["BBB", "pattern"] == ch.PATTERNS["similar"]
+    assert trends.loc["CCC", "pattern"] == ch.PATTERNS["rising"]
+    assert trends.loc["DDD", "pattern"] == ch.PATTERNS["faster"]
+    assert trends.loc["EEE", "pattern"] == "too few data"
+    names = {c: c for c in ("AAA", "BBB", "CCC", "DDD")}
+    text = ch.describe_industry(trends.reset_index(), names)
+    assert "(2 of 4)" in text["ind_signature"] and text["ind_example"].startswith("In AAA")
+    display = ch.display_industry_table(trends.reset_index(), names)
+    assert display["Years"].iloc[0] == "1991–2020" and len(display) == 4
+
+
+def test_classify_industry_pattern_output_faster_and_unclear():
+    fit = lambda lo, hi: ch.TrendFit((lo + hi) / 2, lo, hi, 0.01, 30, 1991, 2020, 0.5)  # noqa: E731
+    assert ch.classify_industry_pattern(fit(-0.5, -0.3), fit(-0.9, -0.6), fit(0.1, 0.3)) == ch.PATTERNS["output_faster"]
+    assert ch.classify_industry_pattern(fit(-0.1, 0.1), fit(-0.1, 0.1), fit(-0.1, 0.1)) == ch.PATTERNS["unclear"]
+
+
+def test_industry_employment_counts_uses_a_balanced_panel():
+    rows = []
+    for iso3, share, lf in (("AAA", (20, 10), 100.0), ("BBB", (30, 33), 200.0), ("CCC", (50, 50), 100.0)):
+        for year, s in zip((2000, 2023), share, strict=True):
+            rows += [("industry_workers_percent_of_employment", iso3, year, s), ("SL.TLF.TOTL.IN", iso3, year, lf), ("SL.UEM.TOTL.ZS", iso3, year, 0.0)]
+    rows = [r for r in rows if not (r[1] == "CCC" and r[2] == 2023)]  # CCC lacks 2023: left out
+    income = pd.Series({"AAA": "High income", "BBB": "Low income", "CCC": "Low income"})
+    out = ch.industry_employment_counts(tidy(rows), income, {"rich": ["High income"], "poor": ["Low income"]}, (2000, 2023)).set_index("group")
+    assert out.loc["rich", "change_pct"] == pytest.approx(-50.0)
+    assert out.loc["poor", "change_pct"] == pytest.approx(10.0) and out.loc["poor", "economies"] == 1
+
+
+# ---------------------------------------------------------------------------------------
+# 4. Investment, 5. concentration, 6. developing economies
+
+
+def test_share_of_gdp_and_percent_change():
+    rows = series_rows(ch.FDI_INFLOWS, "WLD", {2007: 2.0, 2009: 1.0}) + series_rows(ch.GDP_USD, "WLD", {2007: 100.0, 2009: 100.0})
+    out = ch.share_of_gdp_from_tidy(tidy(rows), ch.FDI_INFLOWS, ["WLD", "HIC"])
+    assert list(out.columns) == ["WLD"] and out.loc[2007, "WLD"] == pytest.approx(2.0)
+    assert ch.percent_change(out["WLD"], 2007, 2009) == pytest.approx(-50.0)
+    assert math.isnan(ch.percent_change(out["WLD"], 2007, 2010))
+
+
+def test_concentration_top_share_hhi_and_coverage():
+    rows = []
+    for year, values in ((2000, {"A": 50, "B": 30, "C": 20, "D": 0}), (2001, {"A": 25, "B": 25, "C": 25, "D": 25}), (2002, {"A": 10})):
+        rows += [(ch.IP_RECEIPTS, k, year, v) for k, v in values.items()]
+    rows.append((ch.IP_RECEIPTS, "WLD", 2000, 100.0))  # an aggregate must not count
+    table = ch.concentration_by_year(tidy(rows), ["A", "B", "C", "D"], top_n=2)
+    assert table.loc[2000, "top_share"] == pytest.approx(80.0)
+    assert table.loc[2000, "hhi"] == pytest.approx(10_000 * (0.25 + 0.09 + 0.04))
+    assert table.loc[2001, "hhi"] == pytest.approx(2_500.0) and table.loc[2000, "top"] == "A, B"
+    assert table.loc[2001, "kept"] and not table.loc[2002, "kept"]  # 1 reporter < 80 % of 4
+    assert not ch.concentration_by_year(tidy(rows), ["A", "B", "C", "D"], min_reporters=4).loc[2000, "kept"]
+
+
+def test_group_share_and_describe_concentration():
+    rows = series_rows(ch.IP_RECEIPTS, "HIC", {2008: 95.0, 2024: 90.0}) + series_rows(ch.IP_RECEIPTS, "WLD", {2008: 100.0, 2024: 100.0})
+    share = ch.group_share_from_tidy(tidy(rows), ch.IP_RECEIPTS, "HIC")
+    assert share.loc[2024] == pytest.approx(90.0)
+    roy = pd.DataFrame({"top_share": [80.0, 70.0], "hhi": [3000.0, 2000.0], "top": ["USA", "USA"], "reporters": [100, 100]}, index=[2008, 2024])
+    text = ch.describe_concentration(roy, 2008, share)
+    assert "less" in text["con_trend"] and "90.0 %" in text["con_rich"] and text["con_head"].endswith("not increasingly so.")
+
+
+def test_developing_shares_and_catch_up():
+    years = range(1990, 2021)
+    lmy = {y: 15 + (1.0 if y <= 2008 else 0.2) * (min(y, 2008) - 1990) + (0.2 * (y - 2008) if y > 2008 else 0) for y in years}
+    rows = series_rows(ch.MERCH_EXPORTS, "WLD", dict.fromkeys(years, 100.0)) + series_rows(ch.MERCH_EXPORTS, "LMY", lmy)
+    rows += series_rows(ch.MERCH_EXPORTS, "CHN", dict.fromkeys(years, 5.0))
+    rows += series_rows(ch.HIGHTECH_EXPORTS, "WLD", {2012: 100.0, 2013: 100.0}) + series_rows(ch.HIGHTECH_EXPORTS, "LMY", {2012: 40.0, 2013: 41.0})
+    shares = ch.developing_shares_from_tidy(tidy(rows))
+    shares["merchandise"] += np.random.default_rng(1).normal(0, 0.1, len(shares))
+    assert shares.loc[2000, "merchandise_ex_china"] == pytest.approx(20.0) and shares.loc[2013, "high_tech"] == pytest.approx(41.0)
+    labels = {"merchandise": "m", "merchandise_ex_china": "x", "high_tech": "h", "sdg_developing": "s"}
+    catch = ch.catch_up_table(shares, 2008, labels).set_index("series")
+    assert catch.loc["m", "slowed"] and catch.loc["m", "change_ci_high"] < 0
+    assert catch.loc["h", "note"].startswith("not testable")
+    text = ch.describe_catch_up(catch.reset_index(), labels, 2008, "late")
+    assert text["dev_reading"] == "slowed" and text["dev_head"].endswith("slowed.")
+    assert "too short" in ch.describe_high_tech_share(shares, 2008)
+
+
+# ---------------------------------------------------------------------------------------
+# Parameters, headlines, figures
+
+
+@needs_data
+def test_check_parameters():
+    ok = dict(countries=["CHN"], break_year=2008, start_year=1970, end_year=2024, vintage="2026-07-01", candidate_breaks=[2000, 2008])
+    ch.check_parameters(ok)
+    for bad in ({"break_year": 2022}, {"break_year": 1972}, {"candidate_breaks": []}, {"candidate_breaks": [1960]},
+                {"candidate_breaks": [2000, 2000]}, {"countries": ["WLD"]}):
+        with pytest.raises(ParameterError):
+            ch.check_parameters(ok | bad)
+
+
+def test_headlines_follow_results():
+    years, y = broken_series(2008, pre=0.5, post=0.0)
+    summary = ch.break_summary(pd.Series(y, index=years), 2008, [2000, 2008])
+    robots = pd.DataFrame({"iso3": ["WLD", "WLD"], "year": [2013, 2023], "value": [100.0, 300.0]})
+    heads = ch.describe_headlines(summary, summary, robots)
+    assert heads["head_open"].endswith("flattened after 2008.") and "3.0-fold in 10 years" in heads["head_robots"]
+
+
+def test_figures_build():
+    import matplotlib.pyplot as plt
+
+    years, y = broken_series(2008)
+    summary = ch.break_summary(pd.Series(y, index=years), 2008, [2000, 2008])
+    openness = pd.DataFrame({"trade_mean": y, "trade": 2 * y, "merchandise_trade": 1.6 * y}, index=years)
+    quoted = pd.DataFrame({"year": [1995, 2008, 1995, 2008], "measure": ["trade-based"] * 2 + ["production-based"] * 2, "value": [35.2, 46.1, 9.6, 14.2]})
+    robots = ch.robot_series(robot_table())
+    shares = pd.DataFrame({"iso3": "AAA", "year": [2000, 2001] * 2, "measure": ["employment"] * 2 + ["value added"] * 2, "value": [1.0, 2.0, 3.0, 4.0]})
+    conc = pd.DataFrame({"top_share": [80.0, 70.0], "hhi": [3000.0, 2000.0]}, index=[2000, 2001])
+    figures = [
+        ch.figure_openness(openness, pd.Series(y, index=years), 2008),
+        ch.figure_break(summary, ylabel="y", series_label="s"),
+        ch.figure_gvc(quoted, openness),
+        ch.figure_robots(robots, ["AAA"], {}),
+        ch.figure_industry(shares, ["AAA", "BBB"], {}),
+        ch.figure_fdi(pd.DataFrame({"WLD": y}, index=years), summary["trend"], ["WLD"]),
+        ch.figure_concentration(conc, conc),
+        ch.figure_developing(pd.DataFrame({"merchandise": y}, index=years), 2008),
+    ]
+    assert all(len(f.axes) >= 1 for f in figures)
+    assert not any(ax.get_title() for f in figures for ax in f.axes)  # captions carry the titles
+    plt.close("all")
+
+
+# ---------------------------------------------------------------------------------------
+# Claim checks: one case per verdict each check can return (ctx.indicators monkeypatched)
+
+
+def make_claim(check: str, **args) -> Claim:
+    return Claim(id=f"t-{check}", source="001_x.txt", section="s", claim="c", kind="quantitative", claimed={}, measure=None,
+                 tolerance="t", chapter="deglobalisation", check=check, args=args)
+
+
+@pytest.fixture
+def ctx(monkeypatch):
+    """A CheckContext whose indicators come from ``ctx.frame`` (filtered like load_indicators)."""
+    state = {"frame": tidy([])}
+
+    def indicators(self, codes, countries=None, years=None, **kwargs):
+        frame = state["frame"]
+        frame = frame[frame["indicator"].isin([codes] if isinstance(codes, str) else list(codes))]
+        if countries is not None:
+            frame = frame[frame["iso3"].isin(list(countries))]
+        if isinstance(years, tuple):
+            lo, hi = years
+            frame = frame[(frame["year"] >= (lo if lo is not None else -9999)) & (frame["year"] <= (hi if hi is not None else 9999))]
+        elif years is not None:
+            frame = frame[frame["year"].isin(list(years))]
+        return frame.reset_index(drop=True)
+
+    monkeypatch.setattr(CheckContext, "indicators", indicators)
+    context = CheckContext("test")
+
+    def use(rows):
+        state["frame"] = tidy(rows)
+        return context
+
+    return use
+
+
+TRADE_ARGS = dict(start_years=[1990, 1999], year=2007, start_target=20, start_tol=2.5, end_threshold=30, partial_floor=28, ratio="mean_of_flows")
+
+
+@pytest.mark.parametrize(("level_1990s", "level_2007", "verdict"), [
+    (20.0, 31.0, SUPPORTED), (20.0, 29.0, PARTLY), (30.0, 31.0, PARTLY), (20.0, 25.0, CONTRADICTED),
+])
+def test_check_trade_share_of_gdp_rise(ctx, level_1990s, level_2007, verdict):
+    values = dict.fromkeys(range(1990, 2000), level_1990s) | {2007: level_2007}
+    result = checks.trade_share_of_gdp_rise(make_claim("trade_share_of_gdp_rise"), ctx(openness_rows(values)), **TRADE_ARGS)
+    assert result.verdict == verdict and result.value == pytest.approx(level_2007)
+
+
+def test_check_trade_share_of_gdp_rise_missing_year(ctx):
+    result = checks.trade_share_of_gdp_rise(make_claim("x"), ctx(openness_rows(dict.fromkeys(range(1990, 2000), 20.0))), **TRADE_ARGS)
+    assert result.verdict == NOT_CHECKABLE
+
+
+RISE = dict(mode="rise", proxy="trade_mean_of_flows", years=[1995, 2008], claimed_start=35.2, claimed_end=46.1, min_fraction_of_claimed_rise=0.5)
+
+
+@pytest.mark.parametrize(("end", "verdict"), [(24.0, PARTLY), (21.0, CONTRADICTED)])
+def test_check_gvc_proxy_rise(ctx, end, verdict):
+    result = checks.gvc_proxy_trade_intensity(make_claim("x"), ctx(openness_rows({1995: 20.0, 2008: end})), **RISE)
+    assert result.verdict == verdict  # +20 % >= 15.5 % needed; +5 % is not
+
+
+def test_check_gvc_proxy_not_recovered(ctx):
+    args = dict(mode="not_recovered", proxies=["trade_mean_of_flows", "merchandise_trade_gdp"], peak_year=2008, window=[2009, 2011])
+    below = openness_rows({2008: 30.0, 2009: 26.0, 2010: 28.0, 2011: 29.0}) + series_rows(ch.MERCH_TRADE_GDP, "WLD", {2008: 50.0, 2009: 40.0, 2010: 45.0, 2011: 49.0})
+    assert checks.gvc_proxy_trade_intensity(make_claim("x"), ctx(below), **args).verdict == PARTLY
+    above = [r if not (r[0] == ch.MERCH_TRADE_GDP and r[2] == 2011) else (r[0], r[1], r[2], 51.0) for r in below]
+    assert checks.gvc_proxy_trade_intensity(make_claim("x"), ctx(above), **args).verdict == CONTRADICTED
+    assert checks.gvc_proxy_trade_intensity(make_claim("x"), ctx(below[:4]), **args).verdict == NOT_CHECKABLE
+
+
+BREAK_ARGS = dict(series="trade_mean_of_flows", geo="WLD", pre=[1990, 2008], post=[2009, 2019], alpha=0.05, max_slope_ratio=0.5)
+
+
+def trend_rows(pre: float, post: float, jump: float = 0.0, sd: float = 0.1, seed: int = 4):
+    years = np.arange(1990, 2020)
+    c = years - 2008
+    rng = np.random.default_rng(seed)
+    y = 20 + pre * c + (post - pre) * np.clip(c, 0, None) + jump * (c > 0) + rng.normal(0, sd, years.size)
+    return openness_rows(dict(zip(years.tolist(), y.tolist(), strict=True)))
+
+
+@pytest.mark.parametrize(("pre", "post", "jump", "sd", "verdict"), [
+    (0.6, 0.0, 0.0, 0.1, SUPPORTED),  # much flatter, Chow rejects
+    (0.5, 0.4, -5.0, 0.1, PARTLY),  # Chow rejects (level shift) but the slope is not halved
+    (0.5, 0.2, 0.0, 3.0, PARTLY),  # halved slope, but noise too large for the Chow test to reject
+    (0.5, 0.45, 0.0, 3.0, CONTRADICTED),  # neither: slightly flatter, no significant change
+    (0.3, 0.5, 0.0, 0.1, CONTRADICTED),  # steeper after
+])
+def test_check_trend_break_test(ctx, pre, post, jump, sd, verdict):
+    result = checks.trend_break_test(make_claim("x"), ctx(trend_rows(pre, post, jump, sd)), **BREAK_ARGS)
+    assert result.verdict == verdict, result.detail
+
+
+def test_check_trend_break_test_missing_years(ctx):
+    assert checks.trend_break_test(make_claim("x"), ctx(trend_rows(0.5, 0.0)[:10]), **BREAK_ARGS).verdict == NOT_CHECKABLE
+
+
+CRISIS = dict(trade={"indicator": ch.MERCH_EXPORTS, "from": 2008, "to": 2009, "min_drop_pct": 10},
+              fdi={"indicator": ch.FDI_INFLOWS, "from": 2007, "to": 2009, "min_drop_pct": 30})
+
+
+@pytest.mark.parametrize(("trade_2009", "fdi_2009", "verdict"), [(80.0, 50.0, SUPPORTED), (95.0, 50.0, PARTLY), (95.0, 90.0, CONTRADICTED)])
+def test_check_crisis_drop(ctx, trade_2009, fdi_2009, verdict):
+    rows = series_rows(ch.MERCH_EXPORTS, "WLD", {2008: 100.0, 2009: trade_2009}) + series_rows(ch.FDI_INFLOWS, "WLD", {2007: 100.0, 2009: fdi_2009})
+    assert checks.crisis_drop(make_claim("x"), ctx(rows), **CRISIS).verdict == verdict
+
+
+def test_check_crisis_drop_missing(ctx):
+    assert checks.crisis_drop(make_claim("x"), ctx(series_rows(ch.MERCH_EXPORTS, "WLD", {2008: 1.0})), **CRISIS).verdict == NOT_CHECKABLE
+
+
+EMPLOYMENT = dict(years=[2000, 2023], groups={"developing": ["Low income"], "high_income": ["High income"]}, threshold_pct=5)
+
+
+@pytest.mark.parametrize(("rich", "poor", "verdict"), [
+    ((20, 18), (20, 18), SUPPORTED), ((20, 18), (20, 20), PARTLY), ((20, 18), (20, 22), CONTRADICTED), ((20, 20), (20, 20), CONTRADICTED),
+])
+def test_check_industry_employment_count_change(ctx, monkeypatch, rich, poor, verdict):
+    monkeypatch.setattr(checks, "_income_groups", lambda: pd.Series({"AAA": "High income", "BBB": "Low income"}))
+    rows = []
+    for iso3, shares in (("AAA", rich), ("BBB", poor)):
+        for year, s in zip((2000, 2023), shares, strict=True):
+            rows += [("industry_workers_percent_of_employment", iso3, year, s), ("SL.TLF.TOTL.IN", iso3, year, 1e6), ("SL.UEM.TOTL.ZS", iso3, year, 5.0)]
+    assert checks.industry_employment_count_change(make_claim("x"), ctx(rows), **EMPLOYMENT).verdict == verdict
+
+
+def test_check_industry_employment_count_change_no_data(ctx, monkeypatch):
+    monkeypatch.setattr(checks, "_income_groups", lambda: pd.Series({"AAA": "High income"}))
+    rows = [("industry_workers_percent_of_employment", "AAA", 2000, 20.0)]
+    assert checks.industry_employment_count_change(make_claim("x"), ctx(rows), **EMPLOYMENT).verdict == NOT_CHECKABLE
+
+
+@pytest.mark.parametrize(("hic", "verdict"), [(75.0, PARTLY), (50.0, CONTRADICTED)])
+def test_check_ict_services_concentration(ctx, monkeypatch, hic, verdict):
+    monkeypatch.setattr(ch, "economies", lambda vintage=None: ["IRL", "IND", "USA"])
+    rows = series_rows(ch.ICT_SERVICE_EXPORTS, "HIC", {2024: hic}) + series_rows(ch.ICT_SERVICE_EXPORTS, "WLD", {2024: 100.0})
+    rows += [(ch.ICT_SERVICE_EXPORTS, c, 2024, v) for c, v in (("IRL", 30.0), ("IND", 20.0), ("USA", 25.0))]
+    result = checks.ict_services_concentration(make_claim("x"), ctx(rows), year=2024, min_hic_share=60, top_n=10)
+    assert result.verdict == verdict and "IND" in result.detail
+
+
+def test_check_ict_services_concentration_missing_and_cap(ctx, monkeypatch):
+    monkeypatch.setattr(ch, "economies", lambda vintage=None: ["USA"])
+    assert checks.ict_services_concentration(make_claim("x"), ctx([]), year=2024, min_hic_share=60).verdict == NOT_CHECKABLE
+    rows = series_rows(ch.ICT_SERVICE_EXPORTS, "HIC", {2024: 75.0}) + series_rows(ch.ICT_SERVICE_EXPORTS, "WLD", {2024: 100.0})
+    claim = make_claim("ict_services_concentration", year=2024, min_hic_share=60, top_n=10, max_verdict=PARTLY)
+    assert evaluate(claim, ctx(rows)).verdict == PARTLY
+
+
+DIVIDE = dict(indicator="IT.NET.BBND.P2", pairs=[["HIC", "LMY"], ["HIC", "LIC"]], start_year=2015, min_change=1.0)
+
+
+@pytest.mark.parametrize(("lmy", "lic", "verdict"), [((5, 5), (2, 2), SUPPORTED), ((5, 15), (2, 2), PARTLY), ((5, 20), (2, 17), CONTRADICTED)])
+def test_check_digital_divide_gap(ctx, lmy, lic, verdict):
+    rows = series_rows("IT.NET.BBND.P2", "HIC", {2015: 30.0, 2022: 40.0})
+    rows += series_rows("IT.NET.BBND.P2", "LMY", dict(zip((2015, 2022), lmy, strict=True)))
+    rows += series_rows("IT.NET.BBND.P2", "LIC", dict(zip((2015, 2022), lic, strict=True)))
+    assert checks.digital_divide_gap(make_claim("x"), ctx(rows), **DIVIDE).verdict == verdict
+
+
+def test_check_digital_divide_gap_missing(ctx):
+    rows = series_rows("IT.NET.BBND.P2", "HIC", {2015: 30.0})
+    assert checks.digital_divide_gap(make_claim("x"), ctx(rows), **DIVIDE).verdict == NOT_CHECKABLE
+
+
+MVA = dict(mva_years=[2010, 2021], tech_years=[2010, 2017], developed_m49=514, developing_m49=515, threshold=2.0)
+
+
+@pytest.mark.parametrize(("hic_2021", "hic_2017", "verdict"), [(60.0, 60.0, PARTLY), (50.0, 50.0, CONTRADICTED)])
+def test_check_hic_share_of_mht_mva(ctx, hic_2021, hic_2017, verdict):
+    rows = []
+    for year, hic in ((2010, 60.0), (2017, hic_2017), (2021, hic_2021)):
+        rows += [("NV.IND.MANF.CD", "HIC", year, hic), ("NV.IND.MANF.CD", "LMY", year, 100 - hic), ("NV.IND.MANF.CD", "WLD", year, 100.0)]
+    for year in (2010, 2017):
+        rows += [("NV_IND_TECH", "M49_514", year, 50.0), ("NV_IND_TECH", "M49_515", year, 50.0)]
+    assert checks.hic_share_of_mht_mva(make_claim("x"), ctx(rows), **MVA).verdict == verdict
+
+
+def test_check_hic_share_of_mht_mva_missing(ctx):
+    assert checks.hic_share_of_mht_mva(make_claim("x"), ctx([("NV.IND.MANF.CD", "HIC", 2010, 1.0)]), **MVA).verdict == NOT_CHECKABLE
+
+
+DEV = dict(geo_area=515, pre=[2000, 2011], post=[2011, 2018], max_slope_ratio=0.5)
+
+
+@pytest.mark.parametrize(("post_slope", "verdict"), [(0.2, PARTLY), (0.9, CONTRADICTED)])
+def test_check_developing_export_share_trend(ctx, post_slope, verdict):
+    values = {y: 30 + (y - 2000) if y <= 2011 else 41 + post_slope * (y - 2011) for y in range(2000, 2019)}
+    rows = series_rows(ch.SDG_DEVELOPING_EXPORT_SHARE, "M49_515", values)
+    assert checks.developing_export_share_trend(make_claim("x"), ctx(rows), **DEV).verdict == verdict
+
+
+def test_check_developing_export_share_trend_not_checkable(ctx):
+    rows = series_rows(ch.SDG_DEVELOPING_EXPORT_SHARE, "M49_515", {y: 30.0 - 0.1 * (y - 2000) for y in range(2000, 2019)})
+    assert checks.developing_export_share_trend(make_claim("x"), ctx(rows), **DEV).verdict == NOT_CHECKABLE  # no catch-up before
+    assert checks.developing_export_share_trend(make_claim("x"), ctx(rows[:5]), **DEV).verdict == NOT_CHECKABLE  # missing years
+
+
+# ---------------------------------------------------------------------------------------
+# The register and the real data
+
+
+@needs_data
+def test_register_checks_of_source_001_are_registered():
+    from imtrade.claims import load_register
+
+    register = load_register()
+    generic = {"period_mean_comparison", "curated_figure_compare", "economy_rank"}
+    ours = [c for c in register.claims if c.source.startswith("001_")]
+    assert len(ours) >= 18
+    problems = {k: v for k, v in register.problems.items() if k.startswith("c001-")}
+    assert all(any(g in p for g in generic for p in v) for v in problems.values()), problems
+
+
+@needs_data
+def test_audit_verdicts_on_default_data():
+    from imtrade.claims import run_audit
+
+    audit, _ = run_audit(None, chapter="deglobalisation")
+    verdicts = audit.set_index("id")["verdict"]
+    assert verdicts["c001-trade-gdp-hyperglobalisation"] == PARTLY
+    assert verdicts["c001-slowbalisation-after-2008"] == PARTLY  # flatter, but the bootstrap Chow test does not reject
+    assert verdicts["c001-crisis-trade-and-fdi-collapse"] == SUPPORTED
+    assert verdicts["c001-manufacturing-workers-fall"] == CONTRADICTED
+    assert "check failed" not in set(verdicts)
+
+
+# ---------------------------------------------------------------------------------------
+# Execution of the chapter
+
+
+def run_chapter(tmp_path, **params):
+    from imtrade.book import chapter
+    from imtrade.execute import execute_chapter
+    from imtrade.notebooks import errors, figure_count, glued
+
+    target = chapter("deglobalisation")
+    values = target.resolve(params)
+    result = execute_chapter(target, values, tmp_path / "deglobalisation.ipynb")
+    return glued(result.output), errors(result.output), figure_count(result.output), tmp_path, result.seconds
+
+
+@pytest.mark.slow
+@needs_data
+def test_chapter_runs_with_defaults(tmp_path):
+    values, errs, figures, folder, seconds = run_chapter(tmp_path)
+    assert errs == [] and figures == 8 and seconds < 90
+    assert values["open_mean_1990s"] == "20.1" and values["open_mean_2007"] == "29.2"
+    assert values["ob_n"] == "55" and values["ob_chow_decision"] in ("rejects", "does not reject")
+    assert values["break_year"] == "2008" and values["focus_countries"] == "China, the United States, Germany, Japan and the Republic of Korea"
+    assert values["rob_world_last"] == "541"
+    assert float(values["ob_supf"]) > 0 and values["fb_recovered"] == "has not regained"
+    assert int(values["sim_classical"]) > int(values["sim_boot"]) and int(values["sim_boot"]) <= 15
+    for name in ("openness_measures", "break_tests", "supf_scan", "gvc_quoted_vs_proxies", "robots", "industry_trends",
+                 "fdi", "concentration", "catch_up", "claims"):
+        assert (folder / "tables" / f"deglobalisation_{name}.csv").is_file(), name
+    assert not any("nan" in v.lower().split() for v in values.values())
+
+
+@pytest.mark.slow
+@needs_data
+def test_chapter_runs_with_other_parameters(tmp_path):
+    values, errs, figures, _, _ = run_chapter(tmp_path, break_year=2011, countries=["VNM", "MEX", "POL"], start_year=1980)
+    assert errs == [] and figures == 8
+    assert values["break_year"] == "2011" and values["break_next"] == "2012"
+    assert values["focus_countries"] == "Viet Nam, Mexico and Poland"
+    assert values["ob_first_year"] == "1980" and values["ob_n_post"] == "13"
+    assert "no IFR figures for Viet Nam, Mexico and Poland" in values["rob_countries_sentence"]
+    assert "2011" in values["head_open"]
+    assert values["ind_example"].startswith("In Viet Nam")
+
+
+@pytest.mark.slow
+@needs_data
+def test_chapter_runs_with_the_old_vintage(tmp_path):
+    values, errs, figures, _, _ = run_chapter(tmp_path, vintage="2018-08-01", end_year=2016)
+    assert errs == [] and figures == 8
+    assert values["ob_last_year"] == "2016"
+    assert "ends before 2020" in values["gvc_sentence"]
+    assert "SITC" in values["dev_ht_sentence"]
+
+
+def test_chow_size_simulation():
+    # persistent deviations: the textbook F over-rejects, the bootstrap stays near 5 %
+    size = ch.chow_size_simulation(YEARS, 2008, 0.7, reps=40, boot_reps=99)
+    assert size["reps"] == 40 and size["rho"] == 0.7
+    assert size["classical"] >= 0.25 and size["bootstrap"] <= 0.15
+    assert ch.chow_size_simulation(YEARS, 2008, 0.7, reps=5, boot_reps=19) == ch.chow_size_simulation(YEARS, 2008, 0.7, reps=5, boot_reps=19)
+
+
+def test_display_proxies_table():
+    partners = pd.DataFrame({"iso3": ["AAA", "AAA", "BBB"], "year": [1995, 2008, 1995],
+                             "mht_share_of_manufactured_exports": [60.0, 62.0, 30.0], "share_labour_intensive": [3.0, 4.0, np.nan]})
+    table = ch.display_proxies_table(partners, {"AAA": "Aland"})
+    assert list(table[("", "Economy")]) == ["Aland", "BBB"]
+    assert table[("Medium/high-tech, % of manufactured exports", "2008")].iloc[0] == 62.0
+    assert math.isnan(table[("Medium/high-tech, % of manufactured exports", "2008")].iloc[1])
