@@ -148,6 +148,22 @@ def test_robot_rows_prefer_the_latest_final_edition():
     assert "not among the figures this book has curated" in brief.robots_sentence(brief.robot_rows(table, "MEX"), who, ["KOR"], {"KOR": "Korea"})
 
 
+def test_industry_shares_are_compared_over_the_years_both_series_cover():
+    both = tidy([(brief.IND_EMP, "AAA", 1991, 30.0), (brief.IND_EMP, "AAA", 2020, 20.0),
+                 (brief.IND_VA, "AAA", 1990, 40.0), (brief.IND_VA, "AAA", 1991, 38.0), (brief.IND_VA, "AAA", 2020, 35.0),
+                 (brief.IND_VA, "AAA", 2021, 34.0)])
+    assert brief.industry_changes(both, "AAA") == (1991, 2020, -10.0, -3.0)  # 1990 and 2021 have one series only
+    who = brief.economy("AAA", ECONOMIES)
+    assert brief.industry_sentence(both, who) == (
+        "Between 1991 and 2020, the years with both series, industry's share of employment in Alpha went from 30.0 % to "
+        "20.0 % (-10.0 points) and its share of value added from 38.0 % to 35.0 % of GDP (-3.0 points).")
+    only_va = both[both["indicator"] == brief.IND_VA]
+    assert brief.industry_changes(only_va, "AAA") == (None, None, None, None)
+    assert brief.industry_sentence(only_va, who) == (
+        "In Alpha, industry's share of value added went from 40.0 % in 1990 to 34.0 % in 2021; there is no data on its share of employment.")
+    assert brief.industry_sentence(only_va.iloc[0:0], who) == "The sources give no data on industry's shares of employment and value added in Alpha."
+
+
 def test_peak_and_change_handle_short_series():
     s = pd.Series([1.0, 3.0, 2.0], index=[2000, 2001, 2002])
     assert brief.peak(s) == (2001, 3.0) and brief.change(s) == (2000, 2002, 1.0)

@@ -12,7 +12,9 @@ Loaders read through :func:`imtrade.api.load_indicators`; everything else is a p
 of the frames they return, so tests can feed small frames. Each measure is computed by the
 chapter that owns it, never again here: the Balassa index, employment weights, weighted
 group means, benchmark groups and readable names come from
-:mod:`imtrade.chapters.trade_patterns`, the choice among IFR report editions from
+:mod:`imtrade.chapters.trade_patterns`; industry's employment and value-added shares over
+common years from :mod:`imtrade.chapters.deglobalisation`; ranks among economies from
+:mod:`imtrade.chapters.partnir`; the choice among IFR report editions from
 :mod:`imtrade.chapters.china_roadmap`.
 """
 
@@ -29,7 +31,7 @@ import pandas as pd
 from ..api import load_entities
 from ..exceptions import ParameterError
 from ..validators import check_countries, check_vintage
-from . import china_roadmap, trade_patterns
+from . import china_roadmap, deglobalisation, partnir, trade_patterns
 from .trade_patterns import (
     HT_SHARE,
     LABOUR_FORCE,
@@ -264,18 +266,18 @@ def value_in(series_: pd.Series, year: int | None) -> float | None:
 def rank_in_year(panel: pd.DataFrame, code: str, year: int, iso3: str, economies: Iterable[str]) -> tuple[int | None, int, float | None]:
     """(rank, economies ranked, percentile) of ``iso3`` among ``economies`` with a value in ``year``.
 
-    Rank 1 is the highest value. The percentile is the share of the other ranked economies
-    with a lower value (0 = lowest, 100 = highest).
+    The rank is :func:`partnir.rank_economies`' (1 = highest value; ties share the better
+    rank). The percentile is the share of the other ranked economies with a lower value
+    (0 = lowest, 100 = highest).
     """
-    rows = panel[(panel["indicator"] == code) & (panel["year"] == year) & panel["iso3"].isin(set(economies))].dropna(subset=["value"])
-    values = rows.set_index("iso3")["value"]
-    if iso3 not in values.index:
-        return None, len(values), None
-    own = values.loc[iso3]
-    rank = int((values > own).sum()) + 1
-    others = len(values) - 1
-    percentile = 100.0 * float((values < own).sum()) / others if others else None
-    return rank, len(values), percentile
+    ranked = partnir.rank_economies(panel[panel["indicator"] == code], year, economies)
+    row = ranked[ranked["iso3"] == iso3]
+    if row.empty:
+        return None, len(ranked), None
+    own = float(row["value"].iloc[0])
+    others = len(ranked) - 1
+    percentile = 100.0 * float((ranked["value"] < own).sum()) / others if others else None
+    return int(row["rank"].iloc[0]), len(ranked), percentile
 
 
 def profile_table(panel: pd.DataFrame, who: Economy, entities: pd.DataFrame) -> pd.DataFrame:
@@ -514,15 +516,41 @@ def openness_sentence(trade: pd.Series, who: Economy, start_year: int) -> str:
     return text + "."
 
 
-def industry_sentence(emp: pd.Series, va: pd.Series, who: Economy) -> str:
-    parts = []
-    for label, s in (("industry's share of employment", emp), ("its share of value added", va)):
-        first, last, delta = change(s)
+def industry_changes(panel: pd.DataFrame, iso3: str) -> tuple[int | None, int | None, float | None, float | None]:
+    """(first year, last year, change of industry's employment share, change of its value-added
+    share), in percentage points, over the years with both shares
+    (:func:`deglobalisation.industry_shares_from_tidy`); Nones when they share fewer than two years."""
+    shares = deglobalisation.industry_shares_from_tidy(panel, [iso3])
+    emp = shares[shares["measure"] == "employment"].set_index("year")["value"]
+    va = shares[shares["measure"] == "value added"].set_index("year")["value"]
+    if len(emp) < 2:
+        return None, None, None, None
+    first, last = int(emp.index.min()), int(emp.index.max())
+    return first, last, float(emp.loc[last] - emp.loc[first]), float(va.loc[last] - va.loc[first])
+
+
+def industry_sentence(panel: pd.DataFrame, who: Economy) -> str:
+    """How industry's shares of employment and value added moved, over the same years."""
+    first, last, d_emp, d_va = industry_changes(panel, who.iso3)
+    if first is not None:
+        emp, va = series(panel, IND_EMP, who.iso3), series(panel, IND_VA, who.iso3)
+        return (f"Between {first} and {last}, the years with both series, industry's share of employment in {who.prose} "
+                f"went from {emp.loc[first]:.1f} % to {emp.loc[last]:.1f} % ({d_emp:+.1f} points) and its share of value added "
+                f"from {va.loc[first]:.1f} % to {va.loc[last]:.1f} % of GDP ({d_va:+.1f} points).")
+    described, missing = [], []
+    for label, code in (("employment", IND_EMP), ("value added", IND_VA)):
+        s = series(panel, code, who.iso3)
+        first_, last_, delta = change(s)
         if delta is None:
-            parts.append(f"{label}: {MISSING}")
+            missing.append(label)
         else:
-            parts.append(f"{label} went from {s.loc[first]:.1f} % in {first} to {s.loc[last]:.1f} % in {last}")
-    return capitalise(f"in {who.prose}, {parts[0]}; {parts[1]}.")
+            described.append(f"industry's share of {label} went from {s.loc[first_]:.1f} % in {first_} to {s.loc[last_]:.1f} % in {last_}")
+    if not described:
+        return f"The sources give {MISSING} on industry's shares of employment and value added in {who.prose}."
+    if missing:
+        return capitalise(f"in {who.prose}, {described[0]}; there is {MISSING} on its share of {missing[0]}.")
+    return (f"The two industry series of {who.prose} do not cover the same years, so they are described apart: "
+            f"{described[0]}; {described[1]}.")
 
 
 def robots_sentence(rows: pd.DataFrame, who: Economy, curated: Sequence[str], names: dict[str, str]) -> str:
