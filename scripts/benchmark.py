@@ -199,7 +199,7 @@ def bench_batch(runs: int) -> None:
         report(f"{name}: throughput", runs / m["wall"] * 60, "/min", "reference")
         report(f"{name}: median time per brief", m["median_run"], "s", "reference")
         for worker, (own, kernel) in sorted(m["workers"].items()):
-            report(f"{name}: peak memory, worker {worker} (process / largest kernel)", own, "MB", f"kernel {kernel:.0f} MB")
+            report(f"{name}: peak memory of worker {worker}", own, "MB", f"reference; its largest kernel {kernel:.0f} MB")
     one, two, dask = (measured[k]["wall"] for k in ("1 local worker", "2 local workers", "Dask LocalCluster, 2 workers"))
     report("speed-up of 2 local workers over 1", one / two, "x", ">= 1.7x")
     report("Dask overhead over the 2-worker local pool", 100 * (dask / two - 1), "%", "<= 15 %")
