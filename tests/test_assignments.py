@@ -668,3 +668,74 @@ def test_real_chapter_round_trip(tmp_path, monkeypatch, mirror):
     rows = grades_by_id(grade(tmp_path / "subs", report.out / "keys", timeout=600, jobs=2, progress=lambda m: None).csv)
     assert rows["a1"]["status"] == "ok" and rows["a1"]["total"] == rows["a1"]["max"], (tmp_path / "subs" / "feedback" / "a1.md").read_text()
     assert rows["a2"]["status"] == "no submission" and rows["a2"]["total"] == "0"
+
+
+POOL_CHAPTER = "partnir"  # the real chapter assigned with its default pool (among the fastest to execute)
+POOL_STUDENTS = ("p1", "p2", "p3")
+POOL_SEED = "2026"
+
+
+POOLED_CHAPTERS = {"deglobalisation", "trade_patterns", "china_roadmap", "partnir"}  # must ship a default pool
+
+
+def chapters_with_pools():
+    """The chapters of _toc.yml with their default pools (None: no pool)."""
+    from imtrade.assignments.editions import declared_pool
+    from imtrade.book import chapters
+    from imtrade.paths import ProjectPaths
+
+    return [(ch, declared_pool(ch.source)) for ch in chapters(ProjectPaths(ROOT, ROOT / "data"))]
+
+
+@needs_mirror
+def test_every_default_pool_passes_the_chapters_own_checks(monkeypatch, mirror):
+    """The chapters that test the source texts ship a default pool, and every combination of
+    the candidates of every default pool passes the chapter's parameter checks
+    (Chapter.resolve), so `imtrade assign` without --pool never stops on a draw (nothing is
+    executed)."""
+    import itertools
+
+    from imtrade.assignments.assign import check_pool
+    from imtrade.fetch import fetch
+
+    monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
+    monkeypatch.delenv("IMTRADE_DATA_DIR", raising=False)
+    monkeypatch.chdir(ROOT)
+    clear_caches()
+    fetch(["wdi", "wb-bulk", "gapminder", "un-sdg"], vintage=None, mirror=mirror)
+    pooled = [(ch, raw) for ch, raw in chapters_with_pools() if raw is not None]
+    assert {ch.name for ch, _ in pooled} >= POOLED_CHAPTERS, "a chapter lost its default pool (front matter `imtrade: pool:`)"
+    for ch, raw in pooled:
+        pool = check_pool(raw, ch, f"the default pool of {ch.name}")
+        assert all(len(set(map(json.dumps, values))) == len(values) for values in pool.values()), (ch.name, "a candidate repeats")
+        assert max(len(values) for values in pool.values()) >= 3, (ch.name, "too few candidates for variants to differ")
+        for combination in itertools.product(*pool.values()):
+            ch.resolve(dict(zip(pool, combination, strict=True)))  # raises ParameterError naming the problem
+
+
+@pytest.mark.slow
+@needs_mirror
+def test_default_pool_gives_students_their_own_answers(tmp_path, monkeypatch, mirror):
+    """A real chapter assigned with its default pool: three students, at least two distinct
+    answer keys, and the answers that differ are the parameter-dependent ones."""
+    from imtrade.assignments.assign import assign, check_pool, draw
+    from imtrade.assignments.editions import declared_pool
+    from imtrade.book import chapter
+    from imtrade.fetch import fetch
+
+    monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
+    monkeypatch.delenv("IMTRADE_DATA_DIR", raising=False)
+    monkeypatch.chdir(ROOT)
+    clear_caches()
+    ch = chapter(POOL_CHAPTER)
+    fetch(mirror=mirror)
+    pool = check_pool(declared_pool(ch.source), ch)
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\n" + "".join(f"{sid},Student {sid}\n" for sid in POOL_STUDENTS), encoding="utf-8")
+    assert len({json.dumps(draw(pool, POOL_SEED, sid), sort_keys=True) for sid in POOL_STUDENTS}) >= 2  # the draws differ
+    report = assign(ch, roster, tmp_path / "out", seed=POOL_SEED, jobs=2, progress=lambda m: None)
+    keys = {sid: json.loads((report.out / "keys" / f"{sid}.json").read_text(encoding="utf-8")) for sid in POOL_STUDENTS}
+    answers = {sid: {a["variable"]: a["expected"] for a in key["answers"]} for sid, key in keys.items()}
+    assert len({json.dumps(a, sort_keys=True) for a in answers.values()}) >= 2, answers
+    for sid, key in keys.items():
+        assert key["parameters"] == draw(pool, POOL_SEED, sid)

@@ -143,6 +143,20 @@ def test_industry_ranking_reports_large_economies_without_data():
     assert missing == ["USA"]
 
 
+def test_ranking_table_side_by_side_and_for_one_year():
+    def ranking(*rows):
+        return pd.DataFrame(rows, columns=["rank", "iso3", "value_bn"])
+
+    names = {"CHN": "China", "USA": "United States", "IND": "India"}
+    claim = ranking((1, "CHN", 5000.0), (2, "USA", 4000.0))
+    later = ranking((1, "CHN", 6000.0), (2, "IND", 1200.0), (3, "USA", 1100.0))
+    table = ch.ranking_table(claim, later, 2020, 2022, names)
+    assert list(table.columns) == ["Rank", "Economy, 2020", "US dollars bn, 2020", "Economy, 2022", "US dollars bn, 2022"]
+    assert table["Economy, 2022"].tolist() == ["China", "India", "United States"] and table["Economy, 2020"].isna().sum() == 1
+    same = ch.ranking_table(claim, claim, 2020, 2020, names)  # the claim's year as the reference year
+    assert list(same.columns) == ["Rank", "Economy, 2020", "US dollars bn, 2020"] and same["Economy, 2020"].tolist() == ["China", "United States"]
+
+
 # ---------------------------------------------------------------------------------------
 # Trade
 

@@ -83,7 +83,7 @@ class TestValidateTidy:
         problems = failures(frame, known={"USA", "CHN"})
         assert problems == [
             "3 rows with duplicate (indicator, iso3, year) keys (X, USA, 2000) at line(s) 2, 3, 8 (each indicator, country and year may appear once)",
-            "column 'indicator' fails str_matches('^\\S+$'): 'X Y' at line(s) 7",
+            "column 'indicator' fails indicator code contains whitespace: 'X Y' at line(s) 7",
             "column 'iso3': 1 unknown country code(s) 'ZZZ' at line(s) 4 (use ISO 3166-1 alpha-3 or World Bank aggregate codes; `imtrade data entities` lists them)",
             "column 'year': year(s) out of range 1600 at line(s) 5 (allowed: 1700-2100)",
             "column 'value' non-finite value(s) inf at line(s) 6",

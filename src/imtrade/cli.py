@@ -316,6 +316,66 @@ def grade(submissions, keys, timeout, jobs, out):
 
 
 # ---------------------------------------------------------------------------------------
+# claims audit
+
+
+@main.command()
+@click.option("--vintage", help="WDI data vintage (default: the catalog's default); other datasets use their own.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True, help="Output format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File written (default: _build/audit/audit-<vintage>.<ext>, or compare-<V1>-<V2>.<ext>).")
+@click.option("--compare", nargs=2, metavar="V1 V2", help="Only the claims whose measured value or verdict changes between vintages V1 and V2.")
+@click.option("--chapter", help="Only the claims discussed in this chapter (trade_patterns, deglobalisation, china_roadmap, partnir).")
+def audit(vintage, fmt, output, compare, chapter):
+    """Check every claim of the source texts against the data; print and write the verdicts.
+
+    Each entry of data/claims/*.yml is measured by its check function (or listed with the
+    reason why public data cannot check it) and gets a verdict: supported, partly supported,
+    contradicted or not checkable. Register problems and failed checks are listed at the end
+    (on stderr).
+
+    Exit status: 0 when every register entry is valid and every check ran, whatever the
+    verdicts; 1 when the register has problems or a check failed (the other claims are still
+    audited and written); 2 for a bad option.
+    """
+    from .claims import CHAPTERS, FAILED, compare_audits, load_register, resolve_vintage, run_audit
+    from .claims import output as out
+    from .paths import project
+
+    if chapter is not None and chapter not in CHAPTERS:
+        raise click.BadParameter(f"unknown chapter {chapter!r} (one of {', '.join(CHAPTERS)})", param_hint="--chapter")
+    if compare and vintage:
+        raise click.UsageError("give either --vintage or --compare V1 V2, not both")
+    register = load_register()
+    if compare:
+        v1, v2 = (resolve_vintage(v) for v in compare)
+        if v1 == v2:
+            raise click.BadParameter(f"the two vintages are the same ({v1})", param_hint="--compare")
+        a, problems = run_audit(v1, chapter, register=register)
+        b, _ = run_audit(v2, chapter, register=register)
+        changes = compare_audits(a, b)
+        failed = sorted(set(a.loc[a["verdict"] == FAILED, "id"]) | set(b.loc[b["verdict"] == FAILED, "id"]))
+        text = {"table": lambda: out.comparison_text(changes, v1, v2, len(a)), "csv": lambda: out.to_csv(changes),
+                "json": lambda: out.comparison_json(changes, problems, v1, v2, failed)}[fmt]()
+        report = a.assign(verdict=[FAILED if i in failed else v for i, v in zip(a["id"], a["verdict"], strict=True)])
+        resolved = v1
+    else:
+        resolved = resolve_vintage(vintage)
+        report, problems = run_audit(resolved, chapter, register=register)
+        failed = list(report.loc[report["verdict"] == FAILED, "id"])
+        text = {"table": lambda: out.audit_text(report, resolved), "csv": lambda: out.to_csv(report),
+                "json": lambda: out.audit_json(report, problems, resolved)}[fmt]()
+    target = output or out.default_output(project().build, fmt, resolved, chapter=chapter, compare=(v1, v2) if compare else None)
+    out.write_text(target, text)
+    click.echo(text, nl=False)
+    issues = out.problems_text(problems, report)
+    if issues:
+        click.secho(issues, fg="red", err=True, nl=False)
+    click.echo(f"wrote {target}", err=True)
+    if problems or failed:
+        raise SystemExit(1)
+
+
+# ---------------------------------------------------------------------------------------
 # batch runs
 
 

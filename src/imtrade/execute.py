@@ -32,16 +32,27 @@ class ExecutionResult:
     reads: list[dict[str, str]]
 
 
+def _cli_value(value: Any) -> str:
+    return ",".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
 def _parameter_note(chapter: Chapter, params: dict[str, Any]) -> str:
+    """A collapsed note with the values this page was computed with and how to rerun it."""
     declared = chapter.parameters()
     rows = "\n".join(f"| `{name}` | `{json.dumps(value)}` | {declared[name].help} |" for name, value in params.items())
     changed = {n: v for n, v in params.items() if v != declared[n].default}
-    rerun = " ".join(f"-p {n} {','.join(map(str, v)) if isinstance(v, list) else v}" for n, v in changed.items())
+    if changed:
+        example = " ".join(f"-p {n} {_cli_value(v)}" for n, v in changed.items())
+        lead = "These values differ from the chapter's defaults; to reproduce this page run"
+    else:
+        first = next(iter(declared))
+        example = f"-p {first} <value>"
+        lead = "These are the chapter's defaults; to compute the page with other values run, e.g.,"
     return (
         ":::{dropdown} Parameters of this page\n"
-        f"This page was computed with the parameters below. Rerun it with other values, e.g.\n"
-        f"`imtrade run {chapter.name}{(' ' + rerun) if rerun else ''} -p start_year ...` "
-        "(see *How to rerun this book*).\n\n"
+        f"This page was computed with the parameters below. {lead}\n"
+        f"`imtrade run {chapter.name} {example}` (`imtrade params {chapter.name}` lists them; "
+        "see {doc}`/book/rerunning`).\n\n"
         "| parameter | value | meaning |\n|---|---|---|\n" + rows + "\n:::"
     )
 

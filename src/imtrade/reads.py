@@ -2,7 +2,8 @@
 
 When ``IMTRADE_READS_LOG`` is set (the executor sets it for the kernel), every first read
 of a raw data file, curated table or register appends one JSON line
-``{"dataset", "vintage", "path", "sha256"}`` to that file.
+``{"dataset", "vintage", "path", "sha256"}`` to that file, and each indicator loaded from a
+file adds a line with an ``indicator`` key too (what a chapter reads, for the benchmark).
 """
 
 from __future__ import annotations
@@ -11,14 +12,17 @@ import json
 import os
 
 READS_LOG_ENV = "IMTRADE_READS_LOG"
-_seen: set[tuple[str, str, str]] = set()
+_seen: set[tuple[str, str, str, str]] = set()
 
 
-def record_read(dataset: str, vintage: str, path: str, sha256: str) -> None:
+def record_read(dataset: str, vintage: str, path: str, sha256: str, indicator: str | None = None) -> None:
     log = os.environ.get(READS_LOG_ENV)
-    key = (dataset, vintage, path)
+    key = (dataset, vintage, path, indicator or "")
     if not log or key in _seen:
         return
     _seen.add(key)
+    record = {"dataset": dataset, "vintage": vintage, "path": path, "sha256": sha256}
+    if indicator:
+        record["indicator"] = indicator
     with open(log, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps({"dataset": dataset, "vintage": vintage, "path": path, "sha256": sha256}, sort_keys=True) + "\n")
+        fh.write(json.dumps(record, sort_keys=True) + "\n")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .catalog import Catalog, Dataset, ManifestEntry, load_catalog, manifest_path, read_manifest
@@ -54,6 +55,21 @@ def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
+def _blocks(frame: pd.DataFrame) -> dict[str, tuple[int, int]]:
+    """Row range of each indicator. Parsed frames are sorted by (indicator, iso3, year), so an
+    indicator's rows form one block: lookups are slices, not boolean masks over the whole file."""
+    column = frame["indicator"]
+    if not len(frame):
+        return {}
+    if column.iloc[0] == column.iloc[-1]:
+        return {str(column.iloc[0]): (0, len(frame))}
+    values = column.to_numpy(dtype=object)
+    codes, starts = np.unique(values, return_index=True)
+    order = np.argsort(starts)
+    bounds = [*starts[order].tolist(), len(frame)]
+    return {str(codes[i]): (bounds[k], bounds[k + 1]) for k, i in enumerate(order)}
+
+
 class DataStore:
     """Read access to fetched data: entity table, indicator index, parsed frames."""
 
@@ -63,6 +79,7 @@ class DataStore:
         self._manifests: dict[tuple[str, str], dict[str, ManifestEntry]] = {}
         self._index: dict[tuple[str, str], dict[str, list[str]]] = {}
         self._frames: dict[tuple[str, str, str], pd.DataFrame] = {}
+        self._block_index: dict[tuple[str, str, str], dict[str, tuple[int, int]]] = {}
         self.reads: set[FileRef] = set()  # raw files read by this store (for build cache keys)
 
     def forget(self, dataset: str, vintage: str) -> None:
@@ -71,6 +88,7 @@ class DataStore:
         self._index.pop((dataset, vintage), None)
         for key in [k for k in self._frames if k[:2] == (dataset, vintage)]:
             del self._frames[key]
+            self._block_index.pop(key, None)
 
     # -- raw files -------------------------------------------------------------------------
 
@@ -207,9 +225,17 @@ class DataStore:
         files = self.index(dataset, vintage).get(code)
         if not files:
             raise UnknownIndicatorError(f"{dataset} {vintage} has no indicator {code}")
-        frames = [self.parsed(FileRef(dataset, vintage, rel)) for rel in files]
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        return frame[frame["indicator"] == code]
+        parts = []
+        for rel in files:
+            ref = FileRef(dataset, vintage, rel)
+            frame = self.parsed(ref)
+            record_read(dataset, vintage, rel, self.file_sha(ref), indicator=code)  # which series, for the benchmark
+            key = (dataset, vintage, rel)
+            if key not in self._block_index:
+                self._block_index[key] = _blocks(frame)
+            start, stop = self._block_index[key].get(code, (0, 0))
+            parts.append(frame.iloc[start:stop])
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
     def metadata(self, dataset: str, vintage: str) -> pd.DataFrame:
         ds = self.catalog.dataset(dataset)

@@ -79,6 +79,12 @@ def year_column(values: pd.Series, lines: pd.Series, column: str, problems: Prob
     return number
 
 
+def _codes_without_whitespace(codes: pd.Series) -> pd.Series:
+    distinct = codes.drop_duplicates()
+    bad = set(distinct[distinct.str.contains(r"\s", regex=True) | (distinct == "")])
+    return ~codes.isin(bad) if bad else pd.Series(True, index=codes.index)
+
+
 def validate_tidy(
     frame: pd.DataFrame,
     problems: Problems,
@@ -111,7 +117,8 @@ def validate_tidy(
         {
             "dataset": pa.Column(str),
             "vintage": pa.Column(str),
-            "indicator": pa.Column(str, pa.Check.str_matches(r"^\S+$")),
+            # a code is one token without whitespace; checked on the few distinct codes, not per row
+            "indicator": pa.Column(str, pa.Check(_codes_without_whitespace, error="indicator code contains whitespace")),
             "iso3": pa.Column(str, checks_iso3),
             "year": pa.Column(int, [pa.Check.ge(year_range[0]), pa.Check.le(year_range[1])]),
             "value": pa.Column(float, pa.Check(np.isfinite, element_wise=False, error="finite")),

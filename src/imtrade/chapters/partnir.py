@@ -361,6 +361,23 @@ def industry_ranking(iva: pd.DataFrame, gdp: pd.DataFrame, year: int, economy_co
     return ranked.head(top)[["rank", "iso3", "value_bn", "tied"]].reset_index(drop=True), missing
 
 
+def ranking_table(ranking: pd.DataFrame, ranking_year: pd.DataFrame, claim_year: int, year: int,
+                  names: dict[str, str]) -> pd.DataFrame:
+    """Two :func:`industry_ranking` tables side by side, by rank: the claim's year and ``year``.
+
+    Columns ``Rank``, ``Economy, <year>`` and ``US dollars bn, <year>`` for each year; one pair
+    only when the two years are the same.
+    """
+    def named(frame: pd.DataFrame, y: int) -> pd.DataFrame:
+        return pd.DataFrame({"Rank": frame["rank"], f"Economy, {y}": frame["iso3"].map(lambda c: names.get(c, c)),
+                             f"US dollars bn, {y}": frame["value_bn"]})
+
+    first = named(ranking, claim_year)
+    if year == claim_year:
+        return first.reset_index(drop=True)
+    return first.merge(named(ranking_year, year), on="Rank", how="outer").reset_index(drop=True)
+
+
 # ---------------------------------------------------------------------------------------
 # Trade
 

@@ -1,20 +1,37 @@
 """The claims register and its audit.
 
 Every checkable statement of the five source texts is an entry of ``data/claims/*.yml``
-(one file per source text). An entry either names a *check function* (registered with
-:func:`check`) that measures the claim in the data and returns a verdict, or gives the
-reason why public data cannot check it. :func:`run_audit` evaluates every entry for a data
-vintage; a malformed entry or a check that raises is listed as a failure while the rest of
-the audit completes. Chapters show their own rows with :func:`verdict_table`.
+(one file per source text; the conventions are in the header of ``000_trade_patterns.yml``).
+An entry either names a *check function* (registered with :func:`check`) that measures the
+claim in the data and returns a verdict, or gives the reason why public data cannot check it.
+
+:func:`load_register` validates every entry against the schema (:data:`ENTRY_FIELDS`), the
+data layer (every code in ``measure.indicators`` must exist) and the check function's
+signature (every ``args`` key must be a parameter of the function), collecting *all*
+problems of an entry at once. :func:`run_audit` evaluates the valid entries for one data
+vintage; an invalid entry or a check that raises becomes a row with the status
+``invalid entry`` / ``check failed`` while the rest of the audit completes.
+:func:`compare_vintages` lists the claims whose measured value or verdict changes between
+two vintages, and chapters show their own rows with :func:`verdict_table`.
+
+The verdicts are :data:`SUPPORTED`, :data:`PARTLY`, :data:`CONTRADICTED` and
+:data:`NOT_CHECKABLE`; a tolerance rule that says "at most partly supported" (a proxy
+measure, a secondary source) caps the verdict, whether or not the entry repeats the cap as
+``args.max_verdict``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
+import math
 import pkgutil
+import re
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -33,11 +50,32 @@ SUPPORTED = "supported"
 PARTLY = "partly supported"
 CONTRADICTED = "contradicted"
 NOT_CHECKABLE = "not checkable"
-FAILED = "check failed"
 VERDICTS = (SUPPORTED, PARTLY, CONTRADICTED, NOT_CHECKABLE)
-_RANK = {SUPPORTED: 3, PARTLY: 2, CONTRADICTED: 1, NOT_CHECKABLE: 0, FAILED: -1}
+# Statuses that are not verdicts: the audit could not judge the claim (a problem to fix).
+FAILED = "check failed"  # the check function raised or returned something invalid
+INVALID = "invalid entry"  # the register entry itself is malformed (see Register.problems)
+STATUSES = (*VERDICTS, FAILED, INVALID)
+_RANK = {SUPPORTED: 3, PARTLY: 2, CONTRADICTED: 1, NOT_CHECKABLE: 0, FAILED: -1, INVALID: -2}
 CHAPTERS = ("trade_patterns", "deglobalisation", "china_roadmap", "partnir")
 REQUIRED_FIELDS = ("id", "source", "section", "claim", "kind", "claimed", "measure", "tolerance", "chapter", "check", "not_checkable")
+ENTRY_FIELDS = (*REQUIRED_FIELDS, "args")  # "args" is optional (null or a mapping)
+CLAIMED_FIELDS = ("value", "value_low", "relation", "unit", "geography")  # plus "year" or "years"
+MEASURE_FIELDS = ("dataset", "indicators", "formula", "vintage")
+RELATIONS = ("=", "~", ">", "<", "rank<=", "increase", "decrease", "other")
+CURATED_DATASET = "curated"
+# The five source texts (../shared/seeds/<id>_<hash>.txt), cited as src<id> in references.bib.
+SOURCE_TEXTS = {
+    "000": "Intelligent manufacturing reshapes global trade (Huang 2018)",
+    "001": "Digital technology and the risk of manufacturing de-globalisation (Wang and Chai 2024)",
+    "002": "Strategy and roadmap for intelligent manufacturing in China (CAE 2018)",
+    "003": "China's smart manufacturing and US sanctions (blog post, 2018)",
+    "004": "BRICS Partnership on New Industrial Revolution (Global Times 2022)",
+}
+_SOURCE_FILE = re.compile(r"^(\d{3})_[0-9a-f]{16}\.txt$")
+_CLAIM_ID = re.compile(r"^c(\d{3})-[a-z0-9]+(?:-[a-z0-9]+)*$")
+_CAP_PHRASE = re.compile(r"at most partly supported", re.I)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
+CAP_NOTE = "The verdict is capped at"  # starts the sentence cap() adds to a capped verdict's detail
 
 
 @dataclass(frozen=True)
@@ -58,6 +96,13 @@ class Claim:
     @property
     def source_id(self) -> str:
         return self.source.split("_")[0]
+
+    @property
+    def max_verdict(self) -> str | None:
+        """The cap on the verdict: ``args.max_verdict``, or PARTLY when the tolerance says so."""
+        if self.args.get("max_verdict"):
+            return str(self.args["max_verdict"])
+        return PARTLY if _CAP_PHRASE.search(self.tolerance or "") else None
 
     def claimed_text(self) -> str:
         c = self.claimed or {}
@@ -84,6 +129,12 @@ class CheckResult:
 
 @dataclass(frozen=True)
 class CheckContext:
+    """What a check function reads data through, so that the audit's vintage flows through.
+
+    ``vintage`` is a WDI vintage; datasets without that vintage use their own default (the
+    rule of :func:`imtrade.api.load_indicators`).
+    """
+
     vintage: str | None
 
     def indicators(self, codes, **kwargs) -> pd.DataFrame:
@@ -96,17 +147,24 @@ class CheckContext:
 
         return load_curated(name)
 
+    def entities(self, include_aggregates: bool = True) -> pd.DataFrame:
+        from ..api import load_entities
+
+        return load_entities(include_aggregates=include_aggregates)
+
 
 CheckFunction = Callable[..., CheckResult]
 _CHECKS: dict[str, CheckFunction] = {}
+_IMPORT_ERRORS: dict[str, str] = {}  # check module -> why it could not be imported
 
 
 def check(name: str) -> Callable[[CheckFunction], CheckFunction]:
     """Register ``fn(claim, ctx, **args) -> CheckResult`` under ``name`` (the register's ``check``)."""
 
     def decorate(fn: CheckFunction) -> CheckFunction:
-        if name in _CHECKS and _CHECKS[name] is not fn:
-            raise ValueError(f"check {name!r} registered twice")
+        previous = _CHECKS.get(name)
+        if previous is not None and (previous.__module__, previous.__qualname__) != (fn.__module__, fn.__qualname__):
+            raise ValueError(f"check {name!r} registered twice ({previous.__module__} and {fn.__module__})")
         _CHECKS[name] = fn
         return fn
 
@@ -114,10 +172,21 @@ def check(name: str) -> Callable[[CheckFunction], CheckFunction]:
 
 
 def registered_checks() -> dict[str, CheckFunction]:
+    """Every registered check, after importing each module of :mod:`imtrade.claims.checks`.
+
+    A module that fails to import does not stop the others: its error is kept and reported
+    by :func:`load_register` (the entries that use its checks become invalid).
+    """
     from . import checks
 
     for module in pkgutil.iter_modules(checks.__path__):
-        importlib.import_module(f"{checks.__name__}.{module.name}")
+        name = f"{checks.__name__}.{module.name}"
+        try:
+            importlib.import_module(name)
+        except Exception as exc:  # a broken chapter module must not stop the audit of the others
+            _IMPORT_ERRORS[name] = f"{exc.__class__.__name__}: {exc}"
+        else:
+            _IMPORT_ERRORS.pop(name, None)
     return dict(_CHECKS)
 
 
@@ -127,113 +196,366 @@ def registered_checks() -> dict[str, CheckFunction]:
 
 @dataclass
 class Register:
+    """The valid claims, and every problem found (entry id, or ``file#n``, -> problems)."""
+
     claims: list[Claim]
-    problems: dict[str, list[str]]  # entry id (or file:index) -> problems
+    problems: dict[str, list[str]]
+    invalid: list[dict[str, Any]] = field(default_factory=list)  # what is known of each invalid entry
+    order: dict[str, int] = field(default_factory=dict)  # entry id -> position in the register
+
+    def __len__(self) -> int:
+        return len(self.claims) + len(self.invalid)
 
 
-def _validate_entry(raw: Any, where: str, checks: dict[str, CheckFunction]) -> tuple[Claim | None, list[str]]:
+class _KnownCodes:
+    """Indicator codes of the data layer, per dataset, read lazily (None: cannot tell)."""
+
+    def __init__(self) -> None:
+        self._codes: dict[str, set[str] | None] = {}
+
+    def datasets(self) -> set[str]:
+        from ..catalog import load_catalog
+
+        try:
+            return set(load_catalog().datasets) | {CURATED_DATASET}
+        except ImtradeError:
+            return {CURATED_DATASET}
+
+    def codes(self, dataset: str) -> set[str] | None:
+        if dataset not in self._codes:
+            self._codes[dataset] = self._load(dataset)
+        return self._codes[dataset]
+
+    @staticmethod
+    def _load(dataset: str) -> set[str] | None:
+        if dataset == CURATED_DATASET:
+            from ..curated import curated_tables
+
+            return {f"{name}.csv" for name in curated_tables()} | set(curated_tables())
+        from ..api import store
+        from ..derived import DERIVED
+
+        try:
+            s = store()
+            codes = set(s.index(dataset, s.catalog.dataset(dataset).default_vintage))
+        except (DataNotFetchedError, ImtradeError):
+            return None  # not fetched: the audit reports missing data itself
+        return codes | set(DERIVED) if dataset == "wdi" else codes
+
+
+def _indicator_problems(measure: dict[str, Any], known: _KnownCodes) -> list[str]:
+    problems = []
+    dataset = measure.get("dataset")
+    datasets = known.datasets()
+    if dataset not in datasets:
+        return [f"measure.dataset {dataset!r} is not a catalogued dataset (one of {', '.join(sorted(datasets))})"]
+    indicators = measure.get("indicators")
+    if not isinstance(indicators, list) or not indicators:
+        return ["measure.indicators must be a non-empty list of codes"]
+    for item in indicators:
+        text = str(item)
+        ds, code = text.split(":", 1) if ":" in text else (dataset, text)
+        if ds not in datasets:
+            problems.append(f"measure.indicators: {text!r} names an unknown dataset {ds!r}")
+            continue
+        codes = known.codes(ds)
+        if codes is not None and code not in codes:
+            where = "curated tables (data/curated/)" if ds == CURATED_DATASET else f"dataset {ds} (default vintage)"
+            problems.append(f"unknown indicator {code!r} in measure.indicators: not in {where}")
+    return problems
+
+
+def _args_problems(fn: CheckFunction, name: str, args: dict[str, Any]) -> list[str]:
+    args = {k: v for k, v in args.items() if k != "max_verdict"}
+    try:
+        inspect.signature(fn).bind(None, None, **args)
+    except TypeError as exc:
+        return [f"args do not fit check {name!r}: {exc}"]
+    return []
+
+
+def _validate_entry(
+    raw: Any, where: str, checks: dict[str, CheckFunction], known: _KnownCodes | None = None, file_source_id: str | None = None
+) -> tuple[Claim | None, list[str]]:
+    """One entry -> (Claim, []) or (None, every problem found)."""
     if not isinstance(raw, dict):
         return None, [f"{where}: entry is not a mapping"]
     problems = [f"missing field {f!r}" for f in REQUIRED_FIELDS if f not in raw]
+    problems += [f"unknown field {f!r} (fields: {', '.join(ENTRY_FIELDS)})" for f in raw if f not in ENTRY_FIELDS]
+    for name in ("id", "source", "section", "claim"):
+        if name in raw and (not isinstance(raw[name], str) or not raw[name].strip()):
+            problems.append(f"{name} must be a non-empty text")
+    if isinstance(raw.get("id"), str) and not _CLAIM_ID.match(raw["id"]):
+        problems.append(f"id {raw['id']!r} must look like c<NNN>-words-with-hyphens")
+    if isinstance(raw.get("source"), str):
+        match = _SOURCE_FILE.match(raw["source"])
+        if not match:
+            problems.append(f"source {raw['source']!r} must be a source text file name like 001_17eb3de71453030b.txt")
+        else:
+            id_match = _CLAIM_ID.match(str(raw.get("id", "")))
+            if id_match and id_match.group(1) != match.group(1):
+                problems.append(f"id {raw['id']!r} does not match its source text {match.group(1)}")
+            if file_source_id is not None and match.group(1) != file_source_id:
+                problems.append(f"source text {match.group(1)} is in the claims file of source text {file_source_id}")
     if raw.get("kind") not in (None, "quantitative", "qualitative"):
         problems.append(f"kind must be quantitative or qualitative, got {raw.get('kind')!r}")
-    if raw.get("chapter") not in (None, *CHAPTERS):
+    if "chapter" in raw and raw.get("chapter") not in CHAPTERS:
         problems.append(f"unknown chapter {raw.get('chapter')!r} (one of {', '.join(CHAPTERS)})")
+    claimed = raw.get("claimed")
+    if "claimed" in raw:
+        if not isinstance(claimed, dict):
+            problems.append("claimed must be a mapping (value, value_low, relation, unit, year or years, geography)")
+        else:
+            problems += [f"claimed: missing field {f!r}" for f in CLAIMED_FIELDS if f not in claimed]
+            if "year" not in claimed and "years" not in claimed:
+                problems.append("claimed: needs 'year' or 'years' (null if the text gives none)")
+            if claimed.get("relation") not in (None, *RELATIONS):
+                problems.append(f"claimed.relation {claimed.get('relation')!r} is not one of {', '.join(RELATIONS)}")
+            for name in ("value", "value_low"):
+                if claimed.get(name) is not None and not isinstance(claimed[name], int | float):
+                    problems.append(f"claimed.{name} must be a number or null")
+    check_name, reason = raw.get("check"), raw.get("not_checkable")
     if "check" in raw and "not_checkable" in raw:
-        if not raw.get("check") and not raw.get("not_checkable"):
+        if not check_name and not (isinstance(reason, str) and reason.strip()):
             problems.append("has neither a check function nor a reason why it is not checkable")
-        if raw.get("check") and raw.get("not_checkable"):
+        if check_name and reason:
             problems.append("has both a check function and a not-checkable reason")
-        if raw.get("check") and raw["check"] not in checks:
-            problems.append(f"check function {raw['check']!r} is not registered (imtrade.claims.checks)")
-    if raw.get("measure") is not None and not isinstance(raw.get("measure"), dict):
+    measure = raw.get("measure")
+    if measure is not None and not isinstance(measure, dict):
         problems.append("measure must be a mapping or null")
-    if raw.get("args") is not None and not isinstance(raw.get("args"), dict):
-        problems.append("args must be a mapping")
+        measure = None
+    args = raw.get("args")
+    if args is not None and not isinstance(args, dict):
+        problems.append("args must be a mapping or null")
+        args = None
+    if check_name:
+        if not isinstance(check_name, str):
+            problems.append("check must be the name of a check function")
+        elif check_name not in checks:
+            problems.append(f"check function {check_name!r} is not registered (imtrade.claims.checks)")
+        else:
+            problems += _args_problems(checks[check_name], check_name, args or {})
+        if measure is None:
+            problems.append("an entry with a check needs a measure (dataset, indicators, formula, vintage)")
+        if not (isinstance(raw.get("tolerance"), str) and raw["tolerance"].strip()):
+            problems.append("an entry with a check needs a tolerance rule")
+    if measure is not None:
+        problems += [f"measure: missing field {f!r}" for f in MEASURE_FIELDS if f not in measure]
+        if known is not None and "dataset" in measure:
+            problems += _indicator_problems(measure, known)
+    if args and args.get("max_verdict") not in (None, *VERDICTS):
+        problems.append(f"args.max_verdict {args['max_verdict']!r} is not a verdict ({', '.join(VERDICTS)})")
     if problems:
         return None, problems
     claim = Claim(
         id=str(raw["id"]), source=str(raw["source"]), section=str(raw["section"]), claim=" ".join(str(raw["claim"]).split()),
-        kind=raw["kind"], claimed=raw.get("claimed") or {}, measure=raw.get("measure"), tolerance=" ".join(str(raw["tolerance"] or "").split()),
-        chapter=raw["chapter"], check=raw.get("check"), args=raw.get("args") or {}, not_checkable=raw.get("not_checkable"),
+        kind=raw["kind"], claimed=claimed or {}, measure=measure, tolerance=" ".join(str(raw["tolerance"] or "").split()),
+        chapter=raw["chapter"], check=check_name or None, args=args or {}, not_checkable=" ".join(str(reason).split()) if reason else None,
     )
     return claim, []
 
 
-def load_register() -> Register:
-    """Read every ``data/claims/*.yml``; valid entries become claims, the rest problems."""
-    folder = project().claims
+def _partial(raw: Any, key: str, rel: str) -> dict[str, Any]:
+    """What can be shown of an invalid entry."""
+    raw = raw if isinstance(raw, dict) else {}
+    source = str(raw.get("source") or Path(rel).name)
+    claimed = raw.get("claimed")
+    try:
+        claimed_text = Claim("", "", "", "", "", claimed, None, "", "", None).claimed_text() if isinstance(claimed, dict) else ""
+    except Exception:  # a malformed claimed block: shown empty, its problem is listed
+        claimed_text = ""
+    return {
+        "id": key, "source": source.split("_")[0][:3], "chapter": str(raw.get("chapter") or ""), "section": str(raw.get("section") or ""),
+        "kind": str(raw.get("kind") or ""), "claim": " ".join(str(raw.get("claim") or "").split()), "check": str(raw.get("check") or ""),
+        "tolerance": " ".join(str(raw.get("tolerance") or "").split()), "claimed": claimed_text,
+    }
+
+
+def load_register(folder: Path | None = None, *, validate_indicators: bool = True) -> Register:
+    """Read and validate every ``data/claims/*.yml``; valid entries become claims, the rest problems.
+
+    Parameters
+    ----------
+    folder : the register folder (default: the project's ``data/claims``).
+    validate_indicators : check every ``measure.indicators`` code against the data layer
+        (datasets that are not fetched are skipped: the audit reports their missing data).
+
+    Raises
+    ------
+    ClaimsRegisterError
+        Only when there is no register at all; a bad file or entry is listed in ``problems``.
+    """
+    folder = folder or project().claims
     checks = registered_checks()
+    known = _KnownCodes() if validate_indicators else None
     claims: list[Claim] = []
     problems: dict[str, list[str]] = {}
+    invalid: list[dict[str, Any]] = []
+    for module, error in sorted(_IMPORT_ERRORS.items()):
+        problems[module] = [f"check module failed to import: {error}"]
     files = sorted(folder.glob("*.yml"))
     if not files:
         raise ClaimsRegisterError(f"no claims files in {folder}", fix="the register is data/claims/<NNN>_<topic>.yml")
     seen: set[str] = set()
+    order: dict[str, int] = {}
+    root = project().root
     for file in files:
-        rel = file.relative_to(project().root).as_posix()
-        record_read("project", "", rel, hashlib.sha256(file.read_bytes()).hexdigest())
         try:
-            entries = yaml.safe_load(file.read_text(encoding="utf-8")) or []
+            rel = file.resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            rel = file.as_posix()
+        record_read("project", "", rel, hashlib.sha256(file.read_bytes()).hexdigest())
+        prefix = file.name[:3] if file.name[:3].isdigit() else None
+        try:
+            entries = yaml.load(file.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or []
         except yaml.YAMLError as exc:
-            problems[rel] = [f"not valid YAML: {exc}"]
+            problems[rel] = [f"not valid YAML: {' '.join(str(exc).split())}"]
             continue
         if not isinstance(entries, list):
             problems[rel] = ["must be a YAML list of claims"]
             continue
         for index, raw in enumerate(entries):
             key = str(raw.get("id")) if isinstance(raw, dict) and raw.get("id") else f"{rel}#{index + 1}"
-            claim, issues = _validate_entry(raw, key, checks)
+            claim, issues = _validate_entry(raw, key, checks, known, prefix)
             if claim is not None and claim.id in seen:
                 claim, issues = None, ["duplicate id (also earlier in the register)"]
+                key = f"{key} ({rel}#{index + 1})"
+            order.setdefault(key, len(order))
             if issues:
                 problems[key] = issues
+                invalid.append(_partial(raw, key, rel))
             else:
                 seen.add(claim.id)
                 claims.append(claim)
-    return Register(claims, problems)
+    return Register(claims, problems, invalid, order)
+
+
+def missing_checks(register: Register | None = None) -> list[str]:
+    """Check names the register uses that no module registers (e.g. a chapter not merged yet)."""
+    register = register or load_register(validate_indicators=False)
+    checks = registered_checks()
+    names = {c.check for c in register.claims if c.check}
+    for issues in register.problems.values():
+        for issue in issues:
+            match = re.match(r"check function '([^']+)' is not registered", issue)
+            if match:
+                names.add(match.group(1))
+    return sorted(n for n in names if n not in checks)
 
 
 # ---------------------------------------------------------------------------------------
 # Audit
 
 
+def cap_rule(tolerance: str) -> bool:
+    """Whether a tolerance rule caps the verdict ("at most partly supported")."""
+    return bool(_CAP_PHRASE.search(tolerance or ""))
+
+
 def cap(result: CheckResult, max_verdict: str | None) -> CheckResult:
-    """Proxy measures can at most *partly* support a claim."""
-    if max_verdict and _RANK.get(result.verdict, -1) > _RANK.get(max_verdict, 3):
-        return CheckResult(max_verdict, result.measured, result.detail + f" (capped at '{max_verdict}': the measure is a proxy)", result.value)
+    """Cap a verdict (proxy measures or secondary sources can at most *partly* support a claim)."""
+    if max_verdict and result.verdict in VERDICTS and _RANK[result.verdict] > _RANK.get(max_verdict, 3):
+        note = f" {CAP_NOTE} '{max_verdict}' by the entry's tolerance rule (a proxy or secondary measure)."
+        return CheckResult(max_verdict, result.measured, result.detail.rstrip() + note, result.value)
     return result
 
 
+def _clean_value(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(number) or math.isinf(number) else number
+
+
 def evaluate(claim: Claim, ctx: CheckContext, checks: dict[str, CheckFunction] | None = None) -> CheckResult:
-    """One claim's verdict. Missing data in a vintage -> not checkable; a raising check -> 'check failed'."""
+    """One claim's verdict.
+
+    A claim without a check is *not checkable* (its reason is the detail); data missing in
+    the vintage make it *not checkable*; a check that raises, or returns something that is
+    not a :class:`CheckResult` with a known verdict, gives the status ``check failed``.
+    """
     if not claim.check:
         return CheckResult(NOT_CHECKABLE, "—", str(claim.not_checkable))
     checks = checks or registered_checks()
-    fn = checks[claim.check]
-    args = dict(claim.args)
-    max_verdict = args.pop("max_verdict", None)
+    fn = checks.get(claim.check)
+    if fn is None:
+        return CheckResult(FAILED, "—", f"check function {claim.check!r} is not registered")
+    args = {k: v for k, v in claim.args.items() if k != "max_verdict"}
     try:
         result = fn(claim, ctx, **args)
     except (UnknownIndicatorError, DataNotFetchedError) as exc:
-        return CheckResult(NOT_CHECKABLE, "—", f"data not available for vintage {ctx.vintage or 'default'}: {exc.problem}")
+        return CheckResult(NOT_CHECKABLE, "—", f"Data not available in vintage {ctx.vintage or 'default'}: {exc.problem}")
     except ImtradeError as exc:
         return CheckResult(FAILED, "—", f"{claim.check} failed: {exc.problem}")
     except Exception as exc:  # a bug in a check must not stop the audit of the others
-        return CheckResult(FAILED, "—", f"{claim.check} raised {exc.__class__.__name__}: {exc}")
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return CheckResult(FAILED, "—", f"{claim.check} raised {exc.__class__.__name__}: {exc} ({Path(where.filename).name}, line {where.lineno})")
+    if not isinstance(result, CheckResult):
+        return CheckResult(FAILED, "—", f"{claim.check} returned {type(result).__name__}, not a CheckResult")
     if result.verdict not in VERDICTS:
-        return CheckResult(FAILED, result.measured, f"{claim.check} returned an unknown verdict {result.verdict!r}")
-    return cap(result, max_verdict)
+        return CheckResult(FAILED, str(result.measured), f"{claim.check} returned an unknown verdict {result.verdict!r}")
+    result = CheckResult(result.verdict, str(result.measured), str(result.detail), _clean_value(result.value))
+    return cap(result, claim.max_verdict)
 
 
-AUDIT_COLUMNS = ["id", "source", "chapter", "section", "claim", "claimed", "measured", "verdict", "detail", "value", "vintage"]
+AUDIT_COLUMNS = [
+    "id", "source", "chapter", "section", "kind", "claim", "claimed", "measured", "verdict", "detail", "value", "check", "tolerance", "vintage",
+]
 
 
-def run_audit(vintage: str | None = None, chapter: str | None = None) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    """Evaluate the register. Returns (audit table, register problems by entry)."""
-    register = load_register()
+def resolve_vintage(vintage: str | None) -> str:
+    """The WDI vintage an audit runs on (the catalog default for None); unknown ones raise."""
+    from ..api import default_vintage
+    from ..catalog import load_catalog
+    from ..exceptions import UnknownVintageError
+
+    if vintage is None:
+        return default_vintage()
+    known = load_catalog().dataset("wdi").all_vintages()
+    if str(vintage) not in known:
+        raise UnknownVintageError(
+            f"no WDI vintage '{vintage}' (known: {', '.join(sorted(known))})",
+            fix="use a catalogued vintage, or add one with `imtrade data add FILE --name NAME`",
+        )
+    return str(vintage)
+
+
+def dataset_vintages(vintage: str | None) -> pd.DataFrame:
+    """Which vintage of each dataset an audit on WDI ``vintage`` reads (dataset, title, vintage)."""
+    from ..catalog import load_catalog
+
+    vintage = resolve_vintage(vintage)
+    rows = []
+    for ds in load_catalog().datasets.values():
+        vintages = ds.all_vintages()
+        rows.append({"dataset": ds.id, "title": ds.title, "vintage": vintage if vintage in vintages else ds.default_vintage})
+    rows.append({"dataset": CURATED_DATASET, "title": "Curated published figures (data/curated/)", "vintage": "this release of the book"})
+    return pd.DataFrame(rows)
+
+
+def run_audit(vintage: str | None = None, chapter: str | None = None, *, register: Register | None = None) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Evaluate the register on one data vintage.
+
+    Parameters
+    ----------
+    vintage : WDI vintage (None: the catalog default); other datasets use theirs.
+    chapter : only the claims of this chapter.
+    register : an already loaded register (default: :func:`load_register`).
+
+    Returns
+    -------
+    (audit, problems)
+        ``audit`` has one row per register entry (:data:`AUDIT_COLUMNS`), in register order;
+        invalid entries have the status ``invalid entry`` and failed checks ``check failed``.
+        ``problems`` maps an entry id (or file, or check module) to its register problems.
+    """
+    resolved = resolve_vintage(vintage)
+    register = register or load_register()
     checks = registered_checks()
-    ctx = CheckContext(vintage)
+    ctx = CheckContext(resolved)
     rows = []
     for claim in register.claims:
         if chapter is not None and claim.chapter != chapter:
@@ -241,28 +563,111 @@ def run_audit(vintage: str | None = None, chapter: str | None = None) -> tuple[p
         result = evaluate(claim, ctx, checks)
         rows.append(
             {
-                "id": claim.id, "source": claim.source_id, "chapter": claim.chapter, "section": claim.section, "claim": claim.claim,
-                "claimed": claim.claimed_text(), "measured": result.measured, "verdict": result.verdict, "detail": result.detail,
-                "value": result.value, "vintage": vintage or "default",
+                "id": claim.id, "source": claim.source_id, "chapter": claim.chapter, "section": claim.section, "kind": claim.kind,
+                "claim": claim.claim, "claimed": claim.claimed_text(), "measured": result.measured, "verdict": result.verdict,
+                "detail": result.detail, "value": result.value, "check": claim.check or "", "tolerance": claim.tolerance, "vintage": resolved,
             }
         )
-    return pd.DataFrame(rows, columns=AUDIT_COLUMNS), register.problems
+    for entry in register.invalid:
+        if chapter is not None and entry["chapter"] != chapter:
+            continue
+        issues = "; ".join(register.problems.get(entry["id"], []))
+        rows.append({**entry, "measured": "—", "verdict": INVALID, "detail": f"Register entry invalid: {issues}", "value": None, "vintage": resolved})
+    audit = pd.DataFrame(rows, columns=AUDIT_COLUMNS).astype({"value": "float64"})
+    position = audit["id"].map(register.order).fillna(len(register.order))
+    audit = audit.iloc[position.argsort(kind="stable")].reset_index(drop=True)  # register order
+    problems = register.problems if chapter is None else {k: v for k, v in register.problems.items() if k in set(audit["id"])}
+    return audit, problems
 
 
-def compare_vintages(v1: str, v2: str) -> pd.DataFrame:
-    """Claims whose measured value or verdict differs between two vintages."""
-    a, _ = run_audit(v1)
-    b, _ = run_audit(v2)
-    merged = a.merge(b, on=["id", "source", "chapter", "claim"], suffixes=(f"_{v1}", f"_{v2}"))
-    changed = (merged[f"verdict_{v1}"] != merged[f"verdict_{v2}"]) | (merged[f"measured_{v1}"] != merged[f"measured_{v2}"])
-    cols = ["id", "source", "chapter", "claim", f"measured_{v1}", f"verdict_{v1}", f"measured_{v2}", f"verdict_{v2}"]
-    return merged.loc[changed, cols].reset_index(drop=True)
+def failures(audit: pd.DataFrame) -> pd.DataFrame:
+    """Rows of an audit that could not be judged (``check failed`` or ``invalid entry``)."""
+    return audit[audit["verdict"].isin([FAILED, INVALID])].reset_index(drop=True)
 
 
-def verdict_table(chapter: str, vintage: str | None = None) -> pd.DataFrame:
-    """A chapter's own claims with their verdicts (claim, claimed, measured, verdict, test)."""
-    audit, _problems = run_audit(vintage, chapter=chapter)
+def summary_counts(audit: pd.DataFrame, by: str = "source") -> pd.DataFrame:
+    """Counts of each verdict/status by ``by`` (rows) with a Total row and column."""
+    statuses = [s for s in STATUSES if s in VERDICTS or (audit["verdict"] == s).any()]
+    table = audit.groupby([by, "verdict"]).size().unstack("verdict", fill_value=0)
+    table = table.reindex(columns=statuses, fill_value=0)
+    table.columns = list(statuses)
+    table["total"] = table.sum(axis=1)
+    table.loc["total"] = table.sum(axis=0)
+    table.index.name = by
+    return table.astype(int)
+
+
+def _same_value(a: Any, b: Any) -> bool:
+    a, b = _clean_value(a), _clean_value(b)
+    if a is None or b is None:
+        return a is None and b is None
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
+
+
+def compare_audits(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
+    """Claims whose verdict, measured value or headline number differ between two audits.
+
+    Columns: ``id, source, chapter, claim, measured_<v1>, verdict_<v1>, value_<v1>,
+    measured_<v2>, verdict_<v2>, value_<v2>, change`` where ``change`` says what changed
+    (``verdict`` or ``measured value``); claims only in one audit are listed as such.
+    """
+    v1, v2 = str(a["vintage"].iloc[0]) if len(a) else "a", str(b["vintage"].iloc[0]) if len(b) else "b"
+    if v1 == v2:
+        raise ClaimsRegisterError(f"both audits are of vintage {v1}: nothing to compare", fix="compare two different vintages")
+    keys = ["id", "source", "chapter", "claim"]
+    merged = a[[*keys, "measured", "verdict", "value"]].merge(
+        b[[*keys, "measured", "verdict", "value"]], on=keys, how="outer", suffixes=(f"_{v1}", f"_{v2}"), indicator=True
+    )
+    changes = []
+    for row in merged.to_dict("records"):
+        if row["_merge"] != "both":
+            changes.append(f"only in {v1 if row['_merge'] == 'left_only' else v2}")
+        elif row[f"verdict_{v1}"] != row[f"verdict_{v2}"]:
+            changes.append("verdict")
+        elif row[f"measured_{v1}"] != row[f"measured_{v2}"] or not _same_value(row[f"value_{v1}"], row[f"value_{v2}"]):
+            changes.append("measured value")
+        else:
+            changes.append("")
+    merged["change"] = changes
+    cols = [*keys, f"measured_{v1}", f"verdict_{v1}", f"value_{v1}", f"measured_{v2}", f"verdict_{v2}", f"value_{v2}", "change"]
+    out = merged.loc[merged["change"] != "", cols]
+    order = {claim_id: i for i, claim_id in enumerate(list(a["id"]) + list(b["id"]))}
+    return out.iloc[out["id"].map(order).argsort(kind="stable")].reset_index(drop=True)
+
+
+def compare_vintages(v1: str, v2: str, chapter: str | None = None) -> pd.DataFrame:
+    """Claims whose measured value or verdict differs between two WDI vintages (see :func:`compare_audits`)."""
+    r1, r2 = resolve_vintage(v1), resolve_vintage(v2)
+    if r1 == r2:
+        raise ClaimsRegisterError(f"--compare needs two different vintages, got {r1} twice")
+    register = load_register()
+    a, _ = run_audit(r1, chapter, register=register)
+    b, _ = run_audit(r2, chapter, register=register)
+    return compare_audits(a, b)
+
+
+AUDIT_PAGE = "claims_audit"  # the appendix page (chapters/claims_audit.md) that lists every claim
+
+
+def claim_anchor(claim_id: str) -> str:
+    """HTML id of a claim's row on the audit appendix page."""
+    return f"claim-{claim_id}"
+
+
+def verdict_table(chapter: str, vintage: str | None = None, *, links: bool | None = None) -> pd.DataFrame:
+    """A chapter's own claims with their verdicts, generated from the register.
+
+    Columns: ``Claim (paraphrased)``, ``Claimed``, ``Measured``, ``Verdict``, ``Test and
+    result`` and, when the book has the *Claims audit* appendix (or ``links=True``),
+    ``Audit``: an HTML link to the claim's row there (render with
+    :func:`imtrade.report.show_table`, which keeps HTML).
+    """
+    audit, _ = run_audit(vintage, chapter=chapter)
     table = audit[["claim", "claimed", "measured", "verdict", "detail"]].rename(
         columns={"claim": "Claim (paraphrased)", "claimed": "Claimed", "measured": "Measured", "verdict": "Verdict", "detail": "Test and result"}
     )
+    if links is None:
+        links = (project().chapters / f"{AUDIT_PAGE}.md").is_file()
+    if links:
+        table["Audit"] = [f'<a href="{AUDIT_PAGE}.html#{claim_anchor(i)}">{i}</a>' for i in audit["id"]]
     return table
