@@ -63,11 +63,15 @@ def test_employment_benchmark_is_the_employment_weighted_mean_unless_published()
     assert brief.benchmark(rca, brief.RCA, "WLD", ["AAA"]).tolist() == [1.0, 1.0] and brief.benchmark(rca, brief.RCA, "HIC", ["AAA"]).empty
 
 
-def test_rank_and_percentile_among_economies_with_data():
-    panel = tidy([(brief.RD, "AAA", 2020, 1.0), (brief.RD, "BBB", 2020, 3.0), (brief.RD, "CCC", 2020, 2.0), (brief.RD, "WLD", 2020, 9.0)])
-    assert brief.rank_in_year(panel, brief.RD, 2020, "CCC", ["AAA", "BBB", "CCC"]) == (2, 3, 50.0)
-    assert brief.rank_in_year(panel, brief.RD, 2020, "BBB", ["AAA", "BBB", "CCC"]) == (1, 3, 100.0)
-    assert brief.rank_in_year(panel, brief.RD, 2021, "BBB", ["AAA", "BBB", "CCC"]) == (None, 0, None)
+def test_rank_and_percentile_among_economies_with_recent_data():
+    panel = tidy([(brief.RD, "AAA", 2020, 1.0), (brief.RD, "BBB", 2020, 3.0), (brief.RD, "CCC", 2020, 2.0), (brief.RD, "WLD", 2020, 9.0),
+                  (brief.RD, "BBB", 2010, 9.0), (brief.RD, "CCC", 2022, 0.5)])
+    economies = ["AAA", "BBB", "CCC"]
+    assert brief.rank_in_year(panel, brief.RD, 2020, "CCC", economies) == (2, 3, 50.0)
+    assert brief.rank_in_year(panel, brief.RD, 2020, "BBB", economies) == (1, 3, 100.0)
+    # CCC's latest year, 2022, few have reported: the others enter with their 2020 values
+    assert brief.rank_in_year(panel, brief.RD, 2022, "CCC", economies) == (3, 3, 0.0)
+    assert brief.rank_in_year(panel, brief.RD, 2030, "BBB", economies) == (None, 0, None)  # nothing in 2026-2030
 
 
 def test_placeholder_zeros_are_dropped_only_where_zero_is_impossible():
@@ -92,7 +96,7 @@ def test_profile_table_keeps_a_row_for_every_measure_without_data():
     assert brief.row_of(table, "rd")["value"] is None
     who = brief.economy("AAA", ECONOMIES)
     assert brief.measure_sentence(table, "trade", who) == (
-        "60 % of GDP in 2020 (world 55; high-income economies 58), rank 2 of 2 economies with data that year")
+        "60 % of GDP in 2020 (world 55; high-income economies 58), rank 2 of 2 economies with data in 2016–2020")
     assert brief.measure_sentence(table, "rd", who) == "no data for Alpha in this vintage"
     assert brief.coverage_sentence(table, who).startswith("1 of the 8 measures of this brief have data for Alpha; there is no data on high-tech")
     assert "R&D expenditure and researchers in R&D." in brief.coverage_sentence(table, who)

@@ -263,14 +263,21 @@ def value_in(series_: pd.Series, year: int | None) -> float | None:
     return float(series_.loc[year])
 
 
-def rank_in_year(panel: pd.DataFrame, code: str, year: int, iso3: str, economies: Iterable[str]) -> tuple[int | None, int, float | None]:
-    """(rank, economies ranked, percentile) of ``iso3`` among ``economies`` with a value in ``year``.
+RANK_WINDOW = 4  # economies are compared on their latest value in [year - 4, year]
 
-    The rank is :func:`partnir.rank_economies`' (1 = highest value; ties share the better
-    rank). The percentile is the share of the other ranked economies with a lower value
-    (0 = lowest, 100 = highest).
+
+def rank_in_year(panel: pd.DataFrame, code: str, year: int, iso3: str, economies: Iterable[str],
+                 window: int = RANK_WINDOW) -> tuple[int | None, int, float | None]:
+    """(rank, economies ranked, percentile) of ``iso3``'s value in ``year`` among ``economies``.
+
+    Every economy enters with its latest value in ``[year - window, year]``
+    (:func:`partnir.latest_within`), so that a latest year that few economies have reported
+    yet does not make a small field. The rank is :func:`partnir.rank_economies`' (1 = highest
+    value; ties share the better rank); the percentile is the share of the other ranked
+    economies with a lower value (0 = lowest, 100 = highest).
     """
-    ranked = partnir.rank_economies(panel[panel["indicator"] == code], year, economies)
+    latest = partnir.latest_within(panel[panel["indicator"] == code], year, window).assign(year=year)
+    ranked = partnir.rank_economies(latest, year, economies)
     row = ranked[ranked["iso3"] == iso3]
     if row.empty:
         return None, len(ranked), None
@@ -462,7 +469,7 @@ def measure_sentence(table: pd.DataFrame, key: str, who: Economy) -> str:
     if refs:
         text += f" ({'; '.join(refs)})"
     if r["rank"] is not None and r["ranked"] > 1:
-        text += f", rank {r['rank']} of {r['ranked']} economies with data that year"
+        text += f", rank {r['rank']} of {r['ranked']} economies with data in {r['year'] - RANK_WINDOW}–{r['year']}"
     return text
 
 
@@ -698,7 +705,7 @@ def plot_position(table: pd.DataFrame, who: Economy):
     ax.set_yticks(range(len(labels)), labels)
     ax.set_xlim(-3, 103)
     ax.set_ylim(-0.7, len(labels) - 0.3)
-    ax.set_xlabel("Percentile among economies with data that year (0 = lowest, 100 = highest)")
+    ax.set_xlabel("Percentile among economies (0 = lowest, 100 = highest)")
     ax.grid(axis="y", visible=False)
     fig.tight_layout()
     return fig
