@@ -11,7 +11,7 @@ IMTRADE_DATA_MIRROR ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data)
 export IMTRADE_DATA_MIRROR
 JOBS ?= 2
 
-.PHONY: help venv vendor data cache book strict test test-fast lint serve bench lock clean
+.PHONY: help venv vendor data cache book strict test test-fast lint serve bench briefs lock clean
 
 help:  ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -54,8 +54,12 @@ test-fast: venv  ## Unit tests only (no notebooks, no browser)
 serve:  ## Preview the built site on http://localhost:8000
 	$(PYTHON) -m http.server --directory _build/html 8000
 
-bench: venv vendor data  ## Print speed figures (data layer, build, page weight)
+bench: venv vendor data  ## Print speed figures (data layer, build, page weight, batch runs)
 	$(BIN)/python scripts/benchmark.py
+
+briefs: venv vendor data  ## Country briefs for every economy with data (2 workers), then the book with their index
+	$(BIN)/imtrade batch specs/country_briefs.yml --jobs $(JOBS) --continue-on-error
+	$(BIN)/imtrade build --jobs $(JOBS)
 
 lock: venv  ## Regenerate requirements.txt from requirements.in
 	$(BIN)/uv pip compile requirements.in -o requirements.txt --python-version 3.11 -q

@@ -6,6 +6,9 @@ Targets (from the project's issues), each printed next to its measurement:
   pipeline: clean full build (data fetched) <= 60 s and >= 2x faster than jupyter-book's
   own serial `execute_notebooks: force`; no-op rebuild <= 2 s; rebuild after one chapter's
   parameter change <= that chapter's run time + 3 s; page transfer size <= 1 MiB.
+  batch: 20 country briefs with 2 local workers >= 1.7x faster than with 1; a 2-worker Dask
+  LocalCluster at most 15 % slower than the 2-worker local pool (per-run median time and peak
+  memory per worker printed).
 
 Builds run in temporary copies of the book (the published _build/html is never touched)
 and read the project's fetched data through IMTRADE_DATA_DIR. Results are also written to
@@ -140,6 +143,57 @@ def bench_build(repeats: int) -> None:
 
 # ---------------------------------------------------------------------------------------
 
+BRIEFS_SPEC = ROOT / "specs" / "country_briefs.yml"
+
+
+def _batch_config(name: str, args: list[str], out: Path, env: dict, runs: int) -> dict[str, object]:
+    """Run the first ``runs`` briefs into a fresh folder (nothing skipped); read its summary."""
+    import csv
+
+    wall = timed([IMTRADE, "batch", str(BRIEFS_SPEC), "--limit", str(runs), "--out", str(out), *args], env=env, cwd=ROOT)
+    with (out / "summary.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    ok = [r for r in rows if r["status"] == "ok"]
+    if len(ok) != runs:
+        raise SystemExit(f"{name}: {runs - len(ok)} of {runs} briefs did not run: see {out}/summary.csv")
+    workers: dict[str, tuple[float, float]] = {}
+    for r in ok:
+        own, kernel = workers.get(r["worker"], (0.0, 0.0))
+        workers[r["worker"]] = (max(own, float(r["worker_peak_mb"] or 0)), max(kernel, float(r["kernel_peak_mb"] or 0)))
+    return {"wall": wall, "median_run": median([float(r["seconds"]) for r in ok]), "workers": workers}
+
+
+def bench_batch(runs: int) -> None:
+    """Throughput of ``runs`` country briefs: 1 and 2 local workers, and a 2-worker Dask LocalCluster."""
+    print(f"batch runs ({runs} country briefs; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s))")
+    env = {"IMTRADE_ROOT": str(ROOT)}
+    os.environ["IMTRADE_ROOT"] = str(ROOT)
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        timed([IMTRADE, "batch", str(BRIEFS_SPEC), "--limit", "1", "--out", str(base / "warm-up"), "--jobs", "1"], env=env, cwd=ROOT)
+        measured = {
+            "1 local worker": _batch_config("1 local worker", ["--jobs", "1"], base / "local-1", env, runs),
+            "2 local workers": _batch_config("2 local workers", ["--jobs", "2"], base / "local-2", env, runs),
+        }
+        from distributed import LocalCluster
+
+        # an existing cluster: its start-up is not part of the batch's time
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+            measured["Dask LocalCluster, 2 workers"] = _batch_config(
+                "Dask", ["--scheduler", cluster.scheduler_address], base / "dask-2", env, runs)
+    for name, m in measured.items():
+        report(f"{name}: wall time for {runs} briefs", m["wall"], "s", "reference")
+        report(f"{name}: throughput", runs / m["wall"] * 60, "/min", "reference")
+        report(f"{name}: median time per brief", m["median_run"], "s", "reference")
+        for worker, (own, kernel) in sorted(m["workers"].items()):
+            report(f"{name}: peak memory of worker {worker}", own, "MB", f"reference; its largest kernel {kernel:.0f} MB")
+    one, two, dask = (measured[k]["wall"] for k in ("1 local worker", "2 local workers", "Dask LocalCluster, 2 workers"))
+    report("speed-up of 2 local workers over 1", one / two, "x", ">= 1.7x")
+    report("Dask overhead over the 2-worker local pool", 100 * (dask / two - 1), "%", "<= 15 %")
+
+
+# ---------------------------------------------------------------------------------------
+
 COMPRESSIBLE = (".html", ".css", ".js", ".svg", ".json", ".txt")
 
 
@@ -199,9 +253,10 @@ def bench_pages() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5, help="repetitions for medians")
-    parser.add_argument("--only", choices=["data", "build", "pages"], action="append")
+    parser.add_argument("--only", choices=["data", "build", "pages", "batch"], action="append")
+    parser.add_argument("--briefs", type=int, default=20, help="country briefs per batch configuration")
     args = parser.parse_args()
-    parts = args.only or ["data", "build", "pages"]
+    parts = args.only or ["data", "build", "pages", "batch"]
     print(f"imtrade benchmark on {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}")
     if "data" in parts:
         bench_data(args.repeats)
@@ -209,6 +264,8 @@ def main() -> None:
         bench_build(args.repeats)
     if "pages" in parts:
         bench_pages()
+    if "batch" in parts:
+        bench_batch(args.briefs)
     out = ROOT / "_build" / "bench" / "results.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=1))

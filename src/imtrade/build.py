@@ -70,11 +70,24 @@ def cache_key(inputs: dict[str, Any], reads: list[dict[str, str]]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-def plan_chapter(ch: Chapter, overrides: dict[str, Any], env: str, paths: ProjectPaths) -> ChapterPlan:
+def plan_chapter(
+    ch: Chapter,
+    overrides: dict[str, Any],
+    env: str,
+    paths: ProjectPaths,
+    *,
+    output: Path | None = None,
+    record: Path | None = None,
+) -> ChapterPlan:
+    """Resolve ``ch``'s parameters and decide whether it must run (see the module docstring).
+
+    ``output``/``record`` default to the book's places (the stage and ``_build/cache``);
+    batch runs (:mod:`imtrade.batch`) keep theirs next to each other under ``_build/batch``.
+    """
     params = ch.resolve(overrides)
     inputs = {"source": hashlib.sha256(ch.path.read_bytes()).hexdigest(), "params": params, "environment": env}
-    output = paths.build / "stage" / "chapters" / f"{ch.name}.ipynb"
-    record = paths.build / "cache" / f"{ch.name}.json"
+    output = output or paths.build / "stage" / "chapters" / f"{ch.name}.ipynb"
+    record = record or paths.build / "cache" / f"{ch.name}.json"
     plan = ChapterPlan(ch, params, inputs, output, record)
     if not record.is_file() or not output.is_file():
         return plan
@@ -119,6 +132,8 @@ def write_record(plan: ChapterPlan) -> None:
         "output_sha256": sha256_file(plan.output),
         "seconds": round(plan.result.seconds, 2),
     }
+    if plan.extra:  # e.g. the batch spec and run a batch record belongs to
+        record["extra"] = plan.extra
     plan.record.parent.mkdir(parents=True, exist_ok=True)
     tmp = plan.record.with_suffix(".tmp")
     tmp.write_text(json.dumps(record, indent=1, sort_keys=True, default=str), encoding="utf-8")
@@ -190,6 +205,7 @@ def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=
     execution (:mod:`imtrade.assignments.editions`), and the built site is searched for any
     solution text before the build reports success.
     """
+    from .batch.site import stage_batches
     from .pages import write_generated_pages
     from .site import build_site, stage_digest, sync_sources
 
@@ -220,6 +236,8 @@ def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=
         )
     stage = sync_sources(paths)
     write_generated_pages(stage, plans, paths)
+    if edition == "instructor":  # batch runs keep their solutions: never in the student edition
+        stage_batches(stage, paths)  # built batch runs with a `site` section (e.g. country briefs)
     digest = hashlib.sha256(f"{stage_digest(stage)}|{env}".encode()).hexdigest()  # sources + code (e.g. the Sphinx extension)
     site_record = paths.build / "cache" / "site.json"
     previous = json.loads(site_record.read_text()) if site_record.is_file() else {}

@@ -375,5 +375,33 @@ def audit(vintage, fmt, output, compare, chapter):
         raise SystemExit(1)
 
 
+# ---------------------------------------------------------------------------------------
+# batch runs
+
+
+@main.command()
+@click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Local worker processes (ignored with --scheduler).")
+@click.option("--scheduler", metavar="ADDRESS", help="Run on an existing Dask distributed scheduler, e.g. tcp://10.0.0.5:8786.")
+@click.option("--continue-on-error", is_flag=True, help="Run every run; report all failures at the end (exit 1). Default: stop at the first.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: _build/batch/<spec name>).")
+@click.option("--limit", type=click.IntRange(min=1), help="Only the first N runs of the spec (smoke tests).")
+@click.option("--force", is_flag=True, help="Execute every run even if its output is up to date.")
+def batch(spec, jobs, scheduler, continue_on_error, out, limit, force):
+    """Run the chapters and parameter sets of SPEC (YAML): many briefs, vintages, students.
+
+    Every run is checked before any starts; finished runs are skipped on a rerun (same
+    cache keys as `imtrade build`). Outputs, logs and summary.csv go to _build/batch/<name>/.
+    """
+    from .batch import load_spec, run_batch
+
+    if jobs < 1:
+        raise click.BadParameter("must be at least 1", param_hint="--jobs")
+    loaded = load_spec(spec)
+    report = run_batch(loaded, jobs=jobs, scheduler=scheduler, continue_on_error=continue_on_error, out=out, limit=limit,
+                       force=force, echo=click.echo)
+    report.raise_for_failures()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

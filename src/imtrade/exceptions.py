@@ -105,3 +105,9 @@ class AssignmentError(ImtradeError):
 
 class BatchSpecError(ImtradeError):
     """A batch specification is malformed."""
+
+    exit_code = 2
+
+
+class BatchRunError(ImtradeError):
+    """One or more runs of a batch failed (or the batch could not reach its workers)."""

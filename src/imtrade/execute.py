@@ -115,8 +115,13 @@ def execute_chapter(
     cwd: Path | None = None,
     timeout: int = CELL_TIMEOUT,
     failed_dir: Path | None = None,
+    log_path: Path | None = None,
 ) -> ExecutionResult:
-    """Run ``chapter`` with ``params`` (already validated) and write the executed notebook."""
+    """Run ``chapter`` with ``params`` (already validated) and write the executed notebook.
+
+    The kernel's stderr goes to ``log_path`` (default ``_build/logs/<chapter>.log``; batch
+    runs of one chapter in parallel give each run its own).
+    """
     import jupytext
     import nbformat
     import papermill
@@ -139,7 +144,7 @@ def execute_chapter(
         {"IMTRADE_ROOT": str(paths.root), READS_LOG_ENV: str(reads_log), CHAPTER_ENV: chapter.name, "PYTHONHASHSEED": "0"}
     )
     start = time.perf_counter()
-    log_path = paths.build / "logs" / f"{chapter.name}.log"
+    log_path = log_path or paths.build / "logs" / f"{chapter.name}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     saved_stderr = os.dup(2)
     try:
