@@ -5,6 +5,8 @@
 - drops sphinx-thebe's script (live code is not offered; it also declares a global twice
   and logs a console error);
 - loads MathJax only on pages that contain math themselves;
+- shows the parameter note's link to the rerunning guide as plain text in a cut-down book
+  without that page (a test book, a course's subset of chapters) instead of a broken link;
 - turns the one-line root redirect written by sphinx-external-toc into a complete page (title,
   language, favicon, a visible link): without an icon link browsers request /favicon.ico, a 404.
 """
@@ -84,8 +86,19 @@ def _complete_root_redirect(app, exception) -> None:
         index.write_text(redirect_page(match.group(1), title=title, favicon=favicon), encoding="utf-8")
 
 
+OPTIONAL_DOCS = ("/book/rerunning",)  # linked from every executed chapter's parameter note
+
+
+def _optional_doc_as_text(app, env, node, contnode):
+    """Resolve a {doc} link to an optional page the book leaves out as its plain text."""
+    target = node.get("reftarget")
+    optional = node.get("reftype") == "doc" and target in OPTIONAL_DOCS
+    return contnode if optional and target.lstrip("/") not in env.found_docs else None
+
+
 def setup(app) -> dict[str, Any]:
     app.connect("html-page-context", _drop_scripts, priority=900)
     app.connect("build-finished", _strip_template_scripts)
+    app.connect("missing-reference", _optional_doc_as_text)
     app.connect("build-finished", _complete_root_redirect, priority=900)  # after sphinx-external-toc
     return {"parallel_read_safe": True, "parallel_write_safe": True, "version": "1"}
