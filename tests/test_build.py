@@ -248,13 +248,20 @@ def test_cli_run_writes_the_executed_notebook(book):
     assert glued(out)["value"] != "30.69"
 
 
+def _default_sigint() -> None:
+    """A shell's background job inherits SIGINT ignored (and Python then keeps ignoring it):
+    give the child the terminal's default, as for a user pressing Ctrl-C."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_a_build_leaves_the_site_intact(book):
     run_build(jobs=1)
     site = book / "_build" / "html"
     before = tree_digest(site)
     env = {**os.environ, "IMTRADE_ROOT": str(book), "IMTRADE_DATA_DIR": str(ROOT / "data")}
     proc = subprocess.Popen([sys.executable, "-m", "imtrade.cli", "build", "--force", "--jobs", "1"], cwd=book, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
+                            preexec_fn=_default_sigint)
     time.sleep(2.5)  # inside chapter execution
     os.killpg(proc.pid, signal.SIGINT)
     output, _ = proc.communicate(timeout=60)
