@@ -203,6 +203,15 @@ def test_published_site_has_no_stale_figures_and_no_broken_links(book):
     assert 'url=intro.html' in root_page and '<a href="intro.html">' in root_page
 
 
+def test_a_page_added_to_the_toc_appears_in_every_page_sidebar(book):
+    run_build(jobs=1)
+    (book / "chapters" / "extra.md").write_text("# Extra page\n\nA plain page.\n", encoding="utf-8")
+    (book / "_toc.yml").write_text(TOC + "  - file: chapters/extra\n", encoding="utf-8")
+    run_build(jobs=1)
+    site = book / "_build" / "html"
+    assert 'href="extra.html"' in (site / "chapters" / "sample.html").read_text(encoding="utf-8")  # not a stale sidebar
+
+
 def test_sphinx_failure_leaves_the_published_site_intact(book, monkeypatch):
     from imtrade import site as site_module
     from imtrade.exceptions import BuildError

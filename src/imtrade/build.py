@@ -239,17 +239,19 @@ def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=
     if edition == "instructor":  # batch runs keep their solutions: never in the student edition
         stage_batches(stage, paths)  # built batch runs with a `site` section (e.g. country briefs)
     digest = hashlib.sha256(f"{stage_digest(stage)}|{env}".encode()).hexdigest()  # sources + code (e.g. the Sphinx extension)
+    toc_digest = hashlib.sha256((stage / "_toc.yml").read_bytes()).hexdigest()
     site_record = paths.build / "cache" / "site.json"
     previous = json.loads(site_record.read_text()) if site_record.is_file() else {}
     site_built, site_seconds, warnings = False, 0.0, []
     if force or previous.get("stage_digest") != digest or previous.get("strict") != strict or not paths.site.is_dir():
         # Sphinx rebuilds only changed pages; when our code (e.g. the Sphinx extension) or the
-        # environment changed, every page must be written again.
-        everything = force or previous.get("environment") != env
+        # environment changed, every page must be written again, and also when the table of
+        # contents changed (e.g. briefs added): Sphinx would leave the other pages' sidebars stale.
+        everything = force or previous.get("environment") != env or previous.get("toc") != toc_digest
         result = build_site(strict=strict, paths=paths, all_pages=everything)
         site_built, site_seconds, warnings = True, result.seconds, result.warnings
         site_record.parent.mkdir(parents=True, exist_ok=True)
-        site_record.write_text(json.dumps({"stage_digest": digest, "strict": strict, "environment": env}), encoding="utf-8")
+        site_record.write_text(json.dumps({"stage_digest": digest, "strict": strict, "environment": env, "toc": toc_digest}), encoding="utf-8")
         progress(f"site built in {site_seconds:.1f} s ({result.pages} pages, {len(warnings)} warning(s)) -> {paths.site}")
         if edition == "student":
             _check_no_solutions(paths, progress)
