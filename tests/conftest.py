@@ -55,6 +55,28 @@ def mirror() -> Path:
 # Caches of the package: cleared around every test
 
 
+def sample_book(tmp_path: Path, monkeypatch, chapter_source: str, toc: str) -> Path:
+    """A small book in tmp_path/book: one sample chapter, the project's config, pages, data
+    catalog and vendored MathJax; it reads the project's fetched data (IMTRADE_DATA_DIR)."""
+    import shutil
+
+    root = tmp_path / "book"
+    (root / "chapters").mkdir(parents=True)
+    (root / "chapters" / "sample.md").write_text(chapter_source, encoding="utf-8")
+    (root / "_toc.yml").write_text(toc, encoding="utf-8")
+    (root / "intro.md").write_text("# Sample book\n\nA test book.\n", encoding="utf-8")
+    for name in ("_config.yml", "references.bib", "requirements.txt"):
+        shutil.copy(ROOT / name, root / name)
+    shutil.copytree(ROOT / "book", root / "book")
+    shutil.copytree(ROOT / "data" / "manifests", root / "data" / "manifests")
+    shutil.copy(ROOT / "data" / "catalog.yml", root / "data" / "catalog.yml")
+    shutil.copytree(ROOT / "_vendor", root / "_vendor")
+    monkeypatch.setenv("IMTRADE_ROOT", str(root))
+    monkeypatch.setenv("IMTRADE_DATA_DIR", str(ROOT / "data"))
+    monkeypatch.chdir(root)
+    return root
+
+
 def clear_caches() -> None:
     from imtrade import api, cache_build, catalog, reads
 

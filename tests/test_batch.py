@@ -12,12 +12,11 @@ from __future__ import annotations
 import csv
 import json
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, sample_book
 
 SAMPLE_CHAPTER = '''---
 jupytext:
@@ -86,22 +85,9 @@ def book(tmp_path, monkeypatch, mirror) -> Path:
 
     monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
     fetch(["wdi"], vintage="2026-07-01", mirror=mirror)
-    root = tmp_path / "book"
-    (root / "chapters").mkdir(parents=True)
-    (root / "chapters" / "sample.md").write_text(SAMPLE_CHAPTER, encoding="utf-8")
-    (root / "_toc.yml").write_text(TOC, encoding="utf-8")
-    (root / "intro.md").write_text("# Sample book\n\nA test book.\n", encoding="utf-8")
-    for name in ("_config.yml", "references.bib", "requirements.txt"):
-        shutil.copy(ROOT / name, root / name)
-    shutil.copytree(ROOT / "book", root / "book")
-    shutil.copytree(ROOT / "data" / "manifests", root / "data" / "manifests")
-    shutil.copy(ROOT / "data" / "catalog.yml", root / "data" / "catalog.yml")
-    shutil.copytree(ROOT / "_vendor", root / "_vendor")
+    root = sample_book(tmp_path, monkeypatch, SAMPLE_CHAPTER, TOC)
     (root / "specs").mkdir()
     (root / "specs" / "grid.yml").write_text(GRID, encoding="utf-8")
-    monkeypatch.setenv("IMTRADE_ROOT", str(root))
-    monkeypatch.setenv("IMTRADE_DATA_DIR", str(ROOT / "data"))
-    monkeypatch.chdir(root)
     return root
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from conftest import ROOT, sample_book
 
 pytestmark = [pytest.mark.slow, pytest.mark.mirror]
 
@@ -89,20 +89,7 @@ def book(tmp_path, monkeypatch, mirror) -> Path:
 
     monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
     fetch(["wdi", "wb-bulk", "gapminder", "un-sdg"], vintage=None, mirror=mirror)
-    root = tmp_path / "book"
-    (root / "chapters").mkdir(parents=True)
-    (root / "chapters" / "sample.md").write_text(SAMPLE_CHAPTER, encoding="utf-8")
-    (root / "_toc.yml").write_text(TOC, encoding="utf-8")
-    (root / "intro.md").write_text("# Sample book\n\nA test book.\n", encoding="utf-8")
-    for name in ("_config.yml", "references.bib", "requirements.txt"):
-        shutil.copy(ROOT / name, root / name)
-    shutil.copytree(ROOT / "book", root / "book")
-    shutil.copytree(ROOT / "data" / "manifests", root / "data" / "manifests")
-    shutil.copy(ROOT / "data" / "catalog.yml", root / "data" / "catalog.yml")
-    shutil.copytree(ROOT / "_vendor", root / "_vendor")
-    monkeypatch.setenv("IMTRADE_ROOT", str(root))
-    monkeypatch.setenv("IMTRADE_DATA_DIR", str(ROOT / "data"))
-    monkeypatch.chdir(root)
+    root = sample_book(tmp_path, monkeypatch, SAMPLE_CHAPTER, TOC)
     return root
 
 
