@@ -119,7 +119,7 @@ def bench_build(repeats: int) -> None:
         records = {p.stem: json.loads(p.read_text()) for p in (book / "_build" / "cache").glob("*.json") if p.stem != "site"}
         if records:
             name, record = min(records.items(), key=lambda kv: kv[1].get("seconds", 1e9))
-            from imtrade.params import parse_parameters_cell  # noqa: F401  (same environment)
+            from imtrade.book.params import parse_parameters_cell  # noqa: F401  (same environment)
 
             year_param = next((k for k, v in record["inputs"]["params"].items() if k.endswith("start_year")), None)
             if year_param:

@@ -78,12 +78,9 @@ def sample_book(tmp_path: Path, monkeypatch, chapter_source: str, toc: str) -> P
 
 
 def clear_caches() -> None:
-    from imtrade import api, cache_build, catalog, reads
+    from imtrade.data.load import clear_caches as clear_data_caches
 
-    api._store.cache_clear()
-    catalog._load_catalog_cached.cache_clear()
-    cache_build._STORE = None
-    reads._seen.clear()
+    clear_data_caches()
 
 
 @pytest.fixture(autouse=True)
@@ -253,7 +250,7 @@ def catalog_yaml() -> str:
 def write_manifests(root: Path, mirror: Path) -> None:
     import yaml
 
-    from imtrade.catalog import scan_directory, write_manifest
+    from imtrade.data.catalog import scan_directory, write_manifest
 
     catalog = yaml.safe_load((root / "data" / "catalog.yml").read_text(encoding="utf-8"))
     for ds, spec in catalog["datasets"].items():
@@ -307,7 +304,7 @@ class Project:
         return self.paths.cache
 
     def fetch(self, datasets: list[str] | None = None, vintage: str | None = None):
-        from imtrade.fetch import fetch
+        from imtrade.data.fetch import fetch
 
         return fetch(datasets, vintage, mirror=self.mirror)
 
@@ -316,7 +313,7 @@ class Project:
 
     def rewrite_manifest(self, dataset: str, vintage: str, subdir: str) -> None:
         """Regenerate one manifest after a test changed the fake mirror on purpose."""
-        from imtrade.catalog import scan_directory, write_manifest
+        from imtrade.data.catalog import scan_directory, write_manifest
 
         write_manifest(self.root / "data" / "manifests" / dataset / f"{vintage}.tsv", scan_directory(self.mirror / subdir))
         clear_caches()

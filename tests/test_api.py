@@ -19,9 +19,19 @@ from conftest import (
     clear_caches,
 )
 
-from imtrade.api import data_reads, indicator_metadata, load_entities, load_indicators, store, wide
-from imtrade.catalog import LOCAL_STAMP
-from imtrade.derived import DERIVED, compute
+from imtrade.data.catalog import LOCAL_STAMP
+from imtrade.data.derived import DERIVED, compute
+from imtrade.data.layouts import DatahubWDI
+from imtrade.data.load import (
+    data_reads,
+    indicator_metadata,
+    load_entities,
+    load_indicators,
+    store,
+    wide,
+)
+from imtrade.data.validation import TIDY_COLUMNS
+from imtrade.data.vintages import write_local_vintage
 from imtrade.exceptions import (
     DataNotFetchedError,
     DataValidationError,
@@ -29,9 +39,6 @@ from imtrade.exceptions import (
     UnknownIndicatorError,
     UnknownVintageError,
 )
-from imtrade.layouts import DatahubWDI
-from imtrade.local_vintage import write_local_vintage
-from imtrade.validation import TIDY_COLUMNS
 
 EXP, IMP, GDP = "NE.EXP.GNFS.ZS", "NE.IMP.GNFS.ZS", "NY.GDP.MKTP.CD"
 
@@ -242,3 +249,15 @@ class TestMetadataAndHelpers:
         table = wide(load_indicators([EXP, IMP], countries=["WLD"]))
         assert list(table.columns) == [EXP, IMP] and table.loc[("WLD", 2008), EXP] == 30.69
         assert np.isclose(table.loc[("WLD", 2009), IMP], FAKE_WDI[(IMP, "WLD", 2009)])
+
+
+def test_api_names_resolve_to_their_defining_modules():
+    """imtrade.api only re-exports: every name is the object its defining module holds."""
+    import importlib
+
+    import imtrade.api as api
+
+    for name, module in api._EXPORTS.items():
+        assert getattr(api, name) is getattr(importlib.import_module(module), name), name
+    with pytest.raises(AttributeError, match="no attribute 'nonexistent'"):
+        api.nonexistent  # noqa: B018

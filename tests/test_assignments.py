@@ -52,8 +52,8 @@ vintage: str = "2026-07-01"  # WDI data vintage
 ```{code-cell} ipython3
 :tags: [remove-cell]
 
-from imtrade.api import load_indicators
-from imtrade.report import glue_text
+from imtrade.data.load import load_indicators
+from imtrade.show.tables import glue_text
 data = load_indicators(["NE.EXP.GNFS.ZS"], countries=[*countries, "WLD"], years=(1990, 2020), vintage=vintage)
 glue_text("focus", ", ".join(countries))
 ```
@@ -149,8 +149,8 @@ needs_mirror = pytest.mark.mirror  # skipped by conftest when there is no offlin
 
 
 def _semantic_check(params: dict) -> None:
+    from imtrade.book.params import check_countries
     from imtrade.exceptions import ParameterError
-    from imtrade.validators import check_countries
 
     check_countries(params["countries"], allow_aggregates=False)
     if not 1995 <= params["year"] <= 2020:
@@ -176,7 +176,7 @@ def write_book(root: Path) -> Path:
 @pytest.fixture(scope="module")
 def book(tmp_path_factory, mirror):
     """The sample book, reading the real project's fetched data; the chapter's check registered."""
-    from imtrade.fetch import fetch
+    from imtrade.data.fetch import fetch
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("IMTRADE_ROOT", str(ROOT))
@@ -201,7 +201,7 @@ def light_book(tmp_path, monkeypatch):
 
 
 def sample_chapter():
-    from imtrade.book import chapter
+    from imtrade.book.toc import chapter
 
     return chapter(NAME)
 
@@ -322,7 +322,7 @@ def test_every_real_chapter_has_a_clean_student_version():
     import jupytext
 
     from imtrade.assignments.editions import declared_answers, solution_regions, student_source
-    from imtrade.book import chapters
+    from imtrade.book.toc import chapters
     from imtrade.paths import ProjectPaths
 
     for ch in chapters(ProjectPaths(ROOT, ROOT / "data")):
@@ -472,8 +472,8 @@ def test_scoring_rules():
 @needs_mirror
 def test_assignment_outputs_and_determinism(book, assigned, tmp_path):
     from imtrade.assignments.assign import draw
+    from imtrade.book.notebooks import read
     from imtrade.cli import main
-    from imtrade.notebooks import read
 
     rows = list(csv.DictReader((assigned / "assignments.csv").read_text(encoding="utf-8").splitlines()))
     assert [r["id"] for r in rows] == ["s01", "s02", "s03", "s04", "s05"] and rows[4]["name"] == "Emil Sørensen"
@@ -586,7 +586,7 @@ def test_student_edition_holds_no_solution_text(book):
         solution_texts,
         student_source,
     )
-    from imtrade.build import build
+    from imtrade.book.build import build
 
     report = build(jobs=1, edition="student", progress=lambda m: None)
     student_site = book / "_build" / "student" / "html"
@@ -620,7 +620,7 @@ def test_student_edition_holds_no_solution_text(book):
 def chapter_with_answers():
     """The chapter declaring answers that ran fastest in the last build (else the first in the toc)."""
     from imtrade.assignments.editions import declared_answers
-    from imtrade.book import chapters
+    from imtrade.book.toc import chapters
     from imtrade.paths import ProjectPaths
 
     candidates = [ch for ch in chapters(ProjectPaths(ROOT, ROOT / "data")) if declared_answers(ch.source, ch.name)]
@@ -643,7 +643,7 @@ def test_real_chapter_round_trip(tmp_path, monkeypatch, mirror):
     from imtrade.assignments.assign import assign
     from imtrade.assignments.editions import declared_pool
     from imtrade.assignments.grade import grade
-    from imtrade.fetch import fetch
+    from imtrade.data.fetch import fetch
 
     monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
     monkeypatch.delenv("IMTRADE_DATA_DIR", raising=False)
@@ -681,7 +681,7 @@ POOLED_CHAPTERS = {"deglobalisation", "trade_patterns", "china_roadmap", "partni
 def chapters_with_pools():
     """The chapters of _toc.yml with their default pools (None: no pool)."""
     from imtrade.assignments.editions import declared_pool
-    from imtrade.book import chapters
+    from imtrade.book.toc import chapters
     from imtrade.paths import ProjectPaths
 
     return [(ch, declared_pool(ch.source)) for ch in chapters(ProjectPaths(ROOT, ROOT / "data"))]
@@ -696,7 +696,7 @@ def test_every_default_pool_passes_the_chapters_own_checks(monkeypatch, mirror):
     import itertools
 
     from imtrade.assignments.assign import check_pool
-    from imtrade.fetch import fetch
+    from imtrade.data.fetch import fetch
 
     monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
     monkeypatch.delenv("IMTRADE_DATA_DIR", raising=False)
@@ -720,8 +720,8 @@ def test_default_pool_gives_students_their_own_answers(tmp_path, monkeypatch, mi
     answer keys, and the answers that differ are the parameter-dependent ones."""
     from imtrade.assignments.assign import assign, check_pool, draw
     from imtrade.assignments.editions import declared_pool
-    from imtrade.book import chapter
-    from imtrade.fetch import fetch
+    from imtrade.book.toc import chapter
+    from imtrade.data.fetch import fetch
 
     monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
     monkeypatch.delenv("IMTRADE_DATA_DIR", raising=False)

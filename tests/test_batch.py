@@ -37,8 +37,8 @@ fail: bool = False  # raise an error on purpose
 ```{code-cell} ipython3
 :tags: [remove-cell]
 
-from imtrade.api import load_indicators
-from imtrade.report import glue_number, glue_text, save_table
+from imtrade.data.load import load_indicators
+from imtrade.show.tables import glue_number, glue_text, save_table
 if fail:
     raise RuntimeError("failing on purpose")
 data = load_indicators(["NE.EXP.GNFS.ZS"], countries=[country], years=(year, year))
@@ -81,7 +81,7 @@ EXPECTED = {"WLD": "30.69", "USA": "12.43", "CHN": "32.09"}  # NE.EXP.GNFS.ZS 20
 @pytest.fixture
 def book(tmp_path, monkeypatch, mirror) -> Path:
     """A sample book in tmp_path reading the real project's (fetched) data."""
-    from imtrade.fetch import fetch
+    from imtrade.data.fetch import fetch
 
     monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
     fetch(["wdi"], vintage="2026-07-01", mirror=mirror)
@@ -105,7 +105,7 @@ def summary(path: Path) -> list[dict[str, str]]:
 @pytest.mark.slow
 @pytest.mark.mirror
 def test_local_pool_names_outputs_from_parameters_limits_and_skips_on_rerun(book):
-    from imtrade.notebooks import errors, glued
+    from imtrade.book.notebooks import errors, glued
 
     out = book / "_build" / "batch" / "sample_batch"
     result = batch("specs/grid.yml", "--jobs", "2", "--limit", "2")
@@ -141,7 +141,7 @@ def test_local_pool_names_outputs_from_parameters_limits_and_skips_on_rerun(book
 def test_dask_local_cluster_runs_the_same_function(book):
     from distributed import LocalCluster
 
-    from imtrade.notebooks import glued
+    from imtrade.book.notebooks import glued
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
         result = batch("specs/grid.yml", "--scheduler", cluster.scheduler_address, "--out", "dask-out")
@@ -205,10 +205,10 @@ BAD_SPECS = [
 @pytest.mark.mirror
 @pytest.mark.parametrize(("text", "expected"), BAD_SPECS)
 def test_spec_errors_name_the_line_and_run_nothing(book, monkeypatch, text, expected):
-    from imtrade.book import Chapter
+    from imtrade.book.toc import Chapter
     from imtrade.exceptions import ParameterError
 
-    def semantic_check(self):  # what a chapter's check_parameters does (e.g. imtrade.validators.check_countries)
+    def semantic_check(self):  # what a chapter's check_parameters does (e.g. imtrade.book.params.check_countries)
         def check(values):
             if values["country"] not in ("WLD", "USA", "CHN"):
                 raise ParameterError(f"unknown economy {values['country']!r}")
@@ -228,8 +228,8 @@ def test_spec_errors_name_the_line_and_run_nothing(book, monkeypatch, text, expe
 @pytest.mark.slow
 @pytest.mark.mirror
 def test_book_includes_built_runs_with_a_sortable_index(book):
-    from imtrade.build import build
-    from imtrade.site import check_links
+    from imtrade.book.build import build
+    from imtrade.book.site import check_links
 
     spec = book / "specs" / "grid.yml"
     site = (

@@ -43,9 +43,9 @@ label: str = "exports"  # a text parameter
 ```{code-cell} ipython3
 :tags: [remove-cell]
 
-from imtrade.api import load_indicators
-from imtrade.figures import apply_theme
-from imtrade.report import glue_number, glue_text
+from imtrade.data.load import load_indicators
+from imtrade.show.figures import apply_theme
+from imtrade.show.tables import glue_number, glue_text
 apply_theme()
 if fail:
     raise RuntimeError("failing on purpose")
@@ -85,7 +85,7 @@ chapters:
 @pytest.fixture
 def book(tmp_path, monkeypatch, mirror) -> Path:
     """A sample book in tmp_path reading the real project's (fetched) data."""
-    from imtrade.fetch import fetch
+    from imtrade.data.fetch import fetch
 
     monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
     fetch(["wdi", "wb-bulk", "gapminder", "un-sdg"], vintage=None, mirror=mirror)
@@ -102,7 +102,7 @@ def tree_digest(folder: Path) -> str:
 
 
 def run_build(**kwargs):
-    from imtrade.build import build
+    from imtrade.book.build import build
 
     messages: list[str] = []
     report = build(progress=messages.append, **kwargs)
@@ -110,7 +110,7 @@ def run_build(**kwargs):
 
 
 def test_build_executes_publishes_then_skips_everything(book):
-    from imtrade.notebooks import glued
+    from imtrade.book.notebooks import glued
 
     report, messages = run_build(jobs=1)
     assert report.site_built and (book / "_build" / "html" / "chapters" / "sample.html").is_file()
@@ -127,7 +127,7 @@ def test_build_executes_publishes_then_skips_everything(book):
 
 
 def test_parameter_change_reruns_only_that_chapter_and_follows_the_value(book):
-    from imtrade.notebooks import glued
+    from imtrade.book.notebooks import glued
 
     run_build(jobs=1)
     (book / "book_params.yml").write_text("sample:\n  year: 2009\n  label: imports\n", encoding="utf-8")
@@ -139,7 +139,7 @@ def test_parameter_change_reruns_only_that_chapter_and_follows_the_value(book):
 
 
 def test_changed_data_checksum_makes_the_chapter_stale(book):
-    from imtrade.build import chapters, environment_digest, plan_chapter
+    from imtrade.book.build import chapters, environment_digest, plan_chapter
     from imtrade.paths import project
 
     run_build(jobs=1)
@@ -177,7 +177,7 @@ def test_two_clean_builds_give_identical_notebooks_and_figures(book):
 
 
 def test_published_site_has_no_stale_figures_and_no_broken_links(book):
-    from imtrade.site import check_links
+    from imtrade.book.site import check_links
 
     run_build(jobs=1)
     (book / "book_params.yml").write_text("sample:\n  countries: [WLD, CHN]\n", encoding="utf-8")
@@ -200,7 +200,7 @@ def test_a_page_added_to_the_toc_appears_in_every_page_sidebar(book):
 
 
 def test_sphinx_failure_leaves_the_published_site_intact(book, monkeypatch):
-    from imtrade import site as site_module
+    from imtrade.book import site as site_module
     from imtrade.exceptions import BuildError
 
     run_build(jobs=1)
@@ -235,8 +235,8 @@ def test_cli_rejects_bad_parameters_before_running(book):
 
 
 def test_cli_run_writes_the_executed_notebook(book):
+    from imtrade.book.notebooks import glued
     from imtrade.cli import main
-    from imtrade.notebooks import glued
 
     out = book / "out" / "sample.ipynb"
     result = CliRunner().invoke(main, ["run", "sample", "-p", "year", "2007", "-p", "countries", "WLD,USA", "-o", str(out)])

@@ -8,7 +8,7 @@ import os
 import pytest
 from conftest import ROOT, WDI_NEW, WDI_OLD, clear_caches
 
-from imtrade.catalog import (
+from imtrade.data.catalog import (
     LAYOUTS,
     LOCAL_STAMP,
     ManifestEntry,

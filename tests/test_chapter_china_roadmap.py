@@ -506,10 +506,10 @@ def test_working_age_population_peak_verdicts(fake_ctx):
 
 
 def test_manufacturing_scale_vs_sophistication_verdicts(fake_ctx, monkeypatch):
-    import imtrade.api
+    import imtrade.data.load
 
     entities = pd.DataFrame({"iso3": ["AAA", "BBB", "CCC"], "m49": [1001, 1002, 1003]})
-    monkeypatch.setattr(imtrade.api, "load_entities", lambda *a, **k: entities)
+    monkeypatch.setattr(imtrade.data.load, "load_entities", lambda *a, **k: entities)
     args = dict(year=2017, min_world_share=20, peers_m49=[1002, 1003], min_tech_gap=5, geo="AAA")
 
     def data(share: float, tech_aaa: float) -> pd.DataFrame:
@@ -609,9 +609,9 @@ def test_register_verdicts_on_default_data():
 
 
 def execute(tmp_path, params):
-    from imtrade.book import chapter
-    from imtrade.execute import execute_chapter
-    from imtrade.notebooks import errors, figure_count, glued, read
+    from imtrade.book.execute import execute_chapter
+    from imtrade.book.notebooks import errors, figure_count, glued, read
+    from imtrade.book.toc import chapter
 
     ch = chapter("china_roadmap")
     result = execute_chapter(ch, ch.resolve(params), tmp_path / "china_roadmap.ipynb", cwd=tmp_path)

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def data_fetched() -> bool:
-    from imtrade.fetch import is_fetched
+    from imtrade.data.fetch import is_fetched
 
     try:
         return all(is_fetched(ds, v) for ds, v in (("wdi", "2026-07-01"), ("wdi", "2018-08-01"), ("wb-bulk", "2026-02-24")))
@@ -201,9 +201,9 @@ def test_reevaluate_changes_a_tolerance():
 
 
 def execute(tmp_path: Path, params: dict) -> tuple[dict, object]:
-    from imtrade.book import chapter as find_chapter
-    from imtrade.execute import execute_chapter
-    from imtrade.notebooks import errors, glued, read
+    from imtrade.book.execute import execute_chapter
+    from imtrade.book.notebooks import errors, glued, read
+    from imtrade.book.toc import chapter as find_chapter
 
     ch = find_chapter("claims_audit")
     values = ch.resolve(params)

@@ -204,9 +204,9 @@ def test_every_economy_with_data_gets_a_brief_in_the_committed_spec(mirror):
 
 
 def run_chapter(tmp_path, **params):
-    from imtrade.book import chapter
-    from imtrade.execute import execute_chapter
-    from imtrade.notebooks import errors, glued
+    from imtrade.book.execute import execute_chapter
+    from imtrade.book.notebooks import errors, glued
+    from imtrade.book.toc import chapter
 
     ch = chapter("country_brief")
     values = ch.resolve(params)

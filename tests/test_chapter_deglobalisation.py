@@ -36,7 +36,7 @@ YEARS = np.arange(1970, 2025)
 
 def data_available() -> bool:
     try:
-        from imtrade.api import load_entities
+        from imtrade.data.load import load_entities
 
         load_entities()
     except (DataNotFetchedError, ImtradeError):
@@ -689,9 +689,9 @@ def test_audit_verdicts_on_default_data():
 
 
 def run_chapter(tmp_path, **params):
-    from imtrade.book import chapter
-    from imtrade.execute import execute_chapter
-    from imtrade.notebooks import errors, figure_count, glued
+    from imtrade.book.execute import execute_chapter
+    from imtrade.book.notebooks import errors, figure_count, glued
+    from imtrade.book.toc import chapter
 
     target = chapter("deglobalisation")
     values = target.resolve(params)

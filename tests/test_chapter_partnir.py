@@ -622,7 +622,7 @@ def test_manufacturing_covid_resilience_correlation_missing(monkeypatch):
 @pytest.fixture
 def project_data(mirror, monkeypatch):
     """The real project's data, fetched from the offline mirror (a no-op when already there)."""
-    from imtrade.fetch import fetch
+    from imtrade.data.fetch import fetch
 
     monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
     monkeypatch.delenv("IMTRADE_DATA_DIR", raising=False)
@@ -657,7 +657,7 @@ def test_names_claims_and_loaders_on_real_data(project_data):
     weight = ch.load_world_weight("2026-07-01", ["BRA", "RUS", "IND", "CHN", "ZAF"], 2020, 2021)
     comparison = ch.definition_comparison(weight, 2021, 42.2)
     assert comparison.iloc[0]["grouping"] == "imf_emde" and comparison.iloc[0]["share"] == pytest.approx(42.36, abs=0.05)
-    from imtrade.api import load_indicators
+    from imtrade.data.load import load_indicators
 
     gdp = load_indicators([ch.GDP], years=(2021, 2021))
     nah = ch.non_advanced_high_income(gdp, ch.imf_advanced_economies(2021), 2021)
@@ -700,9 +700,9 @@ def test_audit_of_the_partnir_claims_on_default_data(project_data):
 
 
 def run_chapter(tmp_path: Path, params: dict) -> tuple[dict[str, str], Path]:
-    from imtrade.book import chapter
-    from imtrade.execute import execute_chapter
-    from imtrade.notebooks import errors, figure_count, glued
+    from imtrade.book.execute import execute_chapter
+    from imtrade.book.notebooks import errors, figure_count, glued
+    from imtrade.book.toc import chapter
 
     partnir = chapter("partnir")
     values = partnir.resolve(params)

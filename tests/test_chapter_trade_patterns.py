@@ -45,7 +45,7 @@ ENTITIES = pd.DataFrame({
 
 def data_available() -> bool:
     try:
-        from imtrade.api import load_entities
+        from imtrade.data.load import load_entities
 
         load_entities()
     except (DataNotFetchedError, ImtradeError):
@@ -373,7 +373,7 @@ def test_employment_panels():
 
 
 def test_show_table_is_reproducible():
-    from imtrade.report import show_table
+    from imtrade.show.tables import show_table
 
     frame = pd.DataFrame({"a": [1.0, 2.0]})
     first, second = show_table(frame, caption="c"), show_table(frame, caption="c")
@@ -405,7 +405,7 @@ def test_sentence_helpers():
 def test_plot_functions_return_figures():
     import matplotlib.pyplot as plt
 
-    from imtrade.figures import apply_theme, country_styles
+    from imtrade.show.figures import apply_theme, country_styles
 
     apply_theme()
     codes = ["AAA", "WLD"]
@@ -599,9 +599,9 @@ def test_register_entries_match_the_check_functions():
 
 
 def execute(tmp_path, **given):
-    from imtrade.book import chapter
-    from imtrade.execute import execute_chapter
-    from imtrade.notebooks import errors, figure_count, glued
+    from imtrade.book.execute import execute_chapter
+    from imtrade.book.notebooks import errors, figure_count, glued
+    from imtrade.book.toc import chapter
 
     ch = chapter("trade_patterns")
     params = ch.resolve(given)

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def data_fetched() -> bool:
-    from imtrade.fetch import is_fetched
+    from imtrade.data.fetch import is_fetched
 
     try:
         return all(is_fetched(ds, v) for ds, v in (("wdi", "2026-07-01"), ("wdi", "2018-08-01"), ("wb-bulk", "2026-02-24"), ("un-sdg", "2020-10-19")))

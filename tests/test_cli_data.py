@@ -11,9 +11,9 @@ import requests
 from click.testing import CliRunner
 from conftest import WDI_NEW, WDI_OLD, bulk_csv, write
 
-from imtrade import fetch as fetch_module
-from imtrade import worldbank_api
 from imtrade.cli import main
+from imtrade.data import fetch as fetch_module
+from imtrade.data import worldbank_api
 
 
 def run(*args, ok=True):

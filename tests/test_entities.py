@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 from conftest import GAPMINDER_GEO, SDG_GEO, WB_METADATA
 
-from imtrade.entities import (
+from imtrade.data.entities import (
     EXTRA_ENTITIES,
     build_entity_table,
     check_codes,

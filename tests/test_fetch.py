@@ -13,8 +13,9 @@ import pytest
 import requests
 from conftest import WDI_NEW, WDI_OLD, snapshot
 
-from imtrade import fetch as fetch_module
-from imtrade.catalog import load_catalog, read_manifest, sha256_file
+from imtrade.data import fetch as fetch_module
+from imtrade.data.catalog import load_catalog, read_manifest, sha256_file
+from imtrade.data.fetch import FETCH_STAMP, fetch, is_fetched, plan, require_fetched
 from imtrade.exceptions import (
     ChecksumMismatchError,
     DataNotFetchedError,
@@ -24,7 +25,6 @@ from imtrade.exceptions import (
     UnknownDatasetError,
     UnknownVintageError,
 )
-from imtrade.fetch import FETCH_STAMP, fetch, is_fetched, plan, require_fetched
 
 EXPORTS = "indicators/ne.exp.gnfs.zs/data.csv"
 

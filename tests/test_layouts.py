@@ -21,10 +21,10 @@ from conftest import (
     write,
 )
 
-from imtrade.entities import build_entity_table, make_resolver
+from imtrade.data.entities import build_entity_table, make_resolver
+from imtrade.data.layouts import LAYOUT_PARSERS, ParseContext, layout, unit_from_name
+from imtrade.data.validation import TIDY_COLUMNS
 from imtrade.exceptions import DataValidationError
-from imtrade.layouts import LAYOUT_PARSERS, ParseContext, layout, unit_from_name
-from imtrade.validation import TIDY_COLUMNS
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def check_schema(frame: pd.DataFrame) -> None:
 
 
 def test_every_catalogued_layout_has_a_parser():
-    from imtrade.catalog import LAYOUTS
+    from imtrade.data.catalog import LAYOUTS
 
     assert set(LAYOUTS) | {"tidy-csv"} == set(LAYOUT_PARSERS)
 

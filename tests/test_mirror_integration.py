@@ -12,10 +12,10 @@ import pytest
 from click.testing import CliRunner
 from conftest import DEFAULT_MIRROR, ROOT, clear_caches
 
-from imtrade.api import load_entities, load_indicators, store
-from imtrade.cache_build import files_to_parse, warm_cache
-from imtrade.catalog import load_catalog
 from imtrade.cli import main
+from imtrade.data.catalog import load_catalog
+from imtrade.data.load import load_entities, load_indicators, store
+from imtrade.data.warm_cache import files_to_parse, warm_cache
 
 pytestmark = pytest.mark.mirror
 

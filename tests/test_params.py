@@ -1,11 +1,11 @@
-"""Chapter parameter declarations, coercion and name checks (imtrade.params, imtrade.book)."""
+"""Chapter parameter declarations, coercion and name checks (imtrade.book.params, imtrade.book.toc)."""
 
 from __future__ import annotations
 
 import pytest
 
+from imtrade.book.params import check_name, coerce, parse_parameters_cell, resolve_parameters
 from imtrade.exceptions import ParameterError
-from imtrade.params import check_name, coerce, parse_parameters_cell, resolve_parameters
 
 CELL = '''
 countries: list[str] = ["USA", "DEU"]  # focus economies (ISO3 codes)

@@ -26,8 +26,8 @@ CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 @pytest.fixture(scope="session")
 def site(mirror) -> Path:
     """Build the real book (strict: any Sphinx warning fails) from the project root."""
-    from imtrade.build import build
-    from imtrade.fetch import fetch
+    from imtrade.book.build import build
+    from imtrade.data.fetch import fetch
 
     os.environ["IMTRADE_ROOT"] = str(ROOT)
     fetch(mirror=mirror)
@@ -130,7 +130,7 @@ def test_root_address_forwards_to_the_first_page(server, browser):
 
 
 def test_chapters_are_all_present_with_figures(site):
-    from imtrade.book import chapters
+    from imtrade.book.toc import chapters
 
     for chapter in chapters():
         html = site / f"{chapter.docname}.html"
@@ -147,6 +147,6 @@ def test_search_finds_pages_offline(server, browser):
 
 
 def test_no_broken_internal_links(site):
-    from imtrade.site import check_links
+    from imtrade.book.site import check_links
 
     assert check_links(site) == []

@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from conftest import FAKE_WDI, FAKE_WDI_OLD, WDI_NEW, WDI_OLD, bulk_csv, write
 
-from imtrade.api import load_indicators
-from imtrade.catalog import LOCAL_STAMP, load_catalog, read_manifest, scan_directory
+from imtrade.data.catalog import LOCAL_STAMP, load_catalog, read_manifest, scan_directory
+from imtrade.data.fetch import is_fetched
+from imtrade.data.load import load_indicators
+from imtrade.data.vintages import add_user_file, detect_format
 from imtrade.exceptions import DataValidationError, ImtradeError, UnknownVintageError
-from imtrade.fetch import is_fetched
-from imtrade.userdata import add_user_file, detect_format
 
 EXP, IMP = "NE.EXP.GNFS.ZS", "NE.IMP.GNFS.ZS"
 MANF = "TX.VAL.MANF.ZS.UN"

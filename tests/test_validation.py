@@ -6,8 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imtrade.exceptions import DataValidationError, ImtradeError
-from imtrade.validation import (
+from imtrade.data.validation import (
     TIDY_COLUMNS,
     Problems,
     numeric_column,
@@ -15,6 +14,7 @@ from imtrade.validation import (
     validate_tidy,
     year_column,
 )
+from imtrade.exceptions import DataValidationError, ImtradeError
 
 
 def tidy(rows, lines=None) -> pd.DataFrame:

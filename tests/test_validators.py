@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from imtrade.book.params import check_countries, check_in_range, check_vintage, check_year_range
 from imtrade.exceptions import ParameterError
-from imtrade.validators import check_countries, check_in_range, check_vintage, check_year_range
 
 pytestmark = pytest.mark.mirror
 
@@ -15,7 +15,7 @@ def fetched_data(mirror, monkeypatch):
     """The real project's data, fetched from the mirror (a no-op when already there)."""
     from conftest import ROOT
 
-    from imtrade.fetch import fetch
+    from imtrade.data.fetch import fetch
 
     monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
     monkeypatch.delenv("IMTRADE_DATA_DIR", raising=False)

@@ -14,10 +14,10 @@ import pytest
 import requests
 from conftest import FAKE_WDI, WDI_NEW, snapshot
 
-from imtrade.api import load_indicators
-from imtrade.catalog import LOCAL_STAMP, load_catalog, read_manifest
+from imtrade.data.catalog import LOCAL_STAMP, load_catalog, read_manifest
+from imtrade.data.load import load_indicators
+from imtrade.data.worldbank_api import API, PER_PAGE, fetch_latest, get_pages, rows_to_tidy
 from imtrade.exceptions import DataValidationError, NetworkError
-from imtrade.worldbank_api import API, PER_PAGE, fetch_latest, get_pages, rows_to_tidy
 
 EXP, IMP = "NE.EXP.GNFS.ZS", "NE.IMP.GNFS.ZS"
 TITLES = {EXP: "Exports of goods and services (% of GDP)", IMP: "Imports of goods and services (% of GDP)",
@@ -183,7 +183,7 @@ class TestFetchLatest:
         ],
     )
     def test_failures_change_nothing(self, fetched, session, error):
-        from imtrade.api import load_entities
+        from imtrade.data.load import load_entities
 
         load_entities()
         before = fetched.snapshot()

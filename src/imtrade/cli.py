@@ -12,8 +12,9 @@ from pathlib import Path
 
 import click
 
+from imtrade.exceptions import ImtradeError
+
 from . import __version__
-from .exceptions import ImtradeError
 
 
 class ImtradeGroup(click.Group):
@@ -56,14 +57,14 @@ def main() -> None:
 def fetch(datasets, vintage, mirror, source, indicators, force):
     """Fetch DATASETS (default: all in data/catalog.yml), verified against their checksums."""
     if source == "worldbank-api":
-        from .worldbank_api import fetch_latest
+        from imtrade.data.worldbank_api import fetch_latest
 
         if list(datasets) not in ([], ["wdi"]):
             raise click.UsageError("--source worldbank-api fetches the dataset 'wdi' only")
         result = fetch_latest(list(indicators) or None, progress=sys.stderr.isatty())
         click.echo(f"wdi {result.vintage}: {result.indicators} indicators, {result.rows} rows from api.worldbank.org -> {result.path}")
         return
-    from .fetch import fetch as run_fetch
+    from imtrade.data.fetch import fetch as run_fetch
 
     results = run_fetch(list(datasets) or None, vintage, mirror=mirror, source=source, force=force, progress=sys.stderr.isatty())
     for r in results:
@@ -82,8 +83,8 @@ def data() -> None:
 @data.command("list")
 def data_list():
     """Datasets and vintages, and whether each is fetched."""
-    from .catalog import load_catalog
-    from .fetch import is_fetched
+    from imtrade.data.catalog import load_catalog
+    from imtrade.data.fetch import is_fetched
 
     for ds in load_catalog().datasets.values():
         for v in ds.all_vintages().values():
@@ -100,7 +101,7 @@ def data_list():
 @click.option("--write", is_flag=True, help="Write the new manifest (otherwise only show what changed).")
 def data_manifest(dataset, vintage, mirror, write):
     """Regenerate DATASET's checksum manifest from a mirror and show what changed."""
-    from .catalog import (
+    from imtrade.data.catalog import (
         CatalogError,
         diff_manifests,
         load_catalog,
@@ -109,8 +110,8 @@ def data_manifest(dataset, vintage, mirror, write):
         scan_directory,
         write_manifest,
     )
-    from .exceptions import MirrorNotFoundError
-    from .paths import default_mirror
+    from imtrade.exceptions import MirrorNotFoundError
+    from imtrade.paths import default_mirror
 
     ds = load_catalog().dataset(dataset)
     v = ds.vintage(vintage)
@@ -137,7 +138,7 @@ def data_manifest(dataset, vintage, mirror, write):
 @click.option("--aggregates/--no-aggregates", default=True, show_default=True)
 def data_entities(aggregates):
     """Every entity code with its name, region and income group."""
-    from .api import load_entities
+    from imtrade.data.load import load_entities
 
     table = load_entities(include_aggregates=aggregates)
     click.echo(table[["iso3", "name", "region", "income_group", "is_aggregate"]].to_string(index=False))
@@ -148,7 +149,7 @@ def data_entities(aggregates):
 @click.option("--vintage")
 def data_indicators(text, vintage):
     """Indicators available (code, dataset, name)."""
-    from .api import indicator_metadata
+    from imtrade.data.load import indicator_metadata
 
     meta = indicator_metadata(vintage=vintage)
     if text:
@@ -163,7 +164,7 @@ def data_indicators(text, vintage):
 @click.option("--jobs", "-j", type=int, default=2, show_default=True)
 def data_cache(vintage, jobs):
     """Parse every fetched file into the processed cache (cold start for the whole vintage)."""
-    from .cache_build import warm_cache
+    from imtrade.data.warm_cache import warm_cache
 
     n, seconds = warm_cache(vintage=vintage, jobs=jobs)
     click.echo(f"parsed/cached {n} files in {seconds:.1f} s")
@@ -175,7 +176,7 @@ def data_cache(vintage, jobs):
 @click.option("--base", help="Vintage to fall back to for indicators the file does not hold (default: the WDI default).")
 def data_add(file, name, base):
     """Register FILE (World Bank bulk CSV or tidy CSV) as a new WDI vintage."""
-    from .userdata import add_user_file
+    from imtrade.data.vintages import add_user_file
 
     result = add_user_file(file, name=name, base=base)
     click.echo(
@@ -194,7 +195,7 @@ def params(chapter):
     """List CHAPTER's parameters: name, type, default and meaning."""
     import json
 
-    from .book import chapter as find_chapter
+    from imtrade.book.toc import chapter as find_chapter
 
     ch = find_chapter(chapter)
     declared = ch.parameters()
@@ -207,7 +208,7 @@ def params(chapter):
 def _given_parameters(pairs, params_file) -> dict:
     import yaml
 
-    from .exceptions import ParameterError
+    from imtrade.exceptions import ParameterError
 
     given = {}
     if params_file is not None:
@@ -234,9 +235,9 @@ def run(chapter, pairs, params_file, output, timeout):
     import hashlib
     import json
 
-    from .book import chapter as find_chapter
-    from .execute import execute_chapter
-    from .paths import project
+    from imtrade.book.execute import execute_chapter
+    from imtrade.book.toc import chapter as find_chapter
+    from imtrade.paths import project
 
     ch = find_chapter(chapter)
     values = ch.resolve(_given_parameters(pairs, params_file))  # every check before execution
@@ -260,7 +261,7 @@ def run(chapter, pairs, params_file, output, timeout):
 )
 def build(jobs, force, strict, edition):
     """Execute changed chapters and build the site into _build/html."""
-    from .build import build as run_build
+    from imtrade.book.build import build as run_build
 
     report = run_build(jobs=jobs, force=force, strict=strict, progress=click.echo, edition=edition)
     for warning in report.warnings:
@@ -287,8 +288,8 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, force):
     Writes OUT/<id>/<chapter>.ipynb (no solutions, parameters injected), OUT/keys/<id>.json
     and OUT/assignments.csv.
     """
-    from .assignments.assign import assign as run_assign
-    from .book import chapter as find_chapter
+    from imtrade.assignments.assign import assign as run_assign
+    from imtrade.book.toc import chapter as find_chapter
 
     report = run_assign(find_chapter(chapter), roster, out, pool=pool, seed=seed, jobs=jobs, timeout=timeout, force=force, progress=click.echo)
     click.echo(f"assigned {chapter} to {len(report.students)} student(s) ({report.variants} variant(s)) in {report.seconds:.1f} s -> {report.out}")
@@ -306,7 +307,7 @@ def grade(submissions, keys, timeout, jobs, out):
     Writes grades.csv and feedback/<id>.md. A submission that cannot be read, fails, times out
     or changes its parameters scores zero on what is affected, with the reason.
     """
-    from .assignments.grade import grade as run_grade
+    from imtrade.assignments.grade import grade as run_grade
 
     report = run_grade(submissions, keys, timeout=timeout, jobs=jobs, out=out, progress=click.echo)
     for note in report.notes:
@@ -337,9 +338,16 @@ def audit(vintage, fmt, output, compare, chapter):
     verdicts; 1 when the register has problems or a check failed (the other claims are still
     audited and written); 2 for a bad option.
     """
-    from .claims import CHAPTERS, FAILED, compare_audits, load_register, resolve_vintage, run_audit
-    from .claims import output as out
-    from .paths import project
+    from imtrade.claims import (
+        CHAPTERS,
+        FAILED,
+        compare_audits,
+        load_register,
+        resolve_vintage,
+        run_audit,
+    )
+    from imtrade.claims import output as out
+    from imtrade.paths import project
 
     if chapter is not None and chapter not in CHAPTERS:
         raise click.BadParameter(f"unknown chapter {chapter!r} (one of {', '.join(CHAPTERS)})", param_hint="--chapter")
@@ -393,7 +401,7 @@ def batch(spec, jobs, scheduler, continue_on_error, out, limit, force):
     Every run is checked before any starts; finished runs are skipped on a rerun (same
     cache keys as `imtrade build`). Outputs, logs and summary.csv go to _build/batch/<name>/.
     """
-    from .batch import load_spec, run_batch
+    from imtrade.batch import load_spec, run_batch
 
     if jobs < 1:
         raise click.BadParameter("must be at least 1", param_hint="--jobs")

@@ -3,7 +3,7 @@
 For each student of the roster, every parameter of the pool gets one of its candidate values,
 drawn from ``sha256(seed, student id, parameter)`` — deterministic, independent between
 parameters and students, and stable when students are added to the roster. The draw is
-validated by the chapter's own checks (:meth:`imtrade.book.Chapter.resolve`: names, types,
+validated by the chapter's own checks (:meth:`imtrade.book.toc.Chapter.resolve`: names, types,
 semantic checks); a draw the chapter rejects is an error naming the student and the values.
 It is *not* silently redrawn: a redraw would hide a bad pool entry and change the odds of
 the others, so the instructor fixes the pool instead.
@@ -38,11 +38,17 @@ from typing import Any
 
 import yaml
 
-from ..book import Chapter
-from ..exceptions import AssignmentError, ParameterError
-from ..params import check_name, coerce
-from .editions import Answer, declared_answers, declared_pool, student_source
-from .runner import KERNEL_NAME, capture_cell, captured, cell_errors, run_notebook
+from imtrade.assignments.editions import Answer, declared_answers, declared_pool, student_source
+from imtrade.assignments.runner import (
+    KERNEL_NAME,
+    capture_cell,
+    captured,
+    cell_errors,
+    run_notebook,
+)
+from imtrade.book.params import check_name, coerce
+from imtrade.book.toc import Chapter
+from imtrade.exceptions import AssignmentError, ParameterError
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 RESERVED_IDS = ("keys", "feedback")  # folder names of the output and of graded submissions
@@ -228,7 +234,7 @@ def instructor_notebook(chapter: Chapter, parameters: dict[str, Any]):
 
 def kernel_environment(chapter: Chapter) -> dict[str, str]:
     """Environment of the kernels: this project's root, fixed hash seed, the chapter's name."""
-    from ..paths import project
+    from imtrade.paths import project
 
     return {**os.environ, "IMTRADE_ROOT": str(project().root), "PYTHONHASHSEED": "0", "IMTRADE_CHAPTER": chapter.name}
 

@@ -35,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from ..exceptions import AssignmentError
+from imtrade.exceptions import AssignmentError
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?\n)?---\n", re.S)
 FENCE_OPEN = re.compile(r"^ {0,3}(?P<fence>`{3,}|:{3,})[ \t]*(?P<info>.*)$")
@@ -425,7 +425,7 @@ def student_chapter(chapter, folder: Path):
     """
     from dataclasses import replace
 
-    from ..site import write_if_changed
+    from imtrade.book.site import write_if_changed
 
     text = student_source(chapter.source, where=str(chapter.path))
     target = folder / f"{chapter.name}.md"

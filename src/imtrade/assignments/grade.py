@@ -36,8 +36,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..exceptions import AssignmentError
-from .runner import CAPTURE_TAG, capture_cell, captured, cell_errors, run_notebook
+from imtrade.assignments.runner import (
+    CAPTURE_TAG,
+    capture_cell,
+    captured,
+    cell_errors,
+    run_notebook,
+)
+from imtrade.exceptions import AssignmentError
 
 GRADE_TIMEOUT = 300  # seconds per submission (kernel start included)
 SKIPPED = ("feedback", "grades.csv", "keys")
@@ -408,7 +414,7 @@ class GradeReport:
 def grade(submissions: Path, keys: Path, *, timeout: float = GRADE_TIMEOUT, jobs: int = 2, out: Path | None = None,
           progress=print) -> GradeReport:
     """Grade every student of ``keys``; see the module docstring."""
-    from ..paths import project
+    from imtrade.paths import project
 
     start = time.perf_counter()
     submissions = Path(submissions)

@@ -8,7 +8,7 @@
   of the book (an index page with a sortable table, one page per run).
 """
 
-from .run import BatchReport, execute_run, run_batch, summary_lines
-from .spec import BatchSpec, RunSpec, load_spec
+from imtrade.batch.run import BatchReport, execute_run, run_batch, summary_lines
+from imtrade.batch.spec import BatchSpec, RunSpec, load_spec
 
 __all__ = ["BatchReport", "BatchSpec", "RunSpec", "execute_run", "load_spec", "run_batch", "summary_lines"]

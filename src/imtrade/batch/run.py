@@ -1,8 +1,8 @@
 """Execute the runs of a batch spec: a local process pool, or an existing Dask cluster.
 
-Every run goes through the same machinery as ``imtrade build``: :func:`imtrade.build.plan_chapter`
+Every run goes through the same machinery as ``imtrade build``: :func:`imtrade.book.build.plan_chapter`
 computes its cache key (chapter source, parameters, environment, checksums of the data it read
-last time) and :func:`imtrade.execute.execute_chapter` runs it with papermill. A run whose key
+last time) and :func:`imtrade.book.execute.execute_chapter` runs it with papermill. A run whose key
 is unchanged is skipped. Outputs live in ``_build/batch/<spec name>/``::
 
     <stem>.ipynb      executed notebook (stem built from the parameters, see batch.spec.run_stem)
@@ -36,12 +36,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..book import Chapter
-from ..build import ChapterPlan, environment_digest, plan_chapter, write_record
-from ..exceptions import BatchRunError, ImtradeError
-from ..execute import CELL_TIMEOUT, ExecutionResult
-from ..paths import ProjectPaths, project
-from .spec import BatchSpec, RunSpec
+from imtrade.batch.spec import BatchSpec, RunSpec
+from imtrade.book.build import ChapterPlan, environment_digest, plan_chapter, write_record
+from imtrade.book.execute import CELL_TIMEOUT, ExecutionResult
+from imtrade.book.toc import Chapter
+from imtrade.exceptions import BatchRunError, ImtradeError
+from imtrade.paths import ProjectPaths, project
 
 OK, FAILED, SKIPPED, NOT_RUN = "ok", "failed", "skipped", "not run"
 SUMMARY_COLUMNS = ("chapter", "parameters", "status", "seconds", "output", "error", "worker", "worker_peak_mb", "kernel_peak_mb")
@@ -101,7 +101,7 @@ def peak_memory_mb() -> tuple[float, float]:
 
 def execute_run(request: RunRequest) -> RunOutcome:
     """Execute one run in a private temporary directory; return everything it produced."""
-    from ..execute import execute_chapter
+    from imtrade.book.execute import execute_chapter
 
     with _RUN_LOCK, tempfile.TemporaryDirectory(prefix="imtrade-run-") as tmp:
         tmp_path = Path(tmp)

@@ -31,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from ..paths import ProjectPaths
+from imtrade.paths import ProjectPaths
 
 SPECS_DIR = "specs"
 STAGE_DIR = "batch"
@@ -71,7 +71,7 @@ def _spec_site(path: Path) -> tuple[str, dict[str, Any]] | None:
 
 def published_batches(paths: ProjectPaths) -> list[PublishedBatch]:
     """Specs with a ``site`` section whose runs have been executed (valid records only)."""
-    from ..catalog import sha256_file
+    from imtrade.data.catalog import sha256_file
 
     out = []
     for spec in sorted((paths.root / SPECS_DIR).glob("*.yml")):
@@ -273,8 +273,8 @@ def stage_batches(stage: Path, paths: ProjectPaths) -> list[PublishedBatch]:
     """Copy published batch runs into the stage, write their index pages, extend the toc."""
     import nbformat
 
-    from ..notebooks import glued
-    from ..site import write_if_changed
+    from imtrade.book.notebooks import glued
+    from imtrade.book.site import write_if_changed
 
     batches = published_batches(paths)
     root = stage / STAGE_DIR

@@ -34,11 +34,11 @@ from typing import Any
 
 import yaml
 
-from ..book import Chapter
-from ..book import chapter as find_chapter
-from ..exceptions import BatchSpecError, ImtradeError
-from ..params import Parameter, check_name, coerce
-from ..paths import ProjectPaths, project
+from imtrade.book.params import Parameter, check_name, coerce
+from imtrade.book.toc import Chapter
+from imtrade.book.toc import chapter as find_chapter
+from imtrade.exceptions import BatchSpecError, ImtradeError
+from imtrade.paths import ProjectPaths, project
 
 SPEC_KEYS = ("name", "title", "description", "runs", "grid", "grids", "site")
 RUN_KEYS = ("chapter", "params")
@@ -163,7 +163,7 @@ def run_stem(chapter: str, given: dict[str, Any], declared: dict[str, Parameter]
 
 def economies(include_aggregates: bool = False) -> list[str]:
     """Every economy of the entity table (ISO3 codes; aggregates such as WLD excluded)."""
-    from ..api import load_entities
+    from imtrade.data.load import load_entities
 
     return sorted(load_entities(include_aggregates=include_aggregates)["iso3"].astype(str))
 

@@ -30,9 +30,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..api import load_entities, load_indicators
-from ..exceptions import ParameterError, UnknownIndicatorError
-from ..validators import check_countries, check_vintage
+from imtrade.book.params import check_countries, check_vintage
+from imtrade.data.load import load_entities, load_indicators
+from imtrade.exceptions import ParameterError, UnknownIndicatorError
 
 SEED = 20180415  # fixed seed of the crossing-year bootstrap (date of the ZTE order: any fixed value would do)
 N_DRAWS = 4000  # bootstrap draws per country pair
@@ -157,7 +157,7 @@ def plot_roadmap_timeline(milestones: pd.DataFrame, *, end: int = 2045):
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    from ..figures import BENCHMARK_GREY, OKABE_ITO
+    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO
 
     paradigms = milestones[milestones["kind"] == "paradigm"].sort_values("when", ascending=False)
     goals = milestones[milestones["kind"] == "goal"].sort_values("when")
@@ -404,7 +404,7 @@ def plot_dashboard(frame: pd.DataFrame, indicators: Sequence[Indicator], economi
     """Small multiples (3 x 3): one panel per indicator, one line per economy (the first thicker)."""
     import matplotlib.pyplot as plt
 
-    from ..figures import country_styles, mark_year
+    from imtrade.show.figures import country_styles, mark_year
 
     styles = country_styles(list(economies), benchmark=())
     fig, axes = plt.subplots(3, 3, figsize=(8.4, 8.2), sharex=True)
@@ -727,7 +727,7 @@ def plot_projections(frame: pd.DataFrame, projections: pd.DataFrame, codes: Sequ
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    from ..figures import country_styles
+    from imtrade.show.figures import country_styles
 
     styles = country_styles(list(economies), benchmark=())
     n = len(codes)
@@ -855,7 +855,7 @@ def plot_robot_forecast(rows: pd.DataFrame, iso3: str, base_year: int, target_ye
     """Recorded installations by edition, the forecast paths from the base-year outturn, the claimed level."""
     import matplotlib.pyplot as plt
 
-    from ..figures import BENCHMARK_GREY, OKABE_ITO
+    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO
 
     own = rows[rows["iso3"] == iso3]
     chosen = select_editions(own).sort_values("year")
@@ -1059,7 +1059,7 @@ def plot_sanctions(panel: pd.DataFrame, economies: Sequence[str], event_year: in
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    from ..figures import country_styles
+    from imtrade.show.figures import country_styles
 
     styles = country_styles(list(economies), benchmark=())
     labels = {"TX.VAL.TECH.CD": "High-technology exports", "BM.GSR.ROYL.CD": "Charges paid for the use of\nforeign intellectual property"}
@@ -1148,7 +1148,7 @@ def claims_by_source() -> pd.DataFrame:
     """
     import yaml
 
-    from ..paths import project
+    from imtrade.paths import project
 
     rows = []
     for name in SOURCE_FILES:
@@ -1167,7 +1167,7 @@ SURVEY_IDS = (
 
 def survey_claims(claims: pd.DataFrame) -> pd.DataFrame:
     """The text's survey and project figures, with the verdict 'not checkable' and the reason."""
-    from ..claims import Claim
+    from imtrade.claims import Claim
 
     sub = claims[claims["id"].isin(SURVEY_IDS)]
     rows = []
@@ -1200,7 +1200,7 @@ def lower_label(label: str) -> str:
 
 def names_phrase(codes: Sequence[str]) -> str:
     """'the United States, Germany, Japan and Korea' style list of economy names."""
-    from ..report import join_names
+    from imtrade.show.tables import join_names
 
     return join_names([name_in_text(c) for c in codes])
 

@@ -13,7 +13,8 @@ from typing import Any
 
 import pandas as pd
 
-from ..claims import (
+from imtrade.book.params import check_vintage
+from imtrade.claims import (
     CAP_NOTE,
     CHAPTERS,
     CONTRADICTED,
@@ -35,8 +36,7 @@ from ..claims import (
     resolve_vintage,
     run_audit,
 )
-from ..exceptions import ParameterError
-from ..validators import check_vintage
+from imtrade.exceptions import ParameterError
 
 # Colour, hatch and symbol per verdict: colour is never the only cue (Okabe-Ito colours).
 VERDICT_STYLE: dict[str, dict[str, str]] = {
@@ -307,7 +307,7 @@ def chapter_links(paths=None) -> dict[str, str]:
     a chapter not in the book its plain name, so the page builds without warnings at every
     stage of the book.
     """
-    from ..book import chapters as toc_chapters
+    from imtrade.book.toc import chapters as toc_chapters
 
     found = {c.name: c for c in toc_chapters(paths)}
     links = {}

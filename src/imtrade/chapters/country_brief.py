@@ -28,17 +28,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..api import load_entities
-from ..exceptions import ParameterError
-from ..validators import check_countries, check_vintage
-from . import china_roadmap, deglobalisation, partnir, trade_patterns
-from .trade_patterns import (
+from imtrade.book.params import check_countries, check_vintage
+from imtrade.chapters import china_roadmap, deglobalisation, partnir, trade_patterns
+from imtrade.chapters.trade_patterns import (
     HT_SHARE,
     LABOUR_FORCE,
     RD_INTENSITY,
     UNEMPLOYMENT,
     capitalise,
 )
+from imtrade.data.load import load_entities
+from imtrade.exceptions import ParameterError
 
 # ---------------------------------------------------------------------------------------
 # Measures
@@ -392,7 +392,7 @@ def register_entries() -> list[dict[str, Any]]:
     """Every entry of the claims register as written (id, claim, claimed, chapter ...)."""
     import yaml
 
-    from ..paths import project
+    from imtrade.paths import project
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the register is read in every brief
     entries = []
@@ -409,7 +409,7 @@ def claims_about(who: Economy, vintage: str) -> tuple[pd.DataFrame, int]:
     Columns: ``id, chapter, claim, claimed, how, measured, verdict``. A claim whose check is
     not available in this checkout is listed with the verdict "check pending".
     """
-    from ..claims import CheckContext, evaluate, load_register, registered_checks
+    from imtrade.claims import CheckContext, evaluate, load_register, registered_checks
 
     register = load_register()  # validates the register and records its files as read (build cache)
     valid = {c.id: c for c in register.claims}
@@ -638,7 +638,7 @@ def index_values(table: pd.DataFrame, claims: pd.DataFrame) -> dict[str, str]:
 
 
 def _styles(who: Economy) -> dict[str, dict[str, Any]]:
-    from ..figures import BENCHMARK_GREY, OKABE_ITO
+    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO
 
     return {
         who.iso3: {"color": OKABE_ITO[0], "linestyle": "-", "marker": "o", "markersize": 3, "linewidth": 2.0},
@@ -688,7 +688,7 @@ def plot_position(table: pd.DataFrame, who: Economy):
     """Percentile of the economy among all economies with data, one row per measure."""
     import matplotlib.pyplot as plt
 
-    from ..figures import OKABE_ITO
+    from imtrade.show.figures import OKABE_ITO
 
     fig, ax = plt.subplots(figsize=(8.0, 3.4))
     labels = []
@@ -716,7 +716,7 @@ def plot_pair(panel: pd.DataFrame, codes: tuple[str, str], ylabels: tuple[str, s
     """Two measures side by side, each with the income group and the world."""
     import matplotlib.pyplot as plt
 
-    from ..figures import mark_year
+    from imtrade.show.figures import mark_year
 
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.8))
     for ax, code, ylabel in zip(axes, codes, ylabels, strict=True):
@@ -731,7 +731,7 @@ def plot_pair(panel: pd.DataFrame, codes: tuple[str, str], ylabels: tuple[str, s
 def plot_openness(panel: pd.DataFrame, who: Economy, entities: pd.DataFrame, start_year: int):
     import matplotlib.pyplot as plt
 
-    from ..figures import mark_year
+    from imtrade.show.figures import mark_year
 
     fig, ax = plt.subplots(figsize=(8.0, 3.8))
     plot_lines(ax, panel, TRADE, who, entities, "Exports + imports, % of GDP", start_year)

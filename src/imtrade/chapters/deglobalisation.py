@@ -28,9 +28,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..api import load_entities, load_indicators
-from ..exceptions import ParameterError, UnknownIndicatorError
-from ..validators import check_countries, check_vintage, check_year_range
+from imtrade.book.params import check_countries, check_vintage, check_year_range
+from imtrade.data.load import load_entities, load_indicators
+from imtrade.exceptions import ParameterError, UnknownIndicatorError
 
 # ---------------------------------------------------------------------------------------
 # Constants
@@ -1142,7 +1142,7 @@ def country_names(codes: Iterable[str], prose: bool = False) -> dict[str, str]:
     The book's naming rules live in :mod:`imtrade.chapters.trade_patterns` ('Republic of
     Korea' in a legend, 'the United States' in a sentence); this chapter uses the same.
     """
-    from .trade_patterns import display_names, prose_names
+    from imtrade.chapters.trade_patterns import display_names, prose_names
 
     return (prose_names if prose else display_names)(list(codes))
 
@@ -1207,7 +1207,7 @@ def describe_break(prefix: str, summary: dict[str, Any], fmt: str = "{:+.2f}", l
 
 def describe_robot_countries(installations: pd.DataFrame, countries: Sequence[str], names: dict[str, str]) -> str:
     """Latest IFR installations of each focus economy, and which economies have no figures."""
-    from ..report import join_names
+    from imtrade.show.tables import join_names
 
     with_data = [c for c in countries if c in set(installations["iso3"])]
     without = [c for c in countries if c not in with_data]
@@ -1221,7 +1221,7 @@ def describe_robot_countries(installations: pd.DataFrame, countries: Sequence[st
 
 def describe_industry(trends: pd.DataFrame, names: dict[str, str]) -> dict[str, str]:
     """Phrases for the industry section: patterns by economy, the signature count, an example."""
-    from ..report import join_names
+    from imtrade.show.tables import join_names
 
     ok = trends[trends["pattern"] != "too few data"]
     if ok.empty:
@@ -1351,7 +1351,7 @@ def describe_concentration(royalties: pd.DataFrame, break_year: int, hic_share: 
             before = float(ict.loc[ref, "top_share"])
             ict_sentence += f", {'up' if share > before else 'down'} from {before:.1f} % in {ref}"
         names = country_names(ict.loc[i1, "top"].split(", "), prose=True)
-        from ..report import join_names
+        from imtrade.show.tables import join_names
 
         ict_sentence += f"; the leaders were {join_names(names.values())}."
     return {"con_rich": rich, "con_trend": trend, "con_head": head, "con_first_year": str(first), "con_last_year": str(last),
@@ -1476,7 +1476,7 @@ def display_proxies_table(partners: pd.DataFrame, names: dict[str, str]) -> pd.D
 
 
 def _styles(codes: Sequence[str]) -> dict[str, dict]:
-    from ..figures import country_styles
+    from imtrade.show.figures import country_styles
 
     return country_styles(codes, benchmark=("WLD",))
 
@@ -1485,7 +1485,7 @@ def figure_openness(openness: pd.DataFrame, pwt: pd.Series | None, break_year: i
     """World trade as % of GDP on three definitions, with the text's two figures marked."""
     import matplotlib.pyplot as plt
 
-    from ..figures import BENCHMARK_GREY, OKABE_ITO, mark_year
+    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, mark_year
 
     fig, ax = plt.subplots(figsize=(8.0, 4.6))
     ax.plot(openness.index, openness["trade_mean"], color=OKABE_ITO[0], lw=2.2, label="(exports + imports) / 2, WDI")
@@ -1508,7 +1508,7 @@ def figure_break(summary: dict[str, Any], *, ylabel: str, series_label: str):
     """Left: the series with its broken trend and 95 % band. Right: the sup-F scan."""
     import matplotlib.pyplot as plt
 
-    from ..figures import BENCHMARK_GREY, OKABE_ITO, mark_year
+    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, mark_year
 
     trend, scan = summary["trend"], summary["scan"]
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(8.5, 4.0), gridspec_kw={"width_ratios": [1.6, 1]})
@@ -1539,7 +1539,7 @@ def figure_gvc(quoted: pd.DataFrame, openness: pd.DataFrame, base_year: int = 19
     """(a) Quoted GVC participation rates (hatched: not verified); (b) indexed beside the proxies."""
     import matplotlib.pyplot as plt
 
-    from ..figures import BENCHMARK_GREY, OKABE_ITO
+    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO
 
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(8.5, 4.0), gridspec_kw={"width_ratios": [1, 1.5]})
     years = sorted(quoted["year"].unique())
@@ -1581,7 +1581,7 @@ def figure_robots(installations: pd.DataFrame, countries: Sequence[str], names: 
     """(a) World robot installations; (b) installations in the focus economies with IFR figures."""
     import matplotlib.pyplot as plt
 
-    from ..figures import BENCHMARK_GREY
+    from imtrade.show.figures import BENCHMARK_GREY
 
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(8.5, 3.8))
     world = installations[installations["iso3"] == "WLD"]
@@ -1631,7 +1631,7 @@ def figure_industry(shares: pd.DataFrame, countries: Sequence[str], names: dict[
     """Small multiples: industry's share of employment and of value added, per economy."""
     import matplotlib.pyplot as plt
 
-    from ..figures import OKABE_ITO
+    from imtrade.show.figures import OKABE_ITO
 
     n = len(countries)
     cols = min(n, 3)
@@ -1665,7 +1665,7 @@ def figure_fdi(fdi: pd.DataFrame, trend: BrokenTrend, groups: Sequence[str]):
     """FDI net inflows % of GDP by group, with the world's broken trend and band."""
     import matplotlib.pyplot as plt
 
-    from ..figures import OKABE_ITO, mark_year
+    from imtrade.show.figures import OKABE_ITO, mark_year
 
     fig, ax = plt.subplots(figsize=(8.0, 4.3))
     palette = {"WLD": ("black", "-", "o"), "HIC": (OKABE_ITO[0], "--", "s"), "LMY": (OKABE_ITO[1], "-.", "^")}
@@ -1688,7 +1688,7 @@ def figure_concentration(royalties: pd.DataFrame, ict: pd.DataFrame | None, top_
     """(a) Top-n share and (b) Herfindahl index of receipts for IP (and ICT service exports)."""
     import matplotlib.pyplot as plt
 
-    from ..figures import OKABE_ITO
+    from imtrade.show.figures import OKABE_ITO
 
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(8.5, 3.8))
     series = [(royalties, "charges for the use of intellectual property, receipts", OKABE_ITO[0], "-", "o")]
@@ -1713,7 +1713,7 @@ def figure_developing(shares: pd.DataFrame, break_year: int):
     """Developing economies' shares of world merchandise and high-tech exports."""
     import matplotlib.pyplot as plt
 
-    from ..figures import BENCHMARK_GREY, OKABE_ITO, mark_year
+    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, mark_year
 
     fig, ax = plt.subplots(figsize=(8.0, 4.3))
     spec = (

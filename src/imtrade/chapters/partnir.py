@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..api import load_entities, load_indicators
-from ..exceptions import ParameterError
-from ..validators import check_countries, check_vintage, check_year_range
+from imtrade.book.params import check_countries, check_vintage, check_year_range
+from imtrade.data.load import load_entities, load_indicators
+from imtrade.exceptions import ParameterError
 
 # Year of the source text's figures (the text was published in June 2022).
 CLAIM_YEAR = 2021
@@ -94,7 +94,7 @@ def entity_names(codes: Iterable[str] | None = None) -> dict[str, str]:
 
 def group_members_phrase(group: Sequence[str]) -> str:
     """'Brazil, Russia, India, China and South Africa' for the group's codes."""
-    from ..report import join_names
+    from imtrade.show.tables import join_names
 
     names = entity_names(group)
     return join_names([names[c] for c in group])
@@ -108,7 +108,7 @@ def claimed(claim_id: str) -> dict[str, Any]:
     """
     import yaml
 
-    from ..paths import project
+    from imtrade.paths import project
 
     for path in sorted(project().claims.glob("*.yml")):
         for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
@@ -177,7 +177,7 @@ def advanced_members(table: pd.DataFrame, year: int) -> list[str]:
 
 def imf_advanced_economies(year: int) -> list[str]:
     """The curated IMF advanced-economy list for ``year`` (see :func:`advanced_members`)."""
-    from ..curated import load_curated
+    from imtrade.data.curated import load_curated
 
     return advanced_members(load_curated("imf_weo_advanced_economies"), year)
 
@@ -237,7 +237,7 @@ def load_world_weight(vintage: str, group: Sequence[str], start_year: int, end_y
     years = (start_year, end_year)
     gdp = load_indicators([GDP], years=years, vintage=vintage)
     ppp = load_indicators([GDP_PPP], years=years, vintage=vintage)
-    from ..curated import load_curated
+    from imtrade.data.curated import load_curated
 
     table = load_curated("imf_weo_advanced_economies")
     advanced = {year: advanced_members(table, year) for year in range(start_year, end_year + 1)}
@@ -790,7 +790,7 @@ def plot_world_weight(weight: pd.DataFrame, group_name: str, vintage: str, claim
     """Two panels (market exchange rates, PPP): developing-economy and group shares of world GDP."""
     import matplotlib.pyplot as plt
 
-    from ..figures import BENCHMARK_GREY, OKABE_ITO, add_source
+    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, add_source
 
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 4.0), sharey=True)
     styles = {
@@ -826,7 +826,7 @@ def plot_manufacturing_shares(shares: pd.DataFrame, group_name: str, claim_year:
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
 
-    from ..figures import OKABE_ITO, add_source, mark_year
+    from imtrade.show.figures import OKABE_ITO, add_source, mark_year
 
     if start_year is not None:
         shares = shares[shares["year"] >= start_year]
@@ -855,7 +855,7 @@ def plot_industry_ranking(ranking: pd.DataFrame, year: int, group: Sequence[str]
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
 
-    from ..figures import OKABE_ITO, add_source
+    from imtrade.show.figures import OKABE_ITO, add_source
 
     names = entity_names(ranking["iso3"])
     data = ranking.iloc[::-1]
@@ -881,7 +881,7 @@ def plot_export_shares(shares: pd.DataFrame, group_name: str, vintage: str):
     """The group's, low & middle income economies' and UN developing regions' shares of world merchandise exports."""
     import matplotlib.pyplot as plt
 
-    from ..figures import OKABE_ITO, add_source
+    from imtrade.show.figures import OKABE_ITO, add_source
 
     fig, ax = plt.subplots(figsize=(8.0, 4.2))
     styles = {"UN developing regions": ("UN 'developing regions' (UNCTAD definition)", OKABE_ITO[0], "-", "o"),
@@ -910,7 +910,7 @@ def plot_gii_ranks(table: pd.DataFrame, late_year: int = 2021, ranked: dict[int,
     """Dumbbells: GII rank in 2011 (and 2012) and in ``late_year`` per economy (rank 1 = best, drawn on top)."""
     import matplotlib.pyplot as plt
 
-    from ..figures import BENCHMARK_GREY, OKABE_ITO, add_source
+    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, add_source
 
     data = table.iloc[::-1].reset_index(drop=True)
     fig, ax = plt.subplots(figsize=(8.0, 0.42 * len(data) + 1.4))
@@ -942,7 +942,7 @@ def plot_resilience(sample: pd.DataFrame, group: Sequence[str], vintage: str):
     """Two scatters: 2020 growth and 2021 output vs trend against the 2019 manufacturing share, with OLS lines."""
     import matplotlib.pyplot as plt
 
-    from ..figures import BENCHMARK_GREY, OKABE_ITO, add_source
+    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, add_source
 
     fig, axes = plt.subplots(2, 1, figsize=(8.0, 8.0), sharex=True)
     for ax, (outcome, label) in zip(axes, OUTCOMES.items(), strict=True):
@@ -973,7 +973,7 @@ def plot_profile(profile: pd.DataFrame, group_name: str, vintage: str):
     """One row per indicator: members (labelled), the group average and the world / high-income / developing benchmarks."""
     import matplotlib.pyplot as plt
 
-    from ..figures import BENCHMARK_GREY, OKABE_ITO, add_source
+    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, add_source
 
     items = list(dict.fromkeys(profile["indicator"]))
     fig, axes = plt.subplots(len(items), 1, figsize=(8.5, 1.45 * len(items) + 1.0))
@@ -1024,7 +1024,7 @@ def streak_start(leaders: pd.DataFrame, geo: str) -> tuple[int | None, int]:
 
 def _years_phrase(years: Sequence[int]) -> str:
     """'1997-2003', '2001 and 2005', compressing consecutive runs."""
-    from ..report import join_names
+    from imtrade.show.tables import join_names
 
     years = sorted(int(y) for y in years)
     runs: list[list[int]] = []
@@ -1038,7 +1038,7 @@ def _years_phrase(years: Sequence[int]) -> str:
 
 def missing_years_phrase(cov: pd.DataFrame) -> str:
     """'Russia lacks 1997-2001 and China 1997-2003' for the rows of :func:`coverage` with gaps ('' if none)."""
-    from ..report import join_names
+    from imtrade.show.tables import join_names
 
     names = entity_names(cov["iso3"])
     parts = [f"{names[r.iso3]} {_years_phrase(r.missing)}" for r in cov.itertuples() if len(r.missing)]
@@ -1086,7 +1086,7 @@ def pending_claims(prefix: str = "c004-") -> dict[str, list[str]]:
     Typically claims whose shared check function has not landed yet: the verdict table
     leaves them out, and the chapter says so.
     """
-    from ..claims import load_register
+    from imtrade.claims import load_register
 
     problems = load_register().problems
     return {k: v for k, v in sorted(problems.items()) if k.startswith(prefix)}
@@ -1123,7 +1123,7 @@ def resilience_reading(models: pd.DataFrame, term: str = "manuf_share") -> tuple
 
 def join_specs(rows: pd.DataFrame) -> str:
     """'specification (2) for GDP growth 2020 (%)' phrases for the rows of a model table."""
-    from ..report import join_names
+    from imtrade.show.tables import join_names
 
     short = {"growth_2020": "2020 growth", "output_gap_2021": "output against trend in 2021"}
     return join_names(f"specification {r.spec.split(')')[0]}) for {short.get(r.outcome, r.outcome)}" for r in rows.itertuples())
@@ -1131,7 +1131,7 @@ def join_specs(rows: pd.DataFrame) -> str:
 
 def gii_reading(changes: pd.DataFrame, names: dict[str, str]) -> str:
     """'all five ... moved up' or who did not, from :func:`gii_rank_changes`."""
-    from ..report import join_names
+    from imtrade.show.tables import join_names
 
     have = changes.dropna(subset=["places"])
     down = have[have["places"] <= 0]

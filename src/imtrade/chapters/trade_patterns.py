@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..api import load_entities, load_indicators
-from ..exceptions import ParameterError, UnknownIndicatorError
-from ..report import join_names
-from ..validators import check_countries, check_vintage, check_year_range
+from imtrade.book.params import check_countries, check_vintage, check_year_range
+from imtrade.data.load import load_entities, load_indicators
+from imtrade.exceptions import ParameterError, UnknownIndicatorError
+from imtrade.show.tables import join_names
 
 # ---------------------------------------------------------------------------------------
 # Constants
@@ -1064,7 +1064,7 @@ def regression_reading(est: PanelEstimate) -> str:
 
 
 # ---------------------------------------------------------------------------------------
-# Figures (the theme comes from imtrade.figures.apply_theme)
+# Figures (the theme comes from imtrade.show.figures.apply_theme)
 
 SECTOR_STYLES = {
     "agriculture": {"color": "#009E73", "linestyle": ":", "marker": None},
@@ -1102,7 +1102,7 @@ def plot_high_tech_shares(data: pd.DataFrame, codes: Sequence[str], styles: dict
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
 
-    from ..figures import mark_year
+    from imtrade.show.figures import mark_year
 
     fig, ax = plt.subplots(figsize=(8.0, 5.0))
     main = data[data["vintage"] == vintage]

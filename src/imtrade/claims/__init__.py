@@ -37,14 +37,14 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from ..exceptions import (
+from imtrade.data.provenance import record_read
+from imtrade.exceptions import (
     ClaimsRegisterError,
     DataNotFetchedError,
     ImtradeError,
     UnknownIndicatorError,
 )
-from ..paths import project
-from ..reads import record_read
+from imtrade.paths import project
 
 SUPPORTED = "supported"
 PARTLY = "partly supported"
@@ -138,17 +138,17 @@ class CheckContext:
     vintage: str | None
 
     def indicators(self, codes, **kwargs) -> pd.DataFrame:
-        from ..api import load_indicators
+        from imtrade.data.load import load_indicators
 
         return load_indicators(codes, vintage=self.vintage, **kwargs)
 
     def curated(self, name: str) -> pd.DataFrame:
-        from ..curated import load_curated
+        from imtrade.data.curated import load_curated
 
         return load_curated(name)
 
     def entities(self, include_aggregates: bool = True) -> pd.DataFrame:
-        from ..api import load_entities
+        from imtrade.data.load import load_entities
 
         return load_entities(include_aggregates=include_aggregates)
 
@@ -177,7 +177,7 @@ def registered_checks() -> dict[str, CheckFunction]:
     A module that fails to import does not stop the others: its error is kept and reported
     by :func:`load_register` (the entries that use its checks become invalid).
     """
-    from . import checks
+    from imtrade.claims import checks
 
     for module in pkgutil.iter_modules(checks.__path__):
         name = f"{checks.__name__}.{module.name}"
@@ -214,7 +214,7 @@ class _KnownCodes:
         self._codes: dict[str, set[str] | None] = {}
 
     def datasets(self) -> set[str]:
-        from ..catalog import load_catalog
+        from imtrade.data.catalog import load_catalog
 
         try:
             return set(load_catalog().datasets) | {CURATED_DATASET}
@@ -229,11 +229,11 @@ class _KnownCodes:
     @staticmethod
     def _load(dataset: str) -> set[str] | None:
         if dataset == CURATED_DATASET:
-            from ..curated import curated_tables
+            from imtrade.data.curated import curated_tables
 
             return {f"{name}.csv" for name in curated_tables()} | set(curated_tables())
-        from ..api import store
-        from ..derived import DERIVED
+        from imtrade.data.derived import DERIVED
+        from imtrade.data.load import store
 
         try:
             s = store()
@@ -508,9 +508,9 @@ AUDIT_COLUMNS = [
 
 def resolve_vintage(vintage: str | None) -> str:
     """The WDI vintage an audit runs on (the catalog default for None); unknown ones raise."""
-    from ..api import default_vintage
-    from ..catalog import load_catalog
-    from ..exceptions import UnknownVintageError
+    from imtrade.data.catalog import load_catalog
+    from imtrade.data.load import default_vintage
+    from imtrade.exceptions import UnknownVintageError
 
     if vintage is None:
         return default_vintage()
@@ -525,7 +525,7 @@ def resolve_vintage(vintage: str | None) -> str:
 
 def dataset_vintages(vintage: str | None) -> pd.DataFrame:
     """Which vintage of each dataset an audit on WDI ``vintage`` reads (dataset, title, vintage)."""
-    from ..catalog import load_catalog
+    from imtrade.data.catalog import load_catalog
 
     vintage = resolve_vintage(vintage)
     rows = []
@@ -660,7 +660,7 @@ def verdict_table(chapter: str, vintage: str | None = None, *, links: bool | Non
     Columns: ``Claim (paraphrased)``, ``Claimed``, ``Measured``, ``Verdict``, ``Test and
     result`` and, when the book has the *Claims audit* appendix (or ``links=True``),
     ``Audit``: an HTML link to the claim's row there (render with
-    :func:`imtrade.report.show_table`, which keeps HTML).
+    :func:`imtrade.show.tables.show_table`, which keeps HTML).
     """
     audit, _ = run_audit(vintage, chapter=chapter)
     table = audit[["claim", "claimed", "measured", "verdict", "detail"]].rename(

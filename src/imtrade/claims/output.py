@@ -13,7 +13,15 @@ from typing import Any
 
 import pandas as pd
 
-from . import FAILED, INVALID, SOURCE_TEXTS, STATUSES, dataset_vintages, failures, summary_counts
+from imtrade.claims import (
+    FAILED,
+    INVALID,
+    SOURCE_TEXTS,
+    STATUSES,
+    dataset_vintages,
+    failures,
+    summary_counts,
+)
 
 FORMATS = ("table", "csv", "json")
 EXTENSIONS = {"table": "txt", "csv": "csv", "json": "json"}

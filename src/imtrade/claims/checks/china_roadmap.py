@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ...chapters import china_roadmap as cr
-from .. import (
+from imtrade.chapters import china_roadmap as cr
+from imtrade.claims import (
     CONTRADICTED,
     NOT_CHECKABLE,
     PARTLY,
@@ -58,7 +58,7 @@ def working_age_population_peak(claim: Claim, ctx: CheckContext, *, geo: str, ye
 @check("manufacturing_scale_vs_sophistication")
 def manufacturing_scale_vs_sophistication(claim: Claim, ctx: CheckContext, *, year: int, min_world_share: float, peers_m49: Sequence[int], min_tech_gap: float, geo: str = "CHN") -> CheckResult:
     """China's share of world MVA (scale) and its medium/high-tech share against four peers (sophistication)."""
-    from ...api import load_entities
+    from imtrade.data.load import load_entities
 
     entities = load_entities()
     by_m49 = entities.dropna(subset=["m49"]).assign(m49=lambda d: d["m49"].astype(int)).drop_duplicates("m49").set_index("m49")["iso3"]

@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ...chapters import deglobalisation as chapter
-from .. import CONTRADICTED, NOT_CHECKABLE, PARTLY, SUPPORTED, CheckResult, check
+from imtrade.chapters import deglobalisation as chapter
+from imtrade.claims import CONTRADICTED, NOT_CHECKABLE, PARTLY, SUPPORTED, CheckResult, check
 
 PROXIES = {
     "trade_mean_of_flows": "world trade, (X + M)/2 % of GDP",
@@ -43,7 +43,7 @@ def _not_checkable(what: str) -> CheckResult:
 
 def _income_groups() -> pd.Series:
     """World Bank income group by ISO3 code (economies only)."""
-    from ...api import load_entities
+    from imtrade.data.load import load_entities
 
     table = load_entities(include_aggregates=False)
     return table.set_index("iso3")["income_group"]

@@ -23,8 +23,7 @@ from typing import Any
 
 import pandas as pd
 
-from ...exceptions import ClaimsRegisterError
-from .. import (
+from imtrade.claims import (
     CONTRADICTED,
     NOT_CHECKABLE,
     PARTLY,
@@ -34,6 +33,7 @@ from .. import (
     Claim,
     check,
 )
+from imtrade.exceptions import ClaimsRegisterError
 
 # ---------------------------------------------------------------------------------------
 # Formatting helpers (readable measured strings)

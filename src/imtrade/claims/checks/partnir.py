@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from ...chapters import partnir as ch
-from .. import (
+from imtrade.chapters import partnir as ch
+from imtrade.claims import (
     CONTRADICTED,
     NOT_CHECKABLE,
     PARTLY,

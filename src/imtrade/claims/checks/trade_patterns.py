@@ -11,8 +11,8 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ...chapters import trade_patterns as tp
-from .. import (
+from imtrade.chapters import trade_patterns as tp
+from imtrade.claims import (
     CONTRADICTED,
     NOT_CHECKABLE,
     PARTLY,
@@ -29,7 +29,7 @@ _SECTOR_KEYS = {"service": "services", "services": "services", "industry": "indu
 
 def _entities() -> pd.DataFrame:
     """The entity table (a function so that tests can replace it)."""
-    from ...api import load_entities
+    from imtrade.data.load import load_entities
 
     return load_entities()
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from .exceptions import DataValidationError
+from imtrade.exceptions import DataValidationError
 
 TIDY_COLUMNS = ["dataset", "vintage", "indicator", "iso3", "year", "value"]
 YEAR_RANGE = (1700, 2100)  # CO2 series start in 1751; nothing is dated after 2100

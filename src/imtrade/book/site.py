@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from .exceptions import BuildError
-from .paths import ProjectPaths, project
+from imtrade.exceptions import BuildError
+from imtrade.paths import ProjectPaths, project
 
 STATIC_SOURCES = ("_config.yml", "_toc.yml", "intro.md", "references.bib")
 STATIC_DIRS = ("book",)
@@ -54,7 +54,7 @@ def write_if_changed(path: Path, content: bytes) -> bool:
 
 def sync_sources(paths: ProjectPaths | None = None) -> Path:
     """Copy the book's static sources into the stage; return the stage directory."""
-    from .book import is_notebook
+    from imtrade.book.toc import is_notebook
 
     paths = paths or project()
     stage = stage_dir(paths)

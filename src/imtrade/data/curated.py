@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from .exceptions import DataValidationError, ImtradeError
-from .paths import project
-from .reads import record_read
+from imtrade.data.provenance import record_read
+from imtrade.exceptions import DataValidationError, ImtradeError
+from imtrade.paths import project
 
 REQUIRED = ("citation", "url", "accessed", "verified_primary")
 

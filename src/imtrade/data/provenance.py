@@ -26,3 +26,8 @@ def record_read(dataset: str, vintage: str, path: str, sha256: str, indicator: s
         record["indicator"] = indicator
     with open(log, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(record, sort_keys=True) + "\n")
+
+
+def forget_logged_reads() -> None:
+    """Log every read again from now on (each read is logged once per process)."""
+    _seen.clear()

@@ -11,9 +11,9 @@ from typing import Any
 
 import yaml
 
-from .exceptions import ChapterNotFoundError, ParameterError
-from .params import Parameter, parse_parameters_cell, resolve_parameters
-from .paths import ProjectPaths, project
+from imtrade.book.params import Parameter, parse_parameters_cell, resolve_parameters
+from imtrade.exceptions import ChapterNotFoundError, ParameterError
+from imtrade.paths import ProjectPaths, project
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 PARAMETERS_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n:tags: \[([^\]]*)\]\n(.*?)^```", re.S | re.M)

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .book import Chapter
-from .exceptions import ChapterExecutionError
-from .paths import project
-from .reads import READS_LOG_ENV
+from imtrade.book.toc import Chapter
+from imtrade.data.provenance import READS_LOG_ENV
+from imtrade.exceptions import ChapterExecutionError
+from imtrade.paths import project
 
 CHAPTER_ENV = "IMTRADE_CHAPTER"
 CELL_TIMEOUT = 900  # seconds per cell

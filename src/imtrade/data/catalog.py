@@ -19,8 +19,8 @@ from pathlib import Path
 
 import yaml
 
-from .exceptions import CatalogError, UnknownDatasetError, UnknownVintageError
-from .paths import ProjectPaths, project
+from imtrade.exceptions import CatalogError, UnknownDatasetError, UnknownVintageError
+from imtrade.paths import ProjectPaths, project
 
 LAYOUTS = ("datahub-wdi", "worldbank-bulk", "ddf-gapminder", "ddf-sdg", "owid-co2", "owid-legacy")
 REQUIRED_DATASET_KEYS = ("title", "producer", "citation", "licence", "layout", "vintages", "default_vintage")
@@ -278,3 +278,8 @@ def local_vintages(dataset_id: str, paths: ProjectPaths | None = None) -> dict[s
             base=meta.get("base"),
         )
     return found
+
+
+def clear_catalog_cache() -> None:
+    """Forget parsed catalogs (they are also re-read whenever catalog.yml changes)."""
+    _load_catalog_cached.cache_clear()

@@ -18,13 +18,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .catalog import Catalog, Dataset, ManifestEntry, load_catalog, manifest_path, read_manifest
-from .entities import EntityResolver, build_entity_table, make_resolver
-from .exceptions import DataNotFetchedError, DataValidationError, UnknownIndicatorError
-from .fetch import require_fetched
-from .layouts import ParseContext, layout
-from .paths import ProjectPaths, project
-from .reads import record_read
+from imtrade.data.catalog import (
+    Catalog,
+    Dataset,
+    ManifestEntry,
+    load_catalog,
+    manifest_path,
+    read_manifest,
+)
+from imtrade.data.entities import EntityResolver, build_entity_table, make_resolver
+from imtrade.data.fetch import require_fetched
+from imtrade.data.layouts import ParseContext, layout
+from imtrade.data.provenance import record_read
+from imtrade.exceptions import DataNotFetchedError, DataValidationError, UnknownIndicatorError
+from imtrade.paths import ProjectPaths, project
 
 
 def _parser_version() -> str:

@@ -3,7 +3,7 @@
 A chapter is re-executed only when its *cache key* changes. The key covers the chapter's
 source, its parameter values, the environment (lock file, Python version, the package's
 own source) and the checksums of every data file the chapter read the last time it ran
-(recorded by :mod:`imtrade.reads`). Records live in ``_build/cache/<chapter>.json``.
+(recorded by :mod:`imtrade.data.provenance`). Records live in ``_build/cache/<chapter>.json``.
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .book import Chapter, book_parameters, chapter, chapters
-from .catalog import load_catalog, manifest_path, read_manifest, sha256_file
-from .exceptions import BuildError, ImtradeError
-from .execute import ExecutionResult, execute_chapter
-from .paths import ProjectPaths, edition_paths, project
+from imtrade.book.execute import ExecutionResult, execute_chapter
+from imtrade.book.toc import Chapter, book_parameters, chapter, chapters
+from imtrade.data.catalog import load_catalog, manifest_path, read_manifest, sha256_file
+from imtrade.exceptions import BuildError, ImtradeError
+from imtrade.paths import ProjectPaths, edition_paths, project
 
 
 def environment_digest(paths: ProjectPaths | None = None) -> str:
@@ -31,8 +31,9 @@ def environment_digest(paths: ProjectPaths | None = None) -> str:
     lock = paths.root / "requirements.txt"
     if lock.is_file():
         h.update(lock.read_bytes())
-    for src in sorted((Path(__file__).parent).rglob("*.py")):
-        h.update(src.relative_to(Path(__file__).parent).as_posix().encode())
+    package = Path(__file__).resolve().parents[1]  # src/imtrade
+    for src in sorted(package.rglob("*.py")):
+        h.update(src.relative_to(package).as_posix().encode())
         h.update(src.read_bytes())
     return h.hexdigest()
 
@@ -144,7 +145,7 @@ def _check_no_solutions(paths: ProjectPaths, progress=print) -> None:
     """Fail closed: a student site holding any solution text is removed, never published."""
     import shutil
 
-    from .assignments.editions import edition_leaks
+    from imtrade.assignments.editions import edition_leaks
 
     leaks = edition_leaks(paths.site, chapters(paths))
     if leaks:
@@ -205,9 +206,9 @@ def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=
     execution (:mod:`imtrade.assignments.editions`), and the built site is searched for any
     solution text before the build reports success.
     """
-    from .batch.site import stage_batches
-    from .pages import write_generated_pages
-    from .site import build_site, stage_digest, sync_sources
+    from imtrade.batch.site import stage_batches
+    from imtrade.book.pages import write_generated_pages
+    from imtrade.book.site import build_site, stage_digest, sync_sources
 
     paths = edition_paths(edition, project())
     start = time.perf_counter()
@@ -219,7 +220,7 @@ def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=
     env = environment_digest(paths)
     book_chapters = chapters(paths)
     if edition == "student":
-        from .assignments.editions import student_chapter
+        from imtrade.assignments.editions import student_chapter
 
         book_chapters = [student_chapter(c, paths.build / "sources" / "chapters") for c in book_chapters]
     plans = [plan_chapter(c, overrides.get(c.name, {}), env, paths) for c in book_chapters]  # validates every parameter first

@@ -3,8 +3,8 @@
 A layout knows three things about a vintage's files: which file holds which indicator
 (``indicator_files``), how to turn one file into tidy rows (``parse``), and where the
 indicator names and units are (``metadata``). Country codes are mapped to the entity codes
-of :mod:`imtrade.entities` (ISO3 for economies, World Bank codes for its aggregates,
-``M49_<n>`` for UN regions) by the :class:`~imtrade.entities.EntityResolver` passed in.
+of :mod:`imtrade.data.entities` (ISO3 for economies, World Bank codes for its aggregates,
+``M49_<n>`` for UN regions) by the :class:`~imtrade.data.entities.EntityResolver` passed in.
 """
 
 from __future__ import annotations
@@ -19,10 +19,17 @@ from typing import TYPE_CHECKING, ClassVar
 
 import pandas as pd
 
-from .validation import Problems, _rows, numeric_column, require_columns, validate_tidy, year_column
+from imtrade.data.validation import (
+    Problems,
+    _rows,
+    numeric_column,
+    require_columns,
+    validate_tidy,
+    year_column,
+)
 
 if TYPE_CHECKING:
-    from .entities import EntityResolver
+    from imtrade.data.entities import EntityResolver
 
 YEAR_COLUMN = re.compile(r"^\d{4}$")
 UNIT_IN_NAME = re.compile(r"\(([^()]*)\)\s*$")

@@ -13,12 +13,12 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .catalog import load_catalog, manifest_digest, manifest_path, read_manifest
-from .derived import DERIVED
-from .paths import ProjectPaths
+from imtrade.data.catalog import load_catalog, manifest_digest, manifest_path, read_manifest
+from imtrade.data.derived import DERIVED
+from imtrade.paths import ProjectPaths
 
 if TYPE_CHECKING:
-    from .build import ChapterPlan
+    from imtrade.book.build import ChapterPlan
 
 KEY_PACKAGES = ("jupyter-book", "sphinx", "myst-nb", "papermill", "pandas", "numpy", "statsmodels", "seaborn", "matplotlib", "pandera", "pyarrow")
 
@@ -85,7 +85,7 @@ def data_sources_page(paths: ProjectPaths, chapter_titles: dict[str, str]) -> st
         "## Derived series",
         "",
         "Some series are not published by the upstreams and are computed from ones that are "
-        "(`imtrade.derived`):",
+        "(`imtrade.data.derived`):",
         "",
         "| code | series | formula | note |",
         "|---|---|---|---|",
@@ -176,7 +176,7 @@ def reproducibility_page(paths: ProjectPaths, plans: list[ChapterPlan]) -> str:
 
 
 def write_generated_pages(stage: Path, plans: list[ChapterPlan], paths: ProjectPaths) -> None:
-    from .site import write_if_changed
+    from imtrade.book.site import write_if_changed
 
     titles = {p.chapter.name: p.chapter.title() for p in plans}
     write_if_changed(stage / "book" / "data_sources.md", data_sources_page(paths, titles).encode())

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from concurrent.futures import ProcessPoolExecutor
 
-from .fetch import is_fetched
-from .store import DataStore, FileRef
+from imtrade.data.fetch import is_fetched
+from imtrade.data.store import DataStore, FileRef
 
 
 def _parse_one(ref: FileRef) -> int:
@@ -51,3 +51,9 @@ def warm_cache(vintage: str | None = None, jobs: int = 2) -> tuple[int, float]:
         for ref in refs:
             store.parsed(ref)
     return len(refs), time.perf_counter() - start
+
+
+def forget_worker_store() -> None:
+    """Drop this process's worker store (the next parse opens the current project's)."""
+    global _STORE
+    _STORE = None

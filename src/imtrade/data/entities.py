@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .exceptions import UnknownCountryError
+from imtrade.exceptions import UnknownCountryError
 
 # Names used by Our World in Data (and other name-keyed sources) that differ from the
 # World Bank's and Gapminder's names.

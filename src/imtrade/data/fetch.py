@@ -19,7 +19,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalog import (
+from imtrade.data.catalog import (
     Catalog,
     Dataset,
     ManifestEntry,
@@ -29,7 +29,7 @@ from .catalog import (
     manifest_path,
     read_manifest,
 )
-from .exceptions import (
+from imtrade.exceptions import (
     ChecksumMismatchError,
     DataNotFetchedError,
     FetchError,
@@ -37,7 +37,7 @@ from .exceptions import (
     NetworkError,
     UnknownVintageError,
 )
-from .paths import ProjectPaths, default_mirror, project
+from imtrade.paths import ProjectPaths, default_mirror, project
 
 FETCH_STAMP = ".imtrade-fetch.json"
 CHUNK = 1 << 20

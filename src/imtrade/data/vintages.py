@@ -1,4 +1,11 @@
-"""New data from a user: a World Bank bulk CSV or a tidy CSV, registered as a WDI vintage.
+"""Writing a local WDI vintage (API download or user data) in the datahub layout.
+
+A local vintage lives only in ``data/raw/wdi/<vintage>/`` with its own ``manifest.tsv``,
+a local stamp (origin, base vintage, creation date) and a fetch stamp, so the loaders treat
+it exactly like a catalogued vintage. It is written in a staging directory and moved into
+place only when complete.
+
+New data from a user: a World Bank bulk CSV or a tidy CSV, registered as a WDI vintage.
 
 The file is validated exactly like upstream data (every problem reported at once); only a
 valid file becomes a vintage. The new vintage falls back to its ``base`` vintage for every
@@ -7,15 +14,65 @@ indicator it does not hold, so a chapter reruns on it with ``-p vintage <name>``
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from .exceptions import DataValidationError, ImtradeError
-from .layouts import ParseContext, layout
-from .local_vintage import write_local_vintage
-from .paths import project
+import pandas as pd
+
+from imtrade.data.catalog import LOCAL_STAMP, load_catalog, scan_directory, write_manifest
+from imtrade.data.fetch import place, staging_dir, write_stamp
+from imtrade.data.layouts import ParseContext, layout
+from imtrade.exceptions import DataValidationError, ImtradeError
+from imtrade.paths import ProjectPaths, project
+
+
+def write_local_vintage(
+    tidy: pd.DataFrame,
+    vintage: str,
+    *,
+    origin: str,
+    base: str | None,
+    names: dict[str, str] | None = None,
+    titles: dict[str, str] | None = None,
+    notes: str = "",
+    paths: ProjectPaths | None = None,
+) -> Path:
+    """Write tidy rows as ``indicators/<code>/data.csv`` files of a new local vintage."""
+    paths = paths or project()
+    if vintage in load_catalog(paths.catalog).dataset("wdi").vintages:
+        raise ImtradeError(
+            f"'{vintage}' is a catalogued WDI vintage; a local vintage must not replace it",
+            fix="choose another name for the new vintage",
+        )
+    names = names or {}
+    titles = titles or {}
+    target = paths.raw_vintage("wdi", vintage)
+    with staging_dir(paths, "wdi", vintage) as tmp:
+        for code, rows in tidy.groupby("indicator", sort=True):
+            folder = tmp / "indicators" / str(code).lower()
+            folder.mkdir(parents=True)
+            out = pd.DataFrame(
+                {
+                    "Country Name": rows["iso3"].map(lambda c: names.get(c, c)),
+                    "Country Code": rows["iso3"],
+                    "Year": rows["year"].astype(int),
+                    "Value": rows["value"],
+                }
+            ).sort_values(["Country Code", "Year"])
+            out.to_csv(folder / "data.csv", index=False, lineterminator="\n", float_format="%.15g")
+            package = {"name": str(code).lower(), "title": titles.get(code, str(code)), "origin": origin}
+            (folder / "datapackage.json").write_text(json.dumps(package, indent=2) + "\n", encoding="utf-8")
+        entries = scan_directory(tmp)
+        write_manifest(tmp / "manifest.tsv", entries)
+        stamp = {"origin": origin, "base": base, "created": date.today().isoformat(), "notes": notes}
+        (tmp / LOCAL_STAMP).write_text(json.dumps(stamp, indent=2), encoding="utf-8")
+        write_stamp(tmp, entries, origin)
+        place(tmp, target)
+    return target
+
 
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -62,7 +119,7 @@ def _falls_back_to(wdi, start: str, target: str) -> bool:
 
 
 def add_user_file(path: Path, *, name: str | None = None, base: str | None = None) -> AddResult:
-    from .api import store
+    from imtrade.data.load import store
 
     s = store()
     wdi = s.catalog.dataset("wdi")

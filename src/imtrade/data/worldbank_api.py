@@ -3,7 +3,7 @@
 ``https://api.worldbank.org/v2/country/all/indicator/<CODE>?format=json&per_page=...&page=N``
 returns ``[meta, rows]`` pages; each row has ``countryiso3code``, ``date`` and ``value``.
 The result is written as a local WDI vintage named by the download date (see
-:mod:`imtrade.local_vintage`), in the same tidy form as the catalogued vintages.
+:mod:`imtrade.data.vintages`), in the same tidy form as the catalogued vintages.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .exceptions import DataValidationError, NetworkError
-from .fetch import CONNECT_TIMEOUT, READ_TIMEOUT, _session
-from .local_vintage import write_local_vintage
-from .validation import Problems, numeric_column, validate_tidy, year_column
+from imtrade.data.fetch import CONNECT_TIMEOUT, READ_TIMEOUT, _session
+from imtrade.data.validation import Problems, numeric_column, validate_tidy, year_column
+from imtrade.data.vintages import write_local_vintage
+from imtrade.exceptions import DataValidationError, NetworkError
 
 API = "https://api.worldbank.org/v2/country/all/indicator/{code}"
 PER_PAGE = 20000
@@ -101,7 +101,7 @@ def fetch_latest(indicators: list[str] | None = None, *, session=None, today: da
     """Download ``indicators`` (default: every indicator of the default vintage) as vintage <today>."""
     from tqdm.auto import tqdm
 
-    from .api import store
+    from imtrade.data.load import store
 
     s = store()
     base = s.catalog.dataset("wdi").default_vintage
