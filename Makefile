@@ -42,8 +42,9 @@ book: venv vendor data  ## Build everything: install, fetch data, execute chapte
 strict: venv vendor data  ## Like book, but fail on any Sphinx warning
 	$(BIN)/imtrade build --jobs $(JOBS) --strict
 
-lint: venv  ## Ruff lint
+lint: venv  ## Ruff lint and format check
 	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 
 test: venv vendor data lint  ## Run every test: lint, unit, integration, site build, browser
 	$(BIN)/pytest -q

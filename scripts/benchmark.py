@@ -70,7 +70,12 @@ def copy_book(dest: Path) -> Path:
 def bench_data(repeats: int) -> None:
     print("data layer")
     env = {"IMTRADE_ROOT": str(ROOT)}
-    report("no-op fetch (imtrade fetch, all datasets), median", median([timed([IMTRADE, "fetch"], env=env) for _ in range(repeats)]), "s", "<= 2 s")
+    report(
+        "no-op fetch (imtrade fetch, all datasets), median",
+        median([timed([IMTRADE, "fetch"], env=env) for _ in range(repeats)]),
+        "s",
+        "<= 2 s",
+    )
 
     codes = chapter_indicator_codes()
     snippet = (
@@ -79,7 +84,9 @@ def bench_data(repeats: int) -> None:
     )
     load_times = []
     for _ in range(repeats):
-        out = subprocess.run([sys.executable, "-c", snippet], env={**os.environ, **env}, capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", snippet], env={**os.environ, **env}, capture_output=True, text=True, check=True
+        )
         load_times.append(float(out.stdout.strip().splitlines()[-1]))
     report(f"warm-cache load of one chapter's {len(codes)} indicators, median", median(load_times), "s", "<= 0.3 s")
 
@@ -88,8 +95,15 @@ def bench_data(repeats: int) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             data_dir = Path(tmp)
             (data_dir / "raw").symlink_to(ROOT / "data" / "raw")
-            cold.append(timed([IMTRADE, "data", "cache", "--vintage", "2026-07-01", "--jobs", "2"], env={**env, "IMTRADE_DATA_DIR": str(data_dir)}))
-    report("cold parse of every file of WDI 2026-07-01 (+ other datasets), 2 jobs, median", median(cold), "s", "<= 15 s")
+            cold.append(
+                timed(
+                    [IMTRADE, "data", "cache", "--vintage", "2026-07-01", "--jobs", "2"],
+                    env={**env, "IMTRADE_DATA_DIR": str(data_dir)},
+                )
+            )
+    report(
+        "cold parse of every file of WDI 2026-07-01 (+ other datasets), 2 jobs, median", median(cold), "s", "<= 15 s"
+    )
 
 
 def chapter_indicator_codes() -> list[str]:
@@ -116,20 +130,26 @@ def bench_build(repeats: int) -> None:
         noop = median([timed([IMTRADE, "build"], env=env, cwd=book) for _ in range(repeats)])
         report("no-op rebuild, median", noop, "s", "<= 2 s")
 
-        records = {p.stem: json.loads(p.read_text()) for p in (book / "_build" / "cache").glob("*.json") if p.stem != "site"}
+        records = {
+            p.stem: json.loads(p.read_text()) for p in (book / "_build" / "cache").glob("*.json") if p.stem != "site"
+        }
         if records:
             name, record = min(records.items(), key=lambda kv: kv[1].get("seconds", 1e9))
             from imtrade.book.params import parse_parameters_cell  # noqa: F401  (same environment)
 
             year_param = next((k for k, v in record["inputs"]["params"].items() if k.endswith("start_year")), None)
             if year_param:
-                (book / "book_params.yml").write_text(f"{name}:\n  {year_param}: {record['inputs']['params'][year_param] + 1}\n")
+                (book / "book_params.yml").write_text(
+                    f"{name}:\n  {year_param}: {record['inputs']['params'][year_param] + 1}\n"
+                )
                 changed = timed([IMTRADE, "build", "--jobs", "2"], env=env, cwd=book)
                 chapter_seconds = json.loads((book / "_build" / "cache" / f"{name}.json").read_text())["seconds"]
                 report(f"rebuild after changing {name}.{year_param}", changed, "s", f"<= {chapter_seconds:.1f} + 3 s")
 
         baseline_source = Path(tmp) / "baseline"
-        shutil.copytree(book / "_build" / "stage", baseline_source, ignore=shutil.ignore_patterns("_build", "*.ipynb", "tables"))
+        shutil.copytree(
+            book / "_build" / "stage", baseline_source, ignore=shutil.ignore_patterns("_build", "*.ipynb", "tables")
+        )
         for chapter in (book / "chapters").glob("*.md"):
             shutil.copy(chapter, baseline_source / "chapters" / chapter.name)
         config = (baseline_source / "_config.yml").read_text()
@@ -150,7 +170,9 @@ def _batch_config(name: str, args: list[str], out: Path, env: dict, runs: int) -
     """Run the first ``runs`` briefs into a fresh folder (nothing skipped); read its summary."""
     import csv
 
-    wall = timed([IMTRADE, "batch", str(BRIEFS_SPEC), "--limit", str(runs), "--out", str(out), *args], env=env, cwd=ROOT)
+    wall = timed(
+        [IMTRADE, "batch", str(BRIEFS_SPEC), "--limit", str(runs), "--out", str(out), *args], env=env, cwd=ROOT
+    )
     with (out / "summary.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     ok = [r for r in rows if r["status"] == "ok"]
@@ -170,7 +192,11 @@ def bench_batch(runs: int) -> None:
     os.environ["IMTRADE_ROOT"] = str(ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
-        timed([IMTRADE, "batch", str(BRIEFS_SPEC), "--limit", "1", "--out", str(base / "warm-up"), "--jobs", "1"], env=env, cwd=ROOT)
+        timed(
+            [IMTRADE, "batch", str(BRIEFS_SPEC), "--limit", "1", "--out", str(base / "warm-up"), "--jobs", "1"],
+            env=env,
+            cwd=ROOT,
+        )
         measured = {
             "1 local worker": _batch_config("1 local worker", ["--jobs", "1"], base / "local-1", env, runs),
             "2 local workers": _batch_config("2 local workers", ["--jobs", "2"], base / "local-2", env, runs),
@@ -178,16 +204,23 @@ def bench_batch(runs: int) -> None:
         from distributed import LocalCluster
 
         # an existing cluster: its start-up is not part of the batch's time
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+        with LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+        ) as cluster:
             measured["Dask LocalCluster, 2 workers"] = _batch_config(
-                "Dask", ["--scheduler", cluster.scheduler_address], base / "dask-2", env, runs)
+                "Dask", ["--scheduler", cluster.scheduler_address], base / "dask-2", env, runs
+            )
     for name, m in measured.items():
         report(f"{name}: wall time for {runs} briefs", m["wall"], "s", "reference")
         report(f"{name}: throughput", runs / m["wall"] * 60, "/min", "reference")
         report(f"{name}: median time per brief", m["median_run"], "s", "reference")
         for worker, (own, kernel) in sorted(m["workers"].items()):
-            report(f"{name}: peak memory of worker {worker}", own, "MB", f"reference; its largest kernel {kernel:.0f} MB")
-    one, two, dask = (measured[k]["wall"] for k in ("1 local worker", "2 local workers", "Dask LocalCluster, 2 workers"))
+            report(
+                f"{name}: peak memory of worker {worker}", own, "MB", f"reference; its largest kernel {kernel:.0f} MB"
+            )
+    one, two, dask = (
+        measured[k]["wall"] for k in ("1 local worker", "2 local workers", "Dask LocalCluster, 2 workers")
+    )
     report("speed-up of 2 local workers over 1", one / two, "x", ">= 1.7x")
     report("Dask overhead over the 2-worker local pool", 100 * (dask / two - 1), "%", "<= 15 %")
 
@@ -222,10 +255,16 @@ def bench_pages() -> None:
     httpd.daemon_threads = True
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{httpd.server_address[1]}"
-    pages = sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html") if p.relative_to(site).parts[0] not in ("_static", "_sources"))
+    pages = sorted(
+        p.relative_to(site).as_posix()
+        for p in site.rglob("*.html")
+        if p.relative_to(site).parts[0] not in ("_static", "_sources")
+    )
     weights = {}
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = p.chromium.launch(
+            executable_path=chromium, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        )
         for path in pages:
             page = browser.new_page()
             bodies: dict[str, bytes] = {}
@@ -240,14 +279,23 @@ def bench_pages() -> None:
             page.goto(f"{base}/{path}", wait_until="networkidle")
             page.close()
             raw = sum(len(b) for b in bodies.values())
-            sent = sum(len(gzip.compress(b, 6)) if url.split("?")[0].endswith(COMPRESSIBLE) else len(b) for url, b in bodies.items())
+            sent = sum(
+                len(gzip.compress(b, 6)) if url.split("?")[0].endswith(COMPRESSIBLE) else len(b)
+                for url, b in bodies.items()
+            )
             weights[path] = (raw, sent)
         browser.close()
     httpd.shutdown()
     httpd.server_close()
     for path, (raw, sent) in weights.items():
-        results[f"page {path}"] = {"raw_KiB": round(raw / 1024), "gzip_KiB": round(sent / 1024), "target": "<= 1024 KiB"}
-        print(f"  {path:44} {sent / 1024:7.0f} KiB transferred (gzip)  {raw / 1024:7.0f} KiB uncompressed  (target <= 1024 KiB)")
+        results[f"page {path}"] = {
+            "raw_KiB": round(raw / 1024),
+            "gzip_KiB": round(sent / 1024),
+            "target": "<= 1024 KiB",
+        }
+        print(
+            f"  {path:44} {sent / 1024:7.0f} KiB transferred (gzip)  {raw / 1024:7.0f} KiB uncompressed  (target <= 1024 KiB)"
+        )
 
 
 def main() -> None:

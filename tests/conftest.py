@@ -97,7 +97,9 @@ WDI_NEW, WDI_OLD = "2026-07-01", "2018-08-01"
 
 # (code, iso3, year) -> value of the fake datahub WDI vintage 2026-07-01
 FAKE_WDI: dict[tuple[str, str, int], float] = {}
-for _i, (_iso, _name) in enumerate([("WLD", "World"), ("USA", "United States"), ("CHN", "China"), ("LMY", "Low & middle income")]):
+for _i, (_iso, _name) in enumerate(
+    [("WLD", "World"), ("USA", "United States"), ("CHN", "China"), ("LMY", "Low & middle income")]
+):
     for _year in (2007, 2008, 2009):
         FAKE_WDI[("NE.EXP.GNFS.ZS", _iso, _year)] = round(20.5 + 3 * _i + 0.25 * (_year - 2007), 4)
         FAKE_WDI[("NE.IMP.GNFS.ZS", _iso, _year)] = round(21.75 + 2 * _i - 0.5 * (_year - 2007), 4)
@@ -105,7 +107,9 @@ for _i, (_iso, _name) in enumerate([("WLD", "World"), ("USA", "United States"), 
 FAKE_WDI[("NE.EXP.GNFS.ZS", "WLD", 2008)] = 30.69  # the figure the real mirror has for WLD 2008
 COUNTRY_NAMES = {"WLD": "World", "USA": "United States", "CHN": "China", "LMY": "Low & middle income"}
 # the old vintage: exports only, to 2008, other values
-FAKE_WDI_OLD = {("NE.EXP.GNFS.ZS", iso, y): 10.0 + k + (y - 2007) for k, iso in enumerate(COUNTRY_NAMES) for y in (2007, 2008)}
+FAKE_WDI_OLD = {
+    ("NE.EXP.GNFS.ZS", iso, y): 10.0 + k + (y - 2007) for k, iso in enumerate(COUNTRY_NAMES) for y in (2007, 2008)
+}
 
 WB_METADATA = [  # Country Code, Region, IncomeGroup, SpecialNotes, TableName
     ("CHN", "East Asia & Pacific", "Upper middle income", "", "China"),
@@ -129,13 +133,29 @@ GAPMINDER_GEO = [  # country, iso3166_1_alpha3, iso3166_1_numeric, name
     ("usa", "USA", "840", "USA"),
     ("ussr", "", "", "USSR"),
 ]
-SDG_GEO = [("1", "World"), ("156", "China"), ("158", "Other non-specified areas in Eastern Asia"), ("276", "Germany"),
-           ("514", "Developed regions (Europe, Cyprus, Israel, Northern America, Japan, Australia & New Zealand)"),
-           ("515", "Developing regions"), ("840", "United States of America")]
+SDG_GEO = [
+    ("1", "World"),
+    ("156", "China"),
+    ("158", "Other non-specified areas in Eastern Asia"),
+    ("276", "Germany"),
+    ("514", "Developed regions (Europe, Cyprus, Israel, Northern America, Japan, Australia & New Zealand)"),
+    ("515", "Developing regions"),
+    ("840", "United States of America"),
+]
 # UN SDG NV_IND_MANF (manufacturing value added, % of GDP): geo_area -> {year: value}
-FAKE_SDG = {"1": {2010: 16.0, 2011: 16.2}, "156": {2010: 29.31, 2011: 29.5}, "515": {2010: 20.01, 2011: 20.3}, "840": {2010: 12.0, 2011: 11.9}}
+FAKE_SDG = {
+    "1": {2010: 16.0, 2011: 16.2},
+    "156": {2010: 29.31, 2011: 29.5},
+    "515": {2010: 20.01, 2011: 20.3},
+    "840": {2010: 12.0, 2011: 11.9},
+}
 # Gapminder employment in industry (% of total): geo -> {year: value}
-FAKE_GAPMINDER = {"chn": {2009: 27.5, 2010: 28.7}, "usa": {2009: 19.0, 2010: 18.5}, "twn": {2009: 35.0, 2010: 35.9}, "ussr": {1989: 40.0}}
+FAKE_GAPMINDER = {
+    "chn": {2009: 27.5, 2010: 28.7},
+    "usa": {2009: 19.0, 2010: 18.5},
+    "twn": {2009: 35.0, 2010: 35.9},
+    "ussr": {1989: 40.0},
+}
 # World Bank bulk TX.VAL.MANF.ZS.UN: iso3 -> {year: value}
 FAKE_BULK = {"WLD": {2019: 70.1, 2020: 71.2}, "CHN": {2019: 93.4, 2020: 93.7}, "USA": {2019: 62.3}, "HIC": {2020: 74.5}}
 BULK_YEARS = list(range(2017, 2022))
@@ -148,15 +168,30 @@ FAKE_OWID_CO2 = [
     ("", "Africa", 2010, 1239.2, 0.27),
 ]
 OWID_TRADE_COLUMN = "World trade (% of GDP) (PWT 9.0)"
-FAKE_OWID_LEGACY = [("World", 2010, 57.17), ("United States", 2010, 30.1), ("South Korea", 2010, 101.2),
-                    ("Somalia", 2010, 60.0), ("Africa", 2010, 55.5), ("North America", 2010, 31.0)]
+FAKE_OWID_LEGACY = [
+    ("World", 2010, 57.17),
+    ("United States", 2010, 30.1),
+    ("South Korea", 2010, 101.2),
+    ("Somalia", 2010, 60.0),
+    ("Africa", 2010, 55.5),
+    ("North America", 2010, 31.0),
+]
 
 
 def bulk_csv(rows: dict[str, dict[int, float]], code: str, name: str, *, metadata_lines: bool, years=BULK_YEARS) -> str:
     """A World Bank 'Download CSV' file: quoted, trailing commas, optionally 4 metadata lines."""
     names = dict(COUNTRY_NAMES, HIC="High income")
-    head = ['"Data Source","World Development Indicators",', "", '"Last Updated Date","2026-02-24",', ""] if metadata_lines else []
-    header = ",".join(f'"{c}"' for c in ["Country Name", "Country Code", "Indicator Name", "Indicator Code", *map(str, years)]) + ","
+    head = (
+        ['"Data Source","World Development Indicators",', "", '"Last Updated Date","2026-02-24",', ""]
+        if metadata_lines
+        else []
+    )
+    header = (
+        ",".join(
+            f'"{c}"' for c in ["Country Name", "Country Code", "Indicator Name", "Indicator Code", *map(str, years)]
+        )
+        + ","
+    )
     lines = [*head, header]
     for iso, values in rows.items():
         cells = [names.get(iso, iso), iso, name, code, *(repr(values[y]) if y in values else "" for y in years)]
@@ -179,7 +214,11 @@ def csv_text(header: list[str], rows) -> str:
 
 
 def datahub_csv(values: dict[tuple[str, str, int], float], code: str) -> str:
-    rows = [(COUNTRY_NAMES[iso], iso, y, repr(v)) for (c, iso, y), v in sorted(values.items(), key=lambda kv: (kv[0][1], kv[0][2])) if c == code]
+    rows = [
+        (COUNTRY_NAMES[iso], iso, y, repr(v))
+        for (c, iso, y), v in sorted(values.items(), key=lambda kv: (kv[0][1], kv[0][2]))
+        if c == code
+    ]
     return csv_text(["Country Name", "Country Code", "Year", "Value"], rows)
 
 
@@ -189,62 +228,151 @@ def build_fake_mirror(root: Path) -> Path:
         for code in sorted({k[0] for k in values}):
             folder = root / "datahub-wdi" / vintage / "indicators" / code.lower()
             write(folder / "data.csv", datahub_csv(values, code))
-            title = {"NE.EXP.GNFS.ZS": "Exports of goods and services (% of GDP)", "NE.IMP.GNFS.ZS": "Imports of goods and services (% of GDP)",
-                     "NY.GDP.MKTP.CD": "GDP (current US$)"}[code]
-            write(folder / "datapackage.json", json.dumps({"title": title, "name": code.lower(), "readme": f"About {title}."}))
+            title = {
+                "NE.EXP.GNFS.ZS": "Exports of goods and services (% of GDP)",
+                "NE.IMP.GNFS.ZS": "Imports of goods and services (% of GDP)",
+                "NY.GDP.MKTP.CD": "GDP (current US$)",
+            }[code]
+            write(
+                folder / "datapackage.json",
+                json.dumps({"title": title, "name": code.lower(), "readme": f"About {title}."}),
+            )
     bulk = root / "worldbank-bulk"
-    write(bulk / "API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_7563.csv",
-          bulk_csv(FAKE_BULK, "TX.VAL.MANF.ZS.UN", "Manufactures exports (% of merchandise exports)", metadata_lines=True))
-    meta = "\ufeff" + csv_text(["Country Code", "Region", "IncomeGroup", "SpecialNotes", "TableName", ""], [(*r, "") for r in WB_METADATA])
+    write(
+        bulk / "API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_7563.csv",
+        bulk_csv(
+            FAKE_BULK, "TX.VAL.MANF.ZS.UN", "Manufactures exports (% of merchandise exports)", metadata_lines=True
+        ),
+    )
+    meta = "\ufeff" + csv_text(
+        ["Country Code", "Region", "IncomeGroup", "SpecialNotes", "TableName", ""], [(*r, "") for r in WB_METADATA]
+    )
     write(bulk / "Metadata_Country_API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_7563.csv", meta)
 
     gm = root / "gapminder-systema-globalis"
-    write(gm / "ddf--entities--geo--country.csv", csv_text(["country", "is--country", "iso3166_1_alpha3", "iso3166_1_numeric", "name"],
-                                                           [(c, "TRUE", i, n, name) for c, i, n, name in GAPMINDER_GEO]))
+    write(
+        gm / "ddf--entities--geo--country.csv",
+        csv_text(
+            ["country", "is--country", "iso3166_1_alpha3", "iso3166_1_numeric", "name"],
+            [(c, "TRUE", i, n, name) for c, i, n, name in GAPMINDER_GEO],
+        ),
+    )
     concept = "industry_workers_percent_of_employment"
-    write(gm / "ddf--concepts.csv", csv_text(["concept", "concept_type", "name", "source", "source_url", "description"],
-                                             [(concept, "measure", "Industry workers (% of employment)", "ILO", "https://ilostat.ilo.org", "Modelled estimates.")]))
-    write(gm / "countries-etc-datapoints" / f"ddf--datapoints--{concept}--by--geo--time.csv",
-          csv_text(["geo", "time", concept], [(g, y, v) for g, series in FAKE_GAPMINDER.items() for y, v in series.items()]))
+    write(
+        gm / "ddf--concepts.csv",
+        csv_text(
+            ["concept", "concept_type", "name", "source", "source_url", "description"],
+            [
+                (
+                    concept,
+                    "measure",
+                    "Industry workers (% of employment)",
+                    "ILO",
+                    "https://ilostat.ilo.org",
+                    "Modelled estimates.",
+                )
+            ],
+        ),
+    )
+    write(
+        gm / "countries-etc-datapoints" / f"ddf--datapoints--{concept}--by--geo--time.csv",
+        csv_text(
+            ["geo", "time", concept], [(g, y, v) for g, series in FAKE_GAPMINDER.items() for y, v in series.items()]
+        ),
+    )
 
     co2 = root / "owid-co2" / "2020-12-09"
     write(co2 / "owid-co2-data.csv", csv_text(["iso_code", "country", "year", "co2", "co2_per_gdp"], FAKE_OWID_CO2))
-    write(co2 / "owid-co2-codebook.csv", csv_text(["column", "description", "source"], [
-        ("iso_code", "ISO 3166-1 alpha-3", "ISO"), ("country", "Geographic location", "OWID"), ("year", "Year", "OWID"),
-        ("co2", "Annual production-based emissions of CO2, measured in million tonnes per year.", "GCP"),
-        ("co2_per_gdp", "CO2 per unit of GDP, measured in kilograms per dollar of GDP.", "GCP")]))
+    write(
+        co2 / "owid-co2-codebook.csv",
+        csv_text(
+            ["column", "description", "source"],
+            [
+                ("iso_code", "ISO 3166-1 alpha-3", "ISO"),
+                ("country", "Geographic location", "OWID"),
+                ("year", "Year", "OWID"),
+                ("co2", "Annual production-based emissions of CO2, measured in million tonnes per year.", "GCP"),
+                ("co2_per_gdp", "CO2 per unit of GDP, measured in kilograms per dollar of GDP.", "GCP"),
+            ],
+        ),
+    )
 
     legacy = root / "owid-datasets" / "Globalization_over_5_centuries"
-    write(legacy / "Globalization_over_5_centuries.csv", csv_text(["Entity", "Year", OWID_TRADE_COLUMN], FAKE_OWID_LEGACY))
-    write(legacy / "datapackage.json", json.dumps({"resources": [{"schema": {"fields": [
-        {"name": OWID_TRADE_COLUMN, "description": "Sum of world exports and imports as a share of world GDP (%)."}]}}]}))
+    write(
+        legacy / "Globalization_over_5_centuries.csv", csv_text(["Entity", "Year", OWID_TRADE_COLUMN], FAKE_OWID_LEGACY)
+    )
+    write(
+        legacy / "datapackage.json",
+        json.dumps(
+            {
+                "resources": [
+                    {
+                        "schema": {
+                            "fields": [
+                                {
+                                    "name": OWID_TRADE_COLUMN,
+                                    "description": "Sum of world exports and imports as a share of world GDP (%).",
+                                }
+                            ]
+                        }
+                    }
+                ]
+            }
+        ),
+    )
 
     sdg = root / "unsd-sdg" / "2020-10-19"
     write(sdg / "ddf--entities--geo_area.csv", csv_text(["geo_area", "name"], SDG_GEO))
-    write(sdg / "concepts_selected.csv", "nv_ind_manf,measure,Manufacturing value added as a proportion of GDP (%),9,9.2.1,NV_IND_MANF,9.2\n")
-    write(sdg / "ddf--datapoints--nv_ind_manf--by--geo_area--nature--units--year.csv",
-          csv_text(["geo_area", "nature", "units", "year", "nv_ind_manf"],
-                   [(g, "m", "percent", y, v) for g, series in FAKE_SDG.items() for y, v in series.items()]))
+    write(
+        sdg / "concepts_selected.csv",
+        "nv_ind_manf,measure,Manufacturing value added as a proportion of GDP (%),9,9.2.1,NV_IND_MANF,9.2\n",
+    )
+    write(
+        sdg / "ddf--datapoints--nv_ind_manf--by--geo_area--nature--units--year.csv",
+        csv_text(
+            ["geo_area", "nature", "units", "year", "nv_ind_manf"],
+            [(g, "m", "percent", y, v) for g, series in FAKE_SDG.items() for y, v in series.items()],
+        ),
+    )
     return root
 
 
 def catalog_yaml() -> str:
     """The fake project's catalog: the real catalog's datasets, ids, layouts and mirror paths."""
+
     def entry(ds, layout, vintages, default, upstream="null", extra=""):
-        vs = "".join(f'      "{v}":\n        released: "{v}"\n        ref: abc{i}\n        mirror: {m}\n' for i, (v, m) in enumerate(vintages))
-        return (f"  {ds}:\n    title: Fake {ds}\n    producer: Test producer\n    citation: Test citation for {ds}.\n"
-                f"    licence: CC-BY-4.0\n    layout: {layout}\n    upstream: {upstream}\n    default_vintage: \"{default}\"\n"
-                f"    vintages:\n{vs}{extra}")
-    return "version: 1\ndatasets:\n" + "".join([
-        entry("wdi", "datahub-wdi", [(WDI_NEW, f"datahub-wdi/{WDI_NEW}"), (WDI_OLD, f"datahub-wdi/{WDI_OLD}")], WDI_NEW,
-              upstream="https://example.invalid/wdi/{ref}/{path}"),
-        entry("wb-bulk", "worldbank-bulk", [("2026-02-24", "worldbank-bulk")], "2026-02-24"),
-        entry("gapminder", "ddf-gapminder", [("2026-03-01", "gapminder-systema-globalis")], "2026-03-01"),
-        entry("owid-co2", "owid-co2", [("2020-12-09", "owid-co2/2020-12-09")], "2020-12-09"),
-        entry("owid-legacy", "owid-legacy", [("2024-10-21", "owid-datasets")], "2024-10-21",
-              extra=f'    indicators:\n      "{OWID_TRADE_COLUMN}": OWID.WORLD_TRADE.GDP.PWT\n'),
-        entry("un-sdg", "ddf-sdg", [("2020-10-19", "unsd-sdg/2020-10-19")], "2020-10-19"),
-    ])
+        vs = "".join(
+            f'      "{v}":\n        released: "{v}"\n        ref: abc{i}\n        mirror: {m}\n'
+            for i, (v, m) in enumerate(vintages)
+        )
+        return (
+            f"  {ds}:\n    title: Fake {ds}\n    producer: Test producer\n    citation: Test citation for {ds}.\n"
+            f'    licence: CC-BY-4.0\n    layout: {layout}\n    upstream: {upstream}\n    default_vintage: "{default}"\n'
+            f"    vintages:\n{vs}{extra}"
+        )
+
+    return "version: 1\ndatasets:\n" + "".join(
+        [
+            entry(
+                "wdi",
+                "datahub-wdi",
+                [(WDI_NEW, f"datahub-wdi/{WDI_NEW}"), (WDI_OLD, f"datahub-wdi/{WDI_OLD}")],
+                WDI_NEW,
+                upstream="https://example.invalid/wdi/{ref}/{path}",
+            ),
+            entry("wb-bulk", "worldbank-bulk", [("2026-02-24", "worldbank-bulk")], "2026-02-24"),
+            entry("gapminder", "ddf-gapminder", [("2026-03-01", "gapminder-systema-globalis")], "2026-03-01"),
+            entry("owid-co2", "owid-co2", [("2020-12-09", "owid-co2/2020-12-09")], "2020-12-09"),
+            entry(
+                "owid-legacy",
+                "owid-legacy",
+                [("2024-10-21", "owid-datasets")],
+                "2024-10-21",
+                extra=f'    indicators:\n      "{OWID_TRADE_COLUMN}": OWID.WORLD_TRADE.GDP.PWT\n',
+            ),
+            entry("un-sdg", "ddf-sdg", [("2020-10-19", "unsd-sdg/2020-10-19")], "2020-10-19"),
+        ]
+    )
 
 
 def write_manifests(root: Path, mirror: Path) -> None:
@@ -315,7 +443,9 @@ class Project:
         """Regenerate one manifest after a test changed the fake mirror on purpose."""
         from imtrade.data.catalog import scan_directory, write_manifest
 
-        write_manifest(self.root / "data" / "manifests" / dataset / f"{vintage}.tsv", scan_directory(self.mirror / subdir))
+        write_manifest(
+            self.root / "data" / "manifests" / dataset / f"{vintage}.tsv", scan_directory(self.mirror / subdir)
+        )
         clear_caches()
 
 

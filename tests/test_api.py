@@ -59,9 +59,16 @@ class TestLoadIndicators:
 
     def test_filters(self, fetched):
         everything = load_indicators([EXP, IMP])
-        assert len(everything) == 24 and everything.equals(everything.sort_values(["indicator", "iso3", "year"]).reset_index(drop=True))
+        assert len(everything) == 24 and everything.equals(
+            everything.sort_values(["indicator", "iso3", "year"]).reset_index(drop=True)
+        )
         assert set(load_indicators(EXP, countries="chn")["iso3"]) == {"CHN"}  # one code, any case
-        assert load_indicators(EXP, countries=["USA", "CHN"], years=(2008, None))["year"].tolist() == [2008, 2009, 2008, 2009]
+        assert load_indicators(EXP, countries=["USA", "CHN"], years=(2008, None))["year"].tolist() == [
+            2008,
+            2009,
+            2008,
+            2009,
+        ]
         assert load_indicators(EXP, countries=["USA"], years=(None, 2007))["year"].tolist() == [2007]
         assert load_indicators(EXP, countries=["USA"], years=[2007, 2009])["year"].tolist() == [2007, 2009]
         assert load_indicators(EXP, countries=["USA"], years=(2030, 2040)).empty
@@ -73,11 +80,16 @@ class TestLoadIndicators:
 
     def test_other_datasets_are_searched_in_order(self, fetched):
         sdg = load_indicators("NV_IND_MANF", countries=["WLD", "M49_515", "CHN"], years=[2010])
-        assert values(sdg) == {("NV_IND_MANF", "CHN", 2010): FAKE_SDG["156"][2010], ("NV_IND_MANF", "M49_515", 2010): FAKE_SDG["515"][2010],
-                               ("NV_IND_MANF", "WLD", 2010): FAKE_SDG["1"][2010]}
+        assert values(sdg) == {
+            ("NV_IND_MANF", "CHN", 2010): FAKE_SDG["156"][2010],
+            ("NV_IND_MANF", "M49_515", 2010): FAKE_SDG["515"][2010],
+            ("NV_IND_MANF", "WLD", 2010): FAKE_SDG["1"][2010],
+        }
         assert set(sdg["dataset"]) == {"un-sdg"}
         gm = load_indicators("industry_workers_percent_of_employment", countries=["TWN"])
-        assert values(gm) == {("industry_workers_percent_of_employment", "TWN", y): v for y, v in FAKE_GAPMINDER["twn"].items()}
+        assert values(gm) == {
+            ("industry_workers_percent_of_employment", "TWN", y): v for y, v in FAKE_GAPMINDER["twn"].items()
+        }
         assert load_indicators("co2", countries=["WLD"], years=[2010])["value"].item() == 33066.651
         assert set(load_indicators("OWID.WORLD_TRADE.GDP.PWT")["iso3"]) == {"WLD", "USA", "KOR", "SOM"}
         # the vintage of one dataset leaves the others at their defaults
@@ -136,13 +148,21 @@ class TestDerived:
             load_indicators("NV.IND.TOTL.CD")
 
     def test_formulas_on_hand_made_inputs(self):
-        rows = [("wdi", "v", "TX.VAL.TECH.CD", "A", 2000, 50.0), ("wdi", "v", "TX.VAL.TECH.MF.ZS", "A", 2000, 25.0),
-                ("wdi", "v", "TX.VAL.TECH.CD", "B", 2000, 5.0), ("wdi", "v", "TX.VAL.TECH.MF.ZS", "B", 2000, 0.0),
-                ("wdi", "v", "TX.VAL.TECH.CD", "C", 2000, 5.0)]
+        rows = [
+            ("wdi", "v", "TX.VAL.TECH.CD", "A", 2000, 50.0),
+            ("wdi", "v", "TX.VAL.TECH.MF.ZS", "A", 2000, 25.0),
+            ("wdi", "v", "TX.VAL.TECH.CD", "B", 2000, 5.0),
+            ("wdi", "v", "TX.VAL.TECH.MF.ZS", "B", 2000, 0.0),
+            ("wdi", "v", "TX.VAL.TECH.CD", "C", 2000, 5.0),
+        ]
         out = compute(DERIVED["TX.VAL.MANF.CD"], pd.DataFrame(rows, columns=TIDY_COLUMNS))
         # 50 / 25 % = 200; a zero share and a missing input give no value
         assert values(out) == {("TX.VAL.MANF.CD", "A", 2000): 200.0}
-        rows = [("wdi", "v", EXP, "A", 2000, 10.0), ("wdi", "v", GDP, "A", 2000, 1000.0), ("wdi", "v", "TX.VAL.MRCH.CD.WT", "A", 2000, 60.0)]
+        rows = [
+            ("wdi", "v", EXP, "A", 2000, 10.0),
+            ("wdi", "v", GDP, "A", 2000, 1000.0),
+            ("wdi", "v", "TX.VAL.MRCH.CD.WT", "A", 2000, 60.0),
+        ]
         out = compute(DERIVED["SERV.EXP.APPROX.CD"], pd.DataFrame(rows, columns=TIDY_COLUMNS))
         assert values(out) == {("SERV.EXP.APPROX.CD", "A", 2000): 40.0}
 
@@ -206,12 +226,19 @@ class TestErrors:
         with pytest.raises(DataValidationError) as info:
             load_indicators(IMP)
         raw = fetched.raw / "wdi" / WDI_NEW / "indicators" / "ne.imp.gnfs.zs" / "data.csv"
-        assert str(raw) in str(info.value) and "column 'Value': 1 non-numeric value(s) (line 11: '21.7.5')" in str(info.value)  # CHN, LMY, USA come first
+        assert str(raw) in str(info.value) and "column 'Value': 1 non-numeric value(s) (line 11: '21.7.5')" in str(
+            info.value
+        )  # CHN, LMY, USA come first
         assert fetched.snapshot() == before
 
     def test_fallback_cycle_terminates(self, fetched):
         for name, base in (("a", "b"), ("b", "a")):
-            write_local_vintage(pd.DataFrame({"indicator": ["X.ONE"], "iso3": ["WLD"], "year": [2000], "value": [1.0]}), name, origin="user", base=WDI_NEW)
+            write_local_vintage(
+                pd.DataFrame({"indicator": ["X.ONE"], "iso3": ["WLD"], "year": [2000], "value": [1.0]}),
+                name,
+                origin="user",
+                base=WDI_NEW,
+            )
             stamp = fetched.raw / "wdi" / name / LOCAL_STAMP
             stamp.write_text(json.dumps({**json.loads(stamp.read_text()), "base": base}))
         with pytest.raises(UnknownIndicatorError, match=re.escape("no indicator 'X.TWO' in wdi a, wdi b, wb-bulk")):
@@ -226,7 +253,10 @@ class TestMetadataAndHelpers:
         row = meta.set_index("indicator")
         assert row.loc[EXP, "name"] == "Exports of goods and services (% of GDP)" and row.loc[EXP, "unit"] == "% of GDP"
         assert row.loc[EXP, "dataset"] == "wdi" and row.loc[EXP, "vintage"] == WDI_NEW
-        assert row.loc["NE.TRD.GNFS.ZS", "dataset"] == "derived" and "exports of goods and services" in row.loc["NE.TRD.GNFS.ZS", "description"]
+        assert (
+            row.loc["NE.TRD.GNFS.ZS", "dataset"] == "derived"
+            and "exports of goods and services" in row.loc["NE.TRD.GNFS.ZS", "description"]
+        )
         assert row.loc["NV_IND_MANF", "unit"] == "%" and row.loc["co2", "unit"] == "million tonnes per year"
         assert row.loc["OWID.WORLD_TRADE.GDP.PWT", "unit"] == "% of GDP"
         assert row.loc["TX.VAL.MANF.ZS.UN", "dataset"] == "wb-bulk"
@@ -244,7 +274,9 @@ class TestMetadataAndHelpers:
     def test_entities_and_wide(self, fetched):
         everything = load_entities()
         economies = load_entities(include_aggregates=False)
-        assert {"WLD", "LMY", "M49_515"} <= set(everything["iso3"]) and not {"WLD", "LMY", "M49_515"} & set(economies["iso3"])
+        assert {"WLD", "LMY", "M49_515"} <= set(everything["iso3"]) and not {"WLD", "LMY", "M49_515"} & set(
+            economies["iso3"]
+        )
         assert store().entities is store().entities  # built once per process
         table = wide(load_indicators([EXP, IMP], countries=["WLD"]))
         assert list(table.columns) == [EXP, IMP] and table.loc[("WLD", 2008), EXP] == 30.69

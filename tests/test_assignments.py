@@ -216,7 +216,11 @@ def assigned(book):
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
-    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 # ---------------------------------------------------------------------------------------
@@ -293,7 +297,10 @@ def test_student_source_removes_every_solution_and_leaves_answer_cells():
     nb = jupytext.reads(student, fmt="md:myst")
     answer_cells = [c.source for c in nb.cells if "answer" in c.metadata.get("tags", [])]
     assert [re.search(r"^(answer_\w+) = None$", s, re.M).group(1) for s in answer_cells] == [
-        "answer_assignsample_ex1", "answer_assignsample_ex2", "answer_assignsample_ex3"]
+        "answer_assignsample_ex1",
+        "answer_assignsample_ex2",
+        "answer_assignsample_ex3",
+    ]
     assert "(within ±0.05 counts), 2 points" in answer_cells[0] and "(exact), 1 point." in answer_cells[1]
     assert sum("{exercise}" in c.source for c in nb.cells) == 3  # the exercises stay
 
@@ -301,7 +308,9 @@ def test_student_source_removes_every_solution_and_leaves_answer_cells():
 def test_leak_needles_skip_public_names_and_student_text():
     from imtrade.assignments.editions import leak_needles
 
-    needles = leak_needles(["answer_x_ex1", "x = compute(1, 2)  # quokka", "**Shared** line of prose here"], "Shared line of prose here")
+    needles = leak_needles(
+        ["answer_x_ex1", "x = compute(1, 2)  # quokka", "**Shared** line of prose here"], "Shared line of prose here"
+    )
     assert needles == ["x = compute(1, 2) # quokka"]
 
 
@@ -310,7 +319,9 @@ def test_student_source_refuses_an_unclosed_solution():
     from imtrade.exceptions import AssignmentError
 
     broken = SAMPLE_CHAPTER.replace("```{solution-end}\n```\n", "", 1)  # exercise 1's gate never closes
-    with pytest.raises(AssignmentError, match=r"line \d+: \{solution-start\} assignsample-ex-1 has no \{solution-end\}"):
+    with pytest.raises(
+        AssignmentError, match=r"line \d+: \{solution-start\} assignsample-ex-1 has no \{solution-end\}"
+    ):
         student_source(broken)
     with pytest.raises(AssignmentError, match="without a"):
         student_source(SAMPLE_CHAPTER.replace("```{solution-start} assignsample-ex-2\n:class: dropdown\n```\n", "", 1))
@@ -406,7 +417,9 @@ def test_draws_are_deterministic_independent_and_stable(light_book):
     first = [draw(pool, SEED, i) for i in ids]
     assert first == [draw(pool, SEED, i) for i in ids]  # same seed, same draws
     assert first != [draw(pool, "other", i) for i in ids]  # another seed, other draws
-    assert draw({"year": pool["year"], "countries": pool["countries"]}, SEED, "s001") == first[1]  # order of the pool is irrelevant
+    assert (
+        draw({"year": pool["year"], "countries": pool["countries"]}, SEED, "s001") == first[1]
+    )  # order of the pool is irrelevant
     for name, candidates in pool.items():  # every candidate is used, roughly evenly
         counts = [sum(d[name] == c for d in first) for c in candidates]
         assert min(counts) > 60, (name, counts)
@@ -423,7 +436,11 @@ def test_a_pool_value_the_chapter_rejects_names_the_student(book, tmp_path):
     with pytest.raises(AssignmentError) as info:
         assign(sample_chapter(), book / "roster.csv", tmp_path / "out", pool=pool, progress=lambda m: None)
     text = str(info.value)
-    assert "student s01 (Ana Lima) drew countries=[\"KOR\", \"XYZ\"], year=2008" in text and "XYZ" in text and "5 problem(s)" in text
+    assert (
+        'student s01 (Ana Lima) drew countries=["KOR", "XYZ"], year=2008' in text
+        and "XYZ" in text
+        and "5 problem(s)" in text
+    )
     pool.write_text("year: [2008, 1990]\n", encoding="utf-8")
     with pytest.raises(AssignmentError, match="must be between 1995 and 2020, got 1990"):
         assign(sample_chapter(), book / "roster.csv", tmp_path / "out", pool=pool, seed="1", progress=lambda m: None)
@@ -436,7 +453,11 @@ def test_cli_reports_bad_input_without_traceback(light_book):
     runner = CliRunner()
     (light_book / "bad.csv").write_text("id,name\ns01,Ana\ns01,Bo\n", encoding="utf-8")
     result = runner.invoke(main, ["assign", NAME, "--roster", "bad.csv", "--out", "out"])
-    assert result.exit_code == 1 and "line 3 (id 's01'): the id repeats line 2" in result.output and "Traceback" not in result.output
+    assert (
+        result.exit_code == 1
+        and "line 3 (id 's01'): the id repeats line 2" in result.output
+        and "Traceback" not in result.output
+    )
     result = runner.invoke(main, ["grade", "nowhere", "--keys", "nokeys"])
     assert result.exit_code == 1 and "keys folder nokeys does not exist" in result.output
     (light_book / "nokeys").mkdir()
@@ -490,10 +511,16 @@ def test_assignment_outputs_and_determinism(book, assigned, tmp_path):
         key = json.loads((assigned / "keys" / f"{row['id']}.json").read_text(encoding="utf-8"))
         assert key["parameters"] == expected and key["student"] == {"id": row["id"], "name": row["name"]}
         assert [a["points"] for a in key["answers"]] == [2, 1, 2] and key["answers"][0]["tolerance"] == 0.05
-        assert key["answers"][1]["expected"] in expected["countries"] and key["answers"][2]["expected"] <= expected["year"]
-    result = CliRunner().invoke(main, ["assign", NAME, "--roster", "roster.csv", "--out", str(tmp_path / "again"), "--seed", SEED])
+        assert (
+            key["answers"][1]["expected"] in expected["countries"] and key["answers"][2]["expected"] <= expected["year"]
+        )
+    result = CliRunner().invoke(
+        main, ["assign", NAME, "--roster", "roster.csv", "--out", str(tmp_path / "again"), "--seed", SEED]
+    )
     assert result.exit_code == 0, result.output
-    variants = len({json.dumps(draw(pool, SEED, row["id"])) for row in rows})  # students with the same draw share a key execution
+    variants = len(
+        {json.dumps(draw(pool, SEED, row["id"])) for row in rows}
+    )  # students with the same draw share a key execution
     assert f"assigned assignsample to 5 student(s) ({variants} variant(s))" in result.output
     assert tree_digest(tmp_path / "again") == tree_digest(assigned)  # byte-identical
     result = CliRunner().invoke(main, ["assign", NAME, "--roster", "roster.csv", "--out", str(tmp_path / "again")])
@@ -514,8 +541,12 @@ def test_round_trip_solved_unsolved_broken_tampered(book, assigned, tmp_path):
         write_nb(solve(read_nb(assigned / sid / f"{NAME}.ipynb"), code), solved / sid / f"{NAME}.ipynb")
     report = grade(solved, assigned / "keys", timeout=120, jobs=2, progress=lambda m: None)
     rows = grades_by_id(report.csv)
-    assert {sid: (rows[sid]["total"], rows[sid]["status"]) for sid in students} == {sid: ("5", "ok") for sid in students}
-    assert "| assignsample-ex-2 | `answer_assignsample_ex2` | 1 / 1 | right |" in (solved / "feedback" / "s01.md").read_text(encoding="utf-8")
+    assert {sid: (rows[sid]["total"], rows[sid]["status"]) for sid in students} == {
+        sid: ("5", "ok") for sid in students
+    }
+    assert "| assignsample-ex-2 | `answer_assignsample_ex2` | 1 / 1 | right |" in (
+        solved / "feedback" / "s01.md"
+    ).read_text(encoding="utf-8")
 
     # Unsolved versions (as handed out), as <id>.ipynb: zero on every exercise.
     unsolved = tmp_path / "unsolved"
@@ -537,20 +568,35 @@ def test_round_trip_solved_unsolved_broken_tampered(book, assigned, tmp_path):
     cell = next(c for c in nb.cells if "injected-parameters" in c.metadata.get("tags", []))
     cell.source = re.sub(r"year = \d+", "year = 2019", cell.source)
     write_nb(nb, bad / "s02" / f"{NAME}.ipynb")
-    write_nb(solve(read_nb(assigned / "s04" / f"{NAME}.ipynb"), code), bad / "s03" / f"{NAME}.ipynb")  # s03 hands in s04's notebook
+    write_nb(
+        solve(read_nb(assigned / "s04" / f"{NAME}.ipynb"), code), bad / "s03" / f"{NAME}.ipynb"
+    )  # s03 hands in s04's notebook
     (bad / "s04").mkdir()
     (bad / "s04" / f"{NAME}.ipynb").write_text("%PDF-1.4 not a notebook", encoding="utf-8")
     (bad / "s05").mkdir()
     (bad / "s05" / "answers.pdf").write_bytes(b"%PDF")
     (bad / "x99.ipynb").write_text("{}", encoding="utf-8")
-    result = CliRunner().invoke(main, ["grade", str(bad), "--keys", str(assigned / "keys"), "--timeout", "120", "--jobs", "2"])
+    result = CliRunner().invoke(
+        main, ["grade", str(bad), "--keys", str(assigned / "keys"), "--timeout", "120", "--jobs", "2"]
+    )
     assert result.exit_code == 0, result.output
     rows = grades_by_id(bad / "grades.csv")
     assert {sid: (rows[sid]["total"], rows[sid]["status"]) for sid in students} == {
-        "s01": ("0", "errors"), "s02": ("0", "tampered"), "s03": ("0", "tampered"), "s04": ("0", "not a notebook"), "s05": ("0", "no submission")}
+        "s01": ("0", "errors"),
+        "s02": ("0", "tampered"),
+        "s03": ("0", "tampered"),
+        "s04": ("0", "not a notebook"),
+        "s05": ("0", "no submission"),
+    }
     feedback = {sid: (bad / "feedback" / f"{sid}.md").read_text(encoding="utf-8") for sid in students}
-    assert "RuntimeError: broken on purpose" in feedback["s01"] and "is not defined (the notebook raised an error before it" in feedback["s01"]
-    assert "parameter year is 2019, assigned" in feedback["s02"] and "zero: the parameters differ from your assignment" in feedback["s02"]
+    assert (
+        "RuntimeError: broken on purpose" in feedback["s01"]
+        and "is not defined (the notebook raised an error before it" in feedback["s01"]
+    )
+    assert (
+        "parameter year is 2019, assigned" in feedback["s02"]
+        and "zero: the parameters differ from your assignment" in feedback["s02"]
+    )
     assert "this notebook was assigned to 's04', not to 's03'" in feedback["s03"]
     assert "cannot be read as a Jupyter notebook" in rows["s04"]["reason"]
     assert "s05/ holds no assignsample.ipynb (found answers.pdf)" in rows["s05"]["reason"]
@@ -591,7 +637,9 @@ def test_student_edition_holds_no_solution_text(book):
     report = build(jobs=1, edition="student", progress=lambda m: None)
     student_site = book / "_build" / "student" / "html"
     assert report.site_built and (student_site / "chapters" / f"{NAME}.html").is_file()
-    assert not (book / "_build" / "html").exists() and not (book / "_build" / "stage").exists()  # never mixed with the default build
+    assert (
+        not (book / "_build" / "html").exists() and not (book / "_build" / "stage").exists()
+    )  # never mixed with the default build
     build(jobs=1, progress=lambda m: None)
     instructor_site = book / "_build" / "html"
     needles = leak_needles(solution_texts(SAMPLE_CHAPTER), student_source(SAMPLE_CHAPTER))
@@ -664,9 +712,14 @@ def test_real_chapter_round_trip(tmp_path, monkeypatch, mirror):
     report = assign(ch, roster, tmp_path / "out", pool=pool, seed="1", jobs=2, progress=lambda m: None)
     assert (report.out / "a2" / f"{ch.name}.ipynb").is_file() and (report.out / "keys" / "a2.json").is_file()
     code = solution_code(ch.source)  # a1 hands in the solved notebook, a2 nothing (one execution fewer)
-    write_nb(solve(read_nb(report.out / "a1" / f"{ch.name}.ipynb"), code, ch.source), tmp_path / "subs" / "a1" / f"{ch.name}.ipynb")
+    write_nb(
+        solve(read_nb(report.out / "a1" / f"{ch.name}.ipynb"), code, ch.source),
+        tmp_path / "subs" / "a1" / f"{ch.name}.ipynb",
+    )
     rows = grades_by_id(grade(tmp_path / "subs", report.out / "keys", timeout=600, jobs=2, progress=lambda m: None).csv)
-    assert rows["a1"]["status"] == "ok" and rows["a1"]["total"] == rows["a1"]["max"], (tmp_path / "subs" / "feedback" / "a1.md").read_text()
+    assert rows["a1"]["status"] == "ok" and rows["a1"]["total"] == rows["a1"]["max"], (
+        tmp_path / "subs" / "feedback" / "a1.md"
+    ).read_text()
     assert rows["a2"]["status"] == "no submission" and rows["a2"]["total"] == "0"
 
 
@@ -704,10 +757,15 @@ def test_every_default_pool_passes_the_chapters_own_checks(monkeypatch, mirror):
     clear_caches()
     fetch(["wdi", "wb-bulk", "gapminder", "un-sdg"], vintage=None, mirror=mirror)
     pooled = [(ch, raw) for ch, raw in chapters_with_pools() if raw is not None]
-    assert {ch.name for ch, _ in pooled} >= POOLED_CHAPTERS, "a chapter lost its default pool (front matter `imtrade: pool:`)"
+    assert {ch.name for ch, _ in pooled} >= POOLED_CHAPTERS, (
+        "a chapter lost its default pool (front matter `imtrade: pool:`)"
+    )
     for ch, raw in pooled:
         pool = check_pool(raw, ch, f"the default pool of {ch.name}")
-        assert all(len(set(map(json.dumps, values))) == len(values) for values in pool.values()), (ch.name, "a candidate repeats")
+        assert all(len(set(map(json.dumps, values))) == len(values) for values in pool.values()), (
+            ch.name,
+            "a candidate repeats",
+        )
         assert max(len(values) for values in pool.values()) >= 3, (ch.name, "too few candidates for variants to differ")
         for combination in itertools.product(*pool.values()):
             ch.resolve(dict(zip(pool, combination, strict=True)))  # raises ParameterError naming the problem
@@ -732,7 +790,9 @@ def test_default_pool_gives_students_their_own_answers(tmp_path, monkeypatch, mi
     pool = check_pool(declared_pool(ch.source), ch)
     roster = tmp_path / "roster.csv"
     roster.write_text("id,name\n" + "".join(f"{sid},Student {sid}\n" for sid in POOL_STUDENTS), encoding="utf-8")
-    assert len({json.dumps(draw(pool, POOL_SEED, sid), sort_keys=True) for sid in POOL_STUDENTS}) >= 2  # the draws differ
+    assert (
+        len({json.dumps(draw(pool, POOL_SEED, sid), sort_keys=True) for sid in POOL_STUDENTS}) >= 2
+    )  # the draws differ
     report = assign(ch, roster, tmp_path / "out", seed=POOL_SEED, jobs=2, progress=lambda m: None)
     keys = {sid: json.loads((report.out / "keys" / f"{sid}.json").read_text(encoding="utf-8")) for sid in POOL_STUDENTS}
     answers = {sid: {a["variable"]: a["expected"] for a in key["answers"]} for sid, key in keys.items()}

@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, sample_book
 
-SAMPLE_CHAPTER = '''---
+SAMPLE_CHAPTER = """---
 jupytext:
   text_representation: {extension: .md, format_name: myst}
 kernelspec: {display_name: Python 3, language: python, name: python3}
@@ -56,7 +56,7 @@ Exports of {glue:md}`name` were {glue:md}`value` % of GDP ({download}`CSV <table
 :label: sample-ex-1
 What share of GDP did exports reach?
 ```
-'''
+"""
 
 TOC = """format: jb-book
 root: intro
@@ -75,7 +75,6 @@ grid:
     country: [WLD, USA, CHN]
 """
 EXPECTED = {"WLD": "30.69", "USA": "12.43", "CHN": "32.09"}  # NE.EXP.GNFS.ZS 2008, WDI 2026-07-01
-
 
 
 @pytest.fixture
@@ -111,8 +110,21 @@ def test_local_pool_names_outputs_from_parameters_limits_and_skips_on_rerun(book
     result = batch("specs/grid.yml", "--jobs", "2", "--limit", "2")
     assert result.exit_code == 0, result.output
     rows = summary(out / "summary.csv")
-    assert [(r["parameters"], r["status"]) for r in rows] == [('{"country": "WLD", "year": 2008}', "ok"), ('{"country": "USA", "year": 2008}', "ok")]
-    assert list(rows[0]) == ["chapter", "parameters", "status", "seconds", "output", "error", "worker", "worker_peak_mb", "kernel_peak_mb"]
+    assert [(r["parameters"], r["status"]) for r in rows] == [
+        ('{"country": "WLD", "year": 2008}', "ok"),
+        ('{"country": "USA", "year": 2008}', "ok"),
+    ]
+    assert list(rows[0]) == [
+        "chapter",
+        "parameters",
+        "status",
+        "seconds",
+        "output",
+        "error",
+        "worker",
+        "worker_peak_mb",
+        "kernel_peak_mb",
+    ]
     assert rows[0]["output"] == "_build/batch/sample_batch/sample-WLD-2008.ipynb" and float(rows[0]["seconds"]) > 0
     assert not (out / "sample-CHN-2008.ipynb").exists()  # --limit 2
 
@@ -123,10 +135,14 @@ def test_local_pool_names_outputs_from_parameters_limits_and_skips_on_rerun(book
     for iso3, value in EXPECTED.items():
         notebook = out / f"sample-{iso3}-2008.ipynb"
         assert glued(notebook) == {"value": value, "name": iso3} and errors(notebook) == []
-        assert iso3 in (out / "files" / f"sample-{iso3}-2008" / "tables" / "sample.csv").read_text()  # each run keeps its files
+        assert (
+            iso3 in (out / "files" / f"sample-{iso3}-2008" / "tables" / "sample.csv").read_text()
+        )  # each run keeps its files
         record = json.loads((out / f"sample-{iso3}-2008.json").read_text())
         assert record["extra"] == {"batch": "sample_batch", "given": {"country": iso3, "year": 2008}}
-        assert any(r["path"] == "indicators/ne.exp.gnfs.zs/data.csv" for r in record["reads"])  # the build's cache key inputs
+        assert any(
+            r["path"] == "indicators/ne.exp.gnfs.zs/data.csv" for r in record["reads"]
+        )  # the build's cache key inputs
 
     result = batch("specs/grid.yml")
     assert result.exit_code == 0 and [r["status"] for r in summary(out / "summary.csv")] == ["skipped"] * 3
@@ -143,10 +159,16 @@ def test_dask_local_cluster_runs_the_same_function(book):
 
     from imtrade.book.notebooks import glued
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None) as cluster:
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
         result = batch("specs/grid.yml", "--scheduler", cluster.scheduler_address, "--out", "dask-out")
         assert result.exit_code == 0, result.output
-        workers = set(cluster.workers_addresses if hasattr(cluster, "workers_addresses") else [w.worker_address for w in cluster.workers.values()])
+        workers = set(
+            cluster.workers_addresses
+            if hasattr(cluster, "workers_addresses")
+            else [w.worker_address for w in cluster.workers.values()]
+        )
     rows = summary(book / "dask-out" / "summary.csv")
     assert [r["status"] for r in rows] == ["ok"] * 3
     assert {r["worker"] for r in rows} <= workers and all(r["worker"].startswith("tcp://127.0.0.1:") for r in rows)
@@ -155,7 +177,9 @@ def test_dask_local_cluster_runs_the_same_function(book):
         assert glued(book / "dask-out" / f"sample-{iso3}-2008.ipynb")["value"] == value
     # the same run through the local path gives the same notebook, byte for byte
     assert batch("specs/grid.yml", "--limit", "1", "--jobs", "1", "--out", "local-out").exit_code == 0
-    assert (book / "local-out" / "sample-WLD-2008.ipynb").read_bytes() == (book / "dask-out" / "sample-WLD-2008.ipynb").read_bytes()
+    assert (book / "local-out" / "sample-WLD-2008.ipynb").read_bytes() == (
+        book / "dask-out" / "sample-WLD-2008.ipynb"
+    ).read_bytes()
 
 
 @pytest.mark.slow
@@ -173,7 +197,9 @@ def test_failures_stop_the_batch_or_are_collected_with_continue_on_error(book):
     result = batch(str(spec), "--jobs", "1")
     assert result.exit_code == 1
     assert "sample fail=true" in result.output and "RuntimeError: failing on purpose" in result.output
-    assert "stopped at the first failure; 2 run(s) not started" in result.output and "--continue-on-error" in result.output
+    assert (
+        "stopped at the first failure; 2 run(s) not started" in result.output and "--continue-on-error" in result.output
+    )
     assert [r["status"] for r in summary(out / "summary.csv")] == ["failed", "not run", "not run"]
     assert (out / "failed" / "sample-fail.ipynb").is_file() and not (out / "sample-USA.ipynb").exists()
 
@@ -182,23 +208,50 @@ def test_failures_stop_the_batch_or_are_collected_with_continue_on_error(book):
     assert "1 of 3 run(s) failed" in result.output and "RuntimeError: failing on purpose" in result.output
     rows = summary(out / "summary.csv")
     assert [r["status"] for r in rows] == ["failed", "ok", "ok"]
-    assert "RuntimeError: failing on purpose" in rows[0]["error"] and rows[0]["output"] == "_build/batch/fails/failed/sample-fail.ipynb"
+    assert (
+        "RuntimeError: failing on purpose" in rows[0]["error"]
+        and rows[0]["output"] == "_build/batch/fails/failed/sample-fail.ipynb"
+    )
     assert (out / "logs" / "sample-fail.log").is_file()
 
 
 BAD_SPECS = [
     ("runs:\n  - chapter: nosuch\n", ["line 2 (runs[0].chapter): no chapter 'nosuch'"]),
-    ("runs:\n  - chapter: sample\n    params: {yaer: 2008}\n", ["line 3 (runs[0].params.yaer): chapter 'sample' has no parameter 'yaer' (did you mean 'year'?)"]),
-    ("runs:\n  - chapter: sample\n    params:\n      year: abc\n", ["line 4 (runs[0].params.year): parameter 'year' must be a whole number, got 'abc'"]),
-    ("grid:\n  chapter: sample\n  vary:\n    country: []\n", ["line 4 (grid.vary.country): the grid is empty: no values for 'country'"]),
+    (
+        "runs:\n  - chapter: sample\n    params: {yaer: 2008}\n",
+        ["line 3 (runs[0].params.yaer): chapter 'sample' has no parameter 'yaer' (did you mean 'year'?)"],
+    ),
+    (
+        "runs:\n  - chapter: sample\n    params:\n      year: abc\n",
+        ["line 4 (runs[0].params.year): parameter 'year' must be a whole number, got 'abc'"],
+    ),
+    (
+        "grid:\n  chapter: sample\n  vary:\n    country: []\n",
+        ["line 4 (grid.vary.country): the grid is empty: no values for 'country'"],
+    ),
     ("grid:\n  chapter: sample\n  vary: [country]\n", ["line 3 (grid.vary): 'vary' must map at least one parameter"]),
-    ("grid:\n  chapter: sample\n  params: {year: 2008}\n  vary:\n    year: [2009]\n", ["line 5 (grid.vary.year): parameter 'year' is both fixed"]),
-    ("grid:\n  chapter: sample\n  vary:\n    country: {from: os:system}\n", ["line 4 (grid.vary.country.from): 'os:system' is neither a built-in generator"]),
-    ("grid:\n  chapter: sample\n  vary:\n    country: WLD\n", ["line 4 (grid.vary.country): the values of 'country' must be a list"]),
+    (
+        "grid:\n  chapter: sample\n  params: {year: 2008}\n  vary:\n    year: [2009]\n",
+        ["line 5 (grid.vary.year): parameter 'year' is both fixed"],
+    ),
+    (
+        "grid:\n  chapter: sample\n  vary:\n    country: {from: os:system}\n",
+        ["line 4 (grid.vary.country.from): 'os:system' is neither a built-in generator"],
+    ),
+    (
+        "grid:\n  chapter: sample\n  vary:\n    country: WLD\n",
+        ["line 4 (grid.vary.country): the values of 'country' must be a list"],
+    ),
     ("name: sample\ncolour: blue\n", ["line 2 (colour): unknown key 'colour'", "the spec lists no runs"]),
-    ("runs:\n  - {chapter: sample, params: {year: 2008}}\n  - {chapter: sample, params: {year: 2008.0}}\n", ["line 3 (runs[1]): duplicate run sample year=2008 (also at line 2 (runs[0]))"]),
+    (
+        "runs:\n  - {chapter: sample, params: {year: 2008}}\n  - {chapter: sample, params: {year: 2008.0}}\n",
+        ["line 3 (runs[1]): duplicate run sample year=2008 (also at line 2 (runs[0]))"],
+    ),
     ("runs: [\n", ["line 2: not valid YAML"]),
-    ("grid:\n  chapter: sample\n  vary:\n    country: [WLD, XXX]\n", ["line 1 (grid): run sample country=XXX: unknown economy 'XXX'"]),
+    (
+        "grid:\n  chapter: sample\n  vary:\n    country: [WLD, XXX]\n",
+        ["line 1 (grid): run sample country=XXX: unknown economy 'XXX'"],
+    ),
 ]
 
 
@@ -212,6 +265,7 @@ def test_spec_errors_name_the_line_and_run_nothing(book, monkeypatch, text, expe
         def check(values):
             if values["country"] not in ("WLD", "USA", "CHN"):
                 raise ParameterError(f"unknown economy {values['country']!r}")
+
         return check
 
     monkeypatch.setattr(Chapter, "semantic_check", semantic_check)
@@ -238,7 +292,9 @@ def test_book_includes_built_runs_with_a_sortable_index(book):
     )
     spec.write_text(GRID + site, encoding="utf-8")
     report = build(jobs=1, strict=True, progress=lambda m: None)
-    assert report.warnings == [] and not (book / "_build" / "html" / "batch").exists()  # nothing built yet: book unchanged
+    assert (
+        report.warnings == [] and not (book / "_build" / "html" / "batch").exists()
+    )  # nothing built yet: book unchanged
 
     assert batch(str(spec), "--limit", "2").exit_code == 0
     report = build(jobs=1, strict=True, progress=lambda m: None)
@@ -263,12 +319,19 @@ def test_relabel_makes_labels_unique_and_sets_the_title(tmp_path):
 
     nb = nbformat.v4.new_notebook()
     nb.cells = [
-        nbformat.v4.new_markdown_cell("# Country brief\n\n(claims-brief)=\n## Claims\nSee {numref}`fig-brief-open` and {ref}`claims-brief`."),
-        nbformat.v4.new_code_cell("plot()", metadata={"mystnb": {"figure": {"name": "fig-brief-open", "caption": "x"}}}),
+        nbformat.v4.new_markdown_cell(
+            "# Country brief\n\n(claims-brief)=\n## Claims\nSee {numref}`fig-brief-open` and {ref}`claims-brief`."
+        ),
+        nbformat.v4.new_code_cell(
+            "plot()", metadata={"mystnb": {"figure": {"name": "fig-brief-open", "caption": "x"}}}
+        ),
         nbformat.v4.new_markdown_cell("```{exercise}\n:label: brief-ex-1\n```\n```{solution-start} brief-ex-1\n```"),
     ]
     relabel(nb, "KOR", "Korea, Rep.")
-    assert nb.cells[0].source == "# Korea, Rep.\n\n(claims-brief-KOR)=\n## Claims\nSee {numref}`fig-brief-open-KOR` and {ref}`claims-brief-KOR`."
+    assert (
+        nb.cells[0].source
+        == "# Korea, Rep.\n\n(claims-brief-KOR)=\n## Claims\nSee {numref}`fig-brief-open-KOR` and {ref}`claims-brief-KOR`."
+    )
     assert "caption-number { display: none; }" in nb.cells[1].source  # no book-wide "Fig. 763" on run pages
     assert nb.cells[2].metadata["mystnb"]["figure"]["name"] == "fig-brief-open-KOR"
     assert nb.cells[3].source == "```{exercise}\n:label: brief-ex-1-KOR\n```\n```{solution-start} brief-ex-1-KOR\n```"
@@ -280,10 +343,14 @@ def test_relabel_makes_labels_unique_and_sets_the_title(tmp_path):
     relink(nb, "b-KOR", files)
     assert nb.cells[-1].source == "{download}`CSV <files/b-KOR/tables/profile.csv>` and [other](tables/other.csv)"
 
-    runs = [PublishedRun("b-KOR", Path("b-KOR.ipynb"), {"name": "**Korea**", "trade": "87.5"}),
-            PublishedRun("b-ABW", Path("b-ABW.ipynb"), {"name": "Aruba", "trade": "no data"})]
-    page = index_page(PublishedBatch("b", {"title": "Briefs", "columns": {"name": "Economy", "trade": "Trade"}}, Path("."), runs),
-                      {"b-KOR": "Korea", "b-ABW": "Aruba"})
+    runs = [
+        PublishedRun("b-KOR", Path("b-KOR.ipynb"), {"name": "**Korea**", "trade": "87.5"}),
+        PublishedRun("b-ABW", Path("b-ABW.ipynb"), {"name": "Aruba", "trade": "no data"}),
+    ]
+    page = index_page(
+        PublishedBatch("b", {"title": "Briefs", "columns": {"name": "Economy", "trade": "Trade"}}, Path("."), runs),
+        {"b-KOR": "Korea", "b-ABW": "Aruba"},
+    )
     assert page.startswith("# Briefs\n")
     assert page.index("b-ABW.html") < page.index("b-KOR.html")  # rows in title order
     assert '<td data-sort="87.5" class=num>87.5</td>' in page and '<td data-sort="">no data</td>' in page

@@ -23,7 +23,7 @@ from conftest import ROOT, sample_book
 
 pytestmark = [pytest.mark.slow, pytest.mark.mirror]
 
-SAMPLE_CHAPTER = '''---
+SAMPLE_CHAPTER = """---
 jupytext:
   text_representation: {extension: .md, format_name: myst}
 kernelspec: {display_name: Python 3, language: python, name: python3}
@@ -73,7 +73,7 @@ for code, rows in data.groupby("iso3"):
 ax.set_ylabel("% of GDP")
 plt.show()
 ```
-'''
+"""
 
 TOC = """format: jb-book
 root: intro
@@ -187,7 +187,7 @@ def test_published_site_has_no_stale_figures_and_no_broken_links(book):
     assert check_links(site) == []
     root_page = (site / "index.html").read_text(encoding="utf-8")  # a full page: no /favicon.ico 404
     assert '<link rel="icon" href="_static/favicon.svg">' in root_page
-    assert 'url=intro.html' in root_page and '<a href="intro.html">' in root_page
+    assert "url=intro.html" in root_page and '<a href="intro.html">' in root_page
 
 
 def test_a_page_added_to_the_toc_appears_in_every_page_sidebar(book):
@@ -239,7 +239,9 @@ def test_cli_run_writes_the_executed_notebook(book):
     from imtrade.cli import main
 
     out = book / "out" / "sample.ipynb"
-    result = CliRunner().invoke(main, ["run", "sample", "-p", "year", "2007", "-p", "countries", "WLD,USA", "-o", str(out)])
+    result = CliRunner().invoke(
+        main, ["run", "sample", "-p", "year", "2007", "-p", "countries", "WLD,USA", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert glued(out)["value"] != "30.69"
 
@@ -255,9 +257,16 @@ def test_ctrl_c_during_a_build_leaves_the_site_intact(book):
     site = book / "_build" / "html"
     before = tree_digest(site)
     env = {**os.environ, "IMTRADE_ROOT": str(book), "IMTRADE_DATA_DIR": str(ROOT / "data")}
-    proc = subprocess.Popen([sys.executable, "-m", "imtrade.cli", "build", "--force", "--jobs", "1"], cwd=book, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
-                            preexec_fn=_default_sigint)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "imtrade.cli", "build", "--force", "--jobs", "1"],
+        cwd=book,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_default_sigint,
+    )
     time.sleep(2.5)  # inside chapter execution
     os.killpg(proc.pid, signal.SIGINT)
     output, _ = proc.communicate(timeout=60)

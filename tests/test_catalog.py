@@ -47,7 +47,10 @@ class TestProjectCatalog:
     def test_upstream_url_fills_ref_and_path(self):
         wdi = load_catalog(ROOT / "data" / "catalog.yml").dataset("wdi")
         url = wdi.upstream_url(wdi.vintage(WDI_NEW), "indicators/ne.exp.gnfs.zs/data.csv")
-        assert url == "https://raw.githubusercontent.com/datasets/world-development-indicators/4ebec5a/indicators/ne.exp.gnfs.zs/data.csv"
+        assert (
+            url
+            == "https://raw.githubusercontent.com/datasets/world-development-indicators/4ebec5a/indicators/ne.exp.gnfs.zs/data.csv"
+        )
         bulk = load_catalog(ROOT / "data" / "catalog.yml").dataset("wb-bulk")
         assert bulk.upstream_url(bulk.vintage(), "x.csv") is None  # no byte-stable upstream
 
@@ -76,7 +79,9 @@ class TestLookups:
     def test_local_vintage_is_found_and_ignored_when_half_written(self, project):
         raw = project.root / "data" / "raw" / "wdi"
         (raw / "mine").mkdir(parents=True)
-        (raw / "mine" / LOCAL_STAMP).write_text(json.dumps({"origin": "user", "base": WDI_NEW, "created": "2026-11-01"}))
+        (raw / "mine" / LOCAL_STAMP).write_text(
+            json.dumps({"origin": "user", "base": WDI_NEW, "created": "2026-11-01"})
+        )
         (raw / "broken").mkdir()
         (raw / "broken" / LOCAL_STAMP).write_text("{not json")
         found = local_vintages("wdi")
@@ -109,7 +114,10 @@ class TestMalformedCatalogs:
             ("datasets: [unclosed", "not valid YAML"),
             ("version: 1\n", "top-level 'datasets' mapping"),
             ("datasets:\n  x: 3\n", "dataset 'x' must be a mapping"),
-            ("datasets:\n  x:\n    title: T\n", "lacks required key(s): producer, citation, licence, layout, vintages, default_vintage"),
+            (
+                "datasets:\n  x:\n    title: T\n",
+                "lacks required key(s): producer, citation, licence, layout, vintages, default_vintage",
+            ),
         ],
     )
     def test_structure(self, project, text, expected):

@@ -94,8 +94,16 @@ def _entity_names(request, monkeypatch):
 # ---------------------------------------------------------------------------------------
 # Parameters (need the entity table of the fetched data)
 
-DEFAULTS = dict(country="CHN", peers=["USA", "DEU"], milestones=[2015, 2025, 2035], projection_end=2035, fit_start=2009,
-                projected=["GB.XPD.RSDV.GD.ZS"], event_year=2018, vintage="2026-07-01")
+DEFAULTS = dict(
+    country="CHN",
+    peers=["USA", "DEU"],
+    milestones=[2015, 2025, 2035],
+    projection_end=2035,
+    fit_start=2009,
+    projected=["GB.XPD.RSDV.GD.ZS"],
+    event_year=2018,
+    vintage="2026-07-01",
+)
 
 
 @pytest.mark.mirror
@@ -125,13 +133,21 @@ def test_decimal_date_reads_the_date_in_a_label():
     assert cr.decimal_date("no date here", 2016) == 2016.5
 
 
-MILESTONES = pd.DataFrame({
-    "start_year": ["1950", "1999", "", "2015"], "end_year": ["", "", "2025", "2015"],
-    "kind": ["paradigm", "paradigm", "goal", "policy"], "label": ["Era A", "Era B", "Stage 1 goal (2025)", "Plan (5 Mar 2015)"],
-    "description": ["d"] * 4, "source_text": ["src002", "src002", "src002", ""],
-    "citation": ["Text", "Text", "Text", "State Council of the PRC (2015), Notice"], "url": ["https://x"] * 4, "accessed": ["2026-11-23"] * 4,
-    "verified_primary": ["no"] * 4, "note": ["", "APPROXIMATE anchor: end of the 1990s", "", ""],
-})
+MILESTONES = pd.DataFrame(
+    {
+        "start_year": ["1950", "1999", "", "2015"],
+        "end_year": ["", "", "2025", "2015"],
+        "kind": ["paradigm", "paradigm", "goal", "policy"],
+        "label": ["Era A", "Era B", "Stage 1 goal (2025)", "Plan (5 Mar 2015)"],
+        "description": ["d"] * 4,
+        "source_text": ["src002", "src002", "src002", ""],
+        "citation": ["Text", "Text", "Text", "State Council of the PRC (2015), Notice"],
+        "url": ["https://x"] * 4,
+        "accessed": ["2026-11-23"] * 4,
+        "verified_primary": ["no"] * 4,
+        "note": ["", "APPROXIMATE anchor: end of the 1990s", "", ""],
+    }
+)
 
 
 def test_roadmap_milestones_flags_approximate_anchors_and_places_items():
@@ -158,7 +174,9 @@ def test_plot_roadmap_timeline_draws_two_panels():
 
 
 def test_world_share_divides_by_the_world_value_of_the_same_year():
-    frame = tidy([("M", "WLD", 2020, 200.0), ("M", "AAA", 2020, 50.0), ("M", "AAA", 2021, 60.0), ("M", "BBB", 2020, 20.0)])
+    frame = tidy(
+        [("M", "WLD", 2020, 200.0), ("M", "AAA", 2020, 50.0), ("M", "AAA", 2021, 60.0), ("M", "BBB", 2020, 20.0)]
+    )
     out = cr.world_share(frame).set_index(["iso3", "year"])
     assert set(out.index.get_level_values("iso3")) == {"AAA", "BBB"}
     assert out.loc[("AAA", 2020), "value"] == 25.0
@@ -167,7 +185,11 @@ def test_world_share_divides_by_the_world_value_of_the_same_year():
 
 def dashboard_frame() -> tuple[pd.DataFrame, list[cr.Indicator]]:
     rd, bb = cr.DASHBOARD_BY_KEY["rd"], cr.DASHBOARD_BY_KEY["broadband"]
-    rows = series(rd.code, "AAA", [2019, 2020], [1.0, 1.5]) + series(rd.code, "BBB", [2019, 2020], [2.0, 2.5]) + series(rd.code, "CCC", [2019], [0.5])
+    rows = (
+        series(rd.code, "AAA", [2019, 2020], [1.0, 1.5])
+        + series(rd.code, "BBB", [2019, 2020], [2.0, 2.5])
+        + series(rd.code, "CCC", [2019], [0.5])
+    )
     rows += series(bb.code, "AAA", range(2015, 2021), [5, 6, 7, 7, 7, 7]) + series(bb.code, "BBB", [2020], [3.0])
     frame = tidy(rows)
     frame["key"] = frame["indicator"].map({rd.code: "rd", bb.code: "broadband"})
@@ -247,10 +269,14 @@ def test_predict_trend_prediction_interval_contains_the_confidence_interval():
     out = cr.predict_trend(fit, [2025, 2035])
     assert (out["pi_lower"] < out["ci_lower"]).all() and (out["ci_upper"] < out["pi_upper"]).all()
     assert out.loc[1, "mean"] == pytest.approx(fit.params[0] + fit.params[1] * 25)
-    assert (out.loc[1, "pi_upper"] - out.loc[1, "pi_lower"]) > (out.loc[0, "pi_upper"] - out.loc[0, "pi_lower"])  # wider further out
+    assert (out.loc[1, "pi_upper"] - out.loc[1, "pi_lower"]) > (
+        out.loc[0, "pi_upper"] - out.loc[0, "pi_lower"]
+    )  # wider further out
     logfit = cr.fit_trend(YEARS, 100 * 1.05 ** (YEARS - 2010) * np.exp(NOISE / 10), "log", base=2010)
     logout = cr.predict_trend(logfit, [2030])
-    assert logout.loc[0, "pi_lower"] > 0 and logout.loc[0, "mean"] == pytest.approx(math.exp(logfit.params[0] + logfit.params[1] * 20))
+    assert logout.loc[0, "pi_lower"] > 0 and logout.loc[0, "mean"] == pytest.approx(
+        math.exp(logfit.params[0] + logfit.params[1] * 20)
+    )
 
 
 def test_crossing_year_statuses():
@@ -282,9 +308,10 @@ def test_catch_up_table_projections_and_their_readings():
     assert table.loc[0, "median"] == pytest.approx(2030, abs=1)  # 1 + 0.1 t = 2 + 0.05 t at t = 20
     assert cr.describe_crossing(table.loc[0], 2035).startswith("about 2030")
     assert cr.describe_crossing(table.loc[1], 2035) == "too few data to fit a trend"
-    assert cr.describe_crossing({"status": "not by horizon", "median": 2150.0, "lower": 2040.0, "upper": float("inf"), "share_by_horizon": 0.0}, 2035) == (
-        "not by 2035: median after 2100 (95 % range 2040 to after 2100; 0 % of draws cross by 2035)"
-    )
+    assert cr.describe_crossing(
+        {"status": "not by horizon", "median": 2150.0, "lower": 2040.0, "upper": float("inf"), "share_by_horizon": 0.0},
+        2035,
+    ) == ("not by 2035: median after 2100 (95 % range 2040 to after 2100; 0 % of draws cross by 2035)")
     projections = cr.projection_frame(fits, 2035)
     assert projections.groupby("iso3")["year"].max().eq(2035).all()
     assert projections.loc[projections["year"] > 2020, "projected"].all()
@@ -312,19 +339,21 @@ def test_model_reasons_and_labels():
 # ---------------------------------------------------------------------------------------
 # 4. Robots
 
-ROBOTS = robots_table([
-    (2014, "Aland", "AAA", "installations", 100, "World Robotics 2015 (preliminary, March 2015)"),
-    (2017, "Aland", "AAA", "installations", 200, "World Robotics 2018"),
-    (2020, "Aland", "AAA", "installations", 210, "IFR preliminary data (2021-07-06)"),
-    (2020, "Aland", "AAA", "installations", 220, "World Robotics 2021"),
-    (2022, "Aland", "AAA", "installations", 300, "World Robotics 2023"),
-    (2022, "Aland", "AAA", "installations", 299, "World Robotics 2024"),
-    (2023, "Bland", "BBB", "installations", 50, "World Robotics 2024"),
-    (2023, "Bland", "BBB", "installations", 51, "World Robotics 2024"),
-    (2023, "World", "WLD", "installations", 1000, "World Robotics 2024"),
-    (2020, "Bland, cars", None, "installations", 999, "World Robotics 2021"),
-    (2021, "Aland", "AAA", "robot_density", 300, "World Robotics 2022"),
-])
+ROBOTS = robots_table(
+    [
+        (2014, "Aland", "AAA", "installations", 100, "World Robotics 2015 (preliminary, March 2015)"),
+        (2017, "Aland", "AAA", "installations", 200, "World Robotics 2018"),
+        (2020, "Aland", "AAA", "installations", 210, "IFR preliminary data (2021-07-06)"),
+        (2020, "Aland", "AAA", "installations", 220, "World Robotics 2021"),
+        (2022, "Aland", "AAA", "installations", 300, "World Robotics 2023"),
+        (2022, "Aland", "AAA", "installations", 299, "World Robotics 2024"),
+        (2023, "Bland", "BBB", "installations", 50, "World Robotics 2024"),
+        (2023, "Bland", "BBB", "installations", 51, "World Robotics 2024"),
+        (2023, "World", "WLD", "installations", 1000, "World Robotics 2024"),
+        (2020, "Bland, cars", None, "installations", 999, "World Robotics 2021"),
+        (2021, "Aland", "AAA", "robot_density", 300, "World Robotics 2022"),
+    ]
+)
 
 
 def test_robot_rows_and_edition_selection():
@@ -398,15 +427,21 @@ def test_difference_in_trends_recovers_a_known_bend():
 def test_placebo_sentence_flags_an_earlier_bend():
     early = panel(0.0)
     t = early["year"] - 2014
-    early.loc[early["iso3"] == "AAA", "value"] *= np.exp(-0.06 * t.clip(lower=0))[early["iso3"] == "AAA"]  # AAA bends after 2014
+    early.loc[early["iso3"] == "AAA", "value"] *= np.exp(-0.06 * t.clip(lower=0))[
+        early["iso3"] == "AAA"
+    ]  # AAA bends after 2014
     both = pd.concat([early, early.assign(indicator="BM.GSR.ROYL.CD")], ignore_index=True)
     _table, results = cr.sanctions_table(both, "AAA", ["BBB", "CCC", "DDD"], 2018)
     assert results[("TX.VAL.TECH.CD", "placebo")].ci_upper < 0
     assert "already changed course" in cr.describe_placebo(results, "AAA", 2018)
     assert "cannot be estimated" in cr.describe_placebo({}, "AAA", 2018)
-    assert cr.placebo_short(results, 2018).startswith("the placebo finds a bend in high-tech exports already after 2014")
+    assert cr.placebo_short(results, 2018).startswith(
+        "the placebo finds a bend in high-tech exports already after 2014"
+    )
     assert cr.placebo_short({}, 2018) == "the placebo test could not be run with these data"
-    _table, flat = cr.sanctions_table(pd.concat([panel(0.0), panel(0.0).assign(indicator="BM.GSR.ROYL.CD")]), "AAA", ["BBB", "CCC", "DDD"], 2018)
+    _table, flat = cr.sanctions_table(
+        pd.concat([panel(0.0), panel(0.0).assign(indicator="BM.GSR.ROYL.CD")]), "AAA", ["BBB", "CCC", "DDD"], 2018
+    )
     assert cr.placebo_short(flat, 2018) == "the placebo finds no comparable bend after 2014"
 
 
@@ -419,7 +454,11 @@ def test_difference_in_trends_needs_years_after_the_event():
 def test_sanctions_table_period_growth_and_plot():
     both = pd.concat([panel(0.0), panel(0.0).assign(indicator="BM.GSR.ROYL.CD")], ignore_index=True)
     table, results = cr.sanctions_table(both, "AAA", ["BBB", "CCC", "DDD"], 2018)
-    assert len(table) == 6 and set(table["sample"]) == {"all years", "without 2020–2021", "placebo: bend after 2014, data to 2018"}
+    assert len(table) == 6 and set(table["sample"]) == {
+        "all years",
+        "without 2020–2021",
+        "placebo: bend after 2014, data to 2018",
+    }
     placebo = results[("TX.VAL.TECH.CD", "placebo")]
     assert placebo.years == (2007, 2018) and placebo.post_years == 4
     assert "pretending the event came in 2014" in cr.describe_placebo(results, "AAA", 2018)
@@ -468,12 +507,21 @@ def test_claims_helpers_read_the_register_files():
     assert set(cr.SURVEY_IDS) <= set(claims["id"])
     survey = cr.survey_claims(claims)
     assert len(survey) == len(cr.SURVEY_IDS) and (survey["Verdict"] == "not checkable").all()
-    pending = cr.pending_claims(claims, {"c003-us-largest-economy": ["check function 'economy_rank' is not registered"]})
+    pending = cr.pending_claims(
+        claims, {"c003-us-largest-economy": ["check function 'economy_rank' is not registered"]}
+    )
     assert list(pending["id"]) == ["c003-us-largest-economy"]
     assert "`economy_rank`" in cr.pending_sentence(pending)
     assert cr.pending_sentence(pending.iloc[0:0]).startswith("Every claim")
-    verdicts = pd.DataFrame({"Claim (paraphrased)": [claims.loc[claims["id"] == cr.SURVEY_IDS[0], "claim"].iloc[0], "other"],
-                             "Claimed": ["a", "b"], "Measured": ["—", "—"], "Verdict": ["not checkable", "not checkable"], "Test and result": ["r1", "r2"]})
+    verdicts = pd.DataFrame(
+        {
+            "Claim (paraphrased)": [claims.loc[claims["id"] == cr.SURVEY_IDS[0], "claim"].iloc[0], "other"],
+            "Claimed": ["a", "b"],
+            "Measured": ["—", "—"],
+            "Verdict": ["not checkable", "not checkable"],
+            "Test and result": ["r1", "r2"],
+        }
+    )
     assert list(cr.other_not_checkable(verdicts, claims)["Claim (paraphrased)"]) == ["other"]
     assert cr.verdict_counts_sentence(verdicts) == "2 claims: 2 not checkable"
 
@@ -513,8 +561,15 @@ def test_manufacturing_scale_vs_sophistication_verdicts(fake_ctx, monkeypatch):
     args = dict(year=2017, min_world_share=20, peers_m49=[1002, 1003], min_tech_gap=5, geo="AAA")
 
     def data(share: float, tech_aaa: float) -> pd.DataFrame:
-        return tidy([("NV.IND.MANF.CD", "WLD", 2017, 100.0), ("NV.IND.MANF.CD", "AAA", 2017, share),
-                     ("NV_IND_TECH", "AAA", 2017, tech_aaa), ("NV_IND_TECH", "BBB", 2017, 50.0), ("NV_IND_TECH", "CCC", 2017, 60.0)])
+        return tidy(
+            [
+                ("NV.IND.MANF.CD", "WLD", 2017, 100.0),
+                ("NV.IND.MANF.CD", "AAA", 2017, share),
+                ("NV_IND_TECH", "AAA", 2017, tech_aaa),
+                ("NV_IND_TECH", "BBB", 2017, 50.0),
+                ("NV_IND_TECH", "CCC", 2017, 60.0),
+            ]
+        )
 
     for verdict, (share, tech) in {SUPPORTED: (25, 40), PARTLY: (25, 52), CONTRADICTED: (25, 56)}.items():
         set_data(fake_ctx, data(share, tech))
@@ -533,8 +588,13 @@ def robots_with(*rows) -> pd.DataFrame:
 def test_curated_robots_growth_verdicts(fake_ctx):
     args = dict(mode="growth", iso3="AAA", measure="installations", years=[2014, 2017], min_ratio=1.5)
     for verdict, end in {SUPPORTED: 160, PARTLY: 120, CONTRADICTED: 90}.items():
-        set_data(fake_ctx, robot_installations=robots_with((2014, "A", "AAA", "installations", 100, "World Robotics 2015"),
-                                                           (2017, "A", "AAA", "installations", end, "World Robotics 2018")))
+        set_data(
+            fake_ctx,
+            robot_installations=robots_with(
+                (2014, "A", "AAA", "installations", 100, "World Robotics 2015"),
+                (2017, "A", "AAA", "installations", end, "World Robotics 2018"),
+            ),
+        )
         result = checks.curated_robots(claim(), fake_ctx, **args)
         assert result.verdict == verdict and result.value == pytest.approx(end / 100)
     set_data(fake_ctx, robot_installations=robots_with((2014, "A", "AAA", "installations", 100, "World Robotics 2015")))
@@ -544,11 +604,17 @@ def test_curated_robots_growth_verdicts(fake_ctx):
 
 
 def test_curated_robots_goal_proxy_verdicts(fake_ctx):
-    args = dict(mode="goal_proxy", iso3="AAA", density_year=2021, min_density_ratio=2.0, share_year=2023, min_share_pct=40)
+    args = dict(
+        mode="goal_proxy", iso3="AAA", density_year=2021, min_density_ratio=2.0, share_year=2023, min_share_pct=40
+    )
 
     def table(density: float, installs: float) -> pd.DataFrame:
-        return robots_with((2021, "A", "AAA", "robot_density", density, "World Robotics 2022"), (2021, "W", "WLD", "robot_density", 100, "World Robotics 2022"),
-                           (2023, "A", "AAA", "installations", installs, "World Robotics 2024"), (2023, "W", "WLD", "installations", 1000, "World Robotics 2024"))
+        return robots_with(
+            (2021, "A", "AAA", "robot_density", density, "World Robotics 2022"),
+            (2021, "W", "WLD", "robot_density", 100, "World Robotics 2022"),
+            (2023, "A", "AAA", "installations", installs, "World Robotics 2024"),
+            (2023, "W", "WLD", "installations", 1000, "World Robotics 2024"),
+        )
 
     set_data(fake_ctx, robot_installations=table(250, 500))
     assert checks.curated_robots(claim(), fake_ctx, **args).verdict == PARTLY
@@ -560,9 +626,14 @@ def test_curated_robots_market_leader_verdicts(fake_ctx):
     args = dict(mode="market_leader", iso3="AAA", years=[2016, 2018], share_year=2018, min_share_pct=30)
 
     def table(a16: float, a18: float, b18: float = 50) -> pd.DataFrame:
-        return robots_with((2016, "A", "AAA", "installations", a16, "World Robotics 2017"), (2016, "B", "BBB", "installations", 40, "World Robotics 2017"),
-                           (2018, "A", "AAA", "installations", a18, "World Robotics 2019"), (2018, "B", "BBB", "installations", b18, "World Robotics 2019"),
-                           (2018, "W", "WLD", "installations", 400, "World Robotics 2019"), (2018, "Region", None, "installations", 900, "World Robotics 2019"))
+        return robots_with(
+            (2016, "A", "AAA", "installations", a16, "World Robotics 2017"),
+            (2016, "B", "BBB", "installations", 40, "World Robotics 2017"),
+            (2018, "A", "AAA", "installations", a18, "World Robotics 2019"),
+            (2018, "B", "BBB", "installations", b18, "World Robotics 2019"),
+            (2018, "W", "WLD", "installations", 400, "World Robotics 2019"),
+            (2018, "Region", None, "installations", 900, "World Robotics 2019"),
+        )
 
     cases = {SUPPORTED: table(60, 150), PARTLY: table(30, 150), CONTRADICTED: table(60, 40)}
     for verdict, frame in cases.items():
@@ -576,13 +647,29 @@ def test_curated_robots_market_leader_verdicts(fake_ctx):
 
 
 def test_curated_robots_cagr_verdicts(fake_ctx):
-    args = dict(mode="cagr", iso3="AAA", measure="installations", years=[2017, 2020], claimed_cagr=22, tol=3, partial_tol=8)
-    forecasts = pd.DataFrame({"forecast_year": [2020, 2020], "iso3": ["AAA", "AAA"], "measure": ["installations"] * 2, "cagr_pct": [15, 20],
-                              "made_in_year": [2017, 2017], "forecaster": ["IFR", "IFR"]})
+    args = dict(
+        mode="cagr", iso3="AAA", measure="installations", years=[2017, 2020], claimed_cagr=22, tol=3, partial_tol=8
+    )
+    forecasts = pd.DataFrame(
+        {
+            "forecast_year": [2020, 2020],
+            "iso3": ["AAA", "AAA"],
+            "measure": ["installations"] * 2,
+            "cagr_pct": [15, 20],
+            "made_in_year": [2017, 2017],
+            "forecaster": ["IFR", "IFR"],
+        }
+    )
     for verdict, rate in {SUPPORTED: 21.0, PARTLY: 16.0, CONTRADICTED: 7.0}.items():
         end = 1000 * (1 + rate / 100) ** 3
-        set_data(fake_ctx, robot_installations=robots_with((2017, "A", "AAA", "installations", 1000, "World Robotics 2018"),
-                                                           (2020, "A", "AAA", "installations", end, "World Robotics 2021")), robot_forecasts=forecasts)
+        set_data(
+            fake_ctx,
+            robot_installations=robots_with(
+                (2017, "A", "AAA", "installations", 1000, "World Robotics 2018"),
+                (2020, "A", "AAA", "installations", end, "World Robotics 2021"),
+            ),
+            robot_forecasts=forecasts,
+        )
         result = checks.curated_robots(claim(), fake_ctx, **args)
         assert result.verdict == verdict and result.value == pytest.approx(rate)
         assert "15-20 % a year" in result.measured
@@ -634,7 +721,17 @@ def test_chapter_executes_with_default_parameters(tmp_path):
     assert values["cr_stale"].startswith("One caution")
     assert "Korea" in values["cr_catch_up"]
     assert values["cr_placebo"].startswith("A placebo test")
-    for name in ("milestones", "dashboard_latest", "catch_up", "trend_fits", "projections", "robot_installations", "robot_forecast", "sanctions", "claims"):
+    for name in (
+        "milestones",
+        "dashboard_latest",
+        "catch_up",
+        "trend_fits",
+        "projections",
+        "robot_installations",
+        "robot_forecast",
+        "sanctions",
+        "claims",
+    ):
         assert (tmp_path / "tables" / f"china_roadmap_{name}.csv").is_file(), name
     assert "<IPython" not in "".join(values.values())
 

@@ -30,7 +30,9 @@ def data_fetched() -> bool:
     from imtrade.data.fetch import is_fetched
 
     try:
-        return all(is_fetched(ds, v) for ds, v in (("wdi", "2026-07-01"), ("wdi", "2018-08-01"), ("wb-bulk", "2026-02-24")))
+        return all(
+            is_fetched(ds, v) for ds, v in (("wdi", "2026-07-01"), ("wdi", "2018-08-01"), ("wb-bulk", "2026-02-24"))
+        )
     except ImtradeError:
         return False
 
@@ -38,24 +40,60 @@ def data_fetched() -> bool:
 needs_data = pytest.mark.skipif(not data_fetched(), reason="the offline data are not fetched (make data)")
 
 
-def row(i: str, source: str, verdict: str, *, chapter_name: str = "trade_patterns", kind: str = "quantitative", measured: str = "1 %",
-        detail: str = "Test: x.", value: float | None = 1.0, check: str = "test_constant", vintage: str = "V1") -> dict:
-    return {"id": i, "source": source, "chapter": chapter_name, "section": "s", "kind": kind, "claim": f"Claim {i}.", "claimed": "2 %",
-            "measured": measured, "verdict": verdict, "detail": detail, "value": value, "check": check, "tolerance": "t", "vintage": vintage}
+def row(
+    i: str,
+    source: str,
+    verdict: str,
+    *,
+    chapter_name: str = "trade_patterns",
+    kind: str = "quantitative",
+    measured: str = "1 %",
+    detail: str = "Test: x.",
+    value: float | None = 1.0,
+    check: str = "test_constant",
+    vintage: str = "V1",
+) -> dict:
+    return {
+        "id": i,
+        "source": source,
+        "chapter": chapter_name,
+        "section": "s",
+        "kind": kind,
+        "claim": f"Claim {i}.",
+        "claimed": "2 %",
+        "measured": measured,
+        "verdict": verdict,
+        "detail": detail,
+        "value": value,
+        "check": check,
+        "tolerance": "t",
+        "vintage": vintage,
+    }
 
 
 def audit(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
 
 
-AUDIT = audit([
-    row("c000-a", "000", SUPPORTED),
-    row("c000-b", "000", PARTLY, detail=f"Test: y. {CAP_NOTE} 'partly supported' by the entry's tolerance rule."),
-    row("c001-a", "001", CONTRADICTED, chapter_name="deglobalisation", kind="qualitative"),
-    row("c001-b", "001", CONTRADICTED, chapter_name="deglobalisation"),
-    row("c003-a", "003", CONTRADICTED, chapter_name="china_roadmap"),
-    row("c004-a", "004", NOT_CHECKABLE, chapter_name="partnir", measured="—", detail="Firm data only.", check="", value=None),
-])
+AUDIT = audit(
+    [
+        row("c000-a", "000", SUPPORTED),
+        row("c000-b", "000", PARTLY, detail=f"Test: y. {CAP_NOTE} 'partly supported' by the entry's tolerance rule."),
+        row("c001-a", "001", CONTRADICTED, chapter_name="deglobalisation", kind="qualitative"),
+        row("c001-b", "001", CONTRADICTED, chapter_name="deglobalisation"),
+        row("c003-a", "003", CONTRADICTED, chapter_name="china_roadmap"),
+        row(
+            "c004-a",
+            "004",
+            NOT_CHECKABLE,
+            chapter_name="partnir",
+            measured="—",
+            detail="Firm data only.",
+            check="",
+            value=None,
+        ),
+    ]
+)
 
 
 # ---------------------------------------------------------------------------------------
@@ -64,9 +102,11 @@ AUDIT = audit([
 
 @pytest.mark.parametrize(
     ("params", "message"),
-    [({"vintage": "2026-07-01", "compare_vintage": "2026-07-01"}, "two different vintages"),
-     ({"vintage": "1999", "compare_vintage": "2018-08-01"}, "unknown WDI vintage '1999'"),
-     ({"vintage": "2026-07-01", "compare_vintage": "latest"}, "'compare_vintage'")],
+    [
+        ({"vintage": "2026-07-01", "compare_vintage": "2026-07-01"}, "two different vintages"),
+        ({"vintage": "1999", "compare_vintage": "2018-08-01"}, "unknown WDI vintage '1999'"),
+        ({"vintage": "2026-07-01", "compare_vintage": "latest"}, "'compare_vintage'"),
+    ],
 )
 def test_check_parameters_refuses(params, message):
     with pytest.raises(ParameterError, match=message):
@@ -85,8 +125,16 @@ def test_check_parameters_accepts_the_defaults_and_the_swap():
 def test_verdict_counts_has_every_text_and_totals():
     counts = chapter.verdict_counts(AUDIT)
     assert list(counts.index) == ["000", "001", "002", "003", "004", "total"]
-    assert list(counts.columns) == [SUPPORTED, PARTLY, CONTRADICTED, NOT_CHECKABLE, "total"]  # no failures: no failure columns
-    assert counts.loc["002", "total"] == 0 and counts.loc["total", "total"] == 6 and counts.loc["total", CONTRADICTED] == 3
+    assert list(counts.columns) == [
+        SUPPORTED,
+        PARTLY,
+        CONTRADICTED,
+        NOT_CHECKABLE,
+        "total",
+    ]  # no failures: no failure columns
+    assert (
+        counts.loc["002", "total"] == 0 and counts.loc["total", "total"] == 6 and counts.loc["total", CONTRADICTED] == 3
+    )
     with_failure = chapter.verdict_counts(audit([*AUDIT.to_dict("records"), row("c002-x", "002", INVALID)]))
     assert INVALID in with_failure.columns and FAILED not in with_failure.columns
     shown = chapter.counts_table(counts)
@@ -95,19 +143,35 @@ def test_verdict_counts_has_every_text_and_totals():
 
 def test_headline_and_sentences():
     head = chapter.headline(AUDIT)
-    assert (head.claims, head.checkable, head.supported, head.partly, head.contradicted, head.not_checkable) == (6, 5, 1, 1, 3, 1)
+    assert (head.claims, head.checkable, head.supported, head.partly, head.contradicted, head.not_checkable) == (
+        6,
+        5,
+        1,
+        1,
+        3,
+        1,
+    )
     assert head.share_at_least_partly == pytest.approx(40.0)
     assert (head.quantitative, head.qualitative) == (5, 1)
     sentence = chapter.summary_sentence(head, "V1")
     assert "5 claims of 6 could be tested" in sentence and "40 %" in sentence and "1 claim cannot" in sentence
     assert (head.not_checkable_by_nature, head.not_checkable_in_vintage) == (1, 0) and "lacks" not in sentence
-    missing = chapter.headline(audit([row("c000-a", "000", NOT_CHECKABLE, check="period_mean_comparison"), row("c000-b", "000", SUPPORTED)]))
+    missing = chapter.headline(
+        audit([row("c000-a", "000", NOT_CHECKABLE, check="period_mean_comparison"), row("c000-b", "000", SUPPORTED)])
+    )
     assert "1 claim needs series or years that this vintage lacks" in chapter.summary_sentence(missing, "V2")
-    assert chapter.most_contradicted(AUDIT) == "The text with the most contradicted claims is src001 (Wang and Chai 2024), with 2 claims"
+    assert (
+        chapter.most_contradicted(AUDIT)
+        == "The text with the most contradicted claims is src001 (Wang and Chai 2024), with 2 claims"
+    )
     assert chapter.capped_count(AUDIT) == 1
-    capped = AUDIT.assign(tolerance=["t", "At most partly supported (proxy).", "t", "At most partly supported.", "t", "t"])
-    assert chapter.capped_sentence(capped) == ("2 claims are measured through a proxy or a secondary source and can at most be partly "
-                                               "supported; for 1 of them the data alone would have given *supported*.")
+    capped = AUDIT.assign(
+        tolerance=["t", "At most partly supported (proxy).", "t", "At most partly supported.", "t", "t"]
+    )
+    assert chapter.capped_sentence(capped) == (
+        "2 claims are measured through a proxy or a secondary source and can at most be partly "
+        "supported; for 1 of them the data alone would have given *supported*."
+    )
     assert chapter.capped_sentence(AUDIT).startswith("No claim is measured")
     none = audit([row("c000-a", "000", NOT_CHECKABLE)])
     assert "none of the 1 claims" in chapter.summary_sentence(chapter.headline(none), "V1")
@@ -119,7 +183,12 @@ def test_headline_and_sentences():
 
 
 def test_claims_markdown_has_anchors_links_and_escapes():
-    tricky = audit([row("c000-a", "000", SUPPORTED, measured="- 20.7 tn US$ | more"), row("c000-b", "000", NOT_CHECKABLE, check="")])
+    tricky = audit(
+        [
+            row("c000-a", "000", SUPPORTED, measured="- 20.7 tn US$ | more"),
+            row("c000-b", "000", NOT_CHECKABLE, check=""),
+        ]
+    )
     links = {"trade_patterns": "{ref}`Trade patterns <claims-trade_patterns>`"}
     text = chapter.claims_markdown(tricky, "000", links)
     assert text.startswith("```{list-table}") and text.rstrip().endswith("```")
@@ -133,9 +202,13 @@ def test_chapter_links_follow_the_book(tmp_path):
     from imtrade.paths import ProjectPaths
 
     (tmp_path / "chapters").mkdir()
-    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: intro\nchapters:\n  - file: chapters/trade_patterns\n  - file: chapters/partnir\n")
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/trade_patterns\n  - file: chapters/partnir\n"
+    )
     header = "---\nkernelspec:\n  name: python3\n---\n"
-    (tmp_path / "chapters" / "trade_patterns.md").write_text(header + "# Trade patterns: a long subtitle\n\n(claims-trade_patterns)=\n## Claims\n")
+    (tmp_path / "chapters" / "trade_patterns.md").write_text(
+        header + "# Trade patterns: a long subtitle\n\n(claims-trade_patterns)=\n## Claims\n"
+    )
     (tmp_path / "chapters" / "partnir.md").write_text(header + "# PartNIR\n")
     links = chapter.chapter_links(ProjectPaths(root=tmp_path, data_dir=tmp_path / "data"))
     assert links["trade_patterns"] == "{ref}`Trade patterns <claims-trade_patterns>`"
@@ -158,7 +231,9 @@ def test_comparison_table_and_sentence():
     text = chapter.comparison_markdown(page)
     assert '<a href="#claim-c000-a">c000-a</a>' in text and "WDI vintage V2" in text and "○ not checkable" in text
     sentence = chapter.comparison_summary(page)
-    assert sentence.startswith("2 claims change between WDI vintages V1 and V2: 1 verdict change and 1 measured value move")
+    assert sentence.startswith(
+        "2 claims change between WDI vintages V1 and V2: 1 verdict change and 1 measured value move"
+    )
     assert "1 claim cannot be checked on vintage V2" in sentence
     same = page_of(AUDIT, audit([{**r, "vintage": "V2"} for r in AUDIT.to_dict("records")]))
     assert chapter.comparison_markdown(same).startswith("*No claim changes")
@@ -179,8 +254,12 @@ def test_figures_draw_one_bar_per_text_and_verdict():
     ax = fig.axes[0]
     assert len(ax.patches) == 5 * 4  # five texts x four verdicts (zero-width bars included)
     assert ax.get_yticklabels()[0].get_text() == "src000 (Huang 2018)"
-    assert ax.get_xlabel() == "Number of claims" and ax.get_legend().get_title().get_text() == "Verdict (WDI vintage V1)"
-    shift = chapter.plot_vintage_shift(page_of(AUDIT, audit([{**r, "vintage": "V2"} for r in AUDIT.to_dict("records")])))
+    assert (
+        ax.get_xlabel() == "Number of claims" and ax.get_legend().get_title().get_text() == "Verdict (WDI vintage V1)"
+    )
+    shift = chapter.plot_vintage_shift(
+        page_of(AUDIT, audit([{**r, "vintage": "V2"} for r in AUDIT.to_dict("records")]))
+    )
     assert len(shift.axes[0].patches) == 2 * 4 and shift.axes[0].get_ylabel() == "Number of claims"
 
 
@@ -219,9 +298,13 @@ def execute(tmp_path: Path, params: dict) -> tuple[dict, object]:
 def test_chapter_runs_with_default_parameters(tmp_path):
     values, nb = execute(tmp_path, {})
     assert int(values["n_claims"]) >= 40
-    assert int(values["n_checkable"]) == int(values["n_supported"]) + int(values["n_partly"]) + int(values["n_contradicted"])
+    assert int(values["n_checkable"]) == int(values["n_supported"]) + int(values["n_partly"]) + int(
+        values["n_contradicted"]
+    )
     assert "2026-07-01" in values["summary_sentence"] and values["compare_vintage_text"] == "2018-08-01"
-    assert (tmp_path / "tables" / "claims_audit.csv").is_file() and (tmp_path / "tables" / "claims_audit_comparison.csv").is_file()
+    assert (tmp_path / "tables" / "claims_audit.csv").is_file() and (
+        tmp_path / "tables" / "claims_audit_comparison.csv"
+    ).is_file()
     table = pd.read_csv(tmp_path / "tables" / "claims_audit.csv")
     assert set(table["source"].astype(str).str.zfill(3)) == {"000", "001", "002", "003", "004"}
     text = "".join("".join(o.get("data", {}).get("text/markdown", "")) for c in nb.cells for o in c.get("outputs", []))

@@ -59,7 +59,9 @@ def series_rows(indicator: str, iso3: str, values: dict[int, float]):
     return [(indicator, iso3, int(y), float(v)) for y, v in values.items()]
 
 
-def broken_series(break_year: int = 2000, pre: float = 0.5, post: float = 0.0, jump: float = 0.0, sd: float = 0.3, seed: int = 1):
+def broken_series(
+    break_year: int = 2000, pre: float = 0.5, post: float = 0.0, jump: float = 0.0, sd: float = 0.3, seed: int = 1
+):
     rng = np.random.default_rng(seed)
     c = YEARS - break_year
     y = 20 + pre * c + (post - pre) * np.clip(c, 0, None) + jump * (c > 0) + rng.normal(0, sd, YEARS.size)
@@ -110,7 +112,10 @@ def test_ols_trend_interval_covers_under_autocorrelation():
     # 95 % intervals on 30 years of AR(1) errors (rho 0.6): coverage close to nominal
     rng = np.random.default_rng(42)
     years = np.arange(1991, 2021)
-    hits = [ch.ols_trend(years, 0.3 * (years - 1991) + ar1_noise(30, 0.6, 1.0, rng), reps=199, seed=s).ci_low < 0.3 for s in range(60)]
+    hits = [
+        ch.ols_trend(years, 0.3 * (years - 1991) + ar1_noise(30, 0.6, 1.0, rng), reps=199, seed=s).ci_low < 0.3
+        for s in range(60)
+    ]
     covered = [h for h in hits]
     assert 0.8 <= np.mean(covered) <= 1.0
 
@@ -217,7 +222,10 @@ def test_break_summary_and_describe_break():
     assert row.loc[0, "break_year"] == 2000 and row.loc[0, "n"] == 55
     text = ch.describe_break("t", summary)
     assert text["t_chow_decision"] == "rejects" and text["t_ls_break"] == "2000"
-    assert text["t_ls_vs_break"].startswith("the same year") and text["t_supf_decision"] == "so the data reject a stable trend"
+    assert (
+        text["t_ls_vs_break"].startswith("the same year")
+        and text["t_supf_decision"] == "so the data reject a stable trend"
+    )
     assert text["t_recovered"] in ("has regained", "has not regained")
     assert ch.fmt_p(0.0001) == "< 0.001" and ch.fmt_p(0.0412) == "= 0.041"
 
@@ -248,14 +256,22 @@ def test_openness_from_tidy_and_measures():
 
 
 def test_gvc_quoted_and_proxy_comparison():
-    curated = pd.DataFrame({
-        "year": [1995, 2008, 2020, 1995, 2008, 2020, np.nan],
-        "measure": ["gvc_participation_trade_based"] * 3 + ["gvc_participation_production_based"] * 3 + ["gvc_related_share_of_world_trade"],
-        "value": [35.2, 46.1, 44.4, 9.6, 14.2, 12.1, 50.0], "attributed_to": "x", "verified_primary": "no",
-    })
+    curated = pd.DataFrame(
+        {
+            "year": [1995, 2008, 2020, 1995, 2008, 2020, np.nan],
+            "measure": ["gvc_participation_trade_based"] * 3
+            + ["gvc_participation_production_based"] * 3
+            + ["gvc_related_share_of_world_trade"],
+            "value": [35.2, 46.1, 44.4, 9.6, 14.2, 12.1, 50.0],
+            "attributed_to": "x",
+            "verified_primary": "no",
+        }
+    )
     quoted = ch.quoted_gvc_participation(curated)
     assert len(quoted) == 6 and set(quoted["measure"]) == {"trade-based", "production-based"}
-    openness = pd.DataFrame({"trade_mean": [20.0, 30.0, 25.0], "merchandise_trade": [32.0, 48.0, 40.0]}, index=[1995, 2008, 2020])
+    openness = pd.DataFrame(
+        {"trade_mean": [20.0, 30.0, 25.0], "merchandise_trade": [32.0, 48.0, 40.0]}, index=[1995, 2008, 2020]
+    )
     comp = ch.gvc_proxy_comparison(openness, quoted).set_index(["series", "year"])["index_1995_100"]
     assert comp[("GVC participation, trade-based (quoted)", 2008)] == pytest.approx(46.1 / 35.2 * 100)
     assert comp[("Proxy: world trade, (X + M)/2 % of GDP", 2008)] == pytest.approx(150.0)
@@ -264,12 +280,18 @@ def test_gvc_quoted_and_proxy_comparison():
 def test_world_mht_share_is_weighted_by_manufactured_exports():
     rows = []
     for iso3, mht, manf, merch in (("AAA", 80.0, 50.0, 200.0), ("BBB", 20.0, 100.0, 100.0)):
-        rows += [(ch.MHT_SHARE, iso3, 2000, mht), (ch.MANF_SHARE_OF_MERCH, iso3, 2000, manf), (ch.MERCH_EXPORTS, iso3, 2000, merch)]
+        rows += [
+            (ch.MHT_SHARE, iso3, 2000, mht),
+            (ch.MANF_SHARE_OF_MERCH, iso3, 2000, manf),
+            (ch.MERCH_EXPORTS, iso3, 2000, merch),
+        ]
     rows.append((ch.MERCH_EXPORTS, "WLD", 2000, 300.0))  # aggregates are ignored
     out = ch.world_mht_share_from_tidy(tidy(rows), ["AAA", "BBB"])
     # manufactured exports 100 and 100: shares 80 and 20 weigh equally
     assert out.loc[2000, "mht_share"] == pytest.approx(50.0) and out.loc[2000, "reporters"] == 2
-    assert "changed by less than 3 points" in ch.describe_mht(pd.DataFrame({"mht_share": [60.0, 61.0, 59.5], "reporters": [100] * 3}, index=[1995, 2008, 2022]))
+    assert "changed by less than 3 points" in ch.describe_mht(
+        pd.DataFrame({"mht_share": [60.0, 61.0, 59.5], "reporters": [100] * 3}, index=[1995, 2008, 2022])
+    )
 
 
 def test_labour_intensive_partner_table():
@@ -320,10 +342,24 @@ def test_industry_shares_and_patterns():
     years = range(1991, 2021)
     noise = dict(zip(years, rng.normal(0, 0.05, 30), strict=True))
     rows = []
-    rows += shares_tidy({y: 30 - 0.4 * (y - 1991) + noise[y] for y in years}, {y: 28 + noise[y] * 2 for y in years} | {1985: 29.0}, "AAA")
-    rows += shares_tidy({y: 30 - 0.4 * (y - 1991) + noise[y] for y in years}, {y: 32 - 0.4 * (y - 1991) - noise[y] for y in years}, "BBB")
-    rows += shares_tidy({y: 20 + 0.3 * (y - 1991) + noise[y] for y in years}, {y: 40 - 0.2 * (y - 1991) for y in years}, "CCC")
-    rows += shares_tidy({y: 30 - 0.4 * (y - 1991) + noise[y] for y in years}, {y: 30 - 0.2 * (y - 1991) - noise[y] for y in years}, "DDD")
+    rows += shares_tidy(
+        {y: 30 - 0.4 * (y - 1991) + noise[y] for y in years},
+        {y: 28 + noise[y] * 2 for y in years} | {1985: 29.0},
+        "AAA",
+    )
+    rows += shares_tidy(
+        {y: 30 - 0.4 * (y - 1991) + noise[y] for y in years},
+        {y: 32 - 0.4 * (y - 1991) - noise[y] for y in years},
+        "BBB",
+    )
+    rows += shares_tidy(
+        {y: 20 + 0.3 * (y - 1991) + noise[y] for y in years}, {y: 40 - 0.2 * (y - 1991) for y in years}, "CCC"
+    )
+    rows += shares_tidy(
+        {y: 30 - 0.4 * (y - 1991) + noise[y] for y in years},
+        {y: 30 - 0.2 * (y - 1991) - noise[y] for y in years},
+        "DDD",
+    )
     shares = ch.industry_shares_from_tidy(tidy(rows), ["AAA", "BBB", "CCC", "DDD"])
     assert 1985 not in set(shares["year"])  # only years with both shares
     trends = ch.industry_trend_table(shares, ["AAA", "BBB", "CCC", "DDD", "EEE"]).set_index("iso3")
@@ -349,10 +385,16 @@ def test_industry_employment_counts_uses_a_balanced_panel():
     rows = []
     for iso3, share, lf in (("AAA", (20, 10), 100.0), ("BBB", (30, 33), 200.0), ("CCC", (50, 50), 100.0)):
         for year, s in zip((2000, 2023), share, strict=True):
-            rows += [("industry_workers_percent_of_employment", iso3, year, s), ("SL.TLF.TOTL.IN", iso3, year, lf), ("SL.UEM.TOTL.ZS", iso3, year, 0.0)]
+            rows += [
+                ("industry_workers_percent_of_employment", iso3, year, s),
+                ("SL.TLF.TOTL.IN", iso3, year, lf),
+                ("SL.UEM.TOTL.ZS", iso3, year, 0.0),
+            ]
     rows = [r for r in rows if not (r[1] == "CCC" and r[2] == 2023)]  # CCC lacks 2023: left out
     income = pd.Series({"AAA": "High income", "BBB": "Low income", "CCC": "Low income"})
-    out = ch.industry_employment_counts(tidy(rows), income, {"rich": ["High income"], "poor": ["Low income"]}, (2000, 2023)).set_index("group")
+    out = ch.industry_employment_counts(
+        tidy(rows), income, {"rich": ["High income"], "poor": ["Low income"]}, (2000, 2023)
+    ).set_index("group")
     assert out.loc["rich", "change_pct"] == pytest.approx(-50.0)
     assert out.loc["poor", "change_pct"] == pytest.approx(10.0) and out.loc["poor", "economies"] == 1
 
@@ -362,7 +404,9 @@ def test_industry_employment_counts_uses_a_balanced_panel():
 
 
 def test_share_of_gdp_and_percent_change():
-    rows = series_rows(ch.FDI_INFLOWS, "WLD", {2007: 2.0, 2009: 1.0}) + series_rows(ch.GDP_USD, "WLD", {2007: 100.0, 2009: 100.0})
+    rows = series_rows(ch.FDI_INFLOWS, "WLD", {2007: 2.0, 2009: 1.0}) + series_rows(
+        ch.GDP_USD, "WLD", {2007: 100.0, 2009: 100.0}
+    )
     out = ch.share_of_gdp_from_tidy(tidy(rows), ch.FDI_INFLOWS, ["WLD", "HIC"])
     assert list(out.columns) == ["WLD"] and out.loc[2007, "WLD"] == pytest.approx(2.0)
     assert ch.percent_change(out["WLD"], 2007, 2009) == pytest.approx(-50.0)
@@ -371,7 +415,11 @@ def test_share_of_gdp_and_percent_change():
 
 def test_concentration_top_share_hhi_and_coverage():
     rows = []
-    for year, values in ((2000, {"A": 50, "B": 30, "C": 20, "D": 0}), (2001, {"A": 25, "B": 25, "C": 25, "D": 25}), (2002, {"A": 10})):
+    for year, values in (
+        (2000, {"A": 50, "B": 30, "C": 20, "D": 0}),
+        (2001, {"A": 25, "B": 25, "C": 25, "D": 25}),
+        (2002, {"A": 10}),
+    ):
         rows += [(ch.IP_RECEIPTS, k, year, v) for k, v in values.items()]
     rows.append((ch.IP_RECEIPTS, "WLD", 2000, 100.0))  # an aggregate must not count
     table = ch.concentration_by_year(tidy(rows), ["A", "B", "C", "D"], top_n=2)
@@ -383,23 +431,39 @@ def test_concentration_top_share_hhi_and_coverage():
 
 
 def test_group_share_and_describe_concentration():
-    rows = series_rows(ch.IP_RECEIPTS, "HIC", {2008: 95.0, 2024: 90.0}) + series_rows(ch.IP_RECEIPTS, "WLD", {2008: 100.0, 2024: 100.0})
+    rows = series_rows(ch.IP_RECEIPTS, "HIC", {2008: 95.0, 2024: 90.0}) + series_rows(
+        ch.IP_RECEIPTS, "WLD", {2008: 100.0, 2024: 100.0}
+    )
     share = ch.group_share_from_tidy(tidy(rows), ch.IP_RECEIPTS, "HIC")
     assert share.loc[2024] == pytest.approx(90.0)
-    roy = pd.DataFrame({"top_share": [80.0, 70.0], "hhi": [3000.0, 2000.0], "top": ["USA", "USA"], "reporters": [100, 100]}, index=[2008, 2024])
+    roy = pd.DataFrame(
+        {"top_share": [80.0, 70.0], "hhi": [3000.0, 2000.0], "top": ["USA", "USA"], "reporters": [100, 100]},
+        index=[2008, 2024],
+    )
     text = ch.describe_concentration(roy, 2008, share)
-    assert "less" in text["con_trend"] and "90.0 %" in text["con_rich"] and text["con_head"].endswith("not increasingly so.")
+    assert (
+        "less" in text["con_trend"]
+        and "90.0 %" in text["con_rich"]
+        and text["con_head"].endswith("not increasingly so.")
+    )
 
 
 def test_developing_shares_and_catch_up():
     years = range(1990, 2021)
-    lmy = {y: 15 + (1.0 if y <= 2008 else 0.2) * (min(y, 2008) - 1990) + (0.2 * (y - 2008) if y > 2008 else 0) for y in years}
+    lmy = {
+        y: 15 + (1.0 if y <= 2008 else 0.2) * (min(y, 2008) - 1990) + (0.2 * (y - 2008) if y > 2008 else 0)
+        for y in years
+    }
     rows = series_rows(ch.MERCH_EXPORTS, "WLD", dict.fromkeys(years, 100.0)) + series_rows(ch.MERCH_EXPORTS, "LMY", lmy)
     rows += series_rows(ch.MERCH_EXPORTS, "CHN", dict.fromkeys(years, 5.0))
-    rows += series_rows(ch.HIGHTECH_EXPORTS, "WLD", {2012: 100.0, 2013: 100.0}) + series_rows(ch.HIGHTECH_EXPORTS, "LMY", {2012: 40.0, 2013: 41.0})
+    rows += series_rows(ch.HIGHTECH_EXPORTS, "WLD", {2012: 100.0, 2013: 100.0}) + series_rows(
+        ch.HIGHTECH_EXPORTS, "LMY", {2012: 40.0, 2013: 41.0}
+    )
     shares = ch.developing_shares_from_tidy(tidy(rows))
     shares["merchandise"] += np.random.default_rng(1).normal(0, 0.1, len(shares))
-    assert shares.loc[2000, "merchandise_ex_china"] == pytest.approx(20.0) and shares.loc[2013, "high_tech"] == pytest.approx(41.0)
+    assert shares.loc[2000, "merchandise_ex_china"] == pytest.approx(20.0) and shares.loc[
+        2013, "high_tech"
+    ] == pytest.approx(41.0)
     labels = {"merchandise": "m", "merchandise_ex_china": "x", "high_tech": "h", "sdg_developing": "s"}
     catch = ch.catch_up_table(shares, 2008, labels).set_index("series")
     assert catch.loc["m", "slowed"] and catch.loc["m", "change_ci_high"] < 0
@@ -415,10 +479,23 @@ def test_developing_shares_and_catch_up():
 
 @needs_data
 def test_check_parameters():
-    ok = dict(countries=["CHN"], break_year=2008, start_year=1970, end_year=2024, vintage="2026-07-01", candidate_breaks=[2000, 2008])
+    ok = dict(
+        countries=["CHN"],
+        break_year=2008,
+        start_year=1970,
+        end_year=2024,
+        vintage="2026-07-01",
+        candidate_breaks=[2000, 2008],
+    )
     ch.check_parameters(ok)
-    for bad in ({"break_year": 2022}, {"break_year": 1972}, {"candidate_breaks": []}, {"candidate_breaks": [1960]},
-                {"candidate_breaks": [2000, 2000]}, {"countries": ["WLD"]}):
+    for bad in (
+        {"break_year": 2022},
+        {"break_year": 1972},
+        {"candidate_breaks": []},
+        {"candidate_breaks": [1960]},
+        {"candidate_breaks": [2000, 2000]},
+        {"countries": ["WLD"]},
+    ):
         with pytest.raises(ParameterError):
             ch.check_parameters(ok | bad)
 
@@ -437,9 +514,22 @@ def test_figures_build():
     years, y = broken_series(2008)
     summary = ch.break_summary(pd.Series(y, index=years), 2008, [2000, 2008])
     openness = pd.DataFrame({"trade_mean": y, "trade": 2 * y, "merchandise_trade": 1.6 * y}, index=years)
-    quoted = pd.DataFrame({"year": [1995, 2008, 1995, 2008], "measure": ["trade-based"] * 2 + ["production-based"] * 2, "value": [35.2, 46.1, 9.6, 14.2]})
+    quoted = pd.DataFrame(
+        {
+            "year": [1995, 2008, 1995, 2008],
+            "measure": ["trade-based"] * 2 + ["production-based"] * 2,
+            "value": [35.2, 46.1, 9.6, 14.2],
+        }
+    )
     robots = ch.robot_series(robot_table())
-    shares = pd.DataFrame({"iso3": "AAA", "year": [2000, 2001] * 2, "measure": ["employment"] * 2 + ["value added"] * 2, "value": [1.0, 2.0, 3.0, 4.0]})
+    shares = pd.DataFrame(
+        {
+            "iso3": "AAA",
+            "year": [2000, 2001] * 2,
+            "measure": ["employment"] * 2 + ["value added"] * 2,
+            "value": [1.0, 2.0, 3.0, 4.0],
+        }
+    )
     conc = pd.DataFrame({"top_share": [80.0, 70.0], "hhi": [3000.0, 2000.0]}, index=[2000, 2001])
     figures = [
         ch.figure_openness(openness, pd.Series(y, index=years), 2008),
@@ -461,8 +551,19 @@ def test_figures_build():
 
 
 def make_claim(check: str, **args) -> Claim:
-    return Claim(id=f"t-{check}", source="001_x.txt", section="s", claim="c", kind="quantitative", claimed={}, measure=None,
-                 tolerance="t", chapter="deglobalisation", check=check, args=args)
+    return Claim(
+        id=f"t-{check}",
+        source="001_x.txt",
+        section="s",
+        claim="c",
+        kind="quantitative",
+        claimed={},
+        measure=None,
+        tolerance="t",
+        chapter="deglobalisation",
+        check=check,
+        args=args,
+    )
 
 
 @pytest.fixture
@@ -477,7 +578,10 @@ def ctx(monkeypatch):
             frame = frame[frame["iso3"].isin(list(countries))]
         if isinstance(years, tuple):
             lo, hi = years
-            frame = frame[(frame["year"] >= (lo if lo is not None else -9999)) & (frame["year"] <= (hi if hi is not None else 9999))]
+            frame = frame[
+                (frame["year"] >= (lo if lo is not None else -9999))
+                & (frame["year"] <= (hi if hi is not None else 9999))
+            ]
         elif years is not None:
             frame = frame[frame["year"].isin(list(years))]
         return frame.reset_index(drop=True)
@@ -492,24 +596,49 @@ def ctx(monkeypatch):
     return use
 
 
-TRADE_ARGS = dict(start_years=[1990, 1999], year=2007, start_target=20, start_tol=2.5, end_threshold=30, partial_floor=28, ratio="mean_of_flows")
+TRADE_ARGS = dict(
+    start_years=[1990, 1999],
+    year=2007,
+    start_target=20,
+    start_tol=2.5,
+    end_threshold=30,
+    partial_floor=28,
+    ratio="mean_of_flows",
+)
 
 
-@pytest.mark.parametrize(("level_1990s", "level_2007", "verdict"), [
-    (20.0, 31.0, SUPPORTED), (20.0, 29.0, PARTLY), (30.0, 31.0, PARTLY), (20.0, 25.0, CONTRADICTED),
-])
+@pytest.mark.parametrize(
+    ("level_1990s", "level_2007", "verdict"),
+    [
+        (20.0, 31.0, SUPPORTED),
+        (20.0, 29.0, PARTLY),
+        (30.0, 31.0, PARTLY),
+        (20.0, 25.0, CONTRADICTED),
+    ],
+)
 def test_check_trade_share_of_gdp_rise(ctx, level_1990s, level_2007, verdict):
     values = dict.fromkeys(range(1990, 2000), level_1990s) | {2007: level_2007}
-    result = checks.trade_share_of_gdp_rise(make_claim("trade_share_of_gdp_rise"), ctx(openness_rows(values)), **TRADE_ARGS)
+    result = checks.trade_share_of_gdp_rise(
+        make_claim("trade_share_of_gdp_rise"), ctx(openness_rows(values)), **TRADE_ARGS
+    )
     assert result.verdict == verdict and result.value == pytest.approx(level_2007)
 
 
 def test_check_trade_share_of_gdp_rise_missing_year(ctx):
-    result = checks.trade_share_of_gdp_rise(make_claim("x"), ctx(openness_rows(dict.fromkeys(range(1990, 2000), 20.0))), **TRADE_ARGS)
+    result = checks.trade_share_of_gdp_rise(
+        make_claim("x"), ctx(openness_rows(dict.fromkeys(range(1990, 2000), 20.0))), **TRADE_ARGS
+    )
     assert result.verdict == NOT_CHECKABLE
 
 
-RISE = dict(mode="rise", proxy="trade_mean_of_flows", years=[1995, 2008], claimed_start=35.2, claimed_end=46.1, min_fraction_of_claimed_rise=0.5)
+RISE = dict(
+    mode="rise",
+    proxy="trade_mean_of_flows",
+    years=[1995, 2008],
+    claimed_start=35.2,
+    claimed_end=46.1,
+    min_fraction_of_claimed_rise=0.5,
+)
 
 
 @pytest.mark.parametrize(("end", "verdict"), [(24.0, PARTLY), (21.0, CONTRADICTED)])
@@ -519,15 +648,24 @@ def test_check_gvc_proxy_rise(ctx, end, verdict):
 
 
 def test_check_gvc_proxy_not_recovered(ctx):
-    args = dict(mode="not_recovered", proxies=["trade_mean_of_flows", "merchandise_trade_gdp"], peak_year=2008, window=[2009, 2011])
-    below = openness_rows({2008: 30.0, 2009: 26.0, 2010: 28.0, 2011: 29.0}) + series_rows(ch.MERCH_TRADE_GDP, "WLD", {2008: 50.0, 2009: 40.0, 2010: 45.0, 2011: 49.0})
+    args = dict(
+        mode="not_recovered",
+        proxies=["trade_mean_of_flows", "merchandise_trade_gdp"],
+        peak_year=2008,
+        window=[2009, 2011],
+    )
+    below = openness_rows({2008: 30.0, 2009: 26.0, 2010: 28.0, 2011: 29.0}) + series_rows(
+        ch.MERCH_TRADE_GDP, "WLD", {2008: 50.0, 2009: 40.0, 2010: 45.0, 2011: 49.0}
+    )
     assert checks.gvc_proxy_trade_intensity(make_claim("x"), ctx(below), **args).verdict == PARTLY
     above = [r if not (r[0] == ch.MERCH_TRADE_GDP and r[2] == 2011) else (r[0], r[1], r[2], 51.0) for r in below]
     assert checks.gvc_proxy_trade_intensity(make_claim("x"), ctx(above), **args).verdict == CONTRADICTED
     assert checks.gvc_proxy_trade_intensity(make_claim("x"), ctx(below[:4]), **args).verdict == NOT_CHECKABLE
 
 
-BREAK_ARGS = dict(series="trade_mean_of_flows", geo="WLD", pre=[1990, 2008], post=[2009, 2019], alpha=0.05, max_slope_ratio=0.5)
+BREAK_ARGS = dict(
+    series="trade_mean_of_flows", geo="WLD", pre=[1990, 2008], post=[2009, 2019], alpha=0.05, max_slope_ratio=0.5
+)
 
 
 def trend_rows(pre: float, post: float, jump: float = 0.0, sd: float = 0.1, seed: int = 4):
@@ -538,48 +676,74 @@ def trend_rows(pre: float, post: float, jump: float = 0.0, sd: float = 0.1, seed
     return openness_rows(dict(zip(years.tolist(), y.tolist(), strict=True)))
 
 
-@pytest.mark.parametrize(("pre", "post", "jump", "sd", "verdict"), [
-    (0.6, 0.0, 0.0, 0.1, SUPPORTED),  # much flatter, Chow rejects
-    (0.5, 0.4, -5.0, 0.1, PARTLY),  # Chow rejects (level shift) but the slope is not halved
-    (0.5, 0.2, 0.0, 3.0, PARTLY),  # halved slope, but noise too large for the Chow test to reject
-    (0.5, 0.45, 0.0, 3.0, CONTRADICTED),  # neither: slightly flatter, no significant change
-    (0.3, 0.5, 0.0, 0.1, CONTRADICTED),  # steeper after
-])
+@pytest.mark.parametrize(
+    ("pre", "post", "jump", "sd", "verdict"),
+    [
+        (0.6, 0.0, 0.0, 0.1, SUPPORTED),  # much flatter, Chow rejects
+        (0.5, 0.4, -5.0, 0.1, PARTLY),  # Chow rejects (level shift) but the slope is not halved
+        (0.5, 0.2, 0.0, 3.0, PARTLY),  # halved slope, but noise too large for the Chow test to reject
+        (0.5, 0.45, 0.0, 3.0, CONTRADICTED),  # neither: slightly flatter, no significant change
+        (0.3, 0.5, 0.0, 0.1, CONTRADICTED),  # steeper after
+    ],
+)
 def test_check_trend_break_test(ctx, pre, post, jump, sd, verdict):
     result = checks.trend_break_test(make_claim("x"), ctx(trend_rows(pre, post, jump, sd)), **BREAK_ARGS)
     assert result.verdict == verdict, result.detail
 
 
 def test_check_trend_break_test_missing_years(ctx):
-    assert checks.trend_break_test(make_claim("x"), ctx(trend_rows(0.5, 0.0)[:10]), **BREAK_ARGS).verdict == NOT_CHECKABLE
+    assert (
+        checks.trend_break_test(make_claim("x"), ctx(trend_rows(0.5, 0.0)[:10]), **BREAK_ARGS).verdict == NOT_CHECKABLE
+    )
 
 
-CRISIS = dict(trade={"indicator": ch.MERCH_EXPORTS, "from": 2008, "to": 2009, "min_drop_pct": 10},
-              fdi={"indicator": ch.FDI_INFLOWS, "from": 2007, "to": 2009, "min_drop_pct": 30})
+CRISIS = dict(
+    trade={"indicator": ch.MERCH_EXPORTS, "from": 2008, "to": 2009, "min_drop_pct": 10},
+    fdi={"indicator": ch.FDI_INFLOWS, "from": 2007, "to": 2009, "min_drop_pct": 30},
+)
 
 
-@pytest.mark.parametrize(("trade_2009", "fdi_2009", "verdict"), [(80.0, 50.0, SUPPORTED), (95.0, 50.0, PARTLY), (95.0, 90.0, CONTRADICTED)])
+@pytest.mark.parametrize(
+    ("trade_2009", "fdi_2009", "verdict"), [(80.0, 50.0, SUPPORTED), (95.0, 50.0, PARTLY), (95.0, 90.0, CONTRADICTED)]
+)
 def test_check_crisis_drop(ctx, trade_2009, fdi_2009, verdict):
-    rows = series_rows(ch.MERCH_EXPORTS, "WLD", {2008: 100.0, 2009: trade_2009}) + series_rows(ch.FDI_INFLOWS, "WLD", {2007: 100.0, 2009: fdi_2009})
+    rows = series_rows(ch.MERCH_EXPORTS, "WLD", {2008: 100.0, 2009: trade_2009}) + series_rows(
+        ch.FDI_INFLOWS, "WLD", {2007: 100.0, 2009: fdi_2009}
+    )
     assert checks.crisis_drop(make_claim("x"), ctx(rows), **CRISIS).verdict == verdict
 
 
 def test_check_crisis_drop_missing(ctx):
-    assert checks.crisis_drop(make_claim("x"), ctx(series_rows(ch.MERCH_EXPORTS, "WLD", {2008: 1.0})), **CRISIS).verdict == NOT_CHECKABLE
+    assert (
+        checks.crisis_drop(make_claim("x"), ctx(series_rows(ch.MERCH_EXPORTS, "WLD", {2008: 1.0})), **CRISIS).verdict
+        == NOT_CHECKABLE
+    )
 
 
-EMPLOYMENT = dict(years=[2000, 2023], groups={"developing": ["Low income"], "high_income": ["High income"]}, threshold_pct=5)
+EMPLOYMENT = dict(
+    years=[2000, 2023], groups={"developing": ["Low income"], "high_income": ["High income"]}, threshold_pct=5
+)
 
 
-@pytest.mark.parametrize(("rich", "poor", "verdict"), [
-    ((20, 18), (20, 18), SUPPORTED), ((20, 18), (20, 20), PARTLY), ((20, 18), (20, 22), CONTRADICTED), ((20, 20), (20, 20), CONTRADICTED),
-])
+@pytest.mark.parametrize(
+    ("rich", "poor", "verdict"),
+    [
+        ((20, 18), (20, 18), SUPPORTED),
+        ((20, 18), (20, 20), PARTLY),
+        ((20, 18), (20, 22), CONTRADICTED),
+        ((20, 20), (20, 20), CONTRADICTED),
+    ],
+)
 def test_check_industry_employment_count_change(ctx, monkeypatch, rich, poor, verdict):
     monkeypatch.setattr(checks, "_income_groups", lambda: pd.Series({"AAA": "High income", "BBB": "Low income"}))
     rows = []
     for iso3, shares in (("AAA", rich), ("BBB", poor)):
         for year, s in zip((2000, 2023), shares, strict=True):
-            rows += [("industry_workers_percent_of_employment", iso3, year, s), ("SL.TLF.TOTL.IN", iso3, year, 1e6), ("SL.UEM.TOTL.ZS", iso3, year, 5.0)]
+            rows += [
+                ("industry_workers_percent_of_employment", iso3, year, s),
+                ("SL.TLF.TOTL.IN", iso3, year, 1e6),
+                ("SL.UEM.TOTL.ZS", iso3, year, 5.0),
+            ]
     assert checks.industry_employment_count_change(make_claim("x"), ctx(rows), **EMPLOYMENT).verdict == verdict
 
 
@@ -592,7 +756,9 @@ def test_check_industry_employment_count_change_no_data(ctx, monkeypatch):
 @pytest.mark.parametrize(("hic", "verdict"), [(75.0, PARTLY), (50.0, CONTRADICTED)])
 def test_check_ict_services_concentration(ctx, monkeypatch, hic, verdict):
     monkeypatch.setattr(ch, "economies", lambda vintage=None: ["IRL", "IND", "USA"])
-    rows = series_rows(ch.ICT_SERVICE_EXPORTS, "HIC", {2024: hic}) + series_rows(ch.ICT_SERVICE_EXPORTS, "WLD", {2024: 100.0})
+    rows = series_rows(ch.ICT_SERVICE_EXPORTS, "HIC", {2024: hic}) + series_rows(
+        ch.ICT_SERVICE_EXPORTS, "WLD", {2024: 100.0}
+    )
     rows += [(ch.ICT_SERVICE_EXPORTS, c, 2024, v) for c, v in (("IRL", 30.0), ("IND", 20.0), ("USA", 25.0))]
     result = checks.ict_services_concentration(make_claim("x"), ctx(rows), year=2024, min_hic_share=60, top_n=10)
     assert result.verdict == verdict and "IND" in result.detail
@@ -600,8 +766,13 @@ def test_check_ict_services_concentration(ctx, monkeypatch, hic, verdict):
 
 def test_check_ict_services_concentration_missing_and_cap(ctx, monkeypatch):
     monkeypatch.setattr(ch, "economies", lambda vintage=None: ["USA"])
-    assert checks.ict_services_concentration(make_claim("x"), ctx([]), year=2024, min_hic_share=60).verdict == NOT_CHECKABLE
-    rows = series_rows(ch.ICT_SERVICE_EXPORTS, "HIC", {2024: 75.0}) + series_rows(ch.ICT_SERVICE_EXPORTS, "WLD", {2024: 100.0})
+    assert (
+        checks.ict_services_concentration(make_claim("x"), ctx([]), year=2024, min_hic_share=60).verdict
+        == NOT_CHECKABLE
+    )
+    rows = series_rows(ch.ICT_SERVICE_EXPORTS, "HIC", {2024: 75.0}) + series_rows(
+        ch.ICT_SERVICE_EXPORTS, "WLD", {2024: 100.0}
+    )
     claim = make_claim("ict_services_concentration", year=2024, min_hic_share=60, top_n=10, max_verdict=PARTLY)
     assert evaluate(claim, ctx(rows)).verdict == PARTLY
 
@@ -609,7 +780,10 @@ def test_check_ict_services_concentration_missing_and_cap(ctx, monkeypatch):
 DIVIDE = dict(indicator="IT.NET.BBND.P2", pairs=[["HIC", "LMY"], ["HIC", "LIC"]], start_year=2015, min_change=1.0)
 
 
-@pytest.mark.parametrize(("lmy", "lic", "verdict"), [((5, 5), (2, 2), SUPPORTED), ((5, 15), (2, 2), PARTLY), ((5, 20), (2, 17), CONTRADICTED)])
+@pytest.mark.parametrize(
+    ("lmy", "lic", "verdict"),
+    [((5, 5), (2, 2), SUPPORTED), ((5, 15), (2, 2), PARTLY), ((5, 20), (2, 17), CONTRADICTED)],
+)
 def test_check_digital_divide_gap(ctx, lmy, lic, verdict):
     rows = series_rows("IT.NET.BBND.P2", "HIC", {2015: 30.0, 2022: 40.0})
     rows += series_rows("IT.NET.BBND.P2", "LMY", dict(zip((2015, 2022), lmy, strict=True)))
@@ -629,14 +803,21 @@ MVA = dict(mva_years=[2010, 2021], tech_years=[2010, 2017], developed_m49=514, d
 def test_check_hic_share_of_mht_mva(ctx, hic_2021, hic_2017, verdict):
     rows = []
     for year, hic in ((2010, 60.0), (2017, hic_2017), (2021, hic_2021)):
-        rows += [("NV.IND.MANF.CD", "HIC", year, hic), ("NV.IND.MANF.CD", "LMY", year, 100 - hic), ("NV.IND.MANF.CD", "WLD", year, 100.0)]
+        rows += [
+            ("NV.IND.MANF.CD", "HIC", year, hic),
+            ("NV.IND.MANF.CD", "LMY", year, 100 - hic),
+            ("NV.IND.MANF.CD", "WLD", year, 100.0),
+        ]
     for year in (2010, 2017):
         rows += [("NV_IND_TECH", "M49_514", year, 50.0), ("NV_IND_TECH", "M49_515", year, 50.0)]
     assert checks.hic_share_of_mht_mva(make_claim("x"), ctx(rows), **MVA).verdict == verdict
 
 
 def test_check_hic_share_of_mht_mva_missing(ctx):
-    assert checks.hic_share_of_mht_mva(make_claim("x"), ctx([("NV.IND.MANF.CD", "HIC", 2010, 1.0)]), **MVA).verdict == NOT_CHECKABLE
+    assert (
+        checks.hic_share_of_mht_mva(make_claim("x"), ctx([("NV.IND.MANF.CD", "HIC", 2010, 1.0)]), **MVA).verdict
+        == NOT_CHECKABLE
+    )
 
 
 DEV = dict(geo_area=515, pre=[2000, 2011], post=[2011, 2018], max_slope_ratio=0.5)
@@ -650,9 +831,15 @@ def test_check_developing_export_share_trend(ctx, post_slope, verdict):
 
 
 def test_check_developing_export_share_trend_not_checkable(ctx):
-    rows = series_rows(ch.SDG_DEVELOPING_EXPORT_SHARE, "M49_515", {y: 30.0 - 0.1 * (y - 2000) for y in range(2000, 2019)})
-    assert checks.developing_export_share_trend(make_claim("x"), ctx(rows), **DEV).verdict == NOT_CHECKABLE  # no catch-up before
-    assert checks.developing_export_share_trend(make_claim("x"), ctx(rows[:5]), **DEV).verdict == NOT_CHECKABLE  # missing years
+    rows = series_rows(
+        ch.SDG_DEVELOPING_EXPORT_SHARE, "M49_515", {y: 30.0 - 0.1 * (y - 2000) for y in range(2000, 2019)}
+    )
+    assert (
+        checks.developing_export_share_trend(make_claim("x"), ctx(rows), **DEV).verdict == NOT_CHECKABLE
+    )  # no catch-up before
+    assert (
+        checks.developing_export_share_trend(make_claim("x"), ctx(rows[:5]), **DEV).verdict == NOT_CHECKABLE
+    )  # missing years
 
 
 # ---------------------------------------------------------------------------------------
@@ -706,12 +893,25 @@ def test_chapter_runs_with_defaults(tmp_path):
     assert errs == [] and figures == 8 and seconds < 90
     assert values["open_mean_1990s"] == "20.1" and values["open_mean_2007"] == "29.2"
     assert values["ob_n"] == "55" and values["ob_chow_decision"] in ("rejects", "does not reject")
-    assert values["break_year"] == "2008" and values["focus_countries"] == "China, the United States, Germany, Japan and the Republic of Korea"
+    assert (
+        values["break_year"] == "2008"
+        and values["focus_countries"] == "China, the United States, Germany, Japan and the Republic of Korea"
+    )
     assert values["rob_world_last"] == "541"
     assert float(values["ob_supf"]) > 0 and values["fb_recovered"] == "has not regained"
     assert int(values["sim_classical"]) > int(values["sim_boot"]) and int(values["sim_boot"]) <= 15
-    for name in ("openness_measures", "break_tests", "supf_scan", "gvc_quoted_vs_proxies", "robots", "industry_trends",
-                 "fdi", "concentration", "catch_up", "claims"):
+    for name in (
+        "openness_measures",
+        "break_tests",
+        "supf_scan",
+        "gvc_quoted_vs_proxies",
+        "robots",
+        "industry_trends",
+        "fdi",
+        "concentration",
+        "catch_up",
+        "claims",
+    ):
         assert (folder / "tables" / f"deglobalisation_{name}.csv").is_file(), name
     assert not any("nan" in v.lower().split() for v in values.values())
 
@@ -719,7 +919,9 @@ def test_chapter_runs_with_defaults(tmp_path):
 @pytest.mark.slow
 @needs_data
 def test_chapter_runs_with_other_parameters(tmp_path):
-    values, errs, figures, _, _ = run_chapter(tmp_path, break_year=2011, countries=["VNM", "MEX", "POL"], start_year=1980)
+    values, errs, figures, _, _ = run_chapter(
+        tmp_path, break_year=2011, countries=["VNM", "MEX", "POL"], start_year=1980
+    )
     assert errs == [] and figures == 8
     assert values["break_year"] == "2011" and values["break_next"] == "2012"
     assert values["focus_countries"] == "Viet Nam, Mexico and Poland"
@@ -744,12 +946,20 @@ def test_chow_size_simulation():
     size = ch.chow_size_simulation(YEARS, 2008, 0.7, reps=40, boot_reps=99)
     assert size["reps"] == 40 and size["rho"] == 0.7
     assert size["classical"] >= 0.25 and size["bootstrap"] <= 0.15
-    assert ch.chow_size_simulation(YEARS, 2008, 0.7, reps=5, boot_reps=19) == ch.chow_size_simulation(YEARS, 2008, 0.7, reps=5, boot_reps=19)
+    assert ch.chow_size_simulation(YEARS, 2008, 0.7, reps=5, boot_reps=19) == ch.chow_size_simulation(
+        YEARS, 2008, 0.7, reps=5, boot_reps=19
+    )
 
 
 def test_display_proxies_table():
-    partners = pd.DataFrame({"iso3": ["AAA", "AAA", "BBB"], "year": [1995, 2008, 1995],
-                             "mht_share_of_manufactured_exports": [60.0, 62.0, 30.0], "share_labour_intensive": [3.0, 4.0, np.nan]})
+    partners = pd.DataFrame(
+        {
+            "iso3": ["AAA", "AAA", "BBB"],
+            "year": [1995, 2008, 1995],
+            "mht_share_of_manufactured_exports": [60.0, 62.0, 30.0],
+            "share_labour_intensive": [3.0, 4.0, np.nan],
+        }
+    )
     table = ch.display_proxies_table(partners, {"AAA": "Aland"})
     assert list(table[("", "Economy")]) == ["Aland", "BBB"]
     assert table[("Medium/high-tech, % of manufactured exports", "2008")].iloc[0] == 62.0

@@ -33,7 +33,12 @@ def tidy(rows: list[tuple[str, str, int, float]]) -> pd.DataFrame:
 def gdp_frame() -> pd.DataFrame:
     # World 100 in both years; A (advanced) 50 -> 45, B (advanced) 10, C (developing) 30 -> 35,
     # D 5; 5 -> 10 of the world total is not allocated to any listed economy.
-    rows = [("GDP", "WLD", 2020, 100.0), ("GDP", "WLD", 2021, 100.0), ("GDP", "LMY", 2020, 35.0), ("GDP", "LMY", 2021, 40.0)]
+    rows = [
+        ("GDP", "WLD", 2020, 100.0),
+        ("GDP", "WLD", 2021, 100.0),
+        ("GDP", "LMY", 2020, 35.0),
+        ("GDP", "LMY", 2021, 40.0),
+    ]
     rows += [("GDP", "A", 2020, 50.0), ("GDP", "A", 2021, 45.0), ("GDP", "B", 2020, 10.0), ("GDP", "B", 2021, 10.0)]
     rows += [("GDP", "C", 2020, 30.0), ("GDP", "C", 2021, 35.0), ("GDP", "D", 2020, 5.0)]
     return tidy(rows)
@@ -78,7 +83,9 @@ def test_imf_split_with_yearly_membership():
 
 def test_world_weight_table_and_definition_comparison():
     gdp = gdp_frame()
-    ppp = gdp.assign(indicator="PPP", value=gdp["value"] * np.select([gdp["iso3"] == "C", gdp["iso3"] == "A"], [1.2, 0.8], 1.0))
+    ppp = gdp.assign(
+        indicator="PPP", value=gdp["value"] * np.select([gdp["iso3"] == "C", gdp["iso3"] == "A"], [1.2, 0.8], 1.0)
+    )
     weight = ch.world_weight_table(gdp, ppp, ["C"], ["A", "B"], ["A", "B", "C", "D"])
     assert set(weight["grouping"]) == {"lmy", "imf_emde", "group"}
     row = weight[(weight["grouping"] == "group") & (weight["basis"] == "PPP") & (weight["year"] == 2021)]
@@ -97,8 +104,18 @@ def test_world_weight_table_and_definition_comparison():
 
 def mva_frame() -> pd.DataFrame:
     rows = [("MVA", "WLD", y, 100.0) for y in (2018, 2019, 2020)]
-    rows += [("MVA", "CHN", 2018, 20.0), ("MVA", "USA", 2018, 25.0), ("MVA", "CHN", 2019, 30.0), ("MVA", "USA", 2019, 30.0)]
-    rows += [("MVA", "CHN", 2020, 32.0), ("MVA", "USA", 2020, 24.0), ("MVA", "IND", 2020, 3.0), ("MVA", "LMY", 2020, 40.0)]
+    rows += [
+        ("MVA", "CHN", 2018, 20.0),
+        ("MVA", "USA", 2018, 25.0),
+        ("MVA", "CHN", 2019, 30.0),
+        ("MVA", "USA", 2019, 30.0),
+    ]
+    rows += [
+        ("MVA", "CHN", 2020, 32.0),
+        ("MVA", "USA", 2020, 24.0),
+        ("MVA", "IND", 2020, 3.0),
+        ("MVA", "LMY", 2020, 40.0),
+    ]
     return tidy(rows)
 
 
@@ -151,10 +168,21 @@ def test_ranking_table_side_by_side_and_for_one_year():
     claim = ranking((1, "CHN", 5000.0), (2, "USA", 4000.0))
     later = ranking((1, "CHN", 6000.0), (2, "IND", 1200.0), (3, "USA", 1100.0))
     table = ch.ranking_table(claim, later, 2020, 2022, names)
-    assert list(table.columns) == ["Rank", "Economy, 2020", "US dollars bn, 2020", "Economy, 2022", "US dollars bn, 2022"]
-    assert table["Economy, 2022"].tolist() == ["China", "India", "United States"] and table["Economy, 2020"].isna().sum() == 1
+    assert list(table.columns) == [
+        "Rank",
+        "Economy, 2020",
+        "US dollars bn, 2020",
+        "Economy, 2022",
+        "US dollars bn, 2022",
+    ]
+    assert (
+        table["Economy, 2022"].tolist() == ["China", "India", "United States"]
+        and table["Economy, 2020"].isna().sum() == 1
+    )
     same = ch.ranking_table(claim, claim, 2020, 2020, names)  # the claim's year as the reference year
-    assert list(same.columns) == ["Rank", "Economy, 2020", "US dollars bn, 2020"] and same["Economy, 2020"].tolist() == ["China", "United States"]
+    assert list(same.columns) == ["Rank", "Economy, 2020", "US dollars bn, 2020"] and same[
+        "Economy, 2020"
+    ].tolist() == ["China", "United States"]
 
 
 # ---------------------------------------------------------------------------------------
@@ -163,7 +191,7 @@ def test_ranking_table_side_by_side_and_for_one_year():
 
 def test_cagr():
     series = pd.Series({2010: 100.0, 2020: 200.0})
-    assert ch.cagr(series, 2010, 2020) == pytest.approx((2 ** 0.1 - 1) * 100)
+    assert ch.cagr(series, 2010, 2020) == pytest.approx((2**0.1 - 1) * 100)
     assert math.isnan(ch.cagr(series, 2010, 2021))
     assert math.isnan(ch.cagr(pd.Series({2010: 0.0, 2020: 1.0}), 2010, 2020))
 
@@ -177,9 +205,19 @@ def test_export_share_table_includes_the_un_series():
 
 
 def test_bilateral_trade_table_implied_previous_year():
-    table = pd.DataFrame({"year": [2021, 2021], "partner": ["Africa", "Africa"], "flow": ["total", "exports"],
-                          "value": [270.0, 100.0], "unit": ["USD billion"] * 2, "yoy_growth_pct": [35.0, ""],
-                          "citation": ["Customs, via X", "Customs"], "verified_primary": ["no", "no"], "note": ["", ""]})
+    table = pd.DataFrame(
+        {
+            "year": [2021, 2021],
+            "partner": ["Africa", "Africa"],
+            "flow": ["total", "exports"],
+            "value": [270.0, 100.0],
+            "unit": ["USD billion"] * 2,
+            "yoy_growth_pct": [35.0, ""],
+            "citation": ["Customs, via X", "Customs"],
+            "verified_primary": ["no", "no"],
+            "note": ["", ""],
+        }
+    )
     out = ch.bilateral_trade_table(table)
     assert len(out) == 1 and out["implied_previous"].iloc[0] == pytest.approx(200.0)  # 270 / 1.35
     assert out["source"].iloc[0] == "Customs"
@@ -190,13 +228,15 @@ def test_bilateral_trade_table_implied_previous_year():
 
 
 def ranks_frame() -> pd.DataFrame:
-    return pd.DataFrame({
-        "edition_year": [2011, 2012, 2021, 2012, 2021, 2021],
-        "iso3": ["AAA", "AAA", "AAA", "BBB", "BBB", "CCC"],
-        "economy": ["A", "A", "A", "B", "B", "C"],
-        "rank": [50, 60, 20, 40, 45, 10],
-        "economies_ranked": [125, 141, 132, 141, 132, ""],
-    })
+    return pd.DataFrame(
+        {
+            "edition_year": [2011, 2012, 2021, 2012, 2021, 2021],
+            "iso3": ["AAA", "AAA", "AAA", "BBB", "BBB", "CCC"],
+            "economy": ["A", "A", "A", "B", "B", "C"],
+            "rank": [50, 60, 20, 40, 45, 10],
+            "economies_ranked": [125, 141, 132, 141, 132, ""],
+        }
+    )
 
 
 def test_gii_rank_changes_falls_back_to_2012():
@@ -213,12 +253,21 @@ def test_gii_table_and_reading():
     assert list(table["iso3"]) == ["BBB", "AAA"]
     assert table.set_index("iso3").loc["AAA", "climb_since_2012"] == 40
     changes = ch.gii_rank_changes(ranks_frame(), ["AAA", "BBB"])
-    assert ch.gii_reading(changes, {"BBB": "Bland"}) == "one of the two economies the text names moved up; Bland did not"
+    assert (
+        ch.gii_reading(changes, {"BBB": "Bland"}) == "one of the two economies the text names moved up; Bland did not"
+    )
     assert ch.gii_reading(changes.iloc[:1], {}) == "all one economies the text names moved up"
 
 
 def test_latest_within_and_research_table():
-    data = tidy([(ch.RD, "AAA", 2018, 1.0), (ch.RD, "AAA", 2020, 2.0), (ch.RD, "BBB", 2010, 3.0), (ch.RESEARCHERS, "AAA", 2019, 500.0)])
+    data = tidy(
+        [
+            (ch.RD, "AAA", 2018, 1.0),
+            (ch.RD, "AAA", 2020, 2.0),
+            (ch.RD, "BBB", 2010, 3.0),
+            (ch.RESEARCHERS, "AAA", 2019, 500.0),
+        ]
+    )
     latest = ch.latest_within(data, 2021, window=4)
     assert latest.set_index(["indicator", "iso3"]).loc[(ch.RD, "AAA"), "year"] == 2020
     assert (ch.RD, "BBB") not in latest.set_index(["indicator", "iso3"]).index  # outside the window
@@ -260,8 +309,10 @@ def test_group_profile_and_sentences():
 
 def test_output_loss_against_a_constant_trend():
     # trend 2 % a year; actual -5 % then +4 % -> 0.95 * 1.04 / 1.02**2 - 1
-    growth = pd.DataFrame({2015: [2.0], 2016: [2.0], 2017: [2.0], 2018: [2.0], 2019: [2.0], 2020: [-5.0], 2021: [4.0]}, index=["A"])
-    assert ch.output_loss(growth)["A"] == pytest.approx((0.95 * 1.04 / 1.02 ** 2 - 1) * 100)
+    growth = pd.DataFrame(
+        {2015: [2.0], 2016: [2.0], 2017: [2.0], 2018: [2.0], 2019: [2.0], 2020: [-5.0], 2021: [4.0]}, index=["A"]
+    )
+    assert ch.output_loss(growth)["A"] == pytest.approx((0.95 * 1.04 / 1.02**2 - 1) * 100)
     assert math.isnan(ch.output_loss(growth.drop(columns=[2021]))["A"])
 
 
@@ -270,7 +321,11 @@ def resilience_tidy() -> pd.DataFrame:
     for i, code in enumerate(["A", "B", "C", "D"]):
         for year in range(2015, 2022):
             rows.append(("NY.GDP.MKTP.KD.ZG", code, year, 2.0 if year < 2020 else (-float(i) if year == 2020 else 3.0)))
-        rows += [(ch.MVA, code, 2019, 10.0 + i), (ch.GDP, code, 2019, 100.0), ("SP.POP.TOTL", code, 2019, 2e6 if code != "D" else 5e5)]
+        rows += [
+            (ch.MVA, code, 2019, 10.0 + i),
+            (ch.GDP, code, 2019, 100.0),
+            ("SP.POP.TOTL", code, 2019, 2e6 if code != "D" else 5e5),
+        ]
         rows += [("NV.MNF.TECH.ZS.UN", code, 2019, 20.0), ("NY.GDP.PCAP.PP.CD", code, 2019, 1e4)]
         rows += [("ST.INT.RCPT.XP.ZS", code, y, 5.0 + y - 2017) for y in (2017, 2018, 2019)]
     return tidy(rows)
@@ -298,7 +353,7 @@ def test_ols_hc3_matches_the_textbook_formula():
     beta = xtx_inv @ X.T @ y
     u = y - X @ beta
     h = np.einsum("ij,jk,ik->i", X, xtx_inv, X)
-    cov = xtx_inv @ (X.T * (u ** 2 / (1 - h) ** 2)) @ X @ xtx_inv
+    cov = xtx_inv @ (X.T * (u**2 / (1 - h) ** 2)) @ X @ xtx_inv
     coef = result.coefficients.set_index("term")
     assert coef.loc["x", "estimate"] == pytest.approx(beta[1])
     half_width = (coef.loc["x", "ci_high"] - coef.loc["x", "ci_low"]) / 2
@@ -313,8 +368,16 @@ def test_ols_hc3_refuses_too_few_observations():
 
 def synthetic_sample(n: int = 60) -> pd.DataFrame:
     rng = np.random.default_rng(11)
-    frame = pd.DataFrame({"iso3": [f"E{i}" for i in range(n)], "manuf_share": rng.uniform(5, 30, n), "mht_share": rng.uniform(5, 60, n),
-                          "log_gdppc": rng.normal(9, 1, n), "tourism": rng.uniform(0, 30, n), "commodities": rng.uniform(0, 80, n)})
+    frame = pd.DataFrame(
+        {
+            "iso3": [f"E{i}" for i in range(n)],
+            "manuf_share": rng.uniform(5, 30, n),
+            "mht_share": rng.uniform(5, 60, n),
+            "log_gdppc": rng.normal(9, 1, n),
+            "tourism": rng.uniform(0, 30, n),
+            "commodities": rng.uniform(0, 80, n),
+        }
+    )
     frame["growth_2020"] = -4 + 0.3 * frame["manuf_share"] + rng.normal(0, 1, n)
     frame["output_gap_2021"] = -5 + rng.normal(0, 3, n)
     return frame
@@ -341,8 +404,13 @@ def test_resilience_reading_cases():
     specs = list(ch.RESILIENCE_SPECS)
     none = table([("growth_2020", s, "manuf_share", 0.1, -0.1, 0.3) for s in specs])
     assert "no estimate is distinguishable from zero" in ch.resilience_reading(none)[0]
-    only_2 = table([("growth_2020", specs[0], "manuf_share", 0.1, -0.1, 0.3), ("growth_2020", specs[1], "manuf_share", 0.3, 0.1, 0.5),
-                    ("growth_2020", specs[2], "manuf_share", 0.1, -0.1, 0.3)])
+    only_2 = table(
+        [
+            ("growth_2020", specs[0], "manuf_share", 0.1, -0.1, 0.3),
+            ("growth_2020", specs[1], "manuf_share", 0.3, 0.1, 0.5),
+            ("growth_2020", specs[2], "manuf_share", 0.1, -0.1, 0.3),
+        ]
+    )
     finding, verdict = ch.resilience_reading(only_2)
     assert "only significant estimate, in specification (2) for 2020 growth, does not survive" in finding
     assert "do not refute" in verdict
@@ -362,7 +430,9 @@ def test_spearman_and_coefficient_phrase():
 
 
 def test_carried_forward_ignores_rounding_noise():
-    rows = [("T", "A", y, 41.45126852 + y * 1e-10) for y in range(2015, 2020)] + [("T", "B", y, float(y)) for y in range(2015, 2020)]
+    rows = [("T", "A", y, 41.45126852 + y * 1e-10) for y in range(2015, 2020)] + [
+        ("T", "B", y, float(y)) for y in range(2015, 2020)
+    ]
     rows += [("T", "C", 2015, 3.0)]
     assert ch.carried_forward(tidy(rows), "T", (2015, 2019)) == ["A"]
 
@@ -391,10 +461,14 @@ def test_figures_draw_from_small_frames(agg_backend):
     weight = ch.world_weight_table(gdp, gdp.assign(indicator="PPP"), ["C"], ["A", "B"], ["A", "B", "C", "D"])
     fig = ch.plot_world_weight(weight, "G", "test", 2021, 42.2)
     assert len(fig.axes) == 2
-    fig = ch.plot_manufacturing_shares(ch.manufacturing_share_table(mva_frame(), ["CHN"]), "G", 2021, 33.3, mark=2019, start_year=2019)
+    fig = ch.plot_manufacturing_shares(
+        ch.manufacturing_share_table(mva_frame(), ["CHN"]), "G", 2021, 33.3, mark=2019, start_year=2019
+    )
     assert fig.axes[0].get_ylabel().startswith("% of world manufacturing")
     exports = tidy([("X", "WLD", 2020, 100.0), ("X", "LMY", 2020, 30.0), ("X", "CHN", 2020, 15.0)])
-    fig = ch.plot_export_shares(ch.export_share_table(exports, tidy([("S", "M49_515", 2018, 45.0)]), ["CHN"]), "G", "test")
+    fig = ch.plot_export_shares(
+        ch.export_share_table(exports, tidy([("S", "M49_515", 2018, 45.0)]), ["CHN"]), "G", "test"
+    )
     assert len(fig.axes[0].lines) == 3
     fig = ch.plot_gii_ranks(ch.gii_table(ranks_frame(), ["AAA", "BBB"]), ranked={2011: 125})
     assert fig.axes[0].xaxis_inverted()
@@ -430,8 +504,19 @@ class FakeContext:
 
 
 def claim(check: str) -> Claim:
-    return Claim(id="t", source="004_x.txt", section="s", claim="c", kind="quantitative", claimed={}, measure=None,
-                 tolerance="", chapter="partnir", check=check, args={})
+    return Claim(
+        id="t",
+        source="004_x.txt",
+        section="s",
+        claim="c",
+        kind="quantitative",
+        claimed={},
+        measure=None,
+        tolerance="",
+        chapter="partnir",
+        check=check,
+        args={},
+    )
 
 
 @pytest.fixture
@@ -452,8 +537,16 @@ ADV_TABLE = pd.DataFrame({"iso3": ["A", "B"], "advanced_from_year": ["", ""]})
 )
 def test_group_gdp_share_verdicts(few_economies, claimed_value, expected):
     ctx = FakeContext({ch.GDP: gdp_frame()}, {"imf_weo_advanced_economies": ADV_TABLE})
-    result = checks.group_gdp_share(claim("group_gdp_share"), ctx, year=2021, prev_year=2020, grouping="imf_advanced_2021",
-                                    claimed_developing=claimed_value, tol=1.0, partial_tol=3.0)
+    result = checks.group_gdp_share(
+        claim("group_gdp_share"),
+        ctx,
+        year=2021,
+        prev_year=2020,
+        grouping="imf_advanced_2021",
+        claimed_developing=claimed_value,
+        tol=1.0,
+        partial_tol=3.0,
+    )
     assert result.verdict == expected
     assert result.value == pytest.approx(45.0)
 
@@ -463,11 +556,27 @@ def test_group_gdp_share_contradicted_and_missing(few_economies):
     gdp = gdp_frame()
     gdp.loc[(gdp["iso3"] == "A") & (gdp["year"] == 2021), "value"] = 60.0
     ctx = FakeContext({ch.GDP: gdp}, {"imf_weo_advanced_economies": ADV_TABLE})
-    result = checks.group_gdp_share(claim("group_gdp_share"), ctx, year=2021, prev_year=2020, grouping="imf_advanced_2021",
-                                    claimed_developing=45.0, tol=1.0, partial_tol=3.0)
+    result = checks.group_gdp_share(
+        claim("group_gdp_share"),
+        ctx,
+        year=2021,
+        prev_year=2020,
+        grouping="imf_advanced_2021",
+        claimed_developing=45.0,
+        tol=1.0,
+        partial_tol=3.0,
+    )
     assert result.verdict == CONTRADICTED
-    missing = checks.group_gdp_share(claim("group_gdp_share"), ctx, year=2022, prev_year=2021, grouping="imf_advanced_2021",
-                                     claimed_developing=45.0, tol=1.0, partial_tol=3.0)
+    missing = checks.group_gdp_share(
+        claim("group_gdp_share"),
+        ctx,
+        year=2022,
+        prev_year=2021,
+        grouping="imf_advanced_2021",
+        claimed_developing=45.0,
+        tol=1.0,
+        partial_tol=3.0,
+    )
     assert missing.verdict == NOT_CHECKABLE
 
 
@@ -482,16 +591,18 @@ def streak_frame(leader_years: int) -> pd.DataFrame:
 @pytest.mark.parametrize(("years_first", "expected"), [(12, SUPPORTED), (10, PARTLY), (5, CONTRADICTED)])
 def test_largest_producer_streak_verdicts(few_economies, years_first, expected):
     ctx = FakeContext({"MVA": streak_frame(years_first)})
-    result = checks.largest_producer_streak(claim("largest_producer_streak"), ctx, indicator="MVA", geo="CHN", years=[2010, 2021],
-                                            min_years_partial=10)
+    result = checks.largest_producer_streak(
+        claim("largest_producer_streak"), ctx, indicator="MVA", geo="CHN", years=[2010, 2021], min_years_partial=10
+    )
     assert result.verdict == expected and result.value == years_first
 
 
 def test_largest_producer_streak_missing_year(few_economies):
     frame = streak_frame(12)
     ctx = FakeContext({"MVA": frame[frame["year"] != 2015]})
-    result = checks.largest_producer_streak(claim("largest_producer_streak"), ctx, indicator="MVA", geo="CHN", years=[2010, 2021],
-                                            min_years_partial=10)
+    result = checks.largest_producer_streak(
+        claim("largest_producer_streak"), ctx, indicator="MVA", geo="CHN", years=[2010, 2021], min_years_partial=10
+    )
     assert result.verdict == NOT_CHECKABLE and "2015" in result.detail
 
 
@@ -499,39 +610,83 @@ def test_largest_producer_streak_missing_year(few_economies):
 def test_currency_level_match_verdicts(usd, expected):
     # claim 31.5e12 CNY at 6.3 CNY per USD = 5.0e12 USD
     ctx = FakeContext({"MVA": tidy([("MVA", "CHN", 2021, usd)]), "FX": tidy([("FX", "CHN", 2021, 6.3)])})
-    result = checks.currency_level_match(claim("currency_level_match"), ctx, indicator="MVA", geo="CHN", year=2021,
-                                         claimed_lcu=31.5e12, fx_indicator="FX", tol_pct=3, partial_tol_pct=10)
+    result = checks.currency_level_match(
+        claim("currency_level_match"),
+        ctx,
+        indicator="MVA",
+        geo="CHN",
+        year=2021,
+        claimed_lcu=31.5e12,
+        fx_indicator="FX",
+        tol_pct=3,
+        partial_tol_pct=10,
+    )
     assert result.verdict == expected
     assert "-0.0" not in result.detail
 
 
 def test_currency_level_match_missing():
     ctx = FakeContext({"MVA": tidy([("MVA", "CHN", 2021, 5e12)])})
-    result = checks.currency_level_match(claim("currency_level_match"), ctx, indicator="MVA", geo="CHN", year=2021,
-                                         claimed_lcu=31.5e12, fx_indicator="FX", tol_pct=3, partial_tol_pct=10)
+    result = checks.currency_level_match(
+        claim("currency_level_match"),
+        ctx,
+        indicator="MVA",
+        geo="CHN",
+        year=2021,
+        claimed_lcu=31.5e12,
+        fx_indicator="FX",
+        tol_pct=3,
+        partial_tol_pct=10,
+    )
     assert result.verdict == NOT_CHECKABLE
 
 
-@pytest.mark.parametrize(("share", "expected"), [(30.0, SUPPORTED), (26.0, PARTLY), (20.0, CONTRADICTED), (36.0, CONTRADICTED)])
+@pytest.mark.parametrize(
+    ("share", "expected"), [(30.0, SUPPORTED), (26.0, PARTLY), (20.0, CONTRADICTED), (36.0, CONTRADICTED)]
+)
 def test_share_of_world_verdicts(share, expected):
     ctx = FakeContext({"MVA": tidy([("MVA", "CHN", 2021, share), ("MVA", "WLD", 2021, 100.0)])})
-    result = checks.share_of_world_check(claim("share_of_world"), ctx, indicator="MVA", geo="CHN", year=2021,
-                                         supported_range=[28, 34], partial_range=[25, 28])
+    result = checks.share_of_world_check(
+        claim("share_of_world"),
+        ctx,
+        indicator="MVA",
+        geo="CHN",
+        year=2021,
+        supported_range=[28, 34],
+        partial_range=[25, 28],
+    )
     assert result.verdict == expected and result.value == pytest.approx(share)
 
 
 def test_share_of_world_missing():
     ctx = FakeContext({"MVA": tidy([("MVA", "WLD", 2021, 100.0)])})
-    result = checks.share_of_world_check(claim("share_of_world"), ctx, indicator="MVA", geo="CHN", year=2021,
-                                         supported_range=[28, 34], partial_range=[25, 28])
+    result = checks.share_of_world_check(
+        claim("share_of_world"),
+        ctx,
+        indicator="MVA",
+        geo="CHN",
+        year=2021,
+        supported_range=[28, 34],
+        partial_range=[25, 28],
+    )
     assert result.verdict == NOT_CHECKABLE
 
 
 def export_frames(lmy_2021: float, sdg_2018: float) -> dict[str, pd.DataFrame]:
     # world 100 -> 121 over 2011-2021 (about 1.9 % a year)
-    return {ch.MERCH_EXPORTS: tidy([(ch.MERCH_EXPORTS, "WLD", 2011, 100.0), (ch.MERCH_EXPORTS, "WLD", 2021, 121.0),
-                                    (ch.MERCH_EXPORTS, "LMY", 2011, 30.0), (ch.MERCH_EXPORTS, "LMY", 2021, lmy_2021)]),
-            ch.SDG_MERCH_SHARE: tidy([(ch.SDG_MERCH_SHARE, "M49_515", 2011, 44.0), (ch.SDG_MERCH_SHARE, "M49_515", 2018, sdg_2018)])}
+    return {
+        ch.MERCH_EXPORTS: tidy(
+            [
+                (ch.MERCH_EXPORTS, "WLD", 2011, 100.0),
+                (ch.MERCH_EXPORTS, "WLD", 2021, 121.0),
+                (ch.MERCH_EXPORTS, "LMY", 2011, 30.0),
+                (ch.MERCH_EXPORTS, "LMY", 2021, lmy_2021),
+            ]
+        ),
+        ch.SDG_MERCH_SHARE: tidy(
+            [(ch.SDG_MERCH_SHARE, "M49_515", 2011, 44.0), (ch.SDG_MERCH_SHARE, "M49_515", 2018, sdg_2018)]
+        ),
+    }
 
 
 @pytest.mark.parametrize(
@@ -540,14 +695,28 @@ def export_frames(lmy_2021: float, sdg_2018: float) -> dict[str, pd.DataFrame]:
 )
 def test_export_growth_vs_world_verdicts(lmy_2021, sdg_2018, expected):
     # LMY 30 -> 45: 4.1 % a year (gap 2.2); 30 -> 37: 2.1 % (gap 0.2 < 0.5); 30 -> 33: 1.0 % (below the world)
-    result = checks.export_growth_vs_world(claim("export_growth_vs_world"), FakeContext(export_frames(lmy_2021, sdg_2018)),
-                                           group="LMY", years=[2011, 2021], min_gap=0.5, sdg_geo_area=515, sdg_years=[2011, 2018])
+    result = checks.export_growth_vs_world(
+        claim("export_growth_vs_world"),
+        FakeContext(export_frames(lmy_2021, sdg_2018)),
+        group="LMY",
+        years=[2011, 2021],
+        min_gap=0.5,
+        sdg_geo_area=515,
+        sdg_years=[2011, 2018],
+    )
     assert result.verdict == expected
 
 
 def test_export_growth_vs_world_missing():
-    result = checks.export_growth_vs_world(claim("export_growth_vs_world"), FakeContext({}), group="LMY", years=[2011, 2021],
-                                           min_gap=0.5, sdg_geo_area=515, sdg_years=[2011, 2018])
+    result = checks.export_growth_vs_world(
+        claim("export_growth_vs_world"),
+        FakeContext({}),
+        group="LMY",
+        years=[2011, 2021],
+        min_gap=0.5,
+        sdg_geo_area=515,
+        sdg_years=[2011, 2018],
+    )
     assert result.verdict == NOT_CHECKABLE
 
 
@@ -557,8 +726,15 @@ def test_export_growth_vs_world_missing():
 )
 def test_gii_rank_improvement_verdicts(iso3, expected):
     ctx = FakeContext(curated={"ranks": ranks_frame()})
-    result = checks.gii_rank_improvement(claim("gii_rank_improvement"), ctx, table="ranks", iso3=iso3, early_years=[2011, 2012],
-                                         late_year=2021, min_places=5)
+    result = checks.gii_rank_improvement(
+        claim("gii_rank_improvement"),
+        ctx,
+        table="ranks",
+        iso3=iso3,
+        early_years=[2011, 2012],
+        late_year=2021,
+        min_places=5,
+    )
     assert result.verdict == expected
 
 
@@ -572,16 +748,30 @@ def growth_frame(lmy_2020: float) -> pd.DataFrame:
 @pytest.mark.parametrize(("lmy_2020", "expected"), [(-5.0, SUPPORTED), (-1.0, CONTRADICTED)])
 def test_covid_output_loss_proxy_verdicts(lmy_2020, expected):
     ctx = FakeContext({"NY.GDP.MKTP.KD.ZG": growth_frame(lmy_2020)})
-    result = checks.covid_output_loss_proxy(claim("covid_output_loss_proxy"), ctx, groups={"developing": "LMY", "industrialised": "HIC"},
-                                            trend_years=[2015, 2019], base_year=2019, end_year=2021, claimed_gap=3.8)
+    result = checks.covid_output_loss_proxy(
+        claim("covid_output_loss_proxy"),
+        ctx,
+        groups={"developing": "LMY", "industrialised": "HIC"},
+        trend_years=[2015, 2019],
+        base_year=2019,
+        end_year=2021,
+        claimed_gap=3.8,
+    )
     assert result.verdict == expected  # the register caps SUPPORTED at 'partly supported' (tested in the audit)
 
 
 def test_covid_output_loss_proxy_missing():
     frame = growth_frame(-5.0)
     ctx = FakeContext({"NY.GDP.MKTP.KD.ZG": frame[frame["year"] != 2021]})
-    result = checks.covid_output_loss_proxy(claim("covid_output_loss_proxy"), ctx, groups={"developing": "LMY", "industrialised": "HIC"},
-                                            trend_years=[2015, 2019], base_year=2019, end_year=2021, claimed_gap=3.8)
+    result = checks.covid_output_loss_proxy(
+        claim("covid_output_loss_proxy"),
+        ctx,
+        groups={"developing": "LMY", "industrialised": "HIC"},
+        trend_years=[2015, 2019],
+        base_year=2019,
+        end_year=2021,
+        claimed_gap=3.8,
+    )
     assert result.verdict == NOT_CHECKABLE
 
 
@@ -603,15 +793,29 @@ def covid_frames(slope: float, n: int = 40) -> dict[str, pd.DataFrame]:
 def test_manufacturing_covid_resilience_correlation_verdicts(monkeypatch, slope, expected):
     frames = covid_frames(slope)
     monkeypatch.setattr(ch, "economies", lambda: sorted(frames["SP.POP.TOTL"]["iso3"]))
-    result = checks.manufacturing_covid_resilience_correlation(claim("manufacturing_covid_resilience_correlation"), FakeContext(frames),
-                                                               x_year=2019, y_year=2020, min_population=1e6, alpha=0.05, method="spearman")
+    result = checks.manufacturing_covid_resilience_correlation(
+        claim("manufacturing_covid_resilience_correlation"),
+        FakeContext(frames),
+        x_year=2019,
+        y_year=2020,
+        min_population=1e6,
+        alpha=0.05,
+        method="spearman",
+    )
     assert result.verdict == expected
 
 
 def test_manufacturing_covid_resilience_correlation_missing(monkeypatch):
     monkeypatch.setattr(ch, "economies", lambda: ["E00"])
-    result = checks.manufacturing_covid_resilience_correlation(claim("manufacturing_covid_resilience_correlation"), FakeContext({}),
-                                                               x_year=2019, y_year=2020, min_population=1e6, alpha=0.05, method="spearman")
+    result = checks.manufacturing_covid_resilience_correlation(
+        claim("manufacturing_covid_resilience_correlation"),
+        FakeContext({}),
+        x_year=2019,
+        y_year=2020,
+        min_population=1e6,
+        alpha=0.05,
+        method="spearman",
+    )
     assert result.verdict == NOT_CHECKABLE
 
 
@@ -635,8 +839,12 @@ def test_parameters_are_checked(project_data):
 
     good = {"group": ["BRA", "CHN"], "group_name": "BC", "year": 2021, "start_year": 2000, "vintage": "2026-07-01"}
     ch.check_parameters(good)
-    for change, message in (({"group": ["WLD"]}, "not aggregates"), ({"group_name": " "}, "group_name"),
-                            ({"year": 1999}, "must be before"), ({"vintage": "2018-08-01"}, "2018-08-01")):
+    for change, message in (
+        ({"group": ["WLD"]}, "not aggregates"),
+        ({"group_name": " "}, "group_name"),
+        ({"year": 1999}, "must be before"),
+        ({"vintage": "2018-08-01"}, "2018-08-01"),
+    ):
         with pytest.raises(ParameterError, match=message):
             ch.check_parameters({**good, **change})
 
@@ -651,12 +859,18 @@ def test_names_claims_and_loaders_on_real_data(project_data):
     with pytest.raises(KeyError):
         ch.claimed("no-such-claim")
     assert "HRV" not in ch.imf_advanced_economies(2021) and "HRV" in ch.imf_advanced_economies(2023)
-    assert set(ch.pending_claims()) <= {"c004-india-russia-indonesia-top10-industry", "c004-china-africa-trade-2021",
-                                        "c004-china-latam-trade-2021", "c004-gii-2021-ranks"}
+    assert set(ch.pending_claims()) <= {
+        "c004-india-russia-indonesia-top10-industry",
+        "c004-china-africa-trade-2021",
+        "c004-china-latam-trade-2021",
+        "c004-gii-2021-ranks",
+    }
     # WDI 2026-07-01: the IMF split at market rates gives 42.4 % for 2021 (chapter value), World Bank LMY 35.8 %
     weight = ch.load_world_weight("2026-07-01", ["BRA", "RUS", "IND", "CHN", "ZAF"], 2020, 2021)
     comparison = ch.definition_comparison(weight, 2021, 42.2)
-    assert comparison.iloc[0]["grouping"] == "imf_emde" and comparison.iloc[0]["share"] == pytest.approx(42.36, abs=0.05)
+    assert comparison.iloc[0]["grouping"] == "imf_emde" and comparison.iloc[0]["share"] == pytest.approx(
+        42.36, abs=0.05
+    )
     from imtrade.data.load import load_indicators
 
     gdp = load_indicators([ch.GDP], years=(2021, 2021))
@@ -674,7 +888,9 @@ def test_names_claims_and_loaders_on_real_data(project_data):
 
 @pytest.mark.mirror
 def test_industry_ranking_figure_on_real_names(project_data, agg_backend):
-    ranking = pd.DataFrame({"rank": [1, 2, 3], "iso3": ["CHN", "USA", "IDN"], "value_bn": [5000.0, 3000.0, 400.0], "tied": False})
+    ranking = pd.DataFrame(
+        {"rank": [1, 2, 3], "iso3": ["CHN", "USA", "IDN"], "value_bn": [5000.0, 3000.0, 400.0], "tied": False}
+    )
     fig = ch.plot_industry_ranking(ranking, 2020, ["CHN"], ["IDN"], "test")
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert labels == ["3. Indonesia", "2. United States", "1. China"]
@@ -722,8 +938,15 @@ def test_chapter_runs_with_default_parameters(project_data, tmp_path):
     assert values["named_ranks"] == "India 5, Russia 8 and Indonesia 10"
     assert values["gii_reading"] == "all five economies the text names moved up"
     assert "does not survive the controls" in values["resilience_finding"]
-    for table in ("world_gdp_shares", "manufacturing_shares", "industry_ranking", "export_shares", "research",
-                  "resilience_estimates", "profile"):
+    for table in (
+        "world_gdp_shares",
+        "manufacturing_shares",
+        "industry_ranking",
+        "export_shares",
+        "research",
+        "resilience_estimates",
+        "profile",
+    ):
         assert (folder / "tables" / f"partnir_{table}.csv").is_file()
 
 

@@ -31,16 +31,20 @@ from imtrade.exceptions import DataNotFetchedError, ImtradeError, ParameterError
 def tidy(rows, indicator="X"):
     """Tidy frame from (iso3, year, value) tuples."""
     frame = pd.DataFrame(rows, columns=["iso3", "year", "value"])
-    return frame.assign(dataset="test", vintage="test", indicator=indicator)[["dataset", "vintage", "indicator", "iso3", "year", "value"]]
+    return frame.assign(dataset="test", vintage="test", indicator=indicator)[
+        ["dataset", "vintage", "indicator", "iso3", "year", "value"]
+    ]
 
 
-ENTITIES = pd.DataFrame({
-    "iso3": ["AAA", "BBB", "CCC", "DDD", "WLD", "HIC"],
-    "name": ["Alpha", "Korea, Rep.", "United Kingdom", "Delta", "World", "High income"],
-    "region": ["Europe & Central Asia", "East Asia & Pacific", "Europe & Central Asia", "South Asia", "", ""],
-    "income_group": ["High income", "High income", "Upper middle income", "Low income", "", ""],
-    "is_aggregate": [False, False, False, False, True, True],
-})
+ENTITIES = pd.DataFrame(
+    {
+        "iso3": ["AAA", "BBB", "CCC", "DDD", "WLD", "HIC"],
+        "name": ["Alpha", "Korea, Rep.", "United Kingdom", "Delta", "World", "High income"],
+        "region": ["Europe & Central Asia", "East Asia & Pacific", "Europe & Central Asia", "South Asia", "", ""],
+        "income_group": ["High income", "High income", "Upper middle income", "Low income", "", ""],
+        "is_aggregate": [False, False, False, False, True, True],
+    }
+)
 
 
 def data_available() -> bool:
@@ -68,8 +72,13 @@ def test_readable_and_prose_names():
     assert tp.prose_name("World") == "the world"
     assert tp.prose_name(tp.prose_name("United States")) == "the United States"  # idempotent
     names = tp.prose_names(["BBB", "CCC", "AAA", "HIC", "WLD"], ENTITIES)
-    assert names == {"BBB": "the Republic of Korea", "CCC": "the United Kingdom", "AAA": "Alpha",
-                     "HIC": "high-income economies", "WLD": "the world"}
+    assert names == {
+        "BBB": "the Republic of Korea",
+        "CCC": "the United Kingdom",
+        "AAA": "Alpha",
+        "HIC": "high-income economies",
+        "WLD": "the world",
+    }
     assert tp.display_names(["BBB", "ZZZ"], ENTITIES) == {"BBB": "Republic of Korea", "ZZZ": "ZZZ"}
     assert tp.capitalise("the world") == "The world"
 
@@ -86,7 +95,9 @@ def test_group_members_and_economies():
 
 
 def test_weighted_mean_plain_and_balanced():
-    values = tidy([("AAA", 2000, 10.0), ("BBB", 2000, 20.0), ("AAA", 2001, 30.0), ("BBB", 2001, 40.0), ("CCC", 2001, 100.0)])
+    values = tidy(
+        [("AAA", 2000, 10.0), ("BBB", 2000, 20.0), ("AAA", 2001, 30.0), ("BBB", 2001, 40.0), ("CCC", 2001, 100.0)]
+    )
     weights = tidy([("AAA", 2000, 1.0), ("BBB", 2000, 3.0), ("AAA", 2001, 1.0), ("BBB", 2001, 1.0), ("CCC", 2001, 2.0)])
     out = tp.weighted_mean(values, weights)
     assert out.loc[2000, "value"] == pytest.approx(17.5)
@@ -125,7 +136,9 @@ def ht_wide():
     rows = []
     for iso3, ht, manf in (("AAA", 10.0, 100.0), ("BBB", 30.0, 100.0)):
         for year in (2010, 2011):
-            rows.append({"iso3": iso3, "year": year, tp.HT_VALUE: ht, tp.HT_SHARE: 100 * ht / manf, tp.MANF_EXPORTS: manf})
+            rows.append(
+                {"iso3": iso3, "year": year, tp.HT_VALUE: ht, tp.HT_SHARE: 100 * ht / manf, tp.MANF_EXPORTS: manf}
+            )
     rows.append({"iso3": "WLD", "year": 2010, tp.HT_VALUE: 40.0, tp.HT_SHARE: 20.0, tp.MANF_EXPORTS: 200.0})
     return pd.DataFrame(rows).set_index(["iso3", "year"])
 
@@ -152,7 +165,9 @@ def test_definition_label():
 
 
 def test_rca_rd_panel_logs_and_lags():
-    rca = pd.DataFrame({"iso3": ["AAA", "AAA", "BBB", "WLD"], "year": [2010, 2011, 2010, 2010], "rca": [0.0, 2.0, 1.0, 1.0]})
+    rca = pd.DataFrame(
+        {"iso3": ["AAA", "AAA", "BBB", "WLD"], "year": [2010, 2011, 2010, 2010], "rca": [0.0, 2.0, 1.0, 1.0]}
+    )
     rd = tidy([("AAA", 2009, 0.5), ("AAA", 2010, 1.0), ("AAA", 2011, 1.5), ("BBB", 2010, 2.0), ("WLD", 2010, 2.0)])
     panel = tp.rca_rd_panel(rca, rd, ["AAA", "BBB"])
     assert list(panel["iso3"]) == ["AAA", "AAA", "BBB"]
@@ -175,7 +190,14 @@ def synthetic_panel(beta=0.3, n=40, years=8, seed=7):
         alpha = rng.normal()
         for t in range(years):
             x = rng.normal(2.0, 1.0)
-            rows.append({"iso3": f"C{i:02d}", "year": 2000 + t, "rd": x, "log_rca": alpha + 0.1 * t + beta * x + rng.normal(0, 0.2)})
+            rows.append(
+                {
+                    "iso3": f"C{i:02d}",
+                    "year": 2000 + t,
+                    "rd": x,
+                    "log_rca": alpha + 0.1 * t + beta * x + rng.normal(0, 0.2),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -189,7 +211,9 @@ def test_fit_fixed_effects_recovers_a_known_slope():
 
 
 def test_fit_fixed_effects_drops_singletons_and_refuses_tiny_panels():
-    panel = pd.concat([synthetic_panel(n=10), pd.DataFrame({"iso3": ["ONE"], "year": [2000], "rd": [1.0], "log_rca": [0.0]})])
+    panel = pd.concat(
+        [synthetic_panel(n=10), pd.DataFrame({"iso3": ["ONE"], "year": [2000], "rd": [1.0], "log_rca": [0.0]})]
+    )
     est = tp.fit_fixed_effects(panel, "log_rca", "rd")
     assert est.n_countries == 10
     with pytest.raises(ValueError):
@@ -209,7 +233,17 @@ def test_rca_rd_regressions_and_their_display():
 
 
 def test_regression_reading_both_branches():
-    base = dict(specification="s", outcome="log_rca", regressor="rd", se=0.1, pvalue=0.01, nobs=100, n_countries=10, first_year=2007, last_year=2020)
+    base = dict(
+        specification="s",
+        outcome="log_rca",
+        regressor="rd",
+        se=0.1,
+        pvalue=0.01,
+        nobs=100,
+        n_countries=10,
+        first_year=2007,
+        last_year=2020,
+    )
     positive = tp.PanelEstimate(coef=0.2, ci_low=0.05, ci_high=0.35, **base)
     assert "excludes zero" in tp.regression_reading(positive) and "22 % higher" in tp.regression_reading(positive)
     noisy = tp.PanelEstimate(coef=0.1, ci_low=-0.05, ci_high=0.25, **base)
@@ -225,10 +259,21 @@ def test_tech_intensity_change():
 
 
 def test_medium_high_tech_text():
-    assert "does not carry" in tp.medium_high_tech_text(pd.DataFrame(), ["AAA"], "WLD", {"AAA": "Alpha", "WLD": "the world"}, "v")
-    mht = pd.DataFrame({"iso3": ["AAA", "AAA", "WLD", "WLD"], "year": [2000, 2010] * 2, "measure": "exports", "value": [50.0, 60.0, 55.0, 54.0]})
+    assert "does not carry" in tp.medium_high_tech_text(
+        pd.DataFrame(), ["AAA"], "WLD", {"AAA": "Alpha", "WLD": "the world"}, "v"
+    )
+    mht = pd.DataFrame(
+        {
+            "iso3": ["AAA", "AAA", "WLD", "WLD"],
+            "year": [2000, 2010] * 2,
+            "measure": "exports",
+            "value": [50.0, 60.0, 55.0, 54.0],
+        }
+    )
     text = tp.medium_high_tech_text(mht, ["AAA"], "WLD", {"AAA": "Alpha", "WLD": "the world"}, "v")
-    assert "rose in Alpha (+10.0 points)" in text and "for the world it went from 55.0 % in 2000 to 54.0 % in 2010" in text
+    assert (
+        "rose in Alpha (+10.0 points)" in text and "for the world it went from 55.0 % in 2000 to 54.0 % in 2010" in text
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -238,8 +283,17 @@ def test_medium_high_tech_text():
 def services_wide(ip=(1.0, 2.0), ict=(1.0, 3.0), exports_pct=(25.0, 30.0)):
     rows = []
     for year, i in ((2005, 0), (2024, 1)):
-        rows.append({"iso3": "WLD", "year": year, tp.GNFS_EXPORTS_GDP: exports_pct[i], tp.GDP_USD: 1000.0, tp.MERCH_EXPORTS: 200.0,
-                     tp.IP_RECEIPTS: 2.0 * ip[i], tp.ICT_EXPORTS: 2.0 * ict[i]})
+        rows.append(
+            {
+                "iso3": "WLD",
+                "year": year,
+                tp.GNFS_EXPORTS_GDP: exports_pct[i],
+                tp.GDP_USD: 1000.0,
+                tp.MERCH_EXPORTS: 200.0,
+                tp.IP_RECEIPTS: 2.0 * ip[i],
+                tp.ICT_EXPORTS: 2.0 * ict[i],
+            }
+        )
     return pd.DataFrame(rows).set_index(["iso3", "year"])
 
 
@@ -259,17 +313,24 @@ def test_services_ratios_and_share():
 
 
 def test_employment_weights_fall_back_to_labour_force():
-    frame = pd.concat([tidy([("AAA", 2000, 100.0), ("BBB", 2000, 50.0)], tp.LABOUR_FORCE), tidy([("AAA", 2000, 10.0)], tp.UNEMPLOYMENT)])
+    frame = pd.concat(
+        [
+            tidy([("AAA", 2000, 100.0), ("BBB", 2000, 50.0)], tp.LABOUR_FORCE),
+            tidy([("AAA", 2000, 10.0)], tp.UNEMPLOYMENT),
+        ]
+    )
     w = tp.employment_weights(frame).set_index("iso3")["value"]
     assert w["AAA"] == pytest.approx(90.0) and w["BBB"] == pytest.approx(50.0)
     assert tp.employment_weights(tidy([("AAA", 2000, 1.0)], tp.UNEMPLOYMENT)).empty
 
 
 def test_group_sector_shares():
-    shares = pd.concat([
-        tidy([("AAA", 2000, 10.0), ("BBB", 2000, 30.0)], tp.SECTORS["industry"]),
-        tidy([("AAA", 2000, 90.0), ("BBB", 2000, 70.0)], tp.SECTORS["services"]),
-    ])
+    shares = pd.concat(
+        [
+            tidy([("AAA", 2000, 10.0), ("BBB", 2000, 30.0)], tp.SECTORS["industry"]),
+            tidy([("AAA", 2000, 90.0), ("BBB", 2000, 70.0)], tp.SECTORS["services"]),
+        ]
+    )
     weights = tidy([("AAA", 2000, 1.0), ("BBB", 2000, 3.0)])
     out = tp.group_sector_shares(shares, weights, ["AAA", "BBB"])
     assert out.loc[2000, "industry"] == pytest.approx(25.0)
@@ -281,7 +342,9 @@ def hump_frame(b=(-100.0, 25.0, -1.25), seed=3, noise=0.5):
     rng = np.random.default_rng(seed)
     x = np.linspace(7.0, 11.5, 120)
     y = b[0] + b[1] * x + b[2] * x**2 + rng.normal(0, noise, x.size)
-    return pd.DataFrame({"iso3": [f"C{i:03d}" for i in range(x.size)], "gdp_pc": np.exp(x), "log_gdp_pc": x, "industry": y})
+    return pd.DataFrame(
+        {"iso3": [f"C{i:03d}" for i in range(x.size)], "gdp_pc": np.exp(x), "log_gdp_pc": x, "industry": y}
+    )
 
 
 def test_fit_industry_hump_finds_the_true_peak():
@@ -305,7 +368,9 @@ def test_fit_industry_hump_without_peak_and_comparison():
     assert not convex.has_peak and convex.turning_point is None
     assert "no interior peak" in tp.hump_comparison(convex, convex, 1991, 2023)
     assert "no interior peak" in tp.hump_summary(convex, 2023)
-    assert "peaks at 25.0 % at a GDP per capita of about 22 thousand" in tp.hump_summary(tp.fit_industry_hump(hump_frame(noise=0.01)), 2023)
+    assert "peaks at 25.0 % at a GDP per capita of about 22 thousand" in tp.hump_summary(
+        tp.fit_industry_hump(hump_frame(noise=0.01)), 2023
+    )
     a, b = tp.fit_industry_hump(hump_frame()), tp.fit_industry_hump(hump_frame(b=(-101.0, 25.0, -1.25)))
     assert "was higher" in tp.hump_comparison(a, b, 1991, 2023)
     assert tp.hump_positions(hump_frame(), convex, ["C000"])["side"].iloc[0] == "no peak"
@@ -316,8 +381,17 @@ def test_fit_industry_hump_without_peak_and_comparison():
 
 
 def test_carbon_content_of_trade_and_text():
-    trade = tidy([("AAA", 2008, 30.0), ("BBB", 2008, -30.0), ("CCC", 2008, 10.0), ("WLD", 2008, 99.0),
-                  ("AAA", 2017, 20.0), ("BBB", 2017, -20.0)], "trade_co2")
+    trade = tidy(
+        [
+            ("AAA", 2008, 30.0),
+            ("BBB", 2008, -30.0),
+            ("CCC", 2008, 10.0),
+            ("WLD", 2008, 99.0),
+            ("AAA", 2017, 20.0),
+            ("BBB", 2017, -20.0),
+        ],
+        "trade_co2",
+    )
     co2 = tidy([("WLD", 2008, 400.0), ("WLD", 2017, 500.0), ("AAA", 2008, 1.0)], "co2")
     out = tp.carbon_content_of_trade(trade, co2, ["AAA", "BBB", "CCC"])
     assert out.loc[2008, "share"] == pytest.approx(10.0)
@@ -328,7 +402,10 @@ def test_carbon_content_of_trade_and_text():
 
 
 def test_net_emission_exporters():
-    trade = pd.DataFrame({"trade_co2": [-5.0, 3.0, np.nan]}, index=pd.MultiIndex.from_tuples([("CHN", 2017), ("DEU", 2017), ("JPN", 2017)], names=["iso3", "year"]))
+    trade = pd.DataFrame(
+        {"trade_co2": [-5.0, 3.0, np.nan]},
+        index=pd.MultiIndex.from_tuples([("CHN", 2017), ("DEU", 2017), ("JPN", 2017)], names=["iso3", "year"]),
+    )
     assert tp.net_emission_exporters(trade, 2017) == (["CHN"], ["DEU"])
     assert tp.net_emission_exporters(trade, 2000) == ([], [])
     assert tp.net_emission_exporters(pd.DataFrame(), 2017) == ([], [])
@@ -339,12 +416,19 @@ def test_net_emission_exporters():
 
 
 def test_plans_table_and_display():
-    curated = pd.DataFrame({
-        "iso3": ["CHN", "DEU", "CHN"], "country": ["China", "Germany", "China"],
-        "plan": ["Made in China 2025", "Industrie 4.0 (initiative)", "Internet Plus"], "year_launched": [2015, 2011, 2015],
-        "lead_body": ["State Council", "BMBF", "State Council"], "focus": ["f1", "f2", "f3"], "citation": ["c1", "c2", "c3"],
-        "url": ["https://a", "https://b", "https://c"], "verified_primary": ["no", "yes", "yes"],
-    })
+    curated = pd.DataFrame(
+        {
+            "iso3": ["CHN", "DEU", "CHN"],
+            "country": ["China", "Germany", "China"],
+            "plan": ["Made in China 2025", "Industrie 4.0 (initiative)", "Internet Plus"],
+            "year_launched": [2015, 2011, 2015],
+            "lead_body": ["State Council", "BMBF", "State Council"],
+            "focus": ["f1", "f2", "f3"],
+            "citation": ["c1", "c2", "c3"],
+            "url": ["https://a", "https://b", "https://c"],
+            "verified_primary": ["no", "yes", "yes"],
+        }
+    )
     plans = tp.plans_table(curated)
     assert list(plans["Plan"]) == ["Industrie 4.0 (initiative)", "Made in China 2025"]  # by year, only named plans
     shown, sources = tp.plans_display(plans)
@@ -361,10 +445,12 @@ def test_series_sentence_and_definition_note():
 
 
 def test_employment_panels():
-    shares = pd.concat([
-        tidy([("AAA", 2000, 20.0), ("BBB", 2000, 40.0)], tp.SECTORS["industry"]),
-        tidy([("AAA", 2000, 80.0), ("BBB", 2000, 60.0)], tp.SECTORS["services"]),
-    ])
+    shares = pd.concat(
+        [
+            tidy([("AAA", 2000, 20.0), ("BBB", 2000, 40.0)], tp.SECTORS["industry"]),
+            tidy([("AAA", 2000, 80.0), ("BBB", 2000, 60.0)], tp.SECTORS["services"]),
+        ]
+    )
     weights = tidy([("AAA", 2000, 1.0), ("BBB", 2000, 1.0)])
     panels = tp.employment_panels(shares, weights, ["AAA"], "WLD", ["AAA", "BBB"])
     assert list(panels) == ["AAA", "WLD"]
@@ -386,9 +472,13 @@ def test_sentence_helpers():
     names = {"AAA": "Alpha", "BBB": "the Republic of Korea", "WLD": "the world"}
     wide = pd.DataFrame({"AAA": [1.0, 3.0], "BBB": [5.0, 4.0], "WLD": [1.0, np.nan]}, index=[2000, 2010])
     assert tp.change_phrase(wide, ["AAA", "BBB", "WLD", "ZZZ"], names, 2000, 2010) == (
-        "rose in Alpha (+2.0 points) and fell or stayed flat in the Republic of Korea (−1.0 points)")
+        "rose in Alpha (+2.0 points) and fell or stayed flat in the Republic of Korea (−1.0 points)"
+    )
     assert tp.change_phrase(wide, ["WLD"], names, 2000, 2010) == "cannot be compared for lack of data"
-    assert tp.ranking_phrase({"AAA": 0.5, "BBB": 1.5, "WLD": np.nan}, names, "{:.1f}") == "the Republic of Korea (1.5) and Alpha (0.5)"
+    assert (
+        tp.ranking_phrase({"AAA": 0.5, "BBB": 1.5, "WLD": np.nan}, names, "{:.1f}")
+        == "the Republic of Korea (1.5) and Alpha (0.5)"
+    )
     assert tp.above_below({"AAA": 0.5, "BBB": 1.5}, names) == ("the Republic of Korea", "Alpha")
     assert tp.above_below({"AAA": 0.5}, names) == ("none of them", "Alpha")
     assert tp.interval_text(-0.1, 0.3) == "−0.10 to 0.30"
@@ -412,13 +502,23 @@ def test_plot_functions_return_figures():
     styles = country_styles(codes)
     names = {"AAA": "Alpha", "WLD": "World"}
     years = list(range(2005, 2012))
-    ht = pd.DataFrame({"iso3": ["AAA"] * 7 + ["AAA"] * 3, "year": [*years, 2005, 2006, 2007], "share": 10.0,
-                       "definition": "d", "vintage": ["new"] * 7 + ["old"] * 3})
+    ht = pd.DataFrame(
+        {
+            "iso3": ["AAA"] * 7 + ["AAA"] * 3,
+            "year": [*years, 2005, 2006, 2007],
+            "share": 10.0,
+            "definition": "d",
+            "vintage": ["new"] * 7 + ["old"] * 3,
+        }
+    )
     line = pd.DataFrame({"iso3": "AAA", "year": years, "value": 1.0, "rca": 1.0, "measure": "exports"})
     ratios = pd.concat([line.assign(measure=m) for m in tp.SERVICE_MEASURES])
     employment = {"AAA": pd.DataFrame({"agriculture": 10.0, "industry": 30.0, "services": 60.0}, index=years)}
     data = hump_frame().assign(iso3=lambda d: ["AAA", *list(d["iso3"][1:])])
-    trade = pd.DataFrame({"trade_co2_share": [1.0, -1.0]}, index=pd.MultiIndex.from_tuples([("AAA", 2000), ("AAA", 2001)], names=["iso3", "year"]))
+    trade = pd.DataFrame(
+        {"trade_co2_share": [1.0, -1.0]},
+        index=pd.MultiIndex.from_tuples([("AAA", 2000), ("AAA", 2001)], names=["iso3", "year"]),
+    )
     figures = [
         tp.plot_high_tech_shares(ht, codes, styles, names, "new"),
         tp.plot_rca(line, codes, styles, names),
@@ -443,9 +543,16 @@ def test_plot_functions_return_figures():
 def test_check_parameters():
     good = dict(countries=["USA", "DEU"], benchmark="WLD", start_year=1990, end_year=2024, vintage="2026-07-01")
     tp.check_parameters(good)
-    for bad in (dict(benchmark="XXX"), dict(start_year=2012), dict(end_year=2012), dict(countries=["WLD"]),
-                dict(countries=["USA"] * 2), dict(vintage="1999-01-01"), dict(countries=[f"C{i}" for i in range(9)]),
-                dict(start_year=2020, end_year=2015)):
+    for bad in (
+        dict(benchmark="XXX"),
+        dict(start_year=2012),
+        dict(end_year=2012),
+        dict(countries=["WLD"]),
+        dict(countries=["USA"] * 2),
+        dict(vintage="1999-01-01"),
+        dict(countries=[f"C{i}" for i in range(9)]),
+        dict(start_year=2020, end_year=2015),
+    ):
         with pytest.raises((ParameterError, ImtradeError)):
             tp.check_parameters({**good, **bad})
 
@@ -455,8 +562,18 @@ def test_check_parameters():
 
 
 def claim(check: str) -> Claim:
-    return Claim(id="test", source="000_x.txt", section="s", claim="c", kind="qualitative", claimed={}, measure={},
-                 tolerance="t", chapter="trade_patterns", check=check)
+    return Claim(
+        id="test",
+        source="000_x.txt",
+        section="s",
+        claim="c",
+        kind="qualitative",
+        claimed={},
+        measure={},
+        tolerance="t",
+        chapter="trade_patterns",
+        check=check,
+    )
 
 
 @pytest.fixture
@@ -484,9 +601,15 @@ def fake_data(monkeypatch):
 TECH_ARGS = dict(mva_years=[2000, 2017], export_start_year=2007, min_mva_rise=1.0, min_export_rise=2.0)
 
 
-@pytest.mark.parametrize(("mva_end", "export_end", "verdict"), [
-    (48.0, 23.0, SUPPORTED), (48.0, 20.5, PARTLY), (45.0, 23.0, PARTLY), (45.0, 20.5, CONTRADICTED),
-])
+@pytest.mark.parametrize(
+    ("mva_end", "export_end", "verdict"),
+    [
+        (48.0, 23.0, SUPPORTED),
+        (48.0, 20.5, PARTLY),
+        (45.0, 23.0, PARTLY),
+        (45.0, 20.5, CONTRADICTED),
+    ],
+)
 def test_tech_intensity_shift(fake_data, mva_end, export_end, verdict):
     fake_data[tp.MHT_MVA_WORLD] = tidy([("WLD", 2000, 46.0), ("WLD", 2017, mva_end)], tp.MHT_MVA_WORLD)
     fake_data[tp.HT_SHARE] = tidy([("WLD", 2007, 20.0), ("WLD", 2015, 19.0), ("WLD", 2024, export_end)], tp.HT_SHARE)
@@ -506,29 +629,36 @@ def put_services(frames, wide):
         frames[code] = wide[code].rename("value").reset_index().assign(dataset="t", vintage="t", indicator=code)
 
 
-@pytest.mark.parametrize(("kwargs", "verdict"), [
-    (dict(), SUPPORTED),
-    (dict(exports_pct=(25.0, 25.5)), PARTLY),
-    (dict(exports_pct=(25.0, 25.0), ip=(2.0, 1.0), ict=(3.0, 3.0)), CONTRADICTED),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "verdict"),
+    [
+        (dict(), SUPPORTED),
+        (dict(exports_pct=(25.0, 25.5)), PARTLY),
+        (dict(exports_pct=(25.0, 25.0), ip=(2.0, 1.0), ict=(3.0, 3.0)), CONTRADICTED),
+    ],
+)
 def test_services_ip_trade_relative_to_goods(fake_data, kwargs, verdict):
     put_services(fake_data, services_wide(**kwargs))
-    result = checks.services_ip_trade_relative_to_goods(claim("x"), CheckContext(None), start_year=2005, end_year=2024,
-                                                        min_services_share_rise=2.0)
+    result = checks.services_ip_trade_relative_to_goods(
+        claim("x"), CheckContext(None), start_year=2005, end_year=2024, min_services_share_rise=2.0
+    )
     assert result.verdict == verdict
 
 
 def test_services_not_checkable(fake_data):
     put_services(fake_data, services_wide().drop(columns=[tp.ICT_EXPORTS]))
-    result = checks.services_ip_trade_relative_to_goods(claim("x"), CheckContext(None), start_year=2005, end_year=2024,
-                                                        min_services_share_rise=2.0)
+    result = checks.services_ip_trade_relative_to_goods(
+        claim("x"), CheckContext(None), start_year=2005, end_year=2024, min_services_share_rise=2.0
+    )
     assert result.verdict == NOT_CHECKABLE
 
 
 def put_employment(frames, code, start, end):
     """AAA and BBB are high income, CCC not; ``start``/``end``: {iso3: share}."""
     frames[code] = tidy([(c, 1991, v) for c, v in start.items()] + [(c, 2023, v) for c, v in end.items()], code)
-    frames[tp.LABOUR_FORCE] = tidy([(c, y, 100.0) for c in ("AAA", "BBB", "CCC") for y in (1991, 2023)], tp.LABOUR_FORCE)
+    frames[tp.LABOUR_FORCE] = tidy(
+        [(c, y, 100.0) for c in ("AAA", "BBB", "CCC") for y in (1991, 2023)], tp.LABOUR_FORCE
+    )
     frames[tp.UNEMPLOYMENT] = tidy([(c, y, 0.0) for c in ("AAA", "BBB", "CCC") for y in (1991, 2023)], tp.UNEMPLOYMENT)
 
 
@@ -536,49 +666,77 @@ def put_employment(frames, code, start, end):
 def test_employment_single_group(fake_data, end, verdict):
     code = tp.SECTORS["services"]
     put_employment(fake_data, code, {"AAA": 40.0, "BBB": 40.0, "CCC": 40.0}, {"AAA": end, "BBB": end, "CCC": end})
-    result = checks.employment_sector_share_change(claim("x"), CheckContext(None), sector="service", group="World",
-                                                   years=[1991, 2023], min_change=5.0)
+    result = checks.employment_sector_share_change(
+        claim("x"), CheckContext(None), sector="service", group="World", years=[1991, 2023], min_change=5.0
+    )
     assert result.verdict == verdict
     assert "3 economies" in result.measured
 
 
-@pytest.mark.parametrize(("hic_end", "other_end", "verdict"), [
-    (25.0, 25.0, SUPPORTED),  # high income -5, world falls
-    (25.0, 60.0, PARTLY),  # high income -5, world rises
-    (29.0, 20.0, CONTRADICTED),  # high income only -1
-])
+@pytest.mark.parametrize(
+    ("hic_end", "other_end", "verdict"),
+    [
+        (25.0, 25.0, SUPPORTED),  # high income -5, world falls
+        (25.0, 60.0, PARTLY),  # high income -5, world rises
+        (29.0, 20.0, CONTRADICTED),  # high income only -1
+    ],
+)
 def test_employment_two_groups(fake_data, hic_end, other_end, verdict):
     code = tp.SECTORS["industry"]
-    put_employment(fake_data, code, {"AAA": 30.0, "BBB": 30.0, "CCC": 30.0}, {"AAA": hic_end, "BBB": hic_end, "CCC": other_end})
-    result = checks.employment_sector_share_change(claim("x"), CheckContext(None), sector="industry", group=["High income", "World"],
-                                                   years=[1991, 2023], min_change=-3.0)
+    put_employment(
+        fake_data, code, {"AAA": 30.0, "BBB": 30.0, "CCC": 30.0}, {"AAA": hic_end, "BBB": hic_end, "CCC": other_end}
+    )
+    result = checks.employment_sector_share_change(
+        claim("x"),
+        CheckContext(None),
+        sector="industry",
+        group=["High income", "World"],
+        years=[1991, 2023],
+        min_change=-3.0,
+    )
     assert result.verdict == verdict
 
 
 def test_employment_not_checkable_and_bad_sector(fake_data):
     code = tp.SECTORS["industry"]
     put_employment(fake_data, code, {"AAA": 30.0}, {})
-    result = checks.employment_sector_share_change(claim("x"), CheckContext(None), sector="industry", group="World",
-                                                   years=[1991, 2023], min_change=-3.0)
+    result = checks.employment_sector_share_change(
+        claim("x"), CheckContext(None), sector="industry", group="World", years=[1991, 2023], min_change=-3.0
+    )
     assert result.verdict == NOT_CHECKABLE
     with pytest.raises(ValueError):
-        checks.employment_sector_share_change(claim("x"), CheckContext(None), sector="mining", group="World", years=[1991, 2023], min_change=1.0)
+        checks.employment_sector_share_change(
+            claim("x"), CheckContext(None), sector="mining", group="World", years=[1991, 2023], min_change=1.0
+        )
 
 
-@pytest.mark.parametrize(("mva_end", "transfer_end", "verdict"), [
-    (0.45, 20.0, SUPPORTED), (0.45, 60.0, PARTLY), (0.52, 20.0, PARTLY), (0.52, 60.0, CONTRADICTED),
-])
+@pytest.mark.parametrize(
+    ("mva_end", "transfer_end", "verdict"),
+    [
+        (0.45, 20.0, SUPPORTED),
+        (0.45, 60.0, PARTLY),
+        (0.52, 20.0, PARTLY),
+        (0.52, 60.0, CONTRADICTED),
+    ],
+)
 def test_carbon_content_of_trade(fake_data, mva_end, transfer_end, verdict):
     fake_data[tp.CO2_PER_MVA] = tidy([("WLD", 2008, 0.54), ("WLD", 2017, mva_end)], tp.CO2_PER_MVA)
-    fake_data["trade_co2"] = tidy([("AAA", 2008, 40.0), ("BBB", 2008, -40.0), ("AAA", 2017, transfer_end), ("BBB", 2017, -transfer_end)], "trade_co2")
+    fake_data["trade_co2"] = tidy(
+        [("AAA", 2008, 40.0), ("BBB", 2008, -40.0), ("AAA", 2017, transfer_end), ("BBB", 2017, -transfer_end)],
+        "trade_co2",
+    )
     fake_data["co2"] = tidy([("WLD", 2008, 1000.0), ("WLD", 2017, 1000.0)], "co2")
-    result = checks.carbon_content_of_trade(claim("x"), CheckContext(None), years=[2008, 2017], min_mva_intensity_drop_pct=10)
+    result = checks.carbon_content_of_trade(
+        claim("x"), CheckContext(None), years=[2008, 2017], min_mva_intensity_drop_pct=10
+    )
     assert result.verdict == verdict
 
 
 def test_carbon_content_not_checkable(fake_data):
     fake_data[tp.CO2_PER_MVA] = tidy([("WLD", 2008, 0.54)], tp.CO2_PER_MVA)
-    result = checks.carbon_content_of_trade(claim("x"), CheckContext(None), years=[2008, 2017], min_mva_intensity_drop_pct=10)
+    result = checks.carbon_content_of_trade(
+        claim("x"), CheckContext(None), years=[2008, 2017], min_mva_intensity_drop_pct=10
+    )
     assert result.verdict == NOT_CHECKABLE
 
 
@@ -586,10 +744,20 @@ def test_carbon_content_not_checkable(fake_data):
 def test_register_entries_match_the_check_functions():
     register = load_register()
     functions = registered_checks()
-    mine = [c for c in register.claims if c.source.startswith("000_") and c.check and c.check in functions
-            and functions[c.check].__module__ == checks.__name__]
-    assert {c.check for c in mine} == {"tech_intensity_shift", "services_ip_trade_relative_to_goods",
-                                       "employment_sector_share_change", "carbon_content_of_trade"}
+    mine = [
+        c
+        for c in register.claims
+        if c.source.startswith("000_")
+        and c.check
+        and c.check in functions
+        and functions[c.check].__module__ == checks.__name__
+    ]
+    assert {c.check for c in mine} == {
+        "tech_intensity_shift",
+        "services_ip_trade_relative_to_goods",
+        "employment_sector_share_change",
+        "carbon_content_of_trade",
+    }
     for entry in mine:
         inspect.signature(functions[entry.check]).bind(entry, None, **entry.args)  # the args fit the function
 
@@ -628,7 +796,9 @@ def test_chapter_executes_with_defaults(tmp_path):
 @pytest.mark.slow
 @needs_data
 def test_chapter_executes_with_other_parameters(tmp_path):
-    values, errs, figures, _ = execute(tmp_path, countries=["KOR", "MEX", "VNM", "IND"], benchmark="HIC", start_year=2000, end_year=2020)
+    values, errs, figures, _ = execute(
+        tmp_path, countries=["KOR", "MEX", "VNM", "IND"], benchmark="HIC", start_year=2000, end_year=2020
+    )
     assert errs == [] and figures == 8
     assert values["focus_phrase"] == "the Republic of Korea, Mexico, Viet Nam and India"
     assert values["bench_phrase"] == "high-income economies"

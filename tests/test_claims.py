@@ -39,7 +39,15 @@ def data_fetched() -> bool:
     from imtrade.data.fetch import is_fetched
 
     try:
-        return all(is_fetched(ds, v) for ds, v in (("wdi", "2026-07-01"), ("wdi", "2018-08-01"), ("wb-bulk", "2026-02-24"), ("un-sdg", "2020-10-19")))
+        return all(
+            is_fetched(ds, v)
+            for ds, v in (
+                ("wdi", "2026-07-01"),
+                ("wdi", "2018-08-01"),
+                ("wb-bulk", "2026-02-24"),
+                ("un-sdg", "2020-10-19"),
+            )
+        )
     except ImtradeError:
         return False
 
@@ -84,11 +92,25 @@ def _bad_verdict(claim, ctx):
 def entry(**changes) -> dict:
     """A valid register entry (source text 000) with ``changes``."""
     base = {
-        "id": "c000-test-claim", "source": "000_b8fe8f839984046f.txt", "section": "opening", "claim": "Something rose.",
+        "id": "c000-test-claim",
+        "source": "000_b8fe8f839984046f.txt",
+        "section": "opening",
+        "claim": "Something rose.",
         "kind": "qualitative",
-        "claimed": {"value": None, "value_low": None, "relation": "increase", "unit": "% of GDP", "years": [2000, 2010], "geography": "World"},
+        "claimed": {
+            "value": None,
+            "value_low": None,
+            "relation": "increase",
+            "unit": "% of GDP",
+            "years": [2000, 2010],
+            "geography": "World",
+        },
         "measure": {"dataset": "wdi", "indicators": ["NE.EXP.GNFS.ZS"], "formula": "mean", "vintage": "default"},
-        "tolerance": "Supported always.", "chapter": "trade_patterns", "check": "test_constant", "args": None, "not_checkable": None,
+        "tolerance": "Supported always.",
+        "chapter": "trade_patterns",
+        "check": "test_constant",
+        "args": None,
+        "not_checkable": None,
     }
     base.update(changes)
     return base
@@ -97,7 +119,11 @@ def entry(**changes) -> dict:
 @pytest.fixture
 def known_codes(monkeypatch):
     """Indicator validation against a fixed set of codes (no data needed)."""
-    codes = {"wdi": {"NE.EXP.GNFS.ZS", "NY.GDP.MKTP.CD"}, "wb-bulk": {"NV.IND.MANF.CD"}, "curated": {"robot_installations.csv"}}
+    codes = {
+        "wdi": {"NE.EXP.GNFS.ZS", "NY.GDP.MKTP.CD"},
+        "wb-bulk": {"NV.IND.MANF.CD"},
+        "curated": {"robot_installations.csv"},
+    }
     monkeypatch.setattr(engine._KnownCodes, "_load", staticmethod(lambda ds: codes.get(ds, set())))
     monkeypatch.setattr(engine._KnownCodes, "datasets", lambda self: set(codes) | {"gapminder"})
     return codes
@@ -172,10 +198,22 @@ def test_valid_entry_loads(tmp_path, known_codes):
         ({"tolerance": None, "check": None, "not_checkable": None}, "neither a check function nor a reason"),
         ({"not_checkable": "no data"}, "both a check function and a not-checkable reason"),
         ({"check": "no_such_check"}, "check function 'no_such_check' is not registered"),
-        ({"measure": {"dataset": "wdi", "indicators": ["NE.EXP.GNFS.ZZ"], "formula": "f", "vintage": "default"}}, "unknown indicator 'NE.EXP.GNFS.ZZ'"),
-        ({"measure": {"dataset": "wdi", "indicators": ["wb-bulk:NOPE"], "formula": "f", "vintage": "default"}}, "unknown indicator 'NOPE'"),
-        ({"measure": {"dataset": "curated", "indicators": ["robots.csv"], "formula": "f", "vintage": "r"}}, "unknown indicator 'robots.csv'"),
-        ({"measure": {"dataset": "worldbank", "indicators": ["X"], "formula": "f", "vintage": "v"}}, "measure.dataset 'worldbank'"),
+        (
+            {"measure": {"dataset": "wdi", "indicators": ["NE.EXP.GNFS.ZZ"], "formula": "f", "vintage": "default"}},
+            "unknown indicator 'NE.EXP.GNFS.ZZ'",
+        ),
+        (
+            {"measure": {"dataset": "wdi", "indicators": ["wb-bulk:NOPE"], "formula": "f", "vintage": "default"}},
+            "unknown indicator 'NOPE'",
+        ),
+        (
+            {"measure": {"dataset": "curated", "indicators": ["robots.csv"], "formula": "f", "vintage": "r"}},
+            "unknown indicator 'robots.csv'",
+        ),
+        (
+            {"measure": {"dataset": "worldbank", "indicators": ["X"], "formula": "f", "vintage": "v"}},
+            "measure.dataset 'worldbank'",
+        ),
         ({"measure": {"dataset": "wdi", "indicators": ["NE.EXP.GNFS.ZS"]}}, "measure: missing field 'formula'"),
         ({"measure": None}, "needs a measure"),
         ({"tolerance": ""}, "needs a tolerance rule"),
@@ -203,7 +241,10 @@ def test_missing_field_is_named(tmp_path, known_codes, field):
     assert f"missing field {field!r}" in register.problems["c000-bad-claim"]
 
 
-@pytest.mark.parametrize(("bad_id", "expected"), [("c001-test-claim", "does not match its source text 000"), ("Claim 1", "must look like c<NNN>")])
+@pytest.mark.parametrize(
+    ("bad_id", "expected"),
+    [("c001-test-claim", "does not match its source text 000"), ("Claim 1", "must look like c<NNN>")],
+)
 def test_bad_id_is_named(tmp_path, known_codes, bad_id, expected):
     register = load(tmp_path, [entry(id=bad_id)])
     assert any(expected in p for p in register.problems[bad_id])
@@ -274,8 +315,12 @@ def test_raising_check_fails_with_its_error_and_the_audit_goes_on():
 
 @pytest.mark.parametrize(
     ("name", "verdict", "text"),
-    [("test_imtrade_error", FAILED, "the table is malformed"), ("test_missing_data", NOT_CHECKABLE, "Data not available"),
-     ("test_wrong_type", FAILED, "not a CheckResult"), ("test_bad_verdict", FAILED, "unknown verdict 'true'")],
+    [
+        ("test_imtrade_error", FAILED, "the table is malformed"),
+        ("test_missing_data", NOT_CHECKABLE, "Data not available"),
+        ("test_wrong_type", FAILED, "not a CheckResult"),
+        ("test_bad_verdict", FAILED, "unknown verdict 'true'"),
+    ],
 )
 def test_check_failures(name, verdict, text):
     result = engine.evaluate(claim(check=name), CTX)
@@ -297,8 +342,12 @@ def test_cap_from_args_and_from_the_tolerance_text():
 
 
 def test_run_audit_lists_invalid_entries_and_failures_in_register_order(tmp_path, known_codes):
-    entries = [entry(id="c000-a"), entry(id="c000-b", check="test_raises"), entry(id="c000-c", chapter="robots"),
-               entry(id="c000-d", check=None, tolerance=None, not_checkable="No data.")]
+    entries = [
+        entry(id="c000-a"),
+        entry(id="c000-b", check="test_raises"),
+        entry(id="c000-c", chapter="robots"),
+        entry(id="c000-d", check=None, tolerance=None, not_checkable="No data."),
+    ]
     register = load(tmp_path, entries)
     audit, problems = engine.run_audit("2026-07-01", register=register)
     assert list(audit["id"]) == ["c000-a", "c000-b", "c000-c", "c000-d"]
@@ -320,19 +369,50 @@ def test_run_audit_refuses_an_unknown_vintage():
 
 def audit_frame(vintage: str, rows: list[tuple[str, str, str, float | None]]) -> pd.DataFrame:
     return pd.DataFrame(
-        [{"id": i, "source": "000", "chapter": "trade_patterns", "claim": f"claim {i}", "measured": m, "verdict": v, "value": x, "vintage": vintage}
-         for i, v, m, x in rows]
+        [
+            {
+                "id": i,
+                "source": "000",
+                "chapter": "trade_patterns",
+                "claim": f"claim {i}",
+                "measured": m,
+                "verdict": v,
+                "value": x,
+                "vintage": vintage,
+            }
+            for i, v, m, x in rows
+        ]
     )
 
 
 def test_compare_audits_lists_verdict_and_value_changes_only():
-    a = audit_frame("V1", [("c000-a", SUPPORTED, "3.0 %", 3.0), ("c000-b", SUPPORTED, "2.0 %", 2.0), ("c000-c", PARTLY, "1 %", 1.0),
-                           ("c000-d", NOT_CHECKABLE, "—", None), ("c000-e", SUPPORTED, "5 %", 5.0)])
-    b = audit_frame("V2", [("c000-a", SUPPORTED, "3.0 %", 3.0), ("c000-b", SUPPORTED, "2.1 %", 2.1), ("c000-c", CONTRADICTED, "−1 %", -1.0),
-                           ("c000-d", NOT_CHECKABLE, "—", None), ("c000-f", SUPPORTED, "1 %", 1.0)])
+    a = audit_frame(
+        "V1",
+        [
+            ("c000-a", SUPPORTED, "3.0 %", 3.0),
+            ("c000-b", SUPPORTED, "2.0 %", 2.0),
+            ("c000-c", PARTLY, "1 %", 1.0),
+            ("c000-d", NOT_CHECKABLE, "—", None),
+            ("c000-e", SUPPORTED, "5 %", 5.0),
+        ],
+    )
+    b = audit_frame(
+        "V2",
+        [
+            ("c000-a", SUPPORTED, "3.0 %", 3.0),
+            ("c000-b", SUPPORTED, "2.1 %", 2.1),
+            ("c000-c", CONTRADICTED, "−1 %", -1.0),
+            ("c000-d", NOT_CHECKABLE, "—", None),
+            ("c000-f", SUPPORTED, "1 %", 1.0),
+        ],
+    )
     changes = engine.compare_audits(a, b)
     assert dict(zip(changes["id"], changes["change"], strict=True)) == {
-        "c000-b": "measured value", "c000-c": "verdict", "c000-e": "only in V1", "c000-f": "only in V2"}
+        "c000-b": "measured value",
+        "c000-c": "verdict",
+        "c000-e": "only in V1",
+        "c000-f": "only in V2",
+    }
     assert {"measured_V1", "verdict_V1", "value_V1", "measured_V2", "verdict_V2", "value_V2"} <= set(changes.columns)
 
 
@@ -349,7 +429,11 @@ def test_compare_vintages_on_the_mirror_data():
     by_id = changes.set_index("id")
     # the 2018 vintage ends before 2018: the US GDP rank in 2018 cannot be computed there
     row = by_id.loc["c003-us-largest-economy"]
-    assert (row["verdict_2026-07-01"], row["verdict_2018-08-01"], row["change"]) == (SUPPORTED, NOT_CHECKABLE, "verdict")
+    assert (row["verdict_2026-07-01"], row["verdict_2018-08-01"], row["change"]) == (
+        SUPPORTED,
+        NOT_CHECKABLE,
+        "verdict",
+    )
     # the curated figures do not depend on the WDI vintage
     assert "c004-gii-2021-ranks" not in by_id.index and "c003-china-robot-sales-2020-forecast" not in by_id.index
 
@@ -384,12 +468,27 @@ def served(monkeypatch):
 
     monkeypatch.setattr(CheckContext, "indicators", indicators)
     monkeypatch.setattr(CheckContext, "curated", lambda self, name: data.tables[name].copy())
-    monkeypatch.setattr(CheckContext, "entities", lambda self, include_aggregates=True: data.entities if include_aggregates else data.entities[~data.entities["is_aggregate"]])
+    monkeypatch.setattr(
+        CheckContext,
+        "entities",
+        lambda self, include_aggregates=True: (
+            data.entities if include_aggregates else data.entities[~data.entities["is_aggregate"]]
+        ),
+    )
     return data
 
 
 def tidy(code: str, geo: str, values: dict[int, float]) -> pd.DataFrame:
-    return pd.DataFrame({"dataset": "test", "vintage": "test", "indicator": code, "iso3": geo, "year": list(values), "value": list(values.values())})
+    return pd.DataFrame(
+        {
+            "dataset": "test",
+            "vintage": "test",
+            "indicator": code,
+            "iso3": geo,
+            "year": list(values),
+            "value": list(values.values()),
+        }
+    )
 
 
 def growth(base: float, test: float, years=range(2000, 2020)) -> dict[int, float]:
@@ -459,13 +558,25 @@ def curated_rows(rows: list[dict]) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     for column in ("citation", "url", "accessed", "verified_primary", "note"):
         if column not in frame:
-            frame[column] = {"citation": "Test publisher (2021)", "url": "https://example.org", "accessed": "2026-11-23",
-                             "verified_primary": "no", "note": ""}[column]
+            frame[column] = {
+                "citation": "Test publisher (2021)",
+                "url": "https://example.org",
+                "accessed": "2026-11-23",
+                "verified_primary": "no",
+                "note": "",
+            }[column]
     return frame
 
 
 TRADE = [
-    {"year": 2020, "partner": "Africa", "flow": "total", "value": 100.0, "unit": "USD billion", "yoy_growth_pct": -10.0},
+    {
+        "year": 2020,
+        "partner": "Africa",
+        "flow": "total",
+        "value": 100.0,
+        "unit": "USD billion",
+        "yoy_growth_pct": -10.0,
+    },
     {"year": 2021, "partner": "Africa", "flow": "total", "value": 130.0, "unit": "USD billion", "yoy_growth_pct": 30.0},
     {"year": 2021, "partner": "Africa", "flow": "total", "value": 130.5, "unit": "USD billion", "yoy_growth_pct": 30.0},
 ]
@@ -478,8 +589,18 @@ TRADE = [
 def test_curated_figure_compare_level_and_growth(served, claimed, growth_claim, verdict):
     served.tables = {"trade": curated_rows(TRADE)}
     result = generic.curated_figure_compare(
-        claim(), CTX, table="trade", year=2021, partner="Africa", flow="total", claimed=claimed, supported_tol_pct=1,
-        partial_tol_pct=5, claimed_growth_pct=growth_claim, growth_tol=1.0, prev_year=2020,
+        claim(),
+        CTX,
+        table="trade",
+        year=2021,
+        partner="Africa",
+        flow="total",
+        claimed=claimed,
+        supported_tol_pct=1,
+        partial_tol_pct=5,
+        claimed_growth_pct=growth_claim,
+        growth_tol=1.0,
+        prev_year=2020,
     )
     assert result.verdict == verdict, result.detail
     assert "130 and 130.5 USD billion" in result.measured and "2 reports" in result.measured
@@ -487,9 +608,29 @@ def test_curated_figure_compare_level_and_growth(served, claimed, growth_claim, 
 
 
 def test_curated_figure_compare_relative_to_the_claim(served):
-    served.tables = {"robots": curated_rows([{"year": 2020, "iso3": "CHN", "measure": "installations", "value": 75.0, "unit": "units",
-                                              "report_edition": "World Robotics 2021"}])}
-    args = dict(table="robots", iso3="CHN", year=2020, measure="installations", claimed=100.0, supported_tol_pct=10, partial_tol_pct=30)
+    served.tables = {
+        "robots": curated_rows(
+            [
+                {
+                    "year": 2020,
+                    "iso3": "CHN",
+                    "measure": "installations",
+                    "value": 75.0,
+                    "unit": "units",
+                    "report_edition": "World Robotics 2021",
+                }
+            ]
+        )
+    }
+    args = dict(
+        table="robots",
+        iso3="CHN",
+        year=2020,
+        measure="installations",
+        claimed=100.0,
+        supported_tol_pct=10,
+        partial_tol_pct=30,
+    )
     by_claim = generic.curated_figure_compare(claim(), CTX, **args, relative_to="claimed")  # 75/100 - 1 = -25 %
     by_figure = generic.curated_figure_compare(claim(), CTX, **args)  # 100/75 - 1 = +33 %
     assert (by_claim.verdict, by_figure.verdict) == (PARTLY, CONTRADICTED)
@@ -497,75 +638,126 @@ def test_curated_figure_compare_relative_to_the_claim(served):
 
 
 def test_curated_figure_compare_latest_final_edition(served):
-    rows = [{"year": 2020, "iso3": "CHN", "measure": "installations", "value": v, "unit": "units", "report_edition": e}
-            for v, e in ((160.0, "World Robotics 2021"), (167.0, "IFR preliminary China data (2022-07-06)"), (165.0, "World Robotics 2022"))]
+    rows = [
+        {"year": 2020, "iso3": "CHN", "measure": "installations", "value": v, "unit": "units", "report_edition": e}
+        for v, e in (
+            (160.0, "World Robotics 2021"),
+            (167.0, "IFR preliminary China data (2022-07-06)"),
+            (165.0, "World Robotics 2022"),
+        )
+    ]
     served.tables = {"robots": curated_rows(rows)}
-    result = generic.curated_figure_compare(claim(), CTX, table="robots", iso3="CHN", year=2020, measure="installations",
-                                            claimed=165.0, supported_tol_pct=1, partial_tol_pct=5)
+    result = generic.curated_figure_compare(
+        claim(),
+        CTX,
+        table="robots",
+        iso3="CHN",
+        year=2020,
+        measure="installations",
+        claimed=165.0,
+        supported_tol_pct=1,
+        partial_tol_pct=5,
+    )
     assert result.value == 165.0 and "World Robotics 2022" in result.measured and result.verdict == SUPPORTED
 
 
 def test_curated_figure_compare_without_a_row_is_not_checkable(served):
     served.tables = {"trade": curated_rows(TRADE)}
-    result = generic.curated_figure_compare(claim(), CTX, table="trade", year=2019, partner="Africa", claimed=1.0, supported_tol_pct=1, partial_tol_pct=5)
+    result = generic.curated_figure_compare(
+        claim(), CTX, table="trade", year=2019, partner="Africa", claimed=1.0, supported_tol_pct=1, partial_tol_pct=5
+    )
     assert result.verdict == NOT_CHECKABLE and "no row" in result.detail
 
 
 def test_curated_figure_compare_unknown_column_raises(served):
     served.tables = {"trade": curated_rows(TRADE)}
     with pytest.raises(ClaimsRegisterError, match="no column 'iso3'"):
-        generic.curated_figure_compare(claim(), CTX, table="trade", iso3="CHN", claimed=1.0, supported_tol_pct=1, partial_tol_pct=5)
+        generic.curated_figure_compare(
+            claim(), CTX, table="trade", iso3="CHN", claimed=1.0, supported_tol_pct=1, partial_tol_pct=5
+        )
 
 
 @pytest.mark.parametrize(("value", "verdict"), [(55.0, SUPPORTED), (50.0, PARTLY), (40.0, CONTRADICTED)])
 def test_curated_figure_compare_threshold(served, value, verdict):
     served.tables = {"gvc": curated_rows([{"year": None, "measure": "gvc_share", "value": value, "unit": "percent"}])}
-    over_half = claim(claimed={"value": 50, "value_low": None, "relation": ">", "unit": "%", "year": None, "geography": "World"})
-    result = generic.curated_figure_compare(over_half, CTX, table="gvc", measure="gvc_share", claimed=50, partial_min=45)
+    over_half = claim(
+        claimed={"value": 50, "value_low": None, "relation": ">", "unit": "%", "year": None, "geography": "World"}
+    )
+    result = generic.curated_figure_compare(
+        over_half, CTX, table="gvc", measure="gvc_share", claimed=50, partial_min=45
+    )
     assert result.verdict == verdict and "no reference year" in result.measured
 
 
-RANKS = [{"edition_year": 2021, "iso3": c, "rank": r, "economies_ranked": 132} for c, r in (("CHN", 12), ("IND", 46), ("VNM", 44))]
+RANKS = [
+    {"edition_year": 2021, "iso3": c, "rank": r, "economies_ranked": 132}
+    for c, r in (("CHN", 12), ("IND", 46), ("VNM", 44))
+]
 
 
 @pytest.mark.parametrize(
     ("ranks", "verdict"),
-    [({"CHN": 12, "IND": 46}, SUPPORTED), ({"CHN": 12, "IND": 48}, PARTLY), ({"CHN": 12, "IND": 40}, CONTRADICTED),
-     ({"CHN": 12, "PHL": 51}, PARTLY), ({"PHL": 51}, NOT_CHECKABLE)],
+    [
+        ({"CHN": 12, "IND": 46}, SUPPORTED),
+        ({"CHN": 12, "IND": 48}, PARTLY),
+        ({"CHN": 12, "IND": 40}, CONTRADICTED),
+        ({"CHN": 12, "PHL": 51}, PARTLY),
+        ({"PHL": 51}, NOT_CHECKABLE),
+    ],
 )
 def test_curated_figure_compare_ranks(served, ranks, verdict):
     served.tables = {"gii": curated_rows(RANKS)}
-    result = generic.curated_figure_compare(claim(), CTX, table="gii", edition_year=2021, ranks=ranks, partial_tol_places=2)
+    result = generic.curated_figure_compare(
+        claim(), CTX, table="gii", edition_year=2021, ranks=ranks, partial_tol_places=2
+    )
     assert result.verdict == verdict, result.detail
     if verdict != NOT_CHECKABLE:
         assert "(of 132)" in result.measured
 
 
-ECONOMIES = pd.DataFrame({"iso3": ["USA", "CHN", "JPN", "DEU", "IND", "WLD", "HIC"], "is_aggregate": [False] * 5 + [True] * 2})
+ECONOMIES = pd.DataFrame(
+    {"iso3": ["USA", "CHN", "JPN", "DEU", "IND", "WLD", "HIC"], "is_aggregate": [False] * 5 + [True] * 2}
+)
 GDP = {"USA": 20.0e12, "CHN": 14.0e12, "JPN": 5.0e12, "DEU": 4.0e12, "IND": 2.7e12, "WLD": 86.0e12, "HIC": 55.0e12}
 
 
 @pytest.fixture
 def ranked(served):
     served.entities = ECONOMIES
-    served.tidy = pd.concat([tidy("NY.GDP.MKTP.CD", c, {2018: v}) for c, v in GDP.items()]
-                            + [tidy("NY.GDP.MKTP.PP.CD", c, {2018: v * (2 if c in ("CHN", "IND") else 1)}) for c, v in GDP.items()])
+    served.tidy = pd.concat(
+        [tidy("NY.GDP.MKTP.CD", c, {2018: v}) for c, v in GDP.items()]
+        + [tidy("NY.GDP.MKTP.PP.CD", c, {2018: v * (2 if c in ("CHN", "IND") else 1)}) for c, v in GDP.items()]
+    )
     return served
 
 
 @pytest.mark.parametrize(
     ("countries", "max_rank", "partial", "verdict", "worst"),
-    [(["USA"], 1, None, SUPPORTED, 1), (["CHN"], 1, None, CONTRADICTED, 2), (["JPN", "DEU", "IND"], 4, 2, PARTLY, 5),
-     (["JPN", "DEU", "IND"], 3, 2, CONTRADICTED, 5)],
+    [
+        (["USA"], 1, None, SUPPORTED, 1),
+        (["CHN"], 1, None, CONTRADICTED, 2),
+        (["JPN", "DEU", "IND"], 4, 2, PARTLY, 5),
+        (["JPN", "DEU", "IND"], 3, 2, CONTRADICTED, 5),
+    ],
 )
 def test_economy_rank_verdicts(ranked, countries, max_rank, partial, verdict, worst):
-    result = generic.economy_rank(claim(), CTX, measure="gdp_current_usd", year=2018, countries=countries, max_rank=max_rank, partial_min_count=partial)
+    result = generic.economy_rank(
+        claim(),
+        CTX,
+        measure="gdp_current_usd",
+        year=2018,
+        countries=countries,
+        max_rank=max_rank,
+        partial_min_count=partial,
+    )
     assert result.verdict == verdict and result.value == worst
     assert "of 5 economies" in result.measured  # WLD and HIC are aggregates, not ranked
 
 
 def test_economy_rank_reports_ppp_and_names_the_leader(ranked):
-    result = generic.economy_rank(claim(), CTX, measure="gdp_current_usd", year=2018, countries=["CHN"], max_rank=1, report_ppp=True)
+    result = generic.economy_rank(
+        claim(), CTX, measure="gdp_current_usd", year=2018, countries=["CHN"], max_rank=1, report_ppp=True
+    )
     assert "1st: USA (20.0 tn US$)" in result.measured
     assert "at PPP: CHN 1st" in result.detail
 
@@ -576,12 +768,26 @@ def test_economy_rank_without_values_is_not_checkable(ranked):
 
 
 def test_economy_rank_unknown_measure_fails_clearly(ranked):
-    result = engine.evaluate(claim(check="economy_rank", args={"measure": "happiness", "year": 2018, "countries": ["USA"], "max_rank": 1}), CTX)
+    result = engine.evaluate(
+        claim(check="economy_rank", args={"measure": "happiness", "year": 2018, "countries": ["USA"], "max_rank": 1}),
+        CTX,
+    )
     assert result.verdict == FAILED and "unknown rank measure 'happiness'" in result.detail
 
 
 def test_formatting_helpers():
-    assert [generic.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == ["1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "101st"]
+    assert [generic.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "101st",
+    ]
     assert generic.money(2.05e13) == "20.5 tn US$" and generic.money(4.4e11) == "440.0 bn US$"
     assert generic.signed(-0.5, 1) == "−0.5" and generic.span([2000, 2007]) == "2000–2007"
 
@@ -622,7 +828,12 @@ def test_cli_clean_register_exits_zero_and_writes_each_format(small_register, tm
     assert as_csv.exit_code == 0 and list(frame["verdict"]) == [SUPPORTED, CONTRADICTED]
     as_json = invoke("--format", "json", "-o", str(tmp_path / "a.json"), tmp_path=tmp_path)
     payload = json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))
-    assert as_json.exit_code == 0 and payload["summary"][SUPPORTED] == 1 and payload["problems"] == {} and payload["failed_checks"] == []
+    assert (
+        as_json.exit_code == 0
+        and payload["summary"][SUPPORTED] == 1
+        and payload["problems"] == {}
+        and payload["failed_checks"] == []
+    )
     assert {d["dataset"] for d in payload["datasets"]} >= {"wdi", "curated"}
 
 
@@ -653,7 +864,9 @@ def test_cli_compare(small_register, tmp_path, monkeypatch):
         return audit, problems
 
     monkeypatch.setattr(engine, "run_audit", by_vintage)
-    result = invoke("--compare", "2026-07-01", "2018-08-01", "--format", "json", "-o", str(tmp_path / "c.json"), tmp_path=tmp_path)
+    result = invoke(
+        "--compare", "2026-07-01", "2018-08-01", "--format", "json", "-o", str(tmp_path / "c.json"), tmp_path=tmp_path
+    )
     assert result.exit_code == 0, result.output
     payload = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
     assert payload["vintages"] == ["2026-07-01", "2018-08-01"]
@@ -674,9 +887,13 @@ def test_cli_default_output_is_under_build_audit(small_register, tmp_path, monke
 
 @pytest.mark.parametrize(
     ("args", "code", "message"),
-    [(["--vintage", "1999-01-01"], 1, "no WDI vintage '1999-01-01'"), (["--chapter", "robots"], 2, "unknown chapter 'robots'"),
-     (["--compare", "2026-07-01", "2026-07-01"], 2, "the two vintages are the same"), (["--format", "xml"], 2, "xml"),
-     (["--vintage", "2026-07-01", "--compare", "2026-07-01", "2018-08-01"], 2, "not both")],
+    [
+        (["--vintage", "1999-01-01"], 1, "no WDI vintage '1999-01-01'"),
+        (["--chapter", "robots"], 2, "unknown chapter 'robots'"),
+        (["--compare", "2026-07-01", "2026-07-01"], 2, "the two vintages are the same"),
+        (["--format", "xml"], 2, "xml"),
+        (["--vintage", "2026-07-01", "--compare", "2026-07-01", "2018-08-01"], 2, "not both"),
+    ],
 )
 def test_cli_bad_options_are_clear_errors(small_register, tmp_path, args, code, message):
     small_register([entry(id="c000-a")])
@@ -718,8 +935,24 @@ def test_verdict_table_links_to_the_audit_appendix(small_register, monkeypatch):
 
 
 def _audit_of(chapter):
-    rows = [{"id": "c000-a", "source": "000", "chapter": "trade_patterns", "section": "s", "kind": "qualitative", "claim": "c", "claimed": "x",
-             "measured": "1 units", "verdict": SUPPORTED, "detail": "d", "value": 1.0, "check": "test_constant", "tolerance": "t", "vintage": "V"}]
+    rows = [
+        {
+            "id": "c000-a",
+            "source": "000",
+            "chapter": "trade_patterns",
+            "section": "s",
+            "kind": "qualitative",
+            "claim": "c",
+            "claimed": "x",
+            "measured": "1 units",
+            "verdict": SUPPORTED,
+            "detail": "d",
+            "value": 1.0,
+            "check": "test_constant",
+            "tolerance": "t",
+            "vintage": "V",
+        }
+    ]
     frame = pd.DataFrame(rows, columns=engine.AUDIT_COLUMNS)
     return frame[frame["chapter"] == chapter] if chapter else frame, {}
 

@@ -65,12 +65,21 @@ class TestFetchCommand:
         assert "nothing was changed" in err
 
     def test_missing_mirror_path(self, project, tmp_path):
-        check_error(project, project.snapshot(), "fetch", "--mirror", str(tmp_path / "nowhere"), expected=f"data mirror {tmp_path / 'nowhere'} does not exist")
+        check_error(
+            project,
+            project.snapshot(),
+            "fetch",
+            "--mirror",
+            str(tmp_path / "nowhere"),
+            expected=f"data mirror {tmp_path / 'nowhere'} does not exist",
+        )
 
     def test_unknown_dataset_and_vintage(self, project):
         before = project.snapshot()
         check_error(project, before, "fetch", "wdii", expected="unknown dataset 'wdii'")
-        check_error(project, before, "fetch", "wdi", "--vintage", "2030-01-01", expected="no catalogued vintage '2030-01-01'")
+        check_error(
+            project, before, "fetch", "wdi", "--vintage", "2030-01-01", expected="no catalogued vintage '2030-01-01'"
+        )
 
     def test_no_network(self, project, monkeypatch):
         class Offline:
@@ -79,7 +88,15 @@ class TestFetchCommand:
 
         monkeypatch.setattr(fetch_module, "_session", lambda: Offline())
         run("fetch", "un-sdg")
-        check_error(project, project.snapshot(), "fetch", "wdi", "--source", "upstream", expected="could not download https://example.invalid/wdi/")
+        check_error(
+            project,
+            project.snapshot(),
+            "fetch",
+            "wdi",
+            "--source",
+            "upstream",
+            expected="could not download https://example.invalid/wdi/",
+        )
 
     def test_no_mirror_for_mirror_source(self, project, monkeypatch):
         monkeypatch.delenv("IMTRADE_DATA_MIRROR")
@@ -100,10 +117,31 @@ class FakeApi:
 
             def json(inner):
                 if code not in self.values:
-                    return [{"message": [{"id": "120", "key": "Invalid value", "value": "The provided parameter value is not valid"}]}]
-                rows = [{"indicator": {"id": code, "value": code}, "country": {"id": "1W", "value": "World"}, "countryiso3code": iso,
-                         "date": str(year), "value": value} for (iso, year), value in self.values[code].items()]
-                return [{"page": 1, "pages": 1, "per_page": 20000, "total": len(rows), "lastupdated": "2026-11-20"}, rows]
+                    return [
+                        {
+                            "message": [
+                                {
+                                    "id": "120",
+                                    "key": "Invalid value",
+                                    "value": "The provided parameter value is not valid",
+                                }
+                            ]
+                        }
+                    ]
+                rows = [
+                    {
+                        "indicator": {"id": code, "value": code},
+                        "country": {"id": "1W", "value": "World"},
+                        "countryiso3code": iso,
+                        "date": str(year),
+                        "value": value,
+                    }
+                    for (iso, year), value in self.values[code].items()
+                ]
+                return [
+                    {"page": 1, "pages": 1, "per_page": 20000, "total": len(rows), "lastupdated": "2026-11-20"},
+                    rows,
+                ]
 
         return Response()
 
@@ -111,7 +149,9 @@ class FakeApi:
 class TestWorldBankApiSource:
     def test_download_as_a_local_vintage(self, project, monkeypatch):
         run("fetch")
-        monkeypatch.setattr(worldbank_api, "_session", lambda: FakeApi({"NE.EXP.GNFS.ZS": {("WLD", 2024): 29.1, ("CHN", 2024): 19.7}}))
+        monkeypatch.setattr(
+            worldbank_api, "_session", lambda: FakeApi({"NE.EXP.GNFS.ZS": {("WLD", 2024): 29.1, ("CHN", 2024): 19.7}})
+        )
         out = run("fetch", "wdi", "--source", "worldbank-api", "--indicator", "NE.EXP.GNFS.ZS").stdout
         assert "1 indicators, 2 rows from api.worldbank.org" in out
         listing = run("data", "list").stdout
@@ -120,8 +160,16 @@ class TestWorldBankApiSource:
     def test_invalid_indicator(self, project, monkeypatch):
         run("fetch")
         monkeypatch.setattr(worldbank_api, "_session", lambda: FakeApi({}))
-        err = check_error(project, project.snapshot(), "fetch", "--source", "worldbank-api", "--indicator", "NE.EXP.GNFS.ZX",
-                          expected="Invalid value: The provided parameter value is not valid (id 120)")
+        err = check_error(
+            project,
+            project.snapshot(),
+            "fetch",
+            "--source",
+            "worldbank-api",
+            "--indicator",
+            "NE.EXP.GNFS.ZX",
+            expected="Invalid value: The provided parameter value is not valid (id 120)",
+        )
         assert "check the indicator code 'NE.EXP.GNFS.ZX'" in err
 
     def test_no_network(self, project, monkeypatch):
@@ -131,8 +179,17 @@ class TestWorldBankApiSource:
 
         run("fetch")
         monkeypatch.setattr(worldbank_api, "_session", lambda: Offline())
-        check_error(project, project.snapshot(), "fetch", "wdi", "--source", "worldbank-api", "--indicator", "NE.EXP.GNFS.ZS",
-                    expected="could not reach the World Bank API for NE.EXP.GNFS.ZS")
+        check_error(
+            project,
+            project.snapshot(),
+            "fetch",
+            "wdi",
+            "--source",
+            "worldbank-api",
+            "--indicator",
+            "NE.EXP.GNFS.ZS",
+            expected="could not reach the World Bank API for NE.EXP.GNFS.ZS",
+        )
 
     def test_only_for_wdi(self, project):
         result = run("fetch", "gapminder", "--source", "worldbank-api", ok=False)
@@ -173,11 +230,20 @@ class TestDataCommands:
 
     def test_manifest_without_mirror(self, project, monkeypatch):
         monkeypatch.delenv("IMTRADE_DATA_MIRROR")
-        check_error(project, project.snapshot(), "data", "manifest", "wdi", expected="no mirror directory for wdi 2026-07-01")
+        check_error(
+            project, project.snapshot(), "data", "manifest", "wdi", expected="no mirror directory for wdi 2026-07-01"
+        )
 
     def test_add(self, fetched, tmp_path):
-        path = write(tmp_path / "API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_1.csv",
-                     bulk_csv({"WLD": {2020: 71.0}}, "TX.VAL.MANF.ZS.UN", "Manufactures exports (% of merchandise exports)", metadata_lines=True))
+        path = write(
+            tmp_path / "API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_1.csv",
+            bulk_csv(
+                {"WLD": {2020: 71.0}},
+                "TX.VAL.MANF.ZS.UN",
+                "Manufactures exports (% of merchandise exports)",
+                metadata_lines=True,
+            ),
+        )
         out = run("data", "add", str(path), "--name", "mine").stdout
         assert "added 1 values of 1 indicator(s) (TX.VAL.MANF.ZS.UN) as vintage 'mine' (base 2026-07-01)" in out
         assert "imtrade run CHAPTER -p vintage mine" in out
@@ -188,9 +254,15 @@ class TestDataCommands:
             ("", "file is empty"),
             ("indicator,iso3,year,value\nX,WLD,2008,abc\nX,ATL,2008,1\n", "2 problem(s) found"),
             ("country,year,exports\nWLD,2000,1\n", "unrecognised layout"),
-            ("indicator,iso3,year,value\nX,WLD,2008,1\nX,WLD,2008,2\n", "duplicate (indicator, iso3, year) keys (X, WLD, 2008) at line(s) 2, 3"),
+            (
+                "indicator,iso3,year,value\nX,WLD,2008,1\nX,WLD,2008,2\n",
+                "duplicate (indicator, iso3, year) keys (X, WLD, 2008) at line(s) 2, 3",
+            ),
             ("indicator,iso3,year,value\nX,WLD,3008,1\n", "column 'year': year(s) out of range 3008 at line(s) 2"),
-            ('"Data Source","WDI",\n\n"Country Name","Indicator Code","2008",\n"World","X","1",\n', "missing column(s) 'Country Code'"),
+            (
+                '"Data Source","WDI",\n\n"Country Name","Indicator Code","2008",\n"World","X","1",\n',
+                "missing column(s) 'Country Code'",
+            ),
         ],
     )
     def test_add_errors(self, fetched, tmp_path, content, expected):
@@ -205,7 +277,15 @@ class TestDataCommands:
 
     def test_unknown_vintage(self, fetched):
         run("data", "entities")
-        err = check_error(fetched, fetched.snapshot(), "data", "indicators", "--vintage", "2030-01-01", expected="no dataset has a vintage '2030-01-01'")
+        err = check_error(
+            fetched,
+            fetched.snapshot(),
+            "data",
+            "indicators",
+            "--vintage",
+            "2030-01-01",
+            expected="no dataset has a vintage '2030-01-01'",
+        )
         assert WDI_NEW in err
 
     def test_load_errors_of_data_commands(self, project):

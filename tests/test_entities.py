@@ -18,8 +18,12 @@ from imtrade.exceptions import UnknownCountryError
 
 @pytest.fixture(scope="module")
 def inputs():
-    wb = pd.DataFrame(WB_METADATA, columns=["Country Code", "Region", "IncomeGroup", "SpecialNotes", "TableName"]).replace("", None)
-    geo = pd.DataFrame(GAPMINDER_GEO, columns=["country", "iso3166_1_alpha3", "iso3166_1_numeric", "name"]).replace("", None)
+    wb = pd.DataFrame(
+        WB_METADATA, columns=["Country Code", "Region", "IncomeGroup", "SpecialNotes", "TableName"]
+    ).replace("", None)
+    geo = pd.DataFrame(GAPMINDER_GEO, columns=["country", "iso3166_1_alpha3", "iso3166_1_numeric", "name"]).replace(
+        "", None
+    )
     sdg = pd.DataFrame(SDG_GEO, columns=["geo_area", "name"])
     return wb, geo, sdg
 
@@ -55,9 +59,17 @@ class TestEntityTable:
 
     def test_classification_and_codes(self, table):
         row = table.set_index("iso3")
-        assert (row.loc["CHN", "region"], row.loc["CHN", "income_group"], row.loc["CHN", "m49"], row.loc["CHN", "gapminder"]) == (
-            "East Asia & Pacific", "Upper middle income", 156, "chn")
-        assert row.loc["TWN", "region"] == "" and row.loc["TWN", "income_group"] == "" and row.loc["TWN", "name"] == "Taiwan"
+        assert (
+            row.loc["CHN", "region"],
+            row.loc["CHN", "income_group"],
+            row.loc["CHN", "m49"],
+            row.loc["CHN", "gapminder"],
+        ) == ("East Asia & Pacific", "Upper middle income", 156, "chn")
+        assert (
+            row.loc["TWN", "region"] == ""
+            and row.loc["TWN", "income_group"] == ""
+            and row.loc["TWN", "name"] == "Taiwan"
+        )
         assert row.loc["WLD", "m49"] == 1 and row.loc["WLD", "region"] == ""
         assert row.loc["M49_515", "name"] == "Developing regions (UN M49)" and row.loc["M49_515", "m49"] == 515
 

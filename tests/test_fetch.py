@@ -37,8 +37,13 @@ class TestFetchFromMirror:
     def test_fetches_every_vintage_byte_for_byte(self, project):
         results = project.fetch()
         assert {(r.dataset, r.vintage) for r in results} == {
-            ("wdi", WDI_NEW), ("wdi", WDI_OLD), ("wb-bulk", "2026-02-24"), ("gapminder", "2026-03-01"),
-            ("owid-co2", "2020-12-09"), ("owid-legacy", "2024-10-21"), ("un-sdg", "2020-10-19"),
+            ("wdi", WDI_NEW),
+            ("wdi", WDI_OLD),
+            ("wb-bulk", "2026-02-24"),
+            ("gapminder", "2026-03-01"),
+            ("owid-co2", "2020-12-09"),
+            ("owid-legacy", "2024-10-21"),
+            ("un-sdg", "2020-10-19"),
         }
         assert all(r.status == "fetched" and r.source.startswith("mirror:") for r in results)
         catalog = load_catalog()
@@ -66,7 +71,10 @@ class TestFetchFromMirror:
         catalog = load_catalog()
         assert [(d.id, v.id) for d, v in plan(catalog, ["wdi"], None)] == [("wdi", WDI_NEW), ("wdi", WDI_OLD)]
         assert [(d.id, v.id) for d, v in plan(catalog, None, WDI_OLD)] == [("wdi", WDI_OLD)]
-        assert [(d.id, v.id) for d, v in plan(catalog, ["un-sdg", "wdi"], None)][:2] == [("un-sdg", "2020-10-19"), ("wdi", WDI_NEW)]
+        assert [(d.id, v.id) for d, v in plan(catalog, ["un-sdg", "wdi"], None)][:2] == [
+            ("un-sdg", "2020-10-19"),
+            ("wdi", WDI_NEW),
+        ]
 
     def test_data_dir_env_moves_raw_files(self, project, tmp_path, monkeypatch):
         monkeypatch.setenv("IMTRADE_DATA_DIR", str(tmp_path / "elsewhere"))
@@ -241,8 +249,14 @@ class TestFetchFromUpstream:
     @pytest.mark.parametrize(
         ("session_kwargs", "expected"),
         [
-            ({"error": requests.ConnectionError("Failed to resolve 'example.invalid'")}, "could not download https://example.invalid/wdi/abc0/"),
-            ({"fail_during": requests.ConnectionError("connection reset")}, "could not download https://example.invalid/wdi/abc0/"),
+            (
+                {"error": requests.ConnectionError("Failed to resolve 'example.invalid'")},
+                "could not download https://example.invalid/wdi/abc0/",
+            ),
+            (
+                {"fail_during": requests.ConnectionError("connection reset")},
+                "could not download https://example.invalid/wdi/abc0/",
+            ),
             ({"status": 404}, "answered HTTP 404"),
         ],
     )

@@ -71,7 +71,11 @@ def test_every_catalogued_layout_has_a_parser():
 
 @pytest.mark.parametrize(
     ("name", "unit"),
-    [("Exports of goods and services (% of GDP)", "% of GDP"), ("GDP (current US$)", "current US$"), ("Population, total", "")],
+    [
+        ("Exports of goods and services (% of GDP)", "% of GDP"),
+        ("GDP (current US$)", "current US$"),
+        ("Population, total", ""),
+    ],
 )
 def test_unit_from_name(name, unit):
     assert unit_from_name(name) == unit
@@ -85,40 +89,59 @@ class TestDatahubWDI:
     REL = "indicators/ne.exp.gnfs.zs/data.csv"
 
     def file(self, tmp_path, rows, header=None):
-        return write(tmp_path / "indicators" / "ne.exp.gnfs.zs" / "data.csv", csv_text(list(header or self.HEADER), rows))
+        return write(
+            tmp_path / "indicators" / "ne.exp.gnfs.zs" / "data.csv", csv_text(list(header or self.HEADER), rows)
+        )
 
     def test_parse(self, tmp_path, resolver):
-        path = self.file(tmp_path, [("World", "WLD", 2008, "30.6928407075336"), ("China", "chn", "2008", "34.9"), ("China", "CHN", 2009, "")])
+        path = self.file(
+            tmp_path,
+            [("World", "WLD", 2008, "30.6928407075336"), ("China", "chn", "2008", "34.9"), ("China", "CHN", 2009, "")],
+        )
         frame = parse("datahub-wdi", path, resolver, relpath=self.REL, dataset="wdi", vintage="2026-07-01")
         check_schema(frame)
         # code from the folder name, upper-cased; codes upper-cased; blank value = no row
-        assert as_dict(frame) == {("NE.EXP.GNFS.ZS", "CHN", 2008): 34.9, ("NE.EXP.GNFS.ZS", "WLD", 2008): 30.6928407075336}
+        assert as_dict(frame) == {
+            ("NE.EXP.GNFS.ZS", "CHN", 2008): 34.9,
+            ("NE.EXP.GNFS.ZS", "WLD", 2008): 30.6928407075336,
+        }
         assert set(frame["dataset"]) == {"wdi"} and set(frame["vintage"]) == {"2026-07-01"}
 
     def test_indicator_files_and_metadata(self, tmp_path):
         files = ["indicators/ne.exp.gnfs.zs/data.csv", "indicators/ne.exp.gnfs.zs/datapackage.json", "README.md"]
-        assert layout("datahub-wdi").indicator_files(files) == {"NE.EXP.GNFS.ZS": ["indicators/ne.exp.gnfs.zs/data.csv"]}
-        write(tmp_path / "indicators" / "ne.exp.gnfs.zs" / "datapackage.json",
-              json.dumps({"title": "Exports of goods and services (% of GDP)", "readme": "Exports are ..."}))
+        assert layout("datahub-wdi").indicator_files(files) == {
+            "NE.EXP.GNFS.ZS": ["indicators/ne.exp.gnfs.zs/data.csv"]
+        }
+        write(
+            tmp_path / "indicators" / "ne.exp.gnfs.zs" / "datapackage.json",
+            json.dumps({"title": "Exports of goods and services (% of GDP)", "readme": "Exports are ..."}),
+        )
         meta = layout("datahub-wdi").metadata(tmp_path, files)
         assert meta.to_dict("records") == [
-            {"indicator": "NE.EXP.GNFS.ZS", "name": "Exports of goods and services (% of GDP)", "unit": "% of GDP", "description": "Exports are ..."}
+            {
+                "indicator": "NE.EXP.GNFS.ZS",
+                "name": "Exports of goods and services (% of GDP)",
+                "unit": "% of GDP",
+                "description": "Exports are ...",
+            }
         ]
 
     def test_missing_columns(self, tmp_path, resolver):
         path = self.file(tmp_path, [("World", "WLD", "30.7")], header=["Country Name", "Country Code", "Value"])
         error = problems_of("datahub-wdi", path, resolver, relpath=self.REL)
-        assert "missing column(s) 'Year'" in str(error) and "found 'Country Name', 'Country Code', 'Value'" in str(error)
+        assert "missing column(s) 'Year'" in str(error) and "found 'Country Name', 'Country Code', 'Value'" in str(
+            error
+        )
 
     def test_every_problem_of_a_file_at_once(self, tmp_path, resolver):
         rows = [
-            ("World", "WLD", 2008, "30.69"),        # line 2: fine
-            ("World", "WLD", 2009, "n/a"),          # line 3: non-numeric
-            ("World", "WLD", 2008, "30.7"),         # line 4: duplicate of line 2
-            ("Atlantis", "ATL", 2008, "1.0"),       # line 5: unknown country
-            ("World", "WLD", 1650, "2.0"),          # line 6: year out of range
-            ("World", "WLD", "2010.5", "2.0"),      # line 7: not a whole year
-            ("World", "WLD", 2011, "1,234"),        # line 8: non-numeric (thousands separator)
+            ("World", "WLD", 2008, "30.69"),  # line 2: fine
+            ("World", "WLD", 2009, "n/a"),  # line 3: non-numeric
+            ("World", "WLD", 2008, "30.7"),  # line 4: duplicate of line 2
+            ("Atlantis", "ATL", 2008, "1.0"),  # line 5: unknown country
+            ("World", "WLD", 1650, "2.0"),  # line 6: year out of range
+            ("World", "WLD", "2010.5", "2.0"),  # line 7: not a whole year
+            ("World", "WLD", 2011, "1,234"),  # line 8: non-numeric (thousands separator)
         ]
         error = problems_of("datahub-wdi", self.file(tmp_path, rows), resolver, relpath=self.REL)
         assert len(error.problems) == 5, error.problems
@@ -136,7 +159,9 @@ class TestDatahubWDI:
 
     def test_header_only(self, tmp_path, resolver):
         path = self.file(tmp_path, [])
-        assert problems_of("datahub-wdi", path, resolver, relpath=self.REL).problems == ["no data values found (empty or truncated file?)"]
+        assert problems_of("datahub-wdi", path, resolver, relpath=self.REL).problems == [
+            "no data values found (empty or truncated file?)"
+        ]
 
     def test_truncated_mid_row(self, tmp_path, resolver):
         path = self.file(tmp_path, [("World", "WLD", 2008, "30.69"), ("China", "CHN", 2008, "34.9")])
@@ -147,7 +172,9 @@ class TestDatahubWDI:
     def test_complete_last_row_without_line_break_is_fine(self, tmp_path, resolver):
         path = self.file(tmp_path, [("World", "WLD", 2008, "30.69"), ("China", "CHN", 2008, "")])
         path.write_text(path.read_text().rstrip("\n"))  # the last value is blank, but the row is whole
-        assert as_dict(parse("datahub-wdi", path, resolver, relpath=self.REL)) == {("NE.EXP.GNFS.ZS", "WLD", 2008): 30.69}
+        assert as_dict(parse("datahub-wdi", path, resolver, relpath=self.REL)) == {
+            ("NE.EXP.GNFS.ZS", "WLD", 2008): 30.69
+        }
 
     def test_not_utf8(self, tmp_path, resolver):
         path = tmp_path / self.REL
@@ -161,7 +188,10 @@ class TestWorldBankBulk:
     CODE, NAME = "TX.VAL.MANF.ZS.UN", "Manufactures exports (% of merchandise exports)"
 
     def file(self, tmp_path, metadata_lines=True, rows=FAKE_BULK, **kw):
-        return write(tmp_path / "API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_7563.csv", bulk_csv(rows, self.CODE, self.NAME, metadata_lines=metadata_lines, **kw))
+        return write(
+            tmp_path / "API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_7563.csv",
+            bulk_csv(rows, self.CODE, self.NAME, metadata_lines=metadata_lines, **kw),
+        )
 
     @pytest.mark.parametrize("metadata_lines", [True, False], ids=["official", "re-saved"])
     def test_parse_with_and_without_metadata_lines(self, tmp_path, resolver, metadata_lines):
@@ -171,16 +201,21 @@ class TestWorldBankBulk:
         assert as_dict(frame) == expected
 
     def test_spreadsheet_copy_unquoted_without_trailing_commas(self, tmp_path, resolver):
-        text = "\ufeffCountry Name,Country Code,Indicator Name,Indicator Code,2019,2020\nWorld,WLD,\"Manufacturing, value added (current US$)\",NV.IND.MANF.CD,1.23E+13,..\n"
+        text = '\ufeffCountry Name,Country Code,Indicator Name,Indicator Code,2019,2020\nWorld,WLD,"Manufacturing, value added (current US$)",NV.IND.MANF.CD,1.23E+13,..\n'
         path = write(tmp_path / "API_NV.IND.MANF.CD_DS2_en_csv_v2_5363423.csv", text)
         assert as_dict(parse("worldbank-bulk", path, resolver)) == {("NV.IND.MANF.CD", "WLD", 2019): 1.23e13}
 
     def test_indicator_files_and_metadata(self, tmp_path):
         self.file(tmp_path)
-        files = ["API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_7563.csv", "Metadata_Country_API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_7563.csv"]
+        files = [
+            "API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_7563.csv",
+            "Metadata_Country_API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_7563.csv",
+        ]
         assert layout("worldbank-bulk").indicator_files(files) == {self.CODE: [files[0]]}
         meta = layout("worldbank-bulk").metadata(tmp_path, files)
-        assert meta.to_dict("records") == [{"indicator": self.CODE, "name": self.NAME, "unit": "% of merchandise exports", "description": ""}]
+        assert meta.to_dict("records") == [
+            {"indicator": self.CODE, "name": self.NAME, "unit": "% of merchandise exports", "description": ""}
+        ]
 
     def test_non_numeric_value_names_line_and_year_column(self, tmp_path, resolver):
         path = self.file(tmp_path)
@@ -202,16 +237,23 @@ class TestWorldBankBulk:
     def test_year_column_out_of_range(self, tmp_path, resolver):
         path = self.file(tmp_path, rows={"WLD": {1650: 3.0, 2019: 1.0}}, years=[1650, 2019])
         error = problems_of("worldbank-bulk", path, resolver)
-        assert error.problems == ["column 'year columns (header)': year(s) out of range 1650 at line(s) 6 (allowed: 1700-2100)"]
+        assert error.problems == [
+            "column 'year columns (header)': year(s) out of range 1650 at line(s) 6 (allowed: 1700-2100)"
+        ]
 
     def test_no_header_row(self, tmp_path, resolver):
         path = write(tmp_path / "API_X_DS2_en_csv_v2_1.csv", '"Data Source","WDI",\n\n"Code","Name",\n"X","Y",\n')
-        assert problems_of("worldbank-bulk", path, resolver).problems == ["no header row starting with 'Country Name' in the first 12 lines"]
+        assert problems_of("worldbank-bulk", path, resolver).problems == [
+            "no header row starting with 'Country Name' in the first 12 lines"
+        ]
 
     def test_missing_columns_and_no_years(self, tmp_path, resolver):
         path = write(tmp_path / "API_X_DS2_en_csv_v2_1.csv", "Country Name,Country Code,Indicator Name\nWorld,WLD,X\n")
         assert "missing column(s) 'Indicator Code'" in problems_of("worldbank-bulk", path, resolver).problems[0]
-        path = write(tmp_path / "API_X_DS2_en_csv_v2_1.csv", "Country Name,Country Code,Indicator Name,Indicator Code\nWorld,WLD,X,X\n")
+        path = write(
+            tmp_path / "API_X_DS2_en_csv_v2_1.csv",
+            "Country Name,Country Code,Indicator Name,Indicator Code\nWorld,WLD,X,X\n",
+        )
         assert problems_of("worldbank-bulk", path, resolver).problems == ["no year columns (1960, 1961, ...) found"]
 
     def test_truncated_inside_a_quoted_cell(self, tmp_path, resolver):
@@ -239,12 +281,19 @@ class TestDDFGapminder:
         path, rel = self.file(tmp_path, rows)
         frame = parse("ddf-gapminder", path, resolver, relpath=rel)
         check_schema(frame)
-        expected = {(self.CONCEPT, g.upper(), y): v for g, series in FAKE_GAPMINDER.items() if g != "ussr" for y, v in series.items()}
+        expected = {
+            (self.CONCEPT, g.upper(), y): v
+            for g, series in FAKE_GAPMINDER.items()
+            if g != "ussr"
+            for y, v in series.items()
+        }
         expected[(self.CONCEPT, "DEU", 2010)] = 24.0  # upper-case code accepted too
         assert as_dict(frame) == expected  # the USSR (no ISO3) is left out; Taiwan (Gapminder only) kept
 
     def test_unknown_and_empty_codes(self, tmp_path, resolver):
-        path, rel = self.file(tmp_path, [("chn", 2010, 1.0), ("atlantis", 2010, 2.0), ("", 2010, 3.0), ("usa", "20x0", 4.0)])
+        path, rel = self.file(
+            tmp_path, [("chn", 2010, 1.0), ("atlantis", 2010, 2.0), ("", 2010, 3.0), ("usa", "20x0", 4.0)]
+        )
         error = problems_of("ddf-gapminder", path, resolver, relpath=rel)
         assert error.problems == [
             "column 'geo': unknown Gapminder code(s) atlantis at line(s) 3 (use the codes of ddf--entities--geo--country.csv)",
@@ -255,15 +304,27 @@ class TestDDFGapminder:
     def test_missing_concept_column(self, tmp_path, resolver):
         rel = f"countries-etc-datapoints/ddf--datapoints--{self.CONCEPT}--by--geo--time.csv"
         path = write(tmp_path / rel, "geo,time,other\nchn,2010,1\n")
-        assert f"missing column(s) '{self.CONCEPT}'" in problems_of("ddf-gapminder", path, resolver, relpath=rel).problems[0]
+        assert (
+            f"missing column(s) '{self.CONCEPT}'"
+            in problems_of("ddf-gapminder", path, resolver, relpath=rel).problems[0]
+        )
 
     def test_metadata_names_the_underlying_source(self, tmp_path):
-        write(tmp_path / "ddf--concepts.csv", csv_text(["concept", "name", "source", "source_url", "description"],
-                                                       [(self.CONCEPT, "Industry workers (% of employment)", "ILO", "https://ilostat.ilo.org", "Modelled.")]))
+        write(
+            tmp_path / "ddf--concepts.csv",
+            csv_text(
+                ["concept", "name", "source", "source_url", "description"],
+                [(self.CONCEPT, "Industry workers (% of employment)", "ILO", "https://ilostat.ilo.org", "Modelled.")],
+            ),
+        )
         files = [f"countries-etc-datapoints/ddf--datapoints--{self.CONCEPT}--by--geo--time.csv", "ddf--concepts.csv"]
         [row] = layout("ddf-gapminder").metadata(tmp_path, files).to_dict("records")
-        assert row == {"indicator": self.CONCEPT, "name": "Industry workers (% of employment)", "unit": "% of employment",
-                       "description": "Modelled. Underlying source: ILO https://ilostat.ilo.org"}
+        assert row == {
+            "indicator": self.CONCEPT,
+            "name": "Industry workers (% of employment)",
+            "unit": "% of employment",
+            "description": "Modelled. Underlying source: ILO https://ilostat.ilo.org",
+        }
 
 
 class TestDDFSdg:
@@ -273,7 +334,9 @@ class TestDDFSdg:
         return write(tmp_path / self.REL, csv_text(["geo_area", "nature", "units", "year", "nv_ind_manf"], rows))
 
     def test_m49_codes_world_and_developing_regions(self, tmp_path, resolver):
-        rows = [(g, "m", "percent", y, v) for g, series in FAKE_SDG.items() for y, v in series.items()] + [("0276", "m", "percent", 2010, 18.9)]
+        rows = [(g, "m", "percent", y, v) for g, series in FAKE_SDG.items() for y, v in series.items()] + [
+            ("0276", "m", "percent", 2010, 18.9)
+        ]
         frame = parse("ddf-sdg", self.file(tmp_path, rows), resolver)
         check_schema(frame)
         got = as_dict(frame)
@@ -283,15 +346,24 @@ class TestDDFSdg:
         assert got == expected
 
     def test_unknown_m49_code(self, tmp_path, resolver):
-        error = problems_of("ddf-sdg", self.file(tmp_path, [("1", "m", "percent", 2010, 16.0), ("999", "m", "percent", 2010, 1.0)]), resolver)
-        assert error.problems == ["column 'geo_area': unknown M49 code(s) 999 at line(s) 3 (use the codes of ddf--entities--geo_area.csv)"]
+        error = problems_of(
+            "ddf-sdg",
+            self.file(tmp_path, [("1", "m", "percent", 2010, 16.0), ("999", "m", "percent", 2010, 1.0)]),
+            resolver,
+        )
+        assert error.problems == [
+            "column 'geo_area': unknown M49 code(s) 999 at line(s) 3 (use the codes of ddf--entities--geo_area.csv)"
+        ]
 
     def test_non_numeric_value_names_the_series_column(self, tmp_path, resolver):
         error = problems_of("ddf-sdg", self.file(tmp_path, [("1", "m", "percent", 2010, "<0.1")]), resolver)
         assert error.problems == ["column 'nv_ind_manf': 1 non-numeric value(s) (line 2: '<0.1')"]
 
     def test_metadata_from_concepts_selected(self, tmp_path):
-        write(tmp_path / "concepts_selected.csv", "nv_ind_manf,measure,Manufacturing value added as a proportion of GDP (%),9,9.2.1,NV_IND_MANF,9.2\n")
+        write(
+            tmp_path / "concepts_selected.csv",
+            "nv_ind_manf,measure,Manufacturing value added as a proportion of GDP (%),9,9.2.1,NV_IND_MANF,9.2\n",
+        )
         files = [self.REL, "concepts_selected.csv"]
         assert layout("ddf-sdg").indicator_files(files) == {"NV_IND_MANF": [self.REL]}
         [row] = layout("ddf-sdg").metadata(tmp_path, files).to_dict("records")
@@ -305,15 +377,23 @@ class TestOwidCO2:
         return write(tmp_path / "owid-co2-data.csv", csv_text(list(self.HEADER), rows))
 
     def test_owid_world_code_and_rows_without_code(self, tmp_path, resolver):
-        rows = [("OWID_WRL", "World", 2010, 33066.651, 0.336), ("CHN", "China", 2010, 8616.654, ""),
-                ("", "Africa", 2010, 1239.2, 0.27), ("USA", "United States", 1751, 0.0, "")]
+        rows = [
+            ("OWID_WRL", "World", 2010, 33066.651, 0.336),
+            ("CHN", "China", 2010, 8616.654, ""),
+            ("", "Africa", 2010, 1239.2, 0.27),
+            ("USA", "United States", 1751, 0.0, ""),
+        ]
         frame = parse("owid-co2", self.file(tmp_path, rows), resolver)
         check_schema(frame)
         assert as_dict(frame) == {
-            ("co2", "WLD", 2010): 33066.651, ("co2_per_gdp", "WLD", 2010): 0.336,
-            ("co2", "CHN", 2010): 8616.654, ("co2", "USA", 1751): 0.0,
+            ("co2", "WLD", 2010): 33066.651,
+            ("co2_per_gdp", "WLD", 2010): 0.336,
+            ("co2", "CHN", 2010): 8616.654,
+            ("co2", "USA", 1751): 0.0,
         }
-        assert layout("owid-co2").indicator_files(["owid-co2-data.csv", "owid-co2-codebook.csv"]) == {"*": ["owid-co2-data.csv"]}
+        assert layout("owid-co2").indicator_files(["owid-co2-data.csv", "owid-co2-codebook.csv"]) == {
+            "*": ["owid-co2-data.csv"]
+        }
 
     def test_unknown_owid_code_and_bad_cell_name_their_columns(self, tmp_path, resolver):
         rows = [("OWID_EU27", "EU-27", 2010, 2900.0, 0.2), ("CHN", "China", 2010, "8616.6x", 0.7)]
@@ -325,10 +405,22 @@ class TestOwidCO2:
         ]
 
     def test_metadata_units_from_codebook(self, tmp_path):
-        write(tmp_path / "owid-co2-codebook.csv", csv_text(["column", "description", "source"], [
-            ("iso_code", "ISO", "ISO"), ("co2", "Annual emissions of CO2, measured in million tonnes per year.", "GCP")]))
+        write(
+            tmp_path / "owid-co2-codebook.csv",
+            csv_text(
+                ["column", "description", "source"],
+                [
+                    ("iso_code", "ISO", "ISO"),
+                    ("co2", "Annual emissions of CO2, measured in million tonnes per year.", "GCP"),
+                ],
+            ),
+        )
         [row] = layout("owid-co2").metadata(tmp_path, ["owid-co2-data.csv", "owid-co2-codebook.csv"]).to_dict("records")
-        assert row["indicator"] == "co2" and row["unit"] == "million tonnes per year" and row["description"].endswith("Source: GCP")
+        assert (
+            row["indicator"] == "co2"
+            and row["unit"] == "million tonnes per year"
+            and row["description"].endswith("Source: GCP")
+        )
 
 
 class TestOwidLegacy:
@@ -339,20 +431,37 @@ class TestOwidLegacy:
         return write(tmp_path / self.REL, csv_text(list(header), rows))
 
     def test_entity_names_to_iso3(self, tmp_path, resolver):
-        rows = [("World", 2010, 57.17), ("United States", 2010, 30.1), ("South Korea", 2010, 101.2), ("Somalia", 2010, 60.0),
-                ("Taiwan", 2010, 120.0), ("Africa", 2010, 55.5), ("North America", 2010, 31.0)]
+        rows = [
+            ("World", 2010, 57.17),
+            ("United States", 2010, 30.1),
+            ("South Korea", 2010, 101.2),
+            ("Somalia", 2010, 60.0),
+            ("Taiwan", 2010, 120.0),
+            ("Africa", 2010, 55.5),
+            ("North America", 2010, 31.0),
+        ]
         frame = parse("owid-legacy", self.file(tmp_path, rows), resolver, relpath=self.REL, columns=self.COLUMNS)
         check_schema(frame)
         code = "OWID.WORLD_TRADE.GDP.PWT"
         # 'Somalia' is Gapminder's name of the World Bank's 'Somalia, Fed. Rep.'; regions are left out,
         # and OWID's 'North America' is not the World Bank aggregate NAC (USA, Canada, Bermuda).
         assert as_dict(frame) == {
-            (code, "WLD", 2010): 57.17, (code, "USA", 2010): 30.1, (code, "KOR", 2010): 101.2, (code, "SOM", 2010): 60.0, (code, "TWN", 2010): 120.0,
+            (code, "WLD", 2010): 57.17,
+            (code, "USA", 2010): 30.1,
+            (code, "KOR", 2010): 101.2,
+            (code, "SOM", 2010): 60.0,
+            (code, "TWN", 2010): 120.0,
         }
 
     def test_alias_to_an_economy_missing_from_the_entity_table(self, tmp_path, resolver):
         """'Cote d'Ivoire' is an alias of CIV, which the fake entity table lacks: reported, not dropped."""
-        error = problems_of("owid-legacy", self.file(tmp_path, [("Cote d'Ivoire", 2010, 80.0)]), resolver, relpath=self.REL, columns=self.COLUMNS)
+        error = problems_of(
+            "owid-legacy",
+            self.file(tmp_path, [("Cote d'Ivoire", 2010, 80.0)]),
+            resolver,
+            relpath=self.REL,
+            columns=self.COLUMNS,
+        )
         assert error.problems[0].startswith("column 'Entity': 1 unknown country code(s) 'CIV' at line(s) 2")
 
     def test_unknown_entity_name_is_an_error(self, tmp_path, resolver):
@@ -365,24 +474,60 @@ class TestOwidLegacy:
 
     def test_column_codes_from_catalog_or_generated(self, tmp_path, resolver):
         header = ("Entity", "Year", OWID_TRADE_COLUMN, "Share of industry (%)")
-        frame = parse("owid-legacy", self.file(tmp_path, [("World", 2010, 57.17, 20.0)], header=header), resolver, relpath=self.REL, columns=self.COLUMNS)
+        frame = parse(
+            "owid-legacy",
+            self.file(tmp_path, [("World", 2010, 57.17, 20.0)], header=header),
+            resolver,
+            relpath=self.REL,
+            columns=self.COLUMNS,
+        )
         assert sorted(frame["indicator"]) == ["OWID.SHARE_OF_INDUSTRY", "OWID.WORLD_TRADE.GDP.PWT"]
 
     def test_non_numeric_cell_names_its_column(self, tmp_path, resolver):
-        error = problems_of("owid-legacy", self.file(tmp_path, [("World", 2010, "lots")]), resolver, relpath=self.REL, columns=self.COLUMNS)
+        error = problems_of(
+            "owid-legacy",
+            self.file(tmp_path, [("World", 2010, "lots")]),
+            resolver,
+            relpath=self.REL,
+            columns=self.COLUMNS,
+        )
         assert error.problems == [f"column {OWID_TRADE_COLUMN!r}: 1 non-numeric value(s) (line 2: 'lots')"]
 
     def test_metadata(self, tmp_path):
         self.file(tmp_path, [("World", 2010, 57.17)])
-        write(tmp_path / "Globalization_over_5_centuries" / "datapackage.json", json.dumps(
-            {"resources": [{"schema": {"fields": [{"name": OWID_TRADE_COLUMN, "description": "Exports plus imports over GDP."}]}}]}))
-        [row] = layout("owid-legacy").metadata(tmp_path, [self.REL, "Globalization_over_5_centuries/datapackage.json"], self.COLUMNS).to_dict("records")
-        assert row == {"indicator": "OWID.WORLD_TRADE.GDP.PWT", "name": OWID_TRADE_COLUMN, "unit": "% of GDP", "description": "Exports plus imports over GDP."}
+        write(
+            tmp_path / "Globalization_over_5_centuries" / "datapackage.json",
+            json.dumps(
+                {
+                    "resources": [
+                        {
+                            "schema": {
+                                "fields": [{"name": OWID_TRADE_COLUMN, "description": "Exports plus imports over GDP."}]
+                            }
+                        }
+                    ]
+                }
+            ),
+        )
+        [row] = (
+            layout("owid-legacy")
+            .metadata(tmp_path, [self.REL, "Globalization_over_5_centuries/datapackage.json"], self.COLUMNS)
+            .to_dict("records")
+        )
+        assert row == {
+            "indicator": "OWID.WORLD_TRADE.GDP.PWT",
+            "name": OWID_TRADE_COLUMN,
+            "unit": "% of GDP",
+            "description": "Exports plus imports over GDP.",
+        }
 
 
 class TestTidyCSV:
     def test_any_case_columns_and_extra_columns(self, tmp_path, resolver):
-        path = write(tmp_path / "mine.csv", "Indicator,ISO3,Year,Value,Note\nne.exp.gnfs.zs,wld,2008,30.5,checked\nNE.EXP.GNFS.ZS,CHN,2008,,\n")
+        path = write(
+            tmp_path / "mine.csv",
+            "Indicator,ISO3,Year,Value,Note\nne.exp.gnfs.zs,wld,2008,30.5,checked\nNE.EXP.GNFS.ZS,CHN,2008,,\n",
+        )
         frame = parse("tidy-csv", path, resolver, dataset="wdi", vintage="mine")
         check_schema(frame)
         assert as_dict(frame) == {("NE.EXP.GNFS.ZS", "WLD", 2008): 30.5}

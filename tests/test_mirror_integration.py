@@ -50,7 +50,9 @@ def test_fetch_verifies_every_catalogued_vintage(fresh):
     assert {tuple(line.split()[:2]) for line in lines} == expected
     assert all(line.split()[2] == "fetched" for line in lines)
     assert not (data / "raw" / ".incoming").exists()
-    assert (data / "raw" / "wdi" / WDI_NEW / "indicators" / "ne.exp.gnfs.zs" / "data.csv").is_file()  # in IMTRADE_DATA_DIR
+    assert (
+        data / "raw" / "wdi" / WDI_NEW / "indicators" / "ne.exp.gnfs.zs" / "data.csv"
+    ).is_file()  # in IMTRADE_DATA_DIR
 
 
 def test_world_exports_2008(fresh):
@@ -70,7 +72,7 @@ def test_every_wdi_indicator_parses_and_validates(fresh):
     refs = [r for r in files_to_parse(s, WDI_NEW) if r.dataset == "wdi"]
     assert {r.vintage for r in refs} == {WDI_NEW} and len(refs) == 325
     assert all(s.cache_path(r).is_file() for r in refs)  # each parsed, validated and cached
-    frames = [s.parsed(r) for r in refs[:: 25]]
+    frames = [s.parsed(r) for r in refs[::25]]
     assert all(len(f) > 0 and f["iso3"].isin(s.entities["iso3"]).all() for f in frames)
 
 
@@ -113,4 +115,3 @@ def test_trade_share_is_derived_from_the_mirror(fresh):
     both = load_indicators(["NE.EXP.GNFS.ZS", "NE.IMP.GNFS.ZS"], countries=["WLD"], years=[2008])
     trade = load_indicators("NE.TRD.GNFS.ZS", countries=["WLD"], years=[2008])
     assert trade["value"].item() == pytest.approx(both["value"].sum())
-

@@ -7,14 +7,14 @@ import pytest
 from imtrade.book.params import check_name, coerce, parse_parameters_cell, resolve_parameters
 from imtrade.exceptions import ParameterError
 
-CELL = '''
+CELL = """
 countries: list[str] = ["USA", "DEU"]  # focus economies (ISO3 codes)
 start_year: int = 1990  # first year shown
 share: float = 0.5
 label: str = "0123"  # a string that looks like a number
 show: bool = True  # draw the figure
 years: list[int] = [2000, 2008]  # candidate years
-'''
+"""
 
 
 def test_declared_parameters_have_types_defaults_and_help():
@@ -65,7 +65,16 @@ def test_values_are_coerced_to_the_declared_type(type_name, given, expected):
 
 @pytest.mark.parametrize(
     ("type_name", "given"),
-    [("int", "abc"), ("int", "2008.5"), ("int", True), ("float", "x"), ("bool", "maybe"), ("str", 5), ("list[int]", "a,b"), ("list[str]", {"a": 1})],
+    [
+        ("int", "abc"),
+        ("int", "2008.5"),
+        ("int", True),
+        ("float", "x"),
+        ("bool", "maybe"),
+        ("str", 5),
+        ("list[int]", "a,b"),
+        ("list[str]", {"a": 1}),
+    ],
 )
 def test_wrong_types_are_refused_with_the_parameter_name(type_name, given):
     with pytest.raises(ParameterError, match="'p'"):

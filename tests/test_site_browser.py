@@ -72,7 +72,13 @@ def browser():
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -83,7 +89,8 @@ def pages(site: Path) -> list[str]:
     return sorted(
         p.relative_to(site).as_posix()
         for p in site.rglob("*.html")
-        if p.relative_to(site).parts[0] not in ("_static", "_sources") and p.relative_to(site).as_posix() != "index.html"
+        if p.relative_to(site).parts[0] not in ("_static", "_sources")
+        and p.relative_to(site).as_posix() != "index.html"
     )
 
 
@@ -109,7 +116,8 @@ def test_every_page_renders_offline_without_errors(site, server, browser):
         external = [u for u in requests if not u.startswith((server, "data:", "blob:"))]
         problems += [f"{path}: external request {u}" for u in external]
         images = page.eval_on_selector_all(
-            "article img", "els => els.map(e => ({src: e.getAttribute('src'), ok: e.complete && e.naturalWidth > 0, alt: e.getAttribute('alt')}))"
+            "article img",
+            "els => els.map(e => ({src: e.getAttribute('src'), ok: e.complete && e.naturalWidth > 0, alt: e.getAttribute('alt')}))",
         )
         problems += [f"{path}: figure not rendered {i['src']}" for i in images if not i["ok"]]
         problems += [f"{path}: figure without alt text {i['src']}" for i in images if not (i["alt"] or "").strip()]

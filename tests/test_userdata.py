@@ -21,8 +21,10 @@ USER_BULK = {"WLD": {2019: 70.1, 2020: 71.25}, "CHN": {2020: 93.7}, "USA": {2019
 
 
 def bulk_file(tmp_path, metadata_lines: bool, rows=USER_BULK):
-    return write(tmp_path / "downloads" / "API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_99.csv",
-                 bulk_csv(rows, MANF, "Manufactures exports (% of merchandise exports)", metadata_lines=metadata_lines))
+    return write(
+        tmp_path / "downloads" / "API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_99.csv",
+        bulk_csv(rows, MANF, "Manufactures exports (% of merchandise exports)", metadata_lines=metadata_lines),
+    )
 
 
 def loaded(code, vintage, **kw):
@@ -38,8 +40,12 @@ class TestDetectFormat:
 
     @pytest.mark.parametrize(
         ("content", "expected"),
-        [(b"", "file is empty"), (b"\n  \n", "file is empty"), ("Pa\xefs,a\xf1o\n".encode("latin-1"), "not UTF-8 text"),
-         (b"country,year,exports\nWLD,2000,1\n", "unrecognised layout (header: 'country,year,exports')")],
+        [
+            (b"", "file is empty"),
+            (b"\n  \n", "file is empty"),
+            ("Pa\xefs,a\xf1o\n".encode("latin-1"), "not UTF-8 text"),
+            (b"country,year,exports\nWLD,2000,1\n", "unrecognised layout (header: 'country,year,exports')"),
+        ],
     )
     def test_unusable_files(self, tmp_path, content, expected):
         path = tmp_path / "mine.csv"
@@ -56,12 +62,18 @@ class TestAdd:
         assert (result.vintage, result.base, result.indicators, result.rows) == ("my-update", WDI_NEW, [MANF], 4)
         assert result.path == fetched.raw / "wdi" / "my-update"
         stamp = json.loads((result.path / LOCAL_STAMP).read_text())
-        assert stamp["origin"] == "user" and stamp["base"] == WDI_NEW and "API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_99.csv" in stamp["notes"]
+        assert (
+            stamp["origin"] == "user"
+            and stamp["base"] == WDI_NEW
+            and "API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_99.csv" in stamp["notes"]
+        )
         assert read_manifest(result.path / "manifest.tsv") == scan_directory(result.path)
         assert is_fetched("wdi", "my-update")
         # the added values ...
         values, vintages = loaded(MANF, "my-update")
-        assert values == {(iso, y): v for iso, s in USER_BULK.items() for y, v in s.items()} and vintages == {"my-update"}
+        assert values == {(iso, y): v for iso, s in USER_BULK.items() for y, v in s.items()} and vintages == {
+            "my-update"
+        }
         # ... and the base vintage for every other indicator
         values, vintages = loaded(EXP, "my-update", countries=["WLD"], years=[2008])
         assert values == {("WLD", 2008): 30.69} and vintages == {WDI_NEW}
@@ -70,8 +82,11 @@ class TestAdd:
         assert trade["value"].item() == pytest.approx(30.69 + FAKE_WDI[(IMP, "WLD", 2008)])
 
     def test_tidy_csv_overrides_the_base_for_its_indicators(self, fetched, tmp_path):
-        path = write(tmp_path / "my exports.csv", "indicator,iso3,year,value,source\n"
-                     "NE.EXP.GNFS.ZS,WLD,2008,31.5,my estimate\nne.exp.gnfs.zs,usa,2010,11.2,\nMY.INDEX,CHN,2020,1.5,\n")
+        path = write(
+            tmp_path / "my exports.csv",
+            "indicator,iso3,year,value,source\n"
+            "NE.EXP.GNFS.ZS,WLD,2008,31.5,my estimate\nne.exp.gnfs.zs,usa,2010,11.2,\nMY.INDEX,CHN,2020,1.5,\n",
+        )
         result = add_user_file(path)
         assert result.vintage == f"user-my-exports-{date.today().isoformat()}"
         assert result.indicators == ["MY.INDEX", EXP] and result.rows == 3  # sorted

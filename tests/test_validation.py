@@ -43,11 +43,15 @@ class TestConverters:
         problems = Problems("f")
         bad = pd.Series(["x1", "2", "x3", "x4", "x5", "x6", "x7"])
         numeric_column(bad, pd.Series([10, 11, 12, 13, 14, 15, 16]), "Value", problems)
-        assert problems.items == ["column 'Value': 6 non-numeric value(s) (line 10: 'x1', line 12: 'x3', line 13: 'x4', line 14: 'x5', line 15: 'x6')"]
+        assert problems.items == [
+            "column 'Value': 6 non-numeric value(s) (line 10: 'x1', line 12: 'x3', line 13: 'x4', line 14: 'x5', line 15: 'x6')"
+        ]
 
     def test_year_column(self):
         problems = Problems("f")
-        out = year_column(pd.Series(["2008", "2008.5", "", "abc", "1999"]), pd.Series([2, 3, 4, 5, 6]), "Year", problems)
+        out = year_column(
+            pd.Series(["2008", "2008.5", "", "abc", "1999"]), pd.Series([2, 3, 4, 5, 6]), "Year", problems
+        )
         assert out.tolist()[0] == 2008 and out.tolist()[4] == 1999
         assert problems.items == ["column 'Year': 3 value(s) that are not whole years (line(s) 3, 4, 5)"]
 
@@ -60,10 +64,16 @@ class TestConverters:
 
 class TestValidateTidy:
     def test_valid_frame_is_sorted_typed_and_loses_line_numbers(self):
-        frame = tidy([("X", "USA", 2001, 2.0), ("X", "CHN", 2001, 1.0), ("A", "USA", "2000", "0.5"), ("X", "USA", 2002, np.nan)])
+        frame = tidy(
+            [("X", "USA", 2001, 2.0), ("X", "CHN", 2001, 1.0), ("A", "USA", "2000", "0.5"), ("X", "USA", 2002, np.nan)]
+        )
         out = validate_tidy(frame, Problems("f"), known_codes={"USA", "CHN"})
         assert list(out.columns) == TIDY_COLUMNS
-        assert out[["indicator", "iso3", "year"]].values.tolist() == [["A", "USA", 2000], ["X", "CHN", 2001], ["X", "USA", 2001]]
+        assert out[["indicator", "iso3", "year"]].values.tolist() == [
+            ["A", "USA", 2000],
+            ["X", "CHN", 2001],
+            ["X", "USA", 2001],
+        ]
         assert out["year"].dtype == "int64" and out["value"].dtype == "float64"
         assert out["value"].tolist() == [0.5, 1.0, 2.0]  # the blank value is 'no data', not a row
 
@@ -71,15 +81,17 @@ class TestValidateTidy:
         assert len(validate_tidy(tidy([("X", "ZZZ", 2001, 1.0)]), Problems("f"))) == 1
 
     def test_each_kind_of_problem(self):
-        frame = tidy([
-            ("X", "USA", 2000, 1.0),     # 2
-            ("X", "USA", 2000, 2.0),     # 3 duplicate of 2
-            ("X", "ZZZ", 2001, 3.0),     # 4 unknown code
-            ("X", "CHN", 1600, 4.0),     # 5 year out of range
-            ("X", "CHN", 2001, np.inf),  # 6 not finite
-            ("X Y", "CHN", 2002, 5.0),   # 7 blank inside a code
-            ("X", "USA", 2000, 7.0),     # 8 duplicate again
-        ])
+        frame = tidy(
+            [
+                ("X", "USA", 2000, 1.0),  # 2
+                ("X", "USA", 2000, 2.0),  # 3 duplicate of 2
+                ("X", "ZZZ", 2001, 3.0),  # 4 unknown code
+                ("X", "CHN", 1600, 4.0),  # 5 year out of range
+                ("X", "CHN", 2001, np.inf),  # 6 not finite
+                ("X Y", "CHN", 2002, 5.0),  # 7 blank inside a code
+                ("X", "USA", 2000, 7.0),  # 8 duplicate again
+            ]
+        )
         problems = failures(frame, known={"USA", "CHN"})
         assert problems == [
             "3 rows with duplicate (indicator, iso3, year) keys (X, USA, 2000) at line(s) 2, 3, 8 (each indicator, country and year may appear once)",
@@ -102,8 +114,12 @@ class TestValidateTidy:
         assert failures(frame) == ["column 'year': 2 value(s) that are not whole years (line(s) 2, 3)"]
 
     def test_labels_name_the_files_own_columns(self):
-        problems = failures(tidy([("X", "ZZZ", 1600, 1.0)]), known={"USA"}, labels={"iso3": "Country Code", "year": "Year"})
-        assert problems[0].startswith("column 'Country Code': 1 unknown") and problems[1].startswith("column 'Year': year(s) out of range 1600")
+        problems = failures(
+            tidy([("X", "ZZZ", 1600, 1.0)]), known={"USA"}, labels={"iso3": "Country Code", "year": "Year"}
+        )
+        assert problems[0].startswith("column 'Country Code': 1 unknown") and problems[1].startswith(
+            "column 'Year': year(s) out of range 1600"
+        )
 
     def test_custom_year_range(self):
         assert failures(tidy([("X", "USA", 1990, 1.0)]), year_range=(2000, 2020)) == [
@@ -116,7 +132,9 @@ class TestValidateTidy:
     def test_long_lists_are_cut_but_counted(self):
         frame = tidy([("X", f"Z{i:02d}", 2001, 1.0) for i in range(12)])
         [problem] = failures(frame, known={"USA"})
-        assert problem.startswith("column 'iso3': 12 unknown country code(s) 'Z00', 'Z01', 'Z02', 'Z03', 'Z04' at line(s) 2, 3, 4, 5, 6, 7, 8, 9 (+4 more)")
+        assert problem.startswith(
+            "column 'iso3': 12 unknown country code(s) 'Z00', 'Z01', 'Z02', 'Z03', 'Z04' at line(s) 2, 3, 4, 5, 6, 7, 8, 9 (+4 more)"
+        )
 
 
 class TestDataValidationError:

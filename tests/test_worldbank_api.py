@@ -20,23 +20,46 @@ from imtrade.data.worldbank_api import API, PER_PAGE, fetch_latest, get_pages, r
 from imtrade.exceptions import DataValidationError, NetworkError
 
 EXP, IMP = "NE.EXP.GNFS.ZS", "NE.IMP.GNFS.ZS"
-TITLES = {EXP: "Exports of goods and services (% of GDP)", IMP: "Imports of goods and services (% of GDP)",
-          "NY.GDP.MKTP.CD": "GDP (current US$)"}
+TITLES = {
+    EXP: "Exports of goods and services (% of GDP)",
+    IMP: "Imports of goods and services (% of GDP)",
+    "NY.GDP.MKTP.CD": "GDP (current US$)",
+}
 API_COUNTRIES = {"WLD": ("1W", "World"), "CHN": ("CN", "China"), "USA": ("US", "United States")}
 INVALID = [{"message": [{"id": "120", "key": "Invalid value", "value": "The provided parameter value is not valid"}]}]
 
 
 def api_row(code, iso3, year, value):
     iso2, name = API_COUNTRIES.get(iso3, ("XX", iso3))
-    return {"indicator": {"id": code, "value": TITLES.get(code, code)}, "country": {"id": iso2, "value": name},
-            "countryiso3code": iso3, "date": str(year), "value": value, "unit": "", "obs_status": "", "decimal": 1}
+    return {
+        "indicator": {"id": code, "value": TITLES.get(code, code)},
+        "country": {"id": iso2, "value": name},
+        "countryiso3code": iso3,
+        "date": str(year),
+        "value": value,
+        "unit": "",
+        "obs_status": "",
+        "decimal": 1,
+    }
 
 
 def pages(rows, per_page=3):
     """Split rows into API pages: [meta, rows] each."""
     chunks = [rows[i : i + per_page] for i in range(0, len(rows), per_page)] or [[]]
-    return [[{"page": n + 1, "pages": len(chunks), "per_page": per_page, "total": len(rows), "sourceid": "2",
-              "lastupdated": "2026-11-20"}, chunk or None] for n, chunk in enumerate(chunks)]
+    return [
+        [
+            {
+                "page": n + 1,
+                "pages": len(chunks),
+                "per_page": per_page,
+                "total": len(rows),
+                "sourceid": "2",
+                "lastupdated": "2026-11-20",
+            },
+            chunk or None,
+        ]
+        for n, chunk in enumerate(chunks)
+    ]
 
 
 class FakeResponse:
@@ -77,7 +100,12 @@ def served_from(values: dict, codes, world_first=True) -> dict:
     return out
 
 
-API_VALUES = {(EXP, "WLD", 2008): 30.6928407075336, (EXP, "WLD", 2024): 29.1, (EXP, "CHN", 2024): 19.7, (EXP, "USA", 2024): 10.9}
+API_VALUES = {
+    (EXP, "WLD", 2008): 30.6928407075336,
+    (EXP, "WLD", 2024): 29.1,
+    (EXP, "CHN", 2024): 19.7,
+    (EXP, "USA", 2024): 10.9,
+}
 
 
 class TestPages:
@@ -102,7 +130,11 @@ class TestPages:
     @pytest.mark.parametrize(
         ("session", "error", "expected"),
         [
-            (FakeSession({}, error=requests.ConnectionError("Max retries exceeded")), NetworkError, "could not reach the World Bank API for NE.EXP.GNFS.ZS"),
+            (
+                FakeSession({}, error=requests.ConnectionError("Max retries exceeded")),
+                NetworkError,
+                "could not reach the World Bank API for NE.EXP.GNFS.ZS",
+            ),
             (FakeSession({EXP: pages([])}, status=503), NetworkError, "answered HTTP 503 for NE.EXP.GNFS.ZS"),
             (FakeSession({EXP: ["<html>maintenance</html>"]}), DataValidationError, "response is not JSON"),
         ],
@@ -122,8 +154,13 @@ class TestRowsToTidy:
         assert set(frame["dataset"]) == {"wdi"} and set(frame["vintage"]) == {"2026-11-23"}
 
     def test_bad_rows_are_reported_not_dropped(self):
-        rows = [api_row(EXP, "WLD", 2008, 30.69), api_row(EXP, "ZZZ", 2008, 1.0), api_row(EXP, "CHN", "2008M01", 2.0),
-                api_row(EXP, "USA", 2008, "n.a."), api_row(EXP, "WLD", 2008, 30.7)]
+        rows = [
+            api_row(EXP, "WLD", 2008, 30.69),
+            api_row(EXP, "ZZZ", 2008, 1.0),
+            api_row(EXP, "CHN", "2008M01", 2.0),
+            api_row(EXP, "USA", 2008, "n.a."),
+            api_row(EXP, "WLD", 2008, 30.7),
+        ]
         with pytest.raises(DataValidationError) as info:
             rows_to_tidy(EXP, rows, "2026-11-23", {"WLD", "CHN", "USA"})
         assert info.value.problems == [
@@ -143,12 +180,18 @@ class TestFetchLatest:
         assert result.path == fetched.raw / "wdi" / "2026-11-23"
         stamp = json.loads((result.path / LOCAL_STAMP).read_text())
         assert stamp["origin"] == "worldbank-api" and stamp["base"] == WDI_NEW
-        assert set(read_manifest(result.path / "manifest.tsv")) == {"indicators/ne.exp.gnfs.zs/data.csv", "indicators/ne.exp.gnfs.zs/datapackage.json"}
+        assert set(read_manifest(result.path / "manifest.tsv")) == {
+            "indicators/ne.exp.gnfs.zs/data.csv",
+            "indicators/ne.exp.gnfs.zs/datapackage.json",
+        }
         vintage = load_catalog().dataset("wdi").vintage("2026-11-23")
         assert vintage.local and vintage.origin == "worldbank-api"
         # the new values, exactly (15 significant digits survive the CSV round trip) ...
         out = load_indicators(EXP, countries=["WLD"], vintage="2026-11-23")
-        assert {(r.iso3, r.year): r.value for r in out.itertuples()} == {("WLD", 2008): 30.6928407075336, ("WLD", 2024): 29.1}
+        assert {(r.iso3, r.year): r.value for r in out.itertuples()} == {
+            ("WLD", 2008): 30.6928407075336,
+            ("WLD", 2024): 29.1,
+        }
         assert set(out["vintage"]) == {"2026-11-23"}
         # ... and the base vintage for what the download does not hold
         imports = load_indicators(IMP, countries=["WLD"], years=[2008], vintage="2026-11-23")

@@ -44,7 +44,11 @@ def main() -> None:
 @main.command()
 @click.argument("datasets", nargs=-1)
 @click.option("--vintage", help="Only this vintage (default: every catalogued vintage).")
-@click.option("--mirror", type=click.Path(path_type=Path), help="Offline mirror to copy from (default: $IMTRADE_DATA_MIRROR; without one, download).")
+@click.option(
+    "--mirror",
+    type=click.Path(path_type=Path),
+    help="Offline mirror to copy from (default: $IMTRADE_DATA_MIRROR; without one, download).",
+)
 @click.option(
     "--source",
     type=click.Choice(["auto", "mirror", "upstream", "worldbank-api"]),
@@ -52,7 +56,12 @@ def main() -> None:
     show_default=True,
     help="auto: the mirror when one is set, else upstream. worldbank-api: download the newest WDI data (dataset wdi only).",
 )
-@click.option("--indicator", "indicators", multiple=True, help="worldbank-api only: indicator code(s) (default: those of the default vintage).")
+@click.option(
+    "--indicator",
+    "indicators",
+    multiple=True,
+    help="worldbank-api only: indicator code(s) (default: those of the default vintage).",
+)
 @click.option("--force", is_flag=True, help="Fetch and verify again even if the files are up to date.")
 def fetch(datasets, vintage, mirror, source, indicators, force):
     """Fetch DATASETS (default: all in data/catalog.yml), verified against their checksums."""
@@ -62,13 +71,19 @@ def fetch(datasets, vintage, mirror, source, indicators, force):
         if list(datasets) not in ([], ["wdi"]):
             raise click.UsageError("--source worldbank-api fetches the dataset 'wdi' only")
         result = fetch_latest(list(indicators) or None, progress=sys.stderr.isatty())
-        click.echo(f"wdi {result.vintage}: {result.indicators} indicators, {result.rows} rows from api.worldbank.org -> {result.path}")
+        click.echo(
+            f"wdi {result.vintage}: {result.indicators} indicators, {result.rows} rows from api.worldbank.org -> {result.path}"
+        )
         return
     from imtrade.data.fetch import fetch as run_fetch
 
-    results = run_fetch(list(datasets) or None, vintage, mirror=mirror, source=source, force=force, progress=sys.stderr.isatty())
+    results = run_fetch(
+        list(datasets) or None, vintage, mirror=mirror, source=source, force=force, progress=sys.stderr.isatty()
+    )
     for r in results:
-        click.echo(f"{r.dataset:12} {r.vintage:11} {r.status:10} {r.files:4d} files {r.bytes / 1e6:7.1f} MB  {r.seconds:5.2f} s  {r.source}")
+        click.echo(
+            f"{r.dataset:12} {r.vintage:11} {r.status:10} {r.files:4d} files {r.bytes / 1e6:7.1f} MB  {r.seconds:5.2f} s  {r.source}"
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -117,7 +132,9 @@ def data_manifest(dataset, vintage, mirror, write):
     v = ds.vintage(vintage)
     mirror = mirror or default_mirror()
     if mirror is None or not v.mirror or not (mirror / v.mirror).is_dir():
-        raise MirrorNotFoundError(f"no mirror directory for {dataset} {v.id}", fix="pass --mirror PATH (e.g. ../shared/data)")
+        raise MirrorNotFoundError(
+            f"no mirror directory for {dataset} {v.id}", fix="pass --mirror PATH (e.g. ../shared/data)"
+        )
     new = scan_directory(mirror / v.mirror)
     path = manifest_path(dataset, v.id)
     try:
@@ -153,7 +170,9 @@ def data_indicators(text, vintage):
 
     meta = indicator_metadata(vintage=vintage)
     if text:
-        mask = meta["indicator"].str.contains(text, case=False, regex=False) | meta["name"].str.contains(text, case=False, regex=False)
+        mask = meta["indicator"].str.contains(text, case=False, regex=False) | meta["name"].str.contains(
+            text, case=False, regex=False
+        )
         meta = meta[mask]
     for row in meta.itertuples():
         click.echo(f"{row.indicator:45} {row.dataset:11} {row.name}")
@@ -173,7 +192,9 @@ def data_cache(vintage, jobs):
 @data.command("add")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--name", help="Name of the new vintage (default: user-<file stem>-<date>).")
-@click.option("--base", help="Vintage to fall back to for indicators the file does not hold (default: the WDI default).")
+@click.option(
+    "--base", help="Vintage to fall back to for indicators the file does not hold (default: the WDI default)."
+)
 def data_add(file, name, base):
     """Register FILE (World Bank bulk CSV or tidy CSV) as a new WDI vintage."""
     from imtrade.data.vintages import add_user_file
@@ -226,9 +247,28 @@ def _given_parameters(pairs, params_file) -> dict:
 
 @main.command()
 @click.argument("chapter")
-@click.option("-p", "--parameter", "pairs", nargs=2, multiple=True, metavar="NAME VALUE", help="Set a parameter (repeatable). Lists: KOR,MEX or [KOR, MEX].")
-@click.option("-f", "--parameters-file", "params_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="YAML file of parameter values.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Executed notebook (default: _build/runs/<chapter>-<hash>.ipynb).")
+@click.option(
+    "-p",
+    "--parameter",
+    "pairs",
+    nargs=2,
+    multiple=True,
+    metavar="NAME VALUE",
+    help="Set a parameter (repeatable). Lists: KOR,MEX or [KOR, MEX].",
+)
+@click.option(
+    "-f",
+    "--parameters-file",
+    "params_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="YAML file of parameter values.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Executed notebook (default: _build/runs/<chapter>-<hash>.ipynb).",
+)
 @click.option("--timeout", type=int, default=900, show_default=True, help="Seconds allowed per cell.")
 def run(chapter, pairs, params_file, output, timeout):
     """Execute one CHAPTER with papermill, with validated parameters."""
@@ -244,7 +284,9 @@ def run(chapter, pairs, params_file, output, timeout):
     if output is None:
         digest = hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()[:10]
         output = project().build / "runs" / f"{ch.name}-{digest}.ipynb"
-    result = execute_chapter(ch, values, output, cwd=output.parent, timeout=timeout, failed_dir=project().build / "failed")
+    result = execute_chapter(
+        ch, values, output, cwd=output.parent, timeout=timeout, failed_dir=project().build / "failed"
+    )
     click.echo(f"executed {ch.name} in {result.seconds:.1f} s -> {result.output}")
 
 
@@ -275,12 +317,38 @@ def build(jobs, force, strict, edition):
 
 @main.command()
 @click.argument("chapter")
-@click.option("--roster", required=True, type=click.Path(dir_okay=False, path_type=Path), help="CSV with columns id,name (one student a line).")
-@click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Folder to write (must not exist or be empty, unless --force).")
-@click.option("--pool", type=click.Path(dir_okay=False, path_type=Path), help="YAML: parameter -> list of candidate values (default: the chapter's `imtrade: pool:`).")
-@click.option("--seed", default="0", show_default=True, help="Seed of the draws: same roster, pool and seed give the same assignments.")
+@click.option(
+    "--roster",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV with columns id,name (one student a line).",
+)
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder to write (must not exist or be empty, unless --force).",
+)
+@click.option(
+    "--pool",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML: parameter -> list of candidate values (default: the chapter's `imtrade: pool:`).",
+)
+@click.option(
+    "--seed",
+    default="0",
+    show_default=True,
+    help="Seed of the draws: same roster, pool and seed give the same assignments.",
+)
 @click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Answer keys computed in parallel.")
-@click.option("--timeout", type=float, default=900, show_default=True, help="Seconds allowed for one execution of the instructor version.")
+@click.option(
+    "--timeout",
+    type=float,
+    default=900,
+    show_default=True,
+    help="Seconds allowed for one execution of the instructor version.",
+)
 @click.option("--force", is_flag=True, help="Replace OUT if it exists.")
 def assign(chapter, roster, out, pool, seed, jobs, timeout, force):
     """Give each student of ROSTER their own variant of CHAPTER's exercises, with an answer key.
@@ -291,16 +359,44 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, force):
     from imtrade.assignments.assign import assign as run_assign
     from imtrade.book.toc import chapter as find_chapter
 
-    report = run_assign(find_chapter(chapter), roster, out, pool=pool, seed=seed, jobs=jobs, timeout=timeout, force=force, progress=click.echo)
-    click.echo(f"assigned {chapter} to {len(report.students)} student(s) ({report.variants} variant(s)) in {report.seconds:.1f} s -> {report.out}")
+    report = run_assign(
+        find_chapter(chapter),
+        roster,
+        out,
+        pool=pool,
+        seed=seed,
+        jobs=jobs,
+        timeout=timeout,
+        force=force,
+        progress=click.echo,
+    )
+    click.echo(
+        f"assigned {chapter} to {len(report.students)} student(s) ({report.variants} variant(s)) in {report.seconds:.1f} s -> {report.out}"
+    )
 
 
 @main.command()
 @click.argument("submissions", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--keys", required=True, type=click.Path(file_okay=False, path_type=Path), help="The keys/ folder written by `imtrade assign`.")
-@click.option("--timeout", type=float, default=300, show_default=True, help="Seconds allowed for one whole notebook (kernel start included).")
+@click.option(
+    "--keys",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The keys/ folder written by `imtrade assign`.",
+)
+@click.option(
+    "--timeout",
+    type=float,
+    default=300,
+    show_default=True,
+    help="Seconds allowed for one whole notebook (kernel start included).",
+)
 @click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Submissions executed in parallel.")
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), help="Where grades.csv and feedback/ go (default: SUBMISSIONS).")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where grades.csv and feedback/ go (default: SUBMISSIONS).",
+)
 def grade(submissions, keys, timeout, jobs, out):
     """Execute and score every submission in SUBMISSIONS (<id>/<chapter>.ipynb or <id>.ipynb).
 
@@ -313,7 +409,9 @@ def grade(submissions, keys, timeout, jobs, out):
     for note in report.notes:
         click.secho(f"note: {note}", fg="yellow", err=True)
     ok = sum(g.status == "ok" for g in report.grades)
-    click.echo(f"graded {len(report.grades)} student(s) ({ok} without problems) in {report.seconds:.1f} s -> {report.csv}, {report.feedback}/")
+    click.echo(
+        f"graded {len(report.grades)} student(s) ({ok} without problems) in {report.seconds:.1f} s -> {report.csv}, {report.feedback}/"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -322,10 +420,30 @@ def grade(submissions, keys, timeout, jobs, out):
 
 @main.command()
 @click.option("--vintage", help="WDI data vintage (default: the catalog's default); other datasets use their own.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True, help="Output format.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="File written (default: _build/audit/audit-<vintage>.<ext>, or compare-<V1>-<V2>.<ext>).")
-@click.option("--compare", nargs=2, metavar="V1 V2", help="Only the claims whose measured value or verdict changes between vintages V1 and V2.")
-@click.option("--chapter", help="Only the claims discussed in this chapter (trade_patterns, deglobalisation, china_roadmap, partnir).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File written (default: _build/audit/audit-<vintage>.<ext>, or compare-<V1>-<V2>.<ext>).",
+)
+@click.option(
+    "--compare",
+    nargs=2,
+    metavar="V1 V2",
+    help="Only the claims whose measured value or verdict changes between vintages V1 and V2.",
+)
+@click.option(
+    "--chapter",
+    help="Only the claims discussed in this chapter (trade_patterns, deglobalisation, china_roadmap, partnir).",
+)
 def audit(vintage, fmt, output, compare, chapter):
     """Check every claim of the source texts against the data; print and write the verdicts.
 
@@ -362,17 +480,25 @@ def audit(vintage, fmt, output, compare, chapter):
         b, _ = run_audit(v2, chapter, register=register)
         changes = compare_audits(a, b)
         failed = sorted(set(a.loc[a["verdict"] == FAILED, "id"]) | set(b.loc[b["verdict"] == FAILED, "id"]))
-        text = {"table": lambda: out.comparison_text(changes, v1, v2, len(a)), "csv": lambda: out.to_csv(changes),
-                "json": lambda: out.comparison_json(changes, problems, v1, v2, failed)}[fmt]()
+        text = {
+            "table": lambda: out.comparison_text(changes, v1, v2, len(a)),
+            "csv": lambda: out.to_csv(changes),
+            "json": lambda: out.comparison_json(changes, problems, v1, v2, failed),
+        }[fmt]()
         report = a.assign(verdict=[FAILED if i in failed else v for i, v in zip(a["id"], a["verdict"], strict=True)])
         resolved = v1
     else:
         resolved = resolve_vintage(vintage)
         report, problems = run_audit(resolved, chapter, register=register)
         failed = list(report.loc[report["verdict"] == FAILED, "id"])
-        text = {"table": lambda: out.audit_text(report, resolved), "csv": lambda: out.to_csv(report),
-                "json": lambda: out.audit_json(report, problems, resolved)}[fmt]()
-    target = output or out.default_output(project().build, fmt, resolved, chapter=chapter, compare=(v1, v2) if compare else None)
+        text = {
+            "table": lambda: out.audit_text(report, resolved),
+            "csv": lambda: out.to_csv(report),
+            "json": lambda: out.audit_json(report, problems, resolved),
+        }[fmt]()
+    target = output or out.default_output(
+        project().build, fmt, resolved, chapter=chapter, compare=(v1, v2) if compare else None
+    )
     out.write_text(target, text)
     click.echo(text, nl=False)
     issues = out.problems_text(problems, report)
@@ -389,10 +515,20 @@ def audit(vintage, fmt, output, compare, chapter):
 
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Local worker processes (ignored with --scheduler).")
-@click.option("--scheduler", metavar="ADDRESS", help="Run on an existing Dask distributed scheduler, e.g. tcp://10.0.0.5:8786.")
-@click.option("--continue-on-error", is_flag=True, help="Run every run; report all failures at the end (exit 1). Default: stop at the first.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: _build/batch/<spec name>).")
+@click.option(
+    "-j", "--jobs", type=int, default=2, show_default=True, help="Local worker processes (ignored with --scheduler)."
+)
+@click.option(
+    "--scheduler", metavar="ADDRESS", help="Run on an existing Dask distributed scheduler, e.g. tcp://10.0.0.5:8786."
+)
+@click.option(
+    "--continue-on-error",
+    is_flag=True,
+    help="Run every run; report all failures at the end (exit 1). Default: stop at the first.",
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder (default: _build/batch/<spec name>)."
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N runs of the spec (smoke tests).")
 @click.option("--force", is_flag=True, help="Execute every run even if its output is up to date.")
 def batch(spec, jobs, scheduler, continue_on_error, out, limit, force):
@@ -406,8 +542,16 @@ def batch(spec, jobs, scheduler, continue_on_error, out, limit, force):
     if jobs < 1:
         raise click.BadParameter("must be at least 1", param_hint="--jobs")
     loaded = load_spec(spec)
-    report = run_batch(loaded, jobs=jobs, scheduler=scheduler, continue_on_error=continue_on_error, out=out, limit=limit,
-                       force=force, echo=click.echo)
+    report = run_batch(
+        loaded,
+        jobs=jobs,
+        scheduler=scheduler,
+        continue_on_error=continue_on_error,
+        out=out,
+        limit=limit,
+        force=force,
+        echo=click.echo,
+    )
     report.raise_for_failures()
 
 

@@ -82,7 +82,9 @@ def read_roster(path: Path) -> list[Student]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise AssignmentError(f"roster {path} is not UTF-8 text ({exc.reason} at byte {exc.start})", fix="save it as UTF-8 CSV") from None
+        raise AssignmentError(
+            f"roster {path} is not UTF-8 text ({exc.reason} at byte {exc.start})", fix="save it as UTF-8 CSV"
+        ) from None
     reader = csv.reader(io.StringIO(text))
     header = next(reader, None)
     columns = [h.strip().lower() for h in header] if header else []
@@ -106,7 +108,9 @@ def read_roster(path: Path) -> list[Student]:
         if not sid:
             problems.append(f"line {line}: the id is missing" + (f" (name {name!r})" if name else ""))
         elif not ID_PATTERN.match(sid):
-            problems.append(f"{where}: an id may only hold letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)")
+            problems.append(
+                f"{where}: an id may only hold letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)"
+            )
         elif sid.lower() in RESERVED_IDS:
             problems.append(f"{where}: {sid!r} is reserved (it names an output folder)")
         elif sid.lower() in seen:
@@ -134,14 +138,20 @@ def read_pool(path: Path) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         raise AssignmentError(f"pool file {path} is not valid YAML: {exc}") from None
     if loaded is not None and not isinstance(loaded, dict):
-        raise AssignmentError(f"pool file {path} must map parameter names to lists of candidate values", fix="e.g. `break_year: [2008, 2009, 2011]`")
+        raise AssignmentError(
+            f"pool file {path} must map parameter names to lists of candidate values",
+            fix="e.g. `break_year: [2008, 2009, 2011]`",
+        )
     return loaded or {}
 
 
 def check_pool(pool: Any, chapter: Chapter, where: str = "pool") -> dict[str, list[Any]]:
     """Validate a pool against the chapter's declared parameters; return typed candidates."""
     if not pool:
-        raise AssignmentError(f"{where} is empty: there is nothing to draw", fix="list at least one parameter with its candidate values, e.g. `break_year: [2008, 2009, 2011]`")
+        raise AssignmentError(
+            f"{where} is empty: there is nothing to draw",
+            fix="list at least one parameter with its candidate values, e.g. `break_year: [2008, 2009, 2011]`",
+        )
     if not isinstance(pool, dict):
         raise AssignmentError(f"{where} must map parameter names to lists of candidate values")
     declared = chapter.parameters()
@@ -160,7 +170,9 @@ def check_pool(pool: Any, chapter: Chapter, where: str = "pool") -> dict[str, li
         values = []
         for candidate in candidates:
             if kind.startswith("list[") and not isinstance(candidate, list):
-                problems.append(f"{name!r}: candidate {candidate!r} must itself be a list ({name} is {kind}), e.g. [[KOR, MEX], [VNM, IND]]")
+                problems.append(
+                    f"{name!r}: candidate {candidate!r} must itself be a list ({name} is {kind}), e.g. [[KOR, MEX], [VNM, IND]]"
+                )
                 continue
             try:
                 values.append(coerce(name, kind, candidate))
@@ -250,7 +262,9 @@ def write_notebook(nb, path: Path) -> None:
 # Answer keys
 
 
-def compute_key(chapter: Chapter, parameters: dict[str, Any], answers: list[Answer], timeout: float) -> tuple[dict[str, Any], dict[str, Any]]:
+def compute_key(
+    chapter: Chapter, parameters: dict[str, Any], answers: list[Answer], timeout: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
     """Execute the instructor version with ``parameters``: (answer values, final parameter values).
 
     Raises :class:`AssignmentError` if the instructor version fails, times out or leaves a
@@ -276,7 +290,9 @@ def compute_key(chapter: Chapter, parameters: dict[str, Any], answers: list[Answ
         if not entry.get("defined"):
             problems.append(f"{answer.variable} is not defined by the solutions")
         elif "value" not in entry or value is None or isinstance(value, list):
-            problems.append(f"{answer.variable} is {entry.get('repr', value)!r} ({entry.get('type')}), not a number or short text")
+            problems.append(
+                f"{answer.variable} is {entry.get('repr', value)!r} ({entry.get('type')}), not a number or short text"
+            )
         elif answer.tolerance is not None and not isinstance(value, int | float):
             problems.append(f"{answer.variable} = {value!r} is text but has a numeric tolerance")
         else:
@@ -287,8 +303,15 @@ def compute_key(chapter: Chapter, parameters: dict[str, Any], answers: list[Answ
     return expected, state
 
 
-def key_document(chapter: Chapter, student: Student, seed: str, drawn: dict[str, Any], answers: list[Answer],
-                 expected: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+def key_document(
+    chapter: Chapter,
+    student: Student,
+    seed: str,
+    drawn: dict[str, Any],
+    answers: list[Answer],
+    expected: dict[str, Any],
+    state: dict[str, Any],
+) -> dict[str, Any]:
     return {
         "chapter": chapter.name,
         "chapter_title": chapter.title(),
@@ -320,17 +343,31 @@ def _replace_dir(fresh: Path, out: Path, force: bool) -> None:
         elif force:
             shutil.rmtree(out) if out.is_dir() else out.unlink()
         else:
-            raise AssignmentError(f"{out} already exists and is not empty", fix="choose another --out or pass --force to replace it")
+            raise AssignmentError(
+                f"{out} already exists and is not empty", fix="choose another --out or pass --force to replace it"
+            )
     fresh.rename(out)
 
 
-def assign(chapter: Chapter, roster: Path, out: Path, *, pool: Path | None = None, seed: str = "0", jobs: int = 2,
-           timeout: float = KEY_TIMEOUT, force: bool = False, progress=print) -> AssignReport:
+def assign(
+    chapter: Chapter,
+    roster: Path,
+    out: Path,
+    *,
+    pool: Path | None = None,
+    seed: str = "0",
+    jobs: int = 2,
+    timeout: float = KEY_TIMEOUT,
+    force: bool = False,
+    progress=print,
+) -> AssignReport:
     """Write every student's notebook and answer key; see the module docstring."""
     start = time.perf_counter()
     out = Path(out).resolve()
     if out.exists() and not force and (not out.is_dir() or any(out.iterdir())):
-        raise AssignmentError(f"{out} already exists and is not empty", fix="choose another --out or pass --force to replace it")
+        raise AssignmentError(
+            f"{out} already exists and is not empty", fix="choose another --out or pass --force to replace it"
+        )
     students = read_roster(roster)
     answers = declared_answers(chapter.source, str(chapter.path))
     if not answers:
@@ -341,9 +378,15 @@ def assign(chapter: Chapter, roster: Path, out: Path, *, pool: Path | None = Non
     if pool is not None:
         raw_pool, where = read_pool(pool), f"pool file {pool}"
     else:
-        raw_pool, where = declared_pool(chapter.source), f"the default pool of chapter '{chapter.name}' (front matter `imtrade: pool:`)"
+        raw_pool, where = (
+            declared_pool(chapter.source),
+            f"the default pool of chapter '{chapter.name}' (front matter `imtrade: pool:`)",
+        )
         if raw_pool is None:
-            raise AssignmentError(f"chapter '{chapter.name}' has no default pool", fix="pass --pool FILE (YAML: parameter -> list of candidate values)")
+            raise AssignmentError(
+                f"chapter '{chapter.name}' has no default pool",
+                fix="pass --pool FILE (YAML: parameter -> list of candidate values)",
+            )
     typed_pool = check_pool(raw_pool, chapter, where)
 
     drawn: dict[str, dict[str, Any]] = {}
@@ -354,15 +397,23 @@ def assign(chapter: Chapter, roster: Path, out: Path, *, pool: Path | None = Non
         try:
             resolved[student.id] = chapter.resolve(drawn[student.id])
         except ParameterError as exc:
-            problems.append(f"student {student.id} ({student.name}) drew {_show(drawn[student.id])}: chapter '{chapter.name}' rejects it: {exc.problem}")
+            problems.append(
+                f"student {student.id} ({student.name}) drew {_show(drawn[student.id])}: chapter '{chapter.name}' rejects it: {exc.problem}"
+            )
     if problems:
-        raise _problems(where, problems, "remove or correct the rejected value(s) in the pool (draws are not redrawn silently); nothing was written")
+        raise _problems(
+            where,
+            problems,
+            "remove or correct the rejected value(s) in the pool (draws are not redrawn silently); nothing was written",
+        )
 
     # One execution of the instructor version per distinct parameter set.
     variants: dict[str, dict[str, Any]] = {}
     for student in students:
         variants.setdefault(json.dumps(resolved[student.id], sort_keys=True), drawn[student.id])
-    progress(f"{chapter.name}: {len(students)} student(s), {len(variants)} distinct variant(s); computing the answer keys")
+    progress(
+        f"{chapter.name}: {len(students)} student(s), {len(variants)} distinct variant(s); computing the answer keys"
+    )
 
     def run(item: tuple[str, dict[str, Any]]):
         digest, parameters = item
@@ -382,7 +433,11 @@ def assign(chapter: Chapter, roster: Path, out: Path, *, pool: Path | None = Non
         else:
             keys[digest] = key
     if failed:
-        raise _problems(f"answer keys of chapter '{chapter.name}'", failed, "fix the chapter or remove the value from the pool; nothing was written")
+        raise _problems(
+            f"answer keys of chapter '{chapter.name}'",
+            failed,
+            "fix the chapter or remove the value from the pool; nothing was written",
+        )
 
     out.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
@@ -392,12 +447,20 @@ def assign(chapter: Chapter, roster: Path, out: Path, *, pool: Path | None = Non
         writer.writerow(["id", "name", *typed_pool])
         for student in students:
             values = drawn[student.id]
-            writer.writerow([student.id, student.name, *(json.dumps(values[p]) if isinstance(values[p], list) else values[p] for p in typed_pool)])
+            writer.writerow(
+                [
+                    student.id,
+                    student.name,
+                    *(json.dumps(values[p]) if isinstance(values[p], list) else values[p] for p in typed_pool),
+                ]
+            )
             write_notebook(student_notebook(chapter, values, student), fresh / student.id / f"{chapter.name}.ipynb")
             expected, state = keys[json.dumps(resolved[student.id], sort_keys=True)]
             document = key_document(chapter, student, seed, values, answers, expected, state)
             (fresh / "keys").mkdir(exist_ok=True)
-            (fresh / "keys" / f"{student.id}.json").write_text(json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+            (fresh / "keys" / f"{student.id}.json").write_text(
+                json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
         (fresh / "assignments.csv").write_text(rows.getvalue(), encoding="utf-8")
         fresh.chmod(0o755)
         _replace_dir(fresh, out, force)

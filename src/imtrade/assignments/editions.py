@@ -59,7 +59,12 @@ class Answer:
     tolerance: float | None = None  # absolute, for numbers; None: exact
 
     def as_dict(self) -> dict[str, Any]:
-        return {"exercise": self.exercise, "variable": self.variable, "tolerance": self.tolerance, "points": self.points}
+        return {
+            "exercise": self.exercise,
+            "variable": self.variable,
+            "tolerance": self.tolerance,
+            "points": self.points,
+        }
 
 
 def front_matter(text: str) -> dict[str, Any]:
@@ -79,7 +84,9 @@ def declared_answers(text: str, where: str = "chapter") -> list[Answer]:
     """The answers declared under ``imtrade: answers:`` (validated; [] when none)."""
     raw = (front_matter(text).get("imtrade") or {}).get("answers") or []
     if not isinstance(raw, list):
-        raise AssignmentError(f"{where}: 'imtrade: answers' must be a list of {{exercise, variable, tolerance, points}}")
+        raise AssignmentError(
+            f"{where}: 'imtrade: answers' must be a list of {{exercise, variable, tolerance, points}}"
+        )
     answers: list[Answer] = []
     problems: list[str] = []
     for index, item in enumerate(raw, 1):
@@ -96,7 +103,9 @@ def declared_answers(text: str, where: str = "chapter") -> list[Answer]:
         if not isinstance(variable, str) or not variable.isidentifier():
             problems.append(f"answer {index}: 'variable' must be a Python name, got {variable!r}")
         if tolerance is not None and (not _number(tolerance) or tolerance < 0):
-            problems.append(f"answer {index}: 'tolerance' must be a number >= 0 (or omitted for exact answers), got {tolerance!r}")
+            problems.append(
+                f"answer {index}: 'tolerance' must be a number >= 0 (or omitted for exact answers), got {tolerance!r}"
+            )
         if not _number(points) or points <= 0:
             problems.append(f"answer {index}: 'points' must be a positive number, got {points!r}")
         if not problems:
@@ -175,7 +184,14 @@ def blocks(lines: list[str], start: int = 0) -> list[Block]:
         directive = DIRECTIVE.match(info.strip())
         options, body = _options(lines, index + 1, end) if directive else ({}, index + 1)
         out.append(
-            Block(index, end + 1, directive.group("name") if directive else None, directive.group("argument").strip() if directive else info, options, body)
+            Block(
+                index,
+                end + 1,
+                directive.group("name") if directive else None,
+                directive.group("argument").strip() if directive else info,
+                options,
+                body,
+            )
         )
         index = end + 1
     return out
@@ -209,9 +225,14 @@ def solution_regions(text: str, where: str = "chapter") -> list[Solution]:
     while index < len(found):
         block = found[index]
         if block.directive == "solution-start":
-            stop = next((k for k in range(index + 1, len(found)) if found[k].directive in ("solution-start", "solution-end")), None)
+            stop = next(
+                (k for k in range(index + 1, len(found)) if found[k].directive in ("solution-start", "solution-end")),
+                None,
+            )
             if stop is None or found[stop].directive != "solution-end":
-                raise AssignmentError(f"{where}, line {block.start + 1}: {{solution-start}} {block.argument} has no {{solution-end}}")
+                raise AssignmentError(
+                    f"{where}, line {block.start + 1}: {{solution-start}} {block.argument} has no {{solution-end}}"
+                )
             regions.append(Solution(block.argument or None, block.start, found[stop].end, "gated"))
             index = stop + 1
             continue
@@ -230,7 +251,11 @@ def solution_texts(text: str, where: str = "chapter") -> list[str]:
     lines = text.split("\n")
     out: list[str] = []
     for region in solution_regions(text, where):
-        inner = {i for b in blocks(lines[: region.end], region.start) for i in (b.start, *range(b.start + 1, b.body_start), b.end - 1)}
+        inner = {
+            i
+            for b in blocks(lines[: region.end], region.start)
+            for i in (b.start, *range(b.start + 1, b.body_start), b.end - 1)
+        }
         out += [lines[i] for i in range(region.start, region.end) if i not in inner and lines[i].strip()]
     return out
 
@@ -289,7 +314,9 @@ def student_source(text: str, where: str = "chapter") -> str:
             placed.add(region.exercise)
             replacement[region.start] = "\n\n".join(answer_cell(a) for a in by_exercise[region.exercise]).split("\n")
     # Answers whose exercise has no gated solution: after the exercise, else at the end.
-    exercise_ends = {str(b.options["label"]): b.end for b in blocks(lines) if b.directive == "exercise" and b.options.get("label")}
+    exercise_ends = {
+        str(b.options["label"]): b.end for b in blocks(lines) if b.directive == "exercise" and b.options.get("label")
+    }
     trailing: list[str] = []
     for exercise, items in by_exercise.items():
         if exercise in placed:
@@ -324,12 +351,20 @@ def verify_student_source(text: str, where: str = "chapter") -> None:
 
     problems = [f"{r.kind} solution at line {r.start + 1}" for r in solution_regions(text, where)]
     nb = jupytext.reads(text, fmt="md:myst")
-    problems += [f"cell {i} is tagged 'solution'" for i, c in enumerate(nb.cells) if SOLUTION_TAG in c.metadata.get("tags", [])]
-    problems += [f"cell {i} holds a solution directive" for i, c in enumerate(nb.cells) if re.search(r"\{solution(-start|-end)?\}", c.source)]
+    problems += [
+        f"cell {i} is tagged 'solution'" for i, c in enumerate(nb.cells) if SOLUTION_TAG in c.metadata.get("tags", [])
+    ]
+    problems += [
+        f"cell {i} holds a solution directive"
+        for i, c in enumerate(nb.cells)
+        if re.search(r"\{solution(-start|-end)?\}", c.source)
+    ]
     if "answers" in (nb.metadata.get("imtrade") or {}):
         problems.append("the answer declarations are still in the metadata")
     if problems:
-        raise AssignmentError(f"{where}: the student version still holds solutions: {'; '.join(problems)}", fix="report this as a bug")
+        raise AssignmentError(
+            f"{where}: the student version still holds solutions: {'; '.join(problems)}", fix="report this as a bug"
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -341,7 +376,9 @@ _SPACE = re.compile(r"\s+")
 _MARKUP = re.compile(r"[`*]")
 
 
-_TYPOGRAPHY = str.maketrans({"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "..."})
+_TYPOGRAPHY = str.maketrans(
+    {"\u2018": "'", "\u2019": "'", "\u201c": '"', "\u201d": '"', "\u2013": "-", "\u2014": "-", "\u2026": "..."}
+)
 
 
 def normalise(text: str) -> str:
@@ -398,7 +435,12 @@ def leak_needles(texts: list[str], student_text: str, min_length: int = 12) -> l
     needles = []
     for line in texts:
         needle = normalise(line)
-        if len(needle) >= min_length and not BARE_NAME.fullmatch(needle) and needle not in allowed and needle not in needles:
+        if (
+            len(needle) >= min_length
+            and not BARE_NAME.fullmatch(needle)
+            and needle not in allowed
+            and needle not in needles
+        ):
             needles.append(needle)
     return needles
 

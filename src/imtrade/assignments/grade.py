@@ -99,14 +99,20 @@ def load_keys(folder: Path) -> dict[str, dict[str, Any]]:
     """Answer keys written by ``imtrade assign`` (``<id>.json``), all of one chapter."""
     folder = Path(folder)
     if not folder.is_dir():
-        raise AssignmentError(f"keys folder {folder} does not exist", fix="pass the keys/ folder written by `imtrade assign`")
+        raise AssignmentError(
+            f"keys folder {folder} does not exist", fix="pass the keys/ folder written by `imtrade assign`"
+        )
     keys: dict[str, dict[str, Any]] = {}
     problems = []
     for path in sorted(folder.glob("*.json")):
         try:
             key = json.loads(path.read_text(encoding="utf-8"))
             student, answers = key["student"], key["answers"]
-            if student["id"] != path.stem or not isinstance(answers, list) or not all({"variable", "expected", "points"} <= set(a) for a in answers):
+            if (
+                student["id"] != path.stem
+                or not isinstance(answers, list)
+                or not all({"variable", "expected", "points"} <= set(a) for a in answers)
+            ):
                 raise ValueError("unexpected content")
             key.setdefault("parameters", {})
             key.setdefault("state", {})
@@ -116,10 +122,15 @@ def load_keys(folder: Path) -> dict[str, dict[str, Any]]:
     if problems:
         raise AssignmentError(f"keys folder {folder}:\n  - " + "\n  - ".join(problems))
     if not keys:
-        raise AssignmentError(f"keys folder {folder} holds no answer keys (<id>.json)", fix="pass the keys/ folder written by `imtrade assign`")
+        raise AssignmentError(
+            f"keys folder {folder} holds no answer keys (<id>.json)",
+            fix="pass the keys/ folder written by `imtrade assign`",
+        )
     chapters = sorted({k["chapter"] for k in keys.values()})
     if len(chapters) > 1:
-        raise AssignmentError(f"keys folder {folder} mixes chapters ({', '.join(chapters)})", fix="grade one chapter at a time")
+        raise AssignmentError(
+            f"keys folder {folder} mixes chapters ({', '.join(chapters)})", fix="grade one chapter at a time"
+        )
     return keys
 
 
@@ -143,7 +154,9 @@ def find_submissions(folder: Path, chapter: str, ids: set[str]) -> tuple[dict[st
             candidate = entry / f"{chapter}.ipynb"
             if candidate.exists():
                 if sid in found:
-                    notes.append(f"{sid}: both {found[sid].name} and {entry.name}/{candidate.name}; graded {entry.name}/{candidate.name}")
+                    notes.append(
+                        f"{sid}: both {found[sid].name} and {entry.name}/{candidate.name}; graded {entry.name}/{candidate.name}"
+                    )
                 found[sid] = candidate
             else:
                 inside = ", ".join(sorted(p.name for p in entry.iterdir())) or "nothing"
@@ -151,7 +164,9 @@ def find_submissions(folder: Path, chapter: str, ids: set[str]) -> tuple[dict[st
                 found.setdefault(sid, candidate)  # graded as missing/not a notebook below
         else:
             if sid in found and found[sid].exists():
-                notes.append(f"{sid}: both {found[sid].relative_to(folder)} and {entry.name}; graded {found[sid].relative_to(folder)}")
+                notes.append(
+                    f"{sid}: both {found[sid].relative_to(folder)} and {entry.name}; graded {found[sid].relative_to(folder)}"
+                )
                 continue
             found[sid] = entry
     return found, notes
@@ -172,8 +187,12 @@ def read_submission(path: Path):
             nb = nbformat.reads(text, as_version=4)
     except Exception as exc:  # NotJSONError, UnicodeDecodeError, ValidationError, KeyError...
         reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        raise AssignmentError(f"{path.name} cannot be read as a Jupyter notebook ({type(exc).__name__}: {reason})") from None
-    if not isinstance(nb.get("cells"), list) or any(c.get("cell_type") not in ("code", "markdown", "raw") for c in nb.cells):
+        raise AssignmentError(
+            f"{path.name} cannot be read as a Jupyter notebook ({type(exc).__name__}: {reason})"
+        ) from None
+    if not isinstance(nb.get("cells"), list) or any(
+        c.get("cell_type") not in ("code", "markdown", "raw") for c in nb.cells
+    ):
         raise AssignmentError(f"{path.name} is not a Jupyter notebook (no list of cells)")
     return nb
 
@@ -188,7 +207,9 @@ def _same(a: Any, b: Any) -> bool:
 
 def injected_parameters(nb) -> tuple[dict[str, Any] | None, list[str]]:
     """Values of the ``injected-parameters`` cell (None if it is gone) and problems with it."""
-    cells = [c for c in nb.cells if c.cell_type == "code" and "injected-parameters" in c.get("metadata", {}).get("tags", [])]
+    cells = [
+        c for c in nb.cells if c.cell_type == "code" and "injected-parameters" in c.get("metadata", {}).get("tags", [])
+    ]
     if not cells:
         return None, ["the injected-parameters cell (your assigned parameters) was removed"]
     values: dict[str, Any] = {}
@@ -219,10 +240,16 @@ def parameter_problems(nb, key: dict[str, Any], sid: str) -> list[str]:
     if values is not None:
         for name, expected in key["parameters"].items():
             if name not in values:
-                problems.append(f"parameter {name} is missing from the injected-parameters cell (assigned {json.dumps(expected)})")
+                problems.append(
+                    f"parameter {name} is missing from the injected-parameters cell (assigned {json.dumps(expected)})"
+                )
             elif not _same(values[name], expected):
                 problems.append(f"parameter {name} is {json.dumps(values[name])}, assigned {json.dumps(expected)}")
-        problems += [f"parameter {name} = {json.dumps(values[name])} was added to the injected-parameters cell" for name in values if name not in key["parameters"]]
+        problems += [
+            f"parameter {name} = {json.dumps(values[name])} was added to the injected-parameters cell"
+            for name in values
+            if name not in key["parameters"]
+        ]
     return problems
 
 
@@ -264,7 +291,9 @@ def score(answer: AnswerResult, entry: dict[str, Any] | None) -> AnswerResult:
             allowed = tolerance if tolerance is not None else 0.0
             answer.correct = gap <= allowed + ROUNDING * max(1.0, abs(expected))
             if not answer.correct:
-                answer.reason = f"off by {gap:.4g}" + (f" (tolerance ±{tolerance:g})" if tolerance is not None else " (exact answer expected)")
+                answer.reason = f"off by {gap:.4g}" + (
+                    f" (tolerance ±{tolerance:g})" if tolerance is not None else " (exact answer expected)"
+                )
     else:
         if not isinstance(given, str):
             answer.reason = f"expected text, got {type(given).__name__}"
@@ -291,15 +320,21 @@ def grade_one(sid: str, key: dict[str, Any], path: Path | None, timeout: float, 
     """Grade one submission; never raises (every problem ends up in the Grade)."""
     start = time.perf_counter()
     grade = Grade(sid, key["student"]["name"], path)
-    grade.answers = [AnswerResult(a.get("exercise", a["variable"]), a["variable"], float(a["points"]), a["expected"], a.get("tolerance"))
-                     for a in key["answers"]]
+    grade.answers = [
+        AnswerResult(
+            a.get("exercise", a["variable"]), a["variable"], float(a["points"]), a["expected"], a.get("tolerance")
+        )
+        for a in key["answers"]
+    ]
     try:
         if path is None:
             grade.set_status("no submission", "no notebook was submitted")
             return grade
         if not path.exists():
             inside = ", ".join(sorted(p.name for p in path.parent.iterdir())) if path.parent.is_dir() else ""
-            grade.set_status("no submission", f"{path.parent.name}/ holds no {path.name}" + (f" (found {inside})" if inside else ""))
+            grade.set_status(
+                "no submission", f"{path.parent.name}/ holds no {path.name}" + (f" (found {inside})" if inside else "")
+            )
             return grade
         try:
             nb = read_submission(path)
@@ -325,7 +360,9 @@ def grade_one(sid: str, key: dict[str, Any], path: Path | None, timeout: float, 
                 if not entry.get("defined"):
                     tampered.append(f"parameter {name} is no longer defined at the end of the notebook")
                 elif not _same(entry.get("value"), expected):
-                    tampered.append(f"parameter {name} is {json.dumps(entry.get('value'))} at the end of the notebook, assigned {json.dumps(expected)}")
+                    tampered.append(
+                        f"parameter {name} is {json.dumps(entry.get('value'))} at the end of the notebook, assigned {json.dumps(expected)}"
+                    )
             for answer in grade.answers:
                 score(answer, values["answers"].get(answer.variable))
                 if not answer.correct and grade.errors and "not defined" in answer.reason:
@@ -339,7 +376,9 @@ def grade_one(sid: str, key: dict[str, Any], path: Path | None, timeout: float, 
             grade.set_status("tampered", "parameters differ from the assignment: " + "; ".join(dict.fromkeys(tampered)))
             for answer in grade.answers:
                 answer.points = 0.0
-                answer.reason = ("right, but " if answer.correct else "") + "zero: the parameters differ from your assignment"
+                answer.reason = (
+                    "right, but " if answer.correct else ""
+                ) + "zero: the parameters differ from your assignment"
         if grade.errors:
             grade.set_status("errors", f"{len(grade.errors)} cell(s) raised an error")
     except Exception as exc:  # a bug of the grader must not stop the other submissions
@@ -369,7 +408,17 @@ def grades_csv(grades: list[Grade], columns: list[str]) -> str:
     writer.writerow(["id", "name", *columns, "total", "max", "status", "reason"])
     for g in grades:
         per = {c: sum(a.points for a in g.answers if a.exercise == c) for c in columns}
-        writer.writerow([g.id, g.name, *(_points(per[c]) for c in columns), _points(g.total), _points(g.maximum), g.status, "; ".join(g.reasons)])
+        writer.writerow(
+            [
+                g.id,
+                g.name,
+                *(_points(per[c]) for c in columns),
+                _points(g.total),
+                _points(g.maximum),
+                g.status,
+                "; ".join(g.reasons),
+            ]
+        )
     return buffer.getvalue()
 
 
@@ -389,7 +438,12 @@ def feedback_markdown(grade: Grade, key: dict[str, Any]) -> str:
     ]
     if grade.reasons:
         lines += ["## What went wrong", "", *[f"- {_cell(r)}" for r in grade.reasons], ""]
-    lines += ["## Answers", "", "| exercise | variable | points | result | expected | given | note |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        "## Answers",
+        "",
+        "| exercise | variable | points | result | expected | given | note |",
+        "|---|---|---|---|---|---|---|",
+    ]
     for a in grade.answers:
         tolerance = f" (±{a.tolerance:g})" if a.tolerance is not None else ""
         verdict = "right" if a.correct and a.points else ("right (not counted)" if a.correct else "wrong")
@@ -411,8 +465,15 @@ class GradeReport:
     seconds: float
 
 
-def grade(submissions: Path, keys: Path, *, timeout: float = GRADE_TIMEOUT, jobs: int = 2, out: Path | None = None,
-          progress=print) -> GradeReport:
+def grade(
+    submissions: Path,
+    keys: Path,
+    *,
+    timeout: float = GRADE_TIMEOUT,
+    jobs: int = 2,
+    out: Path | None = None,
+    progress=print,
+) -> GradeReport:
     """Grade every student of ``keys``; see the module docstring."""
     from imtrade.paths import project
 
@@ -422,7 +483,9 @@ def grade(submissions: Path, keys: Path, *, timeout: float = GRADE_TIMEOUT, jobs
     chapter = next(iter(key_map.values()))["chapter"]
     found, notes = find_submissions(submissions, chapter, set(key_map))
     env = {**os.environ, "IMTRADE_ROOT": str(project().root), "PYTHONHASHSEED": "0", "IMTRADE_CHAPTER": chapter}
-    progress(f"{chapter}: grading {len(found)} submission(s) of {len(key_map)} student(s), {jobs} at a time, at most {timeout:g} s each")
+    progress(
+        f"{chapter}: grading {len(found)} submission(s) of {len(key_map)} student(s), {jobs} at a time, at most {timeout:g} s each"
+    )
 
     def work(sid: str) -> Grade:
         result = grade_one(sid, key_map[sid], found.get(sid), timeout, env)

@@ -111,12 +111,16 @@ def captured(nb) -> dict[str, Any] | None:
 def cell_errors(nb) -> list[str]:
     """``"cell N: Error: message"`` for every cell that raised (N counts code cells from 1)."""
     out = []
-    code_cells = [c for c in nb.cells if c.cell_type == "code" and CAPTURE_TAG not in c.get("metadata", {}).get("tags", [])]
+    code_cells = [
+        c for c in nb.cells if c.cell_type == "code" and CAPTURE_TAG not in c.get("metadata", {}).get("tags", [])
+    ]
     for number, cell in enumerate(code_cells, 1):
         for output in cell.get("outputs", []):
             if output.get("output_type") == "error":
                 first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
-                out.append(f"code cell {number} (starting {first[:60]!r}) raised {output.get('ename')}: {str(output.get('evalue'))[:300]}")
+                out.append(
+                    f"code cell {number} (starting {first[:60]!r}) raised {output.get('ename')}: {str(output.get('evalue'))[:300]}"
+                )
     return out
 
 
@@ -135,10 +139,22 @@ def run_notebook(nb, *, timeout: float, cwd: Path, env: dict[str, str] | None = 
     with tempfile.TemporaryDirectory(prefix="imtrade-run-") as tmp:
         source, output, kernel_pid = Path(tmp) / "in.ipynb", Path(tmp) / "out.ipynb", Path(tmp) / "kernel.pid"
         nbformat.write(nb, source)
-        cmd = [sys.executable, "-m", "imtrade.assignments.runner", str(source), str(output), "--cwd", str(cwd),
-               "--cell-timeout", str(max(1, int(timeout) + 5)), "--kernel-pid-file", str(kernel_pid)]
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
-                                start_new_session=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "imtrade.assignments.runner",
+            str(source),
+            str(output),
+            "--cwd",
+            str(cwd),
+            "--cell-timeout",
+            str(max(1, int(timeout) + 5)),
+            "--kernel-pid-file",
+            str(kernel_pid),
+        ]
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
+        )
         try:
             _, stderr = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -147,11 +163,18 @@ def run_notebook(nb, *, timeout: float, cwd: Path, env: dict[str, str] | None = 
                 with contextlib.suppress(ValueError):
                     _kill(int(kernel_pid.read_text().strip()))
             proc.communicate()
-            return RunResult("timeout", None, time.perf_counter() - start, f"did not finish within the time limit of {timeout:g} s")
+            return RunResult(
+                "timeout", None, time.perf_counter() - start, f"did not finish within the time limit of {timeout:g} s"
+            )
         seconds = time.perf_counter() - start
         if proc.returncode != 0 or not output.is_file():
             last = [ln for ln in stderr.strip().splitlines() if ln.strip()][-3:]
-            return RunResult("failed", None, seconds, "the notebook could not be executed: " + (" | ".join(last) or f"exit status {proc.returncode}"))
+            return RunResult(
+                "failed",
+                None,
+                seconds,
+                "the notebook could not be executed: " + (" | ".join(last) or f"exit status {proc.returncode}"),
+            )
         executed = nbformat.read(output, as_version=4)
     problem = executed.metadata.pop("imtrade_runner_error", None)
     if problem:
@@ -178,13 +201,21 @@ def main(argv: list[str] | None = None) -> int:
         if pid and args.kernel_pid_file:
             args.kernel_pid_file.write_text(str(pid))
 
-    client = NotebookClient(nb, timeout=args.cell_timeout, kernel_name=KERNEL_NAME, allow_errors=True,
-                            record_timing=False, resources={"metadata": {"path": str(args.cwd)}},
-                            on_notebook_start=record_kernel)
+    client = NotebookClient(
+        nb,
+        timeout=args.cell_timeout,
+        kernel_name=KERNEL_NAME,
+        allow_errors=True,
+        record_timing=False,
+        resources={"metadata": {"path": str(args.cwd)}},
+        on_notebook_start=record_kernel,
+    )
     try:
         client.execute()
     except Exception as exc:  # kernel died, cell timeout, ...: reported to the parent, not raised
-        nb.metadata["imtrade_runner_error"] = f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ''}"
+        nb.metadata["imtrade_runner_error"] = (
+            f"{type(exc).__name__}: {str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ''}"
+        )
     nbformat.write(nb, args.output)
     return 0
 

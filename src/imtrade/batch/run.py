@@ -44,7 +44,17 @@ from imtrade.exceptions import BatchRunError, ImtradeError
 from imtrade.paths import ProjectPaths, project
 
 OK, FAILED, SKIPPED, NOT_RUN = "ok", "failed", "skipped", "not run"
-SUMMARY_COLUMNS = ("chapter", "parameters", "status", "seconds", "output", "error", "worker", "worker_peak_mb", "kernel_peak_mb")
+SUMMARY_COLUMNS = (
+    "chapter",
+    "parameters",
+    "status",
+    "seconds",
+    "output",
+    "error",
+    "worker",
+    "worker_peak_mb",
+    "kernel_peak_mb",
+)
 _RUN_LOCK = threading.Lock()  # execute_chapter sets process-wide env vars and stderr: one run per process at a time
 
 
@@ -116,7 +126,9 @@ def execute_run(request: RunRequest) -> RunOutcome:
         start = time.perf_counter()
         outcome = RunOutcome(request.stem, ok=False, seconds=0.0, worker=worker_name())
         try:
-            result = execute_chapter(chapter, request.params, output, cwd=work, timeout=request.timeout, failed_dir=failed, log_path=log)
+            result = execute_chapter(
+                chapter, request.params, output, cwd=work, timeout=request.timeout, failed_dir=failed, log_path=log
+            )
             outcome.ok, outcome.reads, outcome.notebook = True, result.reads, output.read_bytes()
             outcome.files = {
                 p.relative_to(work).as_posix(): p.read_bytes()
@@ -141,8 +153,13 @@ def worker_info() -> dict[str, Any]:
     from .. import __version__
 
     paths = project()
-    return {"environment": environment_digest(paths), "root": str(paths.root), "data_dir": str(paths.data_dir),
-            "imtrade": __version__, "python": sys.version.split()[0]}
+    return {
+        "environment": environment_digest(paths),
+        "root": str(paths.root),
+        "data_dir": str(paths.data_dir),
+        "imtrade": __version__,
+        "python": sys.version.split()[0],
+    }
 
 
 # ---------------------------------------------------------------------------------------
@@ -165,7 +182,9 @@ class BatchRun:
         return self.spec.stem
 
 
-def plan_runs(spec: BatchSpec, out: Path, *, limit: int | None = None, force: bool = False, paths: ProjectPaths | None = None) -> list[BatchRun]:
+def plan_runs(
+    spec: BatchSpec, out: Path, *, limit: int | None = None, force: bool = False, paths: ProjectPaths | None = None
+) -> list[BatchRun]:
     """The runs of ``spec`` (the first ``limit``), each planned against its record in ``out``."""
     paths = paths or project()
     env = environment_digest(paths)
@@ -173,7 +192,9 @@ def plan_runs(spec: BatchSpec, out: Path, *, limit: int | None = None, force: bo
     runs = []
     for run in selected:
         ch = spec.chapters[run.chapter]
-        plan = plan_chapter(ch, run.given, env, paths, output=out / f"{run.stem}.ipynb", record=out / f"{run.stem}.json")
+        plan = plan_chapter(
+            ch, run.given, env, paths, output=out / f"{run.stem}.ipynb", record=out / f"{run.stem}.json"
+        )
         plan.extra = {"batch": spec.name, "given": run.given}
         if force:
             plan.stale, plan.reason = True, "forced"
@@ -237,7 +258,9 @@ class DaskExecutor:
         try:
             from distributed import Client
         except ImportError:
-            raise BatchRunError("--scheduler needs dask.distributed", fix="pip install 'dask[distributed]' (it is in requirements.txt)") from None
+            raise BatchRunError(
+                "--scheduler needs dask.distributed", fix="pip install 'dask[distributed]' (it is in requirements.txt)"
+            ) from None
         try:
             self.client = Client(address, timeout=timeout, set_as_default=False)
         except OSError as exc:
@@ -248,11 +271,17 @@ class DaskExecutor:
         info = self.client.run(worker_info)
         if not info:
             self.client.close()
-            raise BatchRunError(f"the Dask scheduler at {address} has no workers", fix="start workers: `dask worker ADDRESS --nworkers 2 --nthreads 1`")
+            raise BatchRunError(
+                f"the Dask scheduler at {address} has no workers",
+                fix="start workers: `dask worker ADDRESS --nworkers 2 --nthreads 1`",
+            )
         different = {addr: i for addr, i in info.items() if i["environment"] != env}
         if different:
             self.client.close()
-            listed = ", ".join(f"{addr} (imtrade {i['imtrade']}, Python {i['python']}, root {i['root']})" for addr, i in different.items())
+            listed = ", ".join(
+                f"{addr} (imtrade {i['imtrade']}, Python {i['python']}, root {i['root']})"
+                for addr, i in different.items()
+            )
             raise BatchRunError(
                 f"{len(different)} Dask worker(s) run different code or packages than this checkout: {listed}",
                 fix="install the same commit and lock file on every worker (results would not match their cache keys)",
@@ -269,7 +298,9 @@ class DaskExecutor:
         from distributed import as_completed
 
         token = os.urandom(4).hex()
-        self._futures = [self.client.submit(execute_run, r, key=f"imtrade-run-{r.stem}-{token}", pure=False) for r in requests]
+        self._futures = [
+            self.client.submit(execute_run, r, key=f"imtrade-run-{r.stem}-{token}", pure=False) for r in requests
+        ]
         for future in as_completed(self._futures, loop=self.client.loop):
             if self._cancelled:
                 return
@@ -326,7 +357,10 @@ class BatchReport:
         else:
             message = f"{len(failures)} of {len(self.runs)} run(s) failed:\n  " + "\n  ".join(lines)
             fix = ""
-        raise BatchRunError(message, fix=fix + f"failed notebooks and logs are in {self.out}/failed and {self.out}/logs; summary {self.summary}")
+        raise BatchRunError(
+            message,
+            fix=fix + f"failed notebooks and logs are in {self.out}/failed and {self.out}/logs; summary {self.summary}",
+        )
 
 
 def one_line(text: str) -> str:
@@ -370,15 +404,26 @@ def write_summary(runs: list[BatchRun], path: Path, root: Path) -> Path:
         writer = csv.writer(fh, lineterminator="\n")
         writer.writerow(SUMMARY_COLUMNS)
         for r in runs:
-            output = r.plan.output if r.status in (OK, SKIPPED) else (path.parent / "failed" / f"{r.stem}.ipynb" if r.status == FAILED else "")
+            output = (
+                r.plan.output
+                if r.status in (OK, SKIPPED)
+                else (path.parent / "failed" / f"{r.stem}.ipynb" if r.status == FAILED else "")
+            )
             with contextlib.suppress(ValueError):
                 output = Path(output).relative_to(root) if output else ""
-            writer.writerow([
-                r.spec.chapter, json.dumps(r.spec.given, sort_keys=True, default=str), r.status,
-                f"{r.seconds:.2f}" if r.status in (OK, FAILED) else "", str(output),
-                one_line(r.error), r.worker, f"{r.worker_peak_mb:.0f}" if r.worker_peak_mb else "",
-                f"{r.kernel_peak_mb:.0f}" if r.kernel_peak_mb else "",
-            ])
+            writer.writerow(
+                [
+                    r.spec.chapter,
+                    json.dumps(r.spec.given, sort_keys=True, default=str),
+                    r.status,
+                    f"{r.seconds:.2f}" if r.status in (OK, FAILED) else "",
+                    str(output),
+                    one_line(r.error),
+                    r.worker,
+                    f"{r.worker_peak_mb:.0f}" if r.worker_peak_mb else "",
+                    f"{r.kernel_peak_mb:.0f}" if r.kernel_peak_mb else "",
+                ]
+            )
     return path
 
 
@@ -409,16 +454,26 @@ def run_batch(
     stale = [r for r in runs if r.status != SKIPPED]
     executor = None
     if stale:
-        executor = DaskExecutor(scheduler, environment_digest(paths)) if scheduler else LocalExecutor(min(jobs, len(stale)))
+        executor = (
+            DaskExecutor(scheduler, environment_digest(paths)) if scheduler else LocalExecutor(min(jobs, len(stale)))
+        )
     description = executor.describe() if executor else "no worker (every run up to date)"
-    bar = tqdm(total=len(runs), initial=len(runs) - len(stale), desc=spec.name, unit="run",
-               disable=None if progress is None else not progress, file=sys.stderr, dynamic_ncols=True)
+    bar = tqdm(
+        total=len(runs),
+        initial=len(runs) - len(stale),
+        desc=spec.name,
+        unit="run",
+        disable=None if progress is None else not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+    )
     by_stem = {r.stem: r for r in stale}
     stopped = interrupted = False
     try:
         if executor is not None:
             requests = [
-                RunRequest(r.spec.chapter, r.plan.chapter.docname, r.plan.chapter.source, r.plan.params, r.stem) for r in stale
+                RunRequest(r.spec.chapter, r.plan.chapter.docname, r.plan.chapter.source, r.plan.params, r.stem)
+                for r in stale
             ]
             for outcome in executor.run(requests):
                 run = by_stem[outcome.stem]
@@ -451,7 +506,10 @@ def run_batch(
 
 def summary_lines(report: BatchReport) -> list[str]:
     """The summary table printed at the end of a batch."""
-    lines = [f"{report.spec.title}: {len(report.runs)} run(s) on {report.executor}", f"  {'status':8} {'runs':>5} {'seconds':>9}"]
+    lines = [
+        f"{report.spec.title}: {len(report.runs)} run(s) on {report.executor}",
+        f"  {'status':8} {'runs':>5} {'seconds':>9}",
+    ]
     for status in (OK, FAILED, SKIPPED, NOT_RUN):
         group = [r for r in report.runs if r.status == status]
         if group or status in (OK, FAILED, SKIPPED):
@@ -465,6 +523,8 @@ def summary_lines(report: BatchReport) -> list[str]:
     else:
         lines.append(f"  wall time {report.seconds:.1f} s")
     for worker, (n, own, kernel) in sorted(report.workers().items()):
-        lines.append(f"  worker {worker}: {n} run(s), peak memory {own:.0f} MB (worker) / {kernel:.0f} MB (largest kernel)")
+        lines.append(
+            f"  worker {worker}: {n} run(s), peak memory {own:.0f} MB (worker) / {kernel:.0f} MB (largest kernel)"
+        )
     lines.append(f"  outputs in {report.out}; summary {report.summary}")
     return lines

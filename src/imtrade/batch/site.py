@@ -87,7 +87,11 @@ def published_batches(paths: ProjectPaths) -> list[PublishedBatch]:
                 record = json.loads(record_path.read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError):
                 continue
-            if record.get("extra", {}).get("batch") != name or not notebook.is_file() or sha256_file(notebook) != record.get("output_sha256"):
+            if (
+                record.get("extra", {}).get("batch") != name
+                or not notebook.is_file()
+                or sha256_file(notebook) != record.get("output_sha256")
+            ):
                 continue
             runs.append(PublishedRun(notebook.stem, notebook, {}, record["output_sha256"]))
         if runs:
@@ -218,7 +222,13 @@ def relabel(nb, suffix: str, title: str | None = None):
     replace the first ``# heading`` with ``title``; show figure captions without the book-wide
     figure number. In place; returns ``nb``."""
     labels = _labels(nb)
-    pattern = re.compile(r"(?<![\w.:-])(" + "|".join(re.escape(x) for x in sorted(labels, key=len, reverse=True)) + r")(?![\w.:-])") if labels else None
+    pattern = (
+        re.compile(
+            r"(?<![\w.:-])(" + "|".join(re.escape(x) for x in sorted(labels, key=len, reverse=True)) + r")(?![\w.:-])"
+        )
+        if labels
+        else None
+    )
     heading_done = title is None
     style = nbformat_markdown_cell(HIDE_FIGURE_NUMBERS)
     nb.cells.insert(1 if nb.cells else 0, style)
@@ -238,7 +248,11 @@ def relabel(nb, suffix: str, title: str | None = None):
 def relink(nb, stem: str, files: Path):
     """Point links to files the run wrote (``tables/x.csv``) at their staged copies
     (``files/<stem>/tables/x.csv``): every run keeps its own files. In place; returns ``nb``."""
-    rels = sorted((p.relative_to(files).as_posix() for p in files.rglob("*") if p.is_file()), key=len, reverse=True) if files.is_dir() else []
+    rels = (
+        sorted((p.relative_to(files).as_posix() for p in files.rglob("*") if p.is_file()), key=len, reverse=True)
+        if files.is_dir()
+        else []
+    )
     if not rels:
         return nb
     pattern = re.compile(r"(?<=[<(\s`'\"])(" + "|".join(re.escape(r) for r in rels) + r")(?=[>)\s`'\"])")
@@ -263,7 +277,9 @@ def _toc_with_batches(toc_text: str, entries: list[tuple[str, dict[str, Any]]]) 
         part = next((p for p in parts if p.get("caption") == caption), None)
         if part is None:
             part = {"caption": caption, "chapters": []}
-            appendices = next((i for i, p in enumerate(parts) if str(p.get("caption", "")).lower().startswith("appendi")), len(parts))
+            appendices = next(
+                (i for i, p in enumerate(parts) if str(p.get("caption", "")).lower().startswith("appendi")), len(parts)
+            )
             parts.insert(appendices, part)
         part.setdefault("chapters", []).append(entry)
     return header + yaml.safe_dump(toc, sort_keys=False, allow_unicode=True)
@@ -294,7 +310,13 @@ def stage_batches(stage: Path, paths: ProjectPaths) -> list[PublishedBatch]:
         for run in batch.runs:
             target = folder / f"{run.stem}.ipynb"
             hit = memo.get(run.stem)
-            if hit and hit["sha256"] == run.sha256 and hit["page_title"] == template and hit.get("version") == STAGING_VERSION and target.is_file():
+            if (
+                hit
+                and hit["sha256"] == run.sha256
+                and hit["page_title"] == template
+                and hit.get("version") == STAGING_VERSION
+                and target.is_file()
+            ):
                 run.values, titles[run.stem] = hit["values"], hit["title"]
             else:
                 nb = nbformat.read(run.notebook, as_version=4)
@@ -302,8 +324,13 @@ def stage_batches(stage: Path, paths: ProjectPaths) -> list[PublishedBatch]:
                 titles[run.stem] = page_title(run, batch.site)
                 nb = relink(relabel(nb, run.stem, titles[run.stem]), run.stem, batch.out / "files" / run.stem)
                 write_if_changed(target, (nbformat.writes(nb) + "\n").encode())
-            new_memo[run.stem] = {"sha256": run.sha256, "page_title": template, "title": titles[run.stem], "values": run.values,
-                                  "version": STAGING_VERSION}
+            new_memo[run.stem] = {
+                "sha256": run.sha256,
+                "page_title": template,
+                "title": titles[run.stem],
+                "values": run.values,
+                "version": STAGING_VERSION,
+            }
             wanted.add(target)
         write_if_changed(memo_path, json.dumps(new_memo, indent=0, sort_keys=True).encode())
         wanted.add(memo_path)
@@ -319,7 +346,15 @@ def stage_batches(stage: Path, paths: ProjectPaths) -> list[PublishedBatch]:
         wanted.add(index)
         ordered = sorted(batch.runs, key=lambda r: titles[r.stem].lower())
         caption = str(batch.site.get("caption") or batch.site.get("title") or batch.name)
-        entries.append((caption, {"file": f"{STAGE_DIR}/{batch.name}/index", "sections": [{"file": f"{STAGE_DIR}/{batch.name}/{r.stem}"} for r in ordered]}))
+        entries.append(
+            (
+                caption,
+                {
+                    "file": f"{STAGE_DIR}/{batch.name}/index",
+                    "sections": [{"file": f"{STAGE_DIR}/{batch.name}/{r.stem}"} for r in ordered],
+                },
+            )
+        )
     if root.is_dir():  # runs or whole batches that are no longer published
         for file in sorted(root.rglob("*"), reverse=True):
             if file.is_file() and file not in wanted:

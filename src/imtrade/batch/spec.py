@@ -189,7 +189,10 @@ def _generate(spec: dict[str, Any], path: tuple, problems: _Problems) -> list[An
     else:
         module_name, _, attr = source.partition(":")
         if not (module_name == "imtrade" or module_name.startswith("imtrade.")) or not attr:
-            problems.add((*path, "from"), f"{source!r} is neither a built-in generator ({', '.join(BUILTIN_GENERATORS)}) nor 'imtrade.<module>:<function>'")
+            problems.add(
+                (*path, "from"),
+                f"{source!r} is neither a built-in generator ({', '.join(BUILTIN_GENERATORS)}) nor 'imtrade.<module>:<function>'",
+            )
             return None
         try:
             fn = getattr(importlib.import_module(module_name), attr)
@@ -214,7 +217,9 @@ def _generate(spec: dict[str, Any], path: tuple, problems: _Problems) -> list[An
 # Validation
 
 
-def _chapter(name: Any, path: tuple, problems: _Problems, paths: ProjectPaths, cache: dict[str, Chapter]) -> Chapter | None:
+def _chapter(
+    name: Any, path: tuple, problems: _Problems, paths: ProjectPaths, cache: dict[str, Chapter]
+) -> Chapter | None:
     if not isinstance(name, str) or not name:
         problems.add(path, "'chapter' must name a chapter of the book (e.g. country_brief)")
         return None
@@ -259,7 +264,9 @@ def _check_keys(raw: dict, allowed: tuple[str, ...], path: tuple, problems: _Pro
         problems.add((*path, key), f"unknown key {key!r} in {what} (allowed: {', '.join(allowed)})")
 
 
-def _grid_runs(raw: Any, path: tuple, problems: _Problems, paths: ProjectPaths, cache: dict[str, Chapter]) -> list[RunSpec]:
+def _grid_runs(
+    raw: Any, path: tuple, problems: _Problems, paths: ProjectPaths, cache: dict[str, Chapter]
+) -> list[RunSpec]:
     if not isinstance(raw, dict):
         problems.add(path, "a grid must be a mapping with 'chapter', 'params' and 'vary'")
         return []
@@ -270,7 +277,9 @@ def _grid_runs(raw: Any, path: tuple, problems: _Problems, paths: ProjectPaths, 
     fixed = _fixed_params(ch, raw.get("params"), (*path, "params"), problems)
     vary = raw.get("vary")
     if not isinstance(vary, dict) or not vary:
-        problems.add((*path, "vary"), "'vary' must map at least one parameter to a list of values (or a generator {from: ...})")
+        problems.add(
+            (*path, "vary"), "'vary' must map at least one parameter to a list of values (or a generator {from: ...})"
+        )
         return []
     axes: list[tuple[str, list[Any]]] = []
     ok = fixed is not None
@@ -310,7 +319,9 @@ def _grid_runs(raw: Any, path: tuple, problems: _Problems, paths: ProjectPaths, 
     ]
 
 
-def _explicit_runs(raw: Any, path: tuple, problems: _Problems, paths: ProjectPaths, cache: dict[str, Chapter]) -> list[RunSpec]:
+def _explicit_runs(
+    raw: Any, path: tuple, problems: _Problems, paths: ProjectPaths, cache: dict[str, Chapter]
+) -> list[RunSpec]:
     if not isinstance(raw, list):
         problems.add(path, "'runs' must be a list of {chapter: ..., params: {...}}")
         return []
@@ -363,7 +374,9 @@ def load_spec(path: str | Path, paths: ProjectPaths | None = None, *, semantic: 
         raise BatchSpecError(f"{path}{where}: not valid YAML ({getattr(exc, 'problem', None) or exc})") from None
     problems = _Problems(lines)
     if not isinstance(raw, dict):
-        raise BatchSpecError(f"{path}: a batch spec must be a mapping with 'runs' and/or 'grid'", fix="see `imtrade batch --help`")
+        raise BatchSpecError(
+            f"{path}: a batch spec must be a mapping with 'runs' and/or 'grid'", fix="see `imtrade batch --help`"
+        )
     _check_keys(raw, SPEC_KEYS, (), problems, "the spec")
     name = raw.get("name", path.stem)
     if not isinstance(name, str) or not NAME.match(name):
@@ -390,7 +403,9 @@ def load_spec(path: str | Path, paths: ProjectPaths | None = None, *, semantic: 
         shown = problems.items[:MAX_SHOWN]
         more = len(problems.items) - len(shown)
         raise BatchSpecError(
-            f"{path}: {len(problems.items)} problem(s)\n  - " + "\n  - ".join(shown) + (f"\n  ... and {more} more" if more else ""),
+            f"{path}: {len(problems.items)} problem(s)\n  - "
+            + "\n  - ".join(shown)
+            + (f"\n  ... and {more} more" if more else ""),
             fix="correct the spec (`imtrade params CHAPTER` lists each chapter's parameters); nothing was run",
         )
     return BatchSpec(path, name, str(raw.get("title") or name), str(raw.get("description") or ""), runs, site, cache)
@@ -404,12 +419,18 @@ def _name_runs(runs: list[RunSpec], chapters: dict[str, Chapter], problems: _Pro
             problems.items.append(f"{run.where}: duplicate run {run.label()} (also at {seen[key]})")
             continue
         seen[key] = run.where
-        named.append(RunSpec(run.chapter, run.given, run.where, run_stem(run.chapter, run.given, chapters[run.chapter].parameters())))
+        named.append(
+            RunSpec(
+                run.chapter, run.given, run.where, run_stem(run.chapter, run.given, chapters[run.chapter].parameters())
+            )
+        )
     counts: dict[str, int] = {}
     for run in named:
         counts[run.stem] = counts.get(run.stem, 0) + 1
     return [
-        run if counts[run.stem] == 1 else RunSpec(run.chapter, run.given, run.where, f"{run.stem[: MAX_STEM - 12]}-{params_digest(run.given)}")
+        run
+        if counts[run.stem] == 1
+        else RunSpec(run.chapter, run.given, run.where, f"{run.stem[: MAX_STEM - 12]}-{params_digest(run.given)}")
         for run in named
     ]
 

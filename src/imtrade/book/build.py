@@ -98,7 +98,9 @@ def plan_chapter(
         plan.reason = "unreadable cache record"
         return plan
     if saved.get("inputs") != json.loads(json.dumps(inputs, default=str)):
-        changed = [k for k in inputs if saved.get("inputs", {}).get(k) != json.loads(json.dumps(inputs[k], default=str))]
+        changed = [
+            k for k in inputs if saved.get("inputs", {}).get(k) != json.loads(json.dumps(inputs[k], default=str))
+        ]
         plan.reason = f"{', '.join(changed)} changed"
         return plan
     for read in saved.get("reads", []):
@@ -114,7 +116,9 @@ def plan_chapter(
     return plan
 
 
-def _execute(name: str, params: dict[str, Any], output: str, failed_dir: str, source: str | None = None) -> ExecutionResult:
+def _execute(
+    name: str, params: dict[str, Any], output: str, failed_dir: str, source: str | None = None
+) -> ExecutionResult:
     ch = chapter(name)
     if source is not None and Path(source) != ch.path:  # e.g. the student version of the chapter
         ch = replace(ch, path=Path(source))
@@ -152,7 +156,8 @@ def _check_no_solutions(paths: ProjectPaths, progress=print) -> None:
         shutil.rmtree(paths.site, ignore_errors=True)
         (paths.build / "cache" / "site.json").unlink(missing_ok=True)
         raise BuildError(
-            f"the student edition still shows solution text in {len(leaks)} place(s); it was removed:\n  " + "\n  ".join(leaks[:20]),
+            f"the student edition still shows solution text in {len(leaks)} place(s); it was removed:\n  "
+            + "\n  ".join(leaks[:20]),
             fix="report this as a bug (the solutions of the chapters above are not removed completely)",
         )
     progress("student edition: no solution text in any built file")
@@ -176,14 +181,19 @@ def execute_plans(plans: list[ChapterPlan], jobs: int, paths: ProjectPaths, prog
     if jobs <= 1 or len(stale) == 1:
         for plan in stale:
             try:
-                plan.result = _execute(plan.chapter.name, plan.params, str(plan.output), str(failed_dir), str(plan.chapter.path))
+                plan.result = _execute(
+                    plan.chapter.name, plan.params, str(plan.output), str(failed_dir), str(plan.chapter.path)
+                )
                 write_record(plan)
                 progress(f"  executed {plan.chapter.name} in {plan.result.seconds:.1f} s")
             except ImtradeError as exc:
                 plan.error = str(exc)
         return
     with ProcessPoolExecutor(max_workers=min(jobs, len(stale))) as pool:
-        futures = {pool.submit(_execute, p.chapter.name, p.params, str(p.output), str(failed_dir), str(p.chapter.path)): p for p in stale}
+        futures = {
+            pool.submit(_execute, p.chapter.name, p.params, str(p.output), str(failed_dir), str(p.chapter.path)): p
+            for p in stale
+        }
         try:
             for future in as_completed(futures):
                 plan = futures[future]
@@ -198,7 +208,9 @@ def execute_plans(plans: list[ChapterPlan], jobs: int, paths: ProjectPaths, prog
             raise
 
 
-def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=print, edition: str = "instructor") -> BuildReport:
+def build(
+    *, jobs: int = 2, force: bool = False, strict: bool = False, progress=print, edition: str = "instructor"
+) -> BuildReport:
     """Execute stale chapters and (re)build the site; see the module docstring.
 
     ``edition="student"`` builds the book without solutions into ``_build/student/`` (own
@@ -223,7 +235,9 @@ def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=
         from imtrade.assignments.editions import student_chapter
 
         book_chapters = [student_chapter(c, paths.build / "sources" / "chapters") for c in book_chapters]
-    plans = [plan_chapter(c, overrides.get(c.name, {}), env, paths) for c in book_chapters]  # validates every parameter first
+    plans = [
+        plan_chapter(c, overrides.get(c.name, {}), env, paths) for c in book_chapters
+    ]  # validates every parameter first
     for plan in plans:
         if force:
             plan.stale, plan.reason = True, "forced"
@@ -239,7 +253,9 @@ def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=
     write_generated_pages(stage, plans, paths)
     if edition == "instructor":  # batch runs keep their solutions: never in the student edition
         stage_batches(stage, paths)  # built batch runs with a `site` section (e.g. country briefs)
-    digest = hashlib.sha256(f"{stage_digest(stage)}|{env}".encode()).hexdigest()  # sources + code (e.g. the Sphinx extension)
+    digest = hashlib.sha256(
+        f"{stage_digest(stage)}|{env}".encode()
+    ).hexdigest()  # sources + code (e.g. the Sphinx extension)
     toc_digest = hashlib.sha256((stage / "_toc.yml").read_bytes()).hexdigest()
     site_record = paths.build / "cache" / "site.json"
     previous = json.loads(site_record.read_text()) if site_record.is_file() else {}
@@ -252,8 +268,13 @@ def build(*, jobs: int = 2, force: bool = False, strict: bool = False, progress=
         result = build_site(strict=strict, paths=paths, all_pages=everything)
         site_built, site_seconds, warnings = True, result.seconds, result.warnings
         site_record.parent.mkdir(parents=True, exist_ok=True)
-        site_record.write_text(json.dumps({"stage_digest": digest, "strict": strict, "environment": env, "toc": toc_digest}), encoding="utf-8")
-        progress(f"site built in {site_seconds:.1f} s ({result.pages} pages, {len(warnings)} warning(s)) -> {paths.site}")
+        site_record.write_text(
+            json.dumps({"stage_digest": digest, "strict": strict, "environment": env, "toc": toc_digest}),
+            encoding="utf-8",
+        )
+        progress(
+            f"site built in {site_seconds:.1f} s ({result.pages} pages, {len(warnings)} warning(s)) -> {paths.site}"
+        )
         if edition == "student":
             _check_no_solutions(paths, progress)
     else:

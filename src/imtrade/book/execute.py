@@ -141,7 +141,12 @@ def execute_chapter(
     nbformat.write(nb, source_nb)
     env_before = {k: os.environ.get(k) for k in ("IMTRADE_ROOT", READS_LOG_ENV, CHAPTER_ENV, "PYTHONHASHSEED")}
     os.environ.update(
-        {"IMTRADE_ROOT": str(paths.root), READS_LOG_ENV: str(reads_log), CHAPTER_ENV: chapter.name, "PYTHONHASHSEED": "0"}
+        {
+            "IMTRADE_ROOT": str(paths.root),
+            READS_LOG_ENV: str(reads_log),
+            CHAPTER_ENV: chapter.name,
+            "PYTHONHASHSEED": "0",
+        }
     )
     start = time.perf_counter()
     log_path = log_path or paths.build / "logs" / f"{chapter.name}.log"
@@ -171,7 +176,8 @@ def execute_chapter(
         first_line = next((ln for ln in str(exc.source).splitlines() if ln.strip()), "")
         raise ChapterExecutionError(
             f"chapter '{chapter.name}' failed in code cell {exc.exec_count} (starting {first_line[:80]!r}):\n  {exc.ename}: {exc.evalue}",
-            fix=(f"inspect the failed notebook {kept}; " if kept else "") + "the previous results and the published site were left unchanged",
+            fix=(f"inspect the failed notebook {kept}; " if kept else "")
+            + "the previous results and the published site were left unchanged",
         ) from None
     finally:
         os.dup2(saved_stderr, 2)

@@ -31,9 +31,19 @@ def glued(nb_or_path) -> dict[str, str]:
 
 def errors(nb_or_path) -> list[str]:
     nb = read(nb_or_path) if isinstance(nb_or_path, str | Path) else nb_or_path
-    return [f"{o.get('ename')}: {o.get('evalue')}" for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    return [
+        f"{o.get('ename')}: {o.get('evalue')}"
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if o.get("output_type") == "error"
+    ]
 
 
 def figure_count(nb_or_path) -> int:
     nb = read(nb_or_path) if isinstance(nb_or_path, str | Path) else nb_or_path
-    return sum(1 for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {}))
+    return sum(
+        1
+        for c in nb.cells
+        for o in c.get("outputs", [])
+        if "image/png" in o.get("data", {}) or "image/svg+xml" in o.get("data", {})
+    )

@@ -20,7 +20,19 @@ from imtrade.paths import ProjectPaths
 if TYPE_CHECKING:
     from imtrade.book.build import ChapterPlan
 
-KEY_PACKAGES = ("jupyter-book", "sphinx", "myst-nb", "papermill", "pandas", "numpy", "statsmodels", "seaborn", "matplotlib", "pandera", "pyarrow")
+KEY_PACKAGES = (
+    "jupyter-book",
+    "sphinx",
+    "myst-nb",
+    "papermill",
+    "pandas",
+    "numpy",
+    "statsmodels",
+    "seaborn",
+    "matplotlib",
+    "pandera",
+    "pyarrow",
+)
 
 
 def _escape(text: str) -> str:
@@ -60,7 +72,11 @@ def data_sources_page(paths: ProjectPaths, chapter_titles: dict[str, str]) -> st
         for v in ds.vintages.values():
             entries = read_manifest(manifest_path(ds.id, v.id, paths))
             size = sum(e.size for e in entries.values()) / 1e6
-            used = ", ".join(f"{{doc}}`{chapter_titles[c]} <../chapters/{c}>`" for c in sorted(users.get((ds.id, v.id), ())) if c in chapter_titles)
+            used = ", ".join(
+                f"{{doc}}`{chapter_titles[c]} <../chapters/{c}>`"
+                for c in sorted(users.get((ds.id, v.id), ()))
+                if c in chapter_titles
+            )
             lines.append(
                 f"| **{_escape(ds.title)}** (`{ds.id}`) | {_escape(ds.producer)} | [{ds.licence}]({ds.licence_url}) | {v.id} | "
                 f"{len(entries)} ({size:.1f} MB) | `{manifest_digest(entries)[:16]}…` | {used or '—'} |"
@@ -79,13 +95,14 @@ def data_sources_page(paths: ProjectPaths, chapter_titles: dict[str, str]) -> st
         for v in ds.vintages.values():
             note = f" — {_escape(v.notes)}" if v.notes else ""
             ref = f", commit `{v.ref}`" if v.ref else ""
-            lines.append(f"- **Vintage {v.id}** (released {v.released}{ref}){note} Checksums: `data/manifests/{ds.id}/{v.id}.tsv`.")
+            lines.append(
+                f"- **Vintage {v.id}** (released {v.released}{ref}){note} Checksums: `data/manifests/{ds.id}/{v.id}.tsv`."
+            )
         lines.append("")
     lines += [
         "## Derived series",
         "",
-        "Some series are not published by the upstreams and are computed from ones that are "
-        "(`imtrade.data.derived`):",
+        "Some series are not published by the upstreams and are computed from ones that are (`imtrade.data.derived`):",
         "",
         "| code | series | formula | note |",
         "|---|---|---|---|",
@@ -151,7 +168,9 @@ def reproducibility_page(paths: ProjectPaths, plans: list[ChapterPlan]) -> str:
         params = "<br>".join(f"`{k}` = `{json.dumps(v)}`" for k, v in plan.params.items())
         record = json.loads(plan.record.read_text()) if plan.record.is_file() else {}
         n_reads = len(record.get("reads", []))
-        lines.append(f"| {{doc}}`{plan.chapter.title()} <../{plan.chapter.docname}>` | {params} | `{record.get('key', '')[:16]}` | {n_reads} |")
+        lines.append(
+            f"| {{doc}}`{plan.chapter.title()} <../{plan.chapter.docname}>` | {params} | `{record.get('key', '')[:16]}` | {n_reads} |"
+        )
     lines += [
         "",
         "## Build manifest",

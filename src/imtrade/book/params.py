@@ -60,11 +60,15 @@ def parse_parameters_cell(source: str, where: str = "parameters cell") -> dict[s
             )
         type_name = ast.unparse(node.annotation).replace(" ", "")
         if type_name not in SUPPORTED_TYPES:
-            raise ParameterError(f"{where}, line {node.lineno}: type {type_name!r} is not one of {', '.join(SUPPORTED_TYPES)}")
+            raise ParameterError(
+                f"{where}, line {node.lineno}: type {type_name!r} is not one of {', '.join(SUPPORTED_TYPES)}"
+            )
         try:
             default = ast.literal_eval(node.value)
         except ValueError:
-            raise ParameterError(f"{where}, line {node.lineno}: the default of {node.target.id!r} must be a literal") from None
+            raise ParameterError(
+                f"{where}, line {node.lineno}: the default of {node.target.id!r} must be a literal"
+            ) from None
         name = node.target.id
         params[name] = Parameter(name, type_name, coerce(name, type_name, default), comments.get(node.lineno, ""))
     return params
@@ -88,7 +92,9 @@ def _scalar(name: str, type_name: str, value: Any) -> Any:
         try:
             value = float(value.strip()) if kind is float else int(value.strip())
         except ValueError:
-            raise ParameterError(f"parameter {name!r} must be {'a number' if kind is float else 'a whole number'}, got {value!r}") from None
+            raise ParameterError(
+                f"parameter {name!r} must be {'a number' if kind is float else 'a whole number'}, got {value!r}"
+            ) from None
     if kind is int and isinstance(value, float):
         if not value.is_integer():
             raise ParameterError(f"parameter {name!r} must be a whole number, got {value!r}")
@@ -122,7 +128,9 @@ def coerce(name: str, type_name: str, value: Any) -> Any:
 
 def check_name(name: str, declared: dict[str, Parameter], chapter: str) -> None:
     if not isinstance(name, str) or not name.isidentifier():
-        raise ParameterError(f"{name!r} is not a valid parameter name", fix=f"see `imtrade params {chapter}` for the declared names")
+        raise ParameterError(
+            f"{name!r} is not a valid parameter name", fix=f"see `imtrade params {chapter}` for the declared names"
+        )
     if name not in declared:
         import difflib
 
@@ -160,11 +168,15 @@ def check_countries(codes: Iterable[str], name: str = "countries", allow_aggrega
     if not allow_aggregates:
         aggregates = set(table.loc[table["is_aggregate"], "iso3"]) & set(out)
         if aggregates:
-            raise ParameterError(f"parameter {name!r} must list economies, not aggregates: {', '.join(sorted(aggregates))}")
+            raise ParameterError(
+                f"parameter {name!r} must list economies, not aggregates: {', '.join(sorted(aggregates))}"
+            )
     return out
 
 
-def check_year_range(start: int, end: int, lo: int = 1960, hi: int = 2030, names: tuple[str, str] = ("start_year", "end_year")) -> None:
+def check_year_range(
+    start: int, end: int, lo: int = 1960, hi: int = 2030, names: tuple[str, str] = ("start_year", "end_year")
+) -> None:
     if not lo <= start <= hi:
         raise ParameterError(f"parameter {names[0]!r} must be between {lo} and {hi}, got {start}")
     if not lo <= end <= hi:

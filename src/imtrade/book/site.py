@@ -111,7 +111,8 @@ def run_jupyter_book(stage: Path, *, strict: bool, all_pages: bool = False) -> l
     if proc.returncode != 0:
         shown = warnings[:30] or output.strip().splitlines()[-25:]
         raise BuildError(
-            f"jupyter-book failed ({len(warnings)} warning(s)/error(s)):\n  " + "\n  ".join(ANSI.sub("", line) for line in shown),
+            f"jupyter-book failed ({len(warnings)} warning(s)/error(s)):\n  "
+            + "\n  ".join(ANSI.sub("", line) for line in shown),
             fix="fix the reported pages; the published site in _build/html was left unchanged",
         )
     return warnings

@@ -60,11 +60,17 @@ def check_parameters(params: dict[str, Any]) -> None:
     if sorted(set(milestones)) != milestones:
         raise ParameterError(f"parameter 'milestones' must be increasing without repeats, got {milestones}")
     if not 2025 <= params["projection_end"] <= 2060:
-        raise ParameterError(f"parameter 'projection_end' must be between 2025 and 2060, got {params['projection_end']}")
+        raise ParameterError(
+            f"parameter 'projection_end' must be between 2025 and 2060, got {params['projection_end']}"
+        )
     if not 1990 <= params["fit_start"] <= 2016:
-        raise ParameterError(f"parameter 'fit_start' must be between 1990 and 2016 (a trend needs years of data), got {params['fit_start']}")
+        raise ParameterError(
+            f"parameter 'fit_start' must be between 1990 and 2016 (a trend needs years of data), got {params['fit_start']}"
+        )
     if not 2010 <= params["event_year"] <= 2021:
-        raise ParameterError(f"parameter 'event_year' must be between 2010 and 2021 (years of data on both sides), got {params['event_year']}")
+        raise ParameterError(
+            f"parameter 'event_year' must be between 2010 and 2021 (years of data on both sides), got {params['event_year']}"
+        )
     unknown = [c for c in params["projected"] if c not in TREND_MODELS]
     if unknown or not params["projected"]:
         raise ParameterError(
@@ -87,7 +93,10 @@ def economy_name(code: str) -> str:
 # 1. The roadmap timeline
 
 _DATE_IN_LABEL = re.compile(r"\((\d{1,2}) ([A-Z][a-z]{2}) (\d{4})\)")
-_MONTHS = {m: i for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], start=1)
+}
 
 
 def decimal_date(label: str, year: float) -> float:
@@ -134,12 +143,25 @@ def milestone_table(milestones: pd.DataFrame) -> pd.DataFrame:
     ``source`` (source text or short publisher name), ``citation``, ``url``, ``verified_primary``.
     """
     year = milestones.apply(
-        lambda r: ("≈" if r["approximate"] else "") + str(int(r["start_year"] if pd.notna(r["start_year"]) else r["end_year"])), axis=1
+        lambda r: (
+            ("≈" if r["approximate"] else "")
+            + str(int(r["start_year"] if pd.notna(r["start_year"]) else r["end_year"]))
+        ),
+        axis=1,
     )
-    short = milestones.apply(lambda r: r["source_text"] if str(r["source_text"]).strip() else str(r["citation"]).split(" (")[0].split(",")[0], axis=1)
+    short = milestones.apply(
+        lambda r: (
+            r["source_text"] if str(r["source_text"]).strip() else str(r["citation"]).split(" (")[0].split(",")[0]
+        ),
+        axis=1,
+    )
     order = {"paradigm": 0, "goal": 3, "policy": 1, "event": 2}
-    out = milestones.assign(year=year, source=short, _order=milestones["kind"].map(order)).sort_values(["_order", "when"], kind="stable")
-    return out[["year", "kind", "label", "description", "source", "citation", "url", "verified_primary"]].reset_index(drop=True)
+    out = milestones.assign(year=year, source=short, _order=milestones["kind"].map(order)).sort_values(
+        ["_order", "when"], kind="stable"
+    )
+    return out[["year", "kind", "label", "description", "source", "citation", "url", "verified_primary"]].reset_index(
+        drop=True
+    )
 
 
 def _goal_short(label: str) -> str:
@@ -164,7 +186,9 @@ def plot_roadmap_timeline(milestones: pd.DataFrame, *, end: int = 2045):
     dated = milestones[milestones["kind"].isin(["policy", "event"])].sort_values("when", ascending=False)
 
     n = len(paradigms)
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(8.0, 7.4), gridspec_kw={"height_ratios": [n + 1.6, len(dated) + 0.6]})
+    fig, (top, bottom) = plt.subplots(
+        2, 1, figsize=(8.0, 7.4), gridspec_kw={"height_ratios": [n + 1.6, len(dated) + 0.6]}
+    )
     # Eras: bars from the anchor year to the end of the roadmap (the paradigms run in parallel).
     colours = [OKABE_ITO[i] for i in (1, 2, 5, 0)]
     for y, (row, colour) in enumerate(zip(paradigms.itertuples(), colours * 2, strict=False)):
@@ -172,7 +196,14 @@ def plot_roadmap_timeline(milestones: pd.DataFrame, *, end: int = 2045):
         top.barh(y, end - start, left=start, height=0.55, color=colour, edgecolor="white")
         if row.approximate:
             top.barh(y, 4, left=start - 4, height=0.55, color="white", edgecolor=colour, hatch="////", linewidth=0.8)
-        top.text(start - (5 if row.approximate else 1), y, ("≈" if row.approximate else "") + str(int(start)), ha="right", va="center", fontsize=8.5)
+        top.text(
+            start - (5 if row.approximate else 1),
+            y,
+            ("≈" if row.approximate else "") + str(int(start)),
+            ha="right",
+            va="center",
+            fontsize=8.5,
+        )
     # Goals: a lane of their own, and dashed lines through the eras.
     lane = n + 0.2
     for k, row in enumerate(goals.itertuples()):
@@ -180,9 +211,26 @@ def plot_roadmap_timeline(milestones: pd.DataFrame, *, end: int = 2045):
         top.plot([row.when], [lane], marker="D", markersize=7, color="#222222", linestyle="none")
         # first goal labelled to the left, last to the right, any others above: labels never overlap
         where = "left" if k == 0 else "right" if k == len(goals) - 1 else "above"
-        offset, ha, va = {"left": ((-7, 0), "right", "center"), "right": ((7, 0), "left", "center"), "above": ((0, 6), "center", "bottom")}[where]
-        text = f"{int(row.when)} {_goal_short(row.label)}" if where != "above" else f"{_goal_short(row.label)} {int(row.when)}"
-        top.annotate(text, xy=(row.when, lane), xytext=offset, textcoords="offset points", ha=ha, va=va, fontsize=7.5, color="#222222")
+        offset, ha, va = {
+            "left": ((-7, 0), "right", "center"),
+            "right": ((7, 0), "left", "center"),
+            "above": ((0, 6), "center", "bottom"),
+        }[where]
+        text = (
+            f"{int(row.when)} {_goal_short(row.label)}"
+            if where != "above"
+            else f"{_goal_short(row.label)} {int(row.when)}"
+        )
+        top.annotate(
+            text,
+            xy=(row.when, lane),
+            xytext=offset,
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            fontsize=7.5,
+            color="#222222",
+        )
     labels = [_wrap(label, 30) for label in paradigms["label"]] + ["Roadmap goals"]
     top.set_yticks([*range(n), lane], labels, fontsize=8.5)
     top.axvspan(2015, 2019, color=BENCHMARK_GREY, alpha=0.18, linewidth=0)
@@ -202,8 +250,12 @@ def plot_roadmap_timeline(milestones: pd.DataFrame, *, end: int = 2045):
     bottom.set_xticks([2015, 2016, 2017, 2018, 2019])
     bottom.set_xlabel("Date (ticks on 1 January)", fontsize=9)
     bottom.legend(
-        handles=[Line2D([], [], linestyle="none", markersize=8, label=lab, **style[k]) for k, lab in (("policy", "Chinese policy"), ("event", "US measure or event"))],
-        loc="upper right", fontsize=8,
+        handles=[
+            Line2D([], [], linestyle="none", markersize=8, label=lab, **style[k])
+            for k, lab in (("policy", "Chinese policy"), ("event", "US measure or event"))
+        ],
+        loc="upper right",
+        fontsize=8,
     )
     bottom.grid(axis="y", visible=False)
     fig.tight_layout()
@@ -239,26 +291,80 @@ TECH_SHARE_WDI = "NV.MNF.TECH.ZS.UN"
 TECH_SHARE_SDG = "NV_IND_TECH"
 
 DASHBOARD: tuple[Indicator, ...] = (
-    Indicator("mva_share", "NV.IND.MANF.CD", "Share of world manufacturing value added", "% of world MVA",
-              "WDI bulk file NV.IND.MANF.CD, economy / WLD",
-              note="The bulk file was re-saved with values rounded to 3 significant digits: fine for shares, not for levels.",
-              proxy="scale of manufacturing"),
-    Indicator("tech_share", TECH_SHARE_WDI, "Medium- and high-tech share of manufacturing value added", "% of MVA",
-              "WDI NV.MNF.TECH.ZS.UN (UNIDO)", proxy="technological depth of manufacturing"),
-    Indicator("rd", "GB.XPD.RSDV.GD.ZS", "R&D expenditure", "% of GDP", "WDI GB.XPD.RSDV.GD.ZS", proxy="innovation effort"),
-    Indicator("researchers", "SP.POP.SCIE.RD.P6", "Researchers in R&D", "per million people", "WDI SP.POP.SCIE.RD.P6", proxy="innovation workforce"),
-    Indicator("patents", "IP.PAT.RESD", "Patent applications by residents", "thousands (log scale)", "WDI IP.PAT.RESD",
-              scale=1e-3, log_scale=True, proxy="invention output (filings, not quality)"),
-    Indicator("hightech_exports", "TX.VAL.TECH.MF.ZS", "High-technology exports", "% of manufactured exports",
-              "WDI TX.VAL.TECH.MF.ZS", note="Re-based definition from 2007; earlier vintages use the old SITC-based series.",
-              proxy="competitiveness in high-tech goods"),
-    Indicator("ict_services", "BX.GSR.CCIS.CD", "ICT service exports", "US$ billion, current (log scale)",
-              "WDI bulk file BX.GSR.CCIS.CD", scale=1e-9, log_scale=True, proxy="digital services capacity"),
-    Indicator("broadband", "IT.NET.BBND.P2", "Fixed broadband subscriptions", "per 100 people", "WDI IT.NET.BBND.P2",
-              proxy="networked ('Internet plus') infrastructure"),
-    Indicator("lpi", "LP.LPI.OVRL.XQ", "Logistics Performance Index", "score, 1 (low) to 5 (high)", "WDI LP.LPI.OVRL.XQ",
-              note="Survey-based; published only in some years (markers show which).",
-              proxy="integration into trade and logistics networks"),
+    Indicator(
+        "mva_share",
+        "NV.IND.MANF.CD",
+        "Share of world manufacturing value added",
+        "% of world MVA",
+        "WDI bulk file NV.IND.MANF.CD, economy / WLD",
+        note="The bulk file was re-saved with values rounded to 3 significant digits: fine for shares, not for levels.",
+        proxy="scale of manufacturing",
+    ),
+    Indicator(
+        "tech_share",
+        TECH_SHARE_WDI,
+        "Medium- and high-tech share of manufacturing value added",
+        "% of MVA",
+        "WDI NV.MNF.TECH.ZS.UN (UNIDO)",
+        proxy="technological depth of manufacturing",
+    ),
+    Indicator(
+        "rd", "GB.XPD.RSDV.GD.ZS", "R&D expenditure", "% of GDP", "WDI GB.XPD.RSDV.GD.ZS", proxy="innovation effort"
+    ),
+    Indicator(
+        "researchers",
+        "SP.POP.SCIE.RD.P6",
+        "Researchers in R&D",
+        "per million people",
+        "WDI SP.POP.SCIE.RD.P6",
+        proxy="innovation workforce",
+    ),
+    Indicator(
+        "patents",
+        "IP.PAT.RESD",
+        "Patent applications by residents",
+        "thousands (log scale)",
+        "WDI IP.PAT.RESD",
+        scale=1e-3,
+        log_scale=True,
+        proxy="invention output (filings, not quality)",
+    ),
+    Indicator(
+        "hightech_exports",
+        "TX.VAL.TECH.MF.ZS",
+        "High-technology exports",
+        "% of manufactured exports",
+        "WDI TX.VAL.TECH.MF.ZS",
+        note="Re-based definition from 2007; earlier vintages use the old SITC-based series.",
+        proxy="competitiveness in high-tech goods",
+    ),
+    Indicator(
+        "ict_services",
+        "BX.GSR.CCIS.CD",
+        "ICT service exports",
+        "US$ billion, current (log scale)",
+        "WDI bulk file BX.GSR.CCIS.CD",
+        scale=1e-9,
+        log_scale=True,
+        proxy="digital services capacity",
+    ),
+    Indicator(
+        "broadband",
+        "IT.NET.BBND.P2",
+        "Fixed broadband subscriptions",
+        "per 100 people",
+        "WDI IT.NET.BBND.P2",
+        proxy="networked ('Internet plus') infrastructure",
+    ),
+    Indicator(
+        "lpi",
+        "LP.LPI.OVRL.XQ",
+        "Logistics Performance Index",
+        "score, 1 (low) to 5 (high)",
+        "WDI LP.LPI.OVRL.XQ",
+        note="Survey-based; published only in some years (markers show which).",
+        proxy="integration into trade and logistics networks",
+    ),
 )
 DASHBOARD_BY_KEY = {ind.key: ind for ind in DASHBOARD}
 
@@ -272,10 +378,15 @@ def tech_share_indicator(vintage: str | None) -> Indicator:
         load_indicators([TECH_SHARE_WDI], countries=["USA"], years=(2000, 2000), vintage=vintage)
         return DASHBOARD_BY_KEY["tech_share"]
     except UnknownIndicatorError:
-        return Indicator("tech_share", TECH_SHARE_SDG, "Medium- and high-tech share of manufacturing value added", "% of MVA",
-                         "UN SDG database NV_IND_TECH (UNIDO, 2020-10-19)",
-                         note="This WDI vintage has no NV.MNF.TECH.ZS.UN; the UN SDG release of the UNIDO series is used instead.",
-                         proxy="technological depth of manufacturing")
+        return Indicator(
+            "tech_share",
+            TECH_SHARE_SDG,
+            "Medium- and high-tech share of manufacturing value added",
+            "% of MVA",
+            "UN SDG database NV_IND_TECH (UNIDO, 2020-10-19)",
+            note="This WDI vintage has no NV.MNF.TECH.ZS.UN; the UN SDG release of the UNIDO series is used instead.",
+            proxy="technological depth of manufacturing",
+        )
 
 
 def world_share(tidy: pd.DataFrame, world: str = "WLD") -> pd.DataFrame:
@@ -316,7 +427,9 @@ def load_dashboard(economies: Sequence[str], vintage: str | None) -> tuple[pd.Da
     return pd.concat(frames, ignore_index=True).dropna(subset=["value"]), used
 
 
-def latest_values(frame: pd.DataFrame, indicators: Sequence[Indicator], economies: Sequence[str], country: str) -> pd.DataFrame:
+def latest_values(
+    frame: pd.DataFrame, indicators: Sequence[Indicator], economies: Sequence[str], country: str
+) -> pd.DataFrame:
     """Latest value per indicator and economy, and the focus economy's rank.
 
     Returns a tidy frame with columns ``key, indicator, label, unit, iso3, year, value`` plus
@@ -337,12 +450,21 @@ def latest_values(frame: pd.DataFrame, indicators: Sequence[Indicator], economie
                 rank, n_ranked = int((values > values[country]).sum() + 1), len(values)
         for code in economies:
             hit = latest[latest["iso3"] == code]
-            rows.append({
-                "key": ind.key, "indicator": ind.code, "label": ind.label, "proxy": ind.proxy, "unit": ind.unit.replace(" (log scale)", ""), "iso3": code,
-                "year": int(hit["year"].iloc[0]) if len(hit) else np.nan, "value": float(hit["value"].iloc[0]) if len(hit) else np.nan,
-                "rank": rank if code == country else np.nan, "n_ranked": n_ranked if code == country else np.nan,
-                "rank_year": rank_year if code == country else np.nan,
-            })
+            rows.append(
+                {
+                    "key": ind.key,
+                    "indicator": ind.code,
+                    "label": ind.label,
+                    "proxy": ind.proxy,
+                    "unit": ind.unit.replace(" (log scale)", ""),
+                    "iso3": code,
+                    "year": int(hit["year"].iloc[0]) if len(hit) else np.nan,
+                    "value": float(hit["value"].iloc[0]) if len(hit) else np.nan,
+                    "rank": rank if code == country else np.nan,
+                    "n_ranked": n_ranked if code == country else np.nan,
+                    "rank_year": rank_year if code == country else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -352,6 +474,7 @@ def dashboard_display(latest: pd.DataFrame, economies: Sequence[str], country: s
     Values are rounded for reading; ``Year`` gives the latest year (a range when the economies'
     latest years differ); the last column is the focus economy's rank and its year.
     """
+
     def fmt(value: float) -> str:
         if pd.isna(value):
             return "–"
@@ -362,12 +485,27 @@ def dashboard_display(latest: pd.DataFrame, economies: Sequence[str], country: s
     for _key, sub in latest.groupby("key", sort=False):
         sub = sub.set_index("iso3")
         years = sub["year"].dropna()
-        span = "–" if years.empty else f"{years.min():.0f}" if years.min() == years.max() else f"{years.min():.0f}–{years.max():.0f}"
-        row = {"Indicator (stands for)": f"{sub['label'].iloc[0]} ({sub['proxy'].iloc[0]})", "Unit": sub["unit"].iloc[0], "Year": span}
+        span = (
+            "–"
+            if years.empty
+            else f"{years.min():.0f}"
+            if years.min() == years.max()
+            else f"{years.min():.0f}–{years.max():.0f}"
+        )
+        row = {
+            "Indicator (stands for)": f"{sub['label'].iloc[0]} ({sub['proxy'].iloc[0]})",
+            "Unit": sub["unit"].iloc[0],
+            "Year": span,
+        }
         for code in economies:
             row[code] = fmt(sub.loc[code, "value"])
         r = sub.loc[country]
-        row[f"{country} rank"] = f"{int(r['rank'])} of {int(r['n_ranked'])}" + (f" ({int(r['rank_year'])})" if span != f"{r['rank_year']:.0f}" else "") if pd.notna(r["rank"]) else "–"
+        row[f"{country} rank"] = (
+            f"{int(r['rank'])} of {int(r['n_ranked'])}"
+            + (f" ({int(r['rank_year'])})" if span != f"{r['rank_year']:.0f}" else "")
+            if pd.notna(r["rank"])
+            else "–"
+        )
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -387,7 +525,16 @@ def constant_tail(frame: pd.DataFrame, min_run: int = 4) -> pd.DataFrame:
         while run < len(values) and values[-run - 1] == values[-1]:
             run += 1
         if run >= min_run:
-            rows.append({"key": key, "iso3": code, "value": float(values[-1]), "since": int(years[-run]), "until": int(years[-1]), "run": run})
+            rows.append(
+                {
+                    "key": key,
+                    "iso3": code,
+                    "value": float(values[-1]),
+                    "since": int(years[-run]),
+                    "until": int(years[-1]),
+                    "run": run,
+                }
+            )
     return pd.DataFrame(rows, columns=["key", "iso3", "value", "since", "until", "run"])
 
 
@@ -400,7 +547,14 @@ def _plain_log_axis(ax) -> None:
     ax.yaxis.set_minor_formatter(FuncFormatter(lambda v, _pos: ""))
 
 
-def plot_dashboard(frame: pd.DataFrame, indicators: Sequence[Indicator], economies: Sequence[str], *, milestones: Iterable[int] = (), start_year: int = 2000):
+def plot_dashboard(
+    frame: pd.DataFrame,
+    indicators: Sequence[Indicator],
+    economies: Sequence[str],
+    *,
+    milestones: Iterable[int] = (),
+    start_year: int = 2000,
+):
     """Small multiples (3 x 3): one panel per indicator, one line per economy (the first thicker)."""
     import matplotlib.pyplot as plt
 
@@ -418,8 +572,17 @@ def plot_dashboard(frame: pd.DataFrame, indicators: Sequence[Indicator], economi
             if s.empty:
                 continue
             st = styles[code]
-            ax.plot(s["year"], s["value"], color=st["color"], linestyle=st["linestyle"], marker=st["marker"],
-                    markersize=3.5 if sparse else 2.8, markevery=1 if sparse else 4, linewidth=1.9 if code == economies[0] else 1.1, label=code)
+            ax.plot(
+                s["year"],
+                s["value"],
+                color=st["color"],
+                linestyle=st["linestyle"],
+                marker=st["marker"],
+                markersize=3.5 if sparse else 2.8,
+                markevery=1 if sparse else 4,
+                linewidth=1.9 if code == economies[0] else 1.1,
+                label=code,
+            )
         if ind.log_scale:
             ax.set_yscale("log")
             _plain_log_axis(ax)
@@ -431,7 +594,7 @@ def plot_dashboard(frame: pd.DataFrame, indicators: Sequence[Indicator], economi
         for year in milestones:
             if start_year <= year <= last_year:
                 ax.axvline(year, color="#999999", linestyle=":", linewidth=0.9)
-    for ax in axes.flat[len(indicators):]:
+    for ax in axes.flat[len(indicators) :]:
         ax.set_visible(False)
     axes[0][0].set_xlim(start_year - 0.5, last_year + 0.5)  # shared: one call sets every panel
     for ax in axes[-1]:
@@ -447,9 +610,18 @@ def plot_dashboard(frame: pd.DataFrame, indicators: Sequence[Indicator], economi
 
 TREND_MODELS: dict[str, tuple[str, str]] = {
     # code: (model, why)
-    "GB.XPD.RSDV.GD.ZS": ("linear", "a share of GDP is bounded and has risen by roughly constant points a year; a log-linear trend would make the point increases accelerate"),
-    "SP.POP.SCIE.RD.P6": ("log", "a head count per million people grows multiplicatively, so a constant growth rate (log-linear) is the natural trend"),
-    "IT.NET.BBND.P2": ("linear", "subscriptions per 100 people rise by roughly constant amounts; neither form can saturate, so long projections overstate"),
+    "GB.XPD.RSDV.GD.ZS": (
+        "linear",
+        "a share of GDP is bounded and has risen by roughly constant points a year; a log-linear trend would make the point increases accelerate",
+    ),
+    "SP.POP.SCIE.RD.P6": (
+        "log",
+        "a head count per million people grows multiplicatively, so a constant growth rate (log-linear) is the natural trend",
+    ),
+    "IT.NET.BBND.P2": (
+        "linear",
+        "subscriptions per 100 people rise by roughly constant amounts; neither form can saturate, so long projections overstate",
+    ),
     "TX.VAL.TECH.MF.ZS": ("linear", "a share of manufactured exports is bounded; a linear trend in points"),
     "IP.PAT.RESD": ("log", "a count of applications grows multiplicatively (log-linear)"),
     "NV.MNF.TECH.ZS.UN": ("linear", "a share of value added is bounded; a linear trend in points"),
@@ -482,7 +654,9 @@ class TrendFit:
         return 100.0 * math.expm1(b) if self.model == "log" else b
 
 
-def fit_trend(years: Sequence[int], values: Sequence[float], model: str, *, iso3: str = "", indicator: str = "", base: int = 2000) -> TrendFit:
+def fit_trend(
+    years: Sequence[int], values: Sequence[float], model: str, *, iso3: str = "", indicator: str = "", base: int = 2000
+) -> TrendFit:
     """Fit a linear or log-linear time trend by OLS.
 
     Parameters
@@ -518,9 +692,20 @@ def fit_trend(years: Sequence[int], values: Sequence[float], model: str, *, iso3
     target = np.log(y) if model == "log" else y
     result = sm.OLS(target, sm.add_constant(x - base)).fit()
     return TrendFit(
-        iso3=iso3, indicator=indicator, model=model, base=base, params=np.asarray(result.params), cov=np.asarray(result.cov_params()),
-        sigma=float(np.sqrt(result.scale)), df_resid=int(result.df_resid), n=len(x), first_year=int(x[0]), last_year=int(x[-1]),
-        last_value=float(y[-1]), durbin_watson=float(durbin_watson(result.resid)), result=result,
+        iso3=iso3,
+        indicator=indicator,
+        model=model,
+        base=base,
+        params=np.asarray(result.params),
+        cov=np.asarray(result.cov_params()),
+        sigma=float(np.sqrt(result.scale)),
+        df_resid=int(result.df_resid),
+        n=len(x),
+        first_year=int(x[0]),
+        last_year=int(x[-1]),
+        last_value=float(y[-1]),
+        durbin_watson=float(durbin_watson(result.resid)),
+        result=result,
     )
 
 
@@ -539,11 +724,16 @@ def predict_trend(fit: TrendFit, years: Sequence[int], alpha: float = ALPHA) -> 
     x = np.asarray(years, dtype=float) - fit.base
     exog = np.column_stack([np.ones_like(x), x])
     frame = fit.result.get_prediction(exog).summary_frame(alpha=alpha)
-    out = pd.DataFrame({
-        "year": np.asarray(years, dtype=int), "mean": frame["mean"].to_numpy(),
-        "ci_lower": frame["mean_ci_lower"].to_numpy(), "ci_upper": frame["mean_ci_upper"].to_numpy(),
-        "pi_lower": frame["obs_ci_lower"].to_numpy(), "pi_upper": frame["obs_ci_upper"].to_numpy(),
-    })
+    out = pd.DataFrame(
+        {
+            "year": np.asarray(years, dtype=int),
+            "mean": frame["mean"].to_numpy(),
+            "ci_lower": frame["mean_ci_lower"].to_numpy(),
+            "ci_upper": frame["mean_ci_upper"].to_numpy(),
+            "pi_lower": frame["obs_ci_lower"].to_numpy(),
+            "pi_upper": frame["obs_ci_upper"].to_numpy(),
+        }
+    )
     if fit.model == "log":
         for column in ("mean", "ci_lower", "ci_upper", "pi_lower", "pi_upper"):
             out[column] = np.exp(out[column])
@@ -562,7 +752,9 @@ class Crossing:
     ahead_year: int | None = None  # for "already ahead": the year compared
 
 
-def crossing_year(country: TrendFit, peer: TrendFit, horizon: int, *, n_draws: int = N_DRAWS, seed: int = SEED, alpha: float = ALPHA) -> Crossing:
+def crossing_year(
+    country: TrendFit, peer: TrendFit, horizon: int, *, n_draws: int = N_DRAWS, seed: int = SEED, alpha: float = ALPHA
+) -> Crossing:
     """Year in which ``country``'s trend line reaches ``peer``'s, with a bootstrap range.
 
     Parameters
@@ -613,7 +805,9 @@ def crossing_year(country: TrendFit, peer: TrendFit, horizon: int, *, n_draws: i
     return Crossing(status, median, lower, upper, share)
 
 
-def trend_fits(frame: pd.DataFrame, codes: Sequence[str], economies: Sequence[str], fit_start: int) -> dict[tuple[str, str], TrendFit]:
+def trend_fits(
+    frame: pd.DataFrame, codes: Sequence[str], economies: Sequence[str], fit_start: int
+) -> dict[tuple[str, str], TrendFit]:
     """One :class:`TrendFit` per (indicator, economy) with enough data from ``fit_start`` on.
 
     ``frame`` is tidy (``indicator, iso3, year, value``); the model per indicator is
@@ -623,13 +817,17 @@ def trend_fits(frame: pd.DataFrame, codes: Sequence[str], economies: Sequence[st
     for code in codes:
         model = TREND_MODELS[code][0]
         for iso3 in economies:
-            s = frame[(frame["indicator"] == code) & (frame["iso3"] == iso3) & (frame["year"] >= fit_start)].dropna(subset=["value"])
+            s = frame[(frame["indicator"] == code) & (frame["iso3"] == iso3) & (frame["year"] >= fit_start)].dropna(
+                subset=["value"]
+            )
             if len(s) >= MIN_FIT_POINTS:
                 fits[(code, iso3)] = fit_trend(s["year"], s["value"], model, iso3=iso3, indicator=code)
     return fits
 
 
-def catch_up_table(fits: dict[tuple[str, str], TrendFit], codes: Sequence[str], country: str, peers: Sequence[str], horizon: int) -> pd.DataFrame:
+def catch_up_table(
+    fits: dict[tuple[str, str], TrendFit], codes: Sequence[str], country: str, peers: Sequence[str], horizon: int
+) -> pd.DataFrame:
     """One row per indicator and peer: the crossing status, year and 95 % range."""
     rows = []
     for code in codes:
@@ -637,12 +835,32 @@ def catch_up_table(fits: dict[tuple[str, str], TrendFit], codes: Sequence[str], 
             c, p = fits.get((code, country)), fits.get((code, peer))
             row = {"indicator": code, "model": TREND_MODELS[code][0], "peer": peer}
             if c is None or p is None:
-                rows.append({**row, "status": "too few data", "median": np.nan, "lower": np.nan, "upper": np.nan, "share_by_horizon": np.nan,
-                             "country_growth": c.growth if c else np.nan, "peer_growth": p.growth if p else np.nan})
+                rows.append(
+                    {
+                        **row,
+                        "status": "too few data",
+                        "median": np.nan,
+                        "lower": np.nan,
+                        "upper": np.nan,
+                        "share_by_horizon": np.nan,
+                        "country_growth": c.growth if c else np.nan,
+                        "peer_growth": p.growth if p else np.nan,
+                    }
+                )
                 continue
             x = crossing_year(c, p, horizon)
-            rows.append({**row, "status": x.status, "median": x.median, "lower": x.lower, "upper": x.upper, "share_by_horizon": x.share_by_horizon,
-                         "country_growth": c.growth, "peer_growth": p.growth})
+            rows.append(
+                {
+                    **row,
+                    "status": x.status,
+                    "median": x.median,
+                    "lower": x.lower,
+                    "upper": x.upper,
+                    "share_by_horizon": x.share_by_horizon,
+                    "country_growth": c.growth,
+                    "peer_growth": p.growth,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -651,6 +869,7 @@ def describe_crossing(row: pd.Series | dict, horizon: int, far: int = 2100) -> s
 
     Years after ``far`` are reported as 'after {far}': such extrapolations carry no information.
     """
+
     def year(value: float) -> str:
         return f"after {far}" if not np.isfinite(value) or value > far else f"{value:.0f}"
 
@@ -673,7 +892,11 @@ def projection_frame(fits: dict[tuple[str, str], TrendFit], horizon: int, alpha:
     frames = []
     for (code, iso3), fit in fits.items():
         years = list(range(fit.first_year, horizon + 1))
-        frames.append(predict_trend(fit, years, alpha).assign(indicator=code, iso3=iso3, projected=lambda d, f=fit: d["year"] > f.last_year))
+        frames.append(
+            predict_trend(fit, years, alpha).assign(
+                indicator=code, iso3=iso3, projected=lambda d, f=fit: d["year"] > f.last_year
+            )
+        )
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -689,37 +912,76 @@ def fit_summary(fits: dict[tuple[str, str], TrendFit]) -> pd.DataFrame:
     for (code, iso3), fit in fits.items():
         lo, hi = fit.result.conf_int(ALPHA)[1]
         to_display = (lambda b: 100.0 * math.expm1(b)) if fit.model == "log" else (lambda b: b)
-        rows.append({"indicator": code, "iso3": iso3, "model": fit.model, "years": f"{fit.first_year}–{fit.last_year}", "n": fit.n,
-                     "growth": fit.growth, "growth_lower": to_display(lo), "growth_upper": to_display(hi),
-                     "growth_unit": "% a year" if fit.model == "log" else "points a year", "durbin_watson": fit.durbin_watson})
+        rows.append(
+            {
+                "indicator": code,
+                "iso3": iso3,
+                "model": fit.model,
+                "years": f"{fit.first_year}–{fit.last_year}",
+                "n": fit.n,
+                "growth": fit.growth,
+                "growth_lower": to_display(lo),
+                "growth_upper": to_display(hi),
+                "growth_unit": "% a year" if fit.model == "log" else "points a year",
+                "durbin_watson": fit.durbin_watson,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def fits_display(fits_table: pd.DataFrame) -> pd.DataFrame:
     """The trend fits for the page: indicator, economy, window, N, slope with 95 % CI, Durbin-Watson."""
-    return pd.DataFrame({
-        "Indicator": fits_table["indicator"].map(_label), "Economy": fits_table["iso3"],
-        "Trend": fits_table["model"].map({"log": "log-linear", "linear": "linear"}), "Years": fits_table["years"], "N": fits_table["n"],
-        "Slope": fits_table["growth"].map(lambda v: f"{v:+.3f}" if abs(v) < 1 else f"{v:+.2f}"),
-        "95 % CI": [f"{lo:+.3f} to {hi:+.3f}" if max(abs(lo), abs(hi)) < 1 else f"{lo:+.2f} to {hi:+.2f}" for lo, hi in zip(fits_table["growth_lower"], fits_table["growth_upper"], strict=True)],
-        "Unit": fits_table["growth_unit"], "Durbin-Watson": fits_table["durbin_watson"].map(lambda v: f"{v:.2f}"),
-    })
+    return pd.DataFrame(
+        {
+            "Indicator": fits_table["indicator"].map(_label),
+            "Economy": fits_table["iso3"],
+            "Trend": fits_table["model"].map({"log": "log-linear", "linear": "linear"}),
+            "Years": fits_table["years"],
+            "N": fits_table["n"],
+            "Slope": fits_table["growth"].map(lambda v: f"{v:+.3f}" if abs(v) < 1 else f"{v:+.2f}"),
+            "95 % CI": [
+                f"{lo:+.3f} to {hi:+.3f}" if max(abs(lo), abs(hi)) < 1 else f"{lo:+.2f} to {hi:+.2f}"
+                for lo, hi in zip(fits_table["growth_lower"], fits_table["growth_upper"], strict=True)
+            ],
+            "Unit": fits_table["growth_unit"],
+            "Durbin-Watson": fits_table["durbin_watson"].map(lambda v: f"{v:.2f}"),
+        }
+    )
 
 
 def milestones_display(at_milestones: pd.DataFrame) -> pd.DataFrame:
     """Projected values at the milestone years: one row per indicator and economy, 'value [low, high]' per year."""
     if at_milestones.empty:
         return pd.DataFrame({"Indicator": [], "Economy": []})
+
     def fmt(v: float) -> str:
         return f"{v:,.0f}" if abs(v) >= 100 else f"{v:.1f}" if abs(v) >= 10 else f"{v:.2f}"
-    cells = at_milestones.assign(cell=[f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]" for m, lo, hi in zip(at_milestones["mean"], at_milestones["pi_lower"], at_milestones["pi_upper"], strict=True)])
-    wide = cells.pivot_table(index=["indicator", "iso3"], columns="year", values="cell", aggfunc="first", sort=False).reset_index()
+
+    cells = at_milestones.assign(
+        cell=[
+            f"{fmt(m)} [{fmt(lo)}, {fmt(hi)}]"
+            for m, lo, hi in zip(
+                at_milestones["mean"], at_milestones["pi_lower"], at_milestones["pi_upper"], strict=True
+            )
+        ]
+    )
+    wide = cells.pivot_table(
+        index=["indicator", "iso3"], columns="year", values="cell", aggfunc="first", sort=False
+    ).reset_index()
     wide.columns = ["Indicator", "Economy", *[f"{y} (95 % PI)" for y in wide.columns[2:]]]
     wide["Indicator"] = wide["Indicator"].map(_label)
     return wide
 
 
-def plot_projections(frame: pd.DataFrame, projections: pd.DataFrame, codes: Sequence[str], economies: Sequence[str], *, milestones: Iterable[int] = (), fit_start: int = 2009):
+def plot_projections(
+    frame: pd.DataFrame,
+    projections: pd.DataFrame,
+    codes: Sequence[str],
+    economies: Sequence[str],
+    *,
+    milestones: Iterable[int] = (),
+    fit_start: int = 2009,
+):
     """One panel per projected indicator: observations, trend, projection with 95 % prediction band.
 
     Panels are laid out two per row; a spare panel holds the legend.
@@ -742,14 +1004,39 @@ def plot_projections(frame: pd.DataFrame, projections: pd.DataFrame, codes: Sequ
             st = styles[iso3]
             main = iso3 == economies[0]
             obs = frame[(frame["indicator"] == code) & (frame["iso3"] == iso3) & (frame["year"] >= fit_start)]
-            ax.plot(obs["year"], obs["value"], linestyle="none", marker=st["marker"], markersize=3.0, color=st["color"], alpha=0.85)
-            proj = projections[(projections["indicator"] == code) & (projections["iso3"] == iso3)] if len(projections) else projections
+            ax.plot(
+                obs["year"],
+                obs["value"],
+                linestyle="none",
+                marker=st["marker"],
+                markersize=3.0,
+                color=st["color"],
+                alpha=0.85,
+            )
+            proj = (
+                projections[(projections["indicator"] == code) & (projections["iso3"] == iso3)]
+                if len(projections)
+                else projections
+            )
             if proj.empty:
                 continue
             fitted, ahead = proj[~proj["projected"]], proj[proj["projected"]]
             ax.plot(fitted["year"], fitted["mean"], color=st["color"], linestyle="-", linewidth=1.8 if main else 1.0)
-            ax.plot(ahead["year"], ahead["mean"], color=st["color"], linestyle=st["linestyle"] if st["linestyle"] != "-" else "--", linewidth=1.8 if main else 1.0)
-            ax.fill_between(ahead["year"], ahead["pi_lower"], ahead["pi_upper"], color=st["color"], alpha=0.25 if main else 0.10, linewidth=0)
+            ax.plot(
+                ahead["year"],
+                ahead["mean"],
+                color=st["color"],
+                linestyle=st["linestyle"] if st["linestyle"] != "-" else "--",
+                linewidth=1.8 if main else 1.0,
+            )
+            ax.fill_between(
+                ahead["year"],
+                ahead["pi_lower"],
+                ahead["pi_upper"],
+                color=st["color"],
+                alpha=0.25 if main else 0.10,
+                linewidth=0,
+            )
         if log:
             ax.set_yscale("log")
             _plain_log_axis(ax)
@@ -757,18 +1044,31 @@ def plot_projections(frame: pd.DataFrame, projections: pd.DataFrame, codes: Sequ
         for year in milestones:
             if lo <= year <= hi:
                 ax.axvline(year, color="#999999", linestyle=":", linewidth=0.9)
-        ax.set_title(f"({letters[i]}) {_wrap(label, 34)}, {'log-linear' if log else 'linear'} trend", loc="left", fontsize=8.5)
+        ax.set_title(
+            f"({letters[i]}) {_wrap(label, 34)}, {'log-linear' if log else 'linear'} trend", loc="left", fontsize=8.5
+        )
         ax.set_ylabel(unit + (", log scale" if log else ""), fontsize=8)
         ax.set_xlabel("Year", fontsize=8)
         ax.tick_params(labelsize=7.5)
     legend_ax = axes.flat[n]
     legend_ax.axis("off")
-    handles = [Line2D([], [], color=styles[c]["color"], linestyle=styles[c]["linestyle"] if styles[c]["linestyle"] != "-" else "--", marker=styles[c]["marker"],
-                      markersize=4, linewidth=1.8 if c == economies[0] else 1.0, label=f"{c}: data, trend, projection") for c in economies]
+    handles = [
+        Line2D(
+            [],
+            [],
+            color=styles[c]["color"],
+            linestyle=styles[c]["linestyle"] if styles[c]["linestyle"] != "-" else "--",
+            marker=styles[c]["marker"],
+            markersize=4,
+            linewidth=1.8 if c == economies[0] else 1.0,
+            label=f"{c}: data, trend, projection",
+        )
+        for c in economies
+    ]
     handles.append(plt.Rectangle((0, 0), 1, 1, color="#888888", alpha=0.3, label="95 % prediction band"))
     handles.append(Line2D([], [], color="#999999", linestyle=":", label="milestone years"))
     legend_ax.legend(handles=handles, loc="center", fontsize=8.5, frameon=False)
-    for ax in axes.flat[n + 1:]:
+    for ax in axes.flat[n + 1 :]:
         ax.set_visible(False)
     fig.tight_layout()
     return fig
@@ -789,7 +1089,11 @@ def robot_rows(table: pd.DataFrame, measure: str = "installations") -> pd.DataFr
     rows["iso3"] = rows["iso3"].fillna("").astype(str)
     rows["year"] = pd.to_numeric(rows["year"]).astype(int)
     rows["value"] = pd.to_numeric(rows["value"]).astype(float)
-    rows["edition_year"] = rows["report_edition"].map(lambda s: max(int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", str(s))) if re.search(r"20\d\d", str(s)) else 0)
+    rows["edition_year"] = rows["report_edition"].map(
+        lambda s: (
+            max(int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", str(s))) if re.search(r"20\d\d", str(s)) else 0
+        )
+    )
     rows["preliminary"] = rows["report_edition"].str.contains("preliminary", case=False)
     rows["order"] = range(len(rows))
     return rows.reset_index(drop=True)
@@ -801,7 +1105,11 @@ def select_editions(rows: pd.DataFrame) -> pd.DataFrame:
     Ties (two rows of the same edition, e.g. a CONFLICT between reposts) keep the first row
     of the curated file (its lead row). Adds ``only_preliminary`` for years with no final row.
     """
-    ranked = rows.sort_values(["iso3", "year", "preliminary", "edition_year", "order"], ascending=[True, True, True, False, True], kind="stable")
+    ranked = rows.sort_values(
+        ["iso3", "year", "preliminary", "edition_year", "order"],
+        ascending=[True, True, True, False, True],
+        kind="stable",
+    )
     chosen = ranked.groupby(["iso3", "year"], sort=True).head(1).copy()
     chosen["only_preliminary"] = chosen["preliminary"]
     return chosen.reset_index(drop=True)
@@ -835,7 +1143,9 @@ def compound(start_value: float, rate_pct: float, years: float) -> float:
     return start_value * (1.0 + rate_pct / 100.0) ** years
 
 
-def forecast_arithmetic(base_value: float, base_year: int, target_year: int, claimed_value: float, rates: dict[str, float], actual: float) -> pd.DataFrame:
+def forecast_arithmetic(
+    base_value: float, base_year: int, target_year: int, claimed_value: float, rates: dict[str, float], actual: float
+) -> pd.DataFrame:
     """Where each growth rate leads from the base-year outturn, and its error against the actual.
 
     Returns rows ``path, rate_pct, value_target, error_pct`` where ``error_pct`` =
@@ -843,15 +1153,31 @@ def forecast_arithmetic(base_value: float, base_year: int, target_year: int, cla
     growth rate the claimed level implies.
     """
     n = target_year - base_year
-    rows = [{"path": name, "rate_pct": rate, "value_target": compound(base_value, rate, n)} for name, rate in rates.items()]
-    rows.append({"path": "rate implied by the claimed level", "rate_pct": cagr(base_value, claimed_value, n), "value_target": claimed_value})
+    rows = [
+        {"path": name, "rate_pct": rate, "value_target": compound(base_value, rate, n)} for name, rate in rates.items()
+    ]
+    rows.append(
+        {
+            "path": "rate implied by the claimed level",
+            "rate_pct": cagr(base_value, claimed_value, n),
+            "value_target": claimed_value,
+        }
+    )
     rows.append({"path": "recorded outturn", "rate_pct": cagr(base_value, actual, n), "value_target": actual})
     out = pd.DataFrame(rows)
     out["error_pct"] = 100.0 * (actual / out["value_target"] - 1.0)
     return out
 
 
-def plot_robot_forecast(rows: pd.DataFrame, iso3: str, base_year: int, target_year: int, claimed_value: float, claimed_rate: float, ifr_range: tuple[float, float]):
+def plot_robot_forecast(
+    rows: pd.DataFrame,
+    iso3: str,
+    base_year: int,
+    target_year: int,
+    claimed_value: float,
+    claimed_rate: float,
+    ifr_range: tuple[float, float],
+):
     """Recorded installations by edition, the forecast paths from the base-year outturn, the claimed level."""
     import matplotlib.pyplot as plt
 
@@ -866,16 +1192,59 @@ def plot_robot_forecast(rows: pd.DataFrame, iso3: str, base_year: int, target_ye
     final = chosen[~chosen["only_preliminary"]]
     prelim = chosen[chosen["only_preliminary"]]
     ax.plot(chosen["year"], chosen["value"] / 1e3, color=OKABE_ITO[0], linewidth=1.8, zorder=3)
-    ax.plot(final["year"], final["value"] / 1e3, "o", color=OKABE_ITO[0], label="Recorded (latest final IFR edition)", zorder=4)
+    ax.plot(
+        final["year"],
+        final["value"] / 1e3,
+        "o",
+        color=OKABE_ITO[0],
+        label="Recorded (latest final IFR edition)",
+        zorder=4,
+    )
     if len(prelim):
-        ax.plot(prelim["year"], prelim["value"] / 1e3, "o", markerfacecolor="white", color=OKABE_ITO[0], label="Recorded, preliminary only", zorder=4)
+        ax.plot(
+            prelim["year"],
+            prelim["value"] / 1e3,
+            "o",
+            markerfacecolor="white",
+            color=OKABE_ITO[0],
+            label="Recorded, preliminary only",
+            zorder=4,
+        )
     if len(superseded):
-        ax.plot(superseded["year"], superseded["value"] / 1e3, "x", color=BENCHMARK_GREY, label="Other editions (revised/preliminary)", zorder=4)
+        ax.plot(
+            superseded["year"],
+            superseded["value"] / 1e3,
+            "x",
+            color=BENCHMARK_GREY,
+            label="Other editions (revised/preliminary)",
+            zorder=4,
+        )
     lo, hi = ifr_range
-    ax.fill_between(years, compound(base, lo, years - base_year) / 1e3, compound(base, hi, years - base_year) / 1e3, color=OKABE_ITO[2], alpha=0.25,
-                    label=f"IFR 2017 outlook: {lo:g}–{hi:g} % a year", linewidth=0)
-    ax.plot(years, compound(base, claimed_rate, years - base_year) / 1e3, linestyle="--", color=OKABE_ITO[3], label=f"{claimed_rate:g} % a year from the {base_year} outturn")
-    ax.plot([target_year], [claimed_value / 1e3], marker="*", markersize=14, color=OKABE_ITO[3], linestyle="none", label=f"Blog's {target_year} figure ({claimed_value:,.0f})")
+    ax.fill_between(
+        years,
+        compound(base, lo, years - base_year) / 1e3,
+        compound(base, hi, years - base_year) / 1e3,
+        color=OKABE_ITO[2],
+        alpha=0.25,
+        label=f"IFR 2017 outlook: {lo:g}–{hi:g} % a year",
+        linewidth=0,
+    )
+    ax.plot(
+        years,
+        compound(base, claimed_rate, years - base_year) / 1e3,
+        linestyle="--",
+        color=OKABE_ITO[3],
+        label=f"{claimed_rate:g} % a year from the {base_year} outturn",
+    )
+    ax.plot(
+        [target_year],
+        [claimed_value / 1e3],
+        marker="*",
+        markersize=14,
+        color=OKABE_ITO[3],
+        linestyle="none",
+        label=f"Blog's {target_year} figure ({claimed_value:,.0f})",
+    )
     ax.set_xlabel("Year")
     ax.set_ylabel("Industrial robots installed (thousand units)")
     ax.set_ylim(bottom=0)
@@ -913,7 +1282,16 @@ class DiffInTrends:
         return 100.0 * math.expm1(value)
 
 
-def difference_in_trends(tidy: pd.DataFrame, country: str, peers: Sequence[str], event_year: int, *, exclude_years: Iterable[int] = (), start_year: int | None = None, maxlags: int = 2) -> DiffInTrends | None:
+def difference_in_trends(
+    tidy: pd.DataFrame,
+    country: str,
+    peers: Sequence[str],
+    event_year: int,
+    *,
+    exclude_years: Iterable[int] = (),
+    start_year: int | None = None,
+    maxlags: int = 2,
+) -> DiffInTrends | None:
     """Post-event change in the growth trend of ``country`` relative to ``peers``.
 
     Parameters
@@ -970,10 +1348,18 @@ def difference_in_trends(tidy: pd.DataFrame, country: str, peers: Sequence[str],
     gamma = float(res.params["kink"]) if name != "kink" else 0.0
     delta = float(res.params[name])
     return DiffInTrends(
-        indicator=str(tidy["indicator"].iloc[0]) if "indicator" in tidy and len(tidy) else "", estimate=delta, ci_lower=float(lo), ci_upper=float(hi),
-        p_value=float(res.pvalues[name]), n_obs=int(res.nobs), n_economies=int(df["iso3"].nunique()),
-        years=(int(df["year"].min()), int(df["year"].max())), post_years=int((own["year"] > event_year).sum()),
-        country_kink=gamma + delta if name != "kink" else delta, peer_kink=gamma, excluded=tuple(sorted(exclude_years)),
+        indicator=str(tidy["indicator"].iloc[0]) if "indicator" in tidy and len(tidy) else "",
+        estimate=delta,
+        ci_lower=float(lo),
+        ci_upper=float(hi),
+        p_value=float(res.pvalues[name]),
+        n_obs=int(res.nobs),
+        n_economies=int(df["iso3"].nunique()),
+        years=(int(df["year"].min()), int(df["year"].max())),
+        post_years=int((own["year"] > event_year).sum()),
+        country_kink=gamma + delta if name != "kink" else delta,
+        peer_kink=gamma,
+        excluded=tuple(sorted(exclude_years)),
     )
 
 
@@ -990,8 +1376,15 @@ def period_growth(tidy: pd.DataFrame, economies: Sequence[str], event_year: int)
             rows.append({"iso3": iso3, "before": np.nan, "after": np.nan, "first": np.nan, "last": np.nan})
             continue
         first, last = int(s.index.min()), int(s.index.max())
-        rows.append({"iso3": iso3, "first": first, "last": last,
-                     "before": cagr(s[first], s[event_year], event_year - first), "after": cagr(s[event_year], s[last], last - event_year)})
+        rows.append(
+            {
+                "iso3": iso3,
+                "first": first,
+                "last": last,
+                "before": cagr(s[first], s[event_year], event_year - first),
+                "after": cagr(s[event_year], s[last], last - event_year),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -1004,7 +1397,9 @@ def load_sanctions_panel(economies: Sequence[str], vintage: str | None) -> pd.Da
     return load_indicators(list(SANCTION_CODES), countries=list(economies), years=(2007, None), vintage=vintage)
 
 
-def sanctions_table(panel: pd.DataFrame, country: str, peers: Sequence[str], event_year: int, placebo_lead: int = 4) -> tuple[pd.DataFrame, dict[tuple[str, str], DiffInTrends | None]]:
+def sanctions_table(
+    panel: pd.DataFrame, country: str, peers: Sequence[str], event_year: int, placebo_lead: int = 4
+) -> tuple[pd.DataFrame, dict[tuple[str, str], DiffInTrends | None]]:
     """Difference in trends per indicator: all years, without 2020-2021 (COVID), and a placebo.
 
     The placebo uses only the years up to ``event_year`` and pretends the event happened
@@ -1014,8 +1409,11 @@ def sanctions_table(panel: pd.DataFrame, country: str, peers: Sequence[str], eve
     """
     rows, results = [], {}
     fake = event_year - placebo_lead
-    specs = (("all years", event_year, (), None), ("without 2020–2021", event_year, (2020, 2021), None),
-             (f"placebo: bend after {fake}, data to {event_year}", fake, (), event_year))
+    specs = (
+        ("all years", event_year, (), None),
+        ("without 2020–2021", event_year, (2020, 2021), None),
+        (f"placebo: bend after {fake}, data to {event_year}", fake, (), event_year),
+    )
     for code in SANCTION_CODES:
         sub = panel[panel["indicator"] == code]
         for label, event, excluded, last in specs:
@@ -1023,16 +1421,41 @@ def sanctions_table(panel: pd.DataFrame, country: str, peers: Sequence[str], eve
             res = difference_in_trends(data, country, peers, event, exclude_years=excluded)
             results[(code, label if not label.startswith("placebo") else "placebo")] = res
             if res is None:
-                rows.append({"indicator": code, "sample": label, "estimate_pct": np.nan, "ci_lower_pct": np.nan, "ci_upper_pct": np.nan,
-                             "p_value": np.nan, "n_obs": 0, "years": "–", "country_change_pct": np.nan, "peer_change_pct": np.nan})
+                rows.append(
+                    {
+                        "indicator": code,
+                        "sample": label,
+                        "estimate_pct": np.nan,
+                        "ci_lower_pct": np.nan,
+                        "ci_upper_pct": np.nan,
+                        "p_value": np.nan,
+                        "n_obs": 0,
+                        "years": "–",
+                        "country_change_pct": np.nan,
+                        "peer_change_pct": np.nan,
+                    }
+                )
                 continue
-            rows.append({"indicator": code, "sample": label, "estimate_pct": res.pct(res.estimate), "ci_lower_pct": res.pct(res.ci_lower),
-                         "ci_upper_pct": res.pct(res.ci_upper), "p_value": res.p_value, "n_obs": res.n_obs, "years": f"{res.years[0]}–{res.years[1]}",
-                         "country_change_pct": res.pct(res.country_kink), "peer_change_pct": res.pct(res.peer_kink)})
+            rows.append(
+                {
+                    "indicator": code,
+                    "sample": label,
+                    "estimate_pct": res.pct(res.estimate),
+                    "ci_lower_pct": res.pct(res.ci_lower),
+                    "ci_upper_pct": res.pct(res.ci_upper),
+                    "p_value": res.p_value,
+                    "n_obs": res.n_obs,
+                    "years": f"{res.years[0]}–{res.years[1]}",
+                    "country_change_pct": res.pct(res.country_kink),
+                    "peer_change_pct": res.pct(res.peer_kink),
+                }
+            )
     return pd.DataFrame(rows), results
 
 
-def describe_placebo(results: dict[tuple[str, str], DiffInTrends | None], country: str, event_year: int, placebo_lead: int = 4) -> str:
+def describe_placebo(
+    results: dict[tuple[str, str], DiffInTrends | None], country: str, event_year: int, placebo_lead: int = 4
+) -> str:
     """What the placebo estimates say about the post-event bends (one or two sentences)."""
     name = economy_name(country)
     fake = event_year - placebo_lead
@@ -1043,15 +1466,21 @@ def describe_placebo(results: dict[tuple[str, str], DiffInTrends | None], countr
             parts.append(f"for {lower_label(_label(code))} the placebo cannot be estimated with these data")
             continue
         significant = res.ci_lower > 0 or res.ci_upper < 0
-        parts.append(f"for {lower_label(_label(code))} it is {res.pct(res.estimate):+.1f} % a year (95 % CI {res.pct(res.ci_lower):+.1f} to "
-                     f"{res.pct(res.ci_upper):+.1f}; N = {res.n_obs}), {'a bend of its own' if significant else 'not distinguishable from zero'}")
+        parts.append(
+            f"for {lower_label(_label(code))} it is {res.pct(res.estimate):+.1f} % a year (95 % CI {res.pct(res.ci_lower):+.1f} to "
+            f"{res.pct(res.ci_upper):+.1f}; N = {res.n_obs}), {'a bend of its own' if significant else 'not distinguishable from zero'}"
+        )
     verdict = ""
     exports = results.get(("TX.VAL.TECH.CD", "placebo"))
     if exports is not None and (exports.ci_upper < 0 or exports.ci_lower > 0):
-        verdict = (f" {name}'s high-tech exports had therefore already changed course relative to the peers before {event_year}: the bend "
-                   f"after {event_year} continues an earlier one and cannot be pinned on the US measures.")
-    return (f"A placebo test asks whether such bends also appear where nothing happened: using only the years up to {event_year} and "
-            f"pretending the event came in {fake}, the difference in trends " + "; ".join(parts) + "." + verdict)
+        verdict = (
+            f" {name}'s high-tech exports had therefore already changed course relative to the peers before {event_year}: the bend "
+            f"after {event_year} continues an earlier one and cannot be pinned on the US measures."
+        )
+    return (
+        f"A placebo test asks whether such bends also appear where nothing happened: using only the years up to {event_year} and "
+        f"pretending the event came in {fake}, the difference in trends " + "; ".join(parts) + "." + verdict
+    )
 
 
 def plot_sanctions(panel: pd.DataFrame, economies: Sequence[str], event_year: int):
@@ -1062,7 +1491,10 @@ def plot_sanctions(panel: pd.DataFrame, economies: Sequence[str], event_year: in
     from imtrade.show.figures import country_styles
 
     styles = country_styles(list(economies), benchmark=())
-    labels = {"TX.VAL.TECH.CD": "High-technology exports", "BM.GSR.ROYL.CD": "Charges paid for the use of\nforeign intellectual property"}
+    labels = {
+        "TX.VAL.TECH.CD": "High-technology exports",
+        "BM.GSR.ROYL.CD": "Charges paid for the use of\nforeign intellectual property",
+    }
     fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.9))
     for i, (ax, code) in enumerate(zip(axes, SANCTION_CODES, strict=True)):
         sub = panel[panel["indicator"] == code]
@@ -1072,28 +1504,68 @@ def plot_sanctions(panel: pd.DataFrame, economies: Sequence[str], event_year: in
             if event_year not in s.index:
                 continue
             st = styles[iso3]
-            ax.plot(s.index, 100 * s / s[event_year], color=st["color"], linestyle=st["linestyle"], marker=st["marker"], markevery=3, markersize=3.5,
-                    linewidth=2.0 if iso3 == economies[0] else 1.1, label=iso3)
+            ax.plot(
+                s.index,
+                100 * s / s[event_year],
+                color=st["color"],
+                linestyle=st["linestyle"],
+                marker=st["marker"],
+                markevery=3,
+                markersize=3.5,
+                linewidth=2.0 if iso3 == economies[0] else 1.1,
+                label=iso3,
+            )
             drawn += 1
         ax.set_title(f"({'ab'[i]}) {labels[code]}", loc="left", fontsize=8.5)
         ax.set_xlabel("Year", fontsize=8)
         ax.tick_params(labelsize=7.5)
         if not drawn:
-            ax.text(0.5, 0.5, f"no data for {event_year}\nin this vintage", transform=ax.transAxes, ha="center", va="center", fontsize=9, color="#444444")
+            ax.text(
+                0.5,
+                0.5,
+                f"no data for {event_year}\nin this vintage",
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=9,
+                color="#444444",
+            )
             continue
         ax.set_yscale("log")
         _plain_log_axis(ax)
         ax.axhline(100, color="#999999", linewidth=0.8)
         ax.axvline(event_year, color="#444444", linestyle=":", linewidth=1.2)
-        ax.annotate(f"{event_year}: US measures", xy=(event_year, 1.0), xycoords=("data", "axes fraction"), xytext=(-3, -2), textcoords="offset points",
-                    ha="right", va="top", fontsize=7.5, color="#444444")
+        ax.annotate(
+            f"{event_year}: US measures",
+            xy=(event_year, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(-3, -2),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            fontsize=7.5,
+            color="#444444",
+        )
         if sub["year"].max() >= 2020 > event_year:
             ax.axvline(2020, color="#777777", linestyle=":", linewidth=1.0)
-            ax.annotate("2020: COVID-19", xy=(2020, 0.0), xycoords=("data", "axes fraction"), xytext=(3, 3), textcoords="offset points",
-                        ha="left", va="bottom", fontsize=7.5, color="#777777")
+            ax.annotate(
+                "2020: COVID-19",
+                xy=(2020, 0.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, 3),
+                textcoords="offset points",
+                ha="left",
+                va="bottom",
+                fontsize=7.5,
+                color="#777777",
+            )
         ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
         ax.set_ylabel(f"Index, {event_year} = 100 (log scale)", fontsize=8)
-    handles, labs = axes[0].get_legend_handles_labels() if axes[0].get_legend_handles_labels()[0] else axes[1].get_legend_handles_labels()
+    handles, labs = (
+        axes[0].get_legend_handles_labels()
+        if axes[0].get_legend_handles_labels()[0]
+        else axes[1].get_legend_handles_labels()
+    )
     fig.legend(handles, labs, loc="upper center", ncol=len(economies), bbox_to_anchor=(0.5, 1.04), fontsize=8.5)
     fig.tight_layout()
     return fig
@@ -1112,19 +1584,29 @@ def working_age_summary(tidy: pd.DataFrame, geo: str, years: tuple[int, int]) ->
     ``tidy`` holds SP.POP.1564.TO.ZS (% of population) and SP.POP.TOTL for ``geo``.
     Count = share / 100 x population.
     """
-    w = tidy[(tidy["iso3"] == geo) & tidy["year"].between(*years)].pivot_table(index="year", columns="indicator", values="value").dropna()
+    w = (
+        tidy[(tidy["iso3"] == geo) & tidy["year"].between(*years)]
+        .pivot_table(index="year", columns="indicator", values="value")
+        .dropna()
+    )
     if w.empty or years[1] not in w.index:
         raise ValueError(f"no working-age data for {geo} in {years[1]}")
     share = w["SP.POP.1564.TO.ZS"]
     count = share / 100.0 * w["SP.POP.TOTL"]
     return {
-        "share_peak": float(share.max()), "share_peak_year": int(share.idxmax()), "share_end": float(share.loc[years[1]]),
-        "share_drop": float(share.max() - share.loc[years[1]]), "count_peak_year": int(count.idxmax()), "count_peak": float(count.max()),
+        "share_peak": float(share.max()),
+        "share_peak_year": int(share.idxmax()),
+        "share_end": float(share.loc[years[1]]),
+        "share_drop": float(share.max() - share.loc[years[1]]),
+        "count_peak_year": int(count.idxmax()),
+        "count_peak": float(count.max()),
         "end_year": int(years[1]),
     }
 
 
-def scale_vs_sophistication(mva: pd.DataFrame, tech: pd.DataFrame, geo: str, peers: Sequence[str], year: int) -> dict[str, Any]:
+def scale_vs_sophistication(
+    mva: pd.DataFrame, tech: pd.DataFrame, geo: str, peers: Sequence[str], year: int
+) -> dict[str, Any]:
     """Share of world MVA of ``geo`` and its medium/high-tech share against the peers' mean.
 
     ``mva``: NV.IND.MANF.CD for ``geo`` and WLD; ``tech``: a medium/high-tech share series
@@ -1135,10 +1617,17 @@ def scale_vs_sophistication(mva: pd.DataFrame, tech: pd.DataFrame, geo: str, pee
     t = tech[tech["year"] == year].set_index("iso3")["value"]
     missing = [c for c in [geo, *peers] if c not in t.index]
     if world_pct.empty or missing:
-        raise ValueError(f"missing data in {year}: " + ", ".join(missing + ([] if len(world_pct) else [f"{geo} share of world MVA"])))
+        raise ValueError(
+            f"missing data in {year}: " + ", ".join(missing + ([] if len(world_pct) else [f"{geo} share of world MVA"]))
+        )
     peer_mean = float(t.loc[list(peers)].mean())
-    return {"world_share": float(world_pct.iloc[0]), "tech_share": float(t[geo]), "peer_mean": peer_mean, "tech_gap": peer_mean - float(t[geo]),
-            "peer_values": {c: float(t[c]) for c in peers}}
+    return {
+        "world_share": float(world_pct.iloc[0]),
+        "tech_share": float(t[geo]),
+        "peer_mean": peer_mean,
+        "tech_gap": peer_mean - float(t[geo]),
+        "peer_values": {c: float(t[c]) for c in peers},
+    }
 
 
 def claims_by_source() -> pd.DataFrame:
@@ -1153,14 +1642,26 @@ def claims_by_source() -> pd.DataFrame:
     rows = []
     for name in SOURCE_FILES:
         for raw in yaml.safe_load((project().claims / name).read_text(encoding="utf-8")) or []:
-            rows.append({"id": raw["id"], "source": raw["source"].split("_")[0], "claim": " ".join(str(raw["claim"]).split()),
-                         "claimed": raw.get("claimed") or {}, "check": raw.get("check"), "not_checkable": " ".join(str(raw.get("not_checkable") or "").split())})
+            rows.append(
+                {
+                    "id": raw["id"],
+                    "source": raw["source"].split("_")[0],
+                    "claim": " ".join(str(raw["claim"]).split()),
+                    "claimed": raw.get("claimed") or {},
+                    "check": raw.get("check"),
+                    "not_checkable": " ".join(str(raw.get("not_checkable") or "").split()),
+                }
+            )
     return pd.DataFrame(rows)
 
 
 SURVEY_IDS = (
-    "c002-survey-interest-73pct", "c002-projects-productivity-34pct", "c002-projects-energy-efficiency-17pct",
-    "c002-projects-overhead-cost-22pct", "c002-projects-rd-cycle-32pct", "c002-projects-defect-rate-29pct",
+    "c002-survey-interest-73pct",
+    "c002-projects-productivity-34pct",
+    "c002-projects-energy-efficiency-17pct",
+    "c002-projects-overhead-cost-22pct",
+    "c002-projects-rd-cycle-32pct",
+    "c002-projects-defect-rate-29pct",
     "c002-coastal-intelligent-investment-70pct",
 )
 
@@ -1173,14 +1674,28 @@ def survey_claims(claims: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in sub.itertuples():
         claimed = Claim(r.id, "", "", r.claim, "quantitative", r.claimed, None, "", CHAPTER, None).claimed_text()
-        rows.append({"Claim (paraphrased)": r.claim, "Claimed": claimed, "Verdict": "not checkable", "Why public data cannot check it": r.not_checkable})
+        rows.append(
+            {
+                "Claim (paraphrased)": r.claim,
+                "Claimed": claimed,
+                "Verdict": "not checkable",
+                "Why public data cannot check it": r.not_checkable,
+            }
+        )
     return pd.DataFrame(rows)
 
 
 def pending_claims(claims: pd.DataFrame, problems: dict[str, list[str]]) -> pd.DataFrame:
     """Entries of this chapter's files that the register cannot evaluate yet (e.g. a check not yet registered)."""
     sub = claims[claims["id"].isin(problems)]
-    return pd.DataFrame({"id": sub["id"], "claim": sub["claim"], "check": sub["check"], "problem": ["; ".join(problems[i]) for i in sub["id"]]})
+    return pd.DataFrame(
+        {
+            "id": sub["id"],
+            "claim": sub["claim"],
+            "check": sub["check"],
+            "problem": ["; ".join(problems[i]) for i in sub["id"]],
+        }
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -1190,7 +1705,11 @@ def pending_claims(claims: pd.DataFrame, problems: dict[str, list[str]]) -> pd.D
 def name_in_text(code: str) -> str:
     """An economy's name as it reads inside a sentence ('the United States', 'Germany')."""
     name = economy_name(code)
-    return f"the {name}" if name in ("United States", "United Kingdom", "Netherlands", "Philippines", "Russian Federation") else name
+    return (
+        f"the {name}"
+        if name in ("United States", "United Kingdom", "Netherlands", "Philippines", "Russian Federation")
+        else name
+    )
 
 
 def lower_label(label: str) -> str:
@@ -1222,8 +1741,10 @@ def stale_sentence(tails: pd.DataFrame, indicators: Sequence[Indicator], country
     """A warning for series of ``country`` that repeat one value at their end, or ''."""
     own = tails[tails["iso3"] == country]
     if own.empty:
-        return (f"None of {economy_name(country)}'s series repeats one value for years at its end, which would be a sign of "
-                "carried-forward or imputed data.")
+        return (
+            f"None of {economy_name(country)}'s series repeats one value for years at its end, which would be a sign of "
+            "carried-forward or imputed data."
+        )
     labels = {i.key: i for i in indicators}
     parts = [
         f"{labels[r.key].label.lower()} has stayed at exactly {r.value:.2f} ({labels[r.key].unit}) in every year from {r.since} to {r.until}"
@@ -1248,7 +1769,9 @@ def catch_up_bullets(table: pd.DataFrame, fits: dict[tuple[str, str], TrendFit],
             continue
         unit = "% a year" if fit.model == "log" else "points a year"
         peers = "; ".join(f"{economy_name(r['peer'])}: {describe_crossing(r, horizon)}" for _, r in sub.iterrows())
-        lines.append(f"- **{label}** ({'log-linear' if fit.model == 'log' else 'linear'} trend, {fit.growth:+.2f} {unit} since {fit.first_year}) — {peers}.")
+        lines.append(
+            f"- **{label}** ({'log-linear' if fit.model == 'log' else 'linear'} trend, {fit.growth:+.2f} {unit} since {fit.first_year}) — {peers}."
+        )
     return "\n".join(lines)
 
 
@@ -1261,7 +1784,8 @@ def describe_dit(res: DiffInTrends | None, label: str, country: str, event_year:
     direction = "faster" if res.estimate > 0 else "slower"
     reading = (
         f"{name}'s growth after {event_year} was {direction} than its own earlier trend would suggest, relative to the peers, and the 95 % interval excludes zero"
-        if significant else f"the 95 % interval includes zero, so the data cannot tell {name}'s post-{event_year} change apart from the peers'"
+        if significant
+        else f"the 95 % interval includes zero, so the data cannot tell {name}'s post-{event_year} change apart from the peers'"
     )
     return (
         f"For {lower_label(label)}, {name}'s trend growth changed by {res.pct(res.country_kink):+.1f} % a year after {event_year} and the peers' by "
@@ -1274,11 +1798,15 @@ def describe_dit(res: DiffInTrends | None, label: str, country: str, event_year:
 def scope_sentence(country: str, peers: Sequence[str]) -> str:
     """What this run measures, and what stays about China whatever the parameters."""
     if country == "CHN":
-        return (f"The measurements compare China with {names_phrase(peers)}; the parameters at the top of the page "
-                "(country, peers, years) can be changed to rerun every measurement for other economies.")
-    return (f"This page was run for {economy_name(country)}, compared with {names_phrase(peers)}: the dashboard, the projections "
-            f"and the trade comparison measure {economy_name(country)}. The roadmap, the robot forecast and the claims register "
-            "concern China, as the source texts do, and do not change with the parameters.")
+        return (
+            f"The measurements compare China with {names_phrase(peers)}; the parameters at the top of the page "
+            "(country, peers, years) can be changed to rerun every measurement for other economies."
+        )
+    return (
+        f"This page was run for {economy_name(country)}, compared with {names_phrase(peers)}: the dashboard, the projections "
+        f"and the trade comparison measure {economy_name(country)}. The roadmap, the robot forecast and the claims register "
+        "concern China, as the source texts do, and do not change with the parameters."
+    )
 
 
 def model_reasons(codes: Sequence[str]) -> str:
@@ -1287,7 +1815,9 @@ def model_reasons(codes: Sequence[str]) -> str:
     for code in codes:
         model, why = TREND_MODELS[code]
         ind = next((d for d in DASHBOARD if d.code == code), None)
-        lines.append(f"- {ind.label if ind else code} (`{code}`): {'log-linear' if model == 'log' else 'linear'}, because {why}.")
+        lines.append(
+            f"- {ind.label if ind else code} (`{code}`): {'log-linear' if model == 'log' else 'linear'}, because {why}."
+        )
     return "\n".join(lines)
 
 
@@ -1296,8 +1826,10 @@ def pending_sentence(pending: pd.DataFrame) -> str:
     if pending.empty:
         return "Every claim of the two texts has a verdict or a stated reason why it cannot be checked."
     checks = sorted(set(pending["check"].dropna()))
-    return (f"{len(pending)} further claims of the texts ({', '.join(f'`{i}`' for i in pending['id'])}) name generic checks "
-            f"({', '.join(f'`{c}`' for c in checks)}) that the register does not have yet; they are left out of the table until those checks land.")
+    return (
+        f"{len(pending)} further claims of the texts ({', '.join(f'`{i}`' for i in pending['id'])}) name generic checks "
+        f"({', '.join(f'`{c}`' for c in checks)}) that the register does not have yet; they are left out of the table until those checks land."
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -1306,48 +1838,82 @@ def pending_sentence(pending: pd.DataFrame) -> str:
 
 def _label(code: str) -> str:
     ind = next((d for d in DASHBOARD if d.code == code), None)
-    return ind.label if ind else {"TX.VAL.TECH.CD": "High-technology exports", "BM.GSR.ROYL.CD": "Charges paid for the use of IP"}.get(code, code)
+    return (
+        ind.label
+        if ind
+        else {"TX.VAL.TECH.CD": "High-technology exports", "BM.GSR.ROYL.CD": "Charges paid for the use of IP"}.get(
+            code, code
+        )
+    )
 
 
 def catch_up_display(table: pd.DataFrame, horizon: int) -> pd.DataFrame:
     """The crossing table in words: indicator, peer, growth of both, reading."""
-    return pd.DataFrame({
-        "Indicator": table["indicator"].map(_label), "Trend": table["model"].map({"log": "log-linear", "linear": "linear"}),
-        "Peer": table["peer"],
-        "Country's trend growth": table["country_growth"].map(lambda v: "–" if pd.isna(v) else f"{v:+.3f}" if abs(v) < 1 else f"{v:+.2f}"),
-        "Peer's trend growth": table["peer_growth"].map(lambda v: "–" if pd.isna(v) else f"{v:+.3f}" if abs(v) < 1 else f"{v:+.2f}"),
-        "Growth unit": table["model"].map({"log": "% a year", "linear": "points a year"}),
-        f"Reaches the peer's trend (horizon {horizon})": [describe_crossing(r, horizon) for _, r in table.iterrows()],
-    })
+    return pd.DataFrame(
+        {
+            "Indicator": table["indicator"].map(_label),
+            "Trend": table["model"].map({"log": "log-linear", "linear": "linear"}),
+            "Peer": table["peer"],
+            "Country's trend growth": table["country_growth"].map(
+                lambda v: "–" if pd.isna(v) else f"{v:+.3f}" if abs(v) < 1 else f"{v:+.2f}"
+            ),
+            "Peer's trend growth": table["peer_growth"].map(
+                lambda v: "–" if pd.isna(v) else f"{v:+.3f}" if abs(v) < 1 else f"{v:+.2f}"
+            ),
+            "Growth unit": table["model"].map({"log": "% a year", "linear": "points a year"}),
+            f"Reaches the peer's trend (horizon {horizon})": [
+                describe_crossing(r, horizon) for _, r in table.iterrows()
+            ],
+        }
+    )
 
 
 def sanctions_display(table: pd.DataFrame) -> pd.DataFrame:
     """The difference-in-trends table with readable headers (% a year, CI in one column)."""
+
     def ci(lo: float, hi: float) -> str:
         return "–" if pd.isna(lo) else f"{lo:+.1f} to {hi:+.1f}"
 
-    return pd.DataFrame({
-        "Indicator": table["indicator"].map(_label), "Sample": table["sample"], "Years": table["years"], "N": table["n_obs"],
-        "Difference in trends, % a year": table["estimate_pct"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
-        "95 % CI": [ci(lo, hi) for lo, hi in zip(table["ci_lower_pct"], table["ci_upper_pct"], strict=True)],
-        "p": table["p_value"].map(lambda p: "–" if pd.isna(p) else "< 0.001" if p < 0.001 else f"{p:.3f}"),
-        "Country's change": table["country_change_pct"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
-        "Peers' change": table["peer_change_pct"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
-    })
+    return pd.DataFrame(
+        {
+            "Indicator": table["indicator"].map(_label),
+            "Sample": table["sample"],
+            "Years": table["years"],
+            "N": table["n_obs"],
+            "Difference in trends, % a year": table["estimate_pct"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
+            "95 % CI": [ci(lo, hi) for lo, hi in zip(table["ci_lower_pct"], table["ci_upper_pct"], strict=True)],
+            "p": table["p_value"].map(lambda p: "–" if pd.isna(p) else "< 0.001" if p < 0.001 else f"{p:.3f}"),
+            "Country's change": table["country_change_pct"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
+            "Peers' change": table["peer_change_pct"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
+        }
+    )
 
 
 def growth_display(growth: dict[str, pd.DataFrame], event_year: int) -> pd.DataFrame:
     """Average annual growth (%) before and after the event: one row per economy, two columns per indicator."""
     out = None
     for code, frame in growth.items():
-        short = "High-tech exports" if code == "TX.VAL.TECH.CD" else "IP charges paid" if code == "BM.GSR.ROYL.CD" else _label(code)
-        part = pd.DataFrame({
-            "Economy": frame["iso3"],
-            f"{short}, to {event_year}": frame["before"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
-            f"{short}, after {event_year}": frame["after"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
-            f"{short}, years": [f"{a:.0f}–{b:.0f}" if pd.notna(a) else "–" for a, b in zip(frame["first"], frame["last"], strict=True)],
-        })
-        out = part if out is None else out.merge(part, on="Economy", how="left", sort=False)  # keeps the parameter order
+        short = (
+            "High-tech exports"
+            if code == "TX.VAL.TECH.CD"
+            else "IP charges paid"
+            if code == "BM.GSR.ROYL.CD"
+            else _label(code)
+        )
+        part = pd.DataFrame(
+            {
+                "Economy": frame["iso3"],
+                f"{short}, to {event_year}": frame["before"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
+                f"{short}, after {event_year}": frame["after"].map(lambda v: "–" if pd.isna(v) else f"{v:+.1f}"),
+                f"{short}, years": [
+                    f"{a:.0f}–{b:.0f}" if pd.notna(a) else "–"
+                    for a, b in zip(frame["first"], frame["last"], strict=True)
+                ],
+            }
+        )
+        out = (
+            part if out is None else out.merge(part, on="Economy", how="left", sort=False)
+        )  # keeps the parameter order
     return out
 
 
@@ -1356,33 +1922,47 @@ def projection_summary(table: pd.DataFrame, country: str, horizon: int) -> str:
     name = economy_name(country)
     counts = table["status"].value_counts()
     caught = table[table["status"] == "catches up"]
-    parts = [f"On trends since the fit start, {name} is already ahead in {counts.get('already ahead', 0)} of {len(table)} indicator-peer pairs"]
+    parts = [
+        f"On trends since the fit start, {name} is already ahead in {counts.get('already ahead', 0)} of {len(table)} indicator-peer pairs"
+    ]
     if len(caught):
-        detail = ", ".join(f"{name_in_text(r.peer)} on {lower_label(_label(r.indicator))} (about {r.median:.0f})" for r in caught.itertuples())
+        detail = ", ".join(
+            f"{name_in_text(r.peer)} on {lower_label(_label(r.indicator))} (about {r.median:.0f})"
+            for r in caught.itertuples()
+        )
         parts.append(f"would reach {detail}")
     else:
         parts.append(f"reaches no further peer by {horizon}")
-    parts.append(f"and in {counts.get('not by horizon', 0) + counts.get('diverging', 0)} pairs would not reach the peer by {horizon}, "
-                 f"{counts.get('diverging', 0)} of them because the gap is widening")
+    parts.append(
+        f"and in {counts.get('not by horizon', 0) + counts.get('diverging', 0)} pairs would not reach the peer by {horizon}, "
+        f"{counts.get('diverging', 0)} of them because the gap is widening"
+    )
     return "; ".join(parts) + ". These are continuations of trends with wide intervals, not forecasts."
 
 
 def robot_rows_display(rows: pd.DataFrame) -> pd.DataFrame:
     """IFR rows of one economy for the page: year, value, edition, whether the analysis uses it."""
     chosen = set(select_editions(rows)["order"])
-    return pd.DataFrame({
-        "Year": rows["year"].astype(int).astype(str), "Installations": rows["value"].map(lambda v: f"{v:,.0f}"),
-        "IFR edition": rows["report_edition"], "Used here": rows["order"].map(lambda o: "yes" if o in chosen else "no (superseded)"),
-    })
+    return pd.DataFrame(
+        {
+            "Year": rows["year"].astype(int).astype(str),
+            "Installations": rows["value"].map(lambda v: f"{v:,.0f}"),
+            "IFR edition": rows["report_edition"],
+            "Used here": rows["order"].map(lambda o: "yes" if o in chosen else "no (superseded)"),
+        }
+    )
 
 
 def arithmetic_display(arithmetic: pd.DataFrame, target_year: int) -> pd.DataFrame:
     """The forecast arithmetic for the page (growth to one decimal, levels to the unit)."""
-    return pd.DataFrame({
-        "Path": arithmetic["path"], "Growth, % a year": arithmetic["rate_pct"].map(lambda v: f"{v:.1f}"),
-        f"Installations {target_year}": arithmetic["value_target"].map(lambda v: f"{v:,.0f}"),
-        "Outturn vs path, %": arithmetic["error_pct"].map(lambda v: f"{v:+.1f}"),
-    })
+    return pd.DataFrame(
+        {
+            "Path": arithmetic["path"],
+            "Growth, % a year": arithmetic["rate_pct"].map(lambda v: f"{v:.1f}"),
+            f"Installations {target_year}": arithmetic["value_target"].map(lambda v: f"{v:,.0f}"),
+            "Outturn vs path, %": arithmetic["error_pct"].map(lambda v: f"{v:+.1f}"),
+        }
+    )
 
 
 def researcher_break(frame: pd.DataFrame, iso3: str = "CHN", years: tuple[int, int] = (2008, 2009)) -> float:
@@ -1397,7 +1977,11 @@ def other_not_checkable(verdicts: pd.DataFrame, claims: pd.DataFrame) -> pd.Data
     """Not-checkable rows of the verdict table that are not survey figures (claim and reason only)."""
     survey = set(claims.loc[claims["id"].isin(SURVEY_IDS), "claim"])
     rows = verdicts[(verdicts["Verdict"] == "not checkable") & ~verdicts["Claim (paraphrased)"].isin(survey)]
-    return rows[["Claim (paraphrased)", "Claimed", "Test and result"]].rename(columns={"Test and result": "Why it cannot be checked"}).reset_index(drop=True)
+    return (
+        rows[["Claim (paraphrased)", "Claimed", "Test and result"]]
+        .rename(columns={"Test and result": "Why it cannot be checked"})
+        .reset_index(drop=True)
+    )
 
 
 def verdict_counts_sentence(verdicts: pd.DataFrame) -> str:
@@ -1429,6 +2013,8 @@ def placebo_short(results: dict[tuple[str, str], DiffInTrends | None], event_yea
     if res is None:
         return "the placebo test could not be run with these data"
     if res.ci_upper < 0 or res.ci_lower > 0:
-        return (f"the placebo finds a bend in high-tech exports already after {event_year - placebo_lead} "
-                f"({res.pct(res.estimate):+.1f} % a year), so the post-{event_year} bend continues an earlier change")
+        return (
+            f"the placebo finds a bend in high-tech exports already after {event_year - placebo_lead} "
+            f"({res.pct(res.estimate):+.1f} % a year), so the post-{event_year} bend continues an earlier change"
+        )
     return f"the placebo finds no comparable bend after {event_year - placebo_lead}"

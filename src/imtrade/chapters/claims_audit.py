@@ -79,7 +79,9 @@ def audit_page(vintage: str, compare_vintage: str) -> AuditPage:
     register = load_register()
     audit, problems = run_audit(vintage, register=register)
     other, _ = run_audit(compare_vintage, register=register)
-    return AuditPage(vintage, compare_vintage, audit, other, compare_audits(audit, other), problems, dataset_vintages(vintage))
+    return AuditPage(
+        vintage, compare_vintage, audit, other, compare_audits(audit, other), problems, dataset_vintages(vintage)
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -140,12 +142,18 @@ def headline(audit: pd.DataFrame) -> Headline:
     checkable = int(n.get(SUPPORTED, 0) + n.get(PARTLY, 0) + n.get(CONTRADICTED, 0))
     share = 100.0 * (n.get(SUPPORTED, 0) + n.get(PARTLY, 0)) / checkable if checkable else float("nan")
     return Headline(
-        claims=len(audit), checkable=checkable, supported=int(n.get(SUPPORTED, 0)), partly=int(n.get(PARTLY, 0)),
-        contradicted=int(n.get(CONTRADICTED, 0)), not_checkable=int(n.get(NOT_CHECKABLE, 0)),
+        claims=len(audit),
+        checkable=checkable,
+        supported=int(n.get(SUPPORTED, 0)),
+        partly=int(n.get(PARTLY, 0)),
+        contradicted=int(n.get(CONTRADICTED, 0)),
+        not_checkable=int(n.get(NOT_CHECKABLE, 0)),
         not_checkable_by_nature=int(((audit["verdict"] == NOT_CHECKABLE) & (audit["check"].fillna("") == "")).sum()),
         not_checkable_in_vintage=int(((audit["verdict"] == NOT_CHECKABLE) & (audit["check"].fillna("") != "")).sum()),
-        unresolved=int(n.get(FAILED, 0) + n.get(INVALID, 0)), share_at_least_partly=share,
-        quantitative=int((audit["kind"] == "quantitative").sum()), qualitative=int((audit["kind"] == "qualitative").sum()),
+        unresolved=int(n.get(FAILED, 0) + n.get(INVALID, 0)),
+        share_at_least_partly=share,
+        quantitative=int((audit["kind"] == "quantitative").sum()),
+        qualitative=int((audit["kind"] == "qualitative").sum()),
     )
 
 
@@ -160,8 +168,10 @@ def capped_sentence(audit: pd.DataFrame) -> str:
     lowered = capped_count(audit)
     if ruled == 0:
         return "No claim is measured through a proxy or secondary source that would cap its verdict."
-    text = (f"{plural(ruled, 'claim')} {'is' if ruled == 1 else 'are'} measured through a proxy or a secondary source and can "
-            f"at most be partly supported")
+    text = (
+        f"{plural(ruled, 'claim')} {'is' if ruled == 1 else 'are'} measured through a proxy or a secondary source and can "
+        f"at most be partly supported"
+    )
     if lowered:
         text += f"; for {lowered} of them the data alone would have given *supported*"
     return text + "."
@@ -230,11 +240,28 @@ def plot_verdicts(counts: pd.DataFrame, ax=None, *, vintage: str = ""):
     for status in body.columns:
         values = body[status]
         style = VERDICT_STYLE[status]
-        bars = ax.barh(labels, values, left=left, color=style["color"], hatch=style["hatch"], edgecolor="white", linewidth=0.8, label=status)
+        bars = ax.barh(
+            labels,
+            values,
+            left=left,
+            color=style["color"],
+            hatch=style["hatch"],
+            edgecolor="white",
+            linewidth=0.8,
+            label=status,
+        )
         for bar, value in zip(bars, values, strict=True):
             if value > 0:  # black on a white patch: readable on every colour and hatch
-                ax.text(bar.get_x() + bar.get_width() / 2, bar.get_y() + bar.get_height() / 2, str(int(value)), ha="center", va="center",
-                        fontsize=9, color="black", bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85})
+                ax.text(
+                    bar.get_x() + bar.get_width() / 2,
+                    bar.get_y() + bar.get_height() / 2,
+                    str(int(value)),
+                    ha="center",
+                    va="center",
+                    fontsize=9,
+                    color="black",
+                    bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+                )
         left += values
     from matplotlib.ticker import MaxNLocator
 
@@ -244,8 +271,16 @@ def plot_verdicts(counts: pd.DataFrame, ax=None, *, vintage: str = ""):
     ax.set_xlabel("Number of claims")
     ax.set_ylabel("")
     ax.grid(axis="y", visible=False)
-    ax.legend(ncols=min(len(body.columns), 3), loc="lower left", bbox_to_anchor=(0.0, 1.0), frameon=False, fontsize=10,
-              title=f"Verdict (WDI vintage {vintage})" if vintage else "Verdict", title_fontsize=10, alignment="left")
+    ax.legend(
+        ncols=min(len(body.columns), 3),
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        frameon=False,
+        fontsize=10,
+        title=f"Verdict (WDI vintage {vintage})" if vintage else "Verdict",
+        title_fontsize=10,
+        alignment="left",
+    )
     return fig
 
 
@@ -263,14 +298,26 @@ def plot_vintage_shift(page: AuditPage, ax=None):
         fig, ax = plt.subplots(figsize=(7.0, 3.2), layout="constrained")
     else:
         fig = ax.figure
-    statuses = [s for s in STATUSES if s in VERDICTS_SHOWN or (page.audit["verdict"] == s).any() or (page.compare_audit["verdict"] == s).any()]
+    statuses = [
+        s
+        for s in STATUSES
+        if s in VERDICTS_SHOWN or (page.audit["verdict"] == s).any() or (page.compare_audit["verdict"] == s).any()
+    ]
     x = np.arange(len(statuses))
     width = 0.38
     for offset, (vintage, audit, hatch, color) in enumerate(
         ((page.vintage, page.audit, "", "#0072B2"), (page.compare_vintage, page.compare_audit, "//", "#56B4E9"))
     ):
         values = [int((audit["verdict"] == s).sum()) for s in statuses]
-        bars = ax.bar(x + (offset - 0.5) * width, values, width, label=f"WDI vintage {vintage}", color=color, hatch=hatch, edgecolor="white")
+        bars = ax.bar(
+            x + (offset - 0.5) * width,
+            values,
+            width,
+            label=f"WDI vintage {vintage}",
+            color=color,
+            hatch=hatch,
+            edgecolor="white",
+        )
         ax.bar_label(bars, fontsize=9, padding=2)
     from matplotlib.ticker import MaxNLocator
 
@@ -352,11 +399,20 @@ def claims_markdown(audit: pd.DataFrame, source: str, links: dict[str, str]) -> 
         "  - Verdict",
     ]
     for row in rows.itertuples():
-        why = {NOT_CHECKABLE: "why not checkable", FAILED: "what went wrong", INVALID: "what is wrong"}.get(row.verdict, "test and result")
-        claim = (f'{_block(row.claim)}<br><small><span id="{claim_anchor(row.id)}"></span>{row.id} · '
-                 f"{links.get(row.chapter, _cell(row.chapter))}</small>")
+        why = {NOT_CHECKABLE: "why not checkable", FAILED: "what went wrong", INVALID: "what is wrong"}.get(
+            row.verdict, "test and result"
+        )
+        claim = (
+            f'{_block(row.claim)}<br><small><span id="{claim_anchor(row.id)}"></span>{row.id} · '
+            f"{links.get(row.chapter, _cell(row.chapter))}</small>"
+        )
         measured = f"{_block(row.measured)}<details{WRAP}><summary>{why}</summary>{_cell(row.detail)}</details>"
-        lines += [f"* - {claim}", f"  - {_block(row.claimed) if row.claimed else '—'}", f"  - {measured}", f"  - {verdict_badge(row.verdict)}"]
+        lines += [
+            f"* - {claim}",
+            f"  - {_block(row.claimed) if row.claimed else '—'}",
+            f"  - {measured}",
+            f"  - {verdict_badge(row.verdict)}",
+        ]
     lines.append("```")
     return "\n".join(lines)
 
@@ -400,7 +456,9 @@ def comparison_summary(page: AuditPage) -> str:
     gained = int((verdict[f"verdict_{v1}"] == NOT_CHECKABLE).sum())
     flipped = len(verdict) - lost - gained
     moved = len(changes) - len(verdict)
-    head = f"{plural(len(changes), 'claim')} change{'s' if len(changes) == 1 else ''} between WDI vintages {v1} and {v2}"
+    head = (
+        f"{plural(len(changes), 'claim')} change{'s' if len(changes) == 1 else ''} between WDI vintages {v1} and {v2}"
+    )
     if verdict.empty:
         head += ": the measured values move but no verdict changes"
     elif moved == 0:
@@ -410,11 +468,15 @@ def comparison_summary(page: AuditPage) -> str:
     parts = [head]
     details = []
     if lost:
-        details.append(f"{plural(lost, 'claim')} cannot be checked on vintage {v2} (its series or years are missing there)")
+        details.append(
+            f"{plural(lost, 'claim')} cannot be checked on vintage {v2} (its series or years are missing there)"
+        )
     if gained:
         details.append(f"{plural(gained, 'claim')} can be checked only on vintage {v2}")
     if flipped:
-        details.append(f"{plural(flipped, 'verdict')} move{'s' if flipped == 1 else ''} between supported, partly supported and contradicted")
+        details.append(
+            f"{plural(flipped, 'verdict')} move{'s' if flipped == 1 else ''} between supported, partly supported and contradicted"
+        )
     return parts[0] + ("; " + "; ".join(details) if details else "") + "."
 
 
@@ -425,7 +487,9 @@ def problems_markdown(problems: dict[str, list[str]], audit: pd.DataFrame) -> st
         return "Every entry of the register is valid and every check ran: each claim above has a verdict."
     lines = []
     if problems:
-        lines.append(f"{plural(len(problems), 'register entry', 'register entries')} could not be evaluated; each is listed with what is wrong:")
+        lines.append(
+            f"{plural(len(problems), 'register entry', 'register entries')} could not be evaluated; each is listed with what is wrong:"
+        )
         lines.append("")
         for key, issues in problems.items():
             lines.append(f"- **{_cell(key)}**: {_cell('; '.join(issues))}")

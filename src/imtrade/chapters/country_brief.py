@@ -59,8 +59,11 @@ ROBOT_TABLE = "robot_installations"
 MISSING = "no data"
 
 # World Bank income groups (FY2026) -> their aggregate codes in the WDI (trade_patterns' benchmark groups).
-INCOME_AGGREGATES = {values[0]: code for code, (column, values) in trade_patterns.BENCHMARKS.items()
-                     if column == "income_group" and len(values) == 1}
+INCOME_AGGREGATES = {
+    values[0]: code
+    for code, (column, values) in trade_patterns.BENCHMARKS.items()
+    if column == "income_group" and len(values) == 1
+}
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,9 @@ class Measure:
 MEASURES: tuple[Measure, ...] = (
     Measure("trade", TRADE, "Trade (exports + imports)", "% of GDP", "{:.0f}", "deglobalisation"),
     Measure("high_tech", HT_SHARE, "High-tech exports", "% of manufactured exports", "{:.1f}", "trade_patterns"),
-    Measure("rca", RCA, "Comparative advantage in high-tech exports", "Balassa index, world = 1", "{:.2f}", "trade_patterns"),
+    Measure(
+        "rca", RCA, "Comparative advantage in high-tech exports", "Balassa index, world = 1", "{:.2f}", "trade_patterns"
+    ),
     Measure("ind_emp", IND_EMP, "Employment in industry", "% of employment", "{:.1f}", "trade_patterns"),
     Measure("ind_va", IND_VA, "Industry value added", "% of GDP", "{:.1f}", "deglobalisation"),
     Measure("manuf_va", MANF_VA, "Manufacturing value added", "% of GDP", "{:.1f}", "partnir"),
@@ -97,9 +102,15 @@ IMPOSSIBLE_ZERO = (TRADE, IND_EMP, IND_VA, MANF_VA)  # a value of exactly 0 is a
 CLAIM_GROUPS = {"BRICS": ("BRA", "RUS", "IND", "CHN", "ZAF")}
 # Other names the register (or common usage) gives an economy, beside the entity table's.
 NAME_ALIASES = {
-    "USA": ("United States", "US", "U.S."), "TUR": ("Turkey", "Türkiye", "Turkiye"), "RUS": ("Russia",),
-    "VNM": ("Viet Nam", "Vietnam"), "KOR": ("South Korea", "Republic of Korea"), "IRN": ("Iran",),
-    "EGY": ("Egypt",), "GBR": ("UK", "Britain"), "CZE": ("Czechia",),
+    "USA": ("United States", "US", "U.S."),
+    "TUR": ("Turkey", "Türkiye", "Turkiye"),
+    "RUS": ("Russia",),
+    "VNM": ("Viet Nam", "Vietnam"),
+    "KOR": ("South Korea", "Republic of Korea"),
+    "IRN": ("Iran",),
+    "EGY": ("Egypt",),
+    "GBR": ("UK", "Britain"),
+    "CZE": ("Czechia",),
 }
 
 # ---------------------------------------------------------------------------------------
@@ -111,7 +122,9 @@ def check_parameters(params: dict[str, Any]) -> None:
     check_vintage(params["vintage"])
     check_countries([params["country"]], name="country", allow_aggregates=False)
     if not 1960 <= params["start_year"] <= 2015:
-        raise ParameterError(f"parameter 'start_year' must be between 1960 and 2015 (the figures need ten years at least), got {params['start_year']}")
+        raise ParameterError(
+            f"parameter 'start_year' must be between 1960 and 2015 (the figures need ten years at least), got {params['start_year']}"
+        )
 
 
 @dataclass(frozen=True)
@@ -135,7 +148,7 @@ class Economy:
 
     @property
     def group_prose(self) -> str:
-        """"upper-middle-income economies" ("" when unclassified)."""
+        """ "upper-middle-income economies" ("" when unclassified)."""
         return f"{self.income_group.lower().replace(' ', '-')} economies" if self.income_group else ""
 
 
@@ -148,7 +161,11 @@ def economy(iso3: str, entities: pd.DataFrame | None = None) -> Economy:
     r = row.iloc[0]
 
     def text(value: Any) -> str:
-        return "" if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value) else str(value).strip()
+        return (
+            ""
+            if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value)
+            else str(value).strip()
+        )
 
     income = text(r["income_group"])
     return Economy(iso3, text(r["name"]) or iso3, text(r["region"]), income, INCOME_AGGREGATES.get(income))
@@ -198,8 +215,16 @@ def rca_rows(high_tech: pd.DataFrame, economies: Sequence[str]) -> pd.DataFrame:
     columns = ["dataset", "vintage", "indicator", "iso3", "year", "value"]
     rca = trade_patterns.balassa_rca(high_tech, economies)
     rca = rca[rca["iso3"].isin(set(economies))]
-    return pd.DataFrame({"dataset": "computed:wdi", "vintage": "", "indicator": RCA, "iso3": rca["iso3"].astype(str).to_numpy(),
-                         "year": rca["year"].astype("int64").to_numpy(), "value": rca["rca"].astype("float64").to_numpy()})[columns]
+    return pd.DataFrame(
+        {
+            "dataset": "computed:wdi",
+            "vintage": "",
+            "indicator": RCA,
+            "iso3": rca["iso3"].astype(str).to_numpy(),
+            "year": rca["year"].astype("int64").to_numpy(),
+            "value": rca["rca"].astype("float64").to_numpy(),
+        }
+    )[columns]
 
 
 def placeholder_sentence(dropped: pd.DataFrame, who: Economy) -> str:
@@ -211,7 +236,9 @@ def placeholder_sentence(dropped: pd.DataFrame, who: Economy) -> str:
     for code, group in rows.groupby("indicator"):
         label = next((m.phrase.split(" (")[0] for m in MEASURES if m.code == code), code)
         years = group["year"].astype(int)
-        parts.append(f"{label} ({years.min()}–{years.max()})" if years.min() != years.max() else f"{label} ({years.min()})")
+        parts.append(
+            f"{label} ({years.min()}–{years.max()})" if years.min() != years.max() else f"{label} ({years.min()})"
+        )
     listed = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
     return f"The source files give exactly 0 for {who.prose} on {listed}: impossible values, read here as missing."
 
@@ -248,7 +275,11 @@ def benchmark(panel: pd.DataFrame, code: str, group: str, members: Iterable[str]
     """
     if code == RCA:
         years = sorted(panel.loc[panel["indicator"] == RCA, "year"].unique())
-        return pd.Series(1.0, index=pd.Index(years, name="year"), name="value") if group == "WLD" else pd.Series(dtype=float)
+        return (
+            pd.Series(1.0, index=pd.Index(years, name="year"), name="value")
+            if group == "WLD"
+            else pd.Series(dtype=float)
+        )
     published = series(panel, code, group)
     if not published.empty or code != IND_EMP:
         return published
@@ -266,8 +297,9 @@ def value_in(series_: pd.Series, year: int | None) -> float | None:
 RANK_WINDOW = 4  # economies are compared on their latest value in [year - 4, year]
 
 
-def rank_in_year(panel: pd.DataFrame, code: str, year: int, iso3: str, economies: Iterable[str],
-                 window: int = RANK_WINDOW) -> tuple[int | None, int, float | None]:
+def rank_in_year(
+    panel: pd.DataFrame, code: str, year: int, iso3: str, economies: Iterable[str], window: int = RANK_WINDOW
+) -> tuple[int | None, int, float | None]:
     """(rank, economies ranked, percentile) of ``iso3``'s value in ``year`` among ``economies``.
 
     Every economy enters with its latest value in ``[year - window, year]``
@@ -303,12 +335,25 @@ def profile_table(panel: pd.DataFrame, who: Economy, entities: pd.DataFrame) -> 
         first = int(own.index.min()) if not own.empty else None
         world = benchmark(panel, m.code, "WLD", economies)
         group = benchmark(panel, m.code, who.group_code, group_economies) if who.group_code else pd.Series(dtype=float)
-        rank, ranked, percentile = rank_in_year(panel, m.code, year, who.iso3, economies) if year is not None else (None, 0, None)
-        rows.append({
-            "key": m.key, "measure": m.label, "unit": m.unit, "value": value_in(own, year), "year": year,
-            "world": value_in(world, year), "group": value_in(group, year), "rank": rank, "ranked": ranked,
-            "percentile": percentile, "first_year": first, "first_value": value_in(own, first),
-        })
+        rank, ranked, percentile = (
+            rank_in_year(panel, m.code, year, who.iso3, economies) if year is not None else (None, 0, None)
+        )
+        rows.append(
+            {
+                "key": m.key,
+                "measure": m.label,
+                "unit": m.unit,
+                "value": value_in(own, year),
+                "year": year,
+                "world": value_in(world, year),
+                "group": value_in(group, year),
+                "rank": rank,
+                "ranked": ranked,
+                "percentile": percentile,
+                "first_year": first,
+                "first_value": value_in(own, first),
+            }
+        )
     frame = pd.DataFrame(rows)
     for column in ("value", "world", "group", "percentile", "first_value"):
         frame[column] = frame[column].astype("float64")
@@ -428,11 +473,17 @@ def claims_about(who: Economy, vintage: str) -> tuple[pd.DataFrame, int]:
         else:
             result = evaluate(claim, ctx, checks)
             measured, verdict = result.measured, result.verdict
-        rows.append({
-            "id": str(entry["id"]), "chapter": str(entry.get("chapter") or ""), "claim": " ".join(str(entry.get("claim") or "").split()),
-            "claimed": claim.claimed_text() if claim is not None else str(claimed.get("geography") or ""),
-            "how": how, "measured": measured, "verdict": verdict,
-        })
+        rows.append(
+            {
+                "id": str(entry["id"]),
+                "chapter": str(entry.get("chapter") or ""),
+                "claim": " ".join(str(entry.get("claim") or "").split()),
+                "claimed": claim.claimed_text() if claim is not None else str(claimed.get("geography") or ""),
+                "how": how,
+                "measured": measured,
+                "verdict": verdict,
+            }
+        )
     return pd.DataFrame(rows, columns=["id", "chapter", "claim", "claimed", "how", "measured", "verdict"]), len(entries)
 
 
@@ -478,13 +529,23 @@ def intro_sentence(who: Economy, panel: pd.DataFrame) -> str:
     where = []
     if who.region:
         where.append(who.region)
-    where.append(f"{who.income_group.lower()}" if who.income_group else "no income group in the World Bank's FY2026 classification")
+    where.append(
+        f"{who.income_group.lower()}"
+        if who.income_group
+        else "no income group in the World Bank's FY2026 classification"
+    )
     text = f"**{who.title}** ({', '.join(where)})"
     pop, gdp = series(panel, POPULATION, who.iso3), series(panel, GDP_PC, who.iso3)
     facts = []
     if not pop.empty:
         people = pop.iloc[-1]
-        amount = f"{people / 1e9:.2f} billion" if people >= 1e9 else f"{people / 1e6:.1f} million" if people >= 1e6 else f"{people:,.0f}"
+        amount = (
+            f"{people / 1e9:.2f} billion"
+            if people >= 1e9
+            else f"{people / 1e6:.1f} million"
+            if people >= 1e6
+            else f"{people:,.0f}"
+        )
         facts.append(f"had {amount} inhabitants in {int(pop.index[-1])}")
     if not gdp.empty:
         facts.append(f"a GDP per person of {gdp.iloc[-1]:,.0f} current US dollars in {int(gdp.index[-1])}")
@@ -508,8 +569,10 @@ def rca_sentence(table: pd.DataFrame, who: Economy) -> str:
     if r["value"] is None:
         return f"Without high-tech export data there is no comparative-advantage index for {who.prose}."
     side = "more" if r["value"] > 1 else "less"
-    return (f"Its Balassa index of revealed comparative advantage in high-tech goods was {fmt(r['value'], 'rca')} in {r['year']}: "
-            f"its manufactured exports were {side} high-tech than those of the reporting world (index 1).")
+    return (
+        f"Its Balassa index of revealed comparative advantage in high-tech goods was {fmt(r['value'], 'rca')} in {r['year']}: "
+        f"its manufactured exports were {side} high-tech than those of the reporting world (index 1)."
+    )
 
 
 def openness_sentence(trade: pd.Series, who: Economy, start_year: int) -> str:
@@ -541,9 +604,11 @@ def industry_sentence(panel: pd.DataFrame, who: Economy) -> str:
     first, last, d_emp, d_va = industry_changes(panel, who.iso3)
     if first is not None:
         emp, va = series(panel, IND_EMP, who.iso3), series(panel, IND_VA, who.iso3)
-        return (f"Between {first} and {last}, the years with both series, industry's share of employment in {who.prose} "
-                f"went from {emp.loc[first]:.1f} % to {emp.loc[last]:.1f} % ({d_emp:+.1f} points) and its share of value added "
-                f"from {va.loc[first]:.1f} % to {va.loc[last]:.1f} % of GDP ({d_va:+.1f} points).")
+        return (
+            f"Between {first} and {last}, the years with both series, industry's share of employment in {who.prose} "
+            f"went from {emp.loc[first]:.1f} % to {emp.loc[last]:.1f} % ({d_emp:+.1f} points) and its share of value added "
+            f"from {va.loc[first]:.1f} % to {va.loc[last]:.1f} % of GDP ({d_va:+.1f} points)."
+        )
     described, missing = [], []
     for label, code in (("employment", IND_EMP), ("value added", IND_VA)):
         s = series(panel, code, who.iso3)
@@ -551,28 +616,39 @@ def industry_sentence(panel: pd.DataFrame, who: Economy) -> str:
         if delta is None:
             missing.append(label)
         else:
-            described.append(f"industry's share of {label} went from {s.loc[first_]:.1f} % in {first_} to {s.loc[last_]:.1f} % in {last_}")
+            described.append(
+                f"industry's share of {label} went from {s.loc[first_]:.1f} % in {first_} to {s.loc[last_]:.1f} % in {last_}"
+            )
     if not described:
         return f"The sources give {MISSING} on industry's shares of employment and value added in {who.prose}."
     if missing:
         return capitalise(f"in {who.prose}, {described[0]}; there is {MISSING} on its share of {missing[0]}.")
-    return (f"The two industry series of {who.prose} do not cover the same years, so they are described apart: "
-            f"{described[0]}; {described[1]}.")
+    return (
+        f"The two industry series of {who.prose} do not cover the same years, so they are described apart: "
+        f"{described[0]}; {described[1]}."
+    )
 
 
 def robots_sentence(rows: pd.DataFrame, who: Economy, curated: Sequence[str], names: dict[str, str]) -> str:
     if rows.empty:
         listed = ", ".join(names.get(c, c) for c in curated)
-        return (f"The IFR's robot statistics for {who.prose} are not among the figures this book has curated from "
-                f"published sources (only {listed} and the world). The brief therefore says nothing about robots here.")
+        return (
+            f"The IFR's robot statistics for {who.prose} are not among the figures this book has curated from "
+            f"published sources (only {listed} and the world). The brief therefore says nothing about robots here."
+        )
     latest = rows[rows["measure"] == "installations"].tail(1)
     if latest.empty:
         latest = rows.tail(1)
     r = latest.iloc[0]
-    what = {"installations": "industrial robots were installed", "operational_stock": "industrial robots were in operation",
-            "robot_density": "robots per 10,000 manufacturing employees were in use"}.get(r["measure"], r["measure"])
-    return (f"The IFR reports that {r['value']:,.0f} {what} in {who.prose} in {int(r['year'])} "
-            f"({r['report_edition']}); the table lists every curated figure.")
+    what = {
+        "installations": "industrial robots were installed",
+        "operational_stock": "industrial robots were in operation",
+        "robot_density": "robots per 10,000 manufacturing employees were in use",
+    }.get(r["measure"], r["measure"])
+    return (
+        f"The IFR reports that {r['value']:,.0f} {what} in {who.prose} in {int(r['year'])} "
+        f"({r['report_edition']}); the table lists every curated figure."
+    )
 
 
 def claims_sentence(claims: pd.DataFrame, who: Economy, total: int) -> str:
@@ -594,19 +670,26 @@ def display_profile(table: pd.DataFrame, who: Economy) -> pd.DataFrame:
         def cell(column: str, key: str = key, r: pd.Series = r) -> str:
             return fmt(None if pd.isna(r[column]) else float(r[column]), key)
 
-        rows.append({
-            "Measure": f"{r['measure']}, {r['unit']}",
-            who.title: cell("value"),
-            "Year": "" if pd.isna(r["year"]) else str(int(r["year"])),
-            "World": cell("world") if not pd.isna(r["year"]) else "",
-            group_column: ("–" if key == "rca" else cell("group")) if not pd.isna(r["year"]) and who.group_code else "",
-            "Rank": "" if pd.isna(r["rank"]) else f"{int(r['rank'])} of {int(r['ranked'])}",
-        })
+        rows.append(
+            {
+                "Measure": f"{r['measure']}, {r['unit']}",
+                who.title: cell("value"),
+                "Year": "" if pd.isna(r["year"]) else str(int(r["year"])),
+                "World": cell("world") if not pd.isna(r["year"]) else "",
+                group_column: ("–" if key == "rca" else cell("group"))
+                if not pd.isna(r["year"]) and who.group_code
+                else "",
+                "Rank": "" if pd.isna(r["rank"]) else f"{int(r['rank'])} of {int(r['ranked'])}",
+            }
+        )
     return pd.DataFrame(rows)
 
 
-ROBOT_MEASURES = {"installations": "Installed in the year", "operational_stock": "In operation at year end",
-                  "robot_density": "Per 10,000 manufacturing employees"}
+ROBOT_MEASURES = {
+    "installations": "Installed in the year",
+    "operational_stock": "In operation at year end",
+    "robot_density": "Per 10,000 manufacturing employees",
+}
 
 
 def display_robots(rows: pd.DataFrame) -> pd.DataFrame:
@@ -648,15 +731,30 @@ def _styles(who: Economy) -> dict[str, dict[str, Any]]:
 
 
 def _no_data(ax, who: Economy) -> None:
-    ax.text(0.5, 0.5, f"{MISSING} for {who.title}", transform=ax.transAxes, ha="center", va="center", fontsize=10, color="#444444")
+    ax.text(
+        0.5,
+        0.5,
+        f"{MISSING} for {who.title}",
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=10,
+        color="#444444",
+    )
 
 
-def plot_lines(ax, panel: pd.DataFrame, code: str, who: Economy, entities: pd.DataFrame, ylabel: str, start_year: int) -> None:
+def plot_lines(
+    ax, panel: pd.DataFrame, code: str, who: Economy, entities: pd.DataFrame, ylabel: str, start_year: int
+) -> None:
     """The economy, its income group and the world on one axes (benchmarks dashed)."""
     styles = _styles(who)
     own = series(panel, code, who.iso3)
     world = benchmark(panel, code, "WLD", trade_patterns.group_members("WLD", entities))
-    group = benchmark(panel, code, who.group_code, trade_patterns.group_members(who.group_code, entities)) if who.group_code else pd.Series(dtype=float)
+    group = (
+        benchmark(panel, code, who.group_code, trade_patterns.group_members(who.group_code, entities))
+        if who.group_code
+        else pd.Series(dtype=float)
+    )
     if not own.empty:
         ax.plot(own.index, own.values, label=who.title, **styles[who.iso3])
     else:
@@ -695,8 +793,17 @@ def plot_position(table: pd.DataFrame, who: Economy):
     for i, (_, r) in enumerate(table.iloc[::-1].iterrows()):
         ax.plot([0, 100], [i, i], color="#DDDDDD", linewidth=6, solid_capstyle="round", zorder=1)
         if pd.isna(r["percentile"]):
-            ax.text(50, i, MISSING, ha="center", va="center", fontsize=8, color="#444444", zorder=3,
-                    bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+            ax.text(
+                50,
+                i,
+                MISSING,
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="#444444",
+                zorder=3,
+                bbox={"facecolor": "white", "edgecolor": "none", "pad": 1.0},
+            )
             labels.append(f"{r['measure']}")
         else:
             ax.plot(r["percentile"], i, marker="o", markersize=9, color=OKABE_ITO[0], zorder=3, linestyle="none")
@@ -711,8 +818,15 @@ def plot_position(table: pd.DataFrame, who: Economy):
     return fig
 
 
-def plot_pair(panel: pd.DataFrame, codes: tuple[str, str], ylabels: tuple[str, str], who: Economy, entities: pd.DataFrame,
-              start_year: int, mark: tuple[int, str] | None = None):
+def plot_pair(
+    panel: pd.DataFrame,
+    codes: tuple[str, str],
+    ylabels: tuple[str, str],
+    who: Economy,
+    entities: pd.DataFrame,
+    start_year: int,
+    mark: tuple[int, str] | None = None,
+):
     """Two measures side by side, each with the income group and the world."""
     import matplotlib.pyplot as plt
 
@@ -753,7 +867,11 @@ def definition_sentence(vintage: str) -> str:
     """Which definition of the high-tech series the vintage carries (:func:`trade_patterns.definition_label`)."""
     label = trade_patterns.definition_label(vintage)
     if vintage == OLD_DEFINITION_VINTAGE:
-        return (f"In the {vintage} vintage the high-tech series uses the {label}; later vintages restart it in "
-                f"{HIGH_TECH_BREAK_YEAR} on a new product list, and the two are never joined.")
-    return (f"In the {vintage} vintage the high-tech series uses the {label}; values of the older, SITC-based "
-            "definition are not comparable and are not shown.")
+        return (
+            f"In the {vintage} vintage the high-tech series uses the {label}; later vintages restart it in "
+            f"{HIGH_TECH_BREAK_YEAR} on a new product list, and the two are never joined."
+        )
+    return (
+        f"In the {vintage} vintage the high-tech series uses the {label}; values of the older, SITC-based "
+        "definition are not comparable and are not shown."
+    )

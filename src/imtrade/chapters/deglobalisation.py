@@ -50,8 +50,13 @@ SDG_DEVELOPING_EXPORT_SHARE, SDG_DEVELOPING = "TX_EXP_GBMRCH", "M49_515"
 #: Income groups of the World Bank compared in the investment section.
 INCOME_GROUPS = ("WLD", "HIC", "LMY")
 GROUP_NAMES = {
-    "WLD": "World", "HIC": "High income", "LMY": "Low and middle income", "LIC": "Low income",
-    "LMC": "Lower middle income", "UMC": "Upper middle income", "MIC": "Middle income",
+    "WLD": "World",
+    "HIC": "High income",
+    "LMY": "Low and middle income",
+    "LIC": "Low income",
+    "LMC": "Lower middle income",
+    "UMC": "Upper middle income",
+    "MIC": "Middle income",
 }
 
 #: Critical values of the sup-F (Quandt likelihood ratio) statistic, F form (Wald / q),
@@ -167,7 +172,9 @@ class TrendFit:
         return asdict(self)
 
 
-def ols_trend(years: Iterable, values: Iterable, *, alpha: float = 0.05, reps: int = BOOT_REPS, seed: int = BOOT_SEED) -> TrendFit:
+def ols_trend(
+    years: Iterable, values: Iterable, *, alpha: float = 0.05, reps: int = BOOT_REPS, seed: int = BOOT_SEED
+) -> TrendFit:
     """Linear trend :math:`y_t = a + b t + u_t` by OLS; slope with an AR(1)-bootstrap interval.
 
     Parameters
@@ -275,8 +282,14 @@ class ChowResult:
 
 
 def chow_break_test(
-    years: Iterable, values: Iterable, break_year: int, *, alpha: float = 0.05, min_segment: int = 3,
-    reps: int = BOOT_REPS, seed: int = BOOT_SEED,
+    years: Iterable,
+    values: Iterable,
+    break_year: int,
+    *,
+    alpha: float = 0.05,
+    min_segment: int = 3,
+    reps: int = BOOT_REPS,
+    seed: int = BOOT_SEED,
 ) -> ChowResult:
     """Chow (1960) test for a break in the level and slope of a linear trend.
 
@@ -335,10 +348,25 @@ def chow_break_test(
 
     pre, post, change, level = (interval(w) for w in ([0, 1, 0, 0], [0, 1, 0, 1], [0, 0, 0, 1], [0, 0, 1, 0]))
     return ChowResult(
-        break_year=int(break_year), n=int(t.size), n_pre=n_pre, n_post=n_post, f_stat=float(f_stat), f_pvalue=float(f_p),
-        boot_pvalue=boot_p, df_num=2, df_den=int(t.size - 4), pre_slope=pre[0], pre_slope_ci=pre[1], post_slope=post[0],
-        post_slope_ci=post[1], slope_change=change[0], slope_change_ci=change[1], level_shift=level[0], level_shift_ci=level[1],
-        ssr=float(unrestricted.ssr), rho=ar1_coefficient(unrestricted.resid),
+        break_year=int(break_year),
+        n=int(t.size),
+        n_pre=n_pre,
+        n_post=n_post,
+        f_stat=float(f_stat),
+        f_pvalue=float(f_p),
+        boot_pvalue=boot_p,
+        df_num=2,
+        df_den=int(t.size - 4),
+        pre_slope=pre[0],
+        pre_slope_ci=pre[1],
+        post_slope=post[0],
+        post_slope_ci=post[1],
+        slope_change=change[0],
+        slope_change_ci=change[1],
+        level_shift=level[0],
+        level_shift_ci=level[1],
+        ssr=float(unrestricted.ssr),
+        rho=ar1_coefficient(unrestricted.resid),
     )
 
 
@@ -359,7 +387,13 @@ class SupFResult:
 
 
 def sup_f_scan(
-    years: Iterable, values: Iterable, candidates: Iterable[int], *, trim: float = SUP_F_TRIM, reps: int = BOOT_REPS, seed: int = BOOT_SEED,
+    years: Iterable,
+    values: Iterable,
+    candidates: Iterable[int],
+    *,
+    trim: float = SUP_F_TRIM,
+    reps: int = BOOT_REPS,
+    seed: int = BOOT_SEED,
 ) -> SupFResult:
     """Quandt-Andrews sup-F test for one break in the level and slope of a linear trend.
 
@@ -403,17 +437,34 @@ def sup_f_scan(
         k = int((t <= tau).sum())
         (kept if lo <= k <= hi and k >= 3 and n - k >= 3 else dropped).append(tau)
     if not kept:
-        raise ValueError(f"no candidate break lies in the trimmed range ({trim:.0%} of {n} observations at each end): {sorted(set(candidates))}")
+        raise ValueError(
+            f"no candidate break lies in the trimmed range ({trim:.0%} of {n} observations at each end): {sorted(set(candidates))}"
+        )
     F = chow_f_statistics(y, t, kept)
     ssr = [float(_ols(y, _segment_design(t, tau)).ssr) for tau in kept]
-    table = pd.DataFrame({"candidate": kept, "n_pre": [int((t <= c).sum()) for c in kept],
-                          "n_post": [int((t > c).sum()) for c in kept], "f_stat": F, "ssr": ssr})
+    table = pd.DataFrame(
+        {
+            "candidate": kept,
+            "n_pre": [int((t <= c).sum()) for c in kept],
+            "n_post": [int((t > c).sum()) for c in kept],
+            "f_stat": F,
+            "ssr": ssr,
+        }
+    )
     null_sup = chow_f_statistics(_null_draws(t, y, reps, seed), t, kept).max(axis=0)
     sup_f = float(F.max())
     p = float((1 + (null_sup >= sup_f).sum()) / (reps + 1))
     return SupFResult(
-        table=table, sup_f=sup_f, sup_f_year=int(kept[int(np.argmax(F))]), boot_pvalue=p, critical_values=dict(SUP_F_CRITICAL_15[2]),
-        boot_critical_5pct=float(np.quantile(null_sup, 0.95)), reject_5pct=bool(p < 0.05), trim=trim, n=int(n), dropped=dropped,
+        table=table,
+        sup_f=sup_f,
+        sup_f_year=int(kept[int(np.argmax(F))]),
+        boot_pvalue=p,
+        critical_values=dict(SUP_F_CRITICAL_15[2]),
+        boot_critical_5pct=float(np.quantile(null_sup, 0.95)),
+        reject_5pct=bool(p < 0.05),
+        trim=trim,
+        n=int(n),
+        dropped=dropped,
     )
 
 
@@ -435,7 +486,13 @@ class BrokenTrend:
 
 
 def broken_trend(
-    years: Iterable, values: Iterable, break_year: int, *, alpha: float = 0.05, reps: int = BOOT_REPS, seed: int = BOOT_SEED,
+    years: Iterable,
+    values: Iterable,
+    break_year: int,
+    *,
+    alpha: float = 0.05,
+    reps: int = BOOT_REPS,
+    seed: int = BOOT_SEED,
 ) -> BrokenTrend:
     """Fit a broken (piecewise-linear, continuous) trend with a kink at ``break_year``.
 
@@ -465,7 +522,9 @@ def broken_trend(
     t, y = _clean(years, values)
     n_pre, n_post = int((t <= break_year).sum()), int((t > break_year).sum())
     if n_pre < 3 or n_post < 2:
-        raise ValueError(f"break year {break_year} leaves too few observations on one side ({n_pre} before, {n_post} after)")
+        raise ValueError(
+            f"break year {break_year} leaves too few observations on one side ({n_pre} before, {n_post} after)"
+        )
     c = t - break_year
     X = np.column_stack([np.ones_like(t), c, np.clip(c, 0, None)])
     res = _ols(y, X)
@@ -484,13 +543,29 @@ def broken_trend(
 
     pre, post, change = interval([0, 1, 0]), interval([0, 1, 1]), interval([0, 0, 1])
     return BrokenTrend(
-        break_year=int(break_year), fitted=fitted, pre_slope=pre[0], pre_slope_ci=pre[1], post_slope=post[0], post_slope_ci=post[1],
-        slope_change=change[0], slope_change_ci=change[1], n=int(t.size), n_post=n_post, rho=ar1_coefficient(res.resid),
+        break_year=int(break_year),
+        fitted=fitted,
+        pre_slope=pre[0],
+        pre_slope_ci=pre[1],
+        post_slope=post[0],
+        post_slope_ci=post[1],
+        slope_change=change[0],
+        slope_change_ci=change[1],
+        n=int(t.size),
+        n_post=n_post,
+        rho=ar1_coefficient(res.resid),
     )
 
 
 def chow_size_simulation(
-    years: Sequence[int], break_year: int, rho: float, *, reps: int = 100, boot_reps: int = 199, seed: int = BOOT_SEED, alpha: float = 0.05,
+    years: Sequence[int],
+    break_year: int,
+    rho: float,
+    *,
+    reps: int = 100,
+    boot_reps: int = 199,
+    seed: int = BOOT_SEED,
+    alpha: float = 0.05,
 ) -> dict[str, float]:
     """How often does the Chow test reject a *true* straight trend with AR(1) deviations?
 
@@ -556,7 +631,12 @@ def recovery(series: pd.Series, break_year: int) -> Recovery:
     if after.empty:
         raise ValueError(f"no observation after the break year {break_year}")
     return Recovery(
-        int(break_year), float(s.loc[break_year]), int(s.index[-1]), float(s.iloc[-1]), float(after.max()), int(after.idxmax()),
+        int(break_year),
+        float(s.loc[break_year]),
+        int(s.index[-1]),
+        float(s.iloc[-1]),
+        float(after.max()),
+        int(after.idxmax()),
         bool(s.iloc[-1] > s.loc[break_year]),
     )
 
@@ -576,18 +656,42 @@ def break_summary(series: pd.Series, break_year: int, candidates: Iterable[int])
 def break_table(summary: dict[str, Any], label: str) -> pd.DataFrame:
     """One row of key numbers from :func:`break_summary` (for a downloadable table)."""
     chow, scan, trend, rec = summary["chow"], summary["scan"], summary["trend"], summary["recovery"]
-    return pd.DataFrame([{
-        "series": label, "break_year": chow.break_year, "n": chow.n, "n_pre": chow.n_pre, "n_post": chow.n_post,
-        "pre_slope": chow.pre_slope, "pre_slope_ci_low": chow.pre_slope_ci[0], "pre_slope_ci_high": chow.pre_slope_ci[1],
-        "post_slope": chow.post_slope, "post_slope_ci_low": chow.post_slope_ci[0], "post_slope_ci_high": chow.post_slope_ci[1],
-        "chow_f": chow.f_stat, "chow_p_classical": chow.f_pvalue, "chow_p_bootstrap": chow.boot_pvalue, "residual_rho": chow.rho,
-        "sup_f": scan.sup_f, "sup_f_year": scan.sup_f_year, "sup_f_p_bootstrap": scan.boot_pvalue,
-        "sup_f_critical_5pct_bootstrap": scan.boot_critical_5pct, "sup_f_critical_5pct_andrews": scan.critical_values[0.05],
-        "kinked_pre_slope": trend.pre_slope, "kinked_post_slope": trend.post_slope,
-        "kinked_post_slope_ci_low": trend.post_slope_ci[0], "kinked_post_slope_ci_high": trend.post_slope_ci[1],
-        "break_value": rec.break_value, "latest_year": rec.latest_year, "latest_value": rec.latest_value, "recovered": rec.recovered,
-        "bootstrap_reps": BOOT_REPS, "bootstrap_seed": BOOT_SEED,
-    }])
+    return pd.DataFrame(
+        [
+            {
+                "series": label,
+                "break_year": chow.break_year,
+                "n": chow.n,
+                "n_pre": chow.n_pre,
+                "n_post": chow.n_post,
+                "pre_slope": chow.pre_slope,
+                "pre_slope_ci_low": chow.pre_slope_ci[0],
+                "pre_slope_ci_high": chow.pre_slope_ci[1],
+                "post_slope": chow.post_slope,
+                "post_slope_ci_low": chow.post_slope_ci[0],
+                "post_slope_ci_high": chow.post_slope_ci[1],
+                "chow_f": chow.f_stat,
+                "chow_p_classical": chow.f_pvalue,
+                "chow_p_bootstrap": chow.boot_pvalue,
+                "residual_rho": chow.rho,
+                "sup_f": scan.sup_f,
+                "sup_f_year": scan.sup_f_year,
+                "sup_f_p_bootstrap": scan.boot_pvalue,
+                "sup_f_critical_5pct_bootstrap": scan.boot_critical_5pct,
+                "sup_f_critical_5pct_andrews": scan.critical_values[0.05],
+                "kinked_pre_slope": trend.pre_slope,
+                "kinked_post_slope": trend.post_slope,
+                "kinked_post_slope_ci_low": trend.post_slope_ci[0],
+                "kinked_post_slope_ci_high": trend.post_slope_ci[1],
+                "break_value": rec.break_value,
+                "latest_year": rec.latest_year,
+                "latest_value": rec.latest_value,
+                "recovered": rec.recovered,
+                "bootstrap_reps": BOOT_REPS,
+                "bootstrap_seed": BOOT_SEED,
+            }
+        ]
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -603,7 +707,11 @@ def openness_from_tidy(tidy: pd.DataFrame, iso3: str = "WLD") -> pd.DataFrame:
     """
     rows = tidy[(tidy["iso3"] == iso3) & tidy["indicator"].isin([EXPORTS, IMPORTS])]
     frame = rows.pivot_table(index="year", columns="indicator", values="value", aggfunc="first")
-    frame = frame.reindex(columns=[EXPORTS, IMPORTS]).rename(columns={EXPORTS: "exports", IMPORTS: "imports"}).rename_axis(columns=None)
+    frame = (
+        frame.reindex(columns=[EXPORTS, IMPORTS])
+        .rename(columns={EXPORTS: "exports", IMPORTS: "imports"})
+        .rename_axis(columns=None)
+    )
     frame["trade"] = frame["exports"] + frame["imports"]
     frame["trade_mean"] = frame["trade"] / 2
     return frame.dropna().sort_index()
@@ -611,7 +719,9 @@ def openness_from_tidy(tidy: pd.DataFrame, iso3: str = "WLD") -> pd.DataFrame:
 
 def world_openness(vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
     """World openness (see :func:`openness_from_tidy`) plus merchandise trade % of GDP."""
-    tidy = load_indicators([EXPORTS, IMPORTS, MERCH_TRADE_GDP], countries=["WLD"], years=(start_year, end_year), vintage=vintage)
+    tidy = load_indicators(
+        [EXPORTS, IMPORTS, MERCH_TRADE_GDP], countries=["WLD"], years=(start_year, end_year), vintage=vintage
+    )
     frame = openness_from_tidy(tidy)
     merch = tidy[tidy["indicator"] == MERCH_TRADE_GDP].set_index("year")["value"]
     return frame.join(merch.rename("merchandise_trade"), how="left")
@@ -624,8 +734,14 @@ def long_run_openness(start_year: int | None = None, end_year: int | None = None
 
 
 def openness_measures(
-    openness: pd.DataFrame, pwt: pd.Series | None = None, *, decade: tuple[int, int] = (1990, 1999), year: int = 2007,
-    start_target: float = 20.0, start_tol: float = 2.5, end_threshold: float = 30.0,
+    openness: pd.DataFrame,
+    pwt: pd.Series | None = None,
+    *,
+    decade: tuple[int, int] = (1990, 1999),
+    year: int = 2007,
+    start_target: float = 20.0,
+    start_tol: float = 2.5,
+    end_threshold: float = 30.0,
 ) -> pd.DataFrame:
     """Which measure of openness matches the text's "about 20 % in the 1990s, over 30 % in 2007"?
 
@@ -650,11 +766,15 @@ def openness_measures(
         in_decade = s[(s.index >= decade[0]) & (s.index <= decade[1])]
         mean = float(in_decade.mean()) if len(in_decade) == decade[1] - decade[0] + 1 else float("nan")
         value = float(s.loc[year]) if year in s.index else float("nan")
-        rows.append({
-            "measure": name, "mean_1990s": mean, f"value_{year}": value,
-            "about_20_in_1990s": bool(abs(mean - start_target) <= start_tol) if not math.isnan(mean) else None,
-            f"above_30_in_{year}": bool(value > end_threshold) if not math.isnan(value) else None,
-        })
+        rows.append(
+            {
+                "measure": name,
+                "mean_1990s": mean,
+                f"value_{year}": value,
+                "about_20_in_1990s": bool(abs(mean - start_target) <= start_tol) if not math.isnan(mean) else None,
+                f"above_30_in_{year}": bool(value > end_threshold) if not math.isnan(value) else None,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -672,7 +792,11 @@ def quoted_gvc_participation(table: pd.DataFrame) -> pd.DataFrame:
     rows = table[table["measure"].isin(labels) & table["year"].notna()].copy()
     rows["measure"] = rows["measure"].map(labels)
     rows["year"] = rows["year"].astype(int)
-    return rows[["year", "measure", "value", "attributed_to", "verified_primary"]].sort_values(["measure", "year"]).reset_index(drop=True)
+    return (
+        rows[["year", "measure", "value", "attributed_to", "verified_primary"]]
+        .sort_values(["measure", "year"])
+        .reset_index(drop=True)
+    )
 
 
 def index_to(series: pd.Series, base_year: int) -> pd.Series:
@@ -681,7 +805,9 @@ def index_to(series: pd.Series, base_year: int) -> pd.Series:
     return series / base * 100 if pd.notna(base) and base != 0 else series * np.nan
 
 
-def gvc_proxy_comparison(openness: pd.DataFrame, quoted: pd.DataFrame, years: Sequence[int] = (1995, 2008, 2020)) -> pd.DataFrame:
+def gvc_proxy_comparison(
+    openness: pd.DataFrame, quoted: pd.DataFrame, years: Sequence[int] = (1995, 2008, 2020)
+) -> pd.DataFrame:
     """Quoted GVC participation beside the two trade-intensity proxies, levels and indices.
 
     For each year: the quoted trade- and production-based participation (%), world trade
@@ -690,8 +816,12 @@ def gvc_proxy_comparison(openness: pd.DataFrame, quoted: pd.DataFrame, years: Se
     """
     base = years[0]
     series = {
-        "GVC participation, trade-based (quoted)": quoted[quoted["measure"] == "trade-based"].set_index("year")["value"],
-        "GVC participation, production-based (quoted)": quoted[quoted["measure"] == "production-based"].set_index("year")["value"],
+        "GVC participation, trade-based (quoted)": quoted[quoted["measure"] == "trade-based"].set_index("year")[
+            "value"
+        ],
+        "GVC participation, production-based (quoted)": quoted[quoted["measure"] == "production-based"].set_index(
+            "year"
+        )["value"],
         "Proxy: world trade, (X + M)/2 % of GDP": openness["trade_mean"],
         "Proxy: world merchandise trade % of GDP": openness["merchandise_trade"],
     }
@@ -699,7 +829,14 @@ def gvc_proxy_comparison(openness: pd.DataFrame, quoted: pd.DataFrame, years: Se
     for name, s in series.items():
         for y in years:
             value = float(s.get(y, np.nan))
-            rows.append({"series": name, "year": int(y), "value": value, f"index_{base}_100": float(index_to(s, base).get(y, np.nan))})
+            rows.append(
+                {
+                    "series": name,
+                    "year": int(y),
+                    "value": value,
+                    f"index_{base}_100": float(index_to(s, base).get(y, np.nan)),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -711,7 +848,9 @@ def world_mht_share_from_tidy(tidy: pd.DataFrame, economies: Iterable[str]) -> p
     (TX.VAL.MANF.ZS.UN / 100 x TX.VAL.MRCH.CD.WT), i.e. total medium/high-tech exports over
     total manufactured exports of the economies reporting all three series that year.
     """
-    frame = tidy[tidy["iso3"].isin(set(economies))].pivot_table(index=["iso3", "year"], columns="indicator", values="value", aggfunc="first")
+    frame = tidy[tidy["iso3"].isin(set(economies))].pivot_table(
+        index=["iso3", "year"], columns="indicator", values="value", aggfunc="first"
+    )
     frame = frame.reindex(columns=[MHT_SHARE, MANF_SHARE_OF_MERCH, MERCH_EXPORTS]).dropna()
     frame["manf"] = frame[MANF_SHARE_OF_MERCH] / 100 * frame[MERCH_EXPORTS]
     frame["mht"] = frame[MHT_SHARE] / 100 * frame["manf"]
@@ -723,7 +862,9 @@ def world_mht_share_from_tidy(tidy: pd.DataFrame, economies: Iterable[str]) -> p
 def world_mht_share(vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
     """Load and compute :func:`world_mht_share_from_tidy`; empty if the vintage lacks the series."""
     try:
-        tidy = load_indicators([MHT_SHARE, MANF_SHARE_OF_MERCH, MERCH_EXPORTS], years=(start_year, end_year), vintage=vintage)
+        tidy = load_indicators(
+            [MHT_SHARE, MANF_SHARE_OF_MERCH, MERCH_EXPORTS], years=(start_year, end_year), vintage=vintage
+        )
     except UnknownIndicatorError:
         return pd.DataFrame(columns=["mht_share", "reporters"])
     return world_mht_share_from_tidy(tidy, economies())
@@ -738,7 +879,9 @@ def proxies_by_country(countries: Sequence[str], vintage: str, years: Sequence[i
         mht = load_indicators([MHT_SHARE], countries=countries, years=years, vintage=vintage)
     except UnknownIndicatorError:
         mht = pd.DataFrame(columns=["iso3", "year", "value"])
-    mht = mht.rename(columns={"value": "mht_share_of_manufactured_exports"})[["iso3", "year", "mht_share_of_manufactured_exports"]]
+    mht = mht.rename(columns={"value": "mht_share_of_manufactured_exports"})[
+        ["iso3", "year", "mht_share_of_manufactured_exports"]
+    ]
     return table.merge(mht.astype({"year": "int64"}), on=["iso3", "year"], how="left")
 
 
@@ -749,14 +892,27 @@ def labour_intensive_partner_table(tidy: pd.DataFrame, countries: Sequence[str],
     capital-intensive partners x 100 (partners classified by the World Bank's 2016 income
     groups; resource-rich economies excluded by OWID).
     """
-    frame = tidy[tidy["iso3"].isin(countries)].pivot_table(index=["iso3", "year"], columns="indicator", values="value", aggfunc="first")
+    frame = tidy[tidy["iso3"].isin(countries)].pivot_table(
+        index=["iso3", "year"], columns="indicator", values="value", aggfunc="first"
+    )
     frame = frame.reindex(columns=[CEPII_LABOUR, CEPII_CAPITAL])
     rows = []
     for iso3 in countries:
         for y in years:
-            lab, cap = (frame.loc[(iso3, y)] if (iso3, y) in frame.index else pd.Series([np.nan, np.nan], index=frame.columns)).to_numpy(dtype=float)
-            rows.append({"iso3": iso3, "year": int(y), "exports_to_labour_intensive_pct_gdp": lab, "exports_to_capital_intensive_pct_gdp": cap,
-                         "share_labour_intensive": lab / (lab + cap) * 100 if np.isfinite(lab + cap) and lab + cap > 0 else np.nan})
+            lab, cap = (
+                frame.loc[(iso3, y)] if (iso3, y) in frame.index else pd.Series([np.nan, np.nan], index=frame.columns)
+            ).to_numpy(dtype=float)
+            rows.append(
+                {
+                    "iso3": iso3,
+                    "year": int(y),
+                    "exports_to_labour_intensive_pct_gdp": lab,
+                    "exports_to_capital_intensive_pct_gdp": cap,
+                    "share_labour_intensive": lab / (lab + cap) * 100
+                    if np.isfinite(lab + cap) and lab + cap > 0
+                    else np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -810,7 +966,10 @@ def robot_series(table: pd.DataFrame, measure: str = "installations", rule: str 
     edition_key = rows["edition_year"] if rule == "latest" else -rows["edition_year"]
     rows["final"] = ~rows["preliminary"]
     rows["edition_key"] = edition_key
-    rows = rows.sort_values(["iso3", "year", "final", "edition_key", "precision", "order"], ascending=[True, True, False, False, False, True])
+    rows = rows.sort_values(
+        ["iso3", "year", "final", "edition_key", "precision", "order"],
+        ascending=[True, True, False, False, False, True],
+    )
     chosen = rows.groupby(["iso3", "year"], sort=True).head(1)
     cols = ["iso3", "geography", "year", "value", "report_edition", "preliminary", "citation", "url"]
     return chosen[cols].astype({"year": int}).sort_values(["iso3", "year"]).reset_index(drop=True)
@@ -833,7 +992,9 @@ def industry_shares_from_tidy(tidy: pd.DataFrame, countries: Sequence[str], comm
 
 def industry_shares(countries: Sequence[str], vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
     """Load and tidy :func:`industry_shares_from_tidy` (ILO modelled employment via Gapminder)."""
-    tidy = load_indicators([INDUSTRY_EMPLOYMENT, INDUSTRY_VALUE_ADDED], countries=countries, years=(start_year, end_year), vintage=vintage)
+    tidy = load_indicators(
+        [INDUSTRY_EMPLOYMENT, INDUSTRY_VALUE_ADDED], countries=countries, years=(start_year, end_year), vintage=vintage
+    )
     return industry_shares_from_tidy(tidy, countries)
 
 
@@ -882,7 +1043,9 @@ def industry_trend_table(shares: pd.DataFrame, countries: Sequence[str], start_y
     """
     rows = []
     for iso3 in countries:
-        sub = shares[shares["iso3"] == iso3].pivot_table(index="year", columns="measure", values="value", aggfunc="first")
+        sub = shares[shares["iso3"] == iso3].pivot_table(
+            index="year", columns="measure", values="value", aggfunc="first"
+        )
         if start_year is not None:
             sub = sub[sub.index >= start_year]
         sub = sub.reindex(columns=["employment", "value added"]).dropna()
@@ -892,19 +1055,34 @@ def industry_trend_table(shares: pd.DataFrame, countries: Sequence[str], start_y
         emp = ols_trend(sub.index, sub["employment"])
         va = ols_trend(sub.index, sub["value added"])
         gap = ols_trend(sub.index, sub["employment"] - sub["value added"])
-        rows.append({
-            "iso3": iso3, "start": emp.start, "end": emp.end, "n": emp.n,
-            "employment_slope": emp.slope, "employment_ci_low": emp.ci_low, "employment_ci_high": emp.ci_high,
-            "value_added_slope": va.slope, "value_added_ci_low": va.ci_low, "value_added_ci_high": va.ci_high,
-            "gap_slope": gap.slope, "gap_ci_low": gap.ci_low, "gap_ci_high": gap.ci_high,
-            "employment_first": float(sub["employment"].iloc[0]), "employment_last": float(sub["employment"].iloc[-1]),
-            "value_added_first": float(sub["value added"].iloc[0]), "value_added_last": float(sub["value added"].iloc[-1]),
-            "pattern": classify_industry_pattern(emp, va, gap),
-        })
+        rows.append(
+            {
+                "iso3": iso3,
+                "start": emp.start,
+                "end": emp.end,
+                "n": emp.n,
+                "employment_slope": emp.slope,
+                "employment_ci_low": emp.ci_low,
+                "employment_ci_high": emp.ci_high,
+                "value_added_slope": va.slope,
+                "value_added_ci_low": va.ci_low,
+                "value_added_ci_high": va.ci_high,
+                "gap_slope": gap.slope,
+                "gap_ci_low": gap.ci_low,
+                "gap_ci_high": gap.ci_high,
+                "employment_first": float(sub["employment"].iloc[0]),
+                "employment_last": float(sub["employment"].iloc[-1]),
+                "value_added_first": float(sub["value added"].iloc[0]),
+                "value_added_last": float(sub["value added"].iloc[-1]),
+                "pattern": classify_industry_pattern(emp, va, gap),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def industry_employment_counts(tidy: pd.DataFrame, income: pd.Series, groups: dict[str, Sequence[str]], years: tuple[int, int]) -> pd.DataFrame:
+def industry_employment_counts(
+    tidy: pd.DataFrame, income: pd.Series, groups: dict[str, Sequence[str]], years: tuple[int, int]
+) -> pd.DataFrame:
     """Persons employed in industry, summed over economies of each group, in two years.
 
     Parameters
@@ -936,7 +1114,15 @@ def industry_employment_counts(tidy: pd.DataFrame, income: pd.Series, groups: di
         sub = w[w["income"].isin(names)]
         a = float(sub.loc[sub["year"] == years[0], "workers"].sum())
         b = float(sub.loc[sub["year"] == years[1], "workers"].sum())
-        rows.append({"group": label, "economies": int(sub["iso3"].nunique()), "start": a, "end": b, "change_pct": (b / a - 1) * 100 if a > 0 else np.nan})
+        rows.append(
+            {
+                "group": label,
+                "economies": int(sub["iso3"].nunique()),
+                "start": a,
+                "end": b,
+                "change_pct": (b / a - 1) * 100 if a > 0 else np.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -944,9 +1130,13 @@ def industry_employment_counts(tidy: pd.DataFrame, income: pd.Series, groups: di
 # 4. Investment
 
 
-def share_of_gdp_from_tidy(tidy: pd.DataFrame, numerator: str, groups: Sequence[str], denominator: str = GDP_USD) -> pd.DataFrame:
+def share_of_gdp_from_tidy(
+    tidy: pd.DataFrame, numerator: str, groups: Sequence[str], denominator: str = GDP_USD
+) -> pd.DataFrame:
     """``numerator`` (US$) / ``denominator`` (US$) x 100 per entity (columns) and year (index)."""
-    w = tidy[tidy["iso3"].isin(groups)].pivot_table(index=["year"], columns=["indicator", "iso3"], values="value", aggfunc="first")
+    w = tidy[tidy["iso3"].isin(groups)].pivot_table(
+        index=["year"], columns=["indicator", "iso3"], values="value", aggfunc="first"
+    )
     if numerator not in w.columns.get_level_values(0) or denominator not in w.columns.get_level_values(0):
         return pd.DataFrame(columns=list(groups), dtype=float)
     out = w[numerator].div(w[denominator]) * 100
@@ -1011,9 +1201,22 @@ def concentration_by_year(
         n = int((x > 0).sum())
         kept = n >= min_coverage * max_so_far and n >= min_reporters
         max_so_far = max(max_so_far, n)
-        out.append({"year": int(year), "reporters": n, "total": total, "top_share": float(s.head(top_n).sum() * 100),
-                    "hhi": float((s**2).sum() * 10_000), "top": ", ".join(x.head(top_n).index), "kept": kept})
-    return pd.DataFrame(out).set_index("year") if out else pd.DataFrame(columns=["reporters", "total", "top_share", "hhi", "top", "kept"])
+        out.append(
+            {
+                "year": int(year),
+                "reporters": n,
+                "total": total,
+                "top_share": float(s.head(top_n).sum() * 100),
+                "hhi": float((s**2).sum() * 10_000),
+                "top": ", ".join(x.head(top_n).index),
+                "kept": kept,
+            }
+        )
+    return (
+        pd.DataFrame(out).set_index("year")
+        if out
+        else pd.DataFrame(columns=["reporters", "total", "top_share", "hhi", "top", "kept"])
+    )
 
 
 def economies(vintage: str | None = None) -> list[str]:
@@ -1058,14 +1261,25 @@ def developing_shares(vintage: str, start_year: int, end_year: int) -> pd.DataFr
     SITC-based definition: never compare levels across the two) and ``sdg_developing``
     (UN SDG TX_EXP_GBMRCH, developing regions M49 515, 2000-2018; a different grouping).
     """
-    tidy = load_indicators([MERCH_EXPORTS, HIGHTECH_EXPORTS], countries=["WLD", "LMY", "CHN"], years=(start_year, end_year), vintage=vintage)
-    return developing_shares_from_tidy(tidy, load_indicators([SDG_DEVELOPING_EXPORT_SHARE], countries=[SDG_DEVELOPING], years=(start_year, end_year)))
+    tidy = load_indicators(
+        [MERCH_EXPORTS, HIGHTECH_EXPORTS],
+        countries=["WLD", "LMY", "CHN"],
+        years=(start_year, end_year),
+        vintage=vintage,
+    )
+    return developing_shares_from_tidy(
+        tidy, load_indicators([SDG_DEVELOPING_EXPORT_SHARE], countries=[SDG_DEVELOPING], years=(start_year, end_year))
+    )
 
 
 def developing_shares_from_tidy(tidy: pd.DataFrame, sdg: pd.DataFrame | None = None) -> pd.DataFrame:
     """Pure part of :func:`developing_shares`."""
-    merch = tidy[tidy["indicator"] == MERCH_EXPORTS].pivot_table(index="year", columns="iso3", values="value", aggfunc="first")
-    tech = tidy[tidy["indicator"] == HIGHTECH_EXPORTS].pivot_table(index="year", columns="iso3", values="value", aggfunc="first")
+    merch = tidy[tidy["indicator"] == MERCH_EXPORTS].pivot_table(
+        index="year", columns="iso3", values="value", aggfunc="first"
+    )
+    tech = tidy[tidy["indicator"] == HIGHTECH_EXPORTS].pivot_table(
+        index="year", columns="iso3", values="value", aggfunc="first"
+    )
     out = pd.DataFrame(index=sorted(set(merch.index) | set(tech.index)))
     if {"LMY", "WLD"} <= set(merch.columns):
         out["merchandise"] = merch["LMY"] / merch["WLD"] * 100
@@ -1096,15 +1310,36 @@ def catch_up_table(shares: pd.DataFrame, break_year: int, labels: dict[str, str]
         try:
             res = chow_break_test(s.index, s.to_numpy(), break_year)
         except ValueError:
-            rows.append({"series": label, "start": start, "end": end, "note": f"not testable: the series covers only {start}-{end}"})
+            rows.append(
+                {
+                    "series": label,
+                    "start": start,
+                    "end": end,
+                    "note": f"not testable: the series covers only {start}-{end}",
+                }
+            )
             continue
-        rows.append({
-            "series": label, "start": start, "end": end, "n_pre": res.n_pre, "n_post": res.n_post,
-            "pre_slope": res.pre_slope, "pre_ci_low": res.pre_slope_ci[0], "pre_ci_high": res.pre_slope_ci[1],
-            "post_slope": res.post_slope, "post_ci_low": res.post_slope_ci[0], "post_ci_high": res.post_slope_ci[1],
-            "slope_change": res.slope_change, "change_ci_low": res.slope_change_ci[0], "change_ci_high": res.slope_change_ci[1],
-            "chow_p_bootstrap": res.boot_pvalue, "slowed": bool(res.slope_change_ci[1] < 0), "note": "",
-        })
+        rows.append(
+            {
+                "series": label,
+                "start": start,
+                "end": end,
+                "n_pre": res.n_pre,
+                "n_post": res.n_post,
+                "pre_slope": res.pre_slope,
+                "pre_ci_low": res.pre_slope_ci[0],
+                "pre_ci_high": res.pre_slope_ci[1],
+                "post_slope": res.post_slope,
+                "post_ci_low": res.post_slope_ci[0],
+                "post_ci_high": res.post_slope_ci[1],
+                "slope_change": res.slope_change,
+                "change_ci_low": res.slope_change_ci[0],
+                "change_ci_high": res.slope_change_ci[1],
+                "chow_p_bootstrap": res.boot_pvalue,
+                "slowed": bool(res.slope_change_ci[1] < 0),
+                "note": "",
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -1127,7 +1362,9 @@ def check_parameters(params: dict[str, Any]) -> None:
         raise ParameterError("parameter 'candidate_breaks' needs at least one year")
     outside = [c for c in candidates if not start < c < end]
     if outside:
-        raise ParameterError(f"parameter 'candidate_breaks' has years outside start_year-end_year ({start}-{end}): {outside}")
+        raise ParameterError(
+            f"parameter 'candidate_breaks' has years outside start_year-end_year ({start}-{end}): {outside}"
+        )
     if len(set(candidates)) != len(candidates):
         raise ParameterError(f"parameter 'candidate_breaks' lists a year twice: {candidates}")
 
@@ -1167,7 +1404,9 @@ def _sign_reading(low: float, high: float) -> str:
     return "not distinguishable from zero at the 95 % level"
 
 
-def describe_break(prefix: str, summary: dict[str, Any], fmt: str = "{:+.2f}", level_fmt: str = "{:.1f}") -> dict[str, str]:
+def describe_break(
+    prefix: str, summary: dict[str, Any], fmt: str = "{:+.2f}", level_fmt: str = "{:.1f}"
+) -> dict[str, str]:
     """Glue-ready phrases and numbers for one :func:`break_summary` (keys start with ``prefix``).
 
     Every phrase that depends on the result (rejects / does not reject, recovered or not)
@@ -1177,30 +1416,55 @@ def describe_break(prefix: str, summary: dict[str, Any], fmt: str = "{:+.2f}", l
     crit = scan.critical_values[0.05]
     dropped = [c for c in scan.dropped]
     out = {
-        "pre_slope": fmt.format(chow.pre_slope), "pre_ci": fmt_ci(*chow.pre_slope_ci, fmt=fmt),
-        "post_slope": fmt.format(chow.post_slope), "post_ci": fmt_ci(*chow.post_slope_ci, fmt=fmt),
+        "pre_slope": fmt.format(chow.pre_slope),
+        "pre_ci": fmt_ci(*chow.pre_slope_ci, fmt=fmt),
+        "post_slope": fmt.format(chow.post_slope),
+        "post_ci": fmt_ci(*chow.post_slope_ci, fmt=fmt),
         "post_reading": _sign_reading(*chow.post_slope_ci),
-        "change": fmt.format(chow.slope_change), "change_ci": fmt_ci(*chow.slope_change_ci, fmt=fmt),
-        "n": str(chow.n), "n_pre": str(chow.n_pre), "n_post": str(chow.n_post), "reps": f"{BOOT_REPS:,}",
-        "chow_f": f"{chow.f_stat:.1f}", "chow_p": fmt_p(chow.boot_pvalue),
+        "change": fmt.format(chow.slope_change),
+        "change_ci": fmt_ci(*chow.slope_change_ci, fmt=fmt),
+        "n": str(chow.n),
+        "n_pre": str(chow.n_pre),
+        "n_post": str(chow.n_post),
+        "reps": f"{BOOT_REPS:,}",
+        "chow_f": f"{chow.f_stat:.1f}",
+        "chow_p": fmt_p(chow.boot_pvalue),
         "chow_p_classical": fmt_p(chow.f_pvalue, equals=False),
         "chow_decision": "rejects" if chow.boot_pvalue < 0.05 else "does not reject",
         "rho": f"{chow.rho:.2f}",
-        "supf": f"{scan.sup_f:.1f}", "supf_year": str(scan.sup_f_year), "supf_crit": f"{crit:.2f}",
-        "supf_boot_crit": f"{scan.boot_critical_5pct:.1f}", "supf_p": fmt_p(scan.boot_pvalue),
-        "supf_decision": ("so the data reject a stable trend" if scan.reject_5pct else "so the data do not reject a stable trend"),
+        "supf": f"{scan.sup_f:.1f}",
+        "supf_year": str(scan.sup_f_year),
+        "supf_crit": f"{crit:.2f}",
+        "supf_boot_crit": f"{scan.boot_critical_5pct:.1f}",
+        "supf_p": fmt_p(scan.boot_pvalue),
+        "supf_decision": (
+            "so the data reject a stable trend" if scan.reject_5pct else "so the data do not reject a stable trend"
+        ),
         "ls_break": str(scan.sup_f_year),
-        "ls_vs_break": ("the same year as the break year tested above" if scan.sup_f_year == chow.break_year
-                        else f"not the break year tested above ({chow.break_year})"),
+        "ls_vs_break": (
+            "the same year as the break year tested above"
+            if scan.sup_f_year == chow.break_year
+            else f"not the break year tested above ({chow.break_year})"
+        ),
         "searched": ", ".join(str(c) for c in scan.table["candidate"]),
-        "dropped": (f" ({', '.join(map(str, dropped))} fell outside the trimmed range and {'was' if len(dropped) == 1 else 'were'} not searched)" if dropped else ""),
-        "kink_post": fmt.format(trend.post_slope), "kink_post_ci": fmt_ci(*trend.post_slope_ci, fmt=fmt),
+        "dropped": (
+            f" ({', '.join(map(str, dropped))} fell outside the trimmed range and {'was' if len(dropped) == 1 else 'were'} not searched)"
+            if dropped
+            else ""
+        ),
+        "kink_post": fmt.format(trend.post_slope),
+        "kink_post_ci": fmt_ci(*trend.post_slope_ci, fmt=fmt),
         "kink_reading": _sign_reading(*trend.post_slope_ci),
-        "kink_pre": fmt.format(trend.pre_slope), "kink_pre_ci": fmt_ci(*trend.pre_slope_ci, fmt=fmt),
-        "break_value": level_fmt.format(rec.break_value), "latest_year": str(rec.latest_year), "latest_value": level_fmt.format(rec.latest_value),
-        "max_after": level_fmt.format(rec.max_after), "max_after_year": str(rec.max_after_year),
+        "kink_pre": fmt.format(trend.pre_slope),
+        "kink_pre_ci": fmt_ci(*trend.pre_slope_ci, fmt=fmt),
+        "break_value": level_fmt.format(rec.break_value),
+        "latest_year": str(rec.latest_year),
+        "latest_value": level_fmt.format(rec.latest_value),
+        "max_after": level_fmt.format(rec.max_after),
+        "max_after_year": str(rec.max_after_year),
         "recovered": "has regained" if rec.recovered else "has not regained",
-        "first_year": str(int(trend.fitted["year"].min())), "last_year": str(int(trend.fitted["year"].max())),
+        "first_year": str(int(trend.fitted["year"].min())),
+        "last_year": str(int(trend.fitted["year"].max())),
     }
     return {f"{prefix}_{k}": v for k, v in out.items()}
 
@@ -1211,8 +1475,17 @@ def describe_robot_countries(installations: pd.DataFrame, countries: Sequence[st
 
     with_data = [c for c in countries if c in set(installations["iso3"])]
     without = [c for c in countries if c not in with_data]
-    latest = installations[installations["iso3"].isin(with_data)].sort_values("year").groupby("iso3").tail(1).set_index("iso3")
-    parts = [f"{names.get(c, c)} installed {latest.loc[c, 'value'] / 1000:.0f} thousand ({int(latest.loc[c, 'year'])})" for c in with_data]
+    latest = (
+        installations[installations["iso3"].isin(with_data)]
+        .sort_values("year")
+        .groupby("iso3")
+        .tail(1)
+        .set_index("iso3")
+    )
+    parts = [
+        f"{names.get(c, c)} installed {latest.loc[c, 'value'] / 1000:.0f} thousand ({int(latest.loc[c, 'year'])})"
+        for c in with_data
+    ]
     text = f"In the latest year with a figure, {join_names(parts)}." if parts else ""
     if without:
         text += f" The curated table has no IFR figures for {join_names([names.get(c, c) for c in without])}."
@@ -1254,11 +1527,19 @@ def describe_high_tech_share(shares: pd.DataFrame, break_year: int) -> str:
     first, last = int(ht.index[0]), int(ht.index[-1])
     text = f"Their share of world high-technology exports went from {ht.iloc[0]:.1f} % ({first}) to {ht.iloc[-1]:.1f} % ({last})"
     if first > break_year - 3:
-        return text + f"; the income-group series on the current (post-2007) definition is too short to test a break at {break_year}."
-    return text + "; in this vintage the series uses the older SITC-based definition of high technology, not comparable with the current one."
+        return (
+            text
+            + f"; the income-group series on the current (post-2007) definition is too short to test a break at {break_year}."
+        )
+    return (
+        text
+        + "; in this vintage the series uses the older SITC-based definition of high technology, not comparable with the current one."
+    )
 
 
-def describe_openness_match(measures: pd.DataFrame, openness: pd.DataFrame, *, year: int = 2007, threshold: float = 30.0) -> dict[str, str]:
+def describe_openness_match(
+    measures: pd.DataFrame, openness: pd.DataFrame, *, year: int = 2007, threshold: float = 30.0
+) -> dict[str, str]:
     """Which measure matches the text, and where the matching measure stands in ``year``."""
     table = measures.set_index("measure")
     matching = table.index[table["about_20_in_1990s"].fillna(False).astype(bool)].tolist()
@@ -1266,7 +1547,9 @@ def describe_openness_match(measures: pd.DataFrame, openness: pd.DataFrame, *, y
     value = float(avg.get(year, np.nan))
     above = avg[avg > threshold]
     if not matching:
-        return {"open_match": "No measure averages about 20 % of GDP in the 1990s in this vintage, so none matches the text's starting point."}
+        return {
+            "open_match": "No measure averages about 20 % of GDP in the 1990s in this vintage, so none matches the text's starting point."
+        }
     text = "Only the average of exports and imports (or either flow on its own) matches the text's “about 20 % in the 1990s”"
     if np.isnan(value):
         return {"open_match": text + f"; this vintage has no value for {year}."}
@@ -1274,7 +1557,11 @@ def describe_openness_match(measures: pd.DataFrame, openness: pd.DataFrame, *, y
         text += f", and in this vintage it is above the {threshold:g} % the text gives for {year} ({value:.1f} %)."
     else:
         text += f"; in this vintage it stays {'just ' if value > threshold - 2 else ''}under the {threshold:g} % the text gives for {year} ({value:.1f} %)"
-        text += f" and first passed {threshold:g} % in {int(above.index.min())}." if len(above) else f" and never passed {threshold:g} %."
+        text += (
+            f" and first passed {threshold:g} % in {int(above.index.min())}."
+            if len(above)
+            else f" and never passed {threshold:g} %."
+        )
     return {"open_match": text}
 
 
@@ -1282,15 +1569,24 @@ def describe_mht(mht: pd.DataFrame, years: Sequence[int] = (1995, 2008)) -> str:
     """A sentence on the world medium/high-tech share of manufactured exports."""
     if mht.empty or not set(years) <= set(mht.index):
         return "The medium/high-technology share of manufactured exports (TX.MNF.TECH.ZS.UN) is not available for this vintage."
-    a, b, c = (float(mht["mht_share"].loc[years[0]]), float(mht["mht_share"].loc[years[1]]), float(mht["mht_share"].iloc[-1]))
+    a, b, c = (
+        float(mht["mht_share"].loc[years[0]]),
+        float(mht["mht_share"].loc[years[1]]),
+        float(mht["mht_share"].iloc[-1]),
+    )
     last = int(mht.index.max())
     moves = max(abs(b - a), abs(c - b))
-    reading = ("it changed by less than 3 points in either period, so the product mix that value chains carry most neither gained "
-               "share during hyper-globalisation nor lost it afterwards" if moves < 3 else
-               f"it moved by {b - a:+.1f} points to {years[1]} and {c - b:+.1f} points after")
-    return (f"Across the {int(mht['reporters'].median())} or so economies that report it, medium- and high-technology goods made up "
-            f"{a:.1f} % of manufactured exports in {years[0]}, {b:.1f} % in {years[1]} and {c:.1f} % in {last} (weighted by manufactured "
-            f"exports): {reading}.")
+    reading = (
+        "it changed by less than 3 points in either period, so the product mix that value chains carry most neither gained "
+        "share during hyper-globalisation nor lost it afterwards"
+        if moves < 3
+        else f"it moved by {b - a:+.1f} points to {years[1]} and {c - b:+.1f} points after"
+    )
+    return (
+        f"Across the {int(mht['reporters'].median())} or so economies that report it, medium- and high-technology goods made up "
+        f"{a:.1f} % of manufactured exports in {years[0]}, {b:.1f} % in {years[1]} and {c:.1f} % in {last} (weighted by manufactured "
+        f"exports): {reading}."
+    )
 
 
 def describe_gvc(comparison: pd.DataFrame) -> dict[str, str]:
@@ -1303,20 +1599,35 @@ def describe_gvc(comparison: pd.DataFrame) -> dict[str, str]:
 
     trade_q, prod_q = "GVC participation, trade-based (quoted)", "GVC participation, production-based (quoted)"
     trade_p, merch_p = "Proxy: world trade, (X + M)/2 % of GDP", "Proxy: world merchandise trade % of GDP"
-    values = {"trade_08": get(trade_q, 2008), "prod_08": get(prod_q, 2008), "proxy_08": get(trade_p, 2008),
-              "merch_08": get(merch_p, 2008), "trade_20": get(trade_q, 2020), "proxy_20": get(trade_p, 2020)}
+    values = {
+        "trade_08": get(trade_q, 2008),
+        "prod_08": get(prod_q, 2008),
+        "proxy_08": get(trade_p, 2008),
+        "merch_08": get(merch_p, 2008),
+        "trade_20": get(trade_q, 2020),
+        "proxy_20": get(trade_p, 2020),
+    }
     out = {f"gvc_{k}": ("n/a" if np.isnan(v) else f"{v:.0f}") for k, v in values.items()}
     if np.isnan(values["proxy_08"]):
         out["gvc_sentence"] = f"The proxies are not available for {base} and 2008 in this vintage."
         return out
-    text = (f"Indexed to {base}, the quoted trade-based rate reaches {out['gvc_trade_08']} in 2008 and the production-based rate "
-            f"{out['gvc_prod_08']}; world trade intensity reaches {out['gvc_proxy_08']} and merchandise trade {out['gvc_merch_08']}.")
+    text = (
+        f"Indexed to {base}, the quoted trade-based rate reaches {out['gvc_trade_08']} in 2008 and the production-based rate "
+        f"{out['gvc_prod_08']}; world trade intensity reaches {out['gvc_proxy_08']} and merchandise trade {out['gvc_merch_08']}."
+    )
     if not np.isnan(values["proxy_20"]):
-        text += (f" By 2020, a pandemic year, the quoted trade-based rate is at {out['gvc_trade_20']} and the trade-intensity proxy at "
-                 f"{out['gvc_proxy_20']}.")
-        same = (values["proxy_08"] > 100) == (values["trade_08"] > 100) and (values["proxy_20"] < values["proxy_08"]) == (values["trade_20"] < values["trade_08"])
-        text += (" The gross-trade proxies move in the same directions as the quoted figures" if same
-                 else " The gross-trade proxies do not move in the same directions as the quoted figures")
+        text += (
+            f" By 2020, a pandemic year, the quoted trade-based rate is at {out['gvc_trade_20']} and the trade-intensity proxy at "
+            f"{out['gvc_proxy_20']}."
+        )
+        same = (values["proxy_08"] > 100) == (values["trade_08"] > 100) and (
+            values["proxy_20"] < values["proxy_08"]
+        ) == (values["trade_20"] < values["trade_08"])
+        text += (
+            " The gross-trade proxies move in the same directions as the quoted figures"
+            if same
+            else " The gross-trade proxies do not move in the same directions as the quoted figures"
+        )
         text += "; the levels of the quoted figures remain unverified."
     else:
         text += " This vintage ends before 2020, so the later fall cannot be compared."
@@ -1324,14 +1635,20 @@ def describe_gvc(comparison: pd.DataFrame) -> dict[str, str]:
     return out
 
 
-def describe_concentration(royalties: pd.DataFrame, break_year: int, hic_share: pd.Series, ict: pd.DataFrame | None = None) -> dict[str, str]:
+def describe_concentration(
+    royalties: pd.DataFrame, break_year: int, hic_share: pd.Series, ict: pd.DataFrame | None = None
+) -> dict[str, str]:
     """Phrases on the concentration of receipts for intellectual property (and ICT services)."""
     first, last = int(royalties.index.min()), int(royalties.index.max())
     top_last = float(royalties.loc[last, "top_share"])
     ref = break_year if break_year in royalties.index else first
     top_ref = float(royalties.loc[ref, "top_share"])
     hic = float(hic_share.get(last, np.nan))
-    rich = f"high-income economies as a group received {hic:.1f} % of world receipts" if np.isfinite(hic) else "the high-income aggregate is not available"
+    rich = (
+        f"high-income economies as a group received {hic:.1f} % of world receipts"
+        if np.isfinite(hic)
+        else "the high-income aggregate is not available"
+    )
     if top_last < top_ref - 1:
         trend = f"but **less** concentrated than in {ref} ({top_ref:.1f} % for the top five): the data do not show concentration rising since then"
         head = "Digital value is concentrated, but not increasingly so."
@@ -1354,8 +1671,14 @@ def describe_concentration(royalties: pd.DataFrame, break_year: int, hic_share: 
         from imtrade.show.tables import join_names
 
         ict_sentence += f"; the leaders were {join_names(names.values())}."
-    return {"con_rich": rich, "con_trend": trend, "con_head": head, "con_first_year": str(first), "con_last_year": str(last),
-            "con_ict_sentence": ict_sentence}
+    return {
+        "con_rich": rich,
+        "con_trend": trend,
+        "con_head": head,
+        "con_first_year": str(first),
+        "con_last_year": str(last),
+        "con_ict_sentence": ict_sentence,
+    }
 
 
 def describe_catch_up(
@@ -1377,57 +1700,80 @@ def describe_catch_up(
 
     m = c.loc[labels["merchandise"]]
     out = {
-        "dev_pre": f"{m['pre_slope']:+.2f}", "dev_pre_ci": fmt_ci(m["pre_ci_low"], m["pre_ci_high"]),
-        "dev_post": f"{m['post_slope']:+.2f}", "dev_post_ci": fmt_ci(m["post_ci_low"], m["post_ci_high"]),
-        "dev_change": f"{m['slope_change']:+.2f}", "dev_change_ci": fmt_ci(m["change_ci_low"], m["change_ci_high"]),
-        "dev_reading": reading(m), "dev_span": f"{int(m['start'])}–{int(m['end'])}",
+        "dev_pre": f"{m['pre_slope']:+.2f}",
+        "dev_pre_ci": fmt_ci(m["pre_ci_low"], m["pre_ci_high"]),
+        "dev_post": f"{m['post_slope']:+.2f}",
+        "dev_post_ci": fmt_ci(m["post_ci_low"], m["post_ci_high"]),
+        "dev_change": f"{m['slope_change']:+.2f}",
+        "dev_change_ci": fmt_ci(m["change_ci_low"], m["change_ci_high"]),
+        "dev_reading": reading(m),
+        "dev_span": f"{int(m['start'])}–{int(m['end'])}",
     }
     exc = c.loc[labels["merchandise_ex_china"]] if labels["merchandise_ex_china"] in c.index else None
     text = ""
     if exc is not None and pd.notna(exc.get("slope_change")):
-        text = (f"Without China the share's trend was {exc['pre_slope']:+.2f} pp a year before and {exc['post_slope']:+.2f} pp after "
-                f"(difference {exc['slope_change']:+.2f}, {fmt_ci(exc['change_ci_low'], exc['change_ci_high'])}).")
+        text = (
+            f"Without China the share's trend was {exc['pre_slope']:+.2f} pp a year before and {exc['post_slope']:+.2f} pp after "
+            f"(difference {exc['slope_change']:+.2f}, {fmt_ci(exc['change_ci_low'], exc['change_ci_high'])})."
+        )
         if shares is not None and {"merchandise", "merchandise_ex_china"} <= set(shares.columns):
             both = shares[["merchandise", "merchandise_ex_china"]].dropna()
             total = float(both["merchandise"].iloc[-1] - both["merchandise"].iloc[0])
             china = total - float(both["merchandise_ex_china"].iloc[-1] - both["merchandise_ex_china"].iloc[0])
-            text += (f" Of the {total:+.1f}-point change in the share between {int(both.index[0])} and {int(both.index[-1])}, "
-                     f"{china:+.1f} points are China's.")
+            text += (
+                f" Of the {total:+.1f}-point change in the share between {int(both.index[0])} and {int(both.index[-1])}, "
+                f"{china:+.1f} points are China's."
+            )
     out["dev_exc_sentence"] = text
     names = {late_label: "low- and middle-income economies", labels["sdg_developing"]: "the UN's developing regions"}
     late = [(label, c.loc[label]) for label in names if label in c.index and pd.notna(c.loc[label].get("slope_change"))]
     if late:
-        parts = [f"for {names[label]} ({int(r['start'])}–{int(r['end'])}) the slope went from {r['pre_slope']:+.2f} to {r['post_slope']:+.2f} pp "
-                 f"a year (difference {r['slope_change']:+.2f}, {fmt_ci(r['change_ci_low'], r['change_ci_high'])})" for label, r in late]
+        parts = [
+            f"for {names[label]} ({int(r['start'])}–{int(r['end'])}) the slope went from {r['pre_slope']:+.2f} to {r['post_slope']:+.2f} pp "
+            f"a year (difference {r['slope_change']:+.2f}, {fmt_ci(r['change_ci_low'], r['change_ci_high'])})"
+            for label, r in late
+        ]
         late_readings = sorted({reading(r) for _, r in late})
         out["dev_window_sentence"] = "Measured from 2000 only, " + "; ".join(parts) + "."
         if late_readings != [out["dev_reading"]]:
-            out["dev_baseline"] = ("The answer depends on the baseline: against the long run the catch-up "
-                                   f"{out['dev_reading']}; against the boom years of the 2000s it {' or '.join(late_readings)}.")
+            out["dev_baseline"] = (
+                "The answer depends on the baseline: against the long run the catch-up "
+                f"{out['dev_reading']}; against the boom years of the 2000s it {' or '.join(late_readings)}."
+            )
         else:
             out["dev_baseline"] = f"Both baselines give the same answer: the catch-up {out['dev_reading']}."
     else:
         out["dev_window_sentence"], out["dev_baseline"] = "", ""
-    out["dev_head"] = {"slowed": "Developing economies' export catch-up slowed.",
-                       "accelerated": "Developing economies kept gaining export share.",
-                       }.get(out["dev_reading"], "Developing economies' export catch-up did not clearly change.")
+    out["dev_head"] = {
+        "slowed": "Developing economies' export catch-up slowed.",
+        "accelerated": "Developing economies kept gaining export share.",
+    }.get(out["dev_reading"], "Developing economies' export catch-up did not clearly change.")
     return out
 
 
-def describe_headlines(open_breaks: dict[str, Any], fdi_breaks: dict[str, Any], installations: pd.DataFrame) -> dict[str, str]:
+def describe_headlines(
+    open_breaks: dict[str, Any], fdi_breaks: dict[str, Any], installations: pd.DataFrame
+) -> dict[str, str]:
     """Result-dependent headlines for the closing section."""
     chow = open_breaks["chow"]
     flatter = chow.post_slope < chow.pre_slope
     if chow.boot_pvalue < 0.05:
-        open_head = (f"The trend of world trade relative to GDP flattened after {chow.break_year}." if flatter
-                     else f"The trend of world trade relative to GDP changed after {chow.break_year}, but did not flatten.")
+        open_head = (
+            f"The trend of world trade relative to GDP flattened after {chow.break_year}."
+            if flatter
+            else f"The trend of world trade relative to GDP changed after {chow.break_year}, but did not flatten."
+        )
     elif flatter:
-        open_head = (f"World trade relative to GDP has grown more slowly since {chow.break_year}, but the break is not "
-                     "statistically distinguishable from a long swing.")
+        open_head = (
+            f"World trade relative to GDP has grown more slowly since {chow.break_year}, but the break is not "
+            "statistically distinguishable from a long swing."
+        )
     else:
         open_head = f"The data show no slowdown of world trade relative to GDP after {chow.break_year}."
     frec = fdi_breaks["recovery"]
-    fdi_head = "Investment fell and has not come back." if not frec.recovered else "Investment fell but has since recovered."
+    fdi_head = (
+        "Investment fell and has not come back." if not frec.recovered else "Investment fell but has since recovered."
+    )
     world = installations[installations["iso3"] == "WLD"].sort_values("year")
     if len(world) >= 2:
         ratio = world["value"].iloc[-1] / world["value"].iloc[0]
@@ -1445,14 +1791,17 @@ def display_industry_table(trends: pd.DataFrame, names: dict[str, str]) -> pd.Da
     def cell(row, key: str) -> str:
         return f"{row[f'{key}_slope']:+.2f} ({row[f'{key}_ci_low']:+.2f} to {row[f'{key}_ci_high']:+.2f})"
 
-    return pd.DataFrame({
-        "Economy": ok["iso3"].map(names), "Years": [f"{int(a)}–{int(b)}" for a, b in zip(ok["start"], ok["end"], strict=True)],
-        "N": ok["n"].astype(int).astype(str),
-        "Employment share, pp/yr (95 % CI)": [cell(r, "employment") for _, r in ok.iterrows()],
-        "Value-added share, pp/yr (95 % CI)": [cell(r, "value_added") for _, r in ok.iterrows()],
-        "Difference, pp/yr (95 % CI)": [cell(r, "gap") for _, r in ok.iterrows()],
-        "Pattern": ok["pattern"],
-    })
+    return pd.DataFrame(
+        {
+            "Economy": ok["iso3"].map(names),
+            "Years": [f"{int(a)}–{int(b)}" for a, b in zip(ok["start"], ok["end"], strict=True)],
+            "N": ok["n"].astype(int).astype(str),
+            "Employment share, pp/yr (95 % CI)": [cell(r, "employment") for _, r in ok.iterrows()],
+            "Value-added share, pp/yr (95 % CI)": [cell(r, "value_added") for _, r in ok.iterrows()],
+            "Difference, pp/yr (95 % CI)": [cell(r, "gap") for _, r in ok.iterrows()],
+            "Pattern": ok["pattern"],
+        }
+    )
 
 
 def display_proxies_table(partners: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
@@ -1462,8 +1811,10 @@ def display_proxies_table(partners: pd.DataFrame, names: dict[str, str]) -> pd.D
     years = sorted(int(y) for y in partners["year"].unique())
     indexed = partners.set_index(["iso3", "year"])
     columns = {("", "Economy"): [names.get(c, c) for c in order]}
-    for measure, label in (("mht_share_of_manufactured_exports", "Medium/high-tech, % of manufactured exports"),
-                           ("share_labour_intensive", "To labour-intensive partners, % of exports to both groups")):
+    for measure, label in (
+        ("mht_share_of_manufactured_exports", "Medium/high-tech, % of manufactured exports"),
+        ("share_labour_intensive", "To labour-intensive partners, % of exports to both groups"),
+    ):
         for year in years:
             columns[(label, str(year))] = [float(indexed[measure].get((c, year), np.nan)) for c in order]
     out = pd.DataFrame(columns)
@@ -1481,7 +1832,9 @@ def _styles(codes: Sequence[str]) -> dict[str, dict]:
     return country_styles(codes, benchmark=("WLD",))
 
 
-def figure_openness(openness: pd.DataFrame, pwt: pd.Series | None, break_year: int, *, decade=(1990, 1999), claim_year: int = 2007):
+def figure_openness(
+    openness: pd.DataFrame, pwt: pd.Series | None, break_year: int, *, decade=(1990, 1999), claim_year: int = 2007
+):
     """World trade as % of GDP on three definitions, with the text's two figures marked."""
     import matplotlib.pyplot as plt
 
@@ -1491,10 +1844,31 @@ def figure_openness(openness: pd.DataFrame, pwt: pd.Series | None, break_year: i
     ax.plot(openness.index, openness["trade_mean"], color=OKABE_ITO[0], lw=2.2, label="(exports + imports) / 2, WDI")
     ax.plot(openness.index, openness["trade"], color=OKABE_ITO[1], ls="--", lw=1.8, label="exports + imports, WDI")
     if "merchandise_trade" in openness:
-        ax.plot(openness.index, openness["merchandise_trade"], color=OKABE_ITO[2], ls="-.", lw=1.5, label="merchandise exports + imports, WDI")
+        ax.plot(
+            openness.index,
+            openness["merchandise_trade"],
+            color=OKABE_ITO[2],
+            ls="-.",
+            lw=1.5,
+            label="merchandise exports + imports, WDI",
+        )
     if pwt is not None and not pwt.empty:
-        ax.plot(pwt.index, pwt.to_numpy(), color=BENCHMARK_GREY, ls=":", lw=1.8, label="exports + imports, Penn World Table 9.0")
-    ax.hlines(20, decade[0], decade[1], color="black", lw=3, label=f"source text: about 20 % in the 1990s, over 30 % in {claim_year}")
+        ax.plot(
+            pwt.index,
+            pwt.to_numpy(),
+            color=BENCHMARK_GREY,
+            ls=":",
+            lw=1.8,
+            label="exports + imports, Penn World Table 9.0",
+        )
+    ax.hlines(
+        20,
+        decade[0],
+        decade[1],
+        color="black",
+        lw=3,
+        label=f"source text: about 20 % in the 1990s, over 30 % in {claim_year}",
+    )
     ax.plot([claim_year], [30], marker="^", color="black", ms=9, ls="none")
     mark_year(ax, break_year, str(break_year))
     ax.set_xlabel("Year")
@@ -1515,7 +1889,9 @@ def figure_break(summary: dict[str, Any], *, ylabel: str, series_label: str):
     f = trend.fitted
     ax.plot(f["year"], f["value"], "o", ms=3.5, color=OKABE_ITO[0], label=series_label)
     ax.plot(f["year"], f["fit"], color=OKABE_ITO[3], lw=2, label=f"broken trend, kink in {trend.break_year}")
-    ax.fill_between(f["year"], f["lower"], f["upper"], color=OKABE_ITO[3], alpha=0.2, lw=0, label="95 % confidence band (bootstrap)")
+    ax.fill_between(
+        f["year"], f["lower"], f["upper"], color=OKABE_ITO[3], alpha=0.2, lw=0, label="95 % confidence band (bootstrap)"
+    )
     mark_year(ax, trend.break_year, str(trend.break_year))
     ax.set_xlabel("Year")
     ax.set_ylabel(ylabel)
@@ -1523,9 +1899,20 @@ def figure_break(summary: dict[str, Any], *, ylabel: str, series_label: str):
     ax.text(0.0, -0.2, "(a)", transform=ax.transAxes, fontsize=10, fontweight="bold")
     t = scan.table
     bx.plot(t["candidate"], t["f_stat"], marker="o", color=OKABE_ITO[0], label="Chow F at each candidate")
-    bx.axhline(scan.boot_critical_5pct, color="black", ls="--", lw=1.2, label=f"5 % critical value of sup-F, bootstrap ({scan.boot_critical_5pct:.1f})")
-    bx.axhline(scan.critical_values[0.05], color=BENCHMARK_GREY, ls=":", lw=1.2,
-               label=f"5 % critical value of sup-F, asymptotic ({scan.critical_values[0.05]:.2f})")
+    bx.axhline(
+        scan.boot_critical_5pct,
+        color="black",
+        ls="--",
+        lw=1.2,
+        label=f"5 % critical value of sup-F, bootstrap ({scan.boot_critical_5pct:.1f})",
+    )
+    bx.axhline(
+        scan.critical_values[0.05],
+        color=BENCHMARK_GREY,
+        ls=":",
+        lw=1.2,
+        label=f"5 % critical value of sup-F, asymptotic ({scan.critical_values[0.05]:.2f})",
+    )
     bx.set_xlabel("Candidate break year")
     bx.set_ylabel("F statistic (level and slope, q = 2)")
     bx.set_ylim(0, 1.6 * max(scan.boot_critical_5pct, float(t["f_stat"].max())))  # room for the legend
@@ -1544,10 +1931,21 @@ def figure_gvc(quoted: pd.DataFrame, openness: pd.DataFrame, base_year: int = 19
     fig, (ax, bx) = plt.subplots(1, 2, figsize=(8.5, 4.0), gridspec_kw={"width_ratios": [1, 1.5]})
     years = sorted(quoted["year"].unique())
     width = 0.38
-    for i, (measure, colour, hatch) in enumerate((("trade-based", OKABE_ITO[0], "//"), ("production-based", OKABE_ITO[1], ".."))):
+    for i, (measure, colour, hatch) in enumerate(
+        (("trade-based", OKABE_ITO[0], "//"), ("production-based", OKABE_ITO[1], ".."))
+    ):
         sub = quoted[quoted["measure"] == measure].set_index("year").reindex(years)
         x = np.arange(len(years)) + (i - 0.5) * width
-        bars = ax.bar(x, sub["value"], width, color=colour, alpha=0.55, hatch=hatch, edgecolor="black", label=f"{measure} (quoted)")
+        bars = ax.bar(
+            x,
+            sub["value"],
+            width,
+            color=colour,
+            alpha=0.55,
+            hatch=hatch,
+            edgecolor="black",
+            label=f"{measure} (quoted)",
+        )
         ax.bar_label(bars, fmt="%.1f", fontsize=8)
     ax.set_xticks(np.arange(len(years)), [str(y) for y in years])
     ax.set_xlabel("Year")
@@ -1562,11 +1960,24 @@ def figure_gvc(quoted: pd.DataFrame, openness: pd.DataFrame, base_year: int = 19
         idx = index_to(s, base_year)
         bx.plot(idx.index, idx.to_numpy(), color=colour, ls=ls, lw=1.8, label=label)
     # hollow large squares under small filled circles: the two quoted indices nearly coincide in 2020
-    for measure, colour, marker, size, face in (("production-based", OKABE_ITO[1], "s", 12, "white"), ("trade-based", OKABE_ITO[0], "o", 6, None)):
+    for measure, colour, marker, size, face in (
+        ("production-based", OKABE_ITO[1], "s", 12, "white"),
+        ("trade-based", OKABE_ITO[0], "o", 6, None),
+    ):
         sub = quoted[quoted["measure"] == measure].set_index("year")["value"]
         idx = index_to(sub, base_year)
-        bx.plot(idx.index, idx.to_numpy(), marker=marker, ms=size, mew=2, color=colour, mfc=face or colour, ls="none",
-                label=f"GVC participation, {measure} (quoted)", zorder=3)
+        bx.plot(
+            idx.index,
+            idx.to_numpy(),
+            marker=marker,
+            ms=size,
+            mew=2,
+            color=colour,
+            mfc=face or colour,
+            ls="none",
+            label=f"GVC participation, {measure} (quoted)",
+            zorder=3,
+        )
     bx.axhline(100, color="#999999", lw=0.8)
     bx.set_xlim(base_year - 3, max(openness.index.max(), max(years)) + 1)
     bx.set_xlabel("Year")
@@ -1600,7 +2011,14 @@ def figure_robots(installations: pd.DataFrame, countries: Sequence[str], names: 
         top = float(installations.loc[installations["iso3"].isin(shown), "value"].max()) / 1000
         bx.set_ylim(0, top * (1.25 + 0.1 * len(shown)))  # room for the legend above the lines
     else:
-        bx.text(0.5, 0.5, "No IFR figures for these economies\nin the curated table", ha="center", va="center", transform=bx.transAxes)
+        bx.text(
+            0.5,
+            0.5,
+            "No IFR figures for these economies\nin the curated table",
+            ha="center",
+            va="center",
+            transform=bx.transAxes,
+        )
     bx.set_xlabel("Year")
     bx.set_ylabel("Industrial robots installed (thousand units)")
     bx.text(0.0, -0.2, "(b)", transform=bx.transAxes, fontsize=10, fontweight="bold")
@@ -1611,10 +2029,20 @@ def figure_robots(installations: pd.DataFrame, countries: Sequence[str], names: 
 def _robot_line(ax, rows: pd.DataFrame, style: dict, label: str) -> None:
     rows = rows.sort_values("year")
     marker = style["marker"] or "o"
-    ax.plot(rows["year"], rows["value"] / 1000, color=style["color"], linestyle=style["linestyle"], lw=1.4, marker=marker, label=label)
+    ax.plot(
+        rows["year"],
+        rows["value"] / 1000,
+        color=style["color"],
+        linestyle=style["linestyle"],
+        lw=1.4,
+        marker=marker,
+        label=label,
+    )
     prelim = rows[rows["preliminary"]]
     if len(prelim):  # open markers drawn over the filled ones
-        ax.plot(prelim["year"], prelim["value"] / 1000, ls="none", marker=marker, mfc="white", mew=1.5, color=style["color"])
+        ax.plot(
+            prelim["year"], prelim["value"] / 1000, ls="none", marker=marker, mfc="white", mew=1.5, color=style["color"]
+        )
 
 
 def _preliminary_handle(ax) -> None:
@@ -1636,14 +2064,27 @@ def figure_industry(shares: pd.DataFrame, countries: Sequence[str], names: dict[
     n = len(countries)
     cols = min(n, 3)
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(2.7 * cols + 0.6, 2.3 * rows + 0.5), sharex=True, sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(2.7 * cols + 0.6, 2.3 * rows + 0.5), sharex=True, sharey=True, squeeze=False
+    )
     for ax, code in zip(axes.ravel(), countries, strict=False):
         sub = shares[shares["iso3"] == code]
-        for measure, colour, ls, marker in (("employment", OKABE_ITO[0], "-", None), ("value added", OKABE_ITO[3], "--", None)):
+        for measure, colour, ls, marker in (
+            ("employment", OKABE_ITO[0], "-", None),
+            ("value added", OKABE_ITO[3], "--", None),
+        ):
             s = sub[sub["measure"] == measure]
             ax.plot(s["year"], s["value"], color=colour, ls=ls, marker=marker, lw=1.8, label=f"share of {measure}")
-        ax.text(0.03, 0.95, names.get(code, code), transform=ax.transAxes, va="top", fontsize=9, fontweight="bold",
-                bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5})
+        ax.text(
+            0.03,
+            0.95,
+            names.get(code, code),
+            transform=ax.transAxes,
+            va="top",
+            fontsize=9,
+            fontweight="bold",
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.85, "pad": 1.5},
+        )
     for ax in axes.ravel()[n:]:
         ax.set_visible(False)
     for ax in axes[:, 0]:
@@ -1655,8 +2096,13 @@ def figure_industry(shares: pd.DataFrame, countries: Sequence[str], names: dict[
             ax.set_xlabel("Year")
             ax.xaxis.set_tick_params(labelbottom=True)
     handles, _ = axes[0, 0].get_legend_handles_labels()
-    fig.legend(handles, ["industry's share of employment (ILO modelled)", "industry's share of value added (% of GDP)"],
-               loc="upper center", ncols=2, bbox_to_anchor=(0.5, 1.04))
+    fig.legend(
+        handles,
+        ["industry's share of employment (ILO modelled)", "industry's share of value added (% of GDP)"],
+        loc="upper center",
+        ncols=2,
+        bbox_to_anchor=(0.5, 1.04),
+    )
     fig.tight_layout()
     return fig
 
@@ -1675,7 +2121,9 @@ def figure_fdi(fdi: pd.DataFrame, trend: BrokenTrend, groups: Sequence[str]):
             ax.plot(fdi.index, fdi[g], color=colour, ls=ls, marker=marker, ms=3, lw=1.4, label=GROUP_NAMES.get(g, g))
     f = trend.fitted
     ax.plot(f["year"], f["fit"], color=OKABE_ITO[3], lw=2, label=f"World: broken trend, kink in {trend.break_year}")
-    ax.fill_between(f["year"], f["lower"], f["upper"], color=OKABE_ITO[3], alpha=0.2, lw=0, label="95 % confidence band")
+    ax.fill_between(
+        f["year"], f["lower"], f["upper"], color=OKABE_ITO[3], alpha=0.2, lw=0, label="95 % confidence band"
+    )
     mark_year(ax, trend.break_year, str(trend.break_year))
     ax.axhline(0, color="#999999", lw=0.8)
     ax.set_xlabel("Year")

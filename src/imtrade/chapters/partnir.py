@@ -85,9 +85,18 @@ def entity_names(codes: Iterable[str] | None = None) -> dict[str, str]:
     """Short display names by code (the World Bank's names, with a few shortened)."""
     table = load_entities()
     names = dict(zip(table["iso3"], table["name"], strict=False))
-    short = {"RUS": "Russia", "KOR": "Korea", "IRN": "Iran", "EGY": "Egypt", "HKG": "Hong Kong SAR",
-             "VNM": "Viet Nam", "TUR": "Türkiye", WORLD: "World", DEVELOPING_WB: "Low & middle income",
-             HIGH_INCOME: "High income"}
+    short = {
+        "RUS": "Russia",
+        "KOR": "Korea",
+        "IRN": "Iran",
+        "EGY": "Egypt",
+        "HKG": "Hong Kong SAR",
+        "VNM": "Viet Nam",
+        "TUR": "Türkiye",
+        WORLD: "World",
+        DEVELOPING_WB: "Low & middle income",
+        HIGH_INCOME: "High income",
+    }
     names.update(short)
     return names if codes is None else {c: names.get(c, c) for c in codes}
 
@@ -182,8 +191,9 @@ def imf_advanced_economies(year: int) -> list[str]:
     return advanced_members(load_curated("imf_weo_advanced_economies"), year)
 
 
-def imf_split(tidy: pd.DataFrame, advanced: Sequence[str] | Mapping[int, Sequence[str]],
-              economy_codes: Iterable[str]) -> pd.DataFrame:
+def imf_split(
+    tidy: pd.DataFrame, advanced: Sequence[str] | Mapping[int, Sequence[str]], economy_codes: Iterable[str]
+) -> pd.DataFrame:
     """Advanced vs emerging-and-developing shares of the world total, by year (IMF grouping).
 
     ``advanced`` is one list for every year or a mapping year -> list (membership changes,
@@ -208,8 +218,13 @@ def imf_split(tidy: pd.DataFrame, advanced: Sequence[str] | Mapping[int, Sequenc
     return out
 
 
-def world_weight_table(gdp: pd.DataFrame, gdp_ppp: pd.DataFrame, group: Sequence[str],
-                       advanced: Sequence[str] | Mapping[int, Sequence[str]], economy_codes: Sequence[str]) -> pd.DataFrame:
+def world_weight_table(
+    gdp: pd.DataFrame,
+    gdp_ppp: pd.DataFrame,
+    group: Sequence[str],
+    advanced: Sequence[str] | Mapping[int, Sequence[str]],
+    economy_codes: Sequence[str],
+) -> pd.DataFrame:
     """Shares of world GDP (%) at market exchange rates and at PPP, three groupings, by year.
 
     Returns a long frame with ``year, grouping, basis, share, reporting, expected`` where
@@ -223,8 +238,14 @@ def world_weight_table(gdp: pd.DataFrame, gdp_ppp: pd.DataFrame, group: Sequence
         lmy_share = share_of_world(lmy, [DEVELOPING_WB])
         split = imf_split(tidy, advanced, economy_codes)
         grp = share_of_world(tidy[tidy["iso3"].isin([*group, WORLD])], group)
-        for name, frame, share_col in (("lmy", lmy_share, "share"), ("imf_emde", split, "developing_share"), ("group", grp, "share")):
-            part = pd.DataFrame({"year": frame.index, "grouping": name, "basis": basis, "share": frame[share_col].to_numpy()})
+        for name, frame, share_col in (
+            ("lmy", lmy_share, "share"),
+            ("imf_emde", split, "developing_share"),
+            ("group", grp, "share"),
+        ):
+            part = pd.DataFrame(
+                {"year": frame.index, "grouping": name, "basis": basis, "share": frame[share_col].to_numpy()}
+            )
             part["reporting"] = frame["reporting"].to_numpy() if "reporting" in frame else np.nan
             part["expected"] = frame["expected"].to_numpy() if "expected" in frame else np.nan
             rows.append(part)
@@ -305,9 +326,17 @@ def leaders_by_year(tidy: pd.DataFrame, years: Iterable[int], economy_codes: Ite
         if len(ranked) < 2:
             continue
         first, second = ranked.iloc[0], ranked.iloc[1]
-        rows.append({"year": int(year), "leader": first["iso3"], "second": second["iso3"], "leader_value": first["value"],
-                     "second_value": second["value"], "margin_pct": (first["value"] / second["value"] - 1) * 100,
-                     "tie": bool(first["value"] == second["value"])})
+        rows.append(
+            {
+                "year": int(year),
+                "leader": first["iso3"],
+                "second": second["iso3"],
+                "leader_value": first["value"],
+                "second_value": second["value"],
+                "margin_pct": (first["value"] / second["value"] - 1) * 100,
+                "tie": bool(first["value"] == second["value"]),
+            }
+        )
     return pd.DataFrame(rows, columns=["year", "leader", "second", "leader_value", "second_value", "margin_pct", "tie"])
 
 
@@ -317,8 +346,14 @@ def coverage(tidy: pd.DataFrame, codes: Sequence[str], years: Iterable[int]) -> 
     rows = []
     for code in codes:
         have = set(tidy.loc[(tidy["iso3"] == code) & tidy["value"].notna(), "year"].astype(int))
-        rows.append({"iso3": code, "first": min(have) if have else None, "last": max(have) if have else None,
-                     "missing": [y for y in years if y not in have]})
+        rows.append(
+            {
+                "iso3": code,
+                "first": min(have) if have else None,
+                "last": max(have) if have else None,
+                "missing": [y for y in years if y not in have],
+            }
+        )
     return pd.DataFrame(rows, columns=["iso3", "first", "last", "missing"])
 
 
@@ -346,8 +381,9 @@ def value_at_or_before(frame: pd.DataFrame, year: int, column: str = "share") ->
     return float(data.loc[used, column]), used
 
 
-def industry_ranking(iva: pd.DataFrame, gdp: pd.DataFrame, year: int, economy_codes: Sequence[str],
-                     top: int = 15) -> tuple[pd.DataFrame, list[str]]:
+def industry_ranking(
+    iva: pd.DataFrame, gdp: pd.DataFrame, year: int, economy_codes: Sequence[str], top: int = 15
+) -> tuple[pd.DataFrame, list[str]]:
     """Top economies by industry value added in ``year`` (US$ bn) and large economies without data.
 
     Returns (ranking, missing) where ranking has ``rank, iso3, value_bn, tied`` for the top
@@ -361,16 +397,23 @@ def industry_ranking(iva: pd.DataFrame, gdp: pd.DataFrame, year: int, economy_co
     return ranked.head(top)[["rank", "iso3", "value_bn", "tied"]].reset_index(drop=True), missing
 
 
-def ranking_table(ranking: pd.DataFrame, ranking_year: pd.DataFrame, claim_year: int, year: int,
-                  names: dict[str, str]) -> pd.DataFrame:
+def ranking_table(
+    ranking: pd.DataFrame, ranking_year: pd.DataFrame, claim_year: int, year: int, names: dict[str, str]
+) -> pd.DataFrame:
     """Two :func:`industry_ranking` tables side by side, by rank: the claim's year and ``year``.
 
     Columns ``Rank``, ``Economy, <year>`` and ``US dollars bn, <year>`` for each year; one pair
     only when the two years are the same.
     """
+
     def named(frame: pd.DataFrame, y: int) -> pd.DataFrame:
-        return pd.DataFrame({"Rank": frame["rank"], f"Economy, {y}": frame["iso3"].map(lambda c: names.get(c, c)),
-                             f"US dollars bn, {y}": frame["value_bn"]})
+        return pd.DataFrame(
+            {
+                "Rank": frame["rank"],
+                f"Economy, {y}": frame["iso3"].map(lambda c: names.get(c, c)),
+                f"US dollars bn, {y}": frame["value_bn"],
+            }
+        )
 
     first = named(ranking, claim_year)
     if year == claim_year:
@@ -410,8 +453,17 @@ def export_share_table(exports: pd.DataFrame, sdg_share: pd.DataFrame, group: Se
         part.insert(1, "series", series)
         rows.append(part)
     un = sdg_share[sdg_share["iso3"] == SDG_DEVELOPING]
-    rows.append(pd.DataFrame({"year": un["year"].to_numpy(), "series": "UN developing regions", "share": un["value"].to_numpy(),
-                              "reporting": np.nan, "expected": np.nan}))
+    rows.append(
+        pd.DataFrame(
+            {
+                "year": un["year"].to_numpy(),
+                "series": "UN developing regions",
+                "share": un["value"].to_numpy(),
+                "reporting": np.nan,
+                "expected": np.nan,
+            }
+        )
+    )
     return pd.concat(rows, ignore_index=True).dropna(subset=["share"])
 
 
@@ -433,8 +485,9 @@ def bilateral_trade_table(table: pd.DataFrame) -> pd.DataFrame:
 # Innovation
 
 
-def gii_rank_changes(ranks: pd.DataFrame, iso3: Sequence[str], early_years: Sequence[int] = (2011, 2012),
-                     late_year: int = 2021) -> pd.DataFrame:
+def gii_rank_changes(
+    ranks: pd.DataFrame, iso3: Sequence[str], early_years: Sequence[int] = (2011, 2012), late_year: int = 2021
+) -> pd.DataFrame:
     """Global Innovation Index rank in an early edition and in ``late_year``, and the climb.
 
     The early edition is the first of ``early_years`` that has the economy. ``places`` =
@@ -452,10 +505,13 @@ def gii_rank_changes(ranks: pd.DataFrame, iso3: Sequence[str], early_years: Sequ
             if len(hit):
                 early = hit.iloc[0]
                 break
-        row = {"iso3": code, "economy": own["economy"].iloc[0] if len(own) else code,
-               "early_year": int(early["edition_year"]) if early is not None else None,
-               "early_rank": float(early["rank"]) if early is not None else math.nan,
-               "late_rank": float(late["rank"].iloc[0]) if len(late) else math.nan}
+        row = {
+            "iso3": code,
+            "economy": own["economy"].iloc[0] if len(own) else code,
+            "early_year": int(early["edition_year"]) if early is not None else None,
+            "early_rank": float(early["rank"]) if early is not None else math.nan,
+            "late_rank": float(late["rank"].iloc[0]) if len(late) else math.nan,
+        }
         row["places"] = row["early_rank"] - row["late_rank"]
         for key, source in (("early_pct", early), ("late_pct", late.iloc[0] if len(late) else None)):
             count = pd.to_numeric(source["economies_ranked"], errors="coerce") if source is not None else math.nan
@@ -467,7 +523,9 @@ def gii_rank_changes(ranks: pd.DataFrame, iso3: Sequence[str], early_years: Sequ
 
 def gii_table(ranks: pd.DataFrame, iso3: Sequence[str], late_year: int = 2021) -> pd.DataFrame:
     """Ranks in the 2011, 2012 and ``late_year`` editions side by side with the climb since 2011 and 2012."""
-    wide = ranks[ranks["iso3"].isin(iso3)].pivot_table(index=["iso3", "economy"], columns="edition_year", values="rank", aggfunc="first")
+    wide = ranks[ranks["iso3"].isin(iso3)].pivot_table(
+        index=["iso3", "economy"], columns="edition_year", values="rank", aggfunc="first"
+    )
     out = wide.reindex(columns=[2011, 2012, late_year]).reset_index()
     out.columns = ["iso3", "economy", "rank_2011", "rank_2012", f"rank_{late_year}"]
     out["climb_since_2011"] = out["rank_2011"] - out[f"rank_{late_year}"]
@@ -498,15 +556,24 @@ class ProfileIndicator:
 
 PROFILE = (
     ProfileIndicator("NV.IND.TOTL.ZS", "Industry value added", "% of GDP", GDP, "GDP-weighted"),
-    ProfileIndicator("TX.VAL.TECH.MF.ZS", "High-tech exports", "% of manufactured exports", "TX.VAL.MANF.CD",
-                     "weighted by manufactured exports"),
+    ProfileIndicator(
+        "TX.VAL.TECH.MF.ZS",
+        "High-tech exports",
+        "% of manufactured exports",
+        "TX.VAL.MANF.CD",
+        "weighted by manufactured exports",
+    ),
     ProfileIndicator(RD, "R&D expenditure", "% of GDP", GDP, "GDP-weighted"),
-    ProfileIndicator("IT.NET.BBND.P2", "Fixed broadband", "subscriptions per 100 people", "SP.POP.TOTL", "population-weighted"),
+    ProfileIndicator(
+        "IT.NET.BBND.P2", "Fixed broadband", "subscriptions per 100 people", "SP.POP.TOTL", "population-weighted"
+    ),
     ProfileIndicator("LP.LPI.OVRL.XQ", "Logistics performance", "LPI score, 1 (low) to 5 (high)", None, "simple mean"),
 )
 
 
-def weighted_group_value(values: pd.DataFrame, weights: pd.DataFrame | None, members: Sequence[str]) -> tuple[float, int]:
+def weighted_group_value(
+    values: pd.DataFrame, weights: pd.DataFrame | None, members: Sequence[str]
+) -> tuple[float, int]:
     """Weighted mean of the members' values (each at its own year); (value, members used).
 
     ``values`` has ``iso3, year, value``; ``weights`` has ``iso3, year, value`` (or None for
@@ -527,8 +594,13 @@ def weighted_group_value(values: pd.DataFrame, weights: pd.DataFrame | None, mem
     return float((merged["value"] * merged["w"]).sum() / merged["w"].sum()), len(merged)
 
 
-def group_profile(tidy: pd.DataFrame, group: Sequence[str], year: int, window: int = 4,
-                  benchmarks: Sequence[str] = (WORLD, HIGH_INCOME, DEVELOPING_WB)) -> pd.DataFrame:
+def group_profile(
+    tidy: pd.DataFrame,
+    group: Sequence[str],
+    year: int,
+    window: int = 4,
+    benchmarks: Sequence[str] = (WORLD, HIGH_INCOME, DEVELOPING_WB),
+) -> pd.DataFrame:
     """The group's industrial profile against benchmark aggregates (latest values up to ``year``).
 
     Returns a long frame ``indicator, label, unit, entity, kind, value, year, members_used``
@@ -543,22 +615,46 @@ def group_profile(tidy: pd.DataFrame, group: Sequence[str], year: int, window: i
             weights = tidy[tidy["indicator"] == item.weight]
         value, used = weighted_group_value(values, weights, group)
         years = values.loc[values["iso3"].isin(group), "year"]
-        span = f"{int(years.min())}" if len(years) and years.min() == years.max() else (f"{int(years.min())}-{int(years.max())}" if len(years) else "")
-        rows.append({"indicator": item.code, "label": item.label, "unit": item.unit, "entity": "group", "kind": "group",
-                     "value": value, "year": span, "members_used": used})
+        span = (
+            f"{int(years.min())}"
+            if len(years) and years.min() == years.max()
+            else (f"{int(years.min())}-{int(years.max())}" if len(years) else "")
+        )
+        rows.append(
+            {
+                "indicator": item.code,
+                "label": item.label,
+                "unit": item.unit,
+                "entity": "group",
+                "kind": "group",
+                "value": value,
+                "year": span,
+                "members_used": used,
+            }
+        )
         for code in [*group, *benchmarks]:
             hit = values[values["iso3"] == code]
-            rows.append({"indicator": item.code, "label": item.label, "unit": item.unit, "entity": code,
-                         "kind": "benchmark" if code in benchmarks else "member",
-                         "value": float(hit["value"].iloc[0]) if len(hit) else math.nan,
-                         "year": str(int(hit["year"].iloc[0])) if len(hit) else "", "members_used": np.nan})
+            rows.append(
+                {
+                    "indicator": item.code,
+                    "label": item.label,
+                    "unit": item.unit,
+                    "entity": code,
+                    "kind": "benchmark" if code in benchmarks else "member",
+                    "value": float(hit["value"].iloc[0]) if len(hit) else math.nan,
+                    "year": str(int(hit["year"].iloc[0])) if len(hit) else "",
+                    "members_used": np.nan,
+                }
+            )
     return pd.DataFrame(rows)
 
 
 def load_group_profile(vintage: str, group: Sequence[str], year: int, window: int = 4) -> pd.DataFrame:
     """:func:`group_profile` with its inputs loaded for a vintage."""
     codes = sorted({p.code for p in PROFILE} | {p.weight for p in PROFILE if p.weight})
-    tidy = load_indicators(codes, countries=[*group, WORLD, HIGH_INCOME, DEVELOPING_WB], years=(year - window, year), vintage=vintage)
+    tidy = load_indicators(
+        codes, countries=[*group, WORLD, HIGH_INCOME, DEVELOPING_WB], years=(year - window, year), vintage=vintage
+    )
     return group_profile(tidy, group, year, window)
 
 
@@ -577,8 +673,9 @@ def research_table(tidy: pd.DataFrame, codes: Sequence[str], year: int, window: 
 # Pandemic resilience
 
 
-def output_loss(growth: pd.DataFrame, trend_years: tuple[int, int] = (2015, 2019), base_year: int = 2019,
-                end_year: int = 2021) -> pd.Series:
+def output_loss(
+    growth: pd.DataFrame, trend_years: tuple[int, int] = (2015, 2019), base_year: int = 2019, end_year: int = 2021
+) -> pd.Series:
     """Output in ``end_year`` against its pre-pandemic trend, % (negative = shortfall).
 
     Parameters
@@ -604,12 +701,27 @@ def output_loss(growth: pd.DataFrame, trend_years: tuple[int, int] = (2015, 2019
     return ((actual / counterfactual - 1) * 100.0).rename("output_gap")
 
 
-RESILIENCE_CODES = ("NY.GDP.MKTP.KD.ZG", MVA, GDP, "SP.POP.TOTL", "NV.MNF.TECH.ZS.UN", "NY.GDP.PCAP.PP.CD",
-                    "ST.INT.RCPT.XP.ZS", "TX.VAL.FUEL.ZS.UN", "TX.VAL.MMTL.ZS.UN")
+RESILIENCE_CODES = (
+    "NY.GDP.MKTP.KD.ZG",
+    MVA,
+    GDP,
+    "SP.POP.TOTL",
+    "NV.MNF.TECH.ZS.UN",
+    "NY.GDP.PCAP.PP.CD",
+    "ST.INT.RCPT.XP.ZS",
+    "TX.VAL.FUEL.ZS.UN",
+    "TX.VAL.MMTL.ZS.UN",
+)
 
 
-def resilience_sample(tidy: pd.DataFrame, economy_codes: Iterable[str], x_year: int = 2019, min_population: float = 1e6,
-                      trend_years: tuple[int, int] = (2015, 2019), control_years: tuple[int, int] = (2017, 2019)) -> pd.DataFrame:
+def resilience_sample(
+    tidy: pd.DataFrame,
+    economy_codes: Iterable[str],
+    x_year: int = 2019,
+    min_population: float = 1e6,
+    trend_years: tuple[int, int] = (2015, 2019),
+    control_years: tuple[int, int] = (2017, 2019),
+) -> pd.DataFrame:
     """Cross-section of economies for the pandemic-resilience regressions.
 
     Columns: ``growth_2020`` (real GDP growth 2020, %), ``output_gap_2021`` (see
@@ -629,7 +741,9 @@ def resilience_sample(tidy: pd.DataFrame, economy_codes: Iterable[str], x_year: 
             w[code] = np.nan
     growth = w["NY.GDP.MKTP.KD.ZG"].unstack("year")
     at_x = w.xs(x_year, level="year") if x_year in w.index.get_level_values("year") else w.iloc[0:0].droplevel("year")
-    pre = w[(w.index.get_level_values("year") >= control_years[0]) & (w.index.get_level_values("year") <= control_years[1])]
+    pre = w[
+        (w.index.get_level_values("year") >= control_years[0]) & (w.index.get_level_values("year") <= control_years[1])
+    ]
     pre = pre.groupby(level="iso3").mean()
     out = pd.DataFrame(index=sorted(set(w.index.get_level_values("iso3"))))
     out.index.name = "iso3"
@@ -691,8 +805,15 @@ def ols_hc3(frame: pd.DataFrame, outcome: str, regressors: Sequence[str], alpha:
     X = pd.concat([pd.Series(1.0, index=data.index, name="const"), data[list(regressors)].astype(float)], axis=1)
     fit = OLS(data[outcome].astype(float), X).fit(cov_type="HC3")
     ci = fit.conf_int(alpha=alpha)
-    coefficients = pd.DataFrame({"term": fit.params.index, "estimate": fit.params.to_numpy(), "ci_low": ci[0].to_numpy(),
-                                 "ci_high": ci[1].to_numpy(), "p_value": fit.pvalues.to_numpy()})
+    coefficients = pd.DataFrame(
+        {
+            "term": fit.params.index,
+            "estimate": fit.params.to_numpy(),
+            "ci_low": ci[0].to_numpy(),
+            "ci_high": ci[1].to_numpy(),
+            "p_value": fit.pvalues.to_numpy(),
+        }
+    )
     used = tuple(data["iso3"]) if "iso3" in data else tuple(map(str, data.index))
     return OLSResult(outcome, tuple(regressors), coefficients, int(fit.nobs), float(fit.rsquared), used)
 
@@ -739,10 +860,17 @@ def spearman(frame: pd.DataFrame, x: str, y: str) -> tuple[float, float, int]:
     return float(result.statistic), float(result.pvalue), len(data)
 
 
-def aggregate_output_loss(vintage: str | None, groups: Sequence[str], trend_years: tuple[int, int] = (2015, 2019),
-                          base_year: int = 2019, end_year: int = 2021) -> pd.Series:
+def aggregate_output_loss(
+    vintage: str | None,
+    groups: Sequence[str],
+    trend_years: tuple[int, int] = (2015, 2019),
+    base_year: int = 2019,
+    end_year: int = 2021,
+) -> pd.Series:
     """:func:`output_loss` for aggregates (e.g. LMY, HIC), from their published growth rates."""
-    tidy = load_indicators(["NY.GDP.MKTP.KD.ZG"], countries=list(groups), years=(trend_years[0], end_year), vintage=vintage)
+    tidy = load_indicators(
+        ["NY.GDP.MKTP.KD.ZG"], countries=list(groups), years=(trend_years[0], end_year), vintage=vintage
+    )
     growth = tidy.pivot_table(index="iso3", columns="year", values="value", aggfunc="first")
     return output_loss(growth, trend_years, base_year, end_year)
 
@@ -798,16 +926,33 @@ def plot_world_weight(weight: pd.DataFrame, group_name: str, vintage: str, claim
         "lmy": {"label": "World Bank low & middle income", "color": OKABE_ITO[1], "linestyle": "--", "marker": "s"},
         "group": {"label": group_name, "color": OKABE_ITO[2], "linestyle": "-.", "marker": "^"},
     }
-    for ax, basis, title in zip(axes, ("MER", "PPP"), ("At market exchange rates", "At purchasing power parity"), strict=True):
+    for ax, basis, title in zip(
+        axes, ("MER", "PPP"), ("At market exchange rates", "At purchasing power parity"), strict=True
+    ):
         for grouping, style in styles.items():
             part = weight[(weight["grouping"] == grouping) & (weight["basis"] == basis)]
             if grouping == "group":
                 part = part[part["reporting"] == part["expected"]]
-            ax.plot(part["year"], part["share"], color=style["color"], linestyle=style["linestyle"], marker=style["marker"],
-                    markevery=5, markersize=5, label=style["label"])
+            ax.plot(
+                part["year"],
+                part["share"],
+                color=style["color"],
+                linestyle=style["linestyle"],
+                marker=style["marker"],
+                markevery=5,
+                markersize=5,
+                label=style["label"],
+            )
         if basis == "MER":
-            ax.plot([claim_year], [claim_value], marker="*", markersize=13, color="#000000", linestyle="none",
-                    label=f"Text: {claim_value:g} % in {claim_year}")
+            ax.plot(
+                [claim_year],
+                [claim_value],
+                marker="*",
+                markersize=13,
+                color="#000000",
+                linestyle="none",
+                label=f"Text: {claim_value:g} % in {claim_year}",
+            )
         ax.text(0.02, 0.98, title, transform=ax.transAxes, va="top", fontsize=10, color=BENCHMARK_GREY)
         ax.set_xlabel("Year")
     axes[0].set_ylabel("% of world GDP")
@@ -815,13 +960,25 @@ def plot_world_weight(weight: pd.DataFrame, group_name: str, vintage: str, claim
     handles, labels = axes[0].get_legend_handles_labels()
     fig.tight_layout(rect=(0, 0, 1, 0.86))
     fig.legend(handles, labels, loc="upper center", ncol=2, bbox_to_anchor=(0.5, 1.0))
-    add_source(fig, _source(vintage, "NY.GDP.MKTP.CD; PPP GDP = NY.GDP.PCAP.PP.CD x SP.POP.TOTL",
-                            "IMF WEO advanced-economy list (October 2024)"))
+    add_source(
+        fig,
+        _source(
+            vintage,
+            "NY.GDP.MKTP.CD; PPP GDP = NY.GDP.PCAP.PP.CD x SP.POP.TOTL",
+            "IMF WEO advanced-economy list (October 2024)",
+        ),
+    )
     return fig
 
 
-def plot_manufacturing_shares(shares: pd.DataFrame, group_name: str, claim_year: int, claim_value: float, mark: int | None = None,
-                              start_year: int | None = None):
+def plot_manufacturing_shares(
+    shares: pd.DataFrame,
+    group_name: str,
+    claim_year: int,
+    claim_value: float,
+    mark: int | None = None,
+    start_year: int | None = None,
+):
     """China's, the group's and low & middle income economies' shares of world manufacturing value added."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import MaxNLocator
@@ -831,13 +988,32 @@ def plot_manufacturing_shares(shares: pd.DataFrame, group_name: str, claim_year:
     if start_year is not None:
         shares = shares[shares["year"] >= start_year]
     fig, ax = plt.subplots(figsize=(8.0, 4.2))
-    styles = {"CHN": ("China", OKABE_ITO[3], "-", "o"), "group": (group_name, OKABE_ITO[2], "-.", "^"),
-              DEVELOPING_WB: ("World Bank low & middle income", OKABE_ITO[1], "--", "s")}
+    styles = {
+        "CHN": ("China", OKABE_ITO[3], "-", "o"),
+        "group": (group_name, OKABE_ITO[2], "-.", "^"),
+        DEVELOPING_WB: ("World Bank low & middle income", OKABE_ITO[1], "--", "s"),
+    }
     for series, (label, color, ls, marker) in styles.items():
         part = shares[(shares["series"] == series) & (shares["reporting"] == shares["expected"])]
-        ax.plot(part["year"], part["share"], color=color, linestyle=ls, marker=marker, markevery=4, markersize=5, label=label)
-    ax.plot([claim_year], [claim_value], marker="*", markersize=13, color="#000000", linestyle="none",
-            label=f"Text: China 'nearly one third' ({claim_year})")
+        ax.plot(
+            part["year"],
+            part["share"],
+            color=color,
+            linestyle=ls,
+            marker=marker,
+            markevery=4,
+            markersize=5,
+            label=label,
+        )
+    ax.plot(
+        [claim_year],
+        [claim_value],
+        marker="*",
+        markersize=13,
+        color="#000000",
+        linestyle="none",
+        label=f"Text: China 'nearly one third' ({claim_year})",
+    )
     if mark is not None:
         mark_year(ax, mark, f"China largest from {mark}")
     ax.set_xlabel("Year")
@@ -845,8 +1021,11 @@ def plot_manufacturing_shares(shares: pd.DataFrame, group_name: str, claim_year:
     ax.set_ylabel("% of world manufacturing value added")
     ax.set_ylim(0, float(shares["share"].max()) * 1.2)
     ax.legend(loc="lower right", fontsize=8)
-    add_source(fig, "World Bank, World Development Indicators, NV.IND.MANF.CD (bulk CSV, 2023 copy rounded to 3 significant digits; "
-                    "no world total before 1997, no data after 2021).")
+    add_source(
+        fig,
+        "World Bank, World Development Indicators, NV.IND.MANF.CD (bulk CSV, 2023 copy rounded to 3 significant digits; "
+        "no world total before 1997, no data after 2021).",
+    )
     return fig
 
 
@@ -864,14 +1043,20 @@ def plot_industry_ranking(ranking: pd.DataFrame, year: int, group: Sequence[str]
     look = {"group": (OKABE_ITO[0], ""), "named": (OKABE_ITO[1], "//"), "other": ("#BBBBBB", "")}
     colors = [look[k][0] for k in kinds]
     hatches = [look[k][1] for k in kinds]
-    bars = ax.barh([f"{int(r)}. {names[c]}" for r, c in zip(data["rank"], data["iso3"], strict=True)], data["value_bn"], color=colors)
+    bars = ax.barh(
+        [f"{int(r)}. {names[c]}" for r, c in zip(data["rank"], data["iso3"], strict=True)],
+        data["value_bn"],
+        color=colors,
+    )
     for bar, hatch in zip(bars, hatches, strict=True):
         bar.set_hatch(hatch)
         bar.set_edgecolor("#333333" if hatch else bar.get_facecolor())
     ax.set_xlabel(f"Industry value added incl. construction, {year} (billion current US dollars)")
-    legend = [Patch(facecolor=OKABE_ITO[0], label="Group member"),
-              Patch(facecolor=OKABE_ITO[1], hatch="//", edgecolor="#333333", label="Named by the text, not in the group"),
-              Patch(facecolor="#BBBBBB", label="Other economy")]
+    legend = [
+        Patch(facecolor=OKABE_ITO[0], label="Group member"),
+        Patch(facecolor=OKABE_ITO[1], hatch="//", edgecolor="#333333", label="Named by the text, not in the group"),
+        Patch(facecolor="#BBBBBB", label="Other economy"),
+    ]
     ax.legend(handles=legend, loc="lower right")
     add_source(fig, _source(vintage, "NV.IND.TOTL.ZS x NY.GDP.MKTP.CD (derived NV.IND.TOTL.CD)"))
     return fig
@@ -884,19 +1069,35 @@ def plot_export_shares(shares: pd.DataFrame, group_name: str, vintage: str):
     from imtrade.show.figures import OKABE_ITO, add_source
 
     fig, ax = plt.subplots(figsize=(8.0, 4.2))
-    styles = {"UN developing regions": ("UN 'developing regions' (UNCTAD definition)", OKABE_ITO[0], "-", "o"),
-              DEVELOPING_WB: ("World Bank low & middle income", OKABE_ITO[1], "--", "s"),
-              "group": (group_name, OKABE_ITO[2], "-.", "^")}
+    styles = {
+        "UN developing regions": ("UN 'developing regions' (UNCTAD definition)", OKABE_ITO[0], "-", "o"),
+        DEVELOPING_WB: ("World Bank low & middle income", OKABE_ITO[1], "--", "s"),
+        "group": (group_name, OKABE_ITO[2], "-.", "^"),
+    }
     for series, (label, color, ls, marker) in styles.items():
         part = shares[shares["series"] == series]
         if series == "group":
             part = part[part["reporting"] == part["expected"]]
-        ax.plot(part["year"], part["share"], color=color, linestyle=ls, marker=marker, markevery=4, markersize=5, label=label)
+        ax.plot(
+            part["year"],
+            part["share"],
+            color=color,
+            linestyle=ls,
+            marker=marker,
+            markevery=4,
+            markersize=5,
+            label=label,
+        )
     ax.set_xlabel("Year")
     ax.set_ylabel("% of world merchandise exports")
     ax.set_ylim(0, None)
     ax.legend(loc="lower right")
-    add_source(fig, _source(vintage, "TX.VAL.MRCH.CD.WT", "UN SDG database (2020-10-19), TX_EXP_GBMRCH, developing regions (M49 515)"))
+    add_source(
+        fig,
+        _source(
+            vintage, "TX.VAL.MRCH.CD.WT", "UN SDG database (2020-10-19), TX_EXP_GBMRCH, developing regions (M49 515)"
+        ),
+    )
     return fig
 
 
@@ -924,7 +1125,16 @@ def plot_gii_ranks(table: pd.DataFrame, late_year: int = 2021, ranked: dict[int,
         return f"{year} edition" + (f" ({ranked[year]} economies)" if year in ranked else "")
 
     ax.scatter(data["rank_2011"], data.index, marker="o", s=45, color=OKABE_ITO[1], label=label(2011), zorder=3)
-    ax.scatter(data["rank_2012"], data.index, marker="s", s=40, facecolors="none", edgecolors=OKABE_ITO[5], label=label(2012), zorder=3)
+    ax.scatter(
+        data["rank_2012"],
+        data.index,
+        marker="s",
+        s=40,
+        facecolors="none",
+        edgecolors=OKABE_ITO[5],
+        label=label(2012),
+        zorder=3,
+    )
     ax.scatter(data[late], data.index, marker="D", s=45, color=OKABE_ITO[0], label=label(late_year), zorder=4)
     names = entity_names(data["iso3"])
     ax.set_yticks(range(len(data)), [names.get(c, e) for c, e in zip(data["iso3"], data["economy"], strict=True)])
@@ -933,8 +1143,11 @@ def plot_gii_ranks(table: pd.DataFrame, late_year: int = 2021, ranked: dict[int,
     handles, labels = ax.get_legend_handles_labels()
     fig.tight_layout(rect=(0, 0, 1, 0.9))
     fig.legend(handles, labels, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 1.0), fontsize=8)
-    add_source(fig, "WIPO / INSEAD, Global Innovation Index 2011, 2012 and 2021, ranks as reported in news and government "
-                    "releases (data/curated/innovation_index_ranks.csv).")
+    add_source(
+        fig,
+        "WIPO / INSEAD, Global Innovation Index 2011, 2012 and 2021, ranks as reported in news and government "
+        "releases (data/curated/innovation_index_ranks.csv).",
+    )
     return fig
 
 
@@ -948,14 +1161,33 @@ def plot_resilience(sample: pd.DataFrame, group: Sequence[str], vintage: str):
     for ax, (outcome, label) in zip(axes, OUTCOMES.items(), strict=True):
         data = sample.dropna(subset=["manuf_share", outcome])
         members = data["iso3"].isin(list(group))
-        ax.scatter(data.loc[~members, "manuf_share"], data.loc[~members, outcome], s=14, color=BENCHMARK_GREY, alpha=0.6,
-                   label="Other economies")
-        ax.scatter(data.loc[members, "manuf_share"], data.loc[members, outcome], s=40, marker="D", color=OKABE_ITO[0],
-                   label="Group members", zorder=3)
+        ax.scatter(
+            data.loc[~members, "manuf_share"],
+            data.loc[~members, outcome],
+            s=14,
+            color=BENCHMARK_GREY,
+            alpha=0.6,
+            label="Other economies",
+        )
+        ax.scatter(
+            data.loc[members, "manuf_share"],
+            data.loc[members, outcome],
+            s=40,
+            marker="D",
+            color=OKABE_ITO[0],
+            label="Group members",
+            zorder=3,
+        )
         for j, row in enumerate(data[members].sort_values(outcome).itertuples()):
-            ax.annotate(row.iso3, (row.manuf_share, getattr(row, outcome)), xytext=(6, 6 if j % 2 else -11),
-                        textcoords="offset points", fontsize=8, color=OKABE_ITO[0],
-                        arrowprops={"arrowstyle": "-", "color": OKABE_ITO[0], "linewidth": 0.6})
+            ax.annotate(
+                row.iso3,
+                (row.manuf_share, getattr(row, outcome)),
+                xytext=(6, 6 if j % 2 else -11),
+                textcoords="offset points",
+                fontsize=8,
+                color=OKABE_ITO[0],
+                arrowprops={"arrowstyle": "-", "color": OKABE_ITO[0], "linewidth": 0.6},
+            )
         fit = ols_hc3(data, outcome, ["manuf_share"])
         coef = fit.coefficients.set_index("term")["estimate"]
         xs = np.linspace(data["manuf_share"].min(), data["manuf_share"].max(), 50)
@@ -965,7 +1197,14 @@ def plot_resilience(sample: pd.DataFrame, group: Sequence[str], vintage: str):
     axes[-1].set_xlabel("Manufacturing value added, 2019 (% of GDP)")
     axes[0].legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    add_source(fig, _source(vintage, "NY.GDP.MKTP.KD.ZG", "NV.IND.MANF.CD (bulk CSV) / NY.GDP.MKTP.CD; economies with at least 1 million people"))
+    add_source(
+        fig,
+        _source(
+            vintage,
+            "NY.GDP.MKTP.KD.ZG",
+            "NV.IND.MANF.CD (bulk CSV) / NY.GDP.MKTP.CD; economies with at least 1 million people",
+        ),
+    )
     return fig
 
 
@@ -977,18 +1216,43 @@ def plot_profile(profile: pd.DataFrame, group_name: str, vintage: str):
 
     items = list(dict.fromkeys(profile["indicator"]))
     fig, axes = plt.subplots(len(items), 1, figsize=(8.5, 1.45 * len(items) + 1.0))
-    bench_style = {WORLD: ("World", BENCHMARK_GREY, "s"), HIGH_INCOME: ("High income", "#000000", "P"),
-                   DEVELOPING_WB: ("Low & middle income", OKABE_ITO[1], "v")}
+    bench_style = {
+        WORLD: ("World", BENCHMARK_GREY, "s"),
+        HIGH_INCOME: ("High income", "#000000", "P"),
+        DEVELOPING_WB: ("Low & middle income", OKABE_ITO[1], "v"),
+    }
     for ax, code in zip(np.atleast_1d(axes), items, strict=True):
         part = profile[profile["indicator"] == code]
         members = part[part["kind"] == "member"].dropna(subset=["value"]).sort_values("value")
         # three rows per panel: members (labelled), the group average, the benchmarks
-        ax.scatter(members["value"], np.full(len(members), 0.55), s=22, facecolors="none", edgecolors=OKABE_ITO[0], label="Members")
+        ax.scatter(
+            members["value"],
+            np.full(len(members), 0.55),
+            s=22,
+            facecolors="none",
+            edgecolors=OKABE_ITO[0],
+            label="Members",
+        )
         for j, row in enumerate(members.itertuples()):
-            ax.annotate(row.entity, (row.value, 0.55), xytext=(0, 5 if j % 2 == 0 else -10), textcoords="offset points",
-                        fontsize=7, ha="center", color="#333333")
+            ax.annotate(
+                row.entity,
+                (row.value, 0.55),
+                xytext=(0, 5 if j % 2 == 0 else -10),
+                textcoords="offset points",
+                fontsize=7,
+                ha="center",
+                color="#333333",
+            )
         grp = part[part["kind"] == "group"]
-        ax.scatter(grp["value"], [0.0] * len(grp), s=90, marker="o", color=OKABE_ITO[0], label=f"{group_name} (weighted)", zorder=3)
+        ax.scatter(
+            grp["value"],
+            [0.0] * len(grp),
+            s=90,
+            marker="o",
+            color=OKABE_ITO[0],
+            label=f"{group_name} (weighted)",
+            zorder=3,
+        )
         for entity, (label, color, marker) in bench_style.items():
             hit = part[part["entity"] == entity]
             ax.scatter(hit["value"], [-0.55] * len(hit), s=60, marker=marker, color=color, label=label, zorder=4)
@@ -1000,8 +1264,14 @@ def plot_profile(profile: pd.DataFrame, group_name: str, vintage: str):
     handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
     fig.tight_layout(rect=(0, 0, 1, 0.93))
     fig.legend(handles, labels, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 1.0), fontsize=8)
-    add_source(fig, _source(vintage, "NV.IND.TOTL.ZS, TX.VAL.TECH.MF.ZS, GB.XPD.RSDV.GD.ZS, IT.NET.BBND.P2, LP.LPI.OVRL.XQ",
-                            "latest value within four years of the reference year"))
+    add_source(
+        fig,
+        _source(
+            vintage,
+            "NV.IND.TOTL.ZS, TX.VAL.TECH.MF.ZS, GB.XPD.RSDV.GD.ZS, IT.NET.BBND.P2, LP.LPI.OVRL.XQ",
+            "latest value within four years of the reference year",
+        ),
+    )
     return fig
 
 
@@ -1049,8 +1319,10 @@ def missing_years_phrase(cov: pd.DataFrame) -> str:
 
 def coefficient_phrase(row: pd.Series, scale: float = 10.0, unit: str = "points") -> str:
     """'+0.7 points (95 % CI -1.3 to +2.6, N = 146)' for a coefficient per ``scale`` units of the regressor."""
-    return (f"{row['estimate'] * scale:+.1f} {unit} (95 % CI {row['ci_low'] * scale:+.1f} to {row['ci_high'] * scale:+.1f}, "
-            f"N = {int(row['n'])})")
+    return (
+        f"{row['estimate'] * scale:+.1f} {unit} (95 % CI {row['ci_low'] * scale:+.1f} to {row['ci_high'] * scale:+.1f}, "
+        f"N = {int(row['n'])})"
+    )
 
 
 def significance_count(models: pd.DataFrame, term: str) -> tuple[int, int]:
@@ -1071,12 +1343,18 @@ def profile_sentences(profile: pd.DataFrame, group_name: str) -> str:
         if pd.isna(grp):
             lines.append(f"- {first['label']}: no data for the group's members.")
             continue
-        position = ("above both the world and the high-income average" if grp > max(wld, hic)
-                    else "below both the world and the high-income average" if grp < min(wld, hic)
-                    else "between the world and the high-income average")
+        position = (
+            "above both the world and the high-income average"
+            if grp > max(wld, hic)
+            else "below both the world and the high-income average"
+            if grp < min(wld, hic)
+            else "between the world and the high-income average"
+        )
         digits = 2 if "score" in first["unit"] else 1
-        lines.append(f"- **{first['label']}** ({first['unit']}): {group_name} {grp:.{digits}f} ({years}), world {wld:.{digits}f}, "
-                     f"high income {hic:.{digits}f}: {position}.")
+        lines.append(
+            f"- **{first['label']}** ({first['unit']}): {group_name} {grp:.{digits}f} ({years}), world {wld:.{digits}f}, "
+            f"high income {hic:.{digits}f}: {position}."
+        )
     return "\n".join(lines)
 
 
@@ -1104,20 +1382,30 @@ def resilience_reading(models: pd.DataFrame, term: str = "manuf_share") -> tuple
     robust_pos = len(controlled) and bool((controlled["ci_low"] > 0).all())
     robust_neg = len(controlled) and bool((controlled["ci_high"] < 0).all())
     if robust_pos:
-        return ("a larger manufacturing sector before the pandemic goes with better outcomes in every specification with "
-                "controls", "The data are consistent with the claim, as an association.")
+        return (
+            "a larger manufacturing sector before the pandemic goes with better outcomes in every specification with "
+            "controls",
+            "The data are consistent with the claim, as an association.",
+        )
     if robust_neg:
-        return ("a larger manufacturing sector before the pandemic goes with worse outcomes in every specification with "
-                "controls", "The data run against the claim, as an association.")
+        return (
+            "a larger manufacturing sector before the pandemic goes with worse outcomes in every specification with "
+            "controls",
+            "The data run against the claim, as an association.",
+        )
     if significant.empty:
-        finding = ("a larger manufacturing sector before the pandemic is not associated with a smaller 2020 recession or a "
-                   "stronger recovery by 2021: no estimate is distinguishable from zero")
+        finding = (
+            "a larger manufacturing sector before the pandemic is not associated with a smaller 2020 recession or a "
+            "stronger recovery by 2021: no estimate is distinguishable from zero"
+        )
     else:
         several = len(significant) > 1
-        finding = ("a larger manufacturing sector before the pandemic is not reliably associated with a smaller 2020 recession "
-                   f"or a stronger recovery by 2021: the {'only ' if not several else ''}significant "
-                   f"estimate{'s' if several else ''}, in {join_specs(significant)}, "
-                   f"{'do' if several else 'does'} not survive the controls")
+        finding = (
+            "a larger manufacturing sector before the pandemic is not reliably associated with a smaller 2020 recession "
+            f"or a stronger recovery by 2021: the {'only ' if not several else ''}significant "
+            f"estimate{'s' if several else ''}, in {join_specs(significant)}, "
+            f"{'do' if several else 'does'} not survive the controls"
+        )
     return finding, "The data here do not support the claim, and they do not refute it either."
 
 
@@ -1126,7 +1414,9 @@ def join_specs(rows: pd.DataFrame) -> str:
     from imtrade.show.tables import join_names
 
     short = {"growth_2020": "2020 growth", "output_gap_2021": "output against trend in 2021"}
-    return join_names(f"specification {r.spec.split(')')[0]}) for {short.get(r.outcome, r.outcome)}" for r in rows.itertuples())
+    return join_names(
+        f"specification {r.spec.split(')')[0]}) for {short.get(r.outcome, r.outcome)}" for r in rows.itertuples()
+    )
 
 
 def gii_reading(changes: pd.DataFrame, names: dict[str, str]) -> str:
@@ -1138,9 +1428,11 @@ def gii_reading(changes: pd.DataFrame, names: dict[str, str]) -> str:
     words = dict(enumerate(("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")))
     if down.empty:
         return f"all {words.get(len(have), len(have))} economies the text names moved up"
-    return (f"{words.get(len(have) - len(down), len(have) - len(down))} of the {words.get(len(have), len(have))} "
-            "economies the text names moved up; "
-            f"{join_names(names.get(c, c) for c in down['iso3'])} did not")
+    return (
+        f"{words.get(len(have) - len(down), len(have) - len(down))} of the {words.get(len(have), len(have))} "
+        "economies the text names moved up; "
+        f"{join_names(names.get(c, c) for c in down['iso3'])} did not"
+    )
 
 
 def estimates_display(models: pd.DataFrame, terms: Sequence[str] = ("manuf_share", "mht_share")) -> pd.DataFrame:
@@ -1151,8 +1443,11 @@ def estimates_display(models: pd.DataFrame, terms: Sequence[str] = ("manuf_share
         row = {"Outcome": OUTCOMES.get(outcome, outcome), "Specification": spec}
         for term in terms:
             hit = part[part["term"] == term]
-            row[labels.get(term, term)] = (f"{hit['estimate'].iloc[0]:+.3f} [{hit['ci_low'].iloc[0]:+.3f}, {hit['ci_high'].iloc[0]:+.3f}]"
-                                           if len(hit) else "–")
+            row[labels.get(term, term)] = (
+                f"{hit['estimate'].iloc[0]:+.3f} [{hit['ci_low'].iloc[0]:+.3f}, {hit['ci_high'].iloc[0]:+.3f}]"
+                if len(hit)
+                else "–"
+            )
         row["N"] = int(part["n"].iloc[0])
         row["R²"] = f"{part['r2'].iloc[0]:.2f}"
         rows.append(row)

@@ -92,8 +92,15 @@ BENCHMARKS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 # Group names of the claims register -> benchmark codes above.
-GROUP_NAMES = {"World": "WLD", "High income": "HIC", "Upper middle income": "UMC", "Lower middle income": "LMC",
-               "Low income": "LIC", "Middle income": "MIC", "Low & middle income": "LMY"}
+GROUP_NAMES = {
+    "World": "WLD",
+    "High income": "HIC",
+    "Upper middle income": "UMC",
+    "Lower middle income": "LMC",
+    "Low income": "LIC",
+    "Middle income": "MIC",
+    "Low & middle income": "LMY",
+}
 
 # Rows of data/curated/manufacturing_plans.csv for the plans the source text names
 # (iso3, start of the plan's name).
@@ -109,23 +116,59 @@ PLANS_NAMED_IN_TEXT = (
 
 # World Bank names with a comma ("Korea, Rep.") read badly in lists: readable forms.
 _READABLE_NAMES = {
-    "Korea, Rep.": "Republic of Korea", "Korea, Dem. People's Rep.": "Democratic People's Republic of Korea",
-    "Egypt, Arab Rep.": "Egypt", "Iran, Islamic Rep.": "Iran", "Venezuela, RB": "Venezuela", "Yemen, Rep.": "Yemen",
-    "Congo, Dem. Rep.": "Democratic Republic of the Congo", "Congo, Rep.": "Republic of the Congo",
-    "Gambia, The": "Gambia", "Bahamas, The": "Bahamas", "Micronesia, Fed. Sts.": "Micronesia",
-    "Hong Kong SAR, China": "Hong Kong SAR (China)", "Macao SAR, China": "Macao SAR (China)",
+    "Korea, Rep.": "Republic of Korea",
+    "Korea, Dem. People's Rep.": "Democratic People's Republic of Korea",
+    "Egypt, Arab Rep.": "Egypt",
+    "Iran, Islamic Rep.": "Iran",
+    "Venezuela, RB": "Venezuela",
+    "Yemen, Rep.": "Yemen",
+    "Congo, Dem. Rep.": "Democratic Republic of the Congo",
+    "Congo, Rep.": "Republic of the Congo",
+    "Gambia, The": "Gambia",
+    "Bahamas, The": "Bahamas",
+    "Micronesia, Fed. Sts.": "Micronesia",
+    "Hong Kong SAR, China": "Hong Kong SAR (China)",
+    "Macao SAR, China": "Macao SAR (China)",
 }
 # Benchmark groups as they read in a sentence.
 _GROUP_PROSE = {
-    "WLD": "the world", "HIC": "high-income economies", "UMC": "upper-middle-income economies",
-    "LMC": "lower-middle-income economies", "LIC": "low-income economies", "MIC": "middle-income economies",
-    "LMY": "low- and middle-income economies", "EAS": "East Asia and Pacific", "ECS": "Europe and Central Asia",
-    "LCN": "Latin America and the Caribbean", "SAS": "South Asia", "SSF": "Sub-Saharan Africa", "NAC": "North America",
+    "WLD": "the world",
+    "HIC": "high-income economies",
+    "UMC": "upper-middle-income economies",
+    "LMC": "lower-middle-income economies",
+    "LIC": "low-income economies",
+    "MIC": "middle-income economies",
+    "LMY": "low- and middle-income economies",
+    "EAS": "East Asia and Pacific",
+    "ECS": "Europe and Central Asia",
+    "LCN": "Latin America and the Caribbean",
+    "SAS": "South Asia",
+    "SSF": "Sub-Saharan Africa",
+    "NAC": "North America",
 }
 # Names that read better with an article in running text.
-_WITH_ARTICLE = ("United ", "Republic of", "Democratic Republic", "Democratic People's", "Netherlands", "Philippines", "Russian Federation", "Czech Republic", "Slovak Republic",
-                 "Kyrgyz Republic", "Dominican Republic", "Central African Republic", "Bahamas", "Gambia",
-                 "Maldives", "Marshall Islands", "Solomon Islands", "Comoros", "Seychelles", "World")
+_WITH_ARTICLE = (
+    "United ",
+    "Republic of",
+    "Democratic Republic",
+    "Democratic People's",
+    "Netherlands",
+    "Philippines",
+    "Russian Federation",
+    "Czech Republic",
+    "Slovak Republic",
+    "Kyrgyz Republic",
+    "Dominican Republic",
+    "Central African Republic",
+    "Bahamas",
+    "Gambia",
+    "Maldives",
+    "Marshall Islands",
+    "Solomon Islands",
+    "Comoros",
+    "Seychelles",
+    "World",
+)
 
 Loader = Callable[..., pd.DataFrame]
 
@@ -162,7 +205,9 @@ def check_parameters(params: dict[str, Any]) -> None:
             fix="WLD (world), an income group (HIC, UMC, LMC, LIC, MIC, LMY) or a region (EAS, ECS, LCN, SAS, SSF, NAC)",
         )
     if len(countries) > 8:
-        raise ParameterError(f"parameter 'countries' lists {len(countries)} economies; at most 8 keep the figures readable")
+        raise ParameterError(
+            f"parameter 'countries' lists {len(countries)} economies; at most 8 keep the figures readable"
+        )
 
 
 # ---------------------------------------------------------------------------------------
@@ -225,8 +270,9 @@ def group_members(group: str, entities: pd.DataFrame) -> list[str]:
     return sorted(economies["iso3"])
 
 
-def weighted_mean(values: pd.DataFrame, weights: pd.DataFrame, members: Sequence[str] | None = None,
-                  balanced: bool = False) -> pd.DataFrame:
+def weighted_mean(
+    values: pd.DataFrame, weights: pd.DataFrame, members: Sequence[str] | None = None, balanced: bool = False
+) -> pd.DataFrame:
     """Weighted mean of a country indicator over a group of economies, by year.
 
     Parameters
@@ -256,7 +302,9 @@ def weighted_mean(values: pd.DataFrame, weights: pd.DataFrame, members: Sequence
         complete = both.groupby("iso3")["year"].nunique()
         both = both[both["iso3"].isin(complete[complete == years].index)]
     if both.empty:
-        return pd.DataFrame({"value": pd.Series(dtype=float), "n": pd.Series(dtype=int)}, index=pd.Index([], name="year", dtype=int))
+        return pd.DataFrame(
+            {"value": pd.Series(dtype=float), "n": pd.Series(dtype=int)}, index=pd.Index([], name="year", dtype=int)
+        )
     both = both.assign(vw=both["value"] * both["weight"])
     grouped = both.groupby("year")
     out = pd.DataFrame({"value": grouped["vw"].sum() / grouped["weight"].sum(), "n": grouped["iso3"].nunique()})
@@ -277,7 +325,9 @@ def pivot(tidy: pd.DataFrame, columns: str = "indicator") -> pd.DataFrame:
     """Tidy -> wide (rows ``iso3, year``; one column per ``columns`` value)."""
     if tidy.empty:
         return pd.DataFrame(index=pd.MultiIndex.from_arrays([[], []], names=["iso3", "year"]))
-    return tidy.pivot_table(index=["iso3", "year"], columns=columns, values="value", aggfunc="first").rename_axis(columns=None)
+    return tidy.pivot_table(index=["iso3", "year"], columns=columns, values="value", aggfunc="first").rename_axis(
+        columns=None
+    )
 
 
 def change_between(series: pd.Series, start: int, end: int) -> float | None:
@@ -322,14 +372,20 @@ def series_sentence(series: pd.Series | None, who: str, what: str = "the share")
 def definition_note(vintage: str) -> str:
     """What the reader sees about the 2007 definition break, for the chosen vintage."""
     if vintage == OLD_DEFINITION_VINTAGE:
-        return (f"This run uses the {vintage} vintage, whose series follows the older SITC-based product list "
-                f"throughout; later vintages restart the series in {HIGH_TECH_BREAK_YEAR} on a new product list.")
-    return (f"The thin faded lines are the SITC-based series of the {OLD_DEFINITION_VINTAGE} vintage (1988–2016). "
-            "It uses a different product list, so the two series are drawn apart and never joined: the gap between "
-            f"them around {HIGH_TECH_BREAK_YEAR} is a change of definition, not of trade.")
+        return (
+            f"This run uses the {vintage} vintage, whose series follows the older SITC-based product list "
+            f"throughout; later vintages restart the series in {HIGH_TECH_BREAK_YEAR} on a new product list."
+        )
+    return (
+        f"The thin faded lines are the SITC-based series of the {OLD_DEFINITION_VINTAGE} vintage (1988–2016). "
+        "It uses a different product list, so the two series are drawn apart and never joined: the gap between "
+        f"them around {HIGH_TECH_BREAK_YEAR} is a change of definition, not of trade."
+    )
 
 
-def load_high_tech(vintage: str, years: tuple[int, int] | None = None, countries: Sequence[str] | None = None) -> pd.DataFrame:
+def load_high_tech(
+    vintage: str, years: tuple[int, int] | None = None, countries: Sequence[str] | None = None
+) -> pd.DataFrame:
     """High-tech exports (US$ and % of manufactured exports) and derived manufactured exports.
 
     Returns a wide frame (rows ``iso3, year``) with the columns :data:`HT_VALUE`,
@@ -371,7 +427,9 @@ def balassa_rca(wide: pd.DataFrame, economies: Iterable[str]) -> pd.DataFrame:
     frame = wide.reset_index()
     economies = set(economies)
     reporting = frame[frame["iso3"].isin(economies) & (frame[MANF_EXPORTS] > 0) & frame[HT_VALUE].notna()]
-    sums = reporting.groupby("year").agg(ht=(HT_VALUE, "sum"), manf=(MANF_EXPORTS, "sum"), reporters=("iso3", "nunique"))
+    sums = reporting.groupby("year").agg(
+        ht=(HT_VALUE, "sum"), manf=(MANF_EXPORTS, "sum"), reporters=("iso3", "nunique")
+    )
     world = (100.0 * sums["ht"] / sums["manf"]).rename("world_share")
     out = frame[["iso3", "year", HT_SHARE]].rename(columns={HT_SHARE: "share"}).dropna(subset=["share"])
     out = out.merge(world.reset_index(), on="year", how="inner").merge(sums[["reporters"]].reset_index(), on="year")
@@ -379,7 +437,9 @@ def balassa_rca(wide: pd.DataFrame, economies: Iterable[str]) -> pd.DataFrame:
     return out.sort_values(["iso3", "year"]).reset_index(drop=True)
 
 
-def high_tech_figure_data(countries: Sequence[str], benchmark: str, vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
+def high_tech_figure_data(
+    countries: Sequence[str], benchmark: str, vintage: str, start_year: int, end_year: int
+) -> pd.DataFrame:
     """High-tech shares for the figure: the chosen vintage, plus the SITC-based series of
     :data:`OLD_DEFINITION_VINTAGE` as a separate definition when another vintage is chosen.
 
@@ -391,8 +451,16 @@ def high_tech_figure_data(countries: Sequence[str], benchmark: str, vintage: str
         tidy = load_optional(HT_SHARE, countries=[*countries, benchmark], years=(start_year, end_year), vintage=v)
         if tidy.empty:
             continue
-        frames.append(tidy.assign(share=tidy["value"], definition=definition_label(v), vintage=v)[["iso3", "year", "share", "definition", "vintage"]])
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=["iso3", "year", "share", "definition", "vintage"])
+        frames.append(
+            tidy.assign(share=tidy["value"], definition=definition_label(v), vintage=v)[
+                ["iso3", "year", "share", "definition", "vintage"]
+            ]
+        )
+    return (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["iso3", "year", "share", "definition", "vintage"])
+    )
 
 
 def economies(entities: pd.DataFrame | None = None) -> list[str]:
@@ -467,10 +535,18 @@ class PanelEstimate:
 
     def as_row(self) -> dict[str, Any]:
         return {
-            "specification": self.specification, "outcome": self.outcome, "regressor": self.regressor,
-            "coef": self.coef, "se_clustered": self.se, "ci95_low": self.ci_low, "ci95_high": self.ci_high,
-            "p_value": self.pvalue, "n_obs": self.nobs, "n_countries": self.n_countries,
-            "first_year": self.first_year, "last_year": self.last_year,
+            "specification": self.specification,
+            "outcome": self.outcome,
+            "regressor": self.regressor,
+            "coef": self.coef,
+            "se_clustered": self.se,
+            "ci95_low": self.ci_low,
+            "ci95_high": self.ci_high,
+            "p_value": self.pvalue,
+            "n_obs": self.nobs,
+            "n_countries": self.n_countries,
+            "first_year": self.first_year,
+            "last_year": self.last_year,
         }
 
 
@@ -504,13 +580,25 @@ def fit_fixed_effects(panel: pd.DataFrame, outcome: str, regressor: str, specifi
     counts = data.groupby("iso3")["year"].transform("size")
     data = data[counts >= 2].rename(columns={outcome: "y", regressor: "x"}).reset_index(drop=True)
     if data["iso3"].nunique() < 3 or len(data) < 10:
-        raise ValueError(f"too few observations for a fixed-effects regression ({len(data)} rows, {data['iso3'].nunique()} countries)")
+        raise ValueError(
+            f"too few observations for a fixed-effects regression ({len(data)} rows, {data['iso3'].nunique()} countries)"
+        )
     groups = pd.factorize(data["iso3"])[0]
     model = smf.ols("y ~ x + C(iso3) + C(year)", data=data).fit(cov_type="cluster", cov_kwds={"groups": groups})
     low, high = model.conf_int(alpha=0.05).loc["x"]
     return PanelEstimate(
-        specification, outcome, regressor, float(model.params["x"]), float(model.bse["x"]), float(low), float(high),
-        float(model.pvalues["x"]), int(model.nobs), int(data["iso3"].nunique()), int(data["year"].min()), int(data["year"].max()),
+        specification,
+        outcome,
+        regressor,
+        float(model.params["x"]),
+        float(model.bse["x"]),
+        float(low),
+        float(high),
+        float(model.pvalues["x"]),
+        int(model.nobs),
+        int(data["iso3"].nunique()),
+        int(data["year"].min()),
+        int(data["year"].max()),
     )
 
 
@@ -532,26 +620,35 @@ def rca_rd_regressions(panel: pd.DataFrame) -> list[PanelEstimate]:
 
 def regression_display(estimates: Sequence[PanelEstimate]) -> pd.DataFrame:
     """The estimates as text columns for the page (CI as one column, years as a range)."""
-    return pd.DataFrame({
-        "Specification": [e.specification for e in estimates],
-        "Coefficient": [f"{e.coef:.3f}".replace("-", "−") for e in estimates],
-        "95 % CI": [interval_text(e.ci_low, e.ci_high, "{:.3f}") for e in estimates],
-        "p": [f"{e.pvalue:.3f}" for e in estimates],
-        "Observations": [f"{e.nobs:,d}" for e in estimates],
-        "Economies": [str(e.n_countries) for e in estimates],
-        "Years": [f"{e.first_year}–{e.last_year}" for e in estimates],
-    })
+    return pd.DataFrame(
+        {
+            "Specification": [e.specification for e in estimates],
+            "Coefficient": [f"{e.coef:.3f}".replace("-", "−") for e in estimates],
+            "95 % CI": [interval_text(e.ci_low, e.ci_high, "{:.3f}") for e in estimates],
+            "p": [f"{e.pvalue:.3f}" for e in estimates],
+            "Observations": [f"{e.nobs:,d}" for e in estimates],
+            "Economies": [str(e.n_countries) for e in estimates],
+            "Years": [f"{e.first_year}–{e.last_year}" for e in estimates],
+        }
+    )
 
 
 def robustness_phrase(estimates: Sequence[PanelEstimate]) -> str:
     """'0.129 (95 % CI 0.023 to 0.235) with RCA in levels, ... and 0.187 (...) with ...'."""
     return join_names(
-        f"{signed(e.coef, '{:.3f}')} (95 % CI {interval_text(e.ci_low, e.ci_high, '{:.3f}')}) for {e.specification}" for e in estimates
+        f"{signed(e.coef, '{:.3f}')} (95 % CI {interval_text(e.ci_low, e.ci_high, '{:.3f}')}) for {e.specification}"
+        for e in estimates
     )
 
 
-def medium_high_tech(countries: Sequence[str], benchmark: str, vintage: str, start_year: int, end_year: int,
-                     entities: pd.DataFrame | None = None) -> pd.DataFrame:
+def medium_high_tech(
+    countries: Sequence[str],
+    benchmark: str,
+    vintage: str,
+    start_year: int,
+    end_year: int,
+    entities: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """Medium- and high-tech shares of manufactured exports and of manufacturing value added.
 
     The focus economies come straight from the WDI (UNIDO data). The benchmark has no
@@ -571,10 +668,18 @@ def medium_high_tech(countries: Sequence[str], benchmark: str, vintage: str, sta
         focus = tidy[tidy["iso3"].isin(countries)][["iso3", "year", "value"]]
         if measure == "exports":
             w = pivot(load_optional([MANF_SHARE_MERCH, MERCH_EXPORTS], countries=members, years=years, vintage=vintage))
-            weights = (w[MANF_SHARE_MERCH] * w[MERCH_EXPORTS] / 100.0).rename("value").dropna().reset_index() if MANF_SHARE_MERCH in w and MERCH_EXPORTS in w else None
+            weights = (
+                (w[MANF_SHARE_MERCH] * w[MERCH_EXPORTS] / 100.0).rename("value").dropna().reset_index()
+                if MANF_SHARE_MERCH in w and MERCH_EXPORTS in w
+                else None
+            )
         else:
             weights = load_optional(MVA, countries=members, years=years, vintage=vintage)
-        bench = weighted_mean(tidy, weights, members) if weights is not None and not weights.empty else pd.DataFrame(columns=["value"])
+        bench = (
+            weighted_mean(tidy, weights, members)
+            if weights is not None and not weights.empty
+            else pd.DataFrame(columns=["value"])
+        )
         bench = bench.reset_index().assign(iso3=benchmark)[["iso3", "year", "value"]] if not bench.empty else bench
         out.append(pd.concat([focus, bench], ignore_index=True).assign(measure=measure))
     if not out:
@@ -582,12 +687,15 @@ def medium_high_tech(countries: Sequence[str], benchmark: str, vintage: str, sta
     return pd.concat(out, ignore_index=True)[["iso3", "year", "measure", "value"]]
 
 
-def medium_high_tech_text(mht: pd.DataFrame, countries: Sequence[str], benchmark: str, names: dict[str, str],
-                          vintage: str) -> str:
+def medium_high_tech_text(
+    mht: pd.DataFrame, countries: Sequence[str], benchmark: str, names: dict[str, str], vintage: str
+) -> str:
     """The paragraph on the medium/high-tech shares (changes from the first to the last year)."""
     if mht.empty:
-        return (f"The WDI vintage {vintage} does not carry the medium- and high-tech series ({MHT_EXPORTS}, "
-                f"{MHT_MVA}); rerun with a later vintage to see them.")
+        return (
+            f"The WDI vintage {vintage} does not carry the medium- and high-tech series ({MHT_EXPORTS}, "
+            f"{MHT_MVA}); rerun with a later vintage to see them."
+        )
     parts = []
     for measure, what in (("exports", "manufactured exports"), ("mva", "manufacturing value added")):
         wide = mht[mht["measure"] == measure].pivot(index="year", columns="iso3", values="value")
@@ -598,14 +706,17 @@ def medium_high_tech_text(mht: pd.DataFrame, countries: Sequence[str], benchmark
         text = f"Between {y0} and {y1} the medium- and high-tech share of {what} {change_phrase(wide, countries, names, y0, y1)}"
         if benchmark in wide and wide[benchmark].notna().any():
             b = wide[benchmark].dropna()
-            text += (f"; for {prose_name(names[benchmark])} it went from {b.iloc[0]:.1f} % in {int(b.index[0])} "
-                     f"to {b.iloc[-1]:.1f} % in {int(b.index[-1])}")
+            text += (
+                f"; for {prose_name(names[benchmark])} it went from {b.iloc[0]:.1f} % in {int(b.index[0])} "
+                f"to {b.iloc[-1]:.1f} % in {int(b.index[-1])}"
+            )
         parts.append(text + ".")
     return " ".join(parts)
 
 
-def tech_intensity_change(mva_world: pd.Series, export_world: pd.Series, mva_years: tuple[int, int],
-                          export_start: int) -> dict[str, Any]:
+def tech_intensity_change(
+    mva_world: pd.Series, export_world: pd.Series, mva_years: tuple[int, int], export_start: int
+) -> dict[str, Any]:
     """The two changes of the comparative-advantage claim.
 
     ``mva_world``: World medium/high-tech share of MVA by year (:data:`MHT_MVA_WORLD`);
@@ -616,10 +727,12 @@ def tech_intensity_change(mva_world: pd.Series, export_world: pd.Series, mva_yea
     export_end = latest_year(export_world)
     return {
         "mva_years": mva_years,
-        "mva_start": mva_world.get(mva_years[0]), "mva_end": mva_world.get(mva_years[1]),
+        "mva_start": mva_world.get(mva_years[0]),
+        "mva_end": mva_world.get(mva_years[1]),
         "mva_change": change_between(mva_world, *mva_years),
         "export_years": (export_start, export_end),
-        "export_start": export_world.get(export_start), "export_end": export_world.get(export_end) if export_end else None,
+        "export_start": export_world.get(export_start),
+        "export_end": export_world.get(export_end) if export_end else None,
         "export_change": change_between(export_world, export_start, export_end) if export_end else None,
     }
 
@@ -662,7 +775,9 @@ def services_share_of_exports(wide: pd.DataFrame) -> pd.Series:
 def load_services(codes_for: Sequence[str], vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
     """Wide frame of the services inputs for economies/aggregates ``codes_for``."""
     codes = [code for code, _ in SERVICE_MEASURES.values()] + [MERCH_EXPORTS, GNFS_EXPORTS_GDP, GDP_USD]
-    frames = [load_optional(code, countries=list(codes_for), years=(start_year, end_year), vintage=vintage) for code in codes]
+    frames = [
+        load_optional(code, countries=list(codes_for), years=(start_year, end_year), vintage=vintage) for code in codes
+    ]
     return pivot(pd.concat([f for f in frames if not f.empty], ignore_index=True))
 
 
@@ -684,8 +799,9 @@ def employment_weights(tidy: pd.DataFrame) -> pd.DataFrame:
     return employed.dropna().rename("value").reset_index()
 
 
-def group_sector_shares(shares: pd.DataFrame, weights: pd.DataFrame, members: Sequence[str] | None,
-                        balanced: bool = True) -> pd.DataFrame:
+def group_sector_shares(
+    shares: pd.DataFrame, weights: pd.DataFrame, members: Sequence[str] | None, balanced: bool = True
+) -> pd.DataFrame:
     """Employment-weighted sector shares of a group, by year (columns = sectors present).
 
     ``shares``: tidy, indicators of :data:`SECTORS`; ``weights``: :func:`employment_weights`.
@@ -707,16 +823,21 @@ def group_sector_shares(shares: pd.DataFrame, weights: pd.DataFrame, members: Se
     return frame
 
 
-def load_employment(vintage: str, start_year: int, end_year: int, countries: Sequence[str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def load_employment(
+    vintage: str, start_year: int, end_year: int, countries: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(sector shares, employment weights), tidy, for economies (all when ``countries`` is None)."""
     years = (start_year, end_year)
     shares = load_indicators(list(SECTORS.values()), countries=countries, years=years, vintage=vintage)
-    weights = employment_weights(load_indicators([LABOUR_FORCE, UNEMPLOYMENT], countries=countries, years=years, vintage=vintage))
+    weights = employment_weights(
+        load_indicators([LABOUR_FORCE, UNEMPLOYMENT], countries=countries, years=years, vintage=vintage)
+    )
     return shares, weights
 
 
-def employment_panels(shares: pd.DataFrame, weights: pd.DataFrame, countries: Sequence[str], benchmark: str,
-                      members: Sequence[str]) -> dict[str, pd.DataFrame]:
+def employment_panels(
+    shares: pd.DataFrame, weights: pd.DataFrame, countries: Sequence[str], benchmark: str, members: Sequence[str]
+) -> dict[str, pd.DataFrame]:
     """Sector shares by year for each focus economy and for the benchmark group.
 
     Returns code -> frame indexed by year with columns agriculture, industry, services (the
@@ -725,8 +846,11 @@ def employment_panels(shares: pd.DataFrame, weights: pd.DataFrame, countries: Se
     out = {}
     for code in countries:
         rows = shares[shares["iso3"] == code]
-        out[code] = rows.pivot_table(index="year", columns="indicator", values="value").rename(
-            columns={v: k for k, v in SECTORS.items()}).rename_axis(columns=None)
+        out[code] = (
+            rows.pivot_table(index="year", columns="indicator", values="value")
+            .rename(columns={v: k for k, v in SECTORS.items()})
+            .rename_axis(columns=None)
+        )
     out[benchmark] = group_sector_shares(shares, weights, members, balanced=True)
     return out
 
@@ -742,9 +866,13 @@ def hump_data(vintage: str, year: int, entities: pd.DataFrame | None = None) -> 
     wide = pivot(tidy).reset_index()
     if GDP_PC_PPP not in wide or SECTORS["industry"] not in wide:
         return pd.DataFrame(columns=["iso3", "gdp_pc", "log_gdp_pc", "industry"])
-    wide = wide.rename(columns={GDP_PC_PPP: "gdp_pc", SECTORS["industry"]: "industry"}).dropna(subset=["gdp_pc", "industry"])
+    wide = wide.rename(columns={GDP_PC_PPP: "gdp_pc", SECTORS["industry"]: "industry"}).dropna(
+        subset=["gdp_pc", "industry"]
+    )
     wide = wide[wide["gdp_pc"] > 0]
-    return wide.assign(log_gdp_pc=np.log(wide["gdp_pc"]))[["iso3", "gdp_pc", "log_gdp_pc", "industry"]].reset_index(drop=True)
+    return wide.assign(log_gdp_pc=np.log(wide["gdp_pc"]))[["iso3", "gdp_pc", "log_gdp_pc", "industry"]].reset_index(
+        drop=True
+    )
 
 
 def latest_hump_year(vintage: str, end_year: int) -> int | None:
@@ -808,8 +936,15 @@ def fit_industry_hump(data: pd.DataFrame, points: int = 120) -> HumpFit:
     grid_x = np.linspace(x.min(), x.max(), points)
     grid_design = sm.add_constant(np.column_stack([grid_x, grid_x**2]), has_constant="add")
     pred = model.get_prediction(grid_design).summary_frame(alpha=0.05)
-    grid = pd.DataFrame({"log_gdp_pc": grid_x, "gdp_pc": np.exp(grid_x), "fit": pred["mean"].to_numpy(),
-                         "ci_low": pred["mean_ci_lower"].to_numpy(), "ci_high": pred["mean_ci_upper"].to_numpy()})
+    grid = pd.DataFrame(
+        {
+            "log_gdp_pc": grid_x,
+            "gdp_pc": np.exp(grid_x),
+            "fit": pred["mean"].to_numpy(),
+            "ci_low": pred["mean_ci_lower"].to_numpy(),
+            "ci_high": pred["mean_ci_upper"].to_numpy(),
+        }
+    )
     has_peak = b2 < 0
     turning = turning_ci = peak = None
     if has_peak:
@@ -823,8 +958,13 @@ def fit_industry_hump(data: pd.DataFrame, points: int = 120) -> HumpFit:
     return HumpFit(
         params=dict(zip(names, (b0, b1, b2), strict=True)),
         ci={n: (float(lo), float(hi)) for n, (lo, hi) in zip(names, np.asarray(ci_arr), strict=True)},
-        nobs=int(model.nobs), r2=float(model.rsquared), has_peak=has_peak, turning_point=turning,
-        turning_ci=turning_ci, peak_share=peak, grid=grid,
+        nobs=int(model.nobs),
+        r2=float(model.rsquared),
+        has_peak=has_peak,
+        turning_point=turning,
+        turning_ci=turning_ci,
+        peak_share=peak,
+        grid=grid,
     )
 
 
@@ -846,8 +986,14 @@ def hump_positions(data: pd.DataFrame, fit: HumpFit, countries: Sequence[str]) -
 # 4. Greener trade
 
 
-def co2_intensity(countries: Sequence[str], benchmark: str, vintage: str, start_year: int, end_year: int,
-                  entities: pd.DataFrame | None = None) -> pd.DataFrame:
+def co2_intensity(
+    countries: Sequence[str],
+    benchmark: str,
+    vintage: str,
+    start_year: int,
+    end_year: int,
+    entities: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """CO2 intensity of GDP (kg CO2 per 2021 PPP $, Gapminder) for the focus economies and the
     benchmark, tidy ``iso3, year, value``.
 
@@ -872,7 +1018,9 @@ def co2_trade(countries: Sequence[str], vintage: str, start_year: int, end_year:
     production: positive = net importer of emissions) and ``trade_co2_share`` (% of
     production-based emissions); rows ``iso3, year``.
     """
-    return pivot(load_indicators(list(OWID_CO2), countries=list(countries), years=(start_year, end_year), vintage=vintage))
+    return pivot(
+        load_indicators(list(OWID_CO2), countries=list(countries), years=(start_year, end_year), vintage=vintage)
+    )
 
 
 def carbon_content_of_trade(trade_co2: pd.DataFrame, co2: pd.DataFrame, economies_only: Iterable[str]) -> pd.DataFrame:
@@ -906,7 +1054,9 @@ def carbon_content_of_trade(trade_co2: pd.DataFrame, co2: pd.DataFrame, economie
     return out[["transfer", "world_co2", "share", "n"]]
 
 
-def relative_change_phrase(wide: pd.DataFrame, codes: Sequence[str], names: dict[str, str], start: int, end: int) -> str:
+def relative_change_phrase(
+    wide: pd.DataFrame, codes: Sequence[str], names: dict[str, str], start: int, end: int
+) -> str:
     """'−60 % in the United States, −63 % in Germany and −40 % in the world' (``wide``: index
     year, one column per code; codes without both years are left out)."""
     items = []
@@ -939,7 +1089,11 @@ def net_emission_exporters(trade: pd.DataFrame, year: int) -> tuple[list[str], l
     """(net exporters, net importers) of CO2 embodied in trade in ``year`` (``trade``: :func:`co2_trade`)."""
     if "trade_co2" not in trade:
         return [], []
-    rows = trade.xs(year, level="year")["trade_co2"].dropna() if year in trade.index.get_level_values("year") else pd.Series(dtype=float)
+    rows = (
+        trade.xs(year, level="year")["trade_co2"].dropna()
+        if year in trade.index.get_level_values("year")
+        else pd.Series(dtype=float)
+    )
     return sorted(rows[rows < 0].index), sorted(rows[rows > 0].index)
 
 
@@ -958,23 +1112,40 @@ def plans_table(curated: pd.DataFrame) -> pd.DataFrame:
         match = curated[(curated["iso3"] == iso3) & curated["plan"].str.startswith(start)]
         rows.append(match)
     table = pd.concat(rows, ignore_index=True)
-    table = table.assign(year_launched=pd.to_numeric(table["year_launched"])).sort_values(["year_launched", "country"], kind="stable")
-    return pd.DataFrame({
-        "Country": table["country"], "Plan": table["plan"], "Launched": table["year_launched"].astype(int),
-        "Lead body": table["lead_body"], "Focus": table["focus"], "Source": table["citation"], "URL": table["url"],
-        "Checked at publisher": table["verified_primary"],
-    }).reset_index(drop=True)
+    table = table.assign(year_launched=pd.to_numeric(table["year_launched"])).sort_values(
+        ["year_launched", "country"], kind="stable"
+    )
+    return pd.DataFrame(
+        {
+            "Country": table["country"],
+            "Plan": table["plan"],
+            "Launched": table["year_launched"].astype(int),
+            "Lead body": table["lead_body"],
+            "Focus": table["focus"],
+            "Source": table["citation"],
+            "URL": table["url"],
+            "Checked at publisher": table["verified_primary"],
+        }
+    ).reset_index(drop=True)
 
 
 def plans_display(plans: pd.DataFrame) -> tuple[pd.DataFrame, str]:
     """(compact table for the page, Markdown list of the numbered sources it refers to)."""
-    shown = pd.DataFrame({
-        "Plan": plans["Plan"], "Country": plans["Country"], "Launched": plans["Launched"].astype(str),
-        "Lead body": plans["Lead body"], "Focus": plans["Focus"], "Source": [f"[{i + 1}]" for i in range(len(plans))],
-    })
+    shown = pd.DataFrame(
+        {
+            "Plan": plans["Plan"],
+            "Country": plans["Country"],
+            "Launched": plans["Launched"].astype(str),
+            "Lead body": plans["Lead body"],
+            "Focus": plans["Focus"],
+            "Source": [f"[{i + 1}]" for i in range(len(plans))],
+        }
+    )
     sources = "\n".join(
         f"{i + 1}. {citation}. <{url}> (checked at the primary publisher: {checked})"
-        for i, (citation, url, checked) in enumerate(zip(plans["Source"], plans["URL"], plans["Checked at publisher"], strict=True))
+        for i, (citation, url, checked) in enumerate(
+            zip(plans["Source"], plans["URL"], plans["Checked at publisher"], strict=True)
+        )
     )
     return shown, sources
 
@@ -1001,22 +1172,28 @@ def hump_comparison(first: HumpFit, latest: HumpFit, first_year: int, latest_yea
     if not (first.has_peak and latest.has_peak):
         return f"The fit for {first_year} or {latest_year} has no interior peak, so the heights cannot be compared"
     word = "higher" if first.peak_share > latest.peak_share else "lower"
-    return (f"In {first_year} the fitted peak was {word}, at {first.peak_share:.1f} % ({first.nobs} economies), "
-            f"against {latest.peak_share:.1f} % in {latest_year}")
+    return (
+        f"In {first_year} the fitted peak was {word}, at {first.peak_share:.1f} % ({first.nobs} economies), "
+        f"against {latest.peak_share:.1f} % in {latest_year}"
+    )
 
 
 def hump_summary(fit: HumpFit, year: int) -> str:
     """One clause for the closing section: where the fitted industry-employment share peaks."""
     if not fit.has_peak:
         return f"the industry share of employment shows no interior peak against income ({year}, {fit.nobs} economies)"
-    return (f"the fitted industry share of employment peaks at {fit.peak_share:.1f} % at a GDP per capita of about "
-            f"{fit.turning_point / 1000:,.0f} thousand international dollars ({year}, {fit.nobs} economies)")
+    return (
+        f"the fitted industry share of employment peaks at {fit.peak_share:.1f} % at a GDP per capita of about "
+        f"{fit.turning_point / 1000:,.0f} thousand international dollars ({year}, {fit.nobs} economies)"
+    )
 
 
 def interval_text(low: float, high: float, fmt: str = "{:.2f}") -> str:
     """'95 % CI −0.10 to 0.32' with a proper minus sign."""
+
     def f(v: float) -> str:
         return fmt.format(v).replace("-", "−")
+
     return f"{f(low)} to {f(high)}"
 
 
@@ -1027,8 +1204,15 @@ def signed(value: float | None, fmt: str = "{:+.1f}") -> str:
     return fmt.format(value).replace("-", "−")
 
 
-def change_phrase(wide: pd.DataFrame, codes: Sequence[str], names: dict[str, str], start: int, end: int,
-                  fmt: str = "{:+.1f}", unit: str = " points") -> str:
+def change_phrase(
+    wide: pd.DataFrame,
+    codes: Sequence[str],
+    names: dict[str, str],
+    start: int,
+    end: int,
+    fmt: str = "{:+.1f}",
+    unit: str = " points",
+) -> str:
     """'it rose in A (+2.1 points) and B (+0.3 points) and fell in C (−1.0 points)'.
 
     ``wide``: index year, one column per code. Codes without both years are left out.
@@ -1053,14 +1237,22 @@ def change_phrase(wide: pd.DataFrame, codes: Sequence[str], names: dict[str, str
 def regression_reading(est: PanelEstimate) -> str:
     """A plain reading of the main RCA-R&D estimate (sign, precision, size), as an association."""
     pct = 100.0 * (math.exp(est.coef) - 1.0) if est.outcome == "log_rca" else None
-    size = (f"one percentage point more R&D spending (relative to GDP) goes with a high-tech RCA about "
-            f"{abs(pct):.0f} % {'higher' if pct >= 0 else 'lower'} in the same economy" if pct is not None else "")
+    size = (
+        f"one percentage point more R&D spending (relative to GDP) goes with a high-tech RCA about "
+        f"{abs(pct):.0f} % {'higher' if pct >= 0 else 'lower'} in the same economy"
+        if pct is not None
+        else ""
+    )
     if est.ci_low > 0 or est.ci_high < 0:
         sign = "positive" if est.coef > 0 else "negative"
-        return (f"The within-economy association is {sign} and its 95 % confidence interval excludes zero: {size}. "
-                "The interval is wide, and the estimate is an association, not an effect of R&D")
-    return (f"The 95 % confidence interval includes zero, so the data cannot tell the sign of the within-economy "
-            f"association apart from noise (point estimate: {size})")
+        return (
+            f"The within-economy association is {sign} and its 95 % confidence interval excludes zero: {size}. "
+            "The interval is wide, and the estimate is an association, not an effect of R&D"
+        )
+    return (
+        f"The 95 % confidence interval includes zero, so the data cannot tell the sign of the within-economy "
+        f"association apart from noise (point estimate: {size})"
+    )
 
 
 # ---------------------------------------------------------------------------------------
@@ -1073,8 +1265,16 @@ SECTOR_STYLES = {
 }
 
 
-def _lines(ax, tidy: pd.DataFrame, codes: Sequence[str], styles: dict[str, dict], names: dict[str, str],
-           value: str = "value", label: bool = True, **kw: Any) -> None:
+def _lines(
+    ax,
+    tidy: pd.DataFrame,
+    codes: Sequence[str],
+    styles: dict[str, dict],
+    names: dict[str, str],
+    value: str = "value",
+    label: bool = True,
+    **kw: Any,
+) -> None:
     """One line per entity code with the book's styles (colour, dash, marker); whole-year ticks."""
     from matplotlib.ticker import MaxNLocator
 
@@ -1096,8 +1296,9 @@ def _legend_below(fig, handles: list, labels: list[str], ncol: int | None = None
     fig.tight_layout(rect=(0.0, (0.1 + 0.24 * rows) / fig.get_figheight(), 1.0, 1.0))
 
 
-def plot_high_tech_shares(data: pd.DataFrame, codes: Sequence[str], styles: dict[str, dict], names: dict[str, str],
-                          vintage: str):
+def plot_high_tech_shares(
+    data: pd.DataFrame, codes: Sequence[str], styles: dict[str, dict], names: dict[str, str], vintage: str
+):
     """High-tech share of manufactured exports: chosen vintage bold, other definition faded."""
     import matplotlib.pyplot as plt
     from matplotlib.lines import Line2D
@@ -1117,7 +1318,9 @@ def plot_high_tech_shares(data: pd.DataFrame, codes: Sequence[str], styles: dict
     handles, labels = ax.get_legend_handles_labels()
     if not other.empty:
         handles.append(Line2D([], [], color="#444444", linewidth=1.0, alpha=0.45))
-        labels.append(f"thin, faded: {definition_label(str(other['vintage'].iloc[0]))} (vintage {other['vintage'].iloc[0]})")
+        labels.append(
+            f"thin, faded: {definition_label(str(other['vintage'].iloc[0]))} (vintage {other['vintage'].iloc[0]})"
+        )
     _legend_below(fig, handles, labels, ncol=3)
     return fig
 
@@ -1180,7 +1383,9 @@ def plot_employment(shares: dict[str, pd.DataFrame], names: dict[str, str]):
     n = len(shares)
     ncols = 3 if n > 4 else 2 if n > 1 else 1
     nrows = math.ceil(n / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.5 * nrows + 0.4), sharex=True, sharey=True, squeeze=False)
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(3.2 * ncols, 2.5 * nrows + 0.4), sharex=True, sharey=True, squeeze=False
+    )
     for ax, (code, frame) in zip(axes.flat, shares.items(), strict=False):
         for sector, style in SECTOR_STYLES.items():
             if sector in frame:
@@ -1203,23 +1408,49 @@ def plot_hump(data: pd.DataFrame, fit: HumpFit, codes: Sequence[str], styles: di
     from matplotlib.ticker import FuncFormatter
 
     fig, ax = plt.subplots(figsize=(8.0, 5.4))
-    ax.scatter(data["gdp_pc"], data["industry"], s=12, color="#9A9A9A", alpha=0.6, linewidths=0, label="Other economies")
+    ax.scatter(
+        data["gdp_pc"], data["industry"], s=12, color="#9A9A9A", alpha=0.6, linewidths=0, label="Other economies"
+    )
     g = fit.grid
-    ax.fill_between(g["gdp_pc"], g["ci_low"], g["ci_high"], color="#444444", alpha=0.18, linewidth=0, label="95 % confidence band")
+    ax.fill_between(
+        g["gdp_pc"], g["ci_low"], g["ci_high"], color="#444444", alpha=0.18, linewidth=0, label="95 % confidence band"
+    )
     ax.plot(g["gdp_pc"], g["fit"], color="#222222", linewidth=1.8, label="Quadratic fit in log income")
     if fit.has_peak and fit.turning_point and g["gdp_pc"].min() <= fit.turning_point <= g["gdp_pc"].max():
         ax.axvline(fit.turning_point, color="#444444", linestyle=":", linewidth=1.2)
-        ax.annotate("fitted peak", xy=(fit.turning_point, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -2),
-                    textcoords="offset points", fontsize=8, color="#444444", va="top")
+        ax.annotate(
+            "fitted peak",
+            xy=(fit.turning_point, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(3, -2),
+            textcoords="offset points",
+            fontsize=8,
+            color="#444444",
+            va="top",
+        )
     for code in codes:
         row = data[data["iso3"] == code]
         if row.empty:
             continue
         style = styles[code]
-        ax.scatter(row["gdp_pc"], row["industry"], s=55, color=style["color"], marker=style["marker"] or "o",
-                   edgecolors="black", linewidths=0.6, zorder=3, label=names[code])
-        ax.annotate(names[code], xy=(float(row["gdp_pc"].iloc[0]), float(row["industry"].iloc[0])), xytext=(5, 4),
-                    textcoords="offset points", fontsize=8)
+        ax.scatter(
+            row["gdp_pc"],
+            row["industry"],
+            s=55,
+            color=style["color"],
+            marker=style["marker"] or "o",
+            edgecolors="black",
+            linewidths=0.6,
+            zorder=3,
+            label=names[code],
+        )
+        ax.annotate(
+            names[code],
+            xy=(float(row["gdp_pc"].iloc[0]), float(row["industry"].iloc[0])),
+            xytext=(5, 4),
+            textcoords="offset points",
+            fontsize=8,
+        )
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k"))
     ax.set_xlabel("GDP per capita, PPP (current international $, log scale)")
@@ -1247,11 +1478,24 @@ def plot_co2_trade(trade: pd.DataFrame, codes: Sequence[str], styles: dict[str, 
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8.0, 4.7))
-    tidy = trade["trade_co2_share"].rename("value").reset_index() if "trade_co2_share" in trade else pd.DataFrame(columns=["iso3", "year", "value"])
+    tidy = (
+        trade["trade_co2_share"].rename("value").reset_index()
+        if "trade_co2_share" in trade
+        else pd.DataFrame(columns=["iso3", "year", "value"])
+    )
     ax.axhline(0.0, color="#444444", linewidth=1.0)
     _lines(ax, tidy, codes, styles, names, linewidth=2.0)
-    ax.annotate("net importer of emissions ↑", xy=(0.01, 0.97), xycoords="axes fraction", fontsize=8, color="#444444", va="top")
-    ax.annotate("net exporter of emissions ↓", xy=(0.01, 0.03), xycoords="axes fraction", fontsize=8, color="#444444", va="bottom")
+    ax.annotate(
+        "net importer of emissions ↑", xy=(0.01, 0.97), xycoords="axes fraction", fontsize=8, color="#444444", va="top"
+    )
+    ax.annotate(
+        "net exporter of emissions ↓",
+        xy=(0.01, 0.03),
+        xycoords="axes fraction",
+        fontsize=8,
+        color="#444444",
+        va="bottom",
+    )
     ax.set_xlabel("Year")
     ax.set_ylabel("Net CO2 imported in goods,\n% of production-based CO2")
     low, high = ax.get_ylim()

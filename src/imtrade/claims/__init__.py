@@ -57,7 +57,19 @@ INVALID = "invalid entry"  # the register entry itself is malformed (see Registe
 STATUSES = (*VERDICTS, FAILED, INVALID)
 _RANK = {SUPPORTED: 3, PARTLY: 2, CONTRADICTED: 1, NOT_CHECKABLE: 0, FAILED: -1, INVALID: -2}
 CHAPTERS = ("trade_patterns", "deglobalisation", "china_roadmap", "partnir")
-REQUIRED_FIELDS = ("id", "source", "section", "claim", "kind", "claimed", "measure", "tolerance", "chapter", "check", "not_checkable")
+REQUIRED_FIELDS = (
+    "id",
+    "source",
+    "section",
+    "claim",
+    "kind",
+    "claimed",
+    "measure",
+    "tolerance",
+    "chapter",
+    "check",
+    "not_checkable",
+)
 ENTRY_FIELDS = (*REQUIRED_FIELDS, "args")  # "args" is optional (null or a mapping)
 CLAIMED_FIELDS = ("value", "value_low", "relation", "unit", "geography")  # plus "year" or "years"
 MEASURE_FIELDS = ("dataset", "indicators", "formula", "vintage")
@@ -109,11 +121,21 @@ class Claim:
         value, low, unit, relation = c.get("value"), c.get("value_low"), c.get("unit") or "", c.get("relation") or ""
         when = c.get("year") or ("–".join(str(y) for y in c["years"]) if c.get("years") else "")
         if value is None:
-            core = {"increase": "rising", "decrease": "falling"}.get(relation, relation if relation not in ("other", "=", "~") else "")
+            core = {"increase": "rising", "decrease": "falling"}.get(
+                relation, relation if relation not in ("other", "=", "~") else ""
+            )
             core = f"{core} {unit}".strip() if core else unit
         else:
-            number = f"{low:g}–{value:g}" if low is not None else f"{value:g}" if isinstance(value, int | float) else str(value)
-            symbol = {"=": "", "~": "about ", ">": "more than ", "<": "less than ", "rank<=": "rank ≤ "}.get(relation, "")
+            number = (
+                f"{low:g}–{value:g}"
+                if low is not None
+                else f"{value:g}"
+                if isinstance(value, int | float)
+                else str(value)
+            )
+            symbol = {"=": "", "~": "about ", ">": "more than ", "<": "less than ", "rank<=": "rank ≤ "}.get(
+                relation, ""
+            )
             core = f"{symbol}{number} {unit}".strip()
         where = c.get("geography") or ""
         return ", ".join(x for x in (core, where, str(when)) if x)
@@ -275,7 +297,11 @@ def _args_problems(fn: CheckFunction, name: str, args: dict[str, Any]) -> list[s
 
 
 def _validate_entry(
-    raw: Any, where: str, checks: dict[str, CheckFunction], known: _KnownCodes | None = None, file_source_id: str | None = None
+    raw: Any,
+    where: str,
+    checks: dict[str, CheckFunction],
+    known: _KnownCodes | None = None,
+    file_source_id: str | None = None,
 ) -> tuple[Claim | None, list[str]]:
     """One entry -> (Claim, []) or (None, every problem found)."""
     if not isinstance(raw, dict):
@@ -348,9 +374,18 @@ def _validate_entry(
     if problems:
         return None, problems
     claim = Claim(
-        id=str(raw["id"]), source=str(raw["source"]), section=str(raw["section"]), claim=" ".join(str(raw["claim"]).split()),
-        kind=raw["kind"], claimed=claimed or {}, measure=measure, tolerance=" ".join(str(raw["tolerance"] or "").split()),
-        chapter=raw["chapter"], check=check_name or None, args=args or {}, not_checkable=" ".join(str(reason).split()) if reason else None,
+        id=str(raw["id"]),
+        source=str(raw["source"]),
+        section=str(raw["section"]),
+        claim=" ".join(str(raw["claim"]).split()),
+        kind=raw["kind"],
+        claimed=claimed or {},
+        measure=measure,
+        tolerance=" ".join(str(raw["tolerance"] or "").split()),
+        chapter=raw["chapter"],
+        check=check_name or None,
+        args=args or {},
+        not_checkable=" ".join(str(reason).split()) if reason else None,
     )
     return claim, []
 
@@ -361,13 +396,21 @@ def _partial(raw: Any, key: str, rel: str) -> dict[str, Any]:
     source = str(raw.get("source") or Path(rel).name)
     claimed = raw.get("claimed")
     try:
-        claimed_text = Claim("", "", "", "", "", claimed, None, "", "", None).claimed_text() if isinstance(claimed, dict) else ""
+        claimed_text = (
+            Claim("", "", "", "", "", claimed, None, "", "", None).claimed_text() if isinstance(claimed, dict) else ""
+        )
     except Exception:  # a malformed claimed block: shown empty, its problem is listed
         claimed_text = ""
     return {
-        "id": key, "source": source.split("_")[0][:3], "chapter": str(raw.get("chapter") or ""), "section": str(raw.get("section") or ""),
-        "kind": str(raw.get("kind") or ""), "claim": " ".join(str(raw.get("claim") or "").split()), "check": str(raw.get("check") or ""),
-        "tolerance": " ".join(str(raw.get("tolerance") or "").split()), "claimed": claimed_text,
+        "id": key,
+        "source": source.split("_")[0][:3],
+        "chapter": str(raw.get("chapter") or ""),
+        "section": str(raw.get("section") or ""),
+        "kind": str(raw.get("kind") or ""),
+        "claim": " ".join(str(raw.get("claim") or "").split()),
+        "check": str(raw.get("check") or ""),
+        "tolerance": " ".join(str(raw.get("tolerance") or "").split()),
+        "claimed": claimed_text,
     }
 
 
@@ -487,22 +530,43 @@ def evaluate(claim: Claim, ctx: CheckContext, checks: dict[str, CheckFunction] |
     try:
         result = fn(claim, ctx, **args)
     except (UnknownIndicatorError, DataNotFetchedError) as exc:
-        return CheckResult(NOT_CHECKABLE, "—", f"Data not available in vintage {ctx.vintage or 'default'}: {exc.problem}")
+        return CheckResult(
+            NOT_CHECKABLE, "—", f"Data not available in vintage {ctx.vintage or 'default'}: {exc.problem}"
+        )
     except ImtradeError as exc:
         return CheckResult(FAILED, "—", f"{claim.check} failed: {exc.problem}")
     except Exception as exc:  # a bug in a check must not stop the audit of the others
         where = traceback.extract_tb(exc.__traceback__)[-1]
-        return CheckResult(FAILED, "—", f"{claim.check} raised {exc.__class__.__name__}: {exc} ({Path(where.filename).name}, line {where.lineno})")
+        return CheckResult(
+            FAILED,
+            "—",
+            f"{claim.check} raised {exc.__class__.__name__}: {exc} ({Path(where.filename).name}, line {where.lineno})",
+        )
     if not isinstance(result, CheckResult):
         return CheckResult(FAILED, "—", f"{claim.check} returned {type(result).__name__}, not a CheckResult")
     if result.verdict not in VERDICTS:
-        return CheckResult(FAILED, str(result.measured), f"{claim.check} returned an unknown verdict {result.verdict!r}")
+        return CheckResult(
+            FAILED, str(result.measured), f"{claim.check} returned an unknown verdict {result.verdict!r}"
+        )
     result = CheckResult(result.verdict, str(result.measured), str(result.detail), _clean_value(result.value))
     return cap(result, claim.max_verdict)
 
 
 AUDIT_COLUMNS = [
-    "id", "source", "chapter", "section", "kind", "claim", "claimed", "measured", "verdict", "detail", "value", "check", "tolerance", "vintage",
+    "id",
+    "source",
+    "chapter",
+    "section",
+    "kind",
+    "claim",
+    "claimed",
+    "measured",
+    "verdict",
+    "detail",
+    "value",
+    "check",
+    "tolerance",
+    "vintage",
 ]
 
 
@@ -531,12 +595,22 @@ def dataset_vintages(vintage: str | None) -> pd.DataFrame:
     rows = []
     for ds in load_catalog().datasets.values():
         vintages = ds.all_vintages()
-        rows.append({"dataset": ds.id, "title": ds.title, "vintage": vintage if vintage in vintages else ds.default_vintage})
-    rows.append({"dataset": CURATED_DATASET, "title": "Curated published figures (data/curated/)", "vintage": "this release of the book"})
+        rows.append(
+            {"dataset": ds.id, "title": ds.title, "vintage": vintage if vintage in vintages else ds.default_vintage}
+        )
+    rows.append(
+        {
+            "dataset": CURATED_DATASET,
+            "title": "Curated published figures (data/curated/)",
+            "vintage": "this release of the book",
+        }
+    )
     return pd.DataFrame(rows)
 
 
-def run_audit(vintage: str | None = None, chapter: str | None = None, *, register: Register | None = None) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+def run_audit(
+    vintage: str | None = None, chapter: str | None = None, *, register: Register | None = None
+) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     """Evaluate the register on one data vintage.
 
     Parameters
@@ -563,20 +637,42 @@ def run_audit(vintage: str | None = None, chapter: str | None = None, *, registe
         result = evaluate(claim, ctx, checks)
         rows.append(
             {
-                "id": claim.id, "source": claim.source_id, "chapter": claim.chapter, "section": claim.section, "kind": claim.kind,
-                "claim": claim.claim, "claimed": claim.claimed_text(), "measured": result.measured, "verdict": result.verdict,
-                "detail": result.detail, "value": result.value, "check": claim.check or "", "tolerance": claim.tolerance, "vintage": resolved,
+                "id": claim.id,
+                "source": claim.source_id,
+                "chapter": claim.chapter,
+                "section": claim.section,
+                "kind": claim.kind,
+                "claim": claim.claim,
+                "claimed": claim.claimed_text(),
+                "measured": result.measured,
+                "verdict": result.verdict,
+                "detail": result.detail,
+                "value": result.value,
+                "check": claim.check or "",
+                "tolerance": claim.tolerance,
+                "vintage": resolved,
             }
         )
     for entry in register.invalid:
         if chapter is not None and entry["chapter"] != chapter:
             continue
         issues = "; ".join(register.problems.get(entry["id"], []))
-        rows.append({**entry, "measured": "—", "verdict": INVALID, "detail": f"Register entry invalid: {issues}", "value": None, "vintage": resolved})
+        rows.append(
+            {
+                **entry,
+                "measured": "—",
+                "verdict": INVALID,
+                "detail": f"Register entry invalid: {issues}",
+                "value": None,
+                "vintage": resolved,
+            }
+        )
     audit = pd.DataFrame(rows, columns=AUDIT_COLUMNS).astype({"value": "float64"})
     position = audit["id"].map(register.order).fillna(len(register.order))
     audit = audit.iloc[position.argsort(kind="stable")].reset_index(drop=True)  # register order
-    problems = register.problems if chapter is None else {k: v for k, v in register.problems.items() if k in set(audit["id"])}
+    problems = (
+        register.problems if chapter is None else {k: v for k, v in register.problems.items() if k in set(audit["id"])}
+    )
     return audit, problems
 
 
@@ -613,7 +709,9 @@ def compare_audits(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
     """
     v1, v2 = str(a["vintage"].iloc[0]) if len(a) else "a", str(b["vintage"].iloc[0]) if len(b) else "b"
     if v1 == v2:
-        raise ClaimsRegisterError(f"both audits are of vintage {v1}: nothing to compare", fix="compare two different vintages")
+        raise ClaimsRegisterError(
+            f"both audits are of vintage {v1}: nothing to compare", fix="compare two different vintages"
+        )
     keys = ["id", "source", "chapter", "claim"]
     merged = a[[*keys, "measured", "verdict", "value"]].merge(
         b[[*keys, "measured", "verdict", "value"]], on=keys, how="outer", suffixes=(f"_{v1}", f"_{v2}"), indicator=True
@@ -629,7 +727,16 @@ def compare_audits(a: pd.DataFrame, b: pd.DataFrame) -> pd.DataFrame:
         else:
             changes.append("")
     merged["change"] = changes
-    cols = [*keys, f"measured_{v1}", f"verdict_{v1}", f"value_{v1}", f"measured_{v2}", f"verdict_{v2}", f"value_{v2}", "change"]
+    cols = [
+        *keys,
+        f"measured_{v1}",
+        f"verdict_{v1}",
+        f"value_{v1}",
+        f"measured_{v2}",
+        f"verdict_{v2}",
+        f"value_{v2}",
+        "change",
+    ]
     out = merged.loc[merged["change"] != "", cols]
     order = {claim_id: i for i, claim_id in enumerate(list(a["id"]) + list(b["id"]))}
     return out.iloc[out["id"].map(order).argsort(kind="stable")].reset_index(drop=True)
@@ -664,7 +771,13 @@ def verdict_table(chapter: str, vintage: str | None = None, *, links: bool | Non
     """
     audit, _ = run_audit(vintage, chapter=chapter)
     table = audit[["claim", "claimed", "measured", "verdict", "detail"]].rename(
-        columns={"claim": "Claim (paraphrased)", "claimed": "Claimed", "measured": "Measured", "verdict": "Verdict", "detail": "Test and result"}
+        columns={
+            "claim": "Claim (paraphrased)",
+            "claimed": "Claimed",
+            "measured": "Measured",
+            "verdict": "Verdict",
+            "detail": "Test and result",
+        }
     )
     if links is None:
         links = (project().chapters / f"{AUDIT_PAGE}.md").is_file()

@@ -28,7 +28,9 @@ EXTENSIONS = {"table": "txt", "csv": "csv", "json": "json"}
 WIDTH = 100
 
 
-def default_output(build_dir: Path, fmt: str, vintage: str, *, chapter: str | None = None, compare: tuple[str, str] | None = None) -> Path:
+def default_output(
+    build_dir: Path, fmt: str, vintage: str, *, chapter: str | None = None, compare: tuple[str, str] | None = None
+) -> Path:
     """``_build/audit/audit-<vintage>[-<chapter>].<ext>`` or ``compare-<v1>-<v2>[-<chapter>].<ext>``."""
     stem = f"compare-{compare[0]}-{compare[1]}" if compare else f"audit-{vintage}"
     if chapter:
@@ -38,7 +40,9 @@ def default_output(build_dir: Path, fmt: str, vintage: str, *, chapter: str | No
 
 def _wrap(label: str, text: str, indent: int = 4) -> list[str]:
     prefix = " " * indent + f"{label:<{max(10, len(label) + 1)}}"
-    return textwrap.wrap(str(text), WIDTH, initial_indent=prefix, subsequent_indent=" " * len(prefix), break_on_hyphens=False) or [prefix.rstrip()]
+    return textwrap.wrap(
+        str(text), WIDTH, initial_indent=prefix, subsequent_indent=" " * len(prefix), break_on_hyphens=False
+    ) or [prefix.rstrip()]
 
 
 def audit_text(audit: pd.DataFrame, vintage: str) -> str:
@@ -62,7 +66,10 @@ def audit_text(audit: pd.DataFrame, vintage: str) -> str:
 def comparison_text(changes: pd.DataFrame, v1: str, v2: str, n_claims: int) -> str:
     """The claims whose verdict or measured value changes between two vintages, as text."""
     verdicts = int((changes["change"] == "verdict").sum()) if len(changes) else 0
-    lines = [f"Claims whose result changes between vintages {v1} and {v2}: {len(changes)} of {n_claims} ({verdicts} with another verdict)", ""]
+    lines = [
+        f"Claims whose result changes between vintages {v1} and {v2}: {len(changes)} of {n_claims} ({verdicts} with another verdict)",
+        "",
+    ]
     for row in changes.to_dict("records"):
         lines.append(f"  {row['id']}  ({row['change']})")
         lines += _wrap(v1, f"[{row[f'verdict_{v1}']}] {row[f'measured_{v1}']}")

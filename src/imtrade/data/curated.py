@@ -27,7 +27,9 @@ def load_curated(name: str) -> pd.DataFrame:
     """Load ``data/curated/<name>.csv`` (validated: citation/url/accessed per row, numeric values)."""
     path: Path = project().curated / f"{name}.csv"
     if not path.is_file():
-        raise ImtradeError(f"no curated table '{name}' in {path.parent}", fix=f"available: {', '.join(curated_tables())}")
+        raise ImtradeError(
+            f"no curated table '{name}' in {path.parent}", fix=f"available: {', '.join(curated_tables())}"
+        )
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     problems = []
     for column in REQUIRED:
@@ -40,19 +42,43 @@ def load_curated(name: str) -> pd.DataFrame:
                 problems.append(f"column {column!r} is empty at line(s) {', '.join(str(i + 2) for i in blank[:10])}")
         bad_url = frame.index[~frame["url"].str.match(r"^https?://")]
         if len(bad_url):
-            problems.append(f"column 'url' is not an http(s) URL at line(s) {', '.join(str(i + 2) for i in bad_url[:10])}")
+            problems.append(
+                f"column 'url' is not an http(s) URL at line(s) {', '.join(str(i + 2) for i in bad_url[:10])}"
+            )
         bad_flag = frame.index[~frame["verified_primary"].str.lower().isin(["yes", "no"])]
         if len(bad_flag):
-            problems.append(f"column 'verified_primary' must be yes/no at line(s) {', '.join(str(i + 2) for i in bad_flag[:10])}")
-    for column in [c for c in frame.columns if c in ("value", "rank", "year", "edition_year", "forecast_year", "start_year", "yoy_growth_pct", "cagr_pct", "economies_ranked", "made_in_year")]:
+            problems.append(
+                f"column 'verified_primary' must be yes/no at line(s) {', '.join(str(i + 2) for i in bad_flag[:10])}"
+            )
+    for column in [
+        c
+        for c in frame.columns
+        if c
+        in (
+            "value",
+            "rank",
+            "year",
+            "edition_year",
+            "forecast_year",
+            "start_year",
+            "yoy_growth_pct",
+            "cagr_pct",
+            "economies_ranked",
+            "made_in_year",
+        )
+    ]:
         text = frame[column].str.strip()
         number = pd.to_numeric(text, errors="coerce")
         bad = frame.index[number.isna() & (text != "")]
         if len(bad):
-            problems.append(f"column {column!r} has non-numeric value(s) at line(s) {', '.join(str(i + 2) for i in bad[:10])}")
+            problems.append(
+                f"column {column!r} has non-numeric value(s) at line(s) {', '.join(str(i + 2) for i in bad[:10])}"
+            )
         else:
             frame[column] = number
     if problems:
         raise DataValidationError(str(path.relative_to(project().root)), problems)
-    record_read("curated", "", path.relative_to(project().root).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest())
+    record_read(
+        "curated", "", path.relative_to(project().root).as_posix(), hashlib.sha256(path.read_bytes()).hexdigest()
+    )
     return frame

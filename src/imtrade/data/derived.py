@@ -40,58 +40,88 @@ def register(series: DerivedSeries) -> DerivedSeries:
     return series
 
 
-register(DerivedSeries(
-    "NE.TRD.GNFS.ZS", "Trade (% of GDP)", "% of GDP", ("NE.EXP.GNFS.ZS", "NE.IMP.GNFS.ZS"),
-    "exports of goods and services (% of GDP) + imports of goods and services (% of GDP)",
-    _sum("NE.EXP.GNFS.ZS", "NE.IMP.GNFS.ZS"),
-    "The World Bank's own definition of NE.TRD.GNFS.ZS; the datahub package omits it.",
-))
-register(DerivedSeries(
-    "NY.GDP.MKTP.PP.CD", "GDP, PPP (current international $)", "current international $",
-    ("NY.GDP.PCAP.PP.CD", "SP.POP.TOTL"),
-    "GDP per capita, PPP (current international $) x total population",
-    _product("NY.GDP.PCAP.PP.CD", "SP.POP.TOTL"),
-))
-register(DerivedSeries(
-    "NE.EXP.GNFS.CD", "Exports of goods and services (current US$)", "current US$",
-    ("NE.EXP.GNFS.ZS", "NY.GDP.MKTP.CD"),
-    "exports of goods and services (% of GDP) / 100 x GDP (current US$)",
-    _product("NE.EXP.GNFS.ZS", "NY.GDP.MKTP.CD", 0.01),
-))
-register(DerivedSeries(
-    "NV.IND.TOTL.CD", "Industry (including construction), value added (current US$)", "current US$",
-    ("NV.IND.TOTL.ZS", "NY.GDP.MKTP.CD"),
-    "industry value added (% of GDP) / 100 x GDP (current US$)",
-    _product("NV.IND.TOTL.ZS", "NY.GDP.MKTP.CD", 0.01),
-    "GDP is at purchasers' prices and value added at basic prices, so this slightly misstates the level.",
-))
-register(DerivedSeries(
-    "TX.VAL.MANF.CD", "Manufactured exports, derived (current US$)", "current US$",
-    ("TX.VAL.TECH.CD", "TX.VAL.TECH.MF.ZS"),
-    "high-technology exports (current US$) / (high-technology exports as % of manufactured exports / 100)",
-    lambda w: w["TX.VAL.TECH.CD"] / (w["TX.VAL.TECH.MF.ZS"] / 100.0).where(w["TX.VAL.TECH.MF.ZS"] > 0),
-    "Undefined where the high-tech share is zero; inherits the 2007 definition break of TX.VAL.TECH.*.",
-))
-register(DerivedSeries(
-    "SERV.EXP.APPROX.CD", "Services exports, approximate (current US$)", "current US$",
-    ("NE.EXP.GNFS.ZS", "NY.GDP.MKTP.CD", "TX.VAL.MRCH.CD.WT"),
-    "exports of goods and services (% of GDP) / 100 x GDP (current US$) - merchandise exports (current US$)",
-    lambda w: w["NE.EXP.GNFS.ZS"] * w["NY.GDP.MKTP.CD"] / 100.0 - w["TX.VAL.MRCH.CD.WT"],
-    "An approximation: national-accounts goods exports and customs merchandise exports differ "
-    "(valuation, timing, goods for processing), so the difference is not BoP services exports.",
-))
+register(
+    DerivedSeries(
+        "NE.TRD.GNFS.ZS",
+        "Trade (% of GDP)",
+        "% of GDP",
+        ("NE.EXP.GNFS.ZS", "NE.IMP.GNFS.ZS"),
+        "exports of goods and services (% of GDP) + imports of goods and services (% of GDP)",
+        _sum("NE.EXP.GNFS.ZS", "NE.IMP.GNFS.ZS"),
+        "The World Bank's own definition of NE.TRD.GNFS.ZS; the datahub package omits it.",
+    )
+)
+register(
+    DerivedSeries(
+        "NY.GDP.MKTP.PP.CD",
+        "GDP, PPP (current international $)",
+        "current international $",
+        ("NY.GDP.PCAP.PP.CD", "SP.POP.TOTL"),
+        "GDP per capita, PPP (current international $) x total population",
+        _product("NY.GDP.PCAP.PP.CD", "SP.POP.TOTL"),
+    )
+)
+register(
+    DerivedSeries(
+        "NE.EXP.GNFS.CD",
+        "Exports of goods and services (current US$)",
+        "current US$",
+        ("NE.EXP.GNFS.ZS", "NY.GDP.MKTP.CD"),
+        "exports of goods and services (% of GDP) / 100 x GDP (current US$)",
+        _product("NE.EXP.GNFS.ZS", "NY.GDP.MKTP.CD", 0.01),
+    )
+)
+register(
+    DerivedSeries(
+        "NV.IND.TOTL.CD",
+        "Industry (including construction), value added (current US$)",
+        "current US$",
+        ("NV.IND.TOTL.ZS", "NY.GDP.MKTP.CD"),
+        "industry value added (% of GDP) / 100 x GDP (current US$)",
+        _product("NV.IND.TOTL.ZS", "NY.GDP.MKTP.CD", 0.01),
+        "GDP is at purchasers' prices and value added at basic prices, so this slightly misstates the level.",
+    )
+)
+register(
+    DerivedSeries(
+        "TX.VAL.MANF.CD",
+        "Manufactured exports, derived (current US$)",
+        "current US$",
+        ("TX.VAL.TECH.CD", "TX.VAL.TECH.MF.ZS"),
+        "high-technology exports (current US$) / (high-technology exports as % of manufactured exports / 100)",
+        lambda w: w["TX.VAL.TECH.CD"] / (w["TX.VAL.TECH.MF.ZS"] / 100.0).where(w["TX.VAL.TECH.MF.ZS"] > 0),
+        "Undefined where the high-tech share is zero; inherits the 2007 definition break of TX.VAL.TECH.*.",
+    )
+)
+register(
+    DerivedSeries(
+        "SERV.EXP.APPROX.CD",
+        "Services exports, approximate (current US$)",
+        "current US$",
+        ("NE.EXP.GNFS.ZS", "NY.GDP.MKTP.CD", "TX.VAL.MRCH.CD.WT"),
+        "exports of goods and services (% of GDP) / 100 x GDP (current US$) - merchandise exports (current US$)",
+        lambda w: w["NE.EXP.GNFS.ZS"] * w["NY.GDP.MKTP.CD"] / 100.0 - w["TX.VAL.MRCH.CD.WT"],
+        "An approximation: national-accounts goods exports and customs merchandise exports differ "
+        "(valuation, timing, goods for processing), so the difference is not BoP services exports.",
+    )
+)
 # Total employment shares by sector: the ILO modelled estimates, as published by Gapminder.
-for _sector, _concept in (("AGR", "agriculture_workers_percent_of_employment"),
-                          ("IND", "industry_workers_percent_of_employment"),
-                          ("SRV", "service_workers_percent_of_employment")):
-    register(DerivedSeries(
-        f"SL.{_sector}.EMPL.ZS",
-        f"Employment in {dict(AGR='agriculture', IND='industry', SRV='services')[_sector]} (% of total employment) (modeled ILO estimate)",
-        "% of total employment", (_concept,),
-        f"ILO modelled estimate, Gapminder concept {_concept}",
-        (lambda c: lambda w: w[c])(_concept),
-        "The datahub WDI package only has the female and male shares (SL.*.EMPL.FE.ZS / .MA.ZS).",
-    ))
+for _sector, _concept in (
+    ("AGR", "agriculture_workers_percent_of_employment"),
+    ("IND", "industry_workers_percent_of_employment"),
+    ("SRV", "service_workers_percent_of_employment"),
+):
+    register(
+        DerivedSeries(
+            f"SL.{_sector}.EMPL.ZS",
+            f"Employment in {dict(AGR='agriculture', IND='industry', SRV='services')[_sector]} (% of total employment) (modeled ILO estimate)",
+            "% of total employment",
+            (_concept,),
+            f"ILO modelled estimate, Gapminder concept {_concept}",
+            (lambda c: lambda w: w[c])(_concept),
+            "The datahub WDI package only has the female and male shares (SL.*.EMPL.FE.ZS / .MA.ZS).",
+        )
+    )
 
 
 def compute(series: DerivedSeries, inputs: pd.DataFrame) -> pd.DataFrame:

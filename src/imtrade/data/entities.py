@@ -79,13 +79,38 @@ NAME_ALIASES = {
 # Names of regions and groupings (not economies) used by name-keyed sources such as OWID. Their
 # rows are left out: their definitions differ from the World Bank aggregates of the same name
 # (OWID's "North America" is not the World Bank's NAC). Any other unknown name is an error.
-REGION_NAMES = frozenset({  # normalised (see normalise_name)
-    "africa", "asia", "europe", "oceania", "north america", "south america", "central america",
-    "latin america", "latin america and the caribbean", "middle east", "eu27", "eu 27", "eu28", "eu 28",
-    "european union", "european union 27", "european union 28", "oecd", "non oecd", "high income",
-    "low income", "lower middle income", "upper middle income", "international transport",
-    "asia excl china india", "europe excl eu 27", "europe excl eu 28", "north america excl usa",
-})
+REGION_NAMES = frozenset(
+    {  # normalised (see normalise_name)
+        "africa",
+        "asia",
+        "europe",
+        "oceania",
+        "north america",
+        "south america",
+        "central america",
+        "latin america",
+        "latin america and the caribbean",
+        "middle east",
+        "eu27",
+        "eu 27",
+        "eu28",
+        "eu 28",
+        "european union",
+        "european union 27",
+        "european union 28",
+        "oecd",
+        "non oecd",
+        "high income",
+        "low income",
+        "lower middle income",
+        "upper middle income",
+        "international transport",
+        "asia excl china india",
+        "europe excl eu 27",
+        "europe excl eu 28",
+        "north america excl usa",
+    }
+)
 
 
 # ISO 3166 codes that upstream files use but neither the World Bank nor Gapminder lists
@@ -193,9 +218,19 @@ def build_entity_table(wb_metadata: pd.DataFrame, gapminder_geo: pd.DataFrame, s
     table = wb.merge(with_iso[["iso3", "m49", "gapminder"]], on="iso3", how="left")
     extra = with_iso[~with_iso["iso3"].isin(wb["iso3"])].assign(region="", income_group="", is_aggregate=False)
     iso_extra = pd.DataFrame(
-        {"iso3": list(EXTRA_ENTITIES), "name": list(EXTRA_ENTITIES.values()), "region": "", "income_group": "", "is_aggregate": False, "m49": None, "gapminder": None}
+        {
+            "iso3": list(EXTRA_ENTITIES),
+            "name": list(EXTRA_ENTITIES.values()),
+            "region": "",
+            "income_group": "",
+            "is_aggregate": False,
+            "m49": None,
+            "gapminder": None,
+        }
     )
-    table = pd.concat([table, extra[table.columns], iso_extra[~iso_extra["iso3"].isin(table["iso3"])]], ignore_index=True)
+    table = pd.concat(
+        [table, extra[table.columns], iso_extra[~iso_extra["iso3"].isin(table["iso3"])]], ignore_index=True
+    )
     table["m49"] = pd.to_numeric(table["m49"], errors="coerce")
     # UN M49 regions (World is WLD; the rest get M49_<n> codes)
     known_m49 = set(pd.to_numeric(table["m49"], errors="coerce").dropna().astype(int))
@@ -235,7 +270,9 @@ def check_codes(codes: list[str], table: pd.DataFrame) -> list[str]:
         hints = []
         for code in bad:
             close = difflib.get_close_matches(code, known, n=3, cutoff=0.6)
-            hints.append(f"{code}" + (f" (did you mean {', '.join(f'{c} {names[c]}' for c in close)}?)" if close else ""))
+            hints.append(
+                f"{code}" + (f" (did you mean {', '.join(f'{c} {names[c]}' for c in close)}?)" if close else "")
+            )
         raise UnknownCountryError(
             f"unknown country/entity code(s): {'; '.join(hints)}",
             fix="use ISO 3166-1 alpha-3 codes (e.g. CHN, USA) or World Bank aggregates (WLD, LMY, HIC); "

@@ -169,7 +169,9 @@ def _session():
     from urllib3.util.retry import Retry
 
     session = requests.Session()
-    retry = Retry(total=RETRIES, backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET",))
+    retry = Retry(
+        total=RETRIES, backoff_factor=0.5, status_forcelist=(429, 500, 502, 503, 504), allowed_methods=("GET",)
+    )
     session.mount("https://", HTTPAdapter(max_retries=retry))
     session.mount("http://", HTTPAdapter(max_retries=retry))
     session.headers["User-Agent"] = "imtrade-book-fetch/0.1 (+https://github.com/)"
@@ -256,7 +258,10 @@ def fetch_vintage(
         source = f"upstream:{dataset.upstream.split('{')[0]}"
 
     mismatches: list[str] = []
-    with staging_dir(paths, dataset.id, vintage.id) as tmp, _progress(total, f"{dataset.id} {vintage.id}", progress) as bar:
+    with (
+        staging_dir(paths, dataset.id, vintage.id) as tmp,
+        _progress(total, f"{dataset.id} {vintage.id}", progress) as bar,
+    ):
         session = _session() if mirror is None else None
         for rel, entry in sorted(entries.items()):
             dst = tmp / rel
@@ -335,11 +340,14 @@ def fetch(
         mirror = mirror if mirror is not None else default_mirror()
         if source == "mirror" and mirror is None:
             raise MirrorNotFoundError("no mirror given", fix="pass --mirror PATH or set IMTRADE_DATA_MIRROR")
-        if mirror is not None and not mirror.is_dir():  # a configured mirror must exist, even when nothing needs copying
+        if (
+            mirror is not None and not mirror.is_dir()
+        ):  # a configured mirror must exist, even when nothing needs copying
             raise MirrorNotFoundError(
                 f"data mirror {mirror} does not exist",
                 fix="pass the mirror's real path with --mirror or IMTRADE_DATA_MIRROR (e.g. ../shared/data), or unset it to download",
             )
     return [
-        fetch_vintage(ds, v, mirror=mirror, force=force, progress=progress) for ds, v in plan(catalog, dataset_ids, vintage)
+        fetch_vintage(ds, v, mirror=mirror, force=force, progress=progress)
+        for ds, v in plan(catalog, dataset_ids, vintage)
     ]

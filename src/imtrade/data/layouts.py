@@ -99,7 +99,11 @@ def read_text_table(path: Path, problems: Problems, skip_to: str | None = None) 
 
 
 def _finish(
-    frame: pd.DataFrame, ctx: ParseContext, problems: Problems, known: set[str] | None, labels: dict[str, str] | None = None
+    frame: pd.DataFrame,
+    ctx: ParseContext,
+    problems: Problems,
+    known: set[str] | None,
+    labels: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     frame = frame.assign(dataset=ctx.dataset, vintage=ctx.vintage)
     cols = ["dataset", "vintage", "indicator", "iso3", "year", "value", "_line"]
@@ -179,7 +183,9 @@ class WorldBankBulk:
             problems.add("no year columns (1960, 1961, ...) found")
             problems.raise_if_any()
         frame = _numeric_wide(frame, years, problems)
-        long = frame.melt(id_vars=["Country Code", "Indicator Code", "_line"], value_vars=years, var_name="year", value_name="value")
+        long = frame.melt(
+            id_vars=["Country Code", "Indicator Code", "_line"], value_vars=years, var_name="year", value_name="value"
+        )
         tidy = pd.DataFrame(
             {
                 "indicator": long["Indicator Code"].str.strip().str.upper(),
@@ -247,7 +253,9 @@ class DDFGapminder:
 
     def metadata(self, root: Path, paths: list[str]) -> pd.DataFrame:
         concepts_file = root / "ddf--concepts.csv"
-        concepts = pd.read_csv(concepts_file, dtype=str).set_index("concept") if concepts_file.is_file() else pd.DataFrame()
+        concepts = (
+            pd.read_csv(concepts_file, dtype=str).set_index("concept") if concepts_file.is_file() else pd.DataFrame()
+        )
         rows = []
         for code in self.indicator_files(paths):
             info = concepts.loc[code] if code in concepts.index else pd.Series(dtype=str)
@@ -260,7 +268,9 @@ class DDFGapminder:
                     "indicator": code,
                     "name": name,
                     "unit": unit_from_name(name),
-                    "description": " ".join(x for x in [desc, f"Underlying source: {source} {url}".strip() if (source or url) else ""] if x),
+                    "description": " ".join(
+                        x for x in [desc, f"Underlying source: {source} {url}".strip() if (source or url) else ""] if x
+                    ),
                 }
             )
         return pd.DataFrame(rows)
@@ -343,7 +353,9 @@ class OwidCO2:
         value_columns = [c for c in frame.columns if c not in (*self.id_columns, "_line")]
         frame = _numeric_wide(frame, value_columns, problems)
         frame = frame.assign(iso3=iso3, year=year_column(frame["year"], frame["_line"], "year", problems))
-        long = frame.melt(id_vars=["iso3", "year", "_line"], value_vars=value_columns, var_name="indicator", value_name="value")
+        long = frame.melt(
+            id_vars=["iso3", "year", "_line"], value_vars=value_columns, var_name="indicator", value_name="value"
+        )
         long = long[long["value"].notna()]
         tidy = long[["indicator", "iso3", "year", "value", "_line"]]
         return _finish(tidy, ctx, problems, ctx.resolver.codes if ctx.resolver else None, {"iso3": "iso_code"})
@@ -356,7 +368,12 @@ class OwidCO2:
         book = book[~book["column"].isin(self.id_columns)]
         units = book["description"].str.extract(r"measured (?:in|as) ([^.,;]+)", expand=False).fillna("")
         return pd.DataFrame(
-            {"indicator": book["column"], "name": book["column"].str.replace("_", " "), "unit": units, "description": book["description"] + " Source: " + book["source"].fillna("")}
+            {
+                "indicator": book["column"],
+                "name": book["column"].str.replace("_", " "),
+                "unit": units,
+                "description": book["description"] + " Source: " + book["source"].fillna(""),
+            }
         )
 
 
@@ -392,7 +409,9 @@ class OwidLegacy:
         value_columns = [c for c in frame.columns if c not in ("Entity", "Year", "_line")]
         frame = _numeric_wide(frame, value_columns, problems)
         frame = frame.assign(iso3=iso3, Year=year_column(frame["Year"], frame["_line"], "Year", problems))[iso3.notna()]
-        long = frame.melt(id_vars=["iso3", "Year", "_line"], value_vars=value_columns, var_name="column", value_name="value")
+        long = frame.melt(
+            id_vars=["iso3", "Year", "_line"], value_vars=value_columns, var_name="column", value_name="value"
+        )
         long = long[long["value"].notna()]
         tidy = pd.DataFrame(
             {
@@ -418,7 +437,12 @@ class OwidLegacy:
             header = next(csv.reader([(root / relpath).read_text(encoding="utf-8-sig").splitlines()[0]]))
             for column in header[2:]:
                 rows.append(
-                    {"indicator": self.code_for(column, columns), "name": column, "unit": unit.group(1) if (unit := PERCENT_UNIT.search(column)) else "", "description": fields.get(column, "")}
+                    {
+                        "indicator": self.code_for(column, columns),
+                        "name": column,
+                        "unit": unit.group(1) if (unit := PERCENT_UNIT.search(column)) else "",
+                        "description": fields.get(column, ""),
+                    }
                 )
         return pd.DataFrame(rows)
 
@@ -449,7 +473,9 @@ class TidyCSV:
         return _finish(tidy, ctx, problems, ctx.resolver.codes if ctx.resolver else None)
 
 
-LAYOUT_PARSERS = {cls.name: cls() for cls in (DatahubWDI, WorldBankBulk, DDFGapminder, DDFSdg, OwidCO2, OwidLegacy, TidyCSV)}
+LAYOUT_PARSERS = {
+    cls.name: cls() for cls in (DatahubWDI, WorldBankBulk, DDFGapminder, DDFSdg, OwidCO2, OwidLegacy, TidyCSV)
+}
 
 
 def layout(name: str):

@@ -202,7 +202,9 @@ def load_indicators(
 
 def wide(frame: pd.DataFrame, index: Sequence[str] = ("iso3", "year")) -> pd.DataFrame:
     """Pivot a tidy frame to one column per indicator (rows: iso3 x year)."""
-    return frame.pivot_table(index=list(index), columns="indicator", values="value", aggfunc="first").rename_axis(columns=None)
+    return frame.pivot_table(index=list(index), columns="indicator", values="value", aggfunc="first").rename_axis(
+        columns=None
+    )
 
 
 def load_entities(include_aggregates: bool = True) -> pd.DataFrame:
@@ -231,7 +233,17 @@ def indicator_metadata(codes: Iterable[str] | None = None, vintage: str | None =
         seen |= set(meta["indicator"])
         frames.append(meta)
     derived = pd.DataFrame(
-        [{"indicator": d.code, "name": d.name, "unit": d.unit, "description": f"{d.formula}. {d.note}".strip(), "dataset": "derived", "vintage": ""} for d in DERIVED.values()]
+        [
+            {
+                "indicator": d.code,
+                "name": d.name,
+                "unit": d.unit,
+                "description": f"{d.formula}. {d.note}".strip(),
+                "dataset": "derived",
+                "vintage": "",
+            }
+            for d in DERIVED.values()
+        ]
     )
     frames.append(derived[~derived["indicator"].isin(seen)])
     meta = pd.concat(frames, ignore_index=True)
@@ -241,7 +253,12 @@ def indicator_metadata(codes: Iterable[str] | None = None, vintage: str | None =
         missing = [c for c in codes if c not in known]
         if missing:
             hints = [
-                c + (f" (did you mean {', '.join(close)}?)" if (close := difflib.get_close_matches(c, known, n=3, cutoff=0.75)) else "")
+                c
+                + (
+                    f" (did you mean {', '.join(close)}?)"
+                    if (close := difflib.get_close_matches(c, known, n=3, cutoff=0.75))
+                    else ""
+                )
                 for c in missing
             ]
             raise UnknownIndicatorError(

@@ -120,9 +120,11 @@ class DataStore:
             vintage = ds.default_vintage
             for rel in sorted(self.manifest(dataset_id, vintage)):
                 name = Path(rel).name
-                if (name.startswith(suffix_or_prefix) if prefix else name == suffix_or_prefix):
+                if name.startswith(suffix_or_prefix) if prefix else name == suffix_or_prefix:
                     return FileRef(dataset_id, vintage, rel)
-            raise DataNotFetchedError(f"{dataset_id} {vintage} has no {suffix_or_prefix} file needed for the entity table")
+            raise DataNotFetchedError(
+                f"{dataset_id} {vintage} has no {suffix_or_prefix} file needed for the entity table"
+            )
 
         return (
             find("wb-bulk", "Metadata_Country_", True),
@@ -146,7 +148,10 @@ class DataStore:
         if cache.is_file():
             return pd.read_parquet(cache)
         wb_ref, gm_ref, sdg_ref = self._entity_inputs()
-        read = lambda ref, **kw: pd.read_csv(self.root(ref.dataset, ref.vintage) / ref.relpath, dtype=str, encoding="utf-8-sig", **kw)  # noqa: E731
+
+        def read(ref: FileRef, **kw) -> pd.DataFrame:
+            return pd.read_csv(self.root(ref.dataset, ref.vintage) / ref.relpath, dtype=str, encoding="utf-8-sig", **kw)
+
         wb = read(wb_ref)
         wb = wb.loc[:, ~wb.columns.str.startswith("Unnamed")]
         table = build_entity_table(wb, read(gm_ref), read(sdg_ref))
@@ -156,7 +161,11 @@ class DataStore:
     @cached_property
     def resolver(self) -> EntityResolver:
         _, gm_ref, _ = self._entity_inputs()
-        geo = pd.read_csv(self.root(gm_ref.dataset, gm_ref.vintage) / gm_ref.relpath, dtype=str, usecols=lambda c: c in ("country", "iso3166_1_alpha3", "name"))
+        geo = pd.read_csv(
+            self.root(gm_ref.dataset, gm_ref.vintage) / gm_ref.relpath,
+            dtype=str,
+            usecols=lambda c: c in ("country", "iso3166_1_alpha3", "name"),
+        )
         return make_resolver(self.entities, geo)
 
     # -- indicators ------------------------------------------------------------------------
@@ -249,5 +258,7 @@ class DataStore:
         parser = layout(ds.layout)
         root = self.root(dataset, vintage)
         files = list(self.manifest(dataset, vintage))
-        meta = parser.metadata(root, files, ds.indicators) if ds.layout == "owid-legacy" else parser.metadata(root, files)
+        meta = (
+            parser.metadata(root, files, ds.indicators) if ds.layout == "owid-legacy" else parser.metadata(root, files)
+        )
         return meta.assign(dataset=dataset, vintage=vintage)

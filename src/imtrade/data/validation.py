@@ -66,7 +66,9 @@ def numeric_column(values: pd.Series, lines: pd.Series, column: str, problems: P
     number = pd.to_numeric(text, errors="coerce")
     bad = number.isna() & text.notna() & (text != "") & ~text.str.lower().isin(["nan", "na", ".."])
     if bad.any():
-        examples = ", ".join(f"line {int(line)}: {val!r}" for line, val in zip(lines[bad].head(5), text[bad].head(5), strict=False))
+        examples = ", ".join(
+            f"line {int(line)}: {val!r}" for line, val in zip(lines[bad].head(5), text[bad].head(5), strict=False)
+        )
         problems.add(f"column {column!r}: {int(bad.sum())} non-numeric value(s) ({examples})")
     return number.astype("float64")
 
@@ -75,7 +77,9 @@ def year_column(values: pd.Series, lines: pd.Series, column: str, problems: Prob
     number = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
     bad = number.isna() | (number % 1 != 0)
     if bad.any():
-        problems.add(f"column {column!r}: {int(bad.sum())} value(s) that are not whole years (line(s) {_rows(lines[bad])})")
+        problems.add(
+            f"column {column!r}: {int(bad.sum())} value(s) that are not whole years (line(s) {_rows(lines[bad])})"
+        )
     return number
 
 
@@ -108,7 +112,9 @@ def validate_tidy(
     bad_year = year.isna() | (year % 1 != 0)
     if bad_year.any():  # parsers report these (year_column); never drop rows silently
         if not any("year" in p for p in problems.items):
-            problems.add(f"column 'year': {int(bad_year.sum())} value(s) that are not whole years (line(s) {_rows(lines.reindex(frame.index[bad_year]))})")
+            problems.add(
+                f"column 'year': {int(bad_year.sum())} value(s) that are not whole years (line(s) {_rows(lines.reindex(frame.index[bad_year]))})"
+            )
         frame = frame[~bad_year]
     if frame.empty and not problems.items:
         problems.add("no data values found (empty or truncated file?)")
@@ -118,7 +124,9 @@ def validate_tidy(
             "dataset": pa.Column(str),
             "vintage": pa.Column(str),
             # a code is one token without whitespace; checked on the few distinct codes, not per row
-            "indicator": pa.Column(str, pa.Check(_codes_without_whitespace, error="indicator code contains whitespace")),
+            "indicator": pa.Column(
+                str, pa.Check(_codes_without_whitespace, error="indicator code contains whitespace")
+            ),
             "iso3": pa.Column(str, checks_iso3),
             "year": pa.Column(int, [pa.Check.ge(year_range[0]), pa.Check.le(year_range[1])]),
             "value": pa.Column(float, pa.Check(np.isfinite, element_wise=False, error="finite")),

@@ -140,6 +140,8 @@ def add_user_file(path: Path, *, name: str | None = None, base: str | None = Non
     ctx = ParseContext("wdi", name, path.name, resolver=s.resolver)
     tidy = layout(fmt).parse(path, ctx)  # raises DataValidationError listing every problem
     names = dict(zip(s.entities["iso3"], s.entities["name"], strict=False))
-    target = write_local_vintage(tidy, name, origin="user", base=base, names=names, notes=f"from {path.name} ({fmt})", paths=project())
+    target = write_local_vintage(
+        tidy, name, origin="user", base=base, names=names, notes=f"from {path.name} ({fmt})", paths=project()
+    )
     s.forget("wdi", name)  # re-adding a vintage replaces what this process may have read of it
     return AddResult(name, base, sorted(tidy["indicator"].unique()), len(tidy), target)

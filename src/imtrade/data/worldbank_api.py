@@ -56,7 +56,9 @@ def get_pages(session, code: str) -> list[dict]:
             payload = response.json()
         except ValueError:
             raise DataValidationError(
-                f"World Bank API, {code}, page {page}", ["response is not JSON"], fix="try again later; the API may be down"
+                f"World Bank API, {code}, page {page}",
+                ["response is not JSON"],
+                fix="try again later; the API may be down",
             ) from None
         if not isinstance(payload, list) or len(payload) < 2 or not isinstance(payload[0], dict):
             raise DataValidationError(
@@ -83,7 +85,13 @@ def _api_message(payload) -> str:
 def rows_to_tidy(code: str, rows: list[dict], vintage: str, known_codes: set[str] | None) -> pd.DataFrame:
     """API rows -> validated tidy frame (rows without an ISO3 code or a value are skipped)."""
     records = [
-        {"indicator": code, "iso3": r.get("countryiso3code") or "", "year": r.get("date"), "value": r.get("value"), "_line": i + 1}
+        {
+            "indicator": code,
+            "iso3": r.get("countryiso3code") or "",
+            "year": r.get("date"),
+            "value": r.get("value"),
+            "_line": i + 1,
+        }
         for i, r in enumerate(rows)
         if r.get("countryiso3code") and r.get("value") is not None
     ]
@@ -94,10 +102,17 @@ def rows_to_tidy(code: str, rows: list[dict], vintage: str, known_codes: set[str
     frame["year"] = year_column(frame["year"], frame["_line"], "date", problems)
     frame["value"] = numeric_column(frame["value"], frame["_line"], "value", problems)
     labels = {"iso3": "countryiso3code", "year": "date"}
-    return validate_tidy(frame[["dataset", "vintage", "indicator", "iso3", "year", "value", "_line"]], problems, known_codes, labels=labels)
+    return validate_tidy(
+        frame[["dataset", "vintage", "indicator", "iso3", "year", "value", "_line"]],
+        problems,
+        known_codes,
+        labels=labels,
+    )
 
 
-def fetch_latest(indicators: list[str] | None = None, *, session=None, today: date | None = None, progress: bool = False) -> ApiResult:
+def fetch_latest(
+    indicators: list[str] | None = None, *, session=None, today: date | None = None, progress: bool = False
+) -> ApiResult:
     """Download ``indicators`` (default: every indicator of the default vintage) as vintage <today>."""
     from tqdm.auto import tqdm
 
@@ -118,7 +133,14 @@ def fetch_latest(indicators: list[str] | None = None, *, session=None, today: da
         frames.append(rows_to_tidy(code, rows, vintage, s.resolver.codes))
     tidy = pd.concat(frames, ignore_index=True)
     names = dict(zip(s.entities["iso3"], s.entities["name"], strict=False))
-    path = write_local_vintage(tidy, vintage, origin="worldbank-api", base=base, names=names, titles=titles,
-                               notes=f"Downloaded from api.worldbank.org on {vintage}")
+    path = write_local_vintage(
+        tidy,
+        vintage,
+        origin="worldbank-api",
+        base=base,
+        names=names,
+        titles=titles,
+        notes=f"Downloaded from api.worldbank.org on {vintage}",
+    )
     s.forget("wdi", vintage)  # a vintage downloaded again today replaces the one this process may have read
     return ApiResult(vintage, len(codes), len(tidy), path)

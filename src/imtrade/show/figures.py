@@ -56,7 +56,11 @@ def country_styles(codes: Sequence[str], benchmark: Iterable[str] = ("WLD",)) ->
         if code in bench:
             styles[code] = {"color": BENCHMARK_GREY, "linestyle": "--", "marker": None}
         else:
-            styles[code] = {"color": OKABE_ITO[i % len(OKABE_ITO)], "linestyle": LINESTYLES[i % len(LINESTYLES)], "marker": MARKERS[i % len(MARKERS)]}
+            styles[code] = {
+                "color": OKABE_ITO[i % len(OKABE_ITO)],
+                "linestyle": LINESTYLES[i % len(LINESTYLES)],
+                "marker": MARKERS[i % len(MARKERS)],
+            }
             i += 1
     return styles
 
@@ -69,4 +73,13 @@ def add_source(fig, text: str) -> None:
 def mark_year(ax, year: int, label: str, *, color: str = "#444444") -> None:
     """A vertical dotted line with a short label at the top (e.g. a definition break)."""
     ax.axvline(year, color=color, linestyle=":", linewidth=1.2)
-    ax.annotate(label, xy=(year, 1.0), xycoords=("data", "axes fraction"), xytext=(3, -2), textcoords="offset points", fontsize=8, color=color, va="top")
+    ax.annotate(
+        label,
+        xy=(year, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, -2),
+        textcoords="offset points",
+        fontsize=8,
+        color=color,
+        va="top",
+    )

@@ -33,14 +33,18 @@ def _edition(row) -> str:
 
 
 @check("working_age_population_peak")
-def working_age_population_peak(claim: Claim, ctx: CheckContext, *, geo: str, years: Sequence[int], min_share_drop: float, peak_before: int) -> CheckResult:
+def working_age_population_peak(
+    claim: Claim, ctx: CheckContext, *, geo: str, years: Sequence[int], min_share_drop: float, peak_before: int
+) -> CheckResult:
     """(a) fall of the 15-64 share from its peak to the end year; (b) peak year of the working-age count."""
     y0, y1 = int(years[0]), int(years[1])
     tidy = ctx.indicators(["SP.POP.1564.TO.ZS", "SP.POP.TOTL"], countries=[geo], years=(y0, y1))
     try:
         s = cr.working_age_summary(tidy, geo, (y0, y1))
     except ValueError as exc:
-        return CheckResult(NOT_CHECKABLE, "—", f"data of vintage {ctx.vintage or 'default'} do not reach the test year: {exc}")
+        return CheckResult(
+            NOT_CHECKABLE, "—", f"data of vintage {ctx.vintage or 'default'} do not reach the test year: {exc}"
+        )
     a = s["share_drop"] >= min_share_drop
     b = s["count_peak_year"] < peak_before
     verdict = SUPPORTED if a and b else PARTLY if a or b else CONTRADICTED
@@ -56,12 +60,26 @@ def working_age_population_peak(claim: Claim, ctx: CheckContext, *, geo: str, ye
 
 
 @check("manufacturing_scale_vs_sophistication")
-def manufacturing_scale_vs_sophistication(claim: Claim, ctx: CheckContext, *, year: int, min_world_share: float, peers_m49: Sequence[int], min_tech_gap: float, geo: str = "CHN") -> CheckResult:
+def manufacturing_scale_vs_sophistication(
+    claim: Claim,
+    ctx: CheckContext,
+    *,
+    year: int,
+    min_world_share: float,
+    peers_m49: Sequence[int],
+    min_tech_gap: float,
+    geo: str = "CHN",
+) -> CheckResult:
     """China's share of world MVA (scale) and its medium/high-tech share against four peers (sophistication)."""
     from imtrade.data.load import load_entities
 
     entities = load_entities()
-    by_m49 = entities.dropna(subset=["m49"]).assign(m49=lambda d: d["m49"].astype(int)).drop_duplicates("m49").set_index("m49")["iso3"]
+    by_m49 = (
+        entities.dropna(subset=["m49"])
+        .assign(m49=lambda d: d["m49"].astype(int))
+        .drop_duplicates("m49")
+        .set_index("m49")["iso3"]
+    )
     peers = [str(by_m49[int(m)]) for m in peers_m49]
     mva = ctx.indicators(["NV.IND.MANF.CD"], countries=[geo, "WLD"], years=(year, year))
     tech = ctx.indicators([cr.TECH_SHARE_SDG], countries=[geo, *peers], years=(year, year), dataset="un-sdg")
@@ -117,7 +135,15 @@ def _context(rows, iso3: str, years: Sequence[int]) -> str:
     return f"; context {v0:,.0f} ({y0}) to {v1:,.0f} ({y1})"
 
 
-def _growth(ctx: CheckContext, *, iso3: str, measure: str, years: Sequence[int], min_ratio: float, context_years: Sequence[int] | None = None) -> CheckResult:
+def _growth(
+    ctx: CheckContext,
+    *,
+    iso3: str,
+    measure: str,
+    years: Sequence[int],
+    min_ratio: float,
+    context_years: Sequence[int] | None = None,
+) -> CheckResult:
     rows = _robots(ctx, measure)
     y0, y1 = int(years[0]), int(years[1])
     r0, r1 = cr.robot_value(rows, iso3, y0), cr.robot_value(rows, iso3, y1)
@@ -132,7 +158,15 @@ def _growth(ctx: CheckContext, *, iso3: str, measure: str, years: Sequence[int],
     return CheckResult(verdict, measured, detail, ratio)
 
 
-def _goal_proxy(ctx: CheckContext, *, density_year: int, min_density_ratio: float, share_year: int, min_share_pct: float, iso3: str = "CHN") -> CheckResult:
+def _goal_proxy(
+    ctx: CheckContext,
+    *,
+    density_year: int,
+    min_density_ratio: float,
+    share_year: int,
+    min_share_pct: float,
+    iso3: str = "CHN",
+) -> CheckResult:
     density = _robots(ctx, "robot_density")
     installs = _robots(ctx, "installations")
     d_c, d_w = cr.robot_value(density, iso3, density_year), cr.robot_value(density, "WLD", density_year)
@@ -153,7 +187,15 @@ def _goal_proxy(ctx: CheckContext, *, density_year: int, min_density_ratio: floa
     return CheckResult(verdict, measured, detail, share)
 
 
-def _market_leader(ctx: CheckContext, *, iso3: str, years: Sequence[int], share_year: int, min_share_pct: float, context_years: Sequence[int] | None = None) -> CheckResult:
+def _market_leader(
+    ctx: CheckContext,
+    *,
+    iso3: str,
+    years: Sequence[int],
+    share_year: int,
+    min_share_pct: float,
+    context_years: Sequence[int] | None = None,
+) -> CheckResult:
     rows = cr.select_editions(_robots(ctx, "installations"))
     economies = rows[(rows["iso3"] != "") & (rows["iso3"] != "WLD")]
     compared, first_everywhere = [], True
@@ -166,7 +208,9 @@ def _market_leader(ctx: CheckContext, *, iso3: str, years: Sequence[int], share_
         first_everywhere &= top["iso3"] == iso3
     last = [c for c in compared if c[0] == share_year]
     if not last:
-        return CheckResult(NOT_CHECKABLE, "—", f"no curated {share_year} installations for {iso3} and another economy to compare")
+        return CheckResult(
+            NOT_CHECKABLE, "—", f"no curated {share_year} installations for {iso3} and another economy to compare"
+        )
     world = cr.robot_value(_robots(ctx, "installations"), "WLD", share_year)
     own = cr.robot_value(_robots(ctx, "installations"), iso3, share_year)
     share = 100.0 * own["value"] / world["value"]
@@ -187,7 +231,16 @@ def _market_leader(ctx: CheckContext, *, iso3: str, years: Sequence[int], share_
     return CheckResult(verdict, measured, detail, share)
 
 
-def _cagr(ctx: CheckContext, *, iso3: str, measure: str, years: Sequence[int], claimed_cagr: float, tol: float, partial_tol: float) -> CheckResult:
+def _cagr(
+    ctx: CheckContext,
+    *,
+    iso3: str,
+    measure: str,
+    years: Sequence[int],
+    claimed_cagr: float,
+    tol: float,
+    partial_tol: float,
+) -> CheckResult:
     rows = _robots(ctx, measure)
     y0, y1 = int(years[0]), int(years[1])
     r0, r1 = cr.robot_value(rows, iso3, y0), cr.robot_value(rows, iso3, y1)
@@ -195,10 +248,17 @@ def _cagr(ctx: CheckContext, *, iso3: str, measure: str, years: Sequence[int], c
     gap = abs(realised - claimed_cagr)
     verdict = SUPPORTED if gap <= tol else PARTLY if gap <= partial_tol else CONTRADICTED
     forecasts = ctx.curated("robot_forecasts")
-    ifr = forecasts[(forecasts["forecaster"] == "IFR") & (forecasts["iso3"] == iso3) & (forecasts["measure"] == measure) & (forecasts["forecast_year"] == y1)]
-    ifr_text = f"; IFR's {int(ifr['made_in_year'].iloc[0])} outlook {ifr['cagr_pct'].min():g}-{ifr['cagr_pct'].max():g} % a year" if len(ifr) else ""
-    measured = (
-        f"realised {realised:.1f} % a year {y0}-{y1} ({r0['value']:,.0f}, {r0['report_edition']} -> {r1['value']:,.0f}, {r1['report_edition']}){ifr_text}"
+    ifr = forecasts[
+        (forecasts["forecaster"] == "IFR")
+        & (forecasts["iso3"] == iso3)
+        & (forecasts["measure"] == measure)
+        & (forecasts["forecast_year"] == y1)
+    ]
+    ifr_text = (
+        f"; IFR's {int(ifr['made_in_year'].iloc[0])} outlook {ifr['cagr_pct'].min():g}-{ifr['cagr_pct'].max():g} % a year"
+        if len(ifr)
+        else ""
     )
+    measured = f"realised {realised:.1f} % a year {y0}-{y1} ({r0['value']:,.0f}, {r0['report_edition']} -> {r1['value']:,.0f}, {r1['report_edition']}){ifr_text}"
     detail = f"Test: |realised - {claimed_cagr:g}| <= {tol:g} points supported, <= {partial_tol:g} partly, else contradicted; gap {gap:.1f} points."
     return CheckResult(verdict, measured, detail, realised)

@@ -54,8 +54,16 @@ def _income_groups() -> pd.Series:
 
 @check("trade_share_of_gdp_rise")
 def trade_share_of_gdp_rise(
-    claim, ctx, *, start_years: Sequence[int], year: int, start_target: float, start_tol: float, end_threshold: float,
-    partial_floor: float, ratio: str = "mean_of_flows",
+    claim,
+    ctx,
+    *,
+    start_years: Sequence[int],
+    year: int,
+    start_target: float,
+    start_tol: float,
+    end_threshold: float,
+    partial_floor: float,
+    ratio: str = "mean_of_flows",
 ) -> CheckResult:
     """World trade / GDP: about ``start_target`` in the 1990s and above ``end_threshold`` in ``year``."""
     column = {"mean_of_flows": "trade_mean", "sum": "trade", "exports": "exports"}[ratio]
@@ -94,9 +102,18 @@ def trade_share_of_gdp_rise(
 
 @check("gvc_proxy_trade_intensity")
 def gvc_proxy_trade_intensity(
-    claim, ctx, *, mode: str, proxy: str | None = None, proxies: Sequence[str] | None = None, years: Sequence[int] | None = None,
-    claimed_start: float | None = None, claimed_end: float | None = None, min_fraction_of_claimed_rise: float = 0.5,
-    peak_year: int | None = None, window: Sequence[int] | None = None,
+    claim,
+    ctx,
+    *,
+    mode: str,
+    proxy: str | None = None,
+    proxies: Sequence[str] | None = None,
+    years: Sequence[int] | None = None,
+    claimed_start: float | None = None,
+    claimed_end: float | None = None,
+    min_fraction_of_claimed_rise: float = 0.5,
+    peak_year: int | None = None,
+    window: Sequence[int] | None = None,
 ) -> CheckResult:
     """GVC participation proxied by world trade intensity: a rise of comparable size, or no recovery."""
     if mode == "rise":
@@ -129,13 +146,16 @@ def gvc_proxy_trade_intensity(
             top_year, top = int(inside.idxmax()), float(inside.max())
             last = float(series.loc[hi])
             values.append(last - peak)
-            parts.append(f"{PROXIES[name]}: {peak:.1f} in {peak_year}, {last:.1f} in {hi}, highest {lo}–{hi} {top:.1f} ({top_year})")
+            parts.append(
+                f"{PROXIES[name]}: {peak:.1f} in {peak_year}, {last:.1f} in {hi}, highest {lo}–{hi} {top:.1f} ({top_year})"
+            )
             if top > peak:
                 exceed.append(f"{PROXIES[name]} exceeded its {peak_year} level in {top_year}")
         verdict = CONTRADICTED if exceed else PARTLY
-        detail = (
-            "Proxies, not GVC participation (the 44.4 % and 12.1 % levels cannot be checked): "
-            + ("; ".join(exceed) + "." if exceed else f"neither proxy regained its {peak_year} level in {lo}–{hi}, so at most partly supported.")
+        detail = "Proxies, not GVC participation (the 44.4 % and 12.1 % levels cannot be checked): " + (
+            "; ".join(exceed) + "."
+            if exceed
+            else f"neither proxy regained its {peak_year} level in {lo}–{hi}, so at most partly supported."
         )
         return CheckResult(verdict, "; ".join(parts), detail, values[0])
     raise ValueError(f"unknown mode {mode!r} (rise or not_recovered)")
@@ -143,11 +163,19 @@ def gvc_proxy_trade_intensity(
 
 @check("trend_break_test")
 def trend_break_test(
-    claim, ctx, *, series: str, geo: str, pre: Sequence[int], post: Sequence[int], alpha: float = 0.05, max_slope_ratio: float = 0.5,
+    claim,
+    ctx,
+    *,
+    series: str,
+    geo: str,
+    pre: Sequence[int],
+    post: Sequence[int],
+    alpha: float = 0.05,
+    max_slope_ratio: float = 0.5,
 ) -> CheckResult:
     """Slowbalisation: a much flatter trend after the break, and a Chow test that rejects."""
     s = _proxy_series(ctx, series, geo)
-    s = s.loc[pre[0]:post[1]]
+    s = s.loc[pre[0] : post[1]]
     missing = _missing(s, range(int(pre[0]), int(post[1]) + 1))
     if missing:
         return _not_checkable(f"{PROXIES[series]} missing for {missing} in this vintage")
@@ -191,14 +219,20 @@ def crisis_drop(claim, ctx, *, trade: dict[str, Any], fdi: dict[str, Any]) -> Ch
     measured = "; ".join(f"world {lab} {chg:+.0f} % ({s['from']}→{s['to']})" for lab, s, chg, _ in results)
     detail = " ".join(
         f"{lab[0].upper() + lab[1:]} {'fell' if chg < 0 else 'rose'} {abs(chg):.0f} % against a required fall of {s['min_drop_pct']} % "
-        f"({'met' if ok else 'not met'})." for lab, s, chg, ok in results
+        f"({'met' if ok else 'not met'})."
+        for lab, s, chg, ok in results
     )
     return CheckResult(verdict, measured, detail, results[0][2])
 
 
 @check("industry_employment_count_change")
 def industry_employment_count_change(
-    claim, ctx, *, years: Sequence[int], groups: dict[str, Sequence[str]], threshold_pct: float = 5.0,
+    claim,
+    ctx,
+    *,
+    years: Sequence[int],
+    groups: dict[str, Sequence[str]],
+    threshold_pct: float = 5.0,
 ) -> CheckResult:
     """Persons employed in industry fell (by at least the threshold) in rich and developing economies."""
     a, b = int(years[0]), int(years[1])
@@ -248,13 +282,19 @@ def ict_services_concentration(claim, ctx, *, year: int, min_hic_share: float, t
     detail = (
         f"Proxy (where ICT services are exported from, not where digital firms are headquartered or invest): the share is "
         f"{'at least' if hic >= min_hic_share else 'below'} {min_hic_share:g} %, so at most partly supported"
-        + (f"; {' and '.join(emerging)} among the top five, matching the text's 'some emerging economies'." if emerging else ".")
+        + (
+            f"; {' and '.join(emerging)} among the top five, matching the text's 'some emerging economies'."
+            if emerging
+            else "."
+        )
     )
     return CheckResult(verdict, measured, detail, hic)
 
 
 @check("digital_divide_gap")
-def digital_divide_gap(claim, ctx, *, indicator: str, pairs: Sequence[Sequence[str]], start_year: int, min_change: float = 1.0) -> CheckResult:
+def digital_divide_gap(
+    claim, ctx, *, indicator: str, pairs: Sequence[Sequence[str]], start_year: int, min_change: float = 1.0
+) -> CheckResult:
     """The absolute gap between rich and developing groups widened (every pair) or narrowed."""
     codes = sorted({c for pair in pairs for c in pair})
     tidy = ctx.indicators([indicator], countries=codes, years=(start_year, None))
@@ -265,11 +305,15 @@ def digital_divide_gap(claim, ctx, *, indicator: str, pairs: Sequence[Sequence[s
             return _not_checkable(f"{indicator} has no {rich} or {poor} aggregate in this vintage")
         gap = (w[rich] - w[poor]).dropna()
         if start_year not in gap.index or gap.index.max() <= start_year:
-            return _not_checkable(f"{indicator}: the {rich}–{poor} gap is missing in {start_year} or later in this vintage")
+            return _not_checkable(
+                f"{indicator}: the {rich}–{poor} gap is missing in {start_year} or later in this vintage"
+            )
         end = int(gap.index.max())
         change = float(gap.loc[end] - gap.loc[start_year])
         changes.append(change)
-        parts.append(f"{rich}–{poor} gap {gap.loc[start_year]:.1f} ({start_year}) → {gap.loc[end]:.1f} ({end}), {change:+.1f}")
+        parts.append(
+            f"{rich}–{poor} gap {gap.loc[start_year]:.1f} ({start_year}) → {gap.loc[end]:.1f} ({end}), {change:+.1f}"
+        )
     if all(c >= min_change for c in changes):
         verdict = SUPPORTED
     elif all(c <= -min_change for c in changes):
@@ -285,7 +329,14 @@ def digital_divide_gap(claim, ctx, *, indicator: str, pairs: Sequence[Sequence[s
 
 @check("hic_share_of_mht_mva")
 def hic_share_of_mht_mva(
-    claim, ctx, *, mva_years: Sequence[int], tech_years: Sequence[int], developed_m49: int, developing_m49: int, threshold: float = 2.0,
+    claim,
+    ctx,
+    *,
+    mva_years: Sequence[int],
+    tech_years: Sequence[int],
+    developed_m49: int,
+    developing_m49: int,
+    threshold: float = 2.0,
 ) -> CheckResult:
     """High-income economies' share of world manufacturing (a) and of medium/high-tech manufacturing (b)."""
     tidy = ctx.indicators(["NV.IND.MANF.CD"], countries=["HIC", "LMY", "WLD"])
@@ -293,8 +344,14 @@ def hic_share_of_mht_mva(
     a0, a1 = int(mva_years[0]), int(mva_years[1])
     t0, t1 = int(tech_years[0]), int(tech_years[1])
     dev, dvg = f"M49_{developed_m49}", f"M49_{developing_m49}"
-    tech = ctx.indicators(["NV_IND_TECH"], countries=[dev, dvg]).pivot_table(index="year", columns="iso3", values="value", aggfunc="first")
-    if any(y not in mva.index for y in (a0, a1, t0, t1)) or any(y not in tech.index for y in (t0, t1)) or not {dev, dvg} <= set(tech.columns):
+    tech = ctx.indicators(["NV_IND_TECH"], countries=[dev, dvg]).pivot_table(
+        index="year", columns="iso3", values="value", aggfunc="first"
+    )
+    if (
+        any(y not in mva.index for y in (a0, a1, t0, t1))
+        or any(y not in tech.index for y in (t0, t1))
+        or not {dev, dvg} <= set(tech.columns)
+    ):
         return _not_checkable("manufacturing value added or its medium/high-tech share is missing for the years needed")
     share_a = mva["HIC"] / mva["WLD"] * 100
     change_a = float(share_a.loc[a1] - share_a.loc[a0])
@@ -322,7 +379,13 @@ def hic_share_of_mht_mva(
 
 @check("developing_export_share_trend")
 def developing_export_share_trend(
-    claim, ctx, *, geo_area: int, pre: Sequence[int], post: Sequence[int], max_slope_ratio: float = 0.5,
+    claim,
+    ctx,
+    *,
+    geo_area: int,
+    pre: Sequence[int],
+    post: Sequence[int],
+    max_slope_ratio: float = 0.5,
 ) -> CheckResult:
     """Developing economies' share of world merchandise exports grew much more slowly after the break."""
     code = f"M49_{geo_area}"
@@ -331,10 +394,14 @@ def developing_export_share_trend(
     missing = _missing(s, range(int(pre[0]), int(post[1]) + 1))
     if missing:
         return _not_checkable(f"developing economies' export share missing for {missing}")
-    before = chapter.ols_trend(s.loc[pre[0]:pre[1]].index, s.loc[pre[0]:pre[1]].to_numpy())
-    after = chapter.ols_trend(s.loc[post[0]:post[1]].index, s.loc[post[0]:post[1]].to_numpy())
+    before = chapter.ols_trend(s.loc[pre[0] : pre[1]].index, s.loc[pre[0] : pre[1]].to_numpy())
+    after = chapter.ols_trend(s.loc[post[0] : post[1]].index, s.loc[post[0] : post[1]].to_numpy())
     if before.slope <= 0:
-        return CheckResult(NOT_CHECKABLE, f"slope {before.slope:+.2f} pp/yr {pre[0]}–{pre[1]}", "No catch-up before the break, so a slowdown is undefined.")
+        return CheckResult(
+            NOT_CHECKABLE,
+            f"slope {before.slope:+.2f} pp/yr {pre[0]}–{pre[1]}",
+            "No catch-up before the break, so a slowdown is undefined.",
+        )
     ratio = after.slope / before.slope
     verdict = PARTLY if ratio < max_slope_ratio else CONTRADICTED
     measured = (

@@ -67,7 +67,12 @@ def signed(value: float, digits: int = 1, unit: str = "") -> str:
 
 
 def _years_pair(value: Any, name: str) -> tuple[int, int]:
-    if not isinstance(value, list | tuple) or len(value) != 2 or not all(isinstance(v, int) for v in value) or value[0] > value[1]:
+    if (
+        not isinstance(value, list | tuple)
+        or len(value) != 2
+        or not all(isinstance(v, int) for v in value)
+        or value[0] > value[1]
+    ):
         raise ClaimsRegisterError(f"argument {name} must be [first_year, last_year], got {value!r}")
     return int(value[0]), int(value[1])
 
@@ -173,7 +178,14 @@ def period_mean_comparison(
     if (target is None) != (target_tol is None):
         raise ClaimsRegisterError("arguments target and target_tol go together")
     base, test = _years_pair(base_years, "base_years"), _years_pair(test_years, "test_years")
-    extra = [_years_pair(p, n) for p, n in ((sensitivity_base_years, "sensitivity_base_years"), (sensitivity_test_years, "sensitivity_test_years")) if p is not None]
+    extra = [
+        _years_pair(p, n)
+        for p, n in (
+            (sensitivity_base_years, "sensitivity_base_years"),
+            (sensitivity_test_years, "sensitivity_test_years"),
+        )
+        if p is not None
+    ]
     lo = min(base[0], test[0], *(p[0] for p in extra))
     hi = max(base[1], test[1], *(p[1] for p in extra))
     series = _series(ctx, indicator, geo, (lo, hi))
@@ -188,24 +200,40 @@ def period_mean_comparison(
             f"The test needs {indicator} for {geo} in every year of {span(base)} and {span(test)}"
             f"{' (and between them, for the level test)' if level_vs_trend else ''}; vintage {ctx.vintage} lacks {_runs(missing)}.",
         )
-    base_mean = float(series.loc[base[0]:base[1]].mean())
-    test_mean = float(series.loc[test[0]:test[1]].mean())
+    base_mean = float(series.loc[base[0] : base[1]].mean())
+    test_mean = float(series.loc[test[0] : test[1]].mean())
     diff = test_mean - base_mean
     moved = -diff if direction == "lower" else diff  # > 0: moved in the claimed direction
     word = "below" if direction == "lower" else "above"
     conditions: list[tuple[str, bool]] = []
     gap_rule = f"at least {min_gap:g} points {word}" if min_gap > 0 else f"{word}"
-    conditions.append((f"the {span(test)} mean must be {gap_rule} the {span(base)} mean: it is {abs(diff):.2f} points {'below' if diff < 0 else 'above'}",
-                       moved > 0 and moved >= min_gap))
-    measured = f"{geo} mean {span(test)}: {test_mean:.2f} % vs {span(base)}: {base_mean:.2f} % ({signed(diff, 2)} points)"
+    conditions.append(
+        (
+            f"the {span(test)} mean must be {gap_rule} the {span(base)} mean: it is {abs(diff):.2f} points {'below' if diff < 0 else 'above'}",
+            moved > 0 and moved >= min_gap,
+        )
+    )
+    measured = (
+        f"{geo} mean {span(test)}: {test_mean:.2f} % vs {span(base)}: {base_mean:.2f} % ({signed(diff, 2)} points)"
+    )
     if level_vs_trend:
         ratio = chained_level_vs_trend(series, base, test[1])
         off = (ratio - 1.0) * 100.0
         level_met = ratio < 1.0 if direction == "lower" else ratio > 1.0
-        conditions.append((f"the {test[1]} level must be {word} the extrapolated {span(base)} trend: it is {abs(off):.1f} % {'below' if off < 0 else 'above'}", level_met))
+        conditions.append(
+            (
+                f"the {test[1]} level must be {word} the extrapolated {span(base)} trend: it is {abs(off):.1f} % {'below' if off < 0 else 'above'}",
+                level_met,
+            )
+        )
         measured += f"; {test[1]} level {abs(off):.1f} % {'below' if off < 0 else 'above'} the {span(base)} trend"
     if target is not None:
-        conditions.append((f"the {span(test)} mean must be within {target:g} ± {target_tol:g}: it is {test_mean:.2f}", abs(test_mean - target) <= target_tol))
+        conditions.append(
+            (
+                f"the {span(test)} mean must be within {target:g} ± {target_tol:g}: it is {test_mean:.2f}",
+                abs(test_mean - target) <= target_tol,
+            )
+        )
         measured = f"{geo} mean {span(test)}: {test_mean:.2f} % (claimed {target:g}) vs {span(base)}: {base_mean:.2f} % ({signed(diff, 2)} points)"
     met = [ok for _, ok in conditions]
     if all(met):
@@ -219,14 +247,16 @@ def period_mean_comparison(
     if verdict == PARTLY and not any(met):
         detail += f" The mean moved in the claimed direction but by less than {min_gap:g} points, which the rule reads as partly supported."
     elif len(conditions) > 1:
-        detail += {SUPPORTED: " All conditions hold.", CONTRADICTED: " None holds.", PARTLY: " Only some hold."}[verdict]
+        detail += {SUPPORTED: " All conditions hold.", CONTRADICTED: " None holds.", PARTLY: " Only some hold."}[
+            verdict
+        ]
     if sensitivity_base_years is not None:
         sb = _years_pair(sensitivity_base_years, "sensitivity_base_years")
-        alt = float(series.loc[sb[0]:sb[1]].mean())
+        alt = float(series.loc[sb[0] : sb[1]].mean())
         detail += f" Sensitivity (not used in the verdict): against a {span(sb)} baseline ({alt:.2f} %) the difference is {signed(test_mean - alt, 2)} points."
     if sensitivity_test_years is not None:
         st = _years_pair(sensitivity_test_years, "sensitivity_test_years")
-        alt = float(series.loc[st[0]:st[1]].mean())
+        alt = float(series.loc[st[0] : st[1]].mean())
         detail += f" Sensitivity (not used in the verdict): the {span(st)} mean is {alt:.2f} %."
     return CheckResult(verdict, measured, detail, test_mean if target is not None else diff)
 
@@ -235,8 +265,15 @@ def period_mean_comparison(
 # curated_figure_compare
 
 # argument name -> column of the curated table it selects on
-_FILTERS = {"measure": "measure", "iso3": "iso3", "year": "year", "partner": "partner", "flow": "flow",
-            "edition": "report_edition", "edition_year": "edition_year"}
+_FILTERS = {
+    "measure": "measure",
+    "iso3": "iso3",
+    "year": "year",
+    "partner": "partner",
+    "flow": "flow",
+    "edition": "report_edition",
+    "edition_year": "edition_year",
+}
 
 
 def _edition_year(text: str) -> int:
@@ -262,7 +299,10 @@ def select_curated_rows(frame: pd.DataFrame, table: str, filters: dict[str, Any]
         else:
             rows = rows[rows[column].astype(str).str.strip() == str(value)]
     if "report_edition" in rows.columns and filters.get("edition") is None and len(rows) > 1:
-        final = rows[~rows["report_edition"].str.contains("preliminary", case=False) & ~rows.get("note", pd.Series("", index=rows.index)).str.contains("preliminary", case=False)]
+        final = rows[
+            ~rows["report_edition"].str.contains("preliminary", case=False)
+            & ~rows.get("note", pd.Series("", index=rows.index)).str.contains("preliminary", case=False)
+        ]
         rows = final if len(final) else rows
         latest = rows["report_edition"].map(_edition_year)
         rows = rows[latest == latest.max()]
@@ -277,7 +317,13 @@ def _where(rows: pd.DataFrame) -> str:
     n = len(rows)
     primary = (rows["verified_primary"].str.lower() == "yes").sum() if "verified_primary" in rows else 0
     cite = "; ".join(dict.fromkeys(str(c) for c in rows["citation"])) if "citation" in rows else ""
-    status = "verified at the primary publisher" if primary == n else "not verified at the primary publisher" if primary == 0 else f"{primary} of {n} verified at the primary publisher"
+    status = (
+        "verified at the primary publisher"
+        if primary == n
+        else "not verified at the primary publisher"
+        if primary == 0
+        else f"{primary} of {n} verified at the primary publisher"
+    )
     return f"Source: {cite} ({status})."
 
 
@@ -330,13 +376,25 @@ def curated_figure_compare(
     in the ranks test).
     """
     frame = ctx.curated(table)
-    filters = {"measure": measure, "iso3": iso3, "year": year, "partner": partner, "flow": flow, "edition": edition, "edition_year": edition_year}
+    filters = {
+        "measure": measure,
+        "iso3": iso3,
+        "year": year,
+        "partner": partner,
+        "flow": flow,
+        "edition": edition,
+        "edition_year": edition_year,
+    }
     rows = select_curated_rows(frame, table, filters)
     asked = ", ".join(f"{k} {v}" for k, v in filters.items() if v is not None)
     if ranks is not None:
         return _compare_ranks(ctx, table, rows, ranks, partial_tol_places or 0, edition_year)
     if rows.empty:
-        return CheckResult(NOT_CHECKABLE, "no published figure", f"The curated table {table}.csv has no row for {asked}; add the published figure with its citation.")
+        return CheckResult(
+            NOT_CHECKABLE,
+            "no published figure",
+            f"The curated table {table}.csv has no row for {asked}; add the published figure with its citation.",
+        )
     claimed = claimed if claimed is not None else (claim.claimed or {}).get("value")
     if claimed is None:
         raise ClaimsRegisterError("curated_figure_compare needs a claimed value (argument claimed or claimed.value)")
@@ -344,10 +402,20 @@ def curated_figure_compare(
     unit = str(rows["unit"].iloc[0]) if "unit" in rows else ""
     if "unit" in rows and rows["unit"].nunique() > 1:
         raise ClaimsRegisterError(f"rows of {table}.csv for {asked} mix units: {', '.join(rows['unit'].unique())}")
-    when = f"{int(year)}" if year is not None else "no reference year" if "year" in rows and rows["year"].isna().all() else ""
+    when = (
+        f"{int(year)}"
+        if year is not None
+        else "no reference year"
+        if "year" in rows and rows["year"].isna().all()
+        else ""
+    )
     figures = " and ".join(_number(v) for v in values)
     reports = f"{len(rows)} reports" if len(rows) > 1 else ""
-    edition_note = str(rows["report_edition"].iloc[0]) if "report_edition" in rows and rows["report_edition"].nunique() == 1 else ""
+    edition_note = (
+        str(rows["report_edition"].iloc[0])
+        if "report_edition" in rows and rows["report_edition"].nunique() == 1
+        else ""
+    )
     what = str(measure).replace("_", " ") if measure is not None else ""
     context = "; ".join(x for x in (what, when, edition_note, reports) if x)
     measured = f"{figures} {unit}" + (f" ({context})" if context else "")
@@ -357,11 +425,15 @@ def curated_figure_compare(
         meets = {">": worst > claimed, "<": worst < claimed}.get(relation, worst >= claimed)
         rule = {">": f"more than {claimed:g}", "<": f"less than {claimed:g}"}.get(relation, f"at least {claimed:g}")
         verdict = SUPPORTED if meets else PARTLY if worst >= partial_min else CONTRADICTED
-        detail = (f"Test: the published figure must be {rule} for supported and at least {partial_min:g} for partly supported; "
-                  f"it is {_number(worst)} {unit}. {_where(rows)}")
+        detail = (
+            f"Test: the published figure must be {rule} for supported and at least {partial_min:g} for partly supported; "
+            f"it is {_number(worst)} {unit}. {_where(rows)}"
+        )
         return CheckResult(verdict, measured, detail, worst)
     if supported_tol_pct is None or partial_tol_pct is None:
-        raise ClaimsRegisterError("curated_figure_compare needs supported_tol_pct and partial_tol_pct, partial_min, or ranks")
+        raise ClaimsRegisterError(
+            "curated_figure_compare needs supported_tol_pct and partial_tol_pct, partial_min, or ranks"
+        )
     if relative_to not in ("curated", "claimed"):
         raise ClaimsRegisterError(f"argument relative_to must be 'curated' or 'claimed', got {relative_to!r}")
     if relative_to == "curated":
@@ -374,7 +446,9 @@ def curated_figure_compare(
     worst_dev = deviations[worst_i]
     level_strict = abs(worst_dev) <= supported_tol_pct
     level_partial = abs(worst_dev) <= partial_tol_pct
-    parts = [f"{dev_text} {signed(worst_dev, 2)} %{' at most' if len(values) > 1 else ''} (supported within ±{supported_tol_pct:g} %, partly within ±{partial_tol_pct:g} %)"]
+    parts = [
+        f"{dev_text} {signed(worst_dev, 2)} %{' at most' if len(values) > 1 else ''} (supported within ±{supported_tol_pct:g} %, partly within ±{partial_tol_pct:g} %)"
+    ]
     growth_ok = True
     if claimed_growth_pct is not None:
         if growth_tol is None:
@@ -385,11 +459,19 @@ def curated_figure_compare(
         if prev_year is not None:
             prev = select_curated_rows(frame, table, {**filters, "year": prev_year})
             if "unit" in prev and not prev.empty and set(prev["unit"]) != {unit}:
-                raise ClaimsRegisterError(f"{table}.csv: the {prev_year} figure has another unit than the {year} figure")
-            references += [(f"implied by the {prev_year} figure {_number(p)}:", (v / p - 1.0) * 100.0) for p in prev["value"].astype(float) for v in values]
+                raise ClaimsRegisterError(
+                    f"{table}.csv: the {prev_year} figure has another unit than the {year} figure"
+                )
+            references += [
+                (f"implied by the {prev_year} figure {_number(p)}:", (v / p - 1.0) * 100.0)
+                for p in prev["value"].astype(float)
+                for v in values
+            ]
         if not references:
             growth_ok = False
-            parts.append(f"no published growth rate to compare with the claimed {signed(claimed_growth_pct, 1)} % (growth not confirmed)")
+            parts.append(
+                f"no published growth rate to compare with the claimed {signed(claimed_growth_pct, 1)} % (growth not confirmed)"
+            )
         else:
             growth_devs = [abs(g - claimed_growth_pct) for _, g in references]
             growth_ok = max(growth_devs) <= growth_tol
@@ -398,9 +480,13 @@ def curated_figure_compare(
                 by_label.setdefault(label, [])
                 if signed(g, 1) not in by_label[label]:
                     by_label[label].append(signed(g, 1))
-            shown = "; ".join(f"{label} {' and '.join(v + ' %' for v in values_)}" for label, values_ in by_label.items())
-            parts.append(f"the claimed growth {signed(claimed_growth_pct, 1)} % must be within ±{growth_tol:g} point{'s' if growth_tol != 1 else ''} of every reference growth "
-                         f"({shown}): largest difference {max(growth_devs):.1f} points ({'met' if growth_ok else 'not met'})")
+            shown = "; ".join(
+                f"{label} {' and '.join(v + ' %' for v in values_)}" for label, values_ in by_label.items()
+            )
+            parts.append(
+                f"the claimed growth {signed(claimed_growth_pct, 1)} % must be within ±{growth_tol:g} point{'s' if growth_tol != 1 else ''} of every reference growth "
+                f"({shown}): largest difference {max(growth_devs):.1f} points ({'met' if growth_ok else 'not met'})"
+            )
             published = [g for label, g in references if label == "published:"]
             if published:
                 measured += f", growth {'/'.join(signed(g, 1) + ' %' for g in dict.fromkeys(published))} y/y"
@@ -409,7 +495,9 @@ def curated_figure_compare(
     return CheckResult(verdict, measured, detail, float(values.iloc[worst_i]))
 
 
-def _compare_ranks(ctx: CheckContext, table: str, rows: pd.DataFrame, ranks: dict[str, int], tol: int, edition_year: int | None) -> CheckResult:
+def _compare_ranks(
+    ctx: CheckContext, table: str, rows: pd.DataFrame, ranks: dict[str, int], tol: int, edition_year: int | None
+) -> CheckResult:
     if not isinstance(ranks, dict) or not ranks:
         raise ClaimsRegisterError("argument ranks must map ISO3 codes to claimed ranks")
     if "rank" not in rows.columns or "iso3" not in rows.columns:
@@ -422,10 +510,16 @@ def _compare_ranks(ctx: CheckContext, table: str, rows: pd.DataFrame, ranks: dic
             continue
         published = [int(r) for r in mine["rank"].dropna()]
         diffs[code] = max(abs(r - int(claimed_rank)) for r in published)
-        found.append(f"{code} {'/'.join(map(str, published))}" + ("" if diffs[code] == 0 else f" (claimed {claimed_rank})"))
+        found.append(
+            f"{code} {'/'.join(map(str, published))}" + ("" if diffs[code] == 0 else f" (claimed {claimed_rank})")
+        )
     edition = f" in the {int(edition_year)} edition" if edition_year is not None else ""
     if not diffs:
-        return CheckResult(NOT_CHECKABLE, "no published ranks", f"The curated table {table}.csv has no{edition} rank for {', '.join(missing)}.")
+        return CheckResult(
+            NOT_CHECKABLE,
+            "no published ranks",
+            f"The curated table {table}.csv has no{edition} rank for {', '.join(missing)}.",
+        )
     of = ""
     if "economies_ranked" in rows and rows["economies_ranked"].notna().any():
         of = f" (of {int(rows['economies_ranked'].dropna().max())})"
@@ -437,10 +531,16 @@ def _compare_ranks(ctx: CheckContext, table: str, rows: pd.DataFrame, ranks: dic
         verdict = SUPPORTED
     else:
         verdict = PARTLY
-    detail = (f"Test: supported if every claimed rank matches exactly, partly if all are within {tol} places, contradicted if any differs by more; "
-              f"the largest difference is {worst} place{'s' if worst != 1 else ''}"
-              + (f", and {', '.join(missing)} cannot be compared (no curated row), so the claim cannot be fully supported" if missing else "")
-              + f". {_where(rows[rows['iso3'].isin(list(ranks))])}")
+    detail = (
+        f"Test: supported if every claimed rank matches exactly, partly if all are within {tol} places, contradicted if any differs by more; "
+        f"the largest difference is {worst} place{'s' if worst != 1 else ''}"
+        + (
+            f", and {', '.join(missing)} cannot be compared (no curated row), so the claim cannot be fully supported"
+            if missing
+            else ""
+        )
+        + f". {_where(rows[rows['iso3'].isin(list(ranks))])}"
+    )
     return CheckResult(verdict, measured, detail, float(worst))
 
 
@@ -515,8 +615,11 @@ def economy_rank(
     by_code = ranked.set_index("iso3")
     present = [c for c in countries if c in by_code.index]
     if not present:
-        return CheckResult(NOT_CHECKABLE, f"no {code} value for {', '.join(countries)} in {year}",
-                           f"Vintage {ctx.vintage} has no {code} ({label}) for {', '.join(countries)} in {year}, so the rank cannot be computed.")
+        return CheckResult(
+            NOT_CHECKABLE,
+            f"no {code} value for {', '.join(countries)} in {year}",
+            f"Vintage {ctx.vintage} has no {code} ({label}) for {', '.join(countries)} in {year}, so the rank cannot be computed.",
+        )
     within = [c for c in present if by_code.loc[c, "rank"] <= max_rank]
     n = len(ranked)
     measured = f"{_rank_phrase(ranked, countries, unit)} of {n} economies by {label}, {year}"
@@ -530,9 +633,13 @@ def economy_rank(
     else:
         verdict = CONTRADICTED
     need = "1st" if max_rank == 1 else f"{ordinal(max_rank)} or better"
-    rule = f"each of {', '.join(countries)} must rank {need}" if len(countries) > 1 else f"{countries[0]} must rank {need}"
+    rule = (
+        f"each of {', '.join(countries)} must rank {need}" if len(countries) > 1 else f"{countries[0]} must rank {need}"
+    )
     partial = f"; partly supported if at least {partial_min_count} do" if partial_min_count is not None else ""
-    outcome = f"{len(within)} of {len(countries)} do" if len(countries) > 1 else ("it does" if within else "it does not")
+    outcome = (
+        f"{len(within)} of {len(countries)} do" if len(countries) > 1 else ("it does" if within else "it does not")
+    )
     detail = f"Test: {rule} among {n} economies (aggregates excluded) by {label} ({code}, current {unit}) in {year}{partial}; {outcome}."
     absent = [c for c in countries if c not in by_code.index]
     if absent:
@@ -540,14 +647,23 @@ def economy_rank(
     context = []
     if report_ppp:
         ppp = rank_economies(ctx, "gdp_ppp", year)
-        context.append(f"at PPP: {_rank_phrase(ppp, countries, RANK_MEASURES['gdp_ppp'][2])}" + (f", 1st {ppp.iloc[0]['iso3']}" if len(ppp) else ""))
+        context.append(
+            f"at PPP: {_rank_phrase(ppp, countries, RANK_MEASURES['gdp_ppp'][2])}"
+            + (f", 1st {ppp.iloc[0]['iso3']}" if len(ppp) else "")
+        )
     for other in report_years or []:
         try:
             alt = rank_economies(ctx, measure, int(other))
         except Exception as exc:  # sensitivity only: say what is missing instead of failing the check
             context.append(f"{other}: not available ({exc.__class__.__name__})")
             continue
-        context.append(f"{other}: " + ", ".join(f"{c} {ordinal(alt.set_index('iso3').loc[c, 'rank'])}" if c in set(alt["iso3"]) else f"{c} no value" for c in countries))
+        context.append(
+            f"{other}: "
+            + ", ".join(
+                f"{c} {ordinal(alt.set_index('iso3').loc[c, 'rank'])}" if c in set(alt["iso3"]) else f"{c} no value"
+                for c in countries
+            )
+        )
     for other in report_measures or []:
         try:
             alt = rank_economies(ctx, other, year)
@@ -556,7 +672,13 @@ def economy_rank(
         except Exception as exc:
             context.append(f"{RANK_MEASURES[other][1]}: not available ({exc.__class__.__name__})")
             continue
-        context.append(f"by {RANK_MEASURES[other][1]}: " + ", ".join(f"{c} {ordinal(alt.set_index('iso3').loc[c, 'rank'])}" if c in set(alt["iso3"]) else f"{c} no value" for c in countries))
+        context.append(
+            f"by {RANK_MEASURES[other][1]}: "
+            + ", ".join(
+                f"{c} {ordinal(alt.set_index('iso3').loc[c, 'rank'])}" if c in set(alt["iso3"]) else f"{c} no value"
+                for c in countries
+            )
+        )
     if context:
         detail += " Reported alongside (not used in the verdict): " + "; ".join(context) + "."
     worst = max(int(by_code.loc[c, "rank"]) for c in present) if len(present) == len(countries) else math.nan

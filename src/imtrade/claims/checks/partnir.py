@@ -34,8 +34,17 @@ def _missing(what: str, ctx: CheckContext) -> CheckResult:
 
 
 @check("group_gdp_share")
-def group_gdp_share(claim: Claim, ctx: CheckContext, *, year: int, prev_year: int, grouping: str,
-                    claimed_developing: float, tol: float, partial_tol: float) -> CheckResult:
+def group_gdp_share(
+    claim: Claim,
+    ctx: CheckContext,
+    *,
+    year: int,
+    prev_year: int,
+    grouping: str,
+    claimed_developing: float,
+    tol: float,
+    partial_tol: float,
+) -> CheckResult:
     """Developing economies' share of world GDP (IMF split, current US$) in ``year`` and its trend."""
     if not grouping.startswith("imf_advanced"):
         raise ValueError(f"unknown grouping {grouping!r} (expected imf_advanced_<year>)")
@@ -48,25 +57,30 @@ def group_gdp_share(claim: Claim, ctx: CheckContext, *, year: int, prev_year: in
     now, before = split.loc[year], split.loc[prev_year]
     level_gap = now["developing_share"] - claimed_developing
     trend_holds = now["advanced_share"] < before["advanced_share"]
-    measured = (f"{now['developing_share']:.1f} % in {year} (advanced {now['advanced_share']:.1f} %; "
-                f"{now['developing_low']:.1f} % if the {now['unallocated']:.1f} % of world GDP without a country series, "
-                f"mostly Taiwan, is counted as advanced); advanced share {before['advanced_share']:.1f} % in {prev_year}")
+    measured = (
+        f"{now['developing_share']:.1f} % in {year} (advanced {now['advanced_share']:.1f} %; "
+        f"{now['developing_low']:.1f} % if the {now['unallocated']:.1f} % of world GDP without a country series, "
+        f"mostly Taiwan, is counted as advanced); advanced share {before['advanced_share']:.1f} % in {prev_year}"
+    )
     if abs(level_gap) <= tol and trend_holds:
         verdict = SUPPORTED
     elif abs(level_gap) <= partial_tol or trend_holds:
         verdict = PARTLY
     else:
         verdict = CONTRADICTED
-    detail = (f"IMF advanced economies (curated WEO list) summed over NY.GDP.MKTP.CD, developing = 100 - advanced: "
-              f"{now['developing_share']:.1f} % vs the claimed {claimed_developing:g} % (gap {_signed(level_gap)} points, "
-              f"tolerance ±{tol:g}, partial ±{partial_tol:g}); the advanced share "
-              f"{'fell' if trend_holds else 'did not fall'} from {prev_year} to {year}.")
+    detail = (
+        f"IMF advanced economies (curated WEO list) summed over NY.GDP.MKTP.CD, developing = 100 - advanced: "
+        f"{now['developing_share']:.1f} % vs the claimed {claimed_developing:g} % (gap {_signed(level_gap)} points, "
+        f"tolerance ±{tol:g}, partial ±{partial_tol:g}); the advanced share "
+        f"{'fell' if trend_holds else 'did not fall'} from {prev_year} to {year}."
+    )
     return CheckResult(verdict, measured, detail, float(now["developing_share"]))
 
 
 @check("largest_producer_streak")
-def largest_producer_streak(claim: Claim, ctx: CheckContext, *, indicator: str, geo: str, years: Sequence[int],
-                            min_years_partial: int) -> CheckResult:
+def largest_producer_streak(
+    claim: Claim, ctx: CheckContext, *, indicator: str, geo: str, years: Sequence[int], min_years_partial: int
+) -> CheckResult:
     """Years of ``years`` (inclusive range) in which ``geo`` is the largest economy by ``indicator``."""
     first, last = int(years[0]), int(years[1])
     tidy = ctx.indicators([indicator], years=(first, last))
@@ -80,7 +94,8 @@ def largest_producer_streak(claim: Claim, ctx: CheckContext, *, indicator: str, 
     ties = leaders.loc[leaders["tie"], "year"].tolist()
     lost = leaders.loc[leaders["leader"] != geo, ["year", "leader"]]
     measured = f"{geo} first in {count} of {span} years {first}-{last}" + (
-        f" (not first in {', '.join(f'{r.year}: {r.leader}' for r in lost.itertuples())})" if len(lost) else "")
+        f" (not first in {', '.join(f'{r.year}: {r.leader}' for r in lost.itertuples())})" if len(lost) else ""
+    )
     if ties:
         measured += f"; top two tied after rounding in {', '.join(map(str, ties))}"
     min_margin = top["margin_pct"].min() if count else math.nan
@@ -90,15 +105,27 @@ def largest_producer_streak(claim: Claim, ctx: CheckContext, *, indicator: str, 
         verdict = PARTLY
     else:
         verdict = CONTRADICTED
-    detail = (f"Economies ranked by {indicator} each year (aggregates excluded): {geo} leads in {count} of {span} years "
-              f"(supported if all {span}, partly if at least {min_years_partial}); its smallest lead over the runner-up "
-              f"was {min_margin:.1f} %.")
+    detail = (
+        f"Economies ranked by {indicator} each year (aggregates excluded): {geo} leads in {count} of {span} years "
+        f"(supported if all {span}, partly if at least {min_years_partial}); its smallest lead over the runner-up "
+        f"was {min_margin:.1f} %."
+    )
     return CheckResult(verdict, measured, detail, float(count))
 
 
 @check("currency_level_match")
-def currency_level_match(claim: Claim, ctx: CheckContext, *, indicator: str, geo: str, year: int, claimed_lcu: float,
-                         fx_indicator: str, tol_pct: float, partial_tol_pct: float) -> CheckResult:
+def currency_level_match(
+    claim: Claim,
+    ctx: CheckContext,
+    *,
+    indicator: str,
+    geo: str,
+    year: int,
+    claimed_lcu: float,
+    fx_indicator: str,
+    tol_pct: float,
+    partial_tol_pct: float,
+) -> CheckResult:
     """A local-currency claim converted at the official exchange rate vs a US$ series."""
     level = ctx.indicators([indicator], countries=[geo], years=(year, year))
     fx = ctx.indicators([fx_indicator], countries=[geo], years=(year, year))
@@ -108,18 +135,30 @@ def currency_level_match(claim: Claim, ctx: CheckContext, *, indicator: str, geo
     data_usd = float(level["value"].iloc[0])
     claim_usd = claimed_lcu / rate
     diff = (claim_usd / data_usd - 1) * 100
-    measured = (f"{data_usd / 1e12:.2f} tn US$ in {year} ({indicator}); the claim converts to {claim_usd / 1e12:.2f} tn US$ "
-                f"at {rate:.4f} LCU per US$ ({fx_indicator})")
+    measured = (
+        f"{data_usd / 1e12:.2f} tn US$ in {year} ({indicator}); the claim converts to {claim_usd / 1e12:.2f} tn US$ "
+        f"at {rate:.4f} LCU per US$ ({fx_indicator})"
+    )
     verdict = SUPPORTED if abs(diff) <= tol_pct else PARTLY if abs(diff) <= partial_tol_pct else CONTRADICTED
-    detail = (f"Claimed local-currency value / official exchange rate vs the World Bank value: difference {_signed(diff)} % "
-              f"(supported within ±{tol_pct:g} %, partly within ±{partial_tol_pct:g} %). The series is rounded to 3 "
-              "significant digits, which can move it by up to 0.5 %.")
+    detail = (
+        f"Claimed local-currency value / official exchange rate vs the World Bank value: difference {_signed(diff)} % "
+        f"(supported within ±{tol_pct:g} %, partly within ±{partial_tol_pct:g} %). The series is rounded to 3 "
+        "significant digits, which can move it by up to 0.5 %."
+    )
     return CheckResult(verdict, measured, detail, data_usd)
 
 
 @check("share_of_world")
-def share_of_world_check(claim: Claim, ctx: CheckContext, *, indicator: str, geo: str, year: int,
-                         supported_range: Sequence[float], partial_range: Sequence[float]) -> CheckResult:
+def share_of_world_check(
+    claim: Claim,
+    ctx: CheckContext,
+    *,
+    indicator: str,
+    geo: str,
+    year: int,
+    supported_range: Sequence[float],
+    partial_range: Sequence[float],
+) -> CheckResult:
     """``geo``'s share (%) of the world total of ``indicator`` in ``year``, against ranges."""
     tidy = ctx.indicators([indicator], countries=[geo, ch.WORLD], years=(year, year))
     shares = ch.share_of_world(tidy, [geo])
@@ -130,14 +169,24 @@ def share_of_world_check(claim: Claim, ctx: CheckContext, *, indicator: str, geo
     plo, phi = partial_range
     verdict = SUPPORTED if lo <= share <= hi else PARTLY if plo <= share <= phi else CONTRADICTED
     measured = f"{share:.1f} % of the world total in {year} ({indicator})"
-    detail = (f"{geo} / WLD of {indicator}: {share:.1f} % (supported between {lo:g} and {hi:g} %, partly between "
-              f"{plo:g} and {phi:g} %).")
+    detail = (
+        f"{geo} / WLD of {indicator}: {share:.1f} % (supported between {lo:g} and {hi:g} %, partly between "
+        f"{plo:g} and {phi:g} %)."
+    )
     return CheckResult(verdict, measured, detail, share)
 
 
 @check("export_growth_vs_world")
-def export_growth_vs_world(claim: Claim, ctx: CheckContext, *, group: str, years: Sequence[int], min_gap: float,
-                           sdg_geo_area: int, sdg_years: Sequence[int]) -> CheckResult:
+def export_growth_vs_world(
+    claim: Claim,
+    ctx: CheckContext,
+    *,
+    group: str,
+    years: Sequence[int],
+    min_gap: float,
+    sdg_geo_area: int,
+    sdg_years: Sequence[int],
+) -> CheckResult:
     """Merchandise export CAGR of an aggregate vs the world, and the UN developing-regions share trend."""
     start, end = int(years[0]), int(years[1])
     exports = ctx.indicators([ch.MERCH_EXPORTS], countries=[group, ch.WORLD], years=(start, end))
@@ -147,7 +196,9 @@ def export_growth_vs_world(claim: Claim, ctx: CheckContext, *, group: str, years
     g_group, g_world = ch.cagr(series[group], start, end), ch.cagr(series[ch.WORLD], start, end)
     if math.isnan(g_group) or math.isnan(g_world):
         return _missing(f"{ch.MERCH_EXPORTS} for {start} and {end}", ctx)
-    sdg = ctx.indicators([ch.SDG_MERCH_SHARE], countries=[f"M49_{sdg_geo_area}"], years=(int(sdg_years[0]), int(sdg_years[1])))
+    sdg = ctx.indicators(
+        [ch.SDG_MERCH_SHARE], countries=[f"M49_{sdg_geo_area}"], years=(int(sdg_years[0]), int(sdg_years[1]))
+    )
     sdg_series = sdg.set_index("year")["value"]
     s0, s1 = (float(sdg_series.get(int(y), math.nan)) for y in sdg_years)
     gap = g_group - g_world
@@ -158,16 +209,28 @@ def export_growth_vs_world(claim: Claim, ctx: CheckContext, *, group: str, years
         verdict = CONTRADICTED
     else:
         verdict = PARTLY
-    measured = (f"merchandise exports grew {g_group:.1f} % a year ({group}) vs {g_world:.1f} % (world), {start}-{end}; "
-                f"UN developing regions' share of world merchandise exports {s0:.1f} % ({sdg_years[0]}) → {s1:.1f} % ({sdg_years[1]})")
-    detail = (f"Proxy: exports of all {group} economies, not trade among them. CAGR gap {_signed(gap)} points (needs at least "
-              f"{min_gap:g}) and the developing-regions share {'rose' if share_rises else 'did not rise'}.")
+    measured = (
+        f"merchandise exports grew {g_group:.1f} % a year ({group}) vs {g_world:.1f} % (world), {start}-{end}; "
+        f"UN developing regions' share of world merchandise exports {s0:.1f} % ({sdg_years[0]}) → {s1:.1f} % ({sdg_years[1]})"
+    )
+    detail = (
+        f"Proxy: exports of all {group} economies, not trade among them. CAGR gap {_signed(gap)} points (needs at least "
+        f"{min_gap:g}) and the developing-regions share {'rose' if share_rises else 'did not rise'}."
+    )
     return CheckResult(verdict, measured, detail, gap)
 
 
 @check("gii_rank_improvement")
-def gii_rank_improvement(claim: Claim, ctx: CheckContext, *, table: str, iso3: Sequence[str], early_years: Sequence[int],
-                         late_year: int, min_places: float) -> CheckResult:
+def gii_rank_improvement(
+    claim: Claim,
+    ctx: CheckContext,
+    *,
+    table: str,
+    iso3: Sequence[str],
+    early_years: Sequence[int],
+    late_year: int,
+    min_places: float,
+) -> CheckResult:
     """Each economy's climb in the Global Innovation Index from an early edition to ``late_year``."""
     ranks = ctx.curated(table)
     changes = ch.gii_rank_changes(ranks, list(iso3), tuple(early_years), late_year)
@@ -185,16 +248,26 @@ def gii_rank_improvement(claim: Claim, ctx: CheckContext, *, table: str, iso3: S
         verdict = SUPPORTED
     else:
         verdict = PARTLY
-    detail = (f"Rank in the first of the {'/'.join(map(str, early_years))} editions minus rank in {late_year}; every economy must "
-              f"climb at least {min_places:g} places ({len(have)} of {len(iso3)} have an early rank; smallest climb "
-              f"{int(have['places'].min())} places, {have.loc[have['places'].idxmin(), 'iso3']}). Editions rank different numbers of "
-              f"economies ({counts or 'not recorded'}) with changing methods, so climbs of a few places are noise.")
+    detail = (
+        f"Rank in the first of the {'/'.join(map(str, early_years))} editions minus rank in {late_year}; every economy must "
+        f"climb at least {min_places:g} places ({len(have)} of {len(iso3)} have an early rank; smallest climb "
+        f"{int(have['places'].min())} places, {have.loc[have['places'].idxmin(), 'iso3']}). Editions rank different numbers of "
+        f"economies ({counts or 'not recorded'}) with changing methods, so climbs of a few places are noise."
+    )
     return CheckResult(verdict, measured, detail, float(have["places"].min()))
 
 
 @check("covid_output_loss_proxy")
-def covid_output_loss_proxy(claim: Claim, ctx: CheckContext, *, groups: dict, trend_years: Sequence[int], base_year: int,
-                            end_year: int, claimed_gap: float) -> CheckResult:
+def covid_output_loss_proxy(
+    claim: Claim,
+    ctx: CheckContext,
+    *,
+    groups: dict,
+    trend_years: Sequence[int],
+    base_year: int,
+    end_year: int,
+    claimed_gap: float,
+) -> CheckResult:
     """Output in ``end_year`` vs a naive pre-pandemic trend, developing vs industrialised aggregates."""
     dev, ind = groups["developing"], groups["industrialised"]
     tidy = ctx.indicators(["NY.GDP.MKTP.KD.ZG"], countries=[dev, ind], years=(int(trend_years[0]), end_year))
@@ -205,18 +278,23 @@ def covid_output_loss_proxy(claim: Claim, ctx: CheckContext, *, groups: dict, tr
     loss_dev, loss_ind = -float(loss[dev]), -float(loss[ind])  # positive = output lost
     gap = loss_dev - loss_ind
     verdict = SUPPORTED if gap > 0 else CONTRADICTED  # the register caps SUPPORTED at 'partly supported'
-    measured = (f"output {end_year} below its {trend_years[0]}-{trend_years[1]} trend by {loss_dev:.1f} % ({dev}) and "
-                f"{loss_ind:.1f} % ({ind}); gap {_signed(gap)} points")
-    detail = (f"Proxy for UNIDO's estimate (IMF forecasts, UNIDO country groups): {base_year} level grown at the mean "
-              f"{trend_years[0]}-{trend_years[1]} growth rate vs actual growth. The {dev} loss "
-              f"{'exceeds' if gap > 0 else 'does not exceed'} the {ind} loss; the gap is {_signed(gap - claimed_gap)} points "
-              f"from the claimed {claimed_gap:g}.")
+    measured = (
+        f"output {end_year} below its {trend_years[0]}-{trend_years[1]} trend by {loss_dev:.1f} % ({dev}) and "
+        f"{loss_ind:.1f} % ({ind}); gap {_signed(gap)} points"
+    )
+    detail = (
+        f"Proxy for UNIDO's estimate (IMF forecasts, UNIDO country groups): {base_year} level grown at the mean "
+        f"{trend_years[0]}-{trend_years[1]} growth rate vs actual growth. The {dev} loss "
+        f"{'exceeds' if gap > 0 else 'does not exceed'} the {ind} loss; the gap is {_signed(gap - claimed_gap)} points "
+        f"from the claimed {claimed_gap:g}."
+    )
     return CheckResult(verdict, measured, detail, gap)
 
 
 @check("manufacturing_covid_resilience_correlation")
-def manufacturing_covid_resilience_correlation(claim: Claim, ctx: CheckContext, *, x_year: int, y_year: int,
-                                               min_population: float, alpha: float, method: str) -> CheckResult:
+def manufacturing_covid_resilience_correlation(
+    claim: Claim, ctx: CheckContext, *, x_year: int, y_year: int, min_population: float, alpha: float, method: str
+) -> CheckResult:
     """Rank correlation across economies of the manufacturing share with GDP growth in ``y_year``."""
     if method != "spearman" or y_year != 2020:
         raise ValueError("only method 'spearman' with y_year 2020 is implemented")
@@ -232,11 +310,18 @@ def manufacturing_covid_resilience_correlation(claim: Claim, ctx: CheckContext, 
         verdict = CONTRADICTED
     else:
         verdict = PARTLY
-    measured = (f"Spearman rho {rho:+.2f} (p = {p:.2f}, n = {n}) between manufacturing value added % of GDP ({x_year}) "
-                f"and GDP growth ({y_year}); with output vs trend in 2021: rho {rho2:+.2f} (p = {p2:.2f}, n = {n2})")
-    detail = (f"Economies with at least {min_population / 1e6:g} million people; rule: supported if rho > 0 with p < {alpha:g}, "
-              f"contradicted if rho < 0 with p < {alpha:g}, partly otherwise. "
-              + ("No significant association either way: the data neither confirm nor refute the claim. "
-                 if verdict == PARTLY else "")
-              + "Only the economic half is tested (no health outcome; industrial diversity not measured).")
+    measured = (
+        f"Spearman rho {rho:+.2f} (p = {p:.2f}, n = {n}) between manufacturing value added % of GDP ({x_year}) "
+        f"and GDP growth ({y_year}); with output vs trend in 2021: rho {rho2:+.2f} (p = {p2:.2f}, n = {n2})"
+    )
+    detail = (
+        f"Economies with at least {min_population / 1e6:g} million people; rule: supported if rho > 0 with p < {alpha:g}, "
+        f"contradicted if rho < 0 with p < {alpha:g}, partly otherwise. "
+        + (
+            "No significant association either way: the data neither confirm nor refute the claim. "
+            if verdict == PARTLY
+            else ""
+        )
+        + "Only the economic half is tested (no health outcome; industrial diversity not measured)."
+    )
     return CheckResult(verdict, measured, detail, rho)

@@ -58,13 +58,25 @@ def _points(value: float) -> str:
 
 
 # Register group names as they read in a sentence.
-_GROUP_PROSE = {"World": "the world", "High income": "high-income economies", "Low income": "low-income economies",
-                "Upper middle income": "upper-middle-income economies", "Lower middle income": "lower-middle-income economies"}
+_GROUP_PROSE = {
+    "World": "the world",
+    "High income": "high-income economies",
+    "Low income": "low-income economies",
+    "Upper middle income": "upper-middle-income economies",
+    "Lower middle income": "lower-middle-income economies",
+}
 
 
 @check("tech_intensity_shift")
-def tech_intensity_shift(claim: Claim, ctx: CheckContext, *, mva_years: Sequence[int], export_start_year: int,
-                         min_mva_rise: float, min_export_rise: float) -> CheckResult:
+def tech_intensity_shift(
+    claim: Claim,
+    ctx: CheckContext,
+    *,
+    mva_years: Sequence[int],
+    export_start_year: int,
+    min_mva_rise: float,
+    min_export_rise: float,
+) -> CheckResult:
     """(a) World medium/high-tech share of MVA rises by ``min_mva_rise`` points over ``mva_years``;
     (b) World high-tech share of manufactured exports rises by ``min_export_rise`` points from
     ``export_start_year`` to the latest year, within one definition (one vintage)."""
@@ -73,8 +85,19 @@ def tech_intensity_shift(claim: Claim, ctx: CheckContext, *, mva_years: Sequence
     exports = _series(ctx.indicators([tp.HT_SHARE], countries=["WLD"], years=(int(export_start_year), None)))
     change = tp.tech_intensity_change(mva, exports, (y0, y1), int(export_start_year))
     if change["mva_change"] is None or change["export_change"] is None:
-        missing = [name for name, key in (("medium/high-tech share of MVA", "mva_change"), ("high-tech export share", "export_change")) if change[key] is None]
-        return CheckResult(NOT_CHECKABLE, "—", f"World {' and '.join(missing)} missing for the years the test needs (vintage {ctx.vintage or 'default'}).")
+        missing = [
+            name
+            for name, key in (
+                ("medium/high-tech share of MVA", "mva_change"),
+                ("high-tech export share", "export_change"),
+            )
+            if change[key] is None
+        ]
+        return CheckResult(
+            NOT_CHECKABLE,
+            "—",
+            f"World {' and '.join(missing)} missing for the years the test needs (vintage {ctx.vintage or 'default'}).",
+        )
     a = change["mva_change"] >= min_mva_rise
     b = change["export_change"] >= min_export_rise
     e0, e1 = change["export_years"]
@@ -92,8 +115,9 @@ def tech_intensity_shift(claim: Claim, ctx: CheckContext, *, mva_years: Sequence
 
 
 @check("services_ip_trade_relative_to_goods")
-def services_ip_trade_relative_to_goods(claim: Claim, ctx: CheckContext, *, start_year: int, end_year: int,
-                                        min_services_share_rise: float) -> CheckResult:
+def services_ip_trade_relative_to_goods(
+    claim: Claim, ctx: CheckContext, *, start_year: int, end_year: int, min_services_share_rise: float
+) -> CheckResult:
     """World (1) approximate services share of exports rises by ``min_services_share_rise``
     points, (2) IP receipts and (3) ICT service exports relative to merchandise exports are
     higher in ``end_year`` than in ``start_year``."""
@@ -110,7 +134,9 @@ def services_ip_trade_relative_to_goods(claim: Claim, ctx: CheckContext, *, star
     changes = {name: tp.change_between(s, y0, y1) for name, s in (("services", share), ("ip", ip), ("ict", ict))}
     if any(v is None for v in changes.values()):
         gaps = ", ".join(k for k, v in changes.items() if v is None)
-        return CheckResult(NOT_CHECKABLE, "—", f"World ratio(s) {gaps} missing in {y0} or {y1} (vintage {ctx.vintage or 'default'}).")
+        return CheckResult(
+            NOT_CHECKABLE, "—", f"World ratio(s) {gaps} missing in {y0} or {y1} (vintage {ctx.vintage or 'default'})."
+        )
     c1 = changes["services"] >= min_services_share_rise
     c2 = changes["ip"] > 0
     c3 = changes["ict"] > 0
@@ -127,8 +153,9 @@ def services_ip_trade_relative_to_goods(claim: Claim, ctx: CheckContext, *, star
 
 
 @check("employment_sector_share_change")
-def employment_sector_share_change(claim: Claim, ctx: CheckContext, *, sector: str, group: str | Sequence[str],
-                                   years: Sequence[int], min_change: float) -> CheckResult:
+def employment_sector_share_change(
+    claim: Claim, ctx: CheckContext, *, sector: str, group: str | Sequence[str], years: Sequence[int], min_change: float
+) -> CheckResult:
     """Employment-weighted sector share of a group of economies, change between two years.
 
     ``min_change`` > 0: the share must rise by at least that many points; < 0: fall by at least
@@ -163,9 +190,14 @@ def employment_sector_share_change(claim: Claim, ctx: CheckContext, *, sector: s
         verdict = SUPPORTED if meets else PARTLY if moves[0] else CONTRADICTED
     else:
         verdict = (SUPPORTED if all(moves[1:]) else PARTLY) if meets else CONTRADICTED
-    measured = "; ".join(f"{n}: {a:.1f} % ({y0}) → {b:.1f} % ({y1}), {tp.signed(c)} points ({k} economies)" for n, a, b, c, k in results)
+    measured = "; ".join(
+        f"{n}: {a:.1f} % ({y0}) → {b:.1f} % ({y1}), {tp.signed(c)} points ({k} economies)" for n, a, b, c, k in results
+    )
     word = "rise" if direction > 0 else "fall"
-    others = "".join(f"; the share in {_GROUP_PROSE.get(r[0], r[0])} must also {word} ({_yes(m)})" for r, m in zip(results[1:], moves[1:], strict=True))
+    others = "".join(
+        f"; the share in {_GROUP_PROSE.get(r[0], r[0])} must also {word} ({_yes(m)})"
+        for r, m in zip(results[1:], moves[1:], strict=True)
+    )
     detail = (
         f"Test: the {key} share of employment in {_GROUP_PROSE.get(name0, name0)} must {word} by at least {_points(abs(min_change))} "
         f"({_yes(meets)}){others}. Employment-weighted ILO modelled estimates, same economies in both years."
@@ -174,7 +206,9 @@ def employment_sector_share_change(claim: Claim, ctx: CheckContext, *, sector: s
 
 
 @check("carbon_content_of_trade")
-def carbon_content_of_trade(claim: Claim, ctx: CheckContext, *, years: Sequence[int], min_mva_intensity_drop_pct: float) -> CheckResult:
+def carbon_content_of_trade(
+    claim: Claim, ctx: CheckContext, *, years: Sequence[int], min_mva_intensity_drop_pct: float
+) -> CheckResult:
     """(a) World CO2 per unit of manufacturing value added falls by at least
     ``min_mva_intensity_drop_pct`` %; (b) the CO2 transferred through trade, as a share of
     world emissions, is lower in the second year than in the first."""
