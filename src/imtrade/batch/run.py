@@ -39,6 +39,7 @@ from typing import Any
 from imtrade.batch.spec import BatchSpec, RunSpec
 from imtrade.book.build import ChapterPlan, environment_digest, plan_chapter, write_record
 from imtrade.book.execute import CELL_TIMEOUT, ExecutionResult
+from imtrade.book.kernels import warm_kernels
 from imtrade.book.toc import Chapter
 from imtrade.exceptions import BatchRunError, ImtradeError
 from imtrade.paths import ProjectPaths, project
@@ -469,7 +470,10 @@ def run_batch(
     )
     by_stem = {r.stem: r for r in stale}
     stopped = interrupted = False
+    warm = contextlib.ExitStack()
     try:
+        # local workers fork their kernels from one process that imported the libraries once
+        warm.enter_context(warm_kernels(out / "logs" / "kernel-server.log", enabled=bool(stale) and scheduler is None))
         if executor is not None:
             requests = [
                 RunRequest(r.spec.chapter, r.plan.chapter.docname, r.plan.chapter.source, r.plan.params, r.stem)
@@ -493,6 +497,7 @@ def run_batch(
         bar.close()
         if executor is not None:
             executor.close(wait=not interrupted)
+        warm.close()
         for r in runs:
             if not r.status:
                 r.status = NOT_RUN

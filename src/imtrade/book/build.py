@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from imtrade.book.execute import ExecutionResult, execute_chapter
+from imtrade.book.kernels import warm_kernels
 from imtrade.book.toc import Chapter, book_parameters, chapter, chapters
 from imtrade.data.catalog import load_catalog, manifest_path, read_manifest, sha256_file
 from imtrade.exceptions import BuildError, ImtradeError
@@ -175,9 +176,13 @@ class BuildReport:
 def execute_plans(plans: list[ChapterPlan], jobs: int, paths: ProjectPaths, progress=print) -> None:
     """Run the stale plans in a process pool; failures are collected on the plans."""
     stale = [p for p in plans if p.stale]
+    if stale:
+        with warm_kernels(paths.build / "logs" / "kernel-server.log"):  # imports paid once, not per chapter
+            _execute_stale(stale, jobs, paths, progress)
+
+
+def _execute_stale(stale: list[ChapterPlan], jobs: int, paths: ProjectPaths, progress) -> None:
     failed_dir = paths.build / "failed"
-    if not stale:
-        return
     if jobs <= 1 or len(stale) == 1:
         for plan in stale:
             try:

@@ -127,6 +127,8 @@ def execute_chapter(
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    from imtrade.book.kernels import kernel_manager_class
+
     paths = project()
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
@@ -166,6 +168,7 @@ def execute_chapter(
             progress_bar=False,
             log_output=False,
             execution_timeout=timeout,
+            **({"kernel_manager_class": manager} if (manager := kernel_manager_class()) else {}),
         )
     except PapermillExecutionError as exc:
         kept = None
