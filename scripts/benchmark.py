@@ -226,6 +226,199 @@ def bench_batch(runs: int) -> None:
 
 
 # ---------------------------------------------------------------------------------------
+# Profile: where each chapter's seconds go
+
+# Injected as the first and last code cells of a copy of the chapter (profiling runs only):
+# time by category, exclusive (a data load inside a claims check counts as data).
+PROBE_START = """
+import builtins as _pb, json as _pj, resource as _pr, time as _pt
+_PROBE = {"imports": 0.0, "data load": 0.0, "claims checks": 0.0, "glue and tables": 0.0, "figure rendering": 0.0}
+_PROBE_STACK = []
+_PROBE_T0 = _pt.perf_counter()
+def _probe(category, fn):
+    def timed(*args, **kwargs):
+        now = _pt.perf_counter()
+        if _PROBE_STACK:
+            _PROBE[_PROBE_STACK[-1][0]] += now - _PROBE_STACK[-1][1]
+        _PROBE_STACK.append([category, now])
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            end = _pt.perf_counter()
+            cat, start = _PROBE_STACK.pop()
+            _PROBE[cat] += end - start
+            if _PROBE_STACK:
+                _PROBE_STACK[-1][1] = end
+    return timed
+_pb.__import__ = _probe("imports", _pb.__import__)
+import imtrade.claims as _p1, imtrade.data.curated as _p2, imtrade.data.load as _p3, imtrade.show.tables as _p4
+import matplotlib.backend_bases as _p5
+for _pm, _pnames, _pcat in (
+    (_p3, ("load_indicators", "load_entities", "indicator_metadata"), "data load"),
+    (_p2, ("load_curated",), "data load"),
+    (_p1, ("verdict_table", "load_register", "run_audit"), "claims checks"),
+    (_p4, ("glue_number", "glue_text", "save_table", "show_table"), "glue and tables"),
+):
+    for _pn in _pnames:
+        setattr(_pm, _pn, _probe(_pcat, getattr(_pm, _pn)))
+_p5.FigureCanvasBase.print_figure = _probe("figure rendering", _p5.FigureCanvasBase.print_figure)
+"""
+PROBE_END = """
+_ru = _pr.getrusage(_pr.RUSAGE_SELF)
+print("IMTRADE_PROBE", _pj.dumps({**_PROBE, "cells": _pt.perf_counter() - _PROBE_T0,
+      "kernel_cpu": _ru.ru_utime + _ru.ru_stime, "kernel_peak_mb": _ru.ru_maxrss / 1024}))
+"""
+
+
+def _probed_source(text: str) -> str:
+    """The chapter's MyST text with the probe cells added after the front matter and at the end."""
+    cell = "```{{code-cell}} ipython3\n:tags: [remove-cell]\n{}\n```\n"
+    end = text.index("\n---\n", 4) + 5
+    return text[:end] + "\n" + cell.format(PROBE_START.strip()) + text[end:] + "\n" + cell.format(PROBE_END.strip())
+
+
+def _cell_label(cell) -> str:
+    lines = [ln.strip() for ln in cell.source.splitlines() if ln.strip() and not ln.startswith(":")]
+    comment = next((ln.lstrip("# ") for ln in lines if ln.startswith("#")), None)
+    return (comment or (lines[0] if lines else "(empty)"))[:70]
+
+
+def profile_chapter(name: str, *, warm: bool, tmp: Path) -> dict[str, object]:
+    """Execute a probed copy of chapter ``name`` once; where its seconds went."""
+    import copy
+    from dataclasses import replace
+
+    import imtrade.book.execute as execute
+    from imtrade.book.kernels import SERVER_ENV
+    from imtrade.book.toc import chapter
+
+    ch = chapter(name)
+    tmp.mkdir(parents=True, exist_ok=True)
+    probed = tmp / f"{name}.md"
+    probed.write_text(_probed_source(ch.source), encoding="utf-8")
+    params = ch.resolve({})
+    seen: dict[str, object] = {"png": 0.0}
+    original_normalise, original_png = execute.normalise_notebook, execute.compress_png
+
+    def normalise(nb, chapter_, params_):
+        seen["nb"] = copy.deepcopy(nb)
+        start = time.perf_counter()
+        try:
+            return original_normalise(nb, chapter_, params_)
+        finally:
+            seen["normalise"] = time.perf_counter() - start
+
+    def png(data):
+        start = time.perf_counter()
+        try:
+            return original_png(data)
+        finally:
+            seen["png"] += time.perf_counter() - start
+
+    execute.normalise_notebook, execute.compress_png = normalise, png
+    if bool(os.environ.get(SERVER_ENV)) != warm:
+        raise RuntimeError("profile_chapter(warm=True) runs inside warm_kernels(), warm=False outside")
+    try:
+        out = tmp / ("warm" if warm else "fresh") / f"{name}.ipynb"
+        start = time.perf_counter()
+        result = execute.execute_chapter(replace(ch, path=probed), params, out, cwd=out.parent)
+        wall = time.perf_counter() - start
+    finally:
+        execute.normalise_notebook, execute.compress_png = original_normalise, original_png
+    nb = seen["nb"]
+    probe: dict = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            if output.get("name") == "stdout" and "IMTRADE_PROBE" in output.get("text", ""):
+                probe = json.loads(output["text"].split("IMTRADE_PROBE", 1)[1])
+    from datetime import datetime
+
+    started = datetime.fromisoformat(nb.metadata["papermill"]["start_time"])
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    first = datetime.fromisoformat(code_cells[0].metadata["papermill"]["start_time"])
+    steps = [
+        (_cell_label(c), float(c.metadata["papermill"].get("duration") or 0.0))
+        for c in code_cells[1:-1]  # not the probe cells
+    ]
+    cells = probe.get("cells", sum(d for _, d in steps))
+    categories = {k: probe.get(k, 0.0) for k in ("imports", "data load", "claims checks", "glue and tables")}
+    categories["figure rendering"] = probe.get("figure rendering", 0.0)
+    categories["compute (the rest of the cells)"] = max(0.0, cells - sum(categories.values()))
+    return {
+        "wall": wall,
+        "kernel start": (first - started).total_seconds(),
+        **categories,
+        "PNG re-encoding (after the run)": seen["png"],
+        "other post-processing": seen.get("normalise", 0.0) - seen["png"],
+        "papermill and nbclient": wall - (first - started).total_seconds() - cells - seen.get("normalise", 0.0),
+        "kernel CPU": probe.get("kernel_cpu", float("nan")),
+        "kernel peak MB": probe.get("kernel_peak_mb", float("nan")),
+        "steps": steps,
+        "executed": result.seconds,
+    }
+
+
+def import_profile() -> list[tuple[str, float]]:
+    """Cumulative import time of each library a kernel imports (``python -X importtime``, in
+    the order of the warm-kernel list, each counted once: what is already imported costs 0)."""
+    from imtrade.book.kernels import WARM_MODULES
+
+    code = "\n".join(f"import {m}" for m in WARM_MODULES)
+    proc = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True, cwd="/"
+    )
+    top: dict[str, float] = {}
+    for line in proc.stderr.splitlines():
+        if not line.startswith("import time:") or "|" not in line:
+            continue
+        _, cumulative, name = line.split("|", 2)
+        if name.startswith("  "):  # nested: counted in its importer
+            continue
+        package = name.strip().split(".")[0]
+        try:
+            top[package] = top.get(package, 0.0) + int(cumulative) / 1e6
+        except ValueError:  # the header line
+            continue
+    return sorted(top.items(), key=lambda kv: -kv[1])
+
+
+def bench_profile(names: list[str] | None) -> None:
+    from imtrade.book.toc import chapters
+
+    print(f"profile: where each chapter's seconds go (wall seconds; load average {os.getloadavg()[0]:.1f})")
+    os.environ["IMTRADE_ROOT"] = str(ROOT)
+    names = names or [c.name for c in chapters()]
+    profiles: dict[str, dict[str, dict]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        from imtrade.book.kernels import warm_kernels
+
+        for name in names:
+            profiles[name] = {"fresh": profile_chapter(name, warm=False, tmp=Path(tmp))}
+        with warm_kernels():
+            profile_chapter(names[0], warm=True, tmp=Path(tmp) / "warm-up")  # the server's imports
+            for name in names:
+                profiles[name]["warm"] = profile_chapter(name, warm=True, tmp=Path(tmp))
+    rows = [k for k in profiles[names[0]]["fresh"] if k not in ("steps", "executed")]
+    print(f"  {'':36}" + "".join(f"{n[:15]:>16}" for n in names))
+    for kind in ("fresh", "warm"):
+        print(f"  {kind} kernel")
+        for row in rows:
+            cells = "".join(f"{profiles[n][kind][row]:16.2f}" for n in names)
+            print(f"    {row:34}{cells}")
+    print("  analysis steps (cells) of at least 0.2 s, fresh kernel:")
+    for name in names:
+        steps = [(label, d) for label, d in profiles[name]["fresh"]["steps"] if d >= 0.2]
+        print(f"    {name}: " + "; ".join(f"{label} {d:.1f} s" for label, d in steps))
+    imports = import_profile()
+    print("  imports of a kernel (python -X importtime, cumulative, each library once):")
+    print("    " + ", ".join(f"{pkg} {sec:.2f} s" for pkg, sec in imports if sec >= 0.02))
+    results["profile"] = {
+        n: {k: {r: v for r, v in p.items()} for k, p in kinds.items()} for n, kinds in profiles.items()
+    }
+    results["profile imports"] = dict(imports)
+
+
+# ---------------------------------------------------------------------------------------
 
 COMPRESSIBLE = (".html", ".css", ".js", ".svg", ".json", ".txt")
 
@@ -301,11 +494,14 @@ def bench_pages() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repeats", type=int, default=5, help="repetitions for medians")
-    parser.add_argument("--only", choices=["data", "build", "pages", "batch"], action="append")
+    parser.add_argument("--only", choices=["data", "build", "pages", "batch", "profile"], action="append")
+    parser.add_argument("--chapter", action="append", help="chapters to profile (default: every chapter)")
     parser.add_argument("--briefs", type=int, default=20, help="country briefs per batch configuration")
     args = parser.parse_args()
-    parts = args.only or ["data", "build", "pages", "batch"]
+    parts = args.only or ["profile", "data", "build", "pages", "batch"]
     print(f"imtrade benchmark on {os.cpu_count()} CPU(s), Python {sys.version.split()[0]}")
+    if "profile" in parts:
+        bench_profile(args.chapter)
     if "data" in parts:
         bench_data(args.repeats)
     if "build" in parts:

@@ -1,6 +1,6 @@
 """Warm kernels: notebooks start in a fresh process that has its libraries imported already.
 
-A fresh IPython kernel spends seconds importing ipykernel, pandas, matplotlib, seaborn,
+A fresh IPython kernel spends seconds importing ipykernel, pandas, matplotlib, pyarrow,
 scipy and statsmodels before a chapter's first line runs, and every chapter and every
 batch run paid it. Here a *fork server* (a process started once per ``imtrade build`` or
 ``imtrade batch``) imports them once and forks one new process per notebook, which then
@@ -49,10 +49,13 @@ DISABLE_ENV = "IMTRADE_WARM_KERNELS"  # "0": every notebook gets an ordinary fre
 PER_RUN_ENV = ("IMTRADE_", "JPY_")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets if MPLBACKEND is unset
 
-# What the kernel of every chapter imports in its first cells (ipykernel first, as in a fresh
-# kernel). Modules whose import looks at the running IPython shell must be imported by the
-# kernel itself (NOT_WARM): matplotlib_inline hooks into the shell when it is imported, and
-# tqdm.auto picks its display then.
+# What chapter kernels import, most used first: ipykernel, the data stack, matplotlib, the
+# book's shared modules; statsmodels and scipy.stats (three chapters) last. The server imports
+# them one by one and serves a kernel asked for meanwhile with what it has so far (the kernel
+# imports the rest itself). Not here: the chapter modules and claim checks (their import
+# order fills the check registry), and modules whose import looks at the running IPython
+# shell (NOT_WARM): matplotlib_inline hooks into the shell when imported, tqdm.auto picks its
+# display then.
 WARM_MODULES = (
     "ipykernel.kernelapp",
     "ipykernel.ipkernel",
@@ -65,21 +68,19 @@ WARM_MODULES = (
     "matplotlib",
     "matplotlib.pyplot",
     "PIL.PngImagePlugin",
-    "scipy.stats",
-    "statsmodels.api",
-    "statsmodels.formula.api",
-    "seaborn",
     "jinja2",
     "myst_nb",
     "imtrade.api",
     "imtrade.book.params",
     "imtrade.data.load",
     "imtrade.data.curated",
+    "imtrade.claims",
     "imtrade.show.figures",
     "imtrade.show.tables",
+    "statsmodels.api",
+    "statsmodels.formula.api",
+    "scipy.stats",
 )
-
-
 NOT_WARM = ("matplotlib_inline", "tqdm.auto", "tqdm.autonotebook")
 
 
@@ -323,6 +324,20 @@ def _become_kernel(request: dict, fds: list[int], kernel_args: list[str]) -> Non
         os._exit(code)
 
 
+def _warm_import(name: str, base_env: dict[str, str]) -> None:
+    """Import ``name`` as a kernel would (MPLBACKEND set as ipykernel sets it before user code)."""
+    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)
+    try:
+        importlib.import_module(name)
+    except Exception as exc:  # a kernel that needs it imports it itself
+        print(f"warm kernels: cannot import {name}: {exc}", file=sys.stderr)
+    for loaded in [m for m in sys.modules if m.startswith(NOT_WARM)]:
+        del sys.modules[loaded]  # imported on the way: the kernel imports it again itself
+        print(f"warm kernels: {loaded} is not kept warm (it looks at the IPython shell when imported)", file=sys.stderr)
+    os.environ.clear()
+    os.environ.update(base_env)
+
+
 def serve() -> None:
     """The fork server's main loop (see the module docstring). Ends on SIGTERM or when its
     parent (the build) is gone, killing the kernels it still runs."""
@@ -337,18 +352,6 @@ def serve() -> None:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(address)
     listener.listen(64)
-    os.environ.setdefault("MPLBACKEND", INLINE_BACKEND)  # as ipykernel sets it before any user code
-    for name in modules:
-        try:
-            importlib.import_module(name)
-        except Exception as exc:  # a kernel that needs it imports it itself
-            print(f"warm kernels: cannot import {name}: {exc}", file=sys.stderr)
-    for name in [m for m in sys.modules if m.startswith(NOT_WARM)]:
-        del sys.modules[name]  # imported on the way: the kernel imports it again itself
-        print(f"warm kernels: {name} is not kept warm (it looks at the IPython shell when imported)", file=sys.stderr)
-    os.environ.clear()
-    os.environ.update(base_env)
-
     wakeup_r, wakeup_w = os.pipe()
     os.set_blocking(wakeup_w, False)
     signal.set_wakeup_fd(wakeup_w)
@@ -408,9 +411,17 @@ def serve() -> None:
             for fd in fds:
                 os.close(fd)
 
+    to_import = list(modules)
     try:
         while not stopping:
-            for key, _ in selector.select(timeout=1.0):
+            if to_import:  # one more module, unless a kernel is asked for
+                events = selector.select(timeout=0)
+                if not events:
+                    _warm_import(to_import.pop(0), base_env)
+                    continue
+            else:
+                events = selector.select(timeout=1.0)
+            for key, _ in events:
                 if key.data == "accept":
                     conn, _ = listener.accept()
                     conn.settimeout(10)
