@@ -231,7 +231,9 @@ def bench_batch(runs: int) -> None:
 # Injected as the first and last code cells of a copy of the chapter (profiling runs only):
 # time by category, exclusive (a data load inside a claims check counts as data).
 PROBE_START = """
-import builtins as _pb, json as _pj, resource as _pr, time as _pt
+import builtins as _pb, json as _pj, resource as _pr, sys as _ps, time as _pt
+_PROBE_MODULES = set(_ps.modules)
+_PROBE_CPU0 = sum(_pr.getrusage(_pr.RUSAGE_SELF)[:2])
 _PROBE = {"imports": 0.0, "data load": 0.0, "claims checks": 0.0, "glue and tables": 0.0, "figure rendering": 0.0}
 _PROBE_STACK = []
 _PROBE_T0 = _pt.perf_counter()
@@ -265,8 +267,9 @@ _p5.FigureCanvasBase.print_figure = _probe("figure rendering", _p5.FigureCanvasB
 """
 PROBE_END = """
 _ru = _pr.getrusage(_pr.RUSAGE_SELF)
-print("IMTRADE_PROBE", _pj.dumps({**_PROBE, "cells": _pt.perf_counter() - _PROBE_T0,
-      "kernel_cpu": _ru.ru_utime + _ru.ru_stime, "kernel_peak_mb": _ru.ru_maxrss / 1024}))
+_pnew = sorted({m.split(".")[0] for m in set(_ps.modules) - _PROBE_MODULES})
+print("IMTRADE_PROBE", _pj.dumps({**_PROBE, "cells": _pt.perf_counter() - _PROBE_T0, "start_cpu": _PROBE_CPU0,
+      "kernel_cpu": _ru.ru_utime + _ru.ru_stime, "kernel_peak_mb": _ru.ru_maxrss / 1024, "new_packages": _pnew}))
 """
 
 
@@ -351,9 +354,11 @@ def profile_chapter(name: str, *, warm: bool, tmp: Path) -> dict[str, object]:
         "PNG re-encoding (after the run)": seen["png"],
         "other post-processing": seen.get("normalise", 0.0) - seen["png"],
         "papermill and nbclient": wall - (first - started).total_seconds() - cells - seen.get("normalise", 0.0),
-        "kernel CPU": probe.get("kernel_cpu", float("nan")),
+        "kernel CPU before the first cell": probe.get("start_cpu", float("nan")),
+        "kernel CPU in the cells": probe.get("kernel_cpu", float("nan")) - probe.get("start_cpu", float("nan")),
         "kernel peak MB": probe.get("kernel_peak_mb", float("nan")),
         "steps": steps,
+        "new_packages": probe.get("new_packages", []),
         "executed": result.seconds,
     }
 
@@ -398,7 +403,7 @@ def bench_profile(names: list[str] | None) -> None:
             profile_chapter(names[0], warm=True, tmp=Path(tmp) / "warm-up")  # the server's imports
             for name in names:
                 profiles[name]["warm"] = profile_chapter(name, warm=True, tmp=Path(tmp))
-    rows = [k for k in profiles[names[0]]["fresh"] if k not in ("steps", "executed")]
+    rows = [k for k in profiles[names[0]]["fresh"] if k not in ("steps", "executed", "new_packages")]
     print(f"  {'':36}" + "".join(f"{n[:15]:>16}" for n in names))
     for kind in ("fresh", "warm"):
         print(f"  {kind} kernel")
@@ -409,6 +414,9 @@ def bench_profile(names: list[str] | None) -> None:
     for name in names:
         steps = [(label, d) for label, d in profiles[name]["fresh"]["steps"] if d >= 0.2]
         print(f"    {name}: " + "; ".join(f"{label} {d:.1f} s" for label, d in steps))
+    print("  packages a warm kernel still imported itself (not warmed by the server):")
+    for name in names:
+        print(f"    {name}: {', '.join(profiles[name]['warm']['new_packages']) or '-'}")
     imports = import_profile()
     print("  imports of a kernel (python -X importtime, cumulative, each library once):")
     print("    " + ", ".join(f"{pkg} {sec:.2f} s" for pkg, sec in imports if sec >= 0.02))

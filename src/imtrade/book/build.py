@@ -54,13 +54,49 @@ class ChapterPlan:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _file_state(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+_MANIFESTS: dict[Path, tuple[tuple[int, int, int], dict]] = {}
+_CHECKSUMS: dict[Path, tuple[tuple[int, int, int], str]] = {}
+
+
+def _manifest_entries(path: Path) -> dict:
+    """``read_manifest(path)``, parsed once per version of the file (inode, size, mtime):
+    every chapter and batch run records reads from the same few manifests."""
+    state = _file_state(path)
+    cached = _MANIFESTS.get(path)
+    if state is None or cached is None or cached[0] != state:
+        entries = read_manifest(path)  # raises for a missing or malformed manifest
+        _MANIFESTS[path] = (state, entries)
+        return entries
+    return cached[1]
+
+
+def _file_sha(path: Path) -> str | None:
+    """sha256 of a project file, hashed once per version of the file within this process."""
+    state = _file_state(path)
+    if state is None:
+        return None
+    cached = _CHECKSUMS.get(path)
+    if cached is None or cached[0] != state:
+        cached = (state, sha256_file(path))
+        _CHECKSUMS[path] = cached
+    return cached[1]
+
+
 def current_read_sha(read: dict[str, str], paths: ProjectPaths) -> str | None:
     """The checksum a recorded data read would have now (None if it no longer exists)."""
     if read["dataset"] in ("curated", "project"):
         file = paths.root / read["path"]
-        return sha256_file(file) if file.is_file() else None
+        return _file_sha(file) if file.is_file() else None
     try:
-        entries = read_manifest(manifest_path(read["dataset"], read["vintage"], paths))
+        entries = _manifest_entries(manifest_path(read["dataset"], read["vintage"], paths))
     except ImtradeError:
         return None
     entry = entries.get(read["path"])

@@ -38,7 +38,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -128,6 +127,11 @@ class KernelServer:
             return self
         flags, _ = split
         self.directory = Path(tempfile.mkdtemp(prefix="imtrade-kernels-"))
+        # Bound and listening here, before the server starts: a kernel asked for at once waits
+        # in the backlog while the server starts and imports, and nobody waits for the server.
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(self.address)
+        listener.listen(64)
         env = {**os.environ, "PYTHONHASHSEED": "0"}  # what execute_chapter gives every kernel
         env.pop(SERVER_ENV, None)
         if self.log_path:
@@ -140,26 +144,26 @@ class KernelServer:
                     *flags,
                     "-c",
                     "from imtrade.book.kernels import serve; serve()",
-                    self.address,
+                    str(listener.fileno()),
                     *self.modules,
                 ],
                 env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
+                pass_fds=(listener.fileno(),),
                 start_new_session=True,  # Ctrl-C in the terminal reaches the build, which stops the server
             )
         finally:
+            listener.close()
             if log is not subprocess.DEVNULL:
                 log.close()
-        deadline = time.monotonic() + 10
-        while not Path(self.address).exists() and self.process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.005)  # the socket is bound before the imports: a client waits for them in the backlog
         return self
 
     def close(self) -> None:
+        """Stop the server (its kernels die with it) and remove its socket."""
         if self.process is not None and self.process.poll() is None:
-            self.process.terminate()  # the server kills the kernels it still has
+            self.process.terminate()
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -176,10 +180,26 @@ class KernelServer:
         self.close()
 
 
+def compile_package() -> None:
+    """Write the bytecode of imtrade's own modules that is missing or stale.
+
+    Python compiles a module's source on every import when its ``__pycache__`` is out of
+    date and ``PYTHONDONTWRITEBYTECODE`` is set (as on this project's machines): then every
+    kernel compiled the chapter modules again. Cheap when up to date (one stat per file);
+    a read-only install is left as it is.
+    """
+    import compileall
+
+    with contextlib.suppress(OSError):
+        compileall.compile_dir(Path(__file__).resolve().parents[1], quiet=2, workers=1)
+
+
 @contextlib.contextmanager
 def warm_kernels(log_path: Path | None = None, *, enabled: bool = True) -> Iterator[KernelServer | None]:
     """Run a fork server for the duration of the block; notebooks executed inside it (also by
-    worker processes started inside it) get warm kernels. Nested use reuses the outer server."""
+    worker processes started inside it) get warm kernels. Nested use reuses the outer server.
+    Either way imtrade's bytecode is brought up to date first (:func:`compile_package`)."""
+    compile_package()
     enabled = enabled and os.environ.get(DISABLE_ENV, "1") != "0" and hasattr(os, "fork")
     if not enabled or os.environ.get(SERVER_ENV):
         yield None
@@ -339,26 +359,22 @@ def _warm_import(name: str, base_env: dict[str, str]) -> None:
 
 
 def serve() -> None:
-    """The fork server's main loop (see the module docstring). Ends on SIGTERM or when its
-    parent (the build) is gone, killing the kernels it still runs."""
+    """The fork server's main loop (see the module docstring). Ends on SIGTERM, its kernels
+    with it (they die with their parent), or when its own parent (the build) is gone."""
     import selectors
 
-    address, modules = sys.argv[1], sys.argv[2:]
+    listen_fd, modules = int(sys.argv[1]), sys.argv[2:]
     flags = list(sys.orig_argv[1 : sys.orig_argv.index("-c")])
     if sys.path and sys.path[0] in ("", os.getcwd()):  # as ipykernel_launcher does before its imports
         del sys.path[0]
     base_env = dict(os.environ)
     parent = os.getppid()
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(address)
-    listener.listen(64)
+    listener = socket.socket(fileno=listen_fd)  # bound and listening (KernelServer.start)
     wakeup_r, wakeup_w = os.pipe()
     os.set_blocking(wakeup_w, False)
     signal.set_wakeup_fd(wakeup_w)
-    stopping = []
-    signal.signal(signal.SIGCHLD, lambda *_: None)
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes the select loop (set_wakeup_fd)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # SIGTERM (KernelServer.close) ends it at once
     selector = selectors.DefaultSelector()
     selector.register(listener, selectors.EVENT_READ, "accept")
     selector.register(wakeup_r, selectors.EVENT_READ, "wakeup")
@@ -413,7 +429,7 @@ def serve() -> None:
 
     to_import = list(modules)
     try:
-        while not stopping:
+        while True:
             if to_import:  # one more module, unless a kernel is asked for
                 events = selector.select(timeout=0)
                 if not events:
@@ -443,5 +459,3 @@ def serve() -> None:
         for pid in list(kernels):
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            os.unlink(address)

@@ -45,6 +45,7 @@ from imtrade.exceptions import (
     UnknownIndicatorError,
 )
 from imtrade.paths import project
+from imtrade.yamlio import safe_load
 
 SUPPORTED = "supported"
 PARTLY = "partly supported"
@@ -86,7 +87,6 @@ SOURCE_TEXTS = {
 _SOURCE_FILE = re.compile(r"^(\d{3})_[0-9a-f]{16}\.txt$")
 _CLAIM_ID = re.compile(r"^c(\d{3})-[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CAP_PHRASE = re.compile(r"at most partly supported", re.I)
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
 CAP_NOTE = "The verdict is capped at"  # starts the sentence cap() adds to a capped verdict's detail
 
 
@@ -450,7 +450,7 @@ def load_register(folder: Path | None = None, *, validate_indicators: bool = Tru
         record_read("project", "", rel, hashlib.sha256(file.read_bytes()).hexdigest())
         prefix = file.name[:3] if file.name[:3].isdigit() else None
         try:
-            entries = yaml.load(file.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or []
+            entries = safe_load(file.read_text(encoding="utf-8")) or []
         except yaml.YAMLError as exc:
             problems[rel] = [f"not valid YAML: {' '.join(str(exc).split())}"]
             continue

@@ -21,6 +21,7 @@ import yaml
 
 from imtrade.exceptions import CatalogError, UnknownDatasetError, UnknownVintageError
 from imtrade.paths import ProjectPaths, project
+from imtrade.yamlio import safe_load
 
 LAYOUTS = ("datahub-wdi", "worldbank-bulk", "ddf-gapminder", "ddf-sdg", "owid-co2", "owid-legacy")
 REQUIRED_DATASET_KEYS = ("title", "producer", "citation", "licence", "layout", "vintages", "default_vintage")
@@ -162,7 +163,7 @@ def _load_catalog_cached(path: Path, _mtime: int) -> Catalog:
     if not path.is_file():
         raise CatalogError(f"no data catalog at {path}", fix="run imtrade from the book's checkout or set IMTRADE_ROOT")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path} is not valid YAML: {exc}") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("datasets"), dict):
