@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from imtrade.book import warm_site
 from imtrade.book.execute import ExecutionResult, execute_chapter
 from imtrade.book.kernels import warm_kernels
 from imtrade.book.toc import Chapter, book_parameters, chapter, chapters
@@ -283,6 +284,8 @@ def build(
         if force:
             plan.stale, plan.reason = True, "forced"
         progress(f"{plan.chapter.name:20} {'run' if plan.stale else 'skip'}: {plan.reason}")
+    if any(p.stale for p in plans):  # the site will change: Sphinx imports while the chapters run
+        warm_site.prestart(warm_site.site_env())
     execute_plans(plans, jobs, paths, progress)
     failures = [p for p in plans if p.error]
     if failures:

@@ -42,7 +42,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 SERVER_ENV = "IMTRADE_KERNEL_SERVER"
-DISABLE_ENV = "IMTRADE_WARM_KERNELS"  # "0": every notebook gets an ordinary fresh kernel
+DISABLE_ENV = "IMTRADE_WARM_KERNELS"  # "0": fresh kernels, and jupyter-book started only for the site (warm_site)
 # Variables that may differ per run: imtrade reads its own when called, never at import;
 # ipykernel reads two JPY_ ones at import, and the kernel process re-reads them (_per_run_defaults).
 PER_RUN_ENV = ("IMTRADE_", "JPY_")

@@ -49,11 +49,35 @@ def _dropped(script: Any) -> bool:
 FONTAWESOME_TAG = re.compile(r'\s*<script defer src="[^"]*_static/scripts/fontawesome\.js[^"]*"></script>')
 
 
+def _note_build_start(app) -> None:
+    """Remember when this build started (pages older than that were not written by it), and
+    keep the compiled page templates between builds (jinja2's bytecode cache: keyed by each
+    template's source checksum and jinja2's version, so an edited template is compiled again)."""
+    import time
+
+    app._imtrade_started_ns = time.time_ns()
+    templates = getattr(getattr(app.builder, "templates", None), "environment", None)
+    if templates is not None and getattr(templates, "bytecode_cache", None) is None:
+        from jinja2 import FileSystemBytecodeCache
+
+        cache = Path(app.doctreedir).parent / "jinja-bytecode"
+        cache.mkdir(parents=True, exist_ok=True)
+        templates.bytecode_cache = FileSystemBytecodeCache(str(cache))
+
+
+def _written_pages(app):
+    """The HTML pages this build wrote (an incremental build writes only the changed ones)."""
+    started = getattr(app, "_imtrade_started_ns", 0) - 2_000_000_000  # margin: coarse file clocks
+    for page in Path(app.outdir).rglob("*.html"):
+        if page.stat().st_mtime_ns >= started:
+            yield page
+
+
 def _strip_template_scripts(app, exception) -> None:
     """The theme writes the FontAwesome script tag from a template macro: remove it after writing."""
     if exception is not None or app.builder.format != "html":
         return
-    for page in Path(app.outdir).rglob("*.html"):
+    for page in _written_pages(app):
         text = page.read_text(encoding="utf-8")
         stripped = FONTAWESOME_TAG.sub("", text)
         if stripped != text:
@@ -97,6 +121,7 @@ def _optional_doc_as_text(app, env, node, contnode):
 
 
 def setup(app) -> dict[str, Any]:
+    app.connect("builder-inited", _note_build_start)
     app.connect("html-page-context", _drop_scripts, priority=900)
     app.connect("build-finished", _strip_template_scripts)
     app.connect("missing-reference", _optional_doc_as_text)
