@@ -20,6 +20,7 @@ from typing import Any
 from imtrade.book import warm_site
 from imtrade.book.execute import ExecutionResult, execute_chapter
 from imtrade.book.kernels import warm_kernels
+from imtrade.book.params import resolve_parameters
 from imtrade.book.toc import Chapter, book_parameters, chapter, chapters
 from imtrade.data.catalog import load_catalog, manifest_path, read_manifest, sha256_file
 from imtrade.exceptions import BuildError, ImtradeError
@@ -123,11 +124,24 @@ def plan_chapter(
     ``output``/``record`` default to the book's places (the stage and ``_build/cache``);
     batch runs (:mod:`imtrade.batch`) keep theirs next to each other under ``_build/batch``.
     """
-    params = ch.resolve(overrides)
+    # Names and types are checked here; the chapter's semantic checks (known codes, year
+    # order) only when it must run: an up-to-date record means they passed for these very
+    # inputs, and what they read would have changed the recorded reads (the cache key).
+    params = resolve_parameters(ch.parameters(), overrides, ch.name)
     inputs = {"source": hashlib.sha256(ch.path.read_bytes()).hexdigest(), "params": params, "environment": env}
     output = output or paths.build / "stage" / "chapters" / f"{ch.name}.ipynb"
     record = record or paths.build / "cache" / f"{ch.name}.json"
-    plan = ChapterPlan(ch, params, inputs, output, record)
+    plan = _plan_up_to_date(ChapterPlan(ch, params, inputs, output, record), paths)
+    if plan.stale:
+        check = ch.semantic_check()
+        if check is not None:
+            check(params)
+    return plan
+
+
+def _plan_up_to_date(plan: ChapterPlan, paths: ProjectPaths) -> ChapterPlan:
+    """Mark ``plan`` up to date when its record matches its inputs, data and output."""
+    inputs, record, output = plan.inputs, plan.record, plan.output
     if not record.is_file() or not output.is_file():
         return plan
     try:
