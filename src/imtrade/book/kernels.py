@@ -42,6 +42,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 SERVER_ENV = "IMTRADE_KERNEL_SERVER"
+STATS_ENV = "IMTRADE_KERNEL_STATS"  # file where the relay appends a forked kernel's exit and peak memory
 DISABLE_ENV = "IMTRADE_WARM_KERNELS"  # "0": fresh kernels, and jupyter-book started only for the site (warm_site)
 # Variables that may differ per run: imtrade reads its own when called, never at import;
 # ipykernel reads two JPY_ ones at import, and the kernel process re-reads them (_per_run_defaults).
@@ -235,6 +236,16 @@ def _manager_class():
 _MANAGER: type | None = None
 
 
+def forked_kernel_peak_mb(stats_file: Path) -> float:
+    """Largest peak memory (MB) of the forked kernels recorded in ``stats_file`` (0 if none):
+    a forked kernel is the server's child, so its memory is not among the caller's children."""
+    try:
+        lines = stats_file.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return 0.0
+    return max((json.loads(line).get("maxrss_kib", 0) / 1024 for line in lines if line.strip()), default=0.0)
+
+
 def kernel_manager_class() -> type | None:
     """:class:`ForkKernelManager` when a fork server is reachable in this process, else None."""
     global _MANAGER
@@ -383,15 +394,16 @@ def serve() -> None:
     def reap() -> None:
         while kernels:
             try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                pid, status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
             conn = kernels.pop(pid, None)
             if conn is not None:
+                done = {"exit": os.waitstatus_to_exitcode(status), "maxrss_kib": usage.ru_maxrss}
                 with contextlib.suppress(OSError):
-                    conn.sendall(json.dumps({"exit": os.waitstatus_to_exitcode(status)}).encode() + b"\n")
+                    conn.sendall(json.dumps(done).encode() + b"\n")
                 with contextlib.suppress(KeyError, ValueError):
                     selector.unregister(conn)
                 conn.close()
