@@ -232,3 +232,21 @@ def test_book_chapters_and_briefs_are_byte_identical_with_warm_kernels(tmp_path,
     assert results["warm"].keys() == results["fresh"].keys()
     different = [name for name in results["fresh"] if results["warm"][name] != results["fresh"][name]]
     assert different == []
+
+
+def test_stream_chunks_are_merged_whatever_the_timing():
+    from imtrade.book.execute import merge_streams
+
+    def out(name, text):
+        return {"output_type": "stream", "name": name, "text": text}
+
+    chunks = [out("stdout", "a\n"), out("stdout", "b\n"), out("stderr", "w\n"), out("stdout", "c\n")]
+    shown = {"output_type": "display_data", "data": {"text/plain": "x"}, "metadata": {}}
+    merged = merge_streams([*chunks, shown, out("stdout", "d\n"), out("stdout", "e\n")])
+    assert merged == [
+        out("stdout", "a\nb\n"),
+        out("stderr", "w\n"),
+        out("stdout", "c\n"),
+        shown,
+        out("stdout", "d\ne\n"),
+    ]

@@ -192,6 +192,9 @@ def execute_chapter(
             progress_bar=False,
             log_output=False,
             execution_timeout=timeout,
+            # written once at the end (and with the error cell when one fails): saving the whole
+            # notebook after every cell cost seconds per chapter
+            request_save_on_cell_execute=False,
             **({"kernel_manager_class": manager} if (manager := kernel_manager_class()) else {}),
         )
     except PapermillExecutionError as exc:
