@@ -45,8 +45,11 @@ SERVER_ENV = "IMTRADE_KERNEL_SERVER"
 STATS_ENV = "IMTRADE_KERNEL_STATS"  # file where the relay appends a forked kernel's exit and peak memory
 DISABLE_ENV = "IMTRADE_WARM_KERNELS"  # "0": fresh kernels, and jupyter-book started only for the site (warm_site)
 # Variables that may differ per run: imtrade reads its own when called, never at import;
-# ipykernel reads two JPY_ ones at import, and the kernel process re-reads them (_per_run_defaults).
+# ipykernel reads two JPY_ ones at import, and the kernel process re-reads them (_per_run_settings);
+# the terminal's size is read when something is printed to a terminal (multiprocessing's spawned
+# workers under pytest have COLUMNS and LINES set).
 PER_RUN_ENV = ("IMTRADE_", "JPY_")
+PER_RUN_NAMES = frozenset({"COLUMNS", "LINES"})
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"  # what ipykernel sets if MPLBACKEND is unset
 
 # What chapter kernels import, most used first: ipykernel, the data stack, matplotlib, the
@@ -292,7 +295,7 @@ def _refusal(request: dict, flags: list[str], base_env: dict[str, str]) -> str |
         return f"interpreter flags {split[0]} differ from the server's {flags}"
 
     def fixed(env: dict[str, str]) -> dict[str, str]:
-        return {k: v for k, v in env.items() if not k.startswith(PER_RUN_ENV)}
+        return {k: v for k, v in env.items() if not k.startswith(PER_RUN_ENV) and k not in PER_RUN_NAMES}
 
     theirs, ours = fixed(request.get("env", {})), fixed(base_env)
     if theirs != ours:
