@@ -20,6 +20,7 @@ from imtrade.stats.bootstrap import (
     coefficient_deviations,
     exceedance_pvalue,
     generator,
+    ols_with_draws,
 )
 from imtrade.stats.breaks import (
     SUP_F_CRITICAL_15,
@@ -27,6 +28,7 @@ from imtrade.stats.breaks import (
     BrokenTrend,
     ChowResult,
     Recovery,
+    SlopeChange,
     SupFResult,
     break_summary,
     broken_trend,
@@ -65,6 +67,7 @@ __all__ = [
     "PanelEstimate",
     "QuadraticPeak",
     "Recovery",
+    "SlopeChange",
     "SupFResult",
     "TooFewObservations",
     "TrendFit",
@@ -91,6 +94,7 @@ __all__ = [
     "index_to",
     "latest_within",
     "ols_hc3",
+    "ols_with_draws",
     "percent_change",
     "predict_trend",
     "prediction_frame",

@@ -100,6 +100,20 @@ def coefficient_deviations(X: np.ndarray, errors: np.ndarray) -> np.ndarray:
     return np.linalg.pinv(X) @ errors
 
 
+def ols_with_draws(y: np.ndarray, X: np.ndarray, reps: int = BOOT_REPS, rng: RandomState = BOOT_SEED):
+    """OLS of ``y`` on ``X`` and the coefficient deviations of its AR(1) bootstrap: (results, k x reps).
+
+    Notes
+    -----
+    :func:`ar1_bootstrap_errors` of the OLS residuals, mapped to coefficients by
+    :func:`coefficient_deviations`: the draws every bootstrap interval of the book is read from.
+    """
+    import statsmodels.api as sm
+
+    res = sm.OLS(y, X).fit()
+    return res, coefficient_deviations(X, ar1_bootstrap_errors(res.resid, reps, rng))
+
+
 def basic_interval(estimate: float, deviations: np.ndarray, alpha: float) -> tuple[float, float]:
     """The basic bootstrap interval of ``estimate`` from the deviations of its draws.
 

@@ -27,8 +27,8 @@ from imtrade.stats.bootstrap import (
     ar1_bootstrap_errors,
     ar1_coefficient,
     basic_interval,
-    coefficient_deviations,
     exceedance_pvalue,
+    ols_with_draws,
 )
 from imtrade.stats.trend import TooFewObservations, clean_series, ols
 
@@ -55,6 +55,11 @@ def _ssr(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
     """Residual sum of squares of the OLS fit of each column of ``Y`` on ``X``."""
     resid = Y - X @ (np.linalg.pinv(X) @ Y)
     return np.einsum("ij,ij->j", resid, resid)
+
+
+def split_counts(t: np.ndarray, break_year: float) -> tuple[int, int]:
+    """Observations up to and including ``break_year``, and after it."""
+    return int((t <= break_year).sum()), int((t > break_year).sum())
 
 
 def combination_interval(
@@ -105,10 +110,42 @@ def _chow_boot_pvalue(
 
 
 @dataclass(frozen=True)
-class ChowResult:
-    """A Chow test for a change in the level and slope of a linear trend after ``break_year``."""
+class SlopeChange:
+    """The slope of a trend up to ``break_year`` and after it, and their difference, each with a
+    bootstrap confidence interval (what :class:`ChowResult` and :class:`BrokenTrend` share)."""
 
     break_year: int
+    pre_slope: float
+    pre_slope_ci: tuple[float, float]
+    post_slope: float
+    post_slope_ci: tuple[float, float]
+    slope_change: float
+    slope_change_ci: tuple[float, float]
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _slope_change(
+    break_year: float, params: np.ndarray, deviations: np.ndarray, alpha: float, weights: Sequence[Sequence[float]]
+) -> dict[str, Any]:
+    """The :class:`SlopeChange` fields from the coefficient combinations ``weights`` (pre, post, change)."""
+    pre, post, change = (combination_interval(w, params, deviations, alpha) for w in weights)
+    return {
+        "break_year": int(break_year),
+        "pre_slope": pre[0],
+        "pre_slope_ci": pre[1],
+        "post_slope": post[0],
+        "post_slope_ci": post[1],
+        "slope_change": change[0],
+        "slope_change_ci": change[1],
+    }
+
+
+@dataclass(frozen=True)
+class ChowResult(SlopeChange):
+    """A Chow test for a change in the level and slope of a linear trend after ``break_year``."""
+
     n: int
     n_pre: int
     n_post: int
@@ -117,19 +154,10 @@ class ChowResult:
     boot_pvalue: float  # from the AR(1) bootstrap under H0
     df_num: int
     df_den: int
-    pre_slope: float
-    pre_slope_ci: tuple[float, float]
-    post_slope: float
-    post_slope_ci: tuple[float, float]
-    slope_change: float
-    slope_change_ci: tuple[float, float]
     level_shift: float
     level_shift_ci: tuple[float, float]
     ssr: float
     rho: float  # bias-corrected first-order autocorrelation of the unrestricted residuals
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def chow_break_test(
@@ -179,23 +207,19 @@ def chow_break_test(
     when it is chosen by looking at the data, use :func:`sup_f_scan`.
     """
     t, y = clean_series(years, values)
-    n_pre, n_post = int((t <= break_year).sum()), int((t > break_year).sum())
+    n_pre, n_post = split_counts(t, break_year)
     if n_pre < min_segment or n_post < min_segment:
         raise TooFewObservations(
             f"break year {break_year} leaves {n_pre} observation(s) before and {n_post} after; at least {min_segment} are needed on each side"
         )
     X = _segment_design(t, break_year)
-    unrestricted = ols(y, X)
+    unrestricted, dev = ols_with_draws(y, X, reps, rng)
     restricted = ols(y, X[:, :2])
     f_stat, f_p, _ = unrestricted.compare_f_test(restricted)
     boot_p = _chow_boot_pvalue(t, y, break_year, float(f_stat), reps, rng)
-    dev = coefficient_deviations(X, ar1_bootstrap_errors(unrestricted.resid, reps, rng))
-    pre, post, change, level = (
-        combination_interval(w, unrestricted.params, dev, alpha)
-        for w in ([0, 1, 0, 0], [0, 1, 0, 1], [0, 0, 0, 1], [0, 0, 1, 0])
-    )
+    level = combination_interval([0, 0, 1, 0], unrestricted.params, dev, alpha)
     return ChowResult(
-        break_year=int(break_year),
+        **_slope_change(break_year, unrestricted.params, dev, alpha, ([0, 1, 0, 0], [0, 1, 0, 1], [0, 0, 0, 1])),
         n=int(t.size),
         n_pre=n_pre,
         n_post=n_post,
@@ -204,12 +228,6 @@ def chow_break_test(
         boot_pvalue=boot_p,
         df_num=2,
         df_den=int(t.size - 4),
-        pre_slope=pre[0],
-        pre_slope_ci=pre[1],
-        post_slope=post[0],
-        post_slope_ci=post[1],
-        slope_change=change[0],
-        slope_change_ci=change[1],
         level_shift=level[0],
         level_shift_ci=level[1],
         ssr=float(unrestricted.ssr),
@@ -316,17 +334,10 @@ def sup_f_scan(
 
 
 @dataclass(frozen=True)
-class BrokenTrend:
+class BrokenTrend(SlopeChange):
     """A continuous piecewise-linear trend with a kink at ``break_year``."""
 
-    break_year: int
     fitted: pd.DataFrame  # year, value, fit, lower, upper
-    pre_slope: float
-    pre_slope_ci: tuple[float, float]
-    post_slope: float
-    post_slope_ci: tuple[float, float]
-    slope_change: float
-    slope_change_ci: tuple[float, float]
     n: int
     n_post: int
     rho: float
@@ -367,30 +378,22 @@ def broken_trend(
     individual years.
     """
     t, y = clean_series(years, values)
-    n_pre, n_post = int((t <= break_year).sum()), int((t > break_year).sum())
+    n_pre, n_post = split_counts(t, break_year)
     if n_pre < 3 or n_post < 2:
         raise TooFewObservations(
             f"break year {break_year} leaves too few observations on one side ({n_pre} before, {n_post} after)"
         )
     c = t - break_year
     X = np.column_stack([np.ones_like(t), c, np.clip(c, 0, None)])
-    res = ols(y, X)
-    dev = coefficient_deviations(X, ar1_bootstrap_errors(res.resid, reps, rng))
+    res, dev = ols_with_draws(y, X, reps, rng)
     fit = X @ res.params
     band = X @ dev
     lower = fit - np.quantile(band, 1 - alpha / 2, axis=1)
     upper = fit - np.quantile(band, alpha / 2, axis=1)
     fitted = pd.DataFrame({"year": t.astype(int), "value": y, "fit": fit, "lower": lower, "upper": upper})
-    pre, post, change = (combination_interval(w, res.params, dev, alpha) for w in ([0, 1, 0], [0, 1, 1], [0, 0, 1]))
     return BrokenTrend(
-        break_year=int(break_year),
+        **_slope_change(break_year, res.params, dev, alpha, ([0, 1, 0], [0, 1, 1], [0, 0, 1])),
         fitted=fitted,
-        pre_slope=pre[0],
-        pre_slope_ci=pre[1],
-        post_slope=post[0],
-        post_slope_ci=post[1],
-        slope_change=change[0],
-        slope_change_ci=change[1],
         n=int(t.size),
         n_post=n_post,
         rho=ar1_coefficient(res.resid),

@@ -22,11 +22,10 @@ from imtrade.stats.bootstrap import (
     BOOT_REPS,
     BOOT_SEED,
     RandomState,
-    ar1_bootstrap_errors,
     ar1_coefficient,
     basic_interval,
-    coefficient_deviations,
     exceedance_pvalue,
+    ols_with_draws,
 )
 
 INTERVALS = ("ols", "ar1-bootstrap")
@@ -173,13 +172,15 @@ def fit_trend(
     base = int(t[0]) if base is None else int(base)
     X = np.column_stack([np.ones_like(t), t - base])
     target = np.log(y) if model == "log" else y
-    res = ols(target, X)
-    slope = float(res.params[1])
     if interval == "ar1-bootstrap":
-        dev = coefficient_deviations(X, ar1_bootstrap_errors(res.resid, reps, rng))[1]
+        res, draws = ols_with_draws(target, X, reps, rng)
+        slope = float(res.params[1])
+        dev = draws[1]
         low, high = basic_interval(slope, dev, alpha)
         p = exceedance_pvalue(np.abs(dev), abs(slope))
     else:
+        res = ols(target, X)
+        slope = float(res.params[1])
         low, high = (float(v) for v in res.conf_int(alpha)[1])
         p = float(res.pvalues[1])
     return TrendFit(

@@ -111,6 +111,15 @@ def _block(text: Any) -> str:
     return "\\" + text if re.match(r"^([-+*#>]|\d+[.)]\s)", text) else text
 
 
+def list_table(header: list[str], rows: list[list[str]], widths: str) -> str:
+    """A MyST ``list-table`` (full width, one header row) of Markdown cells."""
+    lines = ["```{list-table}", ":header-rows: 1", f":widths: {widths}", ":width: 100%", ""]
+    for cells in [header, *rows]:
+        lines += [f"* - {cells[0]}", *(f"  - {c}" for c in cells[1:])]
+    lines.append("```")
+    return "\n".join(lines)
+
+
 def claims_markdown(audit: pd.DataFrame, source: str, links: dict[str, str]) -> str:
     """The full table of one source text's claims, as a MyST ``list-table``.
 
@@ -121,17 +130,7 @@ def claims_markdown(audit: pd.DataFrame, source: str, links: dict[str, str]) -> 
     rows = audit[audit["source"] == str(source)]
     if rows.empty:
         return "*No claims of this text are in the register.*"
-    lines = [
-        "```{list-table}",
-        ":header-rows: 1",
-        ":widths: 38 18 30 14",
-        ":width: 100%",
-        "",
-        "* - Claim",
-        "  - Claimed",
-        "  - Measured",
-        "  - Verdict",
-    ]
+    body = []
     for row in rows.itertuples():
         why = {NOT_CHECKABLE: "why not checkable", FAILED: "what went wrong", INVALID: "what is wrong"}.get(
             row.verdict, "test and result"
@@ -141,14 +140,8 @@ def claims_markdown(audit: pd.DataFrame, source: str, links: dict[str, str]) -> 
             f"{links.get(row.chapter, _cell(row.chapter))}</small>"
         )
         measured = f"{_block(row.measured)}<details{WRAP}><summary>{why}</summary>{_cell(row.detail)}</details>"
-        lines += [
-            f"* - {claim}",
-            f"  - {_block(row.claimed) if row.claimed else '—'}",
-            f"  - {measured}",
-            f"  - {verdict_badge(row.verdict)}",
-        ]
-    lines.append("```")
-    return "\n".join(lines)
+        body.append([claim, _block(row.claimed) if row.claimed else "—", measured, verdict_badge(row.verdict)])
+    return list_table(["Claim", "Claimed", "Measured", "Verdict"], body, "38 18 30 14")
 
 
 def comparison_markdown(page: AuditPage) -> str:
@@ -156,27 +149,18 @@ def comparison_markdown(page: AuditPage) -> str:
     v1, v2 = page.vintage, page.compare_vintage
     if page.changes.empty:
         return f"*No claim changes its measured value or verdict between vintages {v1} and {v2}.*"
-    lines = [
-        "```{list-table}",
-        ":header-rows: 1",
-        ":widths: 22 32 32 14",
-        ":width: 100%",
-        "",
-        "* - Claim",
-        f"  - WDI vintage {v1}",
-        f"  - WDI vintage {v2}",
-        "  - What changed",
-    ]
+    body = []
     for row in page.changes.to_dict("records"):
         link = f'<a href="#{claim_anchor(row["id"])}">{_cell(row["id"])}</a>'  # raw HTML: the anchor is a raw <span id>
-        lines += [
-            f"* - {link}",
-            f"  - **{verdict_badge(str(row[f'verdict_{v1}']))}**<br>{_cell(row[f'measured_{v1}'])}",
-            f"  - **{verdict_badge(str(row[f'verdict_{v2}']))}**<br>{_cell(row[f'measured_{v2}'])}",
-            f"  - {_cell(row['change'])}",
-        ]
-    lines.append("```")
-    return "\n".join(lines)
+        body.append(
+            [
+                link,
+                f"**{verdict_badge(str(row[f'verdict_{v1}']))}**<br>{_cell(row[f'measured_{v1}'])}",
+                f"**{verdict_badge(str(row[f'verdict_{v2}']))}**<br>{_cell(row[f'measured_{v2}'])}",
+                _cell(row["change"]),
+            ]
+        )
+    return list_table(["Claim", f"WDI vintage {v1}", f"WDI vintage {v2}", "What changed"], body, "22 32 32 14")
 
 
 def comparison_summary(page: AuditPage) -> str:

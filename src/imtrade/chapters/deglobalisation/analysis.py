@@ -27,7 +27,16 @@ from imtrade.data import indicators
 from imtrade.data.entities import economies
 from imtrade.data.load import load_indicators
 from imtrade.exceptions import ParameterError, UnknownIndicatorError
-from imtrade.stats import BOOT_REPS, BOOT_SEED, TooFewObservations, TrendFit, chow_break_test, fit_trend, index_to
+from imtrade.stats import (
+    BOOT_REPS,
+    BOOT_SEED,
+    SlopeChange,
+    TooFewObservations,
+    TrendFit,
+    chow_break_test,
+    fit_trend,
+    index_to,
+)
 
 # ---------------------------------------------------------------------------------------
 # Constants
@@ -47,6 +56,17 @@ SDG_DEVELOPING_EXPORT_SHARE, SDG_DEVELOPING = "TX_EXP_GBMRCH", "M49_515"
 INCOME_GROUPS = ("WLD", "HIC", "LMY")
 
 
+def slope_columns(result: SlopeChange, fields: Sequence[str], short: bool = False) -> dict[str, float]:
+    """``{field, field_ci_low, field_ci_high}`` columns of slopes for a table (``short``: the
+    ``pre_ci_low`` style of the catch-up table, e.g. ``change_ci_low`` for ``slope_change``)."""
+    out = {}
+    for field in fields:
+        stem = field.replace("_slope", "").replace("slope_", "") if short else field
+        low, high = getattr(result, f"{field}_ci")
+        out |= {field: getattr(result, field), f"{stem}_ci_low": low, f"{stem}_ci_high": high}
+    return out
+
+
 def break_table(summary: dict[str, Any], label: str) -> pd.DataFrame:
     """One row of key numbers from :func:`break_summary` (for a downloadable table)."""
     chow, scan, trend, rec = summary["chow"], summary["scan"], summary["trend"], summary["recovery"]
@@ -58,12 +78,7 @@ def break_table(summary: dict[str, Any], label: str) -> pd.DataFrame:
                 "n": chow.n,
                 "n_pre": chow.n_pre,
                 "n_post": chow.n_post,
-                "pre_slope": chow.pre_slope,
-                "pre_slope_ci_low": chow.pre_slope_ci[0],
-                "pre_slope_ci_high": chow.pre_slope_ci[1],
-                "post_slope": chow.post_slope,
-                "post_slope_ci_low": chow.post_slope_ci[0],
-                "post_slope_ci_high": chow.post_slope_ci[1],
+                **slope_columns(chow, ("pre_slope", "post_slope")),
                 "chow_f": chow.f_stat,
                 "chow_p_classical": chow.f_pvalue,
                 "chow_p_bootstrap": chow.boot_pvalue,
@@ -636,15 +651,7 @@ def catch_up_table(shares: pd.DataFrame, break_year: int, labels: dict[str, str]
                 "end": end,
                 "n_pre": res.n_pre,
                 "n_post": res.n_post,
-                "pre_slope": res.pre_slope,
-                "pre_ci_low": res.pre_slope_ci[0],
-                "pre_ci_high": res.pre_slope_ci[1],
-                "post_slope": res.post_slope,
-                "post_ci_low": res.post_slope_ci[0],
-                "post_ci_high": res.post_slope_ci[1],
-                "slope_change": res.slope_change,
-                "change_ci_low": res.slope_change_ci[0],
-                "change_ci_high": res.slope_change_ci[1],
+                **slope_columns(res, ("pre_slope", "post_slope", "slope_change"), short=True),
                 "chow_p_bootstrap": res.boot_pvalue,
                 "slowed": bool(res.slope_change_ci[1] < 0),
                 "note": "",

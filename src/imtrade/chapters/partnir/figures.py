@@ -18,6 +18,20 @@ def _source(vintage: str, codes: str, extra: str = "") -> str:
     return f"{WB_SOURCE} (vintage {vintage}), {codes}" + (f"; {extra}" if extra else "") + "."
 
 
+def _share_line(ax, part: pd.DataFrame, label: str, color: str, linestyle: str, marker: str) -> None:
+    """One share series (``year``, ``share``) in the chapter's line style."""
+    ax.plot(
+        part["year"],
+        part["share"],
+        color=color,
+        linestyle=linestyle,
+        marker=marker,
+        markevery=4,
+        markersize=5,
+        label=label,
+    )
+
+
 def plot_world_weight(weight: pd.DataFrame, group_name: str, vintage: str, claim_year: int, claim_value: float):
     """Two panels (market exchange rates, PPP): developing-economy and group shares of world GDP."""
     import matplotlib.pyplot as plt
@@ -97,18 +111,8 @@ def plot_manufacturing_shares(
         "group": (group_name, OKABE_ITO[2], "-.", "^"),
         DEVELOPING_WB: ("World Bank low and middle income", OKABE_ITO[1], "--", "s"),
     }
-    for series, (label, color, ls, marker) in styles.items():
-        part = shares[(shares["series"] == series) & (shares["reporting"] == shares["expected"])]
-        ax.plot(
-            part["year"],
-            part["share"],
-            color=color,
-            linestyle=ls,
-            marker=marker,
-            markevery=4,
-            markersize=5,
-            label=label,
-        )
+    for series, style in styles.items():
+        _share_line(ax, shares[(shares["series"] == series) & (shares["reporting"] == shares["expected"])], *style)
     ax.plot(
         [claim_year],
         [claim_value],
@@ -182,16 +186,7 @@ def plot_export_shares(shares: pd.DataFrame, group_name: str, vintage: str):
         part = shares[shares["series"] == series]
         if series == "group":
             part = part[part["reporting"] == part["expected"]]
-        ax.plot(
-            part["year"],
-            part["share"],
-            color=color,
-            linestyle=ls,
-            marker=marker,
-            markevery=4,
-            markersize=5,
-            label=label,
-        )
+        _share_line(ax, part, label, color, ls, marker)
     ax.set_xlabel("Year")
     ax.set_ylabel("% of world merchandise exports")
     ax.set_ylim(0, None)
