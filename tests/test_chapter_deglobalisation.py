@@ -190,7 +190,9 @@ def robot_table() -> pd.DataFrame:
 
 
 def shares_tidy(emp: dict[int, float], va: dict[int, float], iso3: str = "AAA"):
-    return series_rows(indicators.INDUSTRY_EMPLOYMENT, iso3, emp) + series_rows(indicators.INDUSTRY_VALUE_ADDED, iso3, va)
+    return series_rows(indicators.INDUSTRY_EMPLOYMENT, iso3, emp) + series_rows(
+        indicators.INDUSTRY_VALUE_ADDED, iso3, va
+    )
 
 
 def test_industry_shares_and_patterns():

@@ -598,7 +598,9 @@ def put_employment(frames, code, start, end):
     frames[indicators.LABOUR_FORCE] = tidy(
         [(c, y, 100.0) for c in ("AAA", "BBB", "CCC") for y in (1991, 2023)], indicators.LABOUR_FORCE
     )
-    frames[indicators.UNEMPLOYMENT] = tidy([(c, y, 0.0) for c in ("AAA", "BBB", "CCC") for y in (1991, 2023)], indicators.UNEMPLOYMENT)
+    frames[indicators.UNEMPLOYMENT] = tidy(
+        [(c, y, 0.0) for c in ("AAA", "BBB", "CCC") for y in (1991, 2023)], indicators.UNEMPLOYMENT
+    )
 
 
 @pytest.mark.parametrize(("end", "verdict"), [(48.0, SUPPORTED), (43.0, PARTLY), (39.0, CONTRADICTED)])
@@ -725,7 +727,12 @@ def test_chapter_executes_with_defaults(tmp_path):
 @needs_data
 def test_chapter_executes_with_other_parameters(tmp_path):
     run = run_chapter(
-        "trade_patterns", tmp_path, countries=["KOR", "MEX", "VNM", "IND"], benchmark="HIC", start_year=2000, end_year=2020
+        "trade_patterns",
+        tmp_path,
+        countries=["KOR", "MEX", "VNM", "IND"],
+        benchmark="HIC",
+        start_year=2000,
+        end_year=2020,
     )
     values = run.values
     assert run.errors == [] and run.figures == 8

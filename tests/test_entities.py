@@ -141,7 +141,17 @@ ENTITIES = pd.DataFrame(
             "High income",
             "European Union",
         ],
-        "region": ["Europe & Central Asia", "East Asia & Pacific", "Europe & Central Asia", "South Asia", "", "", "", "", ""],
+        "region": [
+            "Europe & Central Asia",
+            "East Asia & Pacific",
+            "Europe & Central Asia",
+            "South Asia",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
         "income_group": ["High income", "High income", "Upper middle income", "Low income", "", "", "", "", ""],
         "is_aggregate": [False, False, False, False, False, False, True, True, True],
     }

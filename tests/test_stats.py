@@ -298,7 +298,12 @@ def synthetic_panel(beta=0.3, n=40, years=8, seed=7):
         for t in range(years):
             x = rng.normal(2.0, 1.0)
             rows.append(
-                {"iso3": f"C{i:02d}", "year": 2000 + t, "rd": x, "log_rca": alpha + 0.1 * t + beta * x + rng.normal(0, 0.2)}
+                {
+                    "iso3": f"C{i:02d}",
+                    "year": 2000 + t,
+                    "rd": x,
+                    "log_rca": alpha + 0.1 * t + beta * x + rng.normal(0, 0.2),
+                }
             )
     return pd.DataFrame(rows)
 
