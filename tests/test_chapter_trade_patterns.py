@@ -14,6 +14,7 @@ import pytest
 matplotlib.use("Agg")
 
 from conftest import run_chapter
+from test_stats import synthetic_panel
 
 from imtrade import stats
 from imtrade.chapters import trade_patterns as tp
@@ -147,24 +148,6 @@ def test_winsorise():
     s = pd.Series(np.arange(101, dtype=float))
     w = tp.winsorise(s, 0.05, 0.95)
     assert w.min() == pytest.approx(5.0) and w.max() == pytest.approx(95.0)
-
-
-def synthetic_panel(beta=0.3, n=40, years=8, seed=7):
-    rng = np.random.default_rng(seed)
-    rows = []
-    for i in range(n):
-        alpha = rng.normal()
-        for t in range(years):
-            x = rng.normal(2.0, 1.0)
-            rows.append(
-                {
-                    "iso3": f"C{i:02d}",
-                    "year": 2000 + t,
-                    "rd": x,
-                    "log_rca": alpha + 0.1 * t + beta * x + rng.normal(0, 0.2),
-                }
-            )
-    return pd.DataFrame(rows)
 
 
 def test_rca_rd_regressions_and_their_display():

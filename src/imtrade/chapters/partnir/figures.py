@@ -32,6 +32,11 @@ def _share_line(ax, part: pd.DataFrame, label: str, color: str, linestyle: str, 
     )
 
 
+def _claim_star(ax, year: int, value: float, label: str) -> None:
+    """The source text's figure: a black star."""
+    ax.plot([year], [value], marker="*", markersize=13, color="#000000", linestyle="none", label=label)
+
+
 def plot_world_weight(weight: pd.DataFrame, group_name: str, vintage: str, claim_year: int, claim_value: float):
     """Two panels (market exchange rates, PPP): developing-economy and group shares of world GDP."""
     import matplotlib.pyplot as plt
@@ -62,15 +67,7 @@ def plot_world_weight(weight: pd.DataFrame, group_name: str, vintage: str, claim
                 label=style["label"],
             )
         if basis == "MER":
-            ax.plot(
-                [claim_year],
-                [claim_value],
-                marker="*",
-                markersize=13,
-                color="#000000",
-                linestyle="none",
-                label=f"Text: {claim_value:g} % in {claim_year}",
-            )
+            _claim_star(ax, claim_year, claim_value, f"Text: {claim_value:g} % in {claim_year}")
         ax.text(0.02, 0.98, title, transform=ax.transAxes, va="top", fontsize=10, color=BENCHMARK_GREY)
         ax.set_xlabel("Year")
     axes[0].set_ylabel("% of world GDP")
@@ -113,15 +110,7 @@ def plot_manufacturing_shares(
     }
     for series, style in styles.items():
         _share_line(ax, shares[(shares["series"] == series) & (shares["reporting"] == shares["expected"])], *style)
-    ax.plot(
-        [claim_year],
-        [claim_value],
-        marker="*",
-        markersize=13,
-        color="#000000",
-        linestyle="none",
-        label=f"Text: China 'nearly one third' ({claim_year})",
-    )
+    _claim_star(ax, claim_year, claim_value, f"Text: China 'nearly one third' ({claim_year})")
     if mark is not None:
         mark_year(ax, mark, f"China largest from {mark}")
     ax.set_xlabel("Year")
