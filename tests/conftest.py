@@ -17,6 +17,7 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -75,6 +76,30 @@ def sample_book(tmp_path: Path, monkeypatch, chapter_source: str, toc: str) -> P
     monkeypatch.setenv("IMTRADE_DATA_DIR", str(ROOT / "data"))
     monkeypatch.chdir(root)
     return root
+
+
+@dataclass
+class ChapterRun:
+    """One execution of a chapter of the book (see :func:`run_chapter`)."""
+
+    notebook: Any  # the executed notebook (nbformat)
+    values: dict[str, str]  # glued values by name
+    errors: list[str]  # error outputs ("Name: message")
+    figures: int  # figure outputs
+    folder: Path  # where the notebook ran (its tables/ are there)
+    result: Any  # imtrade.book.execute.ExecutionResult
+
+
+def run_chapter(name: str, tmp_path: Path, **params: Any) -> ChapterRun:
+    """Execute the book's chapter ``name`` with ``params`` (checked as ``imtrade run`` checks them) in ``tmp_path``."""
+    from imtrade.book.execute import execute_chapter
+    from imtrade.book.notebooks import errors, figure_count, glued, read
+    from imtrade.book.toc import chapter
+
+    ch = chapter(name)
+    result = execute_chapter(ch, ch.resolve(params), tmp_path / f"{name}.ipynb", cwd=tmp_path)
+    nb = read(result.output)
+    return ChapterRun(nb, glued(nb), errors(nb), figure_count(nb), tmp_path, result)
 
 
 def clear_caches() -> None:
