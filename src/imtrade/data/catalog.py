@@ -19,10 +19,10 @@ from pathlib import Path
 
 import yaml
 
+from imtrade.data.layouts import LAYOUTS
 from imtrade.exceptions import CatalogError, UnknownDatasetError, UnknownVintageError
 from imtrade.paths import ProjectPaths, project
 
-LAYOUTS = ("datahub-wdi", "worldbank-bulk", "ddf-gapminder", "ddf-sdg", "owid-co2", "owid-legacy")
 REQUIRED_DATASET_KEYS = ("title", "producer", "citation", "licence", "layout", "vintages", "default_vintage")
 LOCAL_STAMP = ".imtrade-local.json"  # marks a vintage made on this machine (API download, user data)
 MANIFEST_HEADER = ("path", "size", "sha256")
