@@ -8,7 +8,8 @@ plus a private ``_line`` column (the source line of each value) that is used onl
 rows in error messages and dropped before the frame leaves the parser. Validation collects
 every problem of a file and raises one :class:`~imtrade.exceptions.DataValidationError`.
 Frames in the processed cache were validated when they were parsed; loading them again does
-not re-validate (the cache is keyed by the raw files' checksums).
+not re-validate (the cache is keyed by the raw files' checksums). Curated tables have their own
+schemas, in :mod:`imtrade.data.curated`.
 """
 
 from __future__ import annotations
