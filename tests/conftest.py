@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from imtrade.paths import DATA_DIR_ENV, MIRROR_ENV, READS_LOG_ENV, ROOT_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MIRROR = ROOT.parent / "shared" / "data"
 
@@ -29,7 +31,7 @@ DEFAULT_MIRROR = ROOT.parent / "shared" / "data"
 
 
 def real_mirror() -> Path | None:
-    value = os.environ.get("IMTRADE_DATA_MIRROR")
+    value = os.environ.get(MIRROR_ENV)
     path = Path(value).expanduser() if value else DEFAULT_MIRROR
     return path.resolve() if (path / "datahub-wdi").is_dir() else None
 
@@ -71,8 +73,8 @@ def sample_book(tmp_path: Path, monkeypatch, chapter_source: str, toc: str) -> P
     shutil.copytree(ROOT / "data" / "manifests", root / "data" / "manifests")
     shutil.copy(ROOT / "data" / "catalog.yml", root / "data" / "catalog.yml")
     shutil.copytree(ROOT / "_vendor", root / "_vendor")
-    monkeypatch.setenv("IMTRADE_ROOT", str(root))
-    monkeypatch.setenv("IMTRADE_DATA_DIR", str(ROOT / "data"))
+    monkeypatch.setenv(ROOT_ENV, str(root))
+    monkeypatch.setenv(DATA_DIR_ENV, str(ROOT / "data"))
     monkeypatch.chdir(root)
     return root
 
@@ -454,10 +456,10 @@ def project(fake_template, tmp_path, monkeypatch) -> Project:
     """A fresh project over its own copy of the fake mirror (nothing fetched yet)."""
     mirror = shutil.copytree(fake_template / "mirror", tmp_path / "mirror")
     root = shutil.copytree(fake_template / "project", tmp_path / "project")
-    monkeypatch.setenv("IMTRADE_ROOT", str(root))
-    monkeypatch.setenv("IMTRADE_DATA_MIRROR", str(mirror))
-    monkeypatch.delenv("IMTRADE_DATA_DIR", raising=False)
-    monkeypatch.delenv("IMTRADE_READS_LOG", raising=False)
+    monkeypatch.setenv(ROOT_ENV, str(root))
+    monkeypatch.setenv(MIRROR_ENV, str(mirror))
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    monkeypatch.delenv(READS_LOG_ENV, raising=False)
     monkeypatch.chdir(root)
     return Project(root=Path(root), mirror=Path(mirror))
 

@@ -18,6 +18,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, sample_book
 
+from imtrade.paths import ROOT_ENV
+
 SAMPLE_CHAPTER = """---
 jupytext:
   text_representation: {extension: .md, format_name: myst}
@@ -82,7 +84,7 @@ def book(tmp_path, monkeypatch, mirror) -> Path:
     """A sample book in tmp_path reading the real project's (fetched) data."""
     from imtrade.data.fetch import fetch
 
-    monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
+    monkeypatch.setenv(ROOT_ENV, str(ROOT))
     fetch(["wdi"], vintage="2026-07-01", mirror=mirror)
     root = sample_book(tmp_path, monkeypatch, SAMPLE_CHAPTER, TOC)
     (root / "specs").mkdir()

@@ -21,6 +21,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, sample_book
 
+from imtrade.paths import DATA_DIR_ENV, ROOT_ENV
+
 pytestmark = [pytest.mark.slow, pytest.mark.mirror]
 
 SAMPLE_CHAPTER = """---
@@ -87,7 +89,7 @@ def book(tmp_path, monkeypatch, mirror) -> Path:
     """A sample book in tmp_path reading the real project's (fetched) data."""
     from imtrade.data.fetch import fetch
 
-    monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
+    monkeypatch.setenv(ROOT_ENV, str(ROOT))
     fetch(["wdi", "wb-bulk", "gapminder", "un-sdg"], vintage=None, mirror=mirror)
     root = sample_book(tmp_path, monkeypatch, SAMPLE_CHAPTER, TOC)
     return root
@@ -256,7 +258,7 @@ def test_ctrl_c_during_a_build_leaves_the_site_intact(book):
     run_build(jobs=1)
     site = book / "_build" / "html"
     before = tree_digest(site)
-    env = {**os.environ, "IMTRADE_ROOT": str(book), "IMTRADE_DATA_DIR": str(ROOT / "data")}
+    env = {**os.environ, ROOT_ENV: str(book), DATA_DIR_ENV: str(ROOT / "data")}
     proc = subprocess.Popen(
         [sys.executable, "-m", "imtrade.cli", "build", "--force", "--jobs", "1"],
         cwd=book,

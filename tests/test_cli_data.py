@@ -14,6 +14,7 @@ from conftest import WDI_NEW, WDI_OLD, bulk_csv, write
 from imtrade.cli import main
 from imtrade.data import fetch as fetch_module
 from imtrade.data import worldbank_api
+from imtrade.paths import MIRROR_ENV
 
 
 def run(*args, ok=True):
@@ -47,7 +48,7 @@ class TestFetchCommand:
         assert f"wdi          {WDI_OLD}  up to date" in again
 
     def test_relative_mirror_option(self, project, monkeypatch):
-        monkeypatch.delenv("IMTRADE_DATA_MIRROR")
+        monkeypatch.delenv(MIRROR_ENV)
         out = run("fetch", "un-sdg", "--mirror", "../mirror").stdout  # the cwd is the project root
         assert "un-sdg       2020-10-19  fetched" in out
 
@@ -99,7 +100,7 @@ class TestFetchCommand:
         )
 
     def test_no_mirror_for_mirror_source(self, project, monkeypatch):
-        monkeypatch.delenv("IMTRADE_DATA_MIRROR")
+        monkeypatch.delenv(MIRROR_ENV)
         check_error(project, project.snapshot(), "fetch", "--source", "mirror", expected="no mirror given")
 
 
@@ -229,7 +230,7 @@ class TestDataCommands:
         assert "API_NEW_DS2_en_csv_v2_1.csv" in manifest.read_text()
 
     def test_manifest_without_mirror(self, project, monkeypatch):
-        monkeypatch.delenv("IMTRADE_DATA_MIRROR")
+        monkeypatch.delenv(MIRROR_ENV)
         check_error(
             project, project.snapshot(), "data", "manifest", "wdi", expected="no mirror directory for wdi 2026-07-01"
         )

@@ -19,6 +19,8 @@ from typing import ClassVar
 import pytest
 from conftest import ROOT
 
+from imtrade.paths import ROOT_ENV
+
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.mirror]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
@@ -29,7 +31,7 @@ def site(mirror) -> Path:
     from imtrade.book.build import build
     from imtrade.data.fetch import fetch
 
-    os.environ["IMTRADE_ROOT"] = str(ROOT)
+    os.environ[ROOT_ENV] = str(ROOT)
     fetch(mirror=mirror)
     report = build(jobs=2, strict=True, progress=lambda m: None)
     assert report.warnings == []

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from imtrade.exceptions import ImtradeError
+from imtrade.paths import MIRROR_ENV
 
 from . import __version__
 
@@ -47,7 +48,7 @@ def main() -> None:
 @click.option(
     "--mirror",
     type=click.Path(path_type=Path),
-    help="Offline mirror to copy from (default: $IMTRADE_DATA_MIRROR; without one, download).",
+    help=f"Offline mirror to copy from (default: ${MIRROR_ENV}; without one, download).",
 )
 @click.option(
     "--source",
@@ -112,7 +113,7 @@ def data_list():
 @data.command("manifest")
 @click.argument("dataset")
 @click.option("--vintage", help="Vintage (default: the dataset's default).")
-@click.option("--mirror", type=click.Path(path_type=Path), help="Mirror to scan (default: $IMTRADE_DATA_MIRROR).")
+@click.option("--mirror", type=click.Path(path_type=Path), help=f"Mirror to scan (default: ${MIRROR_ENV}).")
 @click.option("--write", is_flag=True, help="Write the new manifest (otherwise only show what changed).")
 def data_manifest(dataset, vintage, mirror, write):
     """Regenerate DATASET's checksum manifest from a mirror and show what changed."""
