@@ -219,6 +219,20 @@ class TestDataCommands:
         assert run("data", "cache", "--jobs", "1").stdout.startswith("parsed/cached 9 files")
         assert run("data", "cache", "--jobs", "1").stdout.startswith("parsed/cached 0 files")
 
+    def test_clean_cache_removes_only_stale_files(self, fetched):
+        run("data", "cache", "--jobs", "1")
+        current = sorted(fetched.cache.rglob("*.parquet"))
+        assert len(current) == 10  # the 9 parsed files and the entity table
+        stale = fetched.cache / "wdi" / WDI_NEW / "indicators__ne.exp.gnfs.zs__data-0123456789abcdef.parquet"
+        stale.write_bytes(current[0].read_bytes())  # e.g. written by an earlier parser version
+        writing = stale.with_name(f".{stale.name}.123.tmp.parquet")  # another process is writing it
+        writing.write_bytes(b"")
+        out = run("data", "clean-cache").stdout
+        assert out.startswith("removed 1 stale cache file(s)") and out.strip().endswith("kept 10")
+        assert not stale.exists() and writing.exists()
+        assert sorted(fetched.cache.rglob("*.parquet")) == sorted([*current, writing])
+        assert run("data", "cache", "--jobs", "1").stdout.startswith("parsed/cached 0 files")  # nothing lost
+
     def test_manifest_shows_and_writes_changes(self, project):
         assert run("data", "manifest", "wb-bulk").stdout.strip().endswith("wb-bulk 2026-02-24: 2 files; 0 change(s)")
         write(project.mirror / "worldbank-bulk" / "API_NEW_DS2_en_csv_v2_1.csv", "x\n")

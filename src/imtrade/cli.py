@@ -190,6 +190,15 @@ def data_cache(vintage, jobs):
     click.echo(f"parsed/cached {n} files in {seconds:.1f} s")
 
 
+@data.command("clean-cache")
+def data_clean_cache():
+    """Remove processed-cache files that the current code and fetched data no longer use."""
+    from imtrade.data.warm_cache import clean_cache
+
+    removed, size, kept = clean_cache()
+    click.echo(f"removed {removed} stale cache file(s) ({size / 1e6:.1f} MB); kept {kept}")
+
+
 @data.command("add")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--name", help="Name of the new vintage (default: user-<file stem>-<date>).")

@@ -4,7 +4,8 @@ The project root is, in order: the ``IMTRADE_ROOT`` environment variable; the ne
 directory above the working directory that holds ``data/catalog.yml``; the checkout this
 package was installed from (editable install, src layout). Raw and cached data live under
 ``<root>/data`` unless ``IMTRADE_DATA_DIR`` points elsewhere (e.g. a shared disk for batch
-workers).
+workers). Every environment variable the package reads or sets is named here once
+(``*_ENV``); other modules and tests use these constants.
 """
 
 from __future__ import annotations

@@ -138,12 +138,15 @@ class DataStore:
             h.update(self.file_sha(ref).encode())
         return h.hexdigest()[:16]
 
+    def entity_cache_path(self) -> Path:
+        return self.paths.cache / "entities" / f"entities-{self.entity_key}.parquet"
+
     @cached_property
     def entities(self) -> pd.DataFrame:
         for ref in self._entity_inputs():
             self.reads.add(ref)
             record_read(ref.dataset, ref.vintage, ref.relpath, self.file_sha(ref))
-        cache = self.paths.cache / "entities" / f"entities-{self.entity_key}.parquet"
+        cache = self.entity_cache_path()
         if cache.is_file():
             return pd.read_parquet(cache)
         wb_ref, gm_ref, sdg_ref = self._entity_inputs()
