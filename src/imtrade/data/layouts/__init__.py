@@ -4,17 +4,17 @@ A layout knows four things about a vintage's files: which file holds which indic
 (:meth:`Layout.indicator_files`), how to turn one file into the tidy rows of
 :mod:`imtrade.data.validation` (:meth:`Layout.parse`), where the indicator names and units
 are (:meth:`Layout.metadata`), and what it maps or checks through the
-:class:`~imtrade.data.entities.EntityResolver` (:attr:`Layout.resolves`), which tells the
-store whether its parsed files depend on the entity table.
+:class:`~imtrade.data.entities.EntityResolver` (``Layout.resolves``, one of :data:`Resolves`),
+which tells the store whether its parsed files depend on the entity table.
 
 This module is light (no pandas): the catalog checks layout names against :data:`LAYOUTS`
 without importing the parsers; :func:`layout` imports a parser's module on first use.
 
-- ``datahub-wdi``: ``indicators/<code>/data.csv``, one long file per indicator (:mod:`.worldbank`);
-- ``worldbank-bulk``: ``API_<CODE>_DS2_*.csv``, wide by year (:mod:`.worldbank`);
-- ``ddf-gapminder``, ``ddf-sdg``: DDF datapoint files by geo and time (:mod:`.ddf`);
-- ``owid-co2``: ``owid-co2-data.csv``, one column per indicator (:mod:`.owid`);
-- ``owid-legacy``: ``<name>/<name>.csv`` with ``Entity,Year,<titles>`` (:mod:`.owid`).
+- ``datahub-wdi``: ``indicators/<code>/data.csv``, one long file per indicator, and
+  ``worldbank-bulk``: ``API_<CODE>_DS2_*.csv``, wide by year (:mod:`imtrade.data.layouts.worldbank`);
+- ``ddf-gapminder``, ``ddf-sdg``: DDF datapoint files by geo and time (:mod:`imtrade.data.layouts.ddf`);
+- ``owid-co2``: ``owid-co2-data.csv``, one column per indicator, and ``owid-legacy``:
+  ``<name>/<name>.csv`` with ``Entity,Year,<titles>`` (:mod:`imtrade.data.layouts.owid`).
 
 A user's file (``imtrade data add``) is read by one of :data:`USER_FILE_FORMATS`: a parser
 only (:class:`FileParser`), since it is one file, not a catalogued vintage.
