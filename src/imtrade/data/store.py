@@ -3,8 +3,9 @@
 Each raw file is parsed once into a parquet file under
 ``data/cache/<dataset>/<vintage>/<file>-<key>.parquet``; the key is the file's sha256 from
 the verified manifest, the parser version and (for layouts that map or check codes through
-the entity resolver: see :class:`imtrade.data.layouts.Layout`) the entity table's key. Changing any of them makes a new cache file; stale ones are
-harmless and removed by ``imtrade data clean-cache``. Cache files are written atomically.
+the entity resolver, see :class:`imtrade.data.layouts.Layout`) the entity table's key.
+Changing any of them makes a new cache file; stale ones are harmless and removed by
+``imtrade data clean-cache``. Cache files are written atomically.
 """
 
 from __future__ import annotations
