@@ -296,7 +296,8 @@ def bench_pages() -> None:
             "target": "<= 1024 KiB",
         }
         print(
-            f"  {path:44} {sent / 1024:7.0f} KiB transferred (gzip)  {raw / 1024:7.0f} KiB uncompressed  (target <= 1024 KiB)"
+            f"  {path:44} {sent / 1024:7.0f} KiB transferred (gzip)  "
+            f"{raw / 1024:7.0f} KiB uncompressed  (target <= 1024 KiB)"
         )
 
 

@@ -349,7 +349,8 @@ def catalog_yaml() -> str:
         )
         return (
             f"  {ds}:\n    title: Fake {ds}\n    producer: Test producer\n    citation: Test citation for {ds}.\n"
-            f'    licence: CC-BY-4.0\n    layout: {layout}\n    upstream: {upstream}\n    default_vintage: "{default}"\n'
+            f"    licence: CC-BY-4.0\n    layout: {layout}\n    upstream: {upstream}\n"
+            f'    default_vintage: "{default}"\n'
             f"    vintages:\n{vs}{extra}"
         )
 

@@ -331,8 +331,8 @@ def test_relabel_makes_labels_unique_and_sets_the_title(tmp_path):
     ]
     relabel(nb, "KOR", "Korea, Rep.")
     assert (
-        nb.cells[0].source
-        == "# Korea, Rep.\n\n(claims-brief-KOR)=\n## Claims\nSee {numref}`fig-brief-open-KOR` and {ref}`claims-brief-KOR`."
+        nb.cells[0].source == "# Korea, Rep.\n\n(claims-brief-KOR)=\n## Claims\n"
+        "See {numref}`fig-brief-open-KOR` and {ref}`claims-brief-KOR`."
     )
     assert "caption-number { display: none; }" in nb.cells[1].source  # no book-wide "Fig. 763" on run pages
     assert nb.cells[2].metadata["mystnb"]["figure"]["name"] == "fig-brief-open-KOR"

@@ -242,7 +242,10 @@ class TestWorldBankBulk:
         assert as_dict(frame) == expected
 
     def test_spreadsheet_copy_unquoted_without_trailing_commas(self, tmp_path, resolver):
-        text = '\ufeffCountry Name,Country Code,Indicator Name,Indicator Code,2019,2020\nWorld,WLD,"Manufacturing, value added (current US$)",NV.IND.MANF.CD,1.23E+13,..\n'
+        text = (
+            "\ufeffCountry Name,Country Code,Indicator Name,Indicator Code,2019,2020\n"
+            'World,WLD,"Manufacturing, value added (current US$)",NV.IND.MANF.CD,1.23E+13,..\n'
+        )
         path = write(tmp_path / "API_NV.IND.MANF.CD_DS2_en_csv_v2_5363423.csv", text)
         assert as_dict(parse("worldbank-bulk", path, resolver)) == {("NV.IND.MANF.CD", "WLD", 2019): 1.23e13}
 
@@ -337,7 +340,8 @@ class TestDDFGapminder:
         )
         error = problems_of("ddf-gapminder", path, resolver, relpath=rel)
         assert error.problems == [
-            "column 'geo': unknown Gapminder code(s) atlantis at line(s) 3 (use the codes of ddf--entities--geo--country.csv)",
+            "column 'geo': unknown Gapminder code(s) atlantis at line(s) 3 "
+            "(use the codes of ddf--entities--geo--country.csv)",
             "column 'geo': empty code at line(s) 4",
             "column 'time': 1 value(s) that are not whole years (line(s) 5)",
         ]

@@ -119,7 +119,8 @@ def test_every_page_renders_offline_without_errors(site, server, browser):
         problems += [f"{path}: external request {u}" for u in external]
         images = page.eval_on_selector_all(
             "article img",
-            "els => els.map(e => ({src: e.getAttribute('src'), ok: e.complete && e.naturalWidth > 0, alt: e.getAttribute('alt')}))",
+            "els => els.map(e => ({src: e.getAttribute('src'), ok: e.complete && e.naturalWidth > 0, "
+            "alt: e.getAttribute('alt')}))",
         )
         problems += [f"{path}: figure not rendered {i['src']}" for i in images if not i["ok"]]
         problems += [f"{path}: figure without alt text {i['src']}" for i in images if not (i["alt"] or "").strip()]

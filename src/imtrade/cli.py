@@ -55,7 +55,8 @@ def main() -> None:
     type=click.Choice(["auto", "mirror", "upstream", "worldbank-api"]),
     default="auto",
     show_default=True,
-    help="auto: the mirror when one is set, else upstream. worldbank-api: download the newest WDI data (dataset wdi only).",
+    help="auto: the mirror when one is set, else upstream. "
+    "worldbank-api: download the newest WDI data (dataset wdi only).",
 )
 @click.option(
     "--indicator",
@@ -73,7 +74,8 @@ def fetch(datasets, vintage, mirror, source, indicators, force):
             raise click.UsageError("--source worldbank-api fetches the dataset 'wdi' only")
         result = fetch_latest(list(indicators) or None, progress=sys.stderr.isatty())
         click.echo(
-            f"wdi {result.vintage}: {result.indicators} indicators, {result.rows} rows from api.worldbank.org -> {result.path}"
+            f"wdi {result.vintage}: {result.indicators} indicators, {result.rows} rows "
+            f"from api.worldbank.org -> {result.path}"
         )
         return
     from imtrade.data.fetch import fetch as run_fetch
@@ -83,7 +85,8 @@ def fetch(datasets, vintage, mirror, source, indicators, force):
     )
     for r in results:
         click.echo(
-            f"{r.dataset:12} {r.vintage:11} {r.status:10} {r.files:4d} files {r.bytes / 1e6:7.1f} MB  {r.seconds:5.2f} s  {r.source}"
+            f"{r.dataset:12} {r.vintage:11} {r.status:10} {r.files:4d} files "
+            f"{r.bytes / 1e6:7.1f} MB  {r.seconds:5.2f} s  {r.source}"
         )
 
 
@@ -211,8 +214,9 @@ def data_add(file, name, base):
 
     result = add_user_file(file, name=name, base=base)
     click.echo(
-        f"added {result.rows} values of {len(result.indicators)} indicator(s) ({', '.join(result.indicators)}) as vintage "
-        f"'{result.vintage}' (base {result.base}).\nRerun a chapter on it: imtrade run CHAPTER -p vintage {result.vintage}"
+        f"added {result.rows} values of {len(result.indicators)} indicator(s) ({', '.join(result.indicators)}) "
+        f"as vintage '{result.vintage}' (base {result.base}).\n"
+        f"Rerun a chapter on it: imtrade run CHAPTER -p vintage {result.vintage}"
     )
 
 
@@ -309,7 +313,8 @@ def run(chapter, pairs, params_file, output, timeout):
     type=click.Choice(["instructor", "student"]),
     default="instructor",
     show_default=True,
-    help="instructor: the reader's site, solutions collapsed (_build/html). student: no solutions anywhere (_build/student/html).",
+    help="instructor: the reader's site, solutions collapsed (_build/html). "
+    "student: no solutions anywhere (_build/student/html).",
 )
 def build(jobs, force, strict, edition):
     """Execute changed chapters and build the site into _build/html."""
@@ -381,7 +386,8 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, force):
         progress=click.echo,
     )
     click.echo(
-        f"assigned {chapter} to {len(report.students)} student(s) ({report.variants} variant(s)) in {report.seconds:.1f} s -> {report.out}"
+        f"assigned {chapter} to {len(report.students)} student(s) ({report.variants} variant(s)) "
+        f"in {report.seconds:.1f} s -> {report.out}"
     )
 
 
@@ -420,7 +426,8 @@ def grade(submissions, keys, timeout, jobs, out):
         click.secho(f"note: {note}", fg="yellow", err=True)
     ok = sum(g.status == "ok" for g in report.grades)
     click.echo(
-        f"graded {len(report.grades)} student(s) ({ok} without problems) in {report.seconds:.1f} s -> {report.csv}, {report.feedback}/"
+        f"graded {len(report.grades)} student(s) ({ok} without problems) in {report.seconds:.1f} s "
+        f"-> {report.csv}, {report.feedback}/"
     )
 
 

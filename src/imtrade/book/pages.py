@@ -78,7 +78,8 @@ def data_sources_page(paths: ProjectPaths, chapter_titles: dict[str, str]) -> st
                 if c in chapter_titles
             )
             lines.append(
-                f"| **{_escape(ds.title)}** (`{ds.id}`) | {_escape(ds.producer)} | [{ds.licence}]({ds.licence_url}) | {v.id} | "
+                f"| **{_escape(ds.title)}** (`{ds.id}`) | {_escape(ds.producer)} | "
+                f"[{ds.licence}]({ds.licence_url}) | {v.id} | "
                 f"{len(entries)} ({size:.1f} MB) | `{manifest_digest(entries)[:16]}…` | {used or '—'} |"
             )
     lines += ["", "## Provenance and citations", ""]
@@ -96,7 +97,8 @@ def data_sources_page(paths: ProjectPaths, chapter_titles: dict[str, str]) -> st
             note = f" — {_escape(v.notes)}" if v.notes else ""
             ref = f", commit `{v.ref}`" if v.ref else ""
             lines.append(
-                f"- **Vintage {v.id}** (released {v.released}{ref}){note} Checksums: `data/manifests/{ds.id}/{v.id}.tsv`."
+                f"- **Vintage {v.id}** (released {v.released}{ref}){note} "
+                f"Checksums: `data/manifests/{ds.id}/{v.id}.tsv`."
             )
         lines.append("")
     lines += [
@@ -169,7 +171,8 @@ def reproducibility_page(paths: ProjectPaths, plans: list[ChapterPlan]) -> str:
         record = json.loads(plan.record.read_text()) if plan.record.is_file() else {}
         n_reads = len(record.get("reads", []))
         lines.append(
-            f"| {{doc}}`{plan.chapter.title()} <../{plan.chapter.docname}>` | {params} | `{record.get('key', '')[:16]}` | {n_reads} |"
+            f"| {{doc}}`{plan.chapter.title()} <../{plan.chapter.docname}>` | {params} "
+            f"| `{record.get('key', '')[:16]}` | {n_reads} |"
         )
     lines += [
         "",

@@ -243,7 +243,8 @@ def fetch_vintage(
         if not vintage.mirror:
             raise MirrorNotFoundError(
                 f"the catalog gives no mirror path for {dataset.id} {vintage.id}",
-                fix=f"add 'mirror: <path inside the mirror>' to vintage {vintage.id} of {dataset.id} in data/catalog.yml",
+                fix=f"add 'mirror: <path inside the mirror>' to vintage {vintage.id} of {dataset.id} "
+                "in data/catalog.yml",
             )
         source_root = mirror / vintage.mirror
         if not source_root.is_dir():
@@ -283,16 +284,20 @@ def fetch_vintage(
             bar.update(size)
             if size != entry.size or sha != entry.sha256:
                 mismatches.append(
-                    f"{where}: expected {entry.size} bytes sha256 {entry.sha256[:12]}..., got {size} bytes sha256 {sha[:12]}..."
+                    f"{where}: expected {entry.size} bytes sha256 {entry.sha256[:12]}..., "
+                    f"got {size} bytes sha256 {sha[:12]}..."
                 )
         if mismatches:
+            manifest = manifest_path(dataset.id, vintage.id, paths)
+            shown = manifest.relative_to(paths.root) if manifest.is_relative_to(paths.root) else manifest
             raise ChecksumMismatchError(
                 f"{len(mismatches)} file(s) of {dataset.id} {vintage.id} do not match the catalog's manifest "
-                f"({manifest_path(dataset.id, vintage.id, paths).relative_to(paths.root) if manifest_path(dataset.id, vintage.id, paths).is_relative_to(paths.root) else manifest_path(dataset.id, vintage.id, paths)}); nothing was changed:\n  - "
+                f"({shown}); nothing was changed:\n  - "
                 + "\n  - ".join(mismatches[:20])
                 + (f"\n  ... and {len(mismatches) - 20} more" if len(mismatches) > 20 else ""),
-                fix="restore the original files in the mirror; if upstream really published new data, register it as a new "
-                "vintage (`imtrade data manifest`, reviewed in a commit) instead of overwriting this one",
+                fix="restore the original files in the mirror; if upstream really published new data, "
+                "register it as a new vintage (`imtrade data manifest`, reviewed in a commit) "
+                "instead of overwriting this one",
             )
         write_stamp(tmp, entries, source)
         place(tmp, target)

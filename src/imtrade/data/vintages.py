@@ -87,7 +87,10 @@ class AddResult:
 
 
 def detect_format(path: Path) -> str:
-    """The user file's format (one of :data:`imtrade.data.layouts.USER_FILE_FORMATS`) from its first lines; anything else is an error."""
+    """The user file's format, one of :data:`imtrade.data.layouts.USER_FILE_FORMATS`, from its first lines.
+
+    Anything else is an error.
+    """
     try:
         head = path.read_text(encoding="utf-8-sig")[:4000]
     except UnicodeDecodeError:
