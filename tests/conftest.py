@@ -4,6 +4,9 @@
 over a small fake mirror written here, in the upstream layouts of the real mirror; the
 environment points IMTRADE_ROOT and IMTRADE_DATA_MIRROR at it. ``mirror``: the real offline
 mirror (../shared/data or $IMTRADE_DATA_MIRROR); tests marked ``mirror`` are skipped without it.
+Tests marked ``data`` read the project's own fetched data (``make data``) and are skipped when
+it is not fetched; ``make test-fast`` deselects ``slow``, ``browser``, ``mirror`` and ``data``.
+Every test starts and ends with the package's caches cleared (``clear_caches``).
 
 The fake data are small enough to check by hand; values that tests compare against are the
 ones written here (e.g. FAKE_WDI), never copied from the real mirror.
@@ -20,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from imtrade.data.load import clear_caches  # the one way tests reset the package's caches
 from imtrade.paths import DATA_DIR_ENV, MIRROR_ENV, READS_LOG_ENV, ROOT_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,12 +40,30 @@ def real_mirror() -> Path | None:
     return path.resolve() if (path / "datahub-wdi").is_dir() else None
 
 
+def project_data_fetched() -> bool:
+    """True when the project's own data are fetched (``make data``): the entity table can be built."""
+    from imtrade.data.load import load_entities
+    from imtrade.exceptions import ImtradeError
+
+    try:
+        load_entities()
+    except ImtradeError:
+        return False
+    finally:
+        clear_caches()
+    return True
+
+
 def pytest_collection_modifyitems(config, items):
-    if real_mirror() is not None:
-        return
-    skip = pytest.mark.skip(reason="no offline data mirror (../shared/data or IMTRADE_DATA_MIRROR)")
-    for item in items:
-        if "mirror" in item.keywords:
+    if real_mirror() is None:
+        skip = pytest.mark.skip(reason="no offline data mirror (../shared/data or IMTRADE_DATA_MIRROR)")
+        for item in items:
+            if "mirror" in item.keywords:
+                item.add_marker(skip)
+    needs_data = [item for item in items if item.get_closest_marker("data")]
+    if needs_data and not project_data_fetched():
+        skip = pytest.mark.skip(reason="the project's data are not fetched (make data)")
+        for item in needs_data:
             item.add_marker(skip)
 
 
@@ -77,12 +99,6 @@ def sample_book(tmp_path: Path, monkeypatch, chapter_source: str, toc: str) -> P
     monkeypatch.setenv(DATA_DIR_ENV, str(ROOT / "data"))
     monkeypatch.chdir(root)
     return root
-
-
-def clear_caches() -> None:
-    from imtrade.data.load import clear_caches as clear_data_caches
-
-    clear_data_caches()
 
 
 @pytest.fixture(autouse=True)
