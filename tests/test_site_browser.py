@@ -80,7 +80,9 @@ def site(mirror, tmp_path_factory) -> Path:
         try:
             report = build(jobs=2, strict=True, progress=lambda m: None)
         except BuildError as exc:
-            pytest.fail(f"{exc}\nexecuted notebooks of the failed chapters: {book / '_build' / 'failed'}")
+            failed = book / "_build" / "failed"
+            kept = sorted(p.name for p in failed.iterdir()) if failed.is_dir() else []
+            pytest.fail(f"{exc}\nexecuted notebooks of the failed chapters, in {failed}: {', '.join(kept) or 'none'}")
         finally:
             clear_caches()
     assert report.warnings == []

@@ -15,7 +15,13 @@ from typing import ClassVar
 import pandas as pd
 
 from imtrade.data.layouts import ParseContext, Resolves
-from imtrade.data.layouts.reading import finish_tidy, numeric_wide, read_header, read_text_table
+from imtrade.data.layouts.reading import (
+    finish_tidy,
+    index_from_headers,
+    numeric_wide,
+    read_header,
+    read_text_table,
+)
 from imtrade.data.validation import Problems, format_lines, require_columns, year_column
 
 PERCENT_UNIT = re.compile(r"\((%[^()]*)\)")  # OWID titles: "World trade (% of GDP) (PWT 9.0)"
@@ -33,12 +39,8 @@ class OwidCO2:
     def indicator_files(
         self, root: Path, paths: Sequence[str], columns: Mapping[str, str] | None = None
     ) -> dict[str, list[str]]:
-        index: dict[str, list[str]] = {}
-        for rel in (p for p in paths if Path(p).name == self.data_file):
-            for code in read_header(root / rel):
-                if code not in self.id_columns:
-                    index.setdefault(code, []).append(rel)
-        return index
+        files = [p for p in paths if Path(p).name == self.data_file]
+        return index_from_headers(root, files, self.id_columns)
 
     def parse(self, path: Path, ctx: ParseContext) -> pd.DataFrame:
         problems = Problems(str(path))
@@ -93,12 +95,8 @@ class OwidLegacy:
     def indicator_files(
         self, root: Path, paths: Sequence[str], columns: Mapping[str, str] | None = None
     ) -> dict[str, list[str]]:
-        index: dict[str, list[str]] = {}
-        for rel in (p for p in paths if p.endswith(".csv")):
-            for column in read_header(root / rel):
-                if column not in self.id_columns:
-                    index.setdefault(self.code_for(column, columns), []).append(rel)
-        return index
+        files = [p for p in paths if p.endswith(".csv")]
+        return index_from_headers(root, files, self.id_columns, lambda column: self.code_for(column, columns))
 
     def parse(self, path: Path, ctx: ParseContext) -> pd.DataFrame:
         problems = Problems(str(path))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pandas as pd
@@ -25,6 +26,19 @@ def read_header(path: Path) -> list[str]:
     """The column names in the first line of a CSV file (stripped, as :func:`read_text_table` gives them)."""
     with path.open(encoding="utf-8-sig") as fh:
         return [c.strip() for c in next(csv.reader([fh.readline()]))]
+
+
+def index_from_headers(
+    root: Path, files: Iterable[str], id_columns: Iterable[str], code: Callable[[str], str] = str
+) -> dict[str, list[str]]:
+    """Indicator code -> files, for layouts with one indicator per column: every column not in
+    ``id_columns`` of each file's header row, named by ``code(column)``."""
+    index: dict[str, list[str]] = {}
+    for rel in files:
+        for column in read_header(root / rel):
+            if column not in id_columns:
+                index.setdefault(code(column), []).append(rel)
+    return index
 
 
 def read_text_table(path: Path, problems: Problems, skip_to: str | None = None) -> pd.DataFrame | None:
