@@ -180,3 +180,18 @@ def test_an_invalid_table_is_not_recorded(curated_dir, tmp_path, monkeypatch):
         load_curated("robot_installations")
     assert not log.exists()
     assert isinstance(pd.read_csv(curated_dir / "robot_installations.csv"), pd.DataFrame)  # file left as it was
+
+
+def test_the_data_sources_page_reads_curated_tables_through_the_loader(curated_dir, tmp_path):
+    import shutil
+
+    from imtrade.book.pages import data_sources_page
+    from imtrade.paths import project
+
+    shutil.copy(ROOT / "data" / "catalog.yml", tmp_path / "data" / "catalog.yml")
+    shutil.copytree(ROOT / "data" / "manifests", tmp_path / "data" / "manifests")
+    write_table(curated_dir, "robot_installations", [HEADER, GOOD, GOOD.replace(",yes,", ",no,")])
+    assert "| `robot_installations.csv` | 2 | 1 |" in data_sources_page(project(), {})
+    write_table(curated_dir, "robot_installations", [HEADER, GOOD.replace(",yes,", ",perhaps,")])
+    with pytest.raises(DataValidationError, match="verified_primary"):  # a malformed table stops the build
+        data_sources_page(project(), {})

@@ -113,7 +113,7 @@ def data_sources_page(paths: ProjectPaths, chapter_titles: dict[str, str]) -> st
         lines.append(f"| `{d.code}` | {_escape(d.name)} | {_escape(d.formula)} | {_escape(d.note) or '—'} |")
     curated = sorted((paths.curated).glob("*.csv")) if paths.curated.is_dir() else []
     if curated:
-        import csv
+        from imtrade.data.curated import load_curated  # validated: a malformed table fails the build here
 
         lines += [
             "",
@@ -127,10 +127,10 @@ def data_sources_page(paths: ProjectPaths, chapter_titles: dict[str, str]) -> st
             "|---|---|---|---|",
         ]
         for file in curated:
-            rows = list(csv.DictReader(file.read_text(encoding="utf-8").splitlines()))
-            verified = sum(1 for r in rows if str(r.get("verified_primary", "")).strip().lower() == "yes")
+            table = load_curated(file.stem)
+            verified = int((table["verified_primary"].str.strip().str.lower() == "yes").sum())
             sha = hashlib.sha256(file.read_bytes()).hexdigest()[:16]
-            lines.append(f"| `{file.name}` | {len(rows)} | {verified} | `{sha}…` |")
+            lines.append(f"| `{file.name}` | {len(table)} | {verified} | `{sha}…` |")
     lines.append("")
     return "\n".join(lines)
 
