@@ -420,6 +420,7 @@ def agg_backend():
     plt.close("all")
 
 
+@pytest.mark.data  # the GII figure names economies from the entity table
 def test_figures_draw_from_small_frames(agg_backend):
     gdp = gdp_frame()
     weight = ch.world_weight_table(gdp, gdp.assign(indicator="PPP"), ["C"], ["A", "B"], ["A", "B", "C", "D"])

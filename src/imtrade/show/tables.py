@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from imtrade.paths import CHAPTER_ENV
 from imtrade.show.text import format_number
 
 TABLE_DIR = Path("tables")  # relative to the executed notebook, so the page can link it
@@ -50,7 +51,7 @@ def save_table(frame: pd.DataFrame, filename: str, *, float_format: str = "%.6g"
 
 def chapter_name() -> str:
     """The chapter being executed (set by the executor), or 'interactive'."""
-    return os.environ.get("IMTRADE_CHAPTER", "interactive")
+    return os.environ.get(CHAPTER_ENV, "interactive")
 
 
 class _Table(Styler):
