@@ -36,6 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from imtrade.paths import CHAPTER_ENV, DATA_DIR_ENV, ROOT_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 IMTRADE = str(BIN / "imtrade")
@@ -91,7 +93,7 @@ def copy_book(dest: Path) -> Path:
 
 def bench_data(repeats: int) -> None:
     print(f"data layer ({load()})")
-    env = {"IMTRADE_ROOT": str(ROOT)}
+    env = {ROOT_ENV: str(ROOT)}
     report(
         "no-op fetch (imtrade fetch, all datasets), median",
         median([timed([IMTRADE, "fetch"], env=env) for _ in range(repeats)]),
@@ -124,7 +126,7 @@ def bench_data(repeats: int) -> None:
             cold.append(
                 timed(
                     [IMTRADE, "data", "cache", "--vintage", "2026-07-01", "--jobs", "2"],
-                    env={**env, "IMTRADE_DATA_DIR": str(data_dir)},
+                    env={**env, DATA_DIR_ENV: str(data_dir)},
                 )
             )
     report(
@@ -159,7 +161,7 @@ def bench_build(repeats: int) -> None:
     print(f"book pipeline ({load()})")
     with tempfile.TemporaryDirectory() as tmp:
         book = copy_book(Path(tmp) / "book")
-        env = {"IMTRADE_ROOT": str(book), "IMTRADE_DATA_DIR": str(ROOT / "data")}
+        env = {ROOT_ENV: str(book), DATA_DIR_ENV: str(ROOT / "data")}
         clean = timed([IMTRADE, "build", "--jobs", "2"], env=env, cwd=book)
         clean_cpu, parts = LAST_OUTPUT["cpu"], _build_parts(LAST_OUTPUT["stdout"])
         report("clean full build, 2 jobs (data fetched)", clean, "s", "<= 60 s")
@@ -212,7 +214,7 @@ def bench_build(repeats: int) -> None:
         config = config.replace('execute_notebooks: "off"', 'execute_notebooks: "force"\n  timeout: 1200')
         (baseline_source / "_config.yml").write_text(config)
         jb = str(BIN / "jupyter-book")
-        baseline = timed([jb, "build", str(baseline_source)], env={**env, "IMTRADE_CHAPTER": "baseline"}, check=False)
+        baseline = timed([jb, "build", str(baseline_source)], env={**env, CHAPTER_ENV: "baseline"}, check=False)
         report("baseline: jupyter-book execute_notebooks=force (serial), clean", baseline, "s", "reference")
         report("speed-up of imtrade build over the baseline", baseline / clean, "x", ">= 2x")
 
@@ -250,7 +252,7 @@ def _batch_config(name: str, args: list[str], out: Path, env: dict, runs: int) -
 def bench_briefs() -> None:
     """Every country brief of specs/country_briefs.yml (`make briefs`), 2 local workers, warm kernels."""
     print(f"country briefs, the whole spec ({load()})")
-    env = {"IMTRADE_ROOT": str(ROOT)}
+    env = {ROOT_ENV: str(ROOT)}
     with tempfile.TemporaryDirectory() as tmp:
         m = _batch_config("briefs", ["--jobs", "2"], Path(tmp) / "briefs", env, 0)
     report(f"{m['runs']} country briefs, 2 local workers: wall time", m["wall"], "s", "<= 400 s")
@@ -262,8 +264,8 @@ def bench_briefs() -> None:
 def bench_batch(runs: int) -> None:
     """Throughput of ``runs`` country briefs: 1 and 2 local workers, and a 2-worker Dask LocalCluster."""
     print(f"batch runs ({runs} country briefs; {load()})")
-    env = {"IMTRADE_ROOT": str(ROOT)}
-    os.environ["IMTRADE_ROOT"] = str(ROOT)
+    env = {ROOT_ENV: str(ROOT)}
+    os.environ[ROOT_ENV] = str(ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         timed(
@@ -470,7 +472,7 @@ def bench_profile(names: list[str] | None) -> None:
     from imtrade.book.toc import chapters
 
     print(f"profile: where each chapter's seconds go (wall seconds unless CPU; {load()})")
-    os.environ["IMTRADE_ROOT"] = str(ROOT)
+    os.environ[ROOT_ENV] = str(ROOT)
     names = names or [c.name for c in chapters()]
     profiles: dict[str, dict[str, dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -574,7 +576,8 @@ def bench_pages() -> None:
             "target": "<= 1024 KiB",
         }
         print(
-            f"  {path:44} {sent / 1024:7.0f} KiB transferred (gzip)  {raw / 1024:7.0f} KiB uncompressed  (target <= 1024 KiB)"
+            f"  {path:44} {sent / 1024:7.0f} KiB transferred (gzip)  "
+            f"{raw / 1024:7.0f} KiB uncompressed  (target <= 1024 KiB)"
         )
 
 
