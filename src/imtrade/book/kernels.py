@@ -83,6 +83,8 @@ WARM_MODULES = (
     "imtrade.claims",
     "imtrade.show.figures",
     "imtrade.show.tables",
+    "imtrade.show.text",
+    "imtrade.stats",
     "statsmodels.api",
     "statsmodels.formula.api",
     "scipy.stats",
