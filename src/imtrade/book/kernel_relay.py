@@ -1,6 +1,6 @@
 """The kernel command of a warm kernel: ask the fork server for a kernel, or start one fresh.
 
-Run as ``python -S kernel_relay.py SOCKET CMD...`` by :class:`imtrade.book.kernels.ForkKernelManager`,
+Run as ``python -S kernel_relay.py SOCKET STATS CMD...`` by :class:`imtrade.book.kernels.ForkKernelManager`,
 where ``CMD`` is the ordinary kernel command (``python -m ipykernel_launcher -f conn.json``).
 It sends that command, its working directory, its environment and its standard streams to
 the fork server (:mod:`imtrade.book.kernels`), which forks a kernel process for it. This
@@ -34,7 +34,7 @@ def _read_line(sock: socket.socket) -> dict | None:
 
 
 def main() -> None:
-    address, cmd = sys.argv[1], sys.argv[2:]
+    address, stats, cmd = sys.argv[1], sys.argv[2], sys.argv[3:]  # STATS: file for the kernel's figures, or ""
     kernel_pid = 0
     pending: list[int] = []
 
@@ -68,7 +68,6 @@ def main() -> None:
         forward(signum, None)
     status = _read_line(sock)
     code = int(status["exit"]) if status else 1
-    stats = os.environ.get("IMTRADE_KERNEL_STATS")  # kernels.STATS_ENV: who asked for the kernel's figures
     if status and stats:
         with contextlib.suppress(OSError), open(stats, "a", encoding="utf-8") as fh:
             fh.write(json.dumps(status) + "\n")

@@ -41,9 +41,10 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-SERVER_ENV = "IMTRADE_KERNEL_SERVER"
-STATS_ENV = "IMTRADE_KERNEL_STATS"  # file where the relay appends a forked kernel's exit and peak memory
-DISABLE_ENV = "IMTRADE_WARM_KERNELS"  # "0": fresh kernels, and jupyter-book started only for the site (warm_site)
+from imtrade.paths import KERNEL_SERVER_ENV as SERVER_ENV
+from imtrade.paths import KERNEL_STATS_ENV as STATS_ENV
+from imtrade.paths import WARM_KERNELS_ENV as DISABLE_ENV
+
 # Variables that may differ per run: imtrade reads its own when called, never at import;
 # ipykernel reads two JPY_ ones at import, and the kernel process re-reads them (_per_run_settings);
 # the terminal's size is read when something is printed to a terminal (multiprocessing's spawned
@@ -236,7 +237,7 @@ def _manager_class():
             if not address or _split_command(cmd) is None:
                 return cmd
             relay = Path(__file__).with_name("kernel_relay.py")
-            return [sys.executable, "-S", str(relay), address, *cmd]
+            return [sys.executable, "-S", str(relay), address, os.environ.get(STATS_ENV, ""), *cmd]
 
     return ForkKernelManager
 
