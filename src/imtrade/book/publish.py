@@ -143,7 +143,7 @@ def editions_index(records: list[EditionRecord], title: str) -> str:
 <title>Editions - {escape(title)}</title>
 <style>
 :root {{ color-scheme: light dark; --fg: #222832; --bg: #fff; --muted: #5c6470; --line: #d1d5da; --link: #0a5a8c; }}
-@media (prefers-color-scheme: dark) {{ :root {{ --fg: #ced6dd; --bg: #14181e; --muted: #9ca4af; --line: #48566b; --link: #3fb1c5; }} }}
+@media (prefers-color-scheme: dark) {{ :root {{ --fg: #ced6dd; --bg: #121212; --muted: #9ca4af; --line: #48566b; --link: #3fb1c5; }} }}
 body {{ font-family: system-ui, sans-serif; color: var(--fg); background: var(--bg); max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }}
 a {{ color: var(--link); }}
 table {{ border-collapse: collapse; width: 100%; }}

@@ -20,9 +20,8 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 BENCHMARK_GREY = "#6E6E6E"
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1)), (0, (5, 5)))
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-# Page backgrounds of the site's theme (pydata-sphinx-theme --pst-color-background, light and dark).
-LIGHT_BACKGROUND = "#ffffff"
-DARK_BACKGROUND = "#14181e"
+# Page background of the site in dark mode (sphinx-book-theme --pst-color-background).
+DARK_BACKGROUND = "#121212"
 MIN_DARK_CONTRAST = 4.5  # WCAG contrast of a colour against the dark background (text: 4.5)
 MAX_DARK_CONTRAST = 15.0  # black text becomes light grey, not glaring white
 
