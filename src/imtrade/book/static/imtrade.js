@@ -5,9 +5,10 @@
 (function () {
   "use strict";
   function sync() {
-    var dark = document.documentElement.dataset.theme === "dark";
+    // "auto" (before the theme has resolved it, or when the reader picked it): the system decides.
+    var theme = document.documentElement.dataset.theme;
+    var media = theme === "dark" ? "all" : theme === "light" ? "not all" : "(prefers-color-scheme: dark)";
     document.querySelectorAll("source[data-imtrade-dark]").forEach(function (source) {
-      var media = dark ? "all" : "not all";
       if (source.media !== media) {
         source.media = media;
       }
