@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from imtrade.book.citation import BookMetadata, Edition, citation_bibtex, citation_text
+from imtrade.book.site import write_if_changed
 from imtrade.show.figure_export import FIGURE_MIME
 
 FIGURES_DIR = "_figures"
@@ -277,15 +278,6 @@ def decorate_figure(body: str, html_id: str, *, link: str | None, dark_src: str 
         close = figure.rfind("</figcaption>")
         figure = figure[:close] + link + figure[close:] if close >= 0 else figure + link
     return body[:start] + figure + body[end:], True
-
-
-def write_if_changed(path: Path, content: bytes) -> None:
-    if path.is_file() and path.read_bytes() == content:
-        return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(content)
-    tmp.replace(path)
 
 
 def page_figures(
