@@ -1,15 +1,17 @@
 """The book as one PDF, printed from the built site by the system Chromium (through Playwright).
 
-Why Chromium and not Sphinx's LaTeX builder: the LaTeX route (measured on this book with
-Debian's TeX Live 2022) drops every table the chapters show, since they are HTML (pandas
-Styler) outputs that LaTeX cannot take (55 tables became "<table: 5 rows x 3 columns>"), loses
-the briefs' index table, needs a TeX package Debian ships only in the 500 MB fonts-extra set
-(``bbm``, required by jupyter-book's LaTeX class) and ~400 MB of TeX in CI. Printing the built
+Why Chromium and not Sphinx's LaTeX builder: the LaTeX route (tried on this book with Debian's
+TeX Live 2022: latex-recommended, latex-extra, fonts-recommended, xetex, latexmk; 384 MB
+installed) drops every table the chapters show, since they are HTML (pandas Styler) outputs
+that LaTeX cannot take (55 tables became "<table: 5 rows x 3 columns>"), loses the briefs'
+index table, and fails until ``bbm.sty`` (required by jupyter-book's LaTeX class, missing from
+those packages) is patched out; CI would also need those 384 MB. Its typesetting is better
+(hyphenation, a contents page with page numbers). Printing the built
 pages keeps everything the reader sees on the site (numbered figures and tables, glued
 numbers, citations, captions) with the same CSS, and needs only the Chromium the browser
-tests already use. What LaTeX does better (hyphenation, a contents page with page numbers) is
-partly recovered here: the PDF has bookmarks for every chapter and section, running page
-numbers, and a contents page with links.
+tests already use. What LaTeX does better is partly recovered here: CSS hyphenation and
+justification, bookmarks for every chapter and section, running page numbers, and a contents
+page with links (without page numbers: Chromium cannot print them).
 
 The pages are read in the book's order (the chain of "next" links from the first page), their
 articles joined into one document (ids prefixed per page so that cross-references become links
