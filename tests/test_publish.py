@@ -397,6 +397,8 @@ class TestPublishedSampleBook:
             assert "Page: https://example.org/book/editions/2026-12-01/chapters/sample.html" in notes
             assert "imtrade run sample -f parameters.yml" in notes
         assert "World Development Indicators (`wdi`) | 2026-07-01" in notes
+        downloaded = (edition / "_sources" / "chapters" / "sample.ipynb").read_text()
+        assert "image/png" in downloaded and "vnd.imtrade.figure" not in downloaded  # the notebook stays small
 
     def test_every_page_cites_its_edition_and_only_search_loads_the_index(self, published):
         _, site, _, _ = published

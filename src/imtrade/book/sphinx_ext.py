@@ -5,6 +5,7 @@
 - ends every page with "Cite this edition" (:mod:`imtrade.book.citation`; a dated edition
   while ``imtrade publish`` builds one, else a note that the build is unpublished);
 - adds the book's stylesheet and script (``static/``: dark-mode figures and tables, captions);
+- leaves the figure exports out of the notebooks readers download (``_sources/*.ipynb``);
 - loads the search index (``searchindex.js``, hundreds of KB with the country briefs) and the
   search scripts only on the search page: the search box of every other page submits to it;
 - drops the theme's FontAwesome SVG script (1.4 MB): the theme's CSS already draws every
@@ -207,6 +208,24 @@ def _prune_figure_files(app, exception) -> None:
     book.record_file.write_text(json.dumps(written, indent=0, sort_keys=True), encoding="utf-8")
 
 
+def _strip_exports_from_downloads(app, exception) -> None:
+    """The notebooks readers download (``_sources/``) without the figure exports: their data and
+    dark images are the figures' own downloads, and they would double the notebook's size."""
+    if exception is not None or app.builder.format != "html":
+        return
+    from imtrade.show.figure_export import FIGURE_MIME
+
+    for notebook in (Path(app.outdir) / "_sources").rglob("*.ipynb"):
+        text = notebook.read_text(encoding="utf-8")
+        if FIGURE_MIME not in text:
+            continue
+        nb = json.loads(text)
+        for cell in nb.get("cells", []):
+            for output in cell.get("outputs", []):
+                output.get("data", {}).pop(FIGURE_MIME, None)
+        notebook.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
 def setup(app) -> dict[str, Any]:
     from imtrade.book import numbering
 
@@ -219,6 +238,7 @@ def setup(app) -> dict[str, Any]:
     app.connect("html-page-context", _page_additions)
     app.connect("build-finished", _strip_template_scripts)
     app.connect("build-finished", _prune_figure_files)
+    app.connect("build-finished", _strip_exports_from_downloads)
     app.connect("missing-reference", _optional_doc_as_text)
     app.connect("build-finished", _complete_root_redirect, priority=900)  # after sphinx-external-toc
     return {"parallel_read_safe": True, "parallel_write_safe": False, "version": "2"}
