@@ -53,8 +53,8 @@ lint: venv  ## Ruff lint and format check; actionlint on the GitHub workflows
 test: venv vendor data lint  ## Run every test: lint, unit, integration, site build, browser
 	$(BIN)/pytest -q
 
-test-fast: venv  ## Unit tests only (no notebooks, no browser)
-	$(BIN)/pytest -q -m "not slow and not browser and not mirror"
+test-fast: venv  ## Unit tests only (no notebooks, no browser, no fetched data needed)
+	$(BIN)/pytest -q -m "not slow and not browser and not mirror and not data"
 
 serve:  ## Preview the built site on http://localhost:8000
 	$(PYTHON) -m http.server --directory _build/html 8000

@@ -29,6 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from imtrade.paths import CHAPTER_ENV, DATA_DIR_ENV, ROOT_ENV
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 IMTRADE = str(BIN / "imtrade")
@@ -69,7 +71,7 @@ def copy_book(dest: Path) -> Path:
 
 def bench_data(repeats: int) -> None:
     print("data layer")
-    env = {"IMTRADE_ROOT": str(ROOT)}
+    env = {ROOT_ENV: str(ROOT)}
     report(
         "no-op fetch (imtrade fetch, all datasets), median",
         median([timed([IMTRADE, "fetch"], env=env) for _ in range(repeats)]),
@@ -98,7 +100,7 @@ def bench_data(repeats: int) -> None:
             cold.append(
                 timed(
                     [IMTRADE, "data", "cache", "--vintage", "2026-07-01", "--jobs", "2"],
-                    env={**env, "IMTRADE_DATA_DIR": str(data_dir)},
+                    env={**env, DATA_DIR_ENV: str(data_dir)},
                 )
             )
     report(
@@ -124,7 +126,7 @@ def bench_build(repeats: int) -> None:
     print("book pipeline")
     with tempfile.TemporaryDirectory() as tmp:
         book = copy_book(Path(tmp) / "book")
-        env = {"IMTRADE_ROOT": str(book), "IMTRADE_DATA_DIR": str(ROOT / "data")}
+        env = {ROOT_ENV: str(book), DATA_DIR_ENV: str(ROOT / "data")}
         clean = timed([IMTRADE, "build", "--jobs", "2"], env=env, cwd=book)
         report("clean full build, 2 jobs (data fetched)", clean, "s", "<= 60 s")
         noop = median([timed([IMTRADE, "build"], env=env, cwd=book) for _ in range(repeats)])
@@ -156,7 +158,7 @@ def bench_build(repeats: int) -> None:
         config = config.replace('execute_notebooks: "off"', 'execute_notebooks: "force"\n  timeout: 1200')
         (baseline_source / "_config.yml").write_text(config)
         jb = str(BIN / "jupyter-book")
-        baseline = timed([jb, "build", str(baseline_source)], env={**env, "IMTRADE_CHAPTER": "baseline"}, check=False)
+        baseline = timed([jb, "build", str(baseline_source)], env={**env, CHAPTER_ENV: "baseline"}, check=False)
         report("baseline: jupyter-book execute_notebooks=force (serial), clean", baseline, "s", "reference")
         report("speed-up of imtrade build over the baseline", baseline / clean, "x", ">= 2x")
 
@@ -188,8 +190,8 @@ def _batch_config(name: str, args: list[str], out: Path, env: dict, runs: int) -
 def bench_batch(runs: int) -> None:
     """Throughput of ``runs`` country briefs: 1 and 2 local workers, and a 2-worker Dask LocalCluster."""
     print(f"batch runs ({runs} country briefs; load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPU(s))")
-    env = {"IMTRADE_ROOT": str(ROOT)}
-    os.environ["IMTRADE_ROOT"] = str(ROOT)
+    env = {ROOT_ENV: str(ROOT)}
+    os.environ[ROOT_ENV] = str(ROOT)
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp)
         timed(
@@ -294,7 +296,8 @@ def bench_pages() -> None:
             "target": "<= 1024 KiB",
         }
         print(
-            f"  {path:44} {sent / 1024:7.0f} KiB transferred (gzip)  {raw / 1024:7.0f} KiB uncompressed  (target <= 1024 KiB)"
+            f"  {path:44} {sent / 1024:7.0f} KiB transferred (gzip)  "
+            f"{raw / 1024:7.0f} KiB uncompressed  (target <= 1024 KiB)"
         )
 
 

@@ -4,6 +4,9 @@
 over a small fake mirror written here, in the upstream layouts of the real mirror; the
 environment points IMTRADE_ROOT and IMTRADE_DATA_MIRROR at it. ``mirror``: the real offline
 mirror (../shared/data or $IMTRADE_DATA_MIRROR); tests marked ``mirror`` are skipped without it.
+Tests marked ``data`` read the project's own fetched data (``make data``) and are skipped when
+it is not fetched; ``make test-fast`` deselects ``slow``, ``browser``, ``mirror`` and ``data``.
+Every test starts and ends with the package's caches cleared (``clear_caches``).
 
 The fake data are small enough to check by hand; values that tests compare against are the
 ones written here (e.g. FAKE_WDI), never copied from the real mirror.
@@ -17,8 +20,12 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from imtrade.data.load import clear_caches  # the one way tests reset the package's caches
+from imtrade.paths import DATA_DIR_ENV, MIRROR_ENV, READS_LOG_ENV, ROOT_ENV
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MIRROR = ROOT.parent / "shared" / "data"
@@ -29,17 +36,35 @@ DEFAULT_MIRROR = ROOT.parent / "shared" / "data"
 
 
 def real_mirror() -> Path | None:
-    value = os.environ.get("IMTRADE_DATA_MIRROR")
+    value = os.environ.get(MIRROR_ENV)
     path = Path(value).expanduser() if value else DEFAULT_MIRROR
     return path.resolve() if (path / "datahub-wdi").is_dir() else None
 
 
+def project_data_fetched() -> bool:
+    """True when the project's own data are fetched (``make data``): the entity table can be built."""
+    from imtrade.data.load import load_entities
+    from imtrade.exceptions import ImtradeError
+
+    try:
+        load_entities()
+    except ImtradeError:
+        return False
+    finally:
+        clear_caches()
+    return True
+
+
 def pytest_collection_modifyitems(config, items):
-    if real_mirror() is not None:
-        return
-    skip = pytest.mark.skip(reason="no offline data mirror (../shared/data or IMTRADE_DATA_MIRROR)")
-    for item in items:
-        if "mirror" in item.keywords:
+    if real_mirror() is None:
+        skip = pytest.mark.skip(reason="no offline data mirror (../shared/data or IMTRADE_DATA_MIRROR)")
+        for item in items:
+            if "mirror" in item.keywords:
+                item.add_marker(skip)
+    needs_data = [item for item in items if item.get_closest_marker("data")]
+    if needs_data and not project_data_fetched():
+        skip = pytest.mark.skip(reason="the project's data are not fetched (make data)")
+        for item in needs_data:
             item.add_marker(skip)
 
 
@@ -71,16 +96,34 @@ def sample_book(tmp_path: Path, monkeypatch, chapter_source: str, toc: str) -> P
     shutil.copytree(ROOT / "data" / "manifests", root / "data" / "manifests")
     shutil.copy(ROOT / "data" / "catalog.yml", root / "data" / "catalog.yml")
     shutil.copytree(ROOT / "_vendor", root / "_vendor")
-    monkeypatch.setenv("IMTRADE_ROOT", str(root))
-    monkeypatch.setenv("IMTRADE_DATA_DIR", str(ROOT / "data"))
+    monkeypatch.setenv(ROOT_ENV, str(root))
+    monkeypatch.setenv(DATA_DIR_ENV, str(ROOT / "data"))
     monkeypatch.chdir(root)
     return root
 
 
-def clear_caches() -> None:
-    from imtrade.data.load import clear_caches as clear_data_caches
+@dataclass
+class ChapterRun:
+    """One execution of a chapter of the book (see :func:`run_chapter`)."""
 
-    clear_data_caches()
+    notebook: Any  # the executed notebook (nbformat)
+    values: dict[str, str]  # glued values by name
+    errors: list[str]  # error outputs ("Name: message")
+    figures: int  # figure outputs
+    folder: Path  # where the notebook ran (its tables/ are there)
+    result: Any  # imtrade.book.execute.ExecutionResult
+
+
+def run_chapter(name: str, tmp_path: Path, **params: Any) -> ChapterRun:
+    """Execute the book's chapter ``name`` with ``params`` (checked as ``imtrade run`` checks them) in ``tmp_path``."""
+    from imtrade.book.execute import execute_chapter
+    from imtrade.book.notebooks import errors, figure_count, glued, read
+    from imtrade.book.toc import chapter
+
+    ch = chapter(name)
+    result = execute_chapter(ch, ch.resolve(params), tmp_path / f"{name}.ipynb", cwd=tmp_path)
+    nb = read(result.output)
+    return ChapterRun(nb, glued(nb), errors(nb), figure_count(nb), tmp_path, result)
 
 
 @pytest.fixture(autouse=True)
@@ -347,7 +390,8 @@ def catalog_yaml() -> str:
         )
         return (
             f"  {ds}:\n    title: Fake {ds}\n    producer: Test producer\n    citation: Test citation for {ds}.\n"
-            f'    licence: CC-BY-4.0\n    layout: {layout}\n    upstream: {upstream}\n    default_vintage: "{default}"\n'
+            f"    licence: CC-BY-4.0\n    layout: {layout}\n    upstream: {upstream}\n"
+            f'    default_vintage: "{default}"\n'
             f"    vintages:\n{vs}{extra}"
         )
 
@@ -454,10 +498,10 @@ def project(fake_template, tmp_path, monkeypatch) -> Project:
     """A fresh project over its own copy of the fake mirror (nothing fetched yet)."""
     mirror = shutil.copytree(fake_template / "mirror", tmp_path / "mirror")
     root = shutil.copytree(fake_template / "project", tmp_path / "project")
-    monkeypatch.setenv("IMTRADE_ROOT", str(root))
-    monkeypatch.setenv("IMTRADE_DATA_MIRROR", str(mirror))
-    monkeypatch.delenv("IMTRADE_DATA_DIR", raising=False)
-    monkeypatch.delenv("IMTRADE_READS_LOG", raising=False)
+    monkeypatch.setenv(ROOT_ENV, str(root))
+    monkeypatch.setenv(MIRROR_ENV, str(mirror))
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
+    monkeypatch.delenv(READS_LOG_ENV, raising=False)
     monkeypatch.chdir(root)
     return Project(root=Path(root), mirror=Path(mirror))
 

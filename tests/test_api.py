@@ -21,7 +21,7 @@ from conftest import (
 
 from imtrade.data.catalog import LOCAL_STAMP
 from imtrade.data.derived import DERIVED, compute
-from imtrade.data.layouts import DatahubWDI
+from imtrade.data.layouts.worldbank import DatahubWDI
 from imtrade.data.load import (
     data_reads,
     indicator_metadata,

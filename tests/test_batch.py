@@ -18,6 +18,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, sample_book
 
+from imtrade.paths import ROOT_ENV
+
 SAMPLE_CHAPTER = """---
 jupytext:
   text_representation: {extension: .md, format_name: myst}
@@ -82,7 +84,7 @@ def book(tmp_path, monkeypatch, mirror) -> Path:
     """A sample book in tmp_path reading the real project's (fetched) data."""
     from imtrade.data.fetch import fetch
 
-    monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
+    monkeypatch.setenv(ROOT_ENV, str(ROOT))
     fetch(["wdi"], vintage="2026-07-01", mirror=mirror)
     root = sample_book(tmp_path, monkeypatch, SAMPLE_CHAPTER, TOC)
     (root / "specs").mkdir()
@@ -329,8 +331,8 @@ def test_relabel_makes_labels_unique_and_sets_the_title(tmp_path):
     ]
     relabel(nb, "KOR", "Korea, Rep.")
     assert (
-        nb.cells[0].source
-        == "# Korea, Rep.\n\n(claims-brief-KOR)=\n## Claims\nSee {numref}`fig-brief-open-KOR` and {ref}`claims-brief-KOR`."
+        nb.cells[0].source == "# Korea, Rep.\n\n(claims-brief-KOR)=\n## Claims\n"
+        "See {numref}`fig-brief-open-KOR` and {ref}`claims-brief-KOR`."
     )
     assert len(nb.cells) == 3  # figure numbers are per page now ("Figure 6.4.1"): nothing hides them
     assert nb.cells[1].metadata["mystnb"]["figure"]["name"] == "fig-brief-open-KOR"

@@ -21,6 +21,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT, sample_book
 
+from imtrade.paths import DATA_DIR_ENV, ROOT_ENV
+
 pytestmark = [pytest.mark.slow, pytest.mark.mirror]
 
 SAMPLE_CHAPTER = """---
@@ -87,7 +89,7 @@ def book(tmp_path, monkeypatch, mirror) -> Path:
     """A sample book in tmp_path reading the real project's (fetched) data."""
     from imtrade.data.fetch import fetch
 
-    monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
+    monkeypatch.setenv(ROOT_ENV, str(ROOT))
     fetch(["wdi", "wb-bulk", "gapminder", "un-sdg"], vintage=None, mirror=mirror)
     root = sample_book(tmp_path, monkeypatch, SAMPLE_CHAPTER, TOC)
     return root
@@ -252,11 +254,42 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_ctrl_c_during_a_build_leaves_the_site_intact(book):
+STARTED_ENV = "SAMPLE_CHAPTER_STARTED"  # a file the sample chapter creates when it starts running
+# a cell placed after the parameters: in the Ctrl-C test the chapter says it runs, then keeps running
+SIGNAL_CELL = f"""
+```{{code-cell}} ipython3
+:tags: [remove-cell]
+
+import os, pathlib, time
+if os.environ.get("{STARTED_ENV}"):
+    pathlib.Path(os.environ["{STARTED_ENV}"]).touch()
+    time.sleep(600)
+```
+"""
+
+
+def wait_for(path: Path, proc: subprocess.Popen, timeout: float) -> None:
+    """Wait until ``path`` exists (the chapter is executing); fail if the build ends or time runs out."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if proc.poll() is not None:
+            pytest.fail(f"the build ended before the chapter started:\n{proc.communicate()[0]}")
+        if time.monotonic() > deadline:
+            os.killpg(proc.pid, signal.SIGKILL)
+            pytest.fail(f"the chapter did not start within {timeout:.0f} s:\n{proc.communicate()[0]}")
+        time.sleep(0.1)
+
+
+def test_ctrl_c_during_a_build_leaves_the_site_intact(book, tmp_path):
+    chapter = book / "chapters" / "sample.md"
+    source = chapter.read_text(encoding="utf-8")
+    parameters_end = source.index("```", source.index(":tags: [parameters]")) + len("```\n")
+    chapter.write_text(source[:parameters_end] + SIGNAL_CELL + source[parameters_end:], encoding="utf-8")
     run_build(jobs=1)
     site = book / "_build" / "html"
     before = tree_digest(site)
-    env = {**os.environ, "IMTRADE_ROOT": str(book), "IMTRADE_DATA_DIR": str(ROOT / "data")}
+    started = tmp_path / "chapter-started"
+    env = {**os.environ, ROOT_ENV: str(book), DATA_DIR_ENV: str(ROOT / "data"), STARTED_ENV: str(started)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "imtrade.cli", "build", "--force", "--jobs", "1"],
         cwd=book,
@@ -267,9 +300,9 @@ def test_ctrl_c_during_a_build_leaves_the_site_intact(book):
         start_new_session=True,
         preexec_fn=_default_sigint,
     )
-    time.sleep(2.5)  # inside chapter execution
-    os.killpg(proc.pid, signal.SIGINT)
-    output, _ = proc.communicate(timeout=60)
+    wait_for(started, proc, timeout=300)  # generous: a kernel starts slowly on a loaded machine
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal does for Ctrl-C: the whole foreground group
+    output, _ = proc.communicate(timeout=300)
     assert proc.returncode != 0, output
     assert "Traceback" not in output
     assert tree_digest(site) == before

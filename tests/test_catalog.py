@@ -23,6 +23,7 @@ from imtrade.data.catalog import (
     write_manifest,
 )
 from imtrade.exceptions import CatalogError, UnknownDatasetError, UnknownVintageError
+from imtrade.paths import ROOT_ENV
 
 
 class TestProjectCatalog:
@@ -106,7 +107,7 @@ class TestMalformedCatalogs:
     def test_missing_catalog(self, tmp_path):
         with pytest.raises(CatalogError) as info:
             load_catalog(tmp_path / "nothing.yml")
-        assert "nothing.yml" in str(info.value) and "IMTRADE_ROOT" in info.value.fix
+        assert "nothing.yml" in str(info.value) and ROOT_ENV in info.value.fix
 
     @pytest.mark.parametrize(
         ("text", "expected"),

@@ -13,9 +13,10 @@ import math
 
 import pandas as pd
 import pytest
+from conftest import run_chapter
 
 from imtrade.chapters import country_brief as brief
-from imtrade.chapters import trade_patterns
+from imtrade.data import indicators
 from imtrade.exceptions import ParameterError
 
 
@@ -28,7 +29,7 @@ def tidy(rows: list[tuple[str, str, int, float]]) -> pd.DataFrame:
 ECONOMIES = pd.DataFrame(
     {
         "iso3": ["AAA", "BBB", "CCC", "WLD", "HIC"],
-        "name": ["Alpha", "Korea, Rep.", "Gamma", "World", "High income"],
+        "name": ["Alpha", "Netherlands", "Gamma", "World", "High income"],
         "region": ["East Asia & Pacific", "East Asia & Pacific", None, "", ""],
         "income_group": ["High income", "High income", None, "", ""],
         "is_aggregate": [False, False, False, True, True],
@@ -40,13 +41,13 @@ ECONOMIES = pd.DataFrame(
 # Process data
 
 
-def test_rca_rows_are_trade_patterns_balassa_index_for_economies_only():
+def test_rca_rows_are_the_high_tech_balassa_index_for_economies_only():
     # AAA: 30 of 100 manufactured exports are high-tech; BBB: 10 of 300. World: 40 / 400 = 10 %.
     wide = pd.DataFrame(
         {
-            trade_patterns.HT_VALUE: [30.0, 10.0, 999.0],
+            indicators.HT_VALUE: [30.0, 10.0, 999.0],
             brief.HT_SHARE: [30.0, 10 / 3, 12.0],
-            trade_patterns.MANF_EXPORTS: [100.0, 300.0, 9999.0],
+            indicators.MANF_EXPORTS: [100.0, 300.0, 9999.0],
         },
         index=pd.MultiIndex.from_tuples([("AAA", 2020), ("BBB", 2020), ("WLD", 2020)], names=["iso3", "year"]),
     )
@@ -73,9 +74,9 @@ def test_employment_benchmark_is_the_employment_weighted_mean_unless_published()
             values,
             tidy(
                 [
-                    (trade_patterns.LABOUR_FORCE, "AAA", 2020, 100.0),
-                    (trade_patterns.UNEMPLOYMENT, "AAA", 2020, 10.0),  # 90 employed
-                    (trade_patterns.LABOUR_FORCE, "BBB", 2020, 10.0),  # no rate: the labour force is the weight
+                    (indicators.LABOUR_FORCE, "AAA", 2020, 100.0),
+                    (indicators.UNEMPLOYMENT, "AAA", 2020, 10.0),  # 90 employed
+                    (indicators.LABOUR_FORCE, "BBB", 2020, 10.0),  # no rate: the labour force is the weight
                 ]
             ),
         ]
@@ -150,7 +151,7 @@ def test_profile_table_keeps_a_row_for_every_measure_without_data():
         2,
     )
     assert (trade["first_year"], trade["first_value"]) == (2019, 50.0)
-    assert brief.row_of(table, "rd")["value"] is None
+    assert math.isnan(brief.row_of(table, "rd")["value"])
     who = brief.economy("AAA", ECONOMIES)
     assert brief.measure_sentence(table, "trade", who) == (
         "60 % of GDP in 2020 (world 55; high-income economies 58), rank 2 of 2 economies with data in 2016–2020"
@@ -168,12 +169,20 @@ def test_profile_table_keeps_a_row_for_every_measure_without_data():
 
 
 def test_economy_names_read_well_in_sentences():
-    korea = brief.economy("BBB", ECONOMIES)
-    assert (korea.prose, korea.title, korea.group_code, korea.group_prose) == (
-        "the Republic of Korea",
-        "Republic of Korea",
+    beta = brief.economy("BBB", ECONOMIES)
+    assert (beta.prose, beta.title, beta.group_code, beta.group_prose) == (
+        "the Netherlands",
+        "Netherlands",
         "HIC",
         "high-income economies",
+    )
+    # built by hand, an economy gets the book's names from its code and name
+    assert (
+        brief.Economy("KOR", "Korea, Rep.", "", "", None).title,
+        brief.Economy("USA", "United States", "", "", None).prose,
+    ) == (
+        "Korea",
+        "the United States",
     )
     gamma = brief.economy("CCC", ECONOMIES)
     assert (gamma.region, gamma.income_group, gamma.group_code, gamma.group_prose) == ("", "", None, "")
@@ -249,10 +258,11 @@ def test_industry_shares_are_compared_over_the_years_both_series_cover():
     who = brief.economy("AAA", ECONOMIES)
     assert brief.industry_sentence(both, who) == (
         "Between 1991 and 2020, the years with both series, industry's share of employment in Alpha went from 30.0 % to "
-        "20.0 % (-10.0 points) and its share of value added from 38.0 % to 35.0 % of GDP (-3.0 points)."
+        "20.0 % (\u221210.0 points) and its share of value added from 38.0 % to 35.0 % of GDP (\u22123.0 points)."
     )
     only_va = both[both["indicator"] == brief.IND_VA]
-    assert brief.industry_changes(only_va, "AAA") == (None, None, None, None)
+    first, last, d_emp, d_va = brief.industry_changes(only_va, "AAA")
+    assert (first, last) == (None, None) and math.isnan(d_emp) and math.isnan(d_va)
     assert brief.industry_sentence(only_va, who) == (
         "In Alpha, industry's share of value added went from 40.0 % in 1990 to 34.0 % in 2021; there is no data on its share of employment."
     )
@@ -265,7 +275,9 @@ def test_industry_shares_are_compared_over_the_years_both_series_cover():
 def test_peak_and_change_handle_short_series():
     s = pd.Series([1.0, 3.0, 2.0], index=[2000, 2001, 2002])
     assert brief.peak(s) == (2001, 3.0) and brief.change(s) == (2000, 2002, 1.0)
-    assert brief.peak(s.iloc[0:0]) == (None, None) and brief.change(s.iloc[:1]) == (None, None, None)
+    year, value = brief.peak(s.iloc[0:0])
+    first, last, delta = brief.change(s.iloc[:1])
+    assert (year, first, last) == (None, None, None) and math.isnan(value) and math.isnan(delta)
     assert brief.fmt(math.nan, "trade") == "no data" and brief.fmt(1234.5, "researchers") == "1,234"
 
 
@@ -301,23 +313,16 @@ def test_every_economy_with_data_gets_a_brief_in_the_committed_spec(mirror):
     assert len({r.stem for r in spec.runs}) == len(spec.runs) and spec.site["columns"]["brief_name"] == "Economy"
 
 
-def run_chapter(tmp_path, **params):
-    from imtrade.book.execute import execute_chapter
-    from imtrade.book.notebooks import errors, glued
-    from imtrade.book.toc import chapter
-
-    ch = chapter("country_brief")
-    values = ch.resolve(params)
-    out = tmp_path / "country_brief.ipynb"
-    execute_chapter(ch, values, out, cwd=tmp_path)
-    assert errors(out) == []
-    return glued(out)
+def run_brief(tmp_path, **params) -> dict[str, str]:
+    run = run_chapter("country_brief", tmp_path, **params)
+    assert run.errors == []
+    return run.values
 
 
 @pytest.mark.slow
 @pytest.mark.mirror
 def test_default_brief_china(tmp_path, mirror):
-    values = run_chapter(tmp_path)
+    values = run_brief(tmp_path)
     assert values["brief_name"] == "China" and values["brief_income"] == "Upper middle income"
     assert values["trade_latest"].startswith("38 % of GDP in 2025 (world 58; upper-middle-income economies 50)")
     assert values["coverage"] == "All 8 measures of this brief have data for China."
@@ -330,7 +335,7 @@ def test_default_brief_china(tmp_path, mirror):
 @pytest.mark.slow
 @pytest.mark.mirror
 def test_sparse_economy_on_the_old_vintage_reads_correctly(tmp_path, mirror):
-    values = run_chapter(tmp_path, country="VEN", vintage="2018-08-01", start_year=1990)
+    values = run_brief(tmp_path, country="VEN", vintage="2018-08-01", start_year=1990)
     assert values["brief_name"] == "Venezuela" and values["brief_income"] == "not classified"
     assert "no income group in the World Bank's FY2026 classification" in values["intro"]
     assert values["rd_latest"] == "no data for Venezuela in this vintage" and values["idx_rd"] == "no data"

@@ -775,23 +775,6 @@ def test_economy_rank_unknown_measure_fails_clearly(ranked):
     assert result.verdict == FAILED and "unknown rank measure 'happiness'" in result.detail
 
 
-def test_formatting_helpers():
-    assert [generic.ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 101)] == [
-        "1st",
-        "2nd",
-        "3rd",
-        "4th",
-        "11th",
-        "12th",
-        "13th",
-        "21st",
-        "22nd",
-        "101st",
-    ]
-    assert generic.money(2.05e13) == "20.5 tn US$" and generic.money(4.4e11) == "440.0 bn US$"
-    assert generic.signed(-0.5, 1) == "−0.5" and generic.span([2000, 2007]) == "2000–2007"
-
-
 # ---------------------------------------------------------------------------------------
 # imtrade audit
 

@@ -14,6 +14,7 @@ from conftest import WDI_NEW, WDI_OLD, bulk_csv, write
 from imtrade.cli import main
 from imtrade.data import fetch as fetch_module
 from imtrade.data import worldbank_api
+from imtrade.paths import MIRROR_ENV
 
 
 def run(*args, ok=True):
@@ -47,7 +48,7 @@ class TestFetchCommand:
         assert f"wdi          {WDI_OLD}  up to date" in again
 
     def test_relative_mirror_option(self, project, monkeypatch):
-        monkeypatch.delenv("IMTRADE_DATA_MIRROR")
+        monkeypatch.delenv(MIRROR_ENV)
         out = run("fetch", "un-sdg", "--mirror", "../mirror").stdout  # the cwd is the project root
         assert "un-sdg       2020-10-19  fetched" in out
 
@@ -99,7 +100,7 @@ class TestFetchCommand:
         )
 
     def test_no_mirror_for_mirror_source(self, project, monkeypatch):
-        monkeypatch.delenv("IMTRADE_DATA_MIRROR")
+        monkeypatch.delenv(MIRROR_ENV)
         check_error(project, project.snapshot(), "fetch", "--source", "mirror", expected="no mirror given")
 
 
@@ -218,6 +219,20 @@ class TestDataCommands:
         assert run("data", "cache", "--jobs", "1").stdout.startswith("parsed/cached 9 files")
         assert run("data", "cache", "--jobs", "1").stdout.startswith("parsed/cached 0 files")
 
+    def test_clean_cache_removes_only_stale_files(self, fetched):
+        run("data", "cache", "--jobs", "1")
+        current = sorted(fetched.cache.rglob("*.parquet"))
+        assert len(current) == 10  # the 9 parsed files and the entity table
+        stale = fetched.cache / "wdi" / WDI_NEW / "indicators__ne.exp.gnfs.zs__data-0123456789abcdef.parquet"
+        stale.write_bytes(current[0].read_bytes())  # e.g. written by an earlier parser version
+        writing = stale.with_name(f".{stale.name}.123.tmp.parquet")  # another process is writing it
+        writing.write_bytes(b"")
+        out = run("data", "clean-cache").stdout
+        assert out.startswith("removed 1 stale cache file(s)") and out.strip().endswith("kept 10")
+        assert not stale.exists() and writing.exists()
+        assert sorted(fetched.cache.rglob("*.parquet")) == sorted([*current, writing])
+        assert run("data", "cache", "--jobs", "1").stdout.startswith("parsed/cached 0 files")  # nothing lost
+
     def test_manifest_shows_and_writes_changes(self, project):
         assert run("data", "manifest", "wb-bulk").stdout.strip().endswith("wb-bulk 2026-02-24: 2 files; 0 change(s)")
         write(project.mirror / "worldbank-bulk" / "API_NEW_DS2_en_csv_v2_1.csv", "x\n")
@@ -229,7 +244,7 @@ class TestDataCommands:
         assert "API_NEW_DS2_en_csv_v2_1.csv" in manifest.read_text()
 
     def test_manifest_without_mirror(self, project, monkeypatch):
-        monkeypatch.delenv("IMTRADE_DATA_MIRROR")
+        monkeypatch.delenv(MIRROR_ENV)
         check_error(
             project, project.snapshot(), "data", "manifest", "wdi", expected="no mirror directory for wdi 2026-07-01"
         )

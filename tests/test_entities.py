@@ -122,3 +122,94 @@ class TestCheckCodes:
         message = str(info.value)
         assert "CHM (did you mean CHN China" in message and "XYZQ" in message and "CHN;" not in message
         assert "imtrade data entities" in info.value.fix
+
+
+# ---------------------------------------------------------------------------------------
+# Names and groups (one display name and one prose name per entity)
+
+ENTITIES = pd.DataFrame(
+    {
+        "iso3": ["AAA", "KOR", "GBR", "DDD", "BOL", "NLD", "WLD", "HIC", "EUU"],
+        "name": [
+            "Alpha",
+            "Korea, Rep.",
+            "United Kingdom",
+            "Delta",
+            "Bolivia, Plurinational State",
+            "Netherlands",
+            "World",
+            "High income",
+            "European Union",
+        ],
+        "region": [
+            "Europe & Central Asia",
+            "East Asia & Pacific",
+            "Europe & Central Asia",
+            "South Asia",
+            "",
+            "",
+            "",
+            "",
+            "",
+        ],
+        "income_group": ["High income", "High income", "Upper middle income", "Low income", "", "", "", "", ""],
+        "is_aggregate": [False, False, False, False, False, False, True, True, True],
+    }
+)
+
+
+def test_display_and_prose_names_one_per_entity():
+    from imtrade.data import entities as e
+
+    assert e.display_names(["KOR", "GBR", "BOL", "ZZZ"], ENTITIES) == {
+        "KOR": "Korea",  # the book's short name, not the World Bank's inverted one
+        "GBR": "United Kingdom",
+        "BOL": "Bolivia (Plurinational State)",  # any other inverted name is made readable
+        "ZZZ": "ZZZ",  # unknown codes are shown as they are
+    }
+    assert e.prose_names(["KOR", "GBR", "NLD", "AAA", "HIC", "WLD", "LMY", "EUU"], ENTITIES) == {
+        "KOR": "Korea",
+        "GBR": "the United Kingdom",
+        "NLD": "the Netherlands",
+        "AAA": "Alpha",
+        "HIC": "high-income economies",
+        "WLD": "the world",
+        "LMY": "low- and middle-income economies",
+        "EUU": "European Union",
+    }
+    assert e.display_name("LMY", ENTITIES) == "Low and middle income"
+    assert e.prose_name("GBR", ENTITIES) == "the United Kingdom"
+
+
+def test_with_article_is_idempotent():
+    from imtrade.data.entities import with_article
+
+    assert with_article("United States") == "the United States" and with_article("World") == "the world"
+    assert with_article(with_article("United States")) == "the United States" and with_article("Germany") == "Germany"
+
+
+def test_group_table_codes_names_and_members():
+    from imtrade.data import entities as e
+    from imtrade.exceptions import ParameterError
+
+    assert e.group_code("HIC") == "HIC" and e.group_code("High income") == "HIC" and e.group_code("lmy") == "LMY"
+    assert e.group_code("Low & middle income") == e.group_code("Low and middle income") == "LMY"  # either spelling
+    with pytest.raises(ParameterError, match="unknown group 'XYZ'"):
+        e.group_code("XYZ")
+    assert e.group_members("WLD", ENTITIES) == ["AAA", "BOL", "DDD", "GBR", "KOR", "NLD"]
+    assert e.group_members("High income", ENTITIES) == ["AAA", "KOR"]
+    assert e.group_members("ECS", ENTITIES) == ["AAA", "GBR"] and e.group_members("LMY", ENTITIES) == ["DDD", "GBR"]
+    assert e.income_group_code("Upper middle income") == "UMC" and e.income_group_code("") is None
+    assert e.economies(ENTITIES) == ["AAA", "BOL", "DDD", "GBR", "KOR", "NLD"]
+    # every group has one spelling: no ampersand, and each name maps back to its code
+    for g in e.GROUPS.values():
+        assert "&" not in g.name and "&" not in g.prose and e.group_code(g.name) == g.code
+
+
+def test_other_names_identify_an_economy_in_text():
+    from imtrade.data.entities import other_names
+
+    names = other_names("KOR", ["Korea, Rep.", "Korea", ""])
+    assert set(names) == {"Korea, Rep.", "Korea", "South Korea", "Republic of Korea"}
+    assert names == sorted(names, key=len, reverse=True)  # longest first, for matching
+    assert other_names("ZZZ", ["Zed"]) == ["Zed"]

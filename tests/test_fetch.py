@@ -25,6 +25,7 @@ from imtrade.exceptions import (
     UnknownDatasetError,
     UnknownVintageError,
 )
+from imtrade.paths import DATA_DIR_ENV, MIRROR_ENV
 
 EXPORTS = "indicators/ne.exp.gnfs.zs/data.csv"
 
@@ -77,7 +78,7 @@ class TestFetchFromMirror:
         ]
 
     def test_data_dir_env_moves_raw_files(self, project, tmp_path, monkeypatch):
-        monkeypatch.setenv("IMTRADE_DATA_DIR", str(tmp_path / "elsewhere"))
+        monkeypatch.setenv(DATA_DIR_ENV, str(tmp_path / "elsewhere"))
         project.fetch(["un-sdg"])
         assert (tmp_path / "elsewhere" / "raw" / "un-sdg" / "2020-10-19" / FETCH_STAMP).is_file()
         assert not (project.root / "data" / "raw").exists()
@@ -167,7 +168,7 @@ class TestFetchFailures:
         with pytest.raises(MirrorNotFoundError) as info:
             fetch(["wdi"], mirror=tmp_path / "no-such-mirror")
         assert str(tmp_path / "no-such-mirror") in str(info.value)
-        assert "--mirror" in info.value.fix and "IMTRADE_DATA_MIRROR" in info.value.fix
+        assert "--mirror" in info.value.fix and MIRROR_ENV in info.value.fix
         assert project.snapshot() == before
 
     def test_mirror_without_the_dataset(self, project, tmp_path):
@@ -178,10 +179,10 @@ class TestFetchFailures:
         assert not project.raw.exists()
 
     def test_mirror_source_needs_a_mirror(self, project, monkeypatch):
-        monkeypatch.delenv("IMTRADE_DATA_MIRROR")
+        monkeypatch.delenv(MIRROR_ENV)
         with pytest.raises(MirrorNotFoundError) as info:
             fetch(["wdi"], source="mirror")
-        assert "IMTRADE_DATA_MIRROR" in info.value.fix
+        assert MIRROR_ENV in info.value.fix
 
     def test_unknown_dataset_and_vintages(self, project):
         with pytest.raises(UnknownDatasetError, match="unknown dataset 'wdx'"):
@@ -241,7 +242,7 @@ class TestFetchFromUpstream:
         assert is_fetched("wdi", WDI_NEW)
 
     def test_auto_without_mirror_downloads(self, project, monkeypatch):
-        monkeypatch.delenv("IMTRADE_DATA_MIRROR")
+        monkeypatch.delenv(MIRROR_ENV)
         session = self.use(monkeypatch, FakeSession(project.mirror / "datahub-wdi" / WDI_NEW))
         [result] = fetch(["wdi"], WDI_NEW)
         assert result.source.startswith("upstream:") and session.urls

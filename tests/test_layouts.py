@@ -22,7 +22,16 @@ from conftest import (
 )
 
 from imtrade.data.entities import build_entity_table, make_resolver
-from imtrade.data.layouts import LAYOUT_PARSERS, ParseContext, layout, unit_from_name
+from imtrade.data.layouts import (
+    LAYOUTS,
+    USER_FILE_FORMATS,
+    FileParser,
+    Layout,
+    ParseContext,
+    layout,
+    user_file_parser,
+)
+from imtrade.data.layouts.reading import unit_from_name
 from imtrade.data.validation import TIDY_COLUMNS
 from imtrade.exceptions import DataValidationError
 
@@ -40,7 +49,8 @@ def resolver(fake_template):
 
 def parse(name, path, resolver, relpath=None, columns=None, dataset="test", vintage="v1"):
     ctx = ParseContext(dataset, vintage, relpath or path.name, resolver=resolver, columns=columns)
-    return layout(name).parse(path, ctx)
+    parser = layout(name) if name in LAYOUTS else user_file_parser(name)
+    return parser.parse(path, ctx)
 
 
 def problems_of(name, path, resolver, **kw) -> DataValidationError:
@@ -63,10 +73,41 @@ def check_schema(frame: pd.DataFrame) -> None:
     assert frame.equals(frame.sort_values(["indicator", "iso3", "year"]).reset_index(drop=True))
 
 
-def test_every_catalogued_layout_has_a_parser():
-    from imtrade.data.catalog import LAYOUTS
+@pytest.mark.parametrize("name", list(LAYOUTS))
+def test_every_catalogued_layout_implements_the_protocol(name):
+    parser = layout(name)
+    assert isinstance(parser, Layout)
+    assert parser.resolves in ("codes", "gapminder", "m49", "names")
+    assert layout(name) is parser  # one instance per layout
 
-    assert set(LAYOUTS) | {"tidy-csv"} == set(LAYOUT_PARSERS)
+
+@pytest.mark.parametrize("name", list(USER_FILE_FORMATS))
+def test_user_file_formats_are_parsers(name):
+    assert isinstance(user_file_parser(name), FileParser)
+
+
+def test_unknown_layout_names_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown layout 'owid-co3'.*owid-co2"):
+        layout("owid-co3")
+    with pytest.raises(ValueError, match=r"unknown file format 'xlsx'.*tidy-csv"):
+        user_file_parser("xlsx")
+
+
+def test_the_catalog_checks_layout_names_without_importing_pandas():
+    """The catalog is read by quick commands (``imtrade data list``): pandas stays unimported."""
+    import subprocess
+    import sys
+
+    code = "import sys, imtrade.data.catalog; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("name", ["ddf-gapminder", "ddf-sdg", "owid-legacy"])
+def test_layouts_that_map_codes_need_the_resolver(tmp_path, name):
+    path = write(tmp_path / "x.csv", "geo,geo_area,time,year,Entity,Year,x\n")
+    with pytest.raises(ValueError, match="needs the entity resolver"):
+        layout(name).parse(path, ParseContext("d", "v", "x.csv"))
 
 
 @pytest.mark.parametrize(
@@ -109,7 +150,7 @@ class TestDatahubWDI:
 
     def test_indicator_files_and_metadata(self, tmp_path):
         files = ["indicators/ne.exp.gnfs.zs/data.csv", "indicators/ne.exp.gnfs.zs/datapackage.json", "README.md"]
-        assert layout("datahub-wdi").indicator_files(files) == {
+        assert layout("datahub-wdi").indicator_files(tmp_path, files) == {
             "NE.EXP.GNFS.ZS": ["indicators/ne.exp.gnfs.zs/data.csv"]
         }
         write(
@@ -201,7 +242,10 @@ class TestWorldBankBulk:
         assert as_dict(frame) == expected
 
     def test_spreadsheet_copy_unquoted_without_trailing_commas(self, tmp_path, resolver):
-        text = '\ufeffCountry Name,Country Code,Indicator Name,Indicator Code,2019,2020\nWorld,WLD,"Manufacturing, value added (current US$)",NV.IND.MANF.CD,1.23E+13,..\n'
+        text = (
+            "\ufeffCountry Name,Country Code,Indicator Name,Indicator Code,2019,2020\n"
+            'World,WLD,"Manufacturing, value added (current US$)",NV.IND.MANF.CD,1.23E+13,..\n'
+        )
         path = write(tmp_path / "API_NV.IND.MANF.CD_DS2_en_csv_v2_5363423.csv", text)
         assert as_dict(parse("worldbank-bulk", path, resolver)) == {("NV.IND.MANF.CD", "WLD", 2019): 1.23e13}
 
@@ -211,7 +255,7 @@ class TestWorldBankBulk:
             "API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_7563.csv",
             "Metadata_Country_API_TX.VAL.MANF.ZS.UN_DS2_en_csv_v2_7563.csv",
         ]
-        assert layout("worldbank-bulk").indicator_files(files) == {self.CODE: [files[0]]}
+        assert layout("worldbank-bulk").indicator_files(tmp_path, files) == {self.CODE: [files[0]]}
         meta = layout("worldbank-bulk").metadata(tmp_path, files)
         assert meta.to_dict("records") == [
             {"indicator": self.CODE, "name": self.NAME, "unit": "% of merchandise exports", "description": ""}
@@ -296,7 +340,8 @@ class TestDDFGapminder:
         )
         error = problems_of("ddf-gapminder", path, resolver, relpath=rel)
         assert error.problems == [
-            "column 'geo': unknown Gapminder code(s) atlantis at line(s) 3 (use the codes of ddf--entities--geo--country.csv)",
+            "column 'geo': unknown Gapminder code(s) atlantis at line(s) 3 "
+            "(use the codes of ddf--entities--geo--country.csv)",
             "column 'geo': empty code at line(s) 4",
             "column 'time': 1 value(s) that are not whole years (line(s) 5)",
         ]
@@ -365,7 +410,7 @@ class TestDDFSdg:
             "nv_ind_manf,measure,Manufacturing value added as a proportion of GDP (%),9,9.2.1,NV_IND_MANF,9.2\n",
         )
         files = [self.REL, "concepts_selected.csv"]
-        assert layout("ddf-sdg").indicator_files(files) == {"NV_IND_MANF": [self.REL]}
+        assert layout("ddf-sdg").indicator_files(tmp_path, files) == {"NV_IND_MANF": [self.REL]}
         [row] = layout("ddf-sdg").metadata(tmp_path, files).to_dict("records")
         assert row["name"] == "Manufacturing value added as a proportion of GDP (%)" and row["unit"] == "%"
 
@@ -391,8 +436,10 @@ class TestOwidCO2:
             ("co2", "CHN", 2010): 8616.654,
             ("co2", "USA", 1751): 0.0,
         }
-        assert layout("owid-co2").indicator_files(["owid-co2-data.csv", "owid-co2-codebook.csv"]) == {
-            "*": ["owid-co2-data.csv"]
+        # the index comes from the data file's header row: every value column, not the id columns
+        assert layout("owid-co2").indicator_files(tmp_path, ["owid-co2-data.csv", "owid-co2-codebook.csv"], {}) == {
+            "co2": ["owid-co2-data.csv"],
+            "co2_per_gdp": ["owid-co2-data.csv"],
         }
 
     def test_unknown_owid_code_and_bad_cell_name_their_columns(self, tmp_path, resolver):
@@ -469,7 +516,7 @@ class TestOwidLegacy:
         error = problems_of("owid-legacy", self.file(tmp_path, rows), resolver, relpath=self.REL, columns=self.COLUMNS)
         assert error.problems == [
             "column 'Entity': 1 unknown entity name(s) 'Atlantis' at line(s) 3, 4 "
-            "(add the name to NAME_ALIASES or REGION_NAMES in imtrade/entities.py)"
+            "(add the name to NAME_ALIASES or REGION_NAMES in src/imtrade/data/entities.py)"
         ]
 
     def test_column_codes_from_catalog_or_generated(self, tmp_path, resolver):
@@ -482,6 +529,13 @@ class TestOwidLegacy:
             columns=self.COLUMNS,
         )
         assert sorted(frame["indicator"]) == ["OWID.SHARE_OF_INDUSTRY", "OWID.WORLD_TRADE.GDP.PWT"]
+        # the index (from the header row) names the same codes as the parsed rows
+        other = "Other/Other.csv"
+        write(tmp_path / other, csv_text(["Entity", "Year", "Share of industry (%)"], [("World", 2010, 1.0)]))
+        index = layout("owid-legacy").indicator_files(
+            tmp_path, [self.REL, other, "Other/datapackage.json"], self.COLUMNS
+        )
+        assert index == {"OWID.WORLD_TRADE.GDP.PWT": [self.REL], "OWID.SHARE_OF_INDUSTRY": [self.REL, other]}
 
     def test_non_numeric_cell_names_its_column(self, tmp_path, resolver):
         error = problems_of(

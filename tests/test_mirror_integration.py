@@ -16,6 +16,7 @@ from imtrade.cli import main
 from imtrade.data.catalog import load_catalog
 from imtrade.data.load import load_entities, load_indicators, store
 from imtrade.data.warm_cache import files_to_parse, warm_cache
+from imtrade.paths import DATA_DIR_ENV, MIRROR_ENV, READS_LOG_ENV, ROOT_ENV
 
 pytestmark = pytest.mark.mirror
 
@@ -27,10 +28,10 @@ def fresh(mirror, tmp_path_factory):
     """The book's catalog over an empty data directory, fetched from the mirror."""
     data = tmp_path_factory.mktemp("data")
     with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("IMTRADE_ROOT", str(ROOT))
-        mp.setenv("IMTRADE_DATA_DIR", str(data))
-        mp.delenv("IMTRADE_DATA_MIRROR", raising=False)
-        mp.delenv("IMTRADE_READS_LOG", raising=False)
+        mp.setenv(ROOT_ENV, str(ROOT))
+        mp.setenv(DATA_DIR_ENV, str(data))
+        mp.delenv(MIRROR_ENV, raising=False)
+        mp.delenv(READS_LOG_ENV, raising=False)
         mp.chdir(ROOT)
         clear_caches()
         # as a user would type it from the checkout: --mirror ../shared/data

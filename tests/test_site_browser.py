@@ -3,8 +3,11 @@
 Every page: renders without console errors, requests nothing outside the local server, every
 figure loads and has alt text, no broken internal links. A chapter in light and dark mode (dark
 figures, legible text and tables, the theme switch), search (the index loads only for a
-search), a figure's download. Screenshots of every page, and of the chapter in both modes, are
-saved to _build/screenshots/ for people to look at.
+search), a figure's download. The book is copied to a temporary directory and built there,
+never into the checkout's ``_build``; chapters the checkout has already executed and whose cache
+keys still match are reused from it (read only), so a test run after ``make book`` does not
+execute them again. Screenshots of every page, and of the chapter in both modes, are saved to
+_build/screenshots/ for people to look at.
 """
 
 from __future__ import annotations
@@ -21,23 +24,85 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, clear_caches
+
+from imtrade.exceptions import BuildError
+from imtrade.paths import DATA_DIR_ENV, ROOT_ENV
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.mirror]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+REQUIRE_BROWSER_ENV = "IMTRADE_REQUIRE_BROWSER"  # set (e.g. in CI) to fail instead of skipping without Chromium
+# checkout entries that are not the book's sources (build products, local state, data)
+NOT_SOURCES = {
+    ".git",
+    ".venv",
+    "_build",
+    "__pycache__",
+    ".pytest_cache",
+    ".ruff_cache",
+    "bench-results",
+    "node_modules",
+}
+
+
+def copy_book(destination: Path) -> Path:
+    """The checkout's book sources in ``destination``, with the checkout's executed chapters as a seed."""
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skip = {n for n in names if n in NOT_SOURCES}
+        if Path(folder) == ROOT / "data":
+            skip |= {"raw", "cache", "user"} & set(names)
+        return skip
+
+    shutil.copytree(ROOT, destination, ignore=ignore, symlinks=True)
+    built = ROOT / "_build"
+    for record in (built / "cache").glob("*.json") if (built / "cache").is_dir() else []:
+        if record.name != "site.json":  # the site is always built here
+            (destination / "_build" / "cache").mkdir(parents=True, exist_ok=True)
+            shutil.copy2(record, destination / "_build" / "cache" / record.name)
+    if (built / "stage" / "chapters").is_dir():
+        shutil.copytree(built / "stage" / "chapters", destination / "_build" / "stage" / "chapters")
+    return destination
 
 
 @pytest.fixture(scope="session")
-def site(mirror) -> Path:
-    """Build the real book (strict: any Sphinx warning fails) from the project root."""
+def site(mirror, tmp_path_factory) -> Path:
+    """Build the real book (strict: any Sphinx warning fails) in a temporary copy of the checkout."""
     from imtrade.book.build import build
     from imtrade.data.fetch import fetch
 
-    os.environ["IMTRADE_ROOT"] = str(ROOT)
-    fetch(mirror=mirror)
-    report = build(jobs=2, strict=True, progress=lambda m: None)
+    checkout_build = _files(ROOT / "_build")
+    book = copy_book(tmp_path_factory.mktemp("real-book") / "book")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(ROOT_ENV, str(ROOT))
+        clear_caches()
+        fetch(mirror=mirror)  # the project's data (make data), read by the copy below
+        mp.setenv(ROOT_ENV, str(book))
+        mp.setenv(DATA_DIR_ENV, str(ROOT / "data"))
+        mp.chdir(book)
+        clear_caches()
+        try:
+            report = build(jobs=2, strict=True, progress=lambda m: None)
+        except BuildError as exc:
+            failed = book / "_build" / "failed"
+            kept = sorted(p.name for p in failed.iterdir()) if failed.is_dir() else []
+            pytest.fail(f"{exc}\nexecuted notebooks of the failed chapters, in {failed}: {', '.join(kept) or 'none'}")
+        finally:
+            clear_caches()
     assert report.warnings == []
-    return ROOT / "_build" / "html"
+    assert _files(ROOT / "_build") == checkout_build, "the test build wrote into the checkout's _build"
+    return book / "_build" / "html"
+
+
+def _files(folder: Path) -> dict[str, tuple[int, int]]:
+    """(size, mtime) of every file under ``folder`` except the screenshots this module writes."""
+    if not folder.is_dir():
+        return {}
+    return {
+        p.relative_to(folder).as_posix(): (p.stat().st_size, p.stat().st_mtime_ns)
+        for p in folder.rglob("*")
+        if p.is_file() and "screenshots" not in p.relative_to(folder).parts
+    }
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -68,7 +133,7 @@ def server(site):
 @pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
-        if os.environ.get("IMTRADE_REQUIRE_BROWSER"):
+        if os.environ.get(REQUIRE_BROWSER_ENV):
             pytest.fail(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
         pytest.skip("Chromium not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
@@ -121,7 +186,8 @@ def test_every_page_renders_offline_without_errors(site, server, browser):
         problems += [f"{path}: external request {u}" for u in external]
         images = page.eval_on_selector_all(
             "article img",
-            "els => els.map(e => ({src: e.getAttribute('src'), ok: e.complete && e.naturalWidth > 0, alt: e.getAttribute('alt')}))",
+            "els => els.map(e => ({src: e.getAttribute('src'), ok: e.complete && e.naturalWidth > 0, "
+            "alt: e.getAttribute('alt')}))",
         )
         problems += [f"{path}: figure not rendered {i['src']}" for i in images if not i["ok"]]
         problems += [f"{path}: figure without alt text {i['src']}" for i in images if not (i["alt"] or "").strip()]

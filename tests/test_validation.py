@@ -44,7 +44,8 @@ class TestConverters:
         bad = pd.Series(["x1", "2", "x3", "x4", "x5", "x6", "x7"])
         numeric_column(bad, pd.Series([10, 11, 12, 13, 14, 15, 16]), "Value", problems)
         assert problems.items == [
-            "column 'Value': 6 non-numeric value(s) (line 10: 'x1', line 12: 'x3', line 13: 'x4', line 14: 'x5', line 15: 'x6')"
+            "column 'Value': 6 non-numeric value(s) "
+            "(line 10: 'x1', line 12: 'x3', line 13: 'x4', line 14: 'x5', line 15: 'x6')"
         ]
 
     def test_year_column(self):
@@ -94,9 +95,11 @@ class TestValidateTidy:
         )
         problems = failures(frame, known={"USA", "CHN"})
         assert problems == [
-            "3 rows with duplicate (indicator, iso3, year) keys (X, USA, 2000) at line(s) 2, 3, 8 (each indicator, country and year may appear once)",
+            "3 rows with duplicate (indicator, iso3, year) keys (X, USA, 2000) at line(s) 2, 3, 8 "
+            "(each indicator, country and year may appear once)",
             "column 'indicator' fails indicator code contains whitespace: 'X Y' at line(s) 7",
-            "column 'iso3': 1 unknown country code(s) 'ZZZ' at line(s) 4 (use ISO 3166-1 alpha-3 or World Bank aggregate codes; `imtrade data entities` lists them)",
+            "column 'iso3': 1 unknown country code(s) 'ZZZ' at line(s) 4 "
+            "(use ISO 3166-1 alpha-3 or World Bank aggregate codes; `imtrade data entities` lists them)",
             "column 'year': year(s) out of range 1600 at line(s) 5 (allowed: 1700-2100)",
             "column 'value' non-finite value(s) inf at line(s) 6",
         ]
@@ -133,7 +136,8 @@ class TestValidateTidy:
         frame = tidy([("X", f"Z{i:02d}", 2001, 1.0) for i in range(12)])
         [problem] = failures(frame, known={"USA"})
         assert problem.startswith(
-            "column 'iso3': 12 unknown country code(s) 'Z00', 'Z01', 'Z02', 'Z03', 'Z04' at line(s) 2, 3, 4, 5, 6, 7, 8, 9 (+4 more)"
+            "column 'iso3': 12 unknown country code(s) 'Z00', 'Z01', 'Z02', 'Z03', 'Z04' "
+            "at line(s) 2, 3, 4, 5, 6, 7, 8, 9 (+4 more)"
         )
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from imtrade.book.params import check_countries, check_in_range, check_vintage, check_year_range
 from imtrade.exceptions import ParameterError
+from imtrade.paths import DATA_DIR_ENV, ROOT_ENV
 
 pytestmark = pytest.mark.mirror
 
@@ -17,8 +18,8 @@ def fetched_data(mirror, monkeypatch):
 
     from imtrade.data.fetch import fetch
 
-    monkeypatch.setenv("IMTRADE_ROOT", str(ROOT))
-    monkeypatch.delenv("IMTRADE_DATA_DIR", raising=False)
+    monkeypatch.setenv(ROOT_ENV, str(ROOT))
+    monkeypatch.delenv(DATA_DIR_ENV, raising=False)
     fetch(["wdi", "wb-bulk", "gapminder", "un-sdg"], mirror=mirror)
 
 

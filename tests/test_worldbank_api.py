@@ -166,7 +166,8 @@ class TestRowsToTidy:
         assert info.value.problems == [
             "column 'date': 1 value(s) that are not whole years (line(s) 3)",
             "column 'value': 1 non-numeric value(s) (line 4: 'n.a.')",
-            "2 rows with duplicate (indicator, iso3, year) keys (NE.EXP.GNFS.ZS, WLD, 2008) at line(s) 1, 5 (each indicator, country and year may appear once)",
+            "2 rows with duplicate (indicator, iso3, year) keys (NE.EXP.GNFS.ZS, WLD, 2008) at line(s) 1, 5 "
+            "(each indicator, country and year may appear once)",
             "column 'countryiso3code': 1 unknown country code(s) 'ZZZ' at line(s) 2 "
             "(use ISO 3166-1 alpha-3 or World Bank aggregate codes; `imtrade data entities` lists them)",
         ]

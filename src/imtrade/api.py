@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 _EXPORTS: dict[str, str] = {
     # data: loading and provenance
     "load_indicators": "imtrade.data.load",
+    "load_optional": "imtrade.data.load",
     "load_entities": "imtrade.data.load",
     "indicator_metadata": "imtrade.data.load",
     "default_vintage": "imtrade.data.load",
@@ -23,10 +24,39 @@ _EXPORTS: dict[str, str] = {
     "clear_caches": "imtrade.data.load",
     "wide": "imtrade.data.load",
     "load_curated": "imtrade.data.curated",
+    "robot_series": "imtrade.data.robots",
+    "robot_rows": "imtrade.data.robots",
+    "robot_value": "imtrade.data.robots",
+    "select_editions": "imtrade.data.robots",
+    "high_tech_definition": "imtrade.data.indicators",
+    # data: names of economies and groups (one display name and one prose name each)
+    "display_names": "imtrade.data.entities",
+    "prose_names": "imtrade.data.entities",
+    "display_name": "imtrade.data.entities",
+    "prose_name": "imtrade.data.entities",
+    "with_article": "imtrade.data.entities",
+    "economies": "imtrade.data.entities",
+    "group_members": "imtrade.data.entities",
     # claims register
     "load_register": "imtrade.claims",
     "verdict_table": "imtrade.claims",
-    # display: figures, glue and tables
+    # statistics
+    "break_summary": "imtrade.stats.breaks",
+    "chow_break_test": "imtrade.stats.breaks",
+    "sup_f_scan": "imtrade.stats.breaks",
+    "broken_trend": "imtrade.stats.breaks",
+    "chow_size_simulation": "imtrade.stats.breaks",
+    "fit_trend": "imtrade.stats.trend",
+    "predict_trend": "imtrade.stats.trend",
+    "percent_change": "imtrade.stats.changes",
+    "cagr": "imtrade.stats.changes",
+    "series_cagr": "imtrade.stats.changes",
+    "compound": "imtrade.stats.changes",
+    "rank_economies": "imtrade.stats.aggregates",
+    "ols_hc3": "imtrade.stats.regression",
+    "two_way_fixed_effects": "imtrade.stats.regression",
+    "spearman": "imtrade.stats.regression",
+    # display: figures, glue and tables, text
     "apply_theme": "imtrade.show.figures",
     "add_source": "imtrade.show.figures",
     "country_styles": "imtrade.show.figures",
@@ -35,7 +65,16 @@ _EXPORTS: dict[str, str] = {
     "glue_text": "imtrade.show.tables",
     "save_table": "imtrade.show.tables",
     "show_table": "imtrade.show.tables",
-    "join_names": "imtrade.show.tables",
+    "join_names": "imtrade.show.text",
+    "signed": "imtrade.show.text",
+    "interval_text": "imtrade.show.text",
+    "ci_text": "imtrade.show.text",
+    "p_text": "imtrade.show.text",
+    "change_phrase": "imtrade.show.text",
+    "ranking_phrase": "imtrade.show.text",
+    "above_below": "imtrade.show.text",
+    "capitalise": "imtrade.show.text",
+    "plural": "imtrade.show.text",
 }
 
 __all__ = sorted(_EXPORTS)

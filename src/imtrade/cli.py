@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from imtrade.exceptions import ImtradeError
+from imtrade.paths import MIRROR_ENV
 
 from . import __version__
 
@@ -47,7 +48,7 @@ def main() -> None:
 @click.option(
     "--mirror",
     type=click.Path(path_type=Path),
-    help="Offline mirror to copy from (default: $IMTRADE_DATA_MIRROR; without one, download).",
+    help=f"Offline mirror to copy from (default: ${MIRROR_ENV}; without one, download).",
 )
 @click.option(
     "--source",
@@ -73,7 +74,8 @@ def fetch(datasets, vintage, mirror, source, indicators, force):
             raise click.UsageError("--source worldbank-api fetches the dataset 'wdi' only")
         result = fetch_latest(list(indicators) or None, progress=sys.stderr.isatty())
         click.echo(
-            f"wdi {result.vintage}: {result.indicators} indicators, {result.rows} rows from api.worldbank.org -> {result.path}"
+            f"wdi {result.vintage}: {result.indicators} indicators, {result.rows} rows "
+            f"from api.worldbank.org -> {result.path}"
         )
         return
     from imtrade.data.fetch import fetch as run_fetch
@@ -83,7 +85,8 @@ def fetch(datasets, vintage, mirror, source, indicators, force):
     )
     for r in results:
         click.echo(
-            f"{r.dataset:12} {r.vintage:11} {r.status:10} {r.files:4d} files {r.bytes / 1e6:7.1f} MB  {r.seconds:5.2f} s  {r.source}"
+            f"{r.dataset:12} {r.vintage:11} {r.status:10} {r.files:4d} files "
+            f"{r.bytes / 1e6:7.1f} MB  {r.seconds:5.2f} s  {r.source}"
         )
 
 
@@ -113,7 +116,7 @@ def data_list():
 @data.command("manifest")
 @click.argument("dataset")
 @click.option("--vintage", help="Vintage (default: the dataset's default).")
-@click.option("--mirror", type=click.Path(path_type=Path), help="Mirror to scan (default: $IMTRADE_DATA_MIRROR).")
+@click.option("--mirror", type=click.Path(path_type=Path), help=f"Mirror to scan (default: ${MIRROR_ENV}).")
 @click.option("--write", is_flag=True, help="Write the new manifest (otherwise only show what changed).")
 def data_manifest(dataset, vintage, mirror, write):
     """Regenerate DATASET's checksum manifest from a mirror and show what changed."""
@@ -190,6 +193,15 @@ def data_cache(vintage, jobs):
     click.echo(f"parsed/cached {n} files in {seconds:.1f} s")
 
 
+@data.command("clean-cache")
+def data_clean_cache():
+    """Remove processed-cache files that the current code and fetched data no longer use."""
+    from imtrade.data.warm_cache import clean_cache
+
+    removed, size, kept = clean_cache()
+    click.echo(f"removed {removed} stale cache file(s) ({size / 1e6:.1f} MB); kept {kept}")
+
+
 @data.command("add")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--name", help="Name of the new vintage (default: user-<file stem>-<date>).")
@@ -202,8 +214,9 @@ def data_add(file, name, base):
 
     result = add_user_file(file, name=name, base=base)
     click.echo(
-        f"added {result.rows} values of {len(result.indicators)} indicator(s) ({', '.join(result.indicators)}) as vintage "
-        f"'{result.vintage}' (base {result.base}).\nRerun a chapter on it: imtrade run CHAPTER -p vintage {result.vintage}"
+        f"added {result.rows} values of {len(result.indicators)} indicator(s) ({', '.join(result.indicators)}) "
+        f"as vintage '{result.vintage}' (base {result.base}).\n"
+        f"Rerun a chapter on it: imtrade run CHAPTER -p vintage {result.vintage}"
     )
 
 
@@ -300,7 +313,8 @@ def run(chapter, pairs, params_file, output, timeout):
     type=click.Choice(["instructor", "student"]),
     default="instructor",
     show_default=True,
-    help="instructor: the reader's site, solutions collapsed (_build/html). student: no solutions anywhere (_build/student/html).",
+    help="instructor: the reader's site, solutions collapsed (_build/html). "
+    "student: no solutions anywhere (_build/student/html).",
 )
 def build(jobs, force, strict, edition):
     """Execute changed chapters and build the site into _build/html."""
@@ -399,7 +413,8 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, force):
         progress=click.echo,
     )
     click.echo(
-        f"assigned {chapter} to {len(report.students)} student(s) ({report.variants} variant(s)) in {report.seconds:.1f} s -> {report.out}"
+        f"assigned {chapter} to {len(report.students)} student(s) ({report.variants} variant(s)) "
+        f"in {report.seconds:.1f} s -> {report.out}"
     )
 
 
@@ -438,7 +453,8 @@ def grade(submissions, keys, timeout, jobs, out):
         click.secho(f"note: {note}", fg="yellow", err=True)
     ok = sum(g.status == "ok" for g in report.grades)
     click.echo(
-        f"graded {len(report.grades)} student(s) ({ok} without problems) in {report.seconds:.1f} s -> {report.csv}, {report.feedback}/"
+        f"graded {len(report.grades)} student(s) ({ok} without problems) in {report.seconds:.1f} s "
+        f"-> {report.csv}, {report.feedback}/"
     )
 
 
@@ -470,7 +486,7 @@ def grade(submissions, keys, timeout, jobs, out):
 )
 @click.option(
     "--chapter",
-    help="Only the claims discussed in this chapter (trade_patterns, deglobalisation, china_roadmap, partnir).",
+    help="Only the claims discussed in this chapter (a chapter of _toc.yml, e.g. trade_patterns).",
 )
 def audit(vintage, fmt, output, compare, chapter):
     """Check every claim of the source texts against the data; print and write the verdicts.
@@ -485,8 +501,8 @@ def audit(vintage, fmt, output, compare, chapter):
     audited and written); 2 for a bad option.
     """
     from imtrade.claims import (
-        CHAPTERS,
         FAILED,
+        book_chapters,
         compare_audits,
         load_register,
         resolve_vintage,
@@ -495,8 +511,9 @@ def audit(vintage, fmt, output, compare, chapter):
     from imtrade.claims import output as out
     from imtrade.paths import project
 
-    if chapter is not None and chapter not in CHAPTERS:
-        raise click.BadParameter(f"unknown chapter {chapter!r} (one of {', '.join(CHAPTERS)})", param_hint="--chapter")
+    known = book_chapters()
+    if chapter is not None and known and chapter not in known:
+        raise click.BadParameter(f"unknown chapter {chapter!r} (one of {', '.join(known)})", param_hint="--chapter")
     if compare and vintage:
         raise click.UsageError("give either --vintage or --compare V1 V2, not both")
     register = load_register()

@@ -4,7 +4,8 @@ The project root is, in order: the ``IMTRADE_ROOT`` environment variable; the ne
 directory above the working directory that holds ``data/catalog.yml``; the checkout this
 package was installed from (editable install, src layout). Raw and cached data live under
 ``<root>/data`` unless ``IMTRADE_DATA_DIR`` points elsewhere (e.g. a shared disk for batch
-workers).
+workers). Every environment variable the package reads or sets is named here once
+(``*_ENV``); other modules and tests use these constants.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+# Every environment variable the package reads or sets (use these names, never the literals).
+ROOT_ENV = "IMTRADE_ROOT"  # the project root (default: found from the working directory)
+DATA_DIR_ENV = "IMTRADE_DATA_DIR"  # where raw/ and cache/ live (default: <root>/data)
 MIRROR_ENV = "IMTRADE_DATA_MIRROR"  # offline mirror of upstream data (see data/catalog.yml)
-ROOT_ENV = "IMTRADE_ROOT"
-DATA_DIR_ENV = "IMTRADE_DATA_DIR"
+READS_LOG_ENV = "IMTRADE_READS_LOG"  # set for a chapter's kernel: where its data reads are logged
+CHAPTER_ENV = "IMTRADE_CHAPTER"  # set for a chapter's kernel: the chapter it runs (names saved tables)
 
 
 def _find_root() -> Path:

@@ -266,7 +266,8 @@ class DaskExecutor:
         except OSError as exc:
             raise BatchRunError(
                 f"cannot reach the Dask scheduler at {address}: {exc}",
-                fix="start one with `dask scheduler` and workers with `dask worker ADDRESS --nthreads 1` (see book/batch_runs.md)",
+                fix="start one with `dask scheduler` and workers with `dask worker ADDRESS --nthreads 1` "
+                "(see book/batch_runs.md)",
             ) from None
         info = self.client.run(worker_info)
         if not info:

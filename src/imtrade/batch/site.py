@@ -148,12 +148,15 @@ document.querySelectorAll("table.imtrade-sortable").forEach(function (table) {
 });
 </script>"""
 
-TABLE_STYLE = """<style>
-table.imtrade-sortable th button { background: none; border: none; font: inherit; font-weight: bold; cursor: pointer; padding: 0; text-align: left; }
-table.imtrade-sortable th[aria-sort="ascending"] button::after { content: " \\25B2"; }
-table.imtrade-sortable th[aria-sort="descending"] button::after { content: " \\25BC"; }
-table.imtrade-sortable td.num { text-align: right; }
-</style>"""
+TABLE_STYLE = (
+    "<style>\n"
+    "table.imtrade-sortable th button { background: none; border: none; font: inherit; font-weight: bold; "
+    "cursor: pointer; padding: 0; text-align: left; }\n"
+    'table.imtrade-sortable th[aria-sort="ascending"] button::after { content: " \\25B2"; }\n'
+    'table.imtrade-sortable th[aria-sort="descending"] button::after { content: " \\25BC"; }\n'
+    "table.imtrade-sortable td.num { text-align: right; }\n"
+    "</style>"
+)
 
 
 def index_page(batch: PublishedBatch, titles: dict[str, str]) -> str:

@@ -191,7 +191,8 @@ def _generate(spec: dict[str, Any], path: tuple, problems: _Problems) -> list[An
         if not (module_name == "imtrade" or module_name.startswith("imtrade.")) or not attr:
             problems.add(
                 (*path, "from"),
-                f"{source!r} is neither a built-in generator ({', '.join(BUILTIN_GENERATORS)}) nor 'imtrade.<module>:<function>'",
+                f"{source!r} is neither a built-in generator ({', '.join(BUILTIN_GENERATORS)}) "
+                "nor 'imtrade.<module>:<function>'",
             )
             return None
         try:

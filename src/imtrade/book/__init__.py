@@ -1,1 +1,1 @@
-"""book"""
+"""The book pipeline: table of contents, chapter parameters, execution, build and published site."""

@@ -1,4 +1,8 @@
-"""Execute one chapter with papermill: the only thing in the project that runs notebooks.
+"""Execute one chapter with papermill, for the book (``imtrade build``, ``imtrade run``, batch runs).
+
+Course notebooks are run elsewhere: ``imtrade assign`` (answer keys) and the grader
+(students' submissions) execute them with nbclient in a separate, time-limited process
+(:func:`imtrade.assignments.runner.run_notebook`).
 
 The text notebook is converted with jupytext, executed in a fresh kernel with the
 validated parameters injected, and post-processed so that two runs on the same inputs give

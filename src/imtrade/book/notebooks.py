@@ -1,4 +1,4 @@
-"""Reading executed notebooks: glued values, errors (used by tests, the grader and batch runs)."""
+"""Reading executed notebooks: glued values, errors (used by tests and batch runs)."""
 
 from __future__ import annotations
 

@@ -78,7 +78,8 @@ def data_sources_page(paths: ProjectPaths, chapter_titles: dict[str, str]) -> st
                 if c in chapter_titles
             )
             lines.append(
-                f"| **{_escape(ds.title)}** (`{ds.id}`) | {_escape(ds.producer)} | [{ds.licence}]({ds.licence_url}) | {v.id} | "
+                f"| **{_escape(ds.title)}** (`{ds.id}`) | {_escape(ds.producer)} | "
+                f"[{ds.licence}]({ds.licence_url}) | {v.id} | "
                 f"{len(entries)} ({size:.1f} MB) | `{manifest_digest(entries)[:16]}…` | {used or '—'} |"
             )
     lines += ["", "## Provenance and citations", ""]
@@ -96,7 +97,8 @@ def data_sources_page(paths: ProjectPaths, chapter_titles: dict[str, str]) -> st
             note = f" — {_escape(v.notes)}" if v.notes else ""
             ref = f", commit `{v.ref}`" if v.ref else ""
             lines.append(
-                f"- **Vintage {v.id}** (released {v.released}{ref}){note} Checksums: `data/manifests/{ds.id}/{v.id}.tsv`."
+                f"- **Vintage {v.id}** (released {v.released}{ref}){note} "
+                f"Checksums: `data/manifests/{ds.id}/{v.id}.tsv`."
             )
         lines.append("")
     lines += [
@@ -111,7 +113,7 @@ def data_sources_page(paths: ProjectPaths, chapter_titles: dict[str, str]) -> st
         lines.append(f"| `{d.code}` | {_escape(d.name)} | {_escape(d.formula)} | {_escape(d.note) or '—'} |")
     curated = sorted((paths.curated).glob("*.csv")) if paths.curated.is_dir() else []
     if curated:
-        import csv
+        from imtrade.data.curated import load_curated  # validated: a malformed table fails the build here
 
         lines += [
             "",
@@ -125,10 +127,10 @@ def data_sources_page(paths: ProjectPaths, chapter_titles: dict[str, str]) -> st
             "|---|---|---|---|",
         ]
         for file in curated:
-            rows = list(csv.DictReader(file.read_text(encoding="utf-8").splitlines()))
-            verified = sum(1 for r in rows if str(r.get("verified_primary", "")).strip().lower() == "yes")
+            table = load_curated(file.stem)
+            verified = int((table["verified_primary"].str.strip().str.lower() == "yes").sum())
             sha = hashlib.sha256(file.read_bytes()).hexdigest()[:16]
-            lines.append(f"| `{file.name}` | {len(rows)} | {verified} | `{sha}…` |")
+            lines.append(f"| `{file.name}` | {len(table)} | {verified} | `{sha}…` |")
     lines.append("")
     return "\n".join(lines)
 
@@ -169,7 +171,8 @@ def reproducibility_page(paths: ProjectPaths, plans: list[ChapterPlan]) -> str:
         record = json.loads(plan.record.read_text()) if plan.record.is_file() else {}
         n_reads = len(record.get("reads", []))
         lines.append(
-            f"| {{doc}}`{plan.chapter.title()} <../{plan.chapter.docname}>` | {params} | `{record.get('key', '')[:16]}` | {n_reads} |"
+            f"| {{doc}}`{plan.chapter.title()} <../{plan.chapter.docname}>` | {params} "
+            f"| `{record.get('key', '')[:16]}` | {n_reads} |"
         )
     lines += [
         "",

@@ -5,14 +5,13 @@ A chapter declares each parameter as a typed, commented assignment::
     countries: list[str] = ["USA", "DEU", "JPN", "CHN"]  # focus economies (ISO3 codes)
     start_year: int = 1990  # first year shown
 
-:func:`declared_parameters` reads these with :mod:`ast` (names, types, defaults, help), and
+:func:`parse_parameters_cell` reads these with :mod:`ast` (names, types, defaults, help), and
 :func:`resolve_parameters` turns user input (CLI strings or typed YAML values) into typed
 values. Names are checked against the declaration *before* papermill sees them: papermill
 does not check names, and a name with a newline in it would be executed as code.
 Chapters add semantic checks (known country codes, year order) in
-``imtrade.chapters.<chapter>.check_parameters``; :mod:`imtrade.book.params` has the common ones.
-
-Semantic parameter checks shared by chapters (run before any heavy work).
+``imtrade.chapters.<chapter>.check_parameters``, built on the common ones here
+(:func:`check_countries`, :func:`check_year_range`, :func:`check_vintage`, :func:`check_in_range`).
 """
 
 from __future__ import annotations

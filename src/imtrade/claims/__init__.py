@@ -24,12 +24,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import inspect
 import math
 import pkgutil
 import re
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,6 @@ FAILED = "check failed"  # the check function raised or returned something inval
 INVALID = "invalid entry"  # the register entry itself is malformed (see Register.problems)
 STATUSES = (*VERDICTS, FAILED, INVALID)
 _RANK = {SUPPORTED: 3, PARTLY: 2, CONTRADICTED: 1, NOT_CHECKABLE: 0, FAILED: -1, INVALID: -2}
-CHAPTERS = ("trade_patterns", "deglobalisation", "china_roadmap", "partnir")
 REQUIRED_FIELDS = (
     "id",
     "source",
@@ -193,16 +193,47 @@ def check(name: str) -> Callable[[CheckFunction], CheckFunction]:
     return decorate
 
 
+def book_chapters() -> tuple[str, ...]:
+    """The executable chapters of the book's table of contents (``_toc.yml``), in reading order.
+
+    The register's ``chapter`` fields must name one of them; empty when the project has no
+    table of contents (then any chapter name is accepted).
+    """
+    from imtrade.book.toc import chapters
+
+    if not project().toc.is_file():
+        return ()
+    return tuple(c.name for c in chapters())
+
+
+def check_modules() -> list[str]:
+    """The modules that define check functions: the generic ones (:mod:`imtrade.claims.checks`)
+    and the ``checks`` module of every chapter of the table of contents that has one
+    (``imtrade.chapters.<topic>.checks``), found by name, never from a list."""
+    from imtrade.claims import checks
+
+    modules = [f"{checks.__name__}.{m.name}" for m in pkgutil.iter_modules(checks.__path__)]
+    for name in book_chapters():
+        package = f"imtrade.chapters.{name}"
+        try:
+            found = importlib.util.find_spec(package) is not None and (
+                importlib.util.find_spec(f"{package}.checks") is not None
+            )
+        except Exception as exc:  # a chapter package that fails to import is reported, not fatal
+            _IMPORT_ERRORS[f"{package}.checks"] = f"{exc.__class__.__name__}: {exc}"
+            continue
+        if found:
+            modules.append(f"{package}.checks")
+    return modules
+
+
 def registered_checks() -> dict[str, CheckFunction]:
-    """Every registered check, after importing each module of :mod:`imtrade.claims.checks`.
+    """Every registered check, after importing each module of :func:`check_modules`.
 
     A module that fails to import does not stop the others: its error is kept and reported
     by :func:`load_register` (the entries that use its checks become invalid).
     """
-    from imtrade.claims import checks
-
-    for module in pkgutil.iter_modules(checks.__path__):
-        name = f"{checks.__name__}.{module.name}"
+    for name in check_modules():
         try:
             importlib.import_module(name)
         except Exception as exc:  # a broken chapter module must not stop the audit of the others
@@ -224,6 +255,7 @@ class Register:
     problems: dict[str, list[str]]
     invalid: list[dict[str, Any]] = field(default_factory=list)  # what is known of each invalid entry
     order: dict[str, int] = field(default_factory=dict)  # entry id -> position in the register
+    entries: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # file name -> entries as written
 
     def __len__(self) -> int:
         return len(self.claims) + len(self.invalid)
@@ -302,6 +334,7 @@ def _validate_entry(
     checks: dict[str, CheckFunction],
     known: _KnownCodes | None = None,
     file_source_id: str | None = None,
+    chapters: Sequence[str] = (),
 ) -> tuple[Claim | None, list[str]]:
     """One entry -> (Claim, []) or (None, every problem found)."""
     if not isinstance(raw, dict):
@@ -325,8 +358,8 @@ def _validate_entry(
                 problems.append(f"source text {match.group(1)} is in the claims file of source text {file_source_id}")
     if raw.get("kind") not in (None, "quantitative", "qualitative"):
         problems.append(f"kind must be quantitative or qualitative, got {raw.get('kind')!r}")
-    if "chapter" in raw and raw.get("chapter") not in CHAPTERS:
-        problems.append(f"unknown chapter {raw.get('chapter')!r} (one of {', '.join(CHAPTERS)})")
+    if "chapter" in raw and chapters and raw.get("chapter") not in chapters:
+        problems.append(f"unknown chapter {raw.get('chapter')!r} (one of {', '.join(chapters)})")
     claimed = raw.get("claimed")
     if "claimed" in raw:
         if not isinstance(claimed, dict):
@@ -358,7 +391,7 @@ def _validate_entry(
         if not isinstance(check_name, str):
             problems.append("check must be the name of a check function")
         elif check_name not in checks:
-            problems.append(f"check function {check_name!r} is not registered (imtrade.claims.checks)")
+            problems.append(f"check function {check_name!r} is not registered (imtrade.claims.check_modules)")
         else:
             problems += _args_problems(checks[check_name], check_name, args or {})
         if measure is None:
@@ -430,6 +463,7 @@ def load_register(folder: Path | None = None, *, validate_indicators: bool = Tru
     """
     folder = folder or project().claims
     checks = registered_checks()
+    chapters = book_chapters()
     known = _KnownCodes() if validate_indicators else None
     claims: list[Claim] = []
     problems: dict[str, list[str]] = {}
@@ -441,6 +475,7 @@ def load_register(folder: Path | None = None, *, validate_indicators: bool = Tru
         raise ClaimsRegisterError(f"no claims files in {folder}", fix="the register is data/claims/<NNN>_<topic>.yml")
     seen: set[str] = set()
     order: dict[str, int] = {}
+    raw_entries: dict[str, list[dict[str, Any]]] = {}
     root = project().root
     for file in files:
         try:
@@ -457,9 +492,10 @@ def load_register(folder: Path | None = None, *, validate_indicators: bool = Tru
         if not isinstance(entries, list):
             problems[rel] = ["must be a YAML list of claims"]
             continue
+        raw_entries[file.name] = [e for e in entries if isinstance(e, dict)]
         for index, raw in enumerate(entries):
             key = str(raw.get("id")) if isinstance(raw, dict) and raw.get("id") else f"{rel}#{index + 1}"
-            claim, issues = _validate_entry(raw, key, checks, known, prefix)
+            claim, issues = _validate_entry(raw, key, checks, known, prefix, chapters)
             if claim is not None and claim.id in seen:
                 claim, issues = None, ["duplicate id (also earlier in the register)"]
                 key = f"{key} ({rel}#{index + 1})"
@@ -470,7 +506,33 @@ def load_register(folder: Path | None = None, *, validate_indicators: bool = Tru
             else:
                 seen.add(claim.id)
                 claims.append(claim)
-    return Register(claims, problems, invalid, order)
+    return Register(claims, problems, invalid, order, raw_entries)
+
+
+def register_entries(files: Iterable[str] | None = None, folder: Path | None = None) -> list[dict[str, Any]]:
+    """The register's entries as written (valid or not), in register order; only ``files`` if given.
+
+    For pages that list claims whose checks have not landed yet (so they are not in the
+    validated register) or that need an entry's own ``claimed``/``args`` blocks. Read through
+    :func:`load_register`, so every file read enters the build cache key.
+    """
+    register = load_register(folder, validate_indicators=False)
+    wanted = None if files is None else set(files)
+    return [e for name, entries in register.entries.items() if wanted is None or name in wanted for e in entries]
+
+
+def register_entry(claim_id: str, folder: Path | None = None) -> dict[str, Any]:
+    """One entry of the register as written (see :func:`register_entries`).
+
+    Raises
+    ------
+    KeyError
+        If no file of the register has an entry with that id.
+    """
+    for entry in register_entries(folder=folder):
+        if entry.get("id") == claim_id:
+            return entry
+    raise KeyError(f"no claim {claim_id!r} in data/claims/*.yml")
 
 
 def missing_checks(register: Register | None = None) -> list[str]:

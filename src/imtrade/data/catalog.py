@@ -19,10 +19,10 @@ from pathlib import Path
 
 import yaml
 
+from imtrade.data.layouts import LAYOUTS
 from imtrade.exceptions import CatalogError, UnknownDatasetError, UnknownVintageError
-from imtrade.paths import ProjectPaths, project
+from imtrade.paths import ROOT_ENV, ProjectPaths, project
 
-LAYOUTS = ("datahub-wdi", "worldbank-bulk", "ddf-gapminder", "ddf-sdg", "owid-co2", "owid-legacy")
 REQUIRED_DATASET_KEYS = ("title", "producer", "citation", "licence", "layout", "vintages", "default_vintage")
 LOCAL_STAMP = ".imtrade-local.json"  # marks a vintage made on this machine (API download, user data)
 MANIFEST_HEADER = ("path", "size", "sha256")
@@ -160,7 +160,7 @@ def load_catalog(path: Path | None = None) -> Catalog:
 @lru_cache(maxsize=4)
 def _load_catalog_cached(path: Path, _mtime: int) -> Catalog:
     if not path.is_file():
-        raise CatalogError(f"no data catalog at {path}", fix="run imtrade from the book's checkout or set IMTRADE_ROOT")
+        raise CatalogError(f"no data catalog at {path}", fix=f"run imtrade from the book's checkout or set {ROOT_ENV}")
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:

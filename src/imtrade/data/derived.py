@@ -114,7 +114,8 @@ for _sector, _concept in (
     register(
         DerivedSeries(
             f"SL.{_sector}.EMPL.ZS",
-            f"Employment in {dict(AGR='agriculture', IND='industry', SRV='services')[_sector]} (% of total employment) (modeled ILO estimate)",
+            f"Employment in {dict(AGR='agriculture', IND='industry', SRV='services')[_sector]} "
+            "(% of total employment) (modeled ILO estimate)",
             "% of total employment",
             (_concept,),
             f"ILO modelled estimate, Gapminder concept {_concept}",

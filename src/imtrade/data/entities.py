@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -279,3 +280,211 @@ def check_codes(codes: list[str], table: pd.DataFrame) -> list[str]:
             "`imtrade data entities` lists every code",
         )
     return wanted
+
+
+# ---------------------------------------------------------------------------------------
+# Names and groups: one display name and one prose name per entity, one group table
+#
+# Display names go in legends, tables and headings; prose names inside a sentence ("the
+# United States", "high-income economies"). Every chapter names economies and groups only
+# through these functions, so the book names each one way.
+
+#: Display names that differ from the World Bank's (``TableName``): the short English names
+#: the IMF and the OECD use, and readable forms of the World Bank's inverted ones.
+DISPLAY_NAMES = {
+    "KOR": "Korea",
+    "PRK": "Democratic People's Republic of Korea",
+    "RUS": "Russia",
+    "EGY": "Egypt",
+    "IRN": "Iran",
+    "VEN": "Venezuela",
+    "YEM": "Yemen",
+    "COD": "Democratic Republic of the Congo",
+    "COG": "Republic of the Congo",
+    "GMB": "Gambia",
+    "BHS": "Bahamas",
+    "FSM": "Micronesia",
+    "HKG": "Hong Kong SAR (China)",
+    "MAC": "Macao SAR (China)",
+}
+
+#: Other names of economies in the register's ``geography`` fields and in common usage.
+OTHER_NAMES = {
+    "USA": ("US", "U.S."),
+    "TUR": ("Turkey", "Turkiye"),
+    "VNM": ("Vietnam",),
+    "KOR": ("South Korea", "Republic of Korea"),
+    "RUS": ("Russian Federation",),
+    "GBR": ("UK", "Britain"),
+    "CZE": ("Czech Republic",),
+}
+
+# Names that take the definite article in running text ("the Netherlands").
+_WITH_ARTICLE = (
+    "United ",
+    "Republic of",
+    "Democratic Republic",
+    "Democratic People's",
+    "Netherlands",
+    "Philippines",
+    "Czech Republic",
+    "Slovak Republic",
+    "Kyrgyz Republic",
+    "Dominican Republic",
+    "Central African Republic",
+    "Bahamas",
+    "Gambia",
+    "Maldives",
+    "Marshall Islands",
+    "Solomon Islands",
+    "Comoros",
+    "Seychelles",
+)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A World Bank aggregate the book compares economies with, and who belongs to it."""
+
+    code: str
+    name: str  # display name
+    prose: str  # as it reads in a sentence
+    column: str  # entity-table column that defines membership ("all": every economy)
+    members: tuple[str, ...]  # values of that column (World Bank FY2026 classification)
+
+
+_INCOMES = ("Upper middle income", "Lower middle income", "Low income")
+#: The group table: World Bank aggregate code -> its names and membership rule.
+GROUPS: dict[str, Group] = {
+    g.code: g
+    for g in (
+        Group("WLD", "World", "the world", "all", ()),
+        Group("HIC", "High income", "high-income economies", "income_group", ("High income",)),
+        Group("UMC", "Upper middle income", "upper-middle-income economies", "income_group", _INCOMES[:1]),
+        Group("LMC", "Lower middle income", "lower-middle-income economies", "income_group", _INCOMES[1:2]),
+        Group("LIC", "Low income", "low-income economies", "income_group", _INCOMES[2:]),
+        Group("MIC", "Middle income", "middle-income economies", "income_group", _INCOMES[:2]),
+        Group("LMY", "Low and middle income", "low- and middle-income economies", "income_group", _INCOMES),
+        Group("EAS", "East Asia and Pacific", "East Asia and Pacific", "region", ("East Asia & Pacific",)),
+        Group("ECS", "Europe and Central Asia", "Europe and Central Asia", "region", ("Europe & Central Asia",)),
+        Group(
+            "LCN",
+            "Latin America and the Caribbean",
+            "Latin America and the Caribbean",
+            "region",
+            ("Latin America & Caribbean",),
+        ),
+        Group("SAS", "South Asia", "South Asia", "region", ("South Asia",)),
+        Group("SSF", "Sub-Saharan Africa", "Sub-Saharan Africa", "region", ("Sub-Saharan Africa",)),
+        Group("NAC", "North America", "North America", "region", ("North America",)),
+    )
+}
+
+
+def _entities(entities: pd.DataFrame | None) -> pd.DataFrame:
+    if entities is not None:
+        return entities
+    from imtrade.data.load import load_entities  # the loader builds its table with this module
+
+    return load_entities()
+
+
+def group_code(group: str) -> str:
+    """The code of a group given by code or by name ('HIC', 'High income', 'Low & middle income').
+
+    Raises
+    ------
+    ParameterError
+        For a name or code that is not in :data:`GROUPS`.
+    """
+    from imtrade.exceptions import ParameterError
+
+    key = str(group).strip()
+    if key.upper() in GROUPS:
+        return key.upper()
+    wanted = normalise_name(key.replace("&", "and"))
+    for g in GROUPS.values():
+        if normalise_name(g.name) == wanted:
+            return g.code
+    raise ParameterError(
+        f"unknown group {group!r}; known: {', '.join(GROUPS)} ({', '.join(g.name for g in GROUPS.values())})"
+    )
+
+
+def group_members(group: str, entities: pd.DataFrame | None = None) -> list[str]:
+    """Economies (not aggregates) that belong to a group of :data:`GROUPS` (code or name)."""
+    g = GROUPS[group_code(group)]
+    table = _entities(entities)
+    members = table[~table["is_aggregate"].astype(bool)]
+    if g.column != "all":
+        members = members[members[g.column].isin(g.members)]
+    return sorted(members["iso3"])
+
+
+def income_group_code(income_group: str) -> str | None:
+    """The aggregate code of a World Bank income group ('Upper middle income' -> 'UMC'), or None."""
+    for g in GROUPS.values():
+        if g.column == "income_group" and g.members == (income_group,):
+            return g.code
+    return None
+
+
+def economies(entities: pd.DataFrame | None = None) -> list[str]:
+    """Codes of every economy (no aggregates) in the entity table, sorted."""
+    table = _entities(entities)
+    return sorted(table.loc[~table["is_aggregate"].astype(bool), "iso3"])
+
+
+def readable_name(name: str) -> str:
+    """A World Bank name without the inverted comma form: 'Bolivia, Plurinational State' -> 'Bolivia (Plurinational State)'."""
+    head, sep, tail = name.partition(", ")
+    return f"{head} ({tail})" if sep else name
+
+
+def with_article(name: str) -> str:
+    """A display name as it reads inside a sentence: 'the United States', 'Germany'.
+
+    Idempotent: a name that already reads well in a sentence is returned unchanged.
+    """
+    if name == "World":
+        return "the world"
+    return f"the {name}" if name.startswith(_WITH_ARTICLE) else name
+
+
+def display_names(codes: Iterable[str], entities: pd.DataFrame | None = None) -> dict[str, str]:
+    """Entity code -> name for legends, tables and headings ('Korea', 'Low and middle income')."""
+    codes = list(codes)
+    table = _entities(entities) if any(c not in GROUPS and c not in DISPLAY_NAMES for c in codes) else None
+    names = dict(zip(table["iso3"], table["name"], strict=False)) if table is not None else {}
+    out = {}
+    for code in codes:
+        if code in GROUPS:
+            out[code] = GROUPS[code].name
+        elif code in DISPLAY_NAMES:
+            out[code] = DISPLAY_NAMES[code]
+        else:
+            out[code] = readable_name(str(names.get(code, code)))
+    return out
+
+
+def prose_names(codes: Iterable[str], entities: pd.DataFrame | None = None) -> dict[str, str]:
+    """Entity code -> name as it reads inside a sentence ('the United States', 'high-income economies')."""
+    names = display_names(codes, entities)
+    return {code: GROUPS[code].prose if code in GROUPS else with_article(name) for code, name in names.items()}
+
+
+def display_name(code: str, entities: pd.DataFrame | None = None) -> str:
+    """One entity's display name (see :func:`display_names`)."""
+    return display_names([code], entities)[code]
+
+
+def prose_name(code: str, entities: pd.DataFrame | None = None) -> str:
+    """One entity's prose name (see :func:`prose_names`)."""
+    return prose_names([code], entities)[code]
+
+
+def other_names(code: str, known: Iterable[str] = ()) -> list[str]:
+    """Every name that identifies an economy in text: the ``known`` ones (e.g. its World Bank
+    and display names) and :data:`OTHER_NAMES` (longest first, for matching)."""
+    names = {*known, *OTHER_NAMES.get(code, ())}
+    return sorted((n for n in names if n), key=len, reverse=True)

@@ -37,7 +37,9 @@ from imtrade.exceptions import (
     NetworkError,
     UnknownVintageError,
 )
-from imtrade.paths import ProjectPaths, default_mirror, project
+from imtrade.paths import MIRROR_ENV, ProjectPaths, default_mirror, project
+
+MIRROR_FIX = f"pass the mirror's real path with --mirror or {MIRROR_ENV} (e.g. ../shared/data), or unset it to download"
 
 FETCH_STAMP = ".imtrade-fetch.json"
 CHUNK = 1 << 20
@@ -93,8 +95,9 @@ def require_fetched(dataset: str, vintage: str, paths: ProjectPaths | None = Non
     paths = paths or project()
     if not is_fetched(dataset, vintage, paths):
         raise DataNotFetchedError(
-            f"{dataset} vintage {vintage} is not in {paths.raw_vintage(dataset, vintage)} (or has changed since it was verified)",
-            fix=f"run `imtrade fetch {dataset} --vintage {vintage}` (with --mirror PATH or IMTRADE_DATA_MIRROR when offline)",
+            f"{dataset} vintage {vintage} is not in {paths.raw_vintage(dataset, vintage)} "
+            "(or has changed since it was verified)",
+            fix=f"run `imtrade fetch {dataset} --vintage {vintage}` (with --mirror PATH or {MIRROR_ENV} when offline)",
         )
     return paths.raw_vintage(dataset, vintage)
 
@@ -202,7 +205,7 @@ def download(session, url: str, dst: Path) -> tuple[int, str]:
     except requests.RequestException as exc:
         raise NetworkError(
             f"could not download {url}: {exc.__class__.__name__}: {exc}",
-            fix="check the network connection, or use an offline copy: --mirror PATH or IMTRADE_DATA_MIRROR",
+            fix=f"check the network connection, or use an offline copy: --mirror PATH or {MIRROR_ENV}",
         ) from None
     return size, h.hexdigest()
 
@@ -235,12 +238,13 @@ def fetch_vintage(
         if not mirror.is_dir():
             raise MirrorNotFoundError(
                 f"data mirror {mirror} does not exist",
-                fix="pass the mirror's real path with --mirror or IMTRADE_DATA_MIRROR (e.g. ../shared/data), or unset it to download",
+                fix=MIRROR_FIX,
             )
         if not vintage.mirror:
             raise MirrorNotFoundError(
                 f"the catalog gives no mirror path for {dataset.id} {vintage.id}",
-                fix=f"add 'mirror: <path inside the mirror>' to vintage {vintage.id} of {dataset.id} in data/catalog.yml",
+                fix=f"add 'mirror: <path inside the mirror>' to vintage {vintage.id} of {dataset.id} "
+                "in data/catalog.yml",
             )
         source_root = mirror / vintage.mirror
         if not source_root.is_dir():
@@ -252,8 +256,9 @@ def fetch_vintage(
     else:
         if dataset.upstream is None or not vintage.ref:
             raise FetchError(
-                f"{dataset.id} has no byte-stable upstream URL to download from: {dataset.upstream_note or 'see data/catalog.yml'}",
-                fix="fetch it from an offline mirror with --mirror PATH or IMTRADE_DATA_MIRROR",
+                f"{dataset.id} has no byte-stable upstream URL to download from: "
+                f"{dataset.upstream_note or 'see data/catalog.yml'}",
+                fix=f"fetch it from an offline mirror with --mirror PATH or {MIRROR_ENV}",
             )
         source = f"upstream:{dataset.upstream.split('{')[0]}"
 
@@ -279,16 +284,20 @@ def fetch_vintage(
             bar.update(size)
             if size != entry.size or sha != entry.sha256:
                 mismatches.append(
-                    f"{where}: expected {entry.size} bytes sha256 {entry.sha256[:12]}..., got {size} bytes sha256 {sha[:12]}..."
+                    f"{where}: expected {entry.size} bytes sha256 {entry.sha256[:12]}..., "
+                    f"got {size} bytes sha256 {sha[:12]}..."
                 )
         if mismatches:
+            manifest = manifest_path(dataset.id, vintage.id, paths)
+            shown = manifest.relative_to(paths.root) if manifest.is_relative_to(paths.root) else manifest
             raise ChecksumMismatchError(
                 f"{len(mismatches)} file(s) of {dataset.id} {vintage.id} do not match the catalog's manifest "
-                f"({manifest_path(dataset.id, vintage.id, paths).relative_to(paths.root) if manifest_path(dataset.id, vintage.id, paths).is_relative_to(paths.root) else manifest_path(dataset.id, vintage.id, paths)}); nothing was changed:\n  - "
+                f"({shown}); nothing was changed:\n  - "
                 + "\n  - ".join(mismatches[:20])
                 + (f"\n  ... and {len(mismatches) - 20} more" if len(mismatches) > 20 else ""),
-                fix="restore the original files in the mirror; if upstream really published new data, register it as a new "
-                "vintage (`imtrade data manifest`, reviewed in a commit) instead of overwriting this one",
+                fix="restore the original files in the mirror; if upstream really published new data, "
+                "register it as a new vintage (`imtrade data manifest`, reviewed in a commit) "
+                "instead of overwriting this one",
             )
         write_stamp(tmp, entries, source)
         place(tmp, target)
@@ -347,7 +356,7 @@ def fetch(
     else:
         mirror = mirror if mirror is not None else default_mirror()
         if source == "mirror" and mirror is None:
-            raise MirrorNotFoundError("no mirror given", fix="pass --mirror PATH or set IMTRADE_DATA_MIRROR")
+            raise MirrorNotFoundError("no mirror given", fix=f"pass --mirror PATH or set {MIRROR_ENV}")
         if source == "prefer-upstream" and mirror is None:
             missing = [f"{ds.id} {v.id}" for ds, v in pairs if not has_upstream(ds, v)]
             if missing:
@@ -362,7 +371,7 @@ def fetch(
         ):  # a configured mirror must exist, even when nothing needs copying
             raise MirrorNotFoundError(
                 f"data mirror {mirror} does not exist",
-                fix="pass the mirror's real path with --mirror or IMTRADE_DATA_MIRROR (e.g. ../shared/data), or unset it to download",
+                fix=MIRROR_FIX,
             )
     return [
         fetch_vintage(

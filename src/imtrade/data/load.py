@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from typing import Any
 
 import pandas as pd
 
@@ -28,6 +29,7 @@ __all__ = [
     "indicator_metadata",
     "load_entities",
     "load_indicators",
+    "load_optional",
     "wide",
 ]
 
@@ -201,7 +203,9 @@ def load_indicators(
 
 
 def wide(frame: pd.DataFrame, index: Sequence[str] = ("iso3", "year")) -> pd.DataFrame:
-    """Pivot a tidy frame to one column per indicator (rows: iso3 x year)."""
+    """Pivot a tidy frame to one column per indicator (rows: iso3 x year; an empty frame stays empty)."""
+    if frame.empty:
+        return pd.DataFrame(index=pd.MultiIndex.from_arrays([[] for _ in index], names=list(index)))
     return frame.pivot_table(index=list(index), columns="indicator", values="value", aggfunc="first").rename_axis(
         columns=None
     )
@@ -276,3 +280,15 @@ def data_reads() -> list[dict[str, str]]:
         {"dataset": r.dataset, "vintage": r.vintage, "path": r.relpath, "sha256": s.file_sha(r)}
         for r in sorted(s.reads, key=lambda r: (r.dataset, r.vintage, r.relpath))
     ]
+
+
+def load_optional(codes: str | Sequence[str], **kwargs: Any) -> pd.DataFrame:
+    """:func:`load_indicators`, but an indicator the vintage lacks gives an empty tidy frame.
+
+    For sections that say "not in this vintage" instead of failing (a missing series is data,
+    not an error; an unknown country or vintage still raises).
+    """
+    try:
+        return load_indicators(codes, **kwargs)
+    except UnknownIndicatorError:
+        return pd.DataFrame(columns=TIDY_COLUMNS).astype({"year": "int64", "value": "float64"})

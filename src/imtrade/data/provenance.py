@@ -1,7 +1,7 @@
 """Record which data files a chapter reads, so the build cache knows when to rerun it.
 
-When ``IMTRADE_READS_LOG`` is set (the executor sets it for the kernel), every first read
-of a raw data file, curated table or register appends one JSON line
+When ``IMTRADE_READS_LOG`` (:data:`imtrade.paths.READS_LOG_ENV`) is set (the executor sets it
+for the kernel), every first read of a raw data file, curated table or register appends one JSON line
 ``{"dataset", "vintage", "path", "sha256"}`` to that file, and each indicator loaded from a
 file adds a line with an ``indicator`` key too (what a chapter reads, for the benchmark).
 """
@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import os
 
-READS_LOG_ENV = "IMTRADE_READS_LOG"
+from imtrade.paths import READS_LOG_ENV
+
 _seen: set[tuple[str, str, str, str]] = set()
 
 

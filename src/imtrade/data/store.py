@@ -2,9 +2,10 @@
 
 Each raw file is parsed once into a parquet file under
 ``data/cache/<dataset>/<vintage>/<file>-<key>.parquet``; the key is the file's sha256 from
-the verified manifest, the parser version and (for layouts that map names or M49 codes)
-the entity table's key. Changing any of them makes a new cache file; stale ones are
-harmless and removed by ``imtrade data clean-cache``. Cache files are written atomically.
+the verified manifest, the parser version and (for layouts that map or check codes through
+the entity resolver, see :class:`imtrade.data.layouts.Layout`) the entity table's key.
+Changing any of them makes a new cache file; stale ones are harmless and removed by
+``imtrade data clean-cache``. Cache files are written atomically.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from imtrade.data import layouts
 from imtrade.data.catalog import (
     Catalog,
-    Dataset,
     ManifestEntry,
     load_catalog,
     manifest_path,
@@ -28,7 +29,7 @@ from imtrade.data.catalog import (
 )
 from imtrade.data.entities import EntityResolver, build_entity_table, make_resolver
 from imtrade.data.fetch import require_fetched
-from imtrade.data.layouts import ParseContext, layout
+from imtrade.data.layouts import Layout, ParseContext, layout
 from imtrade.data.provenance import record_read
 from imtrade.exceptions import DataNotFetchedError, DataValidationError, UnknownIndicatorError
 from imtrade.paths import ProjectPaths, project
@@ -37,13 +38,12 @@ from imtrade.paths import ProjectPaths, project
 def _parser_version() -> str:
     """Digest of the code that turns raw files into tidy frames: edits invalidate the cache."""
     h = hashlib.sha256()
-    for module in ("layouts.py", "validation.py", "entities.py"):
-        h.update((Path(__file__).with_name(module)).read_bytes())
+    for path in [*layouts.source_files(), *(Path(__file__).with_name(m) for m in ("validation.py", "entities.py"))]:
+        h.update(path.read_bytes())
     return h.hexdigest()[:12]
 
 
 PARSER_VERSION = _parser_version()
-USES_RESOLVER = {"ddf-gapminder", "ddf-sdg", "owid-legacy", "datahub-wdi", "worldbank-bulk", "owid-co2"}
 # Where an indicator is looked up when the caller does not name a dataset (first match wins).
 LOOKUP_ORDER = ("wdi", "wb-bulk", "un-sdg", "gapminder", "owid-co2", "owid-legacy")
 
@@ -139,12 +139,15 @@ class DataStore:
             h.update(self.file_sha(ref).encode())
         return h.hexdigest()[:16]
 
+    def entity_cache_path(self) -> Path:
+        return self.paths.cache / "entities" / f"entities-{self.entity_key}.parquet"
+
     @cached_property
     def entities(self) -> pd.DataFrame:
         for ref in self._entity_inputs():
             self.reads.add(ref)
             record_read(ref.dataset, ref.vintage, ref.relpath, self.file_sha(ref))
-        cache = self.paths.cache / "entities" / f"entities-{self.entity_key}.parquet"
+        cache = self.entity_cache_path()
         if cache.is_file():
             return pd.read_parquet(cache)
         wb_ref, gm_ref, sdg_ref = self._entity_inputs()
@@ -170,40 +173,22 @@ class DataStore:
 
     # -- indicators ------------------------------------------------------------------------
 
+    def layout(self, dataset: str) -> Layout:
+        """The layout of a dataset's files (named in the catalog)."""
+        return layout(self.catalog.dataset(dataset).layout)
+
     def index(self, dataset: str, vintage: str) -> dict[str, list[str]]:
         """Indicator code -> files that hold it, for one vintage."""
         key = (dataset, vintage)
         if key not in self._index:
             ds = self.catalog.dataset(dataset)
-            parser = layout(ds.layout)
             files = list(self.manifest(dataset, vintage))
-            index = parser.indicator_files(files, ds.indicators)
-            if "*" in index:  # multi-indicator files: codes come from their header rows
-                index = self._index_from_headers(ds, vintage, index["*"])
-            self._index[key] = index
+            self._index[key] = self.layout(dataset).indicator_files(self.root(dataset, vintage), files, ds.indicators)
         return self._index[key]
 
-    def _index_from_headers(self, ds: Dataset, vintage: str, files: list[str]) -> dict[str, list[str]]:
-        import csv
-
-        parser = layout(ds.layout)
-        root = self.root(ds.id, vintage)
-        out: dict[str, list[str]] = {}
-        for rel in files:
-            with (root / rel).open(encoding="utf-8-sig") as fh:
-                header = next(csv.reader([fh.readline()]))
-            if ds.layout == "owid-co2":
-                codes = [c for c in header if c not in parser.id_columns]
-            else:
-                codes = [parser.code_for(c, ds.indicators) for c in header if c not in ("Entity", "Year")]
-            for code in codes:
-                out.setdefault(code, []).append(rel)
-        return out
-
     def cache_path(self, ref: FileRef) -> Path:
-        ds = self.catalog.dataset(ref.dataset)
         h = hashlib.sha256(f"{self.file_sha(ref)}|{PARSER_VERSION}".encode())
-        if ds.layout in USES_RESOLVER:
+        if self.layout(ref.dataset).resolves is not None:  # parsed through the entity table
             h.update(self.entity_key.encode())
         stem = Path(ref.relpath).as_posix().replace("/", "__")
         stem = stem[:-4] if stem.endswith(".csv") else stem
@@ -221,16 +206,19 @@ class DataStore:
             frame = pd.read_parquet(cache)
         else:
             ds = self.catalog.dataset(ref.dataset)
-            ctx = ParseContext(ref.dataset, ref.vintage, ref.relpath, resolver=self.resolver, columns=ds.indicators)
+            parser = self.layout(ref.dataset)
+            resolver = self.resolver if parser.resolves is not None else None
+            ctx = ParseContext(ref.dataset, ref.vintage, ref.relpath, resolver=resolver, columns=ds.indicators)
             try:
-                frame = layout(ds.layout).parse(self.root(ref.dataset, ref.vintage) / ref.relpath, ctx)
+                frame = parser.parse(self.root(ref.dataset, ref.vintage) / ref.relpath, ctx)
             except DataValidationError as exc:
                 if ref.vintage in ds.vintages:  # a catalogued file matches its checksum: it must not be edited
                     raise DataValidationError(
                         exc.source,
                         exc.problems,
-                        fix="this file matches the catalog's checksum, so the upstream data changed shape: update the parser "
-                        "or the entity table (imtrade/layouts.py, imtrade/entities.py), not the file",
+                        fix="this file matches the catalog's checksum, so the upstream data changed shape: "
+                        "update the parser or the entity table (src/imtrade/data/layouts/, "
+                        "src/imtrade/data/entities.py), not the file",
                     ) from None
                 raise
             _atomic_parquet(frame, cache)
@@ -254,11 +242,8 @@ class DataStore:
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
     def metadata(self, dataset: str, vintage: str) -> pd.DataFrame:
-        ds = self.catalog.dataset(dataset)
-        parser = layout(ds.layout)
-        root = self.root(dataset, vintage)
         files = list(self.manifest(dataset, vintage))
-        meta = (
-            parser.metadata(root, files, ds.indicators) if ds.layout == "owid-legacy" else parser.metadata(root, files)
+        meta = self.layout(dataset).metadata(
+            self.root(dataset, vintage), files, self.catalog.dataset(dataset).indicators
         )
         return meta.assign(dataset=dataset, vintage=vintage)

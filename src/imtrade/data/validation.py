@@ -8,7 +8,8 @@ plus a private ``_line`` column (the source line of each value) that is used onl
 rows in error messages and dropped before the frame leaves the parser. Validation collects
 every problem of a file and raises one :class:`~imtrade.exceptions.DataValidationError`.
 Frames in the processed cache were validated when they were parsed; loading them again does
-not re-validate (the cache is keyed by the raw files' checksums).
+not re-validate (the cache is keyed by the raw files' checksums). Curated tables have their own
+schemas, in :mod:`imtrade.data.curated`.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class Problems:
             raise DataValidationError(self.source, self.items, fix=fix)
 
 
-def _rows(lines: pd.Series, limit: int = 8) -> str:
+def format_lines(lines: pd.Series, limit: int = 8) -> str:
+    """Line numbers for a message: ``3, 7, 9 (+12 more)`` (each line once, at most ``limit``)."""
     unique = lines.dropna().drop_duplicates()  # wide files: one line holds several values
     values = [int(v) for v in unique.head(limit)]
     more = len(unique) - len(values)
@@ -54,9 +56,8 @@ def require_columns(frame: pd.DataFrame, required: Iterable[str], problems: Prob
     """Record missing columns; return True when all are present."""
     missing = [c for c in required if c not in frame.columns]
     if missing:
-        problems.add(
-            f"missing column(s) {', '.join(repr(c) for c in missing)}; found {', '.join(repr(c) for c in frame.columns)}"
-        )
+        found = ", ".join(repr(c) for c in frame.columns)
+        problems.add(f"missing column(s) {', '.join(repr(c) for c in missing)}; found {found}")
     return not missing
 
 
@@ -77,9 +78,8 @@ def year_column(values: pd.Series, lines: pd.Series, column: str, problems: Prob
     number = pd.to_numeric(values.astype("string").str.strip(), errors="coerce")
     bad = number.isna() | (number % 1 != 0)
     if bad.any():
-        problems.add(
-            f"column {column!r}: {int(bad.sum())} value(s) that are not whole years (line(s) {_rows(lines[bad])})"
-        )
+        at = format_lines(lines[bad])
+        problems.add(f"column {column!r}: {int(bad.sum())} value(s) that are not whole years (line(s) {at})")
     return number
 
 
@@ -112,9 +112,8 @@ def validate_tidy(
     bad_year = year.isna() | (year % 1 != 0)
     if bad_year.any():  # parsers report these (year_column); never drop rows silently
         if not any("year" in p for p in problems.items):
-            problems.add(
-                f"column 'year': {int(bad_year.sum())} value(s) that are not whole years (line(s) {_rows(lines.reindex(frame.index[bad_year]))})"
-            )
+            at = format_lines(lines.reindex(frame.index[bad_year]))
+            problems.add(f"column 'year': {int(bad_year.sum())} value(s) that are not whole years (line(s) {at})")
         frame = frame[~bad_year]
     if frame.empty and not problems.items:
         problems.add("no data values found (empty or truncated file?)")
@@ -162,17 +161,18 @@ def _describe_failures(
         keys = frame.loc[frame.index.intersection(idx), ["indicator", "iso3", "year"]].drop_duplicates().head(5)
         sample = ", ".join(f"({r.indicator}, {r.iso3}, {int(r.year)})" for r in keys.itertuples(index=False))
         messages.append(
-            f"{len(idx)} rows with duplicate (indicator, iso3, year) keys {sample} at line(s) {_rows(lines.reindex(idx))} "
-            "(each indicator, country and year may appear once)"
+            f"{len(idx)} rows with duplicate (indicator, iso3, year) keys {sample} "
+            f"at line(s) {format_lines(lines.reindex(idx))} (each indicator, country and year may appear once)"
         )
     for (column, check), group in cases[~unique_check].groupby(["column", "check"], dropna=False, sort=False):
         idx = pd.to_numeric(group["index"], errors="coerce").dropna().astype(int)
-        where = _rows(lines.reindex(idx)) if len(idx) else "?"
+        where = format_lines(lines.reindex(idx)) if len(idx) else "?"
         sample = ", ".join(repr(v) for v in group["failure_case"].drop_duplicates().head(5))
         if column == "iso3" and str(check).startswith("isin"):
             messages.append(
-                f"column {label('iso3')}: {group['failure_case'].nunique()} unknown country code(s) {sample} at line(s) {where} "
-                "(use ISO 3166-1 alpha-3 or World Bank aggregate codes; `imtrade data entities` lists them)"
+                f"column {label('iso3')}: {group['failure_case'].nunique()} unknown country code(s) {sample} "
+                f"at line(s) {where} (use ISO 3166-1 alpha-3 or World Bank aggregate codes; "
+                "`imtrade data entities` lists them)"
             )
         elif str(check) == "not_nullable":
             messages.append(f"column {label(column)}: {len(idx)} empty value(s) at line(s) {where}")

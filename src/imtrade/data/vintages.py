@@ -24,7 +24,7 @@ import pandas as pd
 
 from imtrade.data.catalog import LOCAL_STAMP, load_catalog, scan_directory, write_manifest
 from imtrade.data.fetch import place, staging_dir, write_stamp
-from imtrade.data.layouts import ParseContext, layout
+from imtrade.data.layouts import ParseContext, user_file_parser
 from imtrade.exceptions import DataValidationError, ImtradeError
 from imtrade.paths import ProjectPaths, project
 
@@ -87,7 +87,10 @@ class AddResult:
 
 
 def detect_format(path: Path) -> str:
-    """'worldbank-bulk' or 'tidy-csv' from the first lines; anything else is an error."""
+    """The user file's format, one of :data:`imtrade.data.layouts.USER_FILE_FORMATS`, from its first lines.
+
+    Anything else is an error.
+    """
     try:
         head = path.read_text(encoding="utf-8-sig")[:4000]
     except UnicodeDecodeError:
@@ -103,7 +106,8 @@ def detect_format(path: Path) -> str:
     raise DataValidationError(
         str(path),
         [f"unrecognised layout (header: {head.splitlines()[0][:120]!r})"],
-        fix="give a World Bank 'Download CSV' file (API_<CODE>_DS2_...csv) or a tidy CSV with columns indicator,iso3,year,value",
+        fix="give a World Bank 'Download CSV' file (API_<CODE>_DS2_...csv) "
+        "or a tidy CSV with columns indicator,iso3,year,value",
     )
 
 
@@ -138,7 +142,7 @@ def add_user_file(path: Path, *, name: str | None = None, base: str | None = Non
         )
     fmt = detect_format(path)
     ctx = ParseContext("wdi", name, path.name, resolver=s.resolver)
-    tidy = layout(fmt).parse(path, ctx)  # raises DataValidationError listing every problem
+    tidy = user_file_parser(fmt).parse(path, ctx)  # raises DataValidationError listing every problem
     names = dict(zip(s.entities["iso3"], s.entities["name"], strict=False))
     target = write_local_vintage(
         tidy, name, origin="user", base=base, names=names, notes=f"from {path.name} ({fmt})", paths=project()

@@ -1,4 +1,4 @@
-"""Parse many raw files into the processed cache at once (process pool)."""
+"""Maintain the processed cache: parse many raw files at once (process pool), drop stale files."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from imtrade.data.fetch import is_fetched
 from imtrade.data.store import DataStore, FileRef
+from imtrade.exceptions import DataNotFetchedError
 
 
 def _parse_one(ref: FileRef) -> int:
@@ -51,6 +52,32 @@ def warm_cache(vintage: str | None = None, jobs: int = 2) -> tuple[int, float]:
         for ref in refs:
             store.parsed(ref)
     return len(refs), time.perf_counter() - start
+
+
+def clean_cache(store: DataStore | None = None) -> tuple[int, int, int]:
+    """Remove cache files that no fetched file of the current code maps to any more.
+
+    A cache file's name carries its key (raw file checksum, parser version, entity table), so
+    after a parser change or a re-fetch the old files are never read again. Returns (files
+    removed, bytes removed, files kept). Files being written (dot-files) are left alone.
+    """
+    store = store or DataStore()
+    try:
+        current = {store.cache_path(ref) for ref in files_to_parse(store)}
+        current.add(store.entity_cache_path())
+    except DataNotFetchedError:  # without the entity files no parsed file can be current
+        current = set()
+    removed = size = kept = 0
+    for path in sorted(store.paths.cache.rglob("*.parquet")) if store.paths.cache.is_dir() else []:
+        if path.name.startswith("."):
+            continue
+        if path in current:
+            kept += 1
+            continue
+        size += path.stat().st_size
+        path.unlink()
+        removed += 1
+    return removed, size, kept
 
 
 def forget_worker_store() -> None:

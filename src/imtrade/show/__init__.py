@@ -1,1 +1,1 @@
-"""show"""
+"""What chapters show: the figure theme, glued values and downloadable tables."""

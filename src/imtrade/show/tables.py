@@ -2,20 +2,22 @@
 
 Numbers in prose are glued, never typed: ``glue_number("exports_2008", 30.69, "{:.1f}")``
 in code and ``{glue:md}`exports_2008` %`` in the text. Sentences that depend on
-parameters (which countries, which years) are glued as Markdown with :func:`glue_text`.
+parameters (which countries, which years) are glued as Markdown with :func:`glue_text`
+(their generic pieces, such as name lists and signed numbers, are :mod:`imtrade.show.text`).
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import re
-from collections.abc import Iterable
 from pathlib import Path
 
 import pandas as pd
 from pandas.io.formats.style import Styler
+
+from imtrade.paths import CHAPTER_ENV
+from imtrade.show.text import format_number
 
 TABLE_DIR = Path("tables")  # relative to the executed notebook, so the page can link it
 
@@ -25,12 +27,6 @@ def _glue(name: str, text: str) -> None:
     from myst_nb import glue
 
     glue(name, Markdown(text), display=False)
-
-
-def format_number(value: float | None, fmt: str = "{:,.1f}", missing: str = "n/a") -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return missing
-    return fmt.format(value)
 
 
 def glue_number(name: str, value: float | None, fmt: str = "{:,.1f}") -> str:
@@ -46,14 +42,6 @@ def glue_text(name: str, text: str) -> str:
     return text
 
 
-def join_names(names: Iterable[str], conjunction: str = "and") -> str:
-    """'A', 'A and B', 'A, B and C'."""
-    names = list(names)
-    if len(names) <= 1:
-        return "".join(names)
-    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
-
-
 def save_table(frame: pd.DataFrame, filename: str, *, float_format: str = "%.6g") -> Path:
     """Write ``frame`` as CSV under ``tables/`` next to the notebook (for a {download} link)."""
     path = TABLE_DIR / filename
@@ -64,7 +52,7 @@ def save_table(frame: pd.DataFrame, filename: str, *, float_format: str = "%.6g"
 
 def chapter_name() -> str:
     """The chapter being executed (set by the executor), or 'interactive'."""
-    return os.environ.get("IMTRADE_CHAPTER", "interactive")
+    return os.environ.get(CHAPTER_ENV, "interactive")
 
 
 class _Table(Styler):

@@ -10,8 +10,8 @@
   GDP, GDP at PPP, industry or manufacturing value added in a year?
 
 Each applies the entry's tolerance rule (its arguments come from the entry's ``args``) and
-states the test and its outcome in the result's ``detail``. Small formatting helpers used by
-the chapters' own checks live here too (:func:`ordinal`, :func:`span`, :func:`money`).
+states the test and its outcome in the result's ``detail``; the words and numbers of those
+sentences (signed numbers, ordinals, year spans, amounts) come from :mod:`imtrade.show.text`.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from typing import Any
 
 import pandas as pd
 
+from imtrade import stats
 from imtrade.claims import (
     CONTRADICTED,
     NOT_CHECKABLE,
@@ -34,36 +35,7 @@ from imtrade.claims import (
     check,
 )
 from imtrade.exceptions import ClaimsRegisterError
-
-# ---------------------------------------------------------------------------------------
-# Formatting helpers (readable measured strings)
-
-
-def ordinal(n: int) -> str:
-    """1 -> '1st', 12 -> '12th', 22 -> '22nd'."""
-    n = int(n)
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def span(years: Sequence[int]) -> str:
-    """[2000, 2007] -> '2000–2007'."""
-    lo, hi = int(years[0]), int(years[-1])
-    return str(lo) if lo == hi else f"{lo}–{hi}"
-
-
-def money(value: float, unit: str = "US$") -> str:
-    """A large amount with a readable scale: 2.05e13 -> '20.5 tn US$'."""
-    for scale, name in ((1e12, "tn"), (1e9, "bn"), (1e6, "mn")):
-        if abs(value) >= scale:
-            return f"{value / scale:,.1f} {name} {unit}"
-    return f"{value:,.0f} {unit}"
-
-
-def signed(value: float, digits: int = 1, unit: str = "") -> str:
-    """+1.2 / −0.4 with a real minus sign."""
-    text = f"{value:+.{digits}f}".replace("-", "−")
-    return f"{text}{unit}"
+from imtrade.show.text import money, ordinal, signed, year_runs, year_span
 
 
 def _years_pair(value: Any, name: str) -> tuple[int, int]:
@@ -88,18 +60,7 @@ def _missing(series: pd.Series, years: range) -> list[int]:
 
 def _runs(years: list[int]) -> str:
     """[2018, 2019, 2021] -> '2018–2019, 2021'."""
-    out, start, prev = [], None, None
-    for y in sorted(years):
-        if start is None:
-            start = prev = y
-        elif y == prev + 1:
-            prev = y
-        else:
-            out.append(span([start, prev]))
-            start = prev = y
-    if start is not None:
-        out.append(span([start, prev]))
-    return ", ".join(out)
+    return ", ".join(year_runs(years))
 
 
 # ---------------------------------------------------------------------------------------
@@ -197,7 +158,7 @@ def period_mean_comparison(
         return CheckResult(
             NOT_CHECKABLE,
             f"{indicator} for {geo} missing in {_runs(missing)}",
-            f"The test needs {indicator} for {geo} in every year of {span(base)} and {span(test)}"
+            f"The test needs {indicator} for {geo} in every year of {year_span(base)} and {year_span(test)}"
             f"{' (and between them, for the level test)' if level_vs_trend else ''}; vintage {ctx.vintage} lacks {_runs(missing)}.",
         )
     base_mean = float(series.loc[base[0] : base[1]].mean())
@@ -209,32 +170,30 @@ def period_mean_comparison(
     gap_rule = f"at least {min_gap:g} points {word}" if min_gap > 0 else f"{word}"
     conditions.append(
         (
-            f"the {span(test)} mean must be {gap_rule} the {span(base)} mean: it is {abs(diff):.2f} points {'below' if diff < 0 else 'above'}",
+            f"the {year_span(test)} mean must be {gap_rule} the {year_span(base)} mean: it is {abs(diff):.2f} points {'below' if diff < 0 else 'above'}",
             moved > 0 and moved >= min_gap,
         )
     )
-    measured = (
-        f"{geo} mean {span(test)}: {test_mean:.2f} % vs {span(base)}: {base_mean:.2f} % ({signed(diff, 2)} points)"
-    )
+    measured = f"{geo} mean {year_span(test)}: {test_mean:.2f} % vs {year_span(base)}: {base_mean:.2f} % ({signed(diff, 2)} points)"
     if level_vs_trend:
         ratio = chained_level_vs_trend(series, base, test[1])
         off = (ratio - 1.0) * 100.0
         level_met = ratio < 1.0 if direction == "lower" else ratio > 1.0
         conditions.append(
             (
-                f"the {test[1]} level must be {word} the extrapolated {span(base)} trend: it is {abs(off):.1f} % {'below' if off < 0 else 'above'}",
+                f"the {test[1]} level must be {word} the extrapolated {year_span(base)} trend: it is {abs(off):.1f} % {'below' if off < 0 else 'above'}",
                 level_met,
             )
         )
-        measured += f"; {test[1]} level {abs(off):.1f} % {'below' if off < 0 else 'above'} the {span(base)} trend"
+        measured += f"; {test[1]} level {abs(off):.1f} % {'below' if off < 0 else 'above'} the {year_span(base)} trend"
     if target is not None:
         conditions.append(
             (
-                f"the {span(test)} mean must be within {target:g} ± {target_tol:g}: it is {test_mean:.2f}",
+                f"the {year_span(test)} mean must be within {target:g} ± {target_tol:g}: it is {test_mean:.2f}",
                 abs(test_mean - target) <= target_tol,
             )
         )
-        measured = f"{geo} mean {span(test)}: {test_mean:.2f} % (claimed {target:g}) vs {span(base)}: {base_mean:.2f} % ({signed(diff, 2)} points)"
+        measured = f"{geo} mean {year_span(test)}: {test_mean:.2f} % (claimed {target:g}) vs {year_span(base)}: {base_mean:.2f} % ({signed(diff, 2)} points)"
     met = [ok for _, ok in conditions]
     if all(met):
         verdict = SUPPORTED
@@ -253,11 +212,11 @@ def period_mean_comparison(
     if sensitivity_base_years is not None:
         sb = _years_pair(sensitivity_base_years, "sensitivity_base_years")
         alt = float(series.loc[sb[0] : sb[1]].mean())
-        detail += f" Sensitivity (not used in the verdict): against a {span(sb)} baseline ({alt:.2f} %) the difference is {signed(test_mean - alt, 2)} points."
+        detail += f" Sensitivity (not used in the verdict): against a {year_span(sb)} baseline ({alt:.2f} %) the difference is {signed(test_mean - alt, 2)} points."
     if sensitivity_test_years is not None:
         st = _years_pair(sensitivity_test_years, "sensitivity_test_years")
         alt = float(series.loc[st[0] : st[1]].mean())
-        detail += f" Sensitivity (not used in the verdict): the {span(st)} mean is {alt:.2f} %."
+        detail += f" Sensitivity (not used in the verdict): the {year_span(st)} mean is {alt:.2f} %."
     return CheckResult(verdict, measured, detail, test_mean if target is not None else diff)
 
 
@@ -557,20 +516,22 @@ RANK_MEASURES: dict[str, tuple[str, str, str]] = {
 
 
 def rank_economies(ctx: CheckContext, measure: str, year: int) -> pd.DataFrame:
-    """Economies (aggregates excluded) ranked by ``measure`` in ``year``.
+    """Economies (aggregates excluded) ranked by ``measure`` in ``year`` (:func:`imtrade.stats.rank_economies`).
 
     Returns a frame with columns ``iso3, value, rank`` (1 = largest; ties share the better
     rank), sorted by rank; economies without a value are left out.
     """
     if measure not in RANK_MEASURES:
         raise ClaimsRegisterError(f"unknown rank measure {measure!r} (one of {', '.join(RANK_MEASURES)})")
-    code = RANK_MEASURES[measure][0]
-    tidy = ctx.indicators([code], years=(year, year))
-    economies = set(ctx.entities(include_aggregates=False)["iso3"])
-    values = tidy[tidy["iso3"].isin(economies)].dropna(subset=["value"])[["iso3", "value"]]
-    values = values.sort_values(["value", "iso3"], ascending=[False, True], kind="stable").reset_index(drop=True)
-    values["rank"] = values["value"].rank(ascending=False, method="min").astype(int)
-    return values
+    tidy = ctx.indicators([RANK_MEASURES[measure][0]], years=(year, year))
+    economies = ctx.entities(include_aggregates=False)["iso3"]
+    return stats.rank_economies(tidy, year, economies)[["iso3", "value", "rank"]]
+
+
+def _ordinals(ranked: pd.DataFrame, countries: Sequence[str]) -> str:
+    """'USA 1st, CHN 2nd, IND no value'."""
+    by_code = ranked.set_index("iso3")["rank"]
+    return ", ".join(f"{c} {ordinal(by_code[c])}" if c in by_code.index else f"{c} no value" for c in countries)
 
 
 def _rank_phrase(ranked: pd.DataFrame, countries: Sequence[str], unit: str) -> str:
@@ -657,13 +618,7 @@ def economy_rank(
         except Exception as exc:  # sensitivity only: say what is missing instead of failing the check
             context.append(f"{other}: not available ({exc.__class__.__name__})")
             continue
-        context.append(
-            f"{other}: "
-            + ", ".join(
-                f"{c} {ordinal(alt.set_index('iso3').loc[c, 'rank'])}" if c in set(alt["iso3"]) else f"{c} no value"
-                for c in countries
-            )
-        )
+        context.append(f"{other}: {_ordinals(alt, countries)}")
     for other in report_measures or []:
         try:
             alt = rank_economies(ctx, other, year)
@@ -672,13 +627,7 @@ def economy_rank(
         except Exception as exc:
             context.append(f"{RANK_MEASURES[other][1]}: not available ({exc.__class__.__name__})")
             continue
-        context.append(
-            f"by {RANK_MEASURES[other][1]}: "
-            + ", ".join(
-                f"{c} {ordinal(alt.set_index('iso3').loc[c, 'rank'])}" if c in set(alt["iso3"]) else f"{c} no value"
-                for c in countries
-            )
-        )
+        context.append(f"by {RANK_MEASURES[other][1]}: {_ordinals(alt, countries)}")
     if context:
         detail += " Reported alongside (not used in the verdict): " + "; ".join(context) + "."
     worst = max(int(by_code.loc[c, "rank"]) for c in present) if len(present) == len(countries) else math.nan

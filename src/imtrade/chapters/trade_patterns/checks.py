@@ -1,17 +1,18 @@
 """Claim checks of the chapter "Trade patterns" (source text 000, data/claims/000_trade_patterns.yml).
 
 Each check reads its data through ``ctx.indicators`` (so the chapter's vintage flows through),
-computes with the chapter module's functions (one implementation of each computation) and
-applies the register entry's tolerance rule literally.
+computes with the chapter's functions (:mod:`.analysis`, :mod:`imtrade.stats`; one
+implementation of each computation) and applies the register entry's tolerance rule literally.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import pandas as pd
 
-from imtrade.chapters import trade_patterns as tp
+from imtrade.chapters.trade_patterns import analysis as tp
 from imtrade.claims import (
     CONTRADICTED,
     NOT_CHECKABLE,
@@ -22,6 +23,11 @@ from imtrade.claims import (
     Claim,
     check,
 )
+from imtrade.data import indicators
+from imtrade.data.entities import GROUPS, economies, group_code, group_members
+from imtrade.data.load import wide as to_wide
+from imtrade.show.text import signed
+from imtrade.stats import change_between, percent_change, weighted_mean
 
 # Register sector names -> the chapter's sector keys.
 _SECTOR_KEYS = {"service": "services", "services": "services", "industry": "industry", "agriculture": "agriculture"}
@@ -57,14 +63,9 @@ def _points(value: float) -> str:
     return f"{value:g} point" + ("" if abs(value) == 1 else "s")
 
 
-# Register group names as they read in a sentence.
-_GROUP_PROSE = {
-    "World": "the world",
-    "High income": "high-income economies",
-    "Low income": "low-income economies",
-    "Upper middle income": "upper-middle-income economies",
-    "Lower middle income": "lower-middle-income economies",
-}
+def _group_prose(name: str) -> str:
+    """A register group name as it reads in a sentence ('High income' -> 'high-income economies')."""
+    return GROUPS[group_code(name)].prose
 
 
 @check("tech_intensity_shift")
@@ -82,16 +83,16 @@ def tech_intensity_shift(
     ``export_start_year`` to the latest year, within one definition (one vintage)."""
     y0, y1 = (int(y) for y in mva_years)
     mva = _series(ctx.indicators([tp.MHT_MVA_WORLD], countries=["WLD"], years=(y0, y1)))
-    exports = _series(ctx.indicators([tp.HT_SHARE], countries=["WLD"], years=(int(export_start_year), None)))
+    exports = _series(ctx.indicators([indicators.HT_SHARE], countries=["WLD"], years=(int(export_start_year), None)))
     change = tp.tech_intensity_change(mva, exports, (y0, y1), int(export_start_year))
-    if change["mva_change"] is None or change["export_change"] is None:
+    if math.isnan(change["mva_change"]) or math.isnan(change["export_change"]):
         missing = [
             name
             for name, key in (
                 ("medium/high-tech share of MVA", "mva_change"),
                 ("high-tech export share", "export_change"),
             )
-            if change[key] is None
+            if math.isnan(change[key])
         ]
         return CheckResult(
             NOT_CHECKABLE,
@@ -101,11 +102,11 @@ def tech_intensity_shift(
     a = change["mva_change"] >= min_mva_rise
     b = change["export_change"] >= min_export_rise
     e0, e1 = change["export_years"]
-    definition = tp.definition_label(ctx.vintage or "")
+    definition = indicators.high_tech_definition(ctx.vintage or "")
     measured = (
         f"(a) World medium/high-tech share of MVA {change['mva_start']:.1f} % ({y0}) → {change['mva_end']:.1f} % ({y1}), "
-        f"{tp.signed(change['mva_change'])} points; (b) World high-tech exports {change['export_start']:.1f} % of manufactured "
-        f"exports ({e0}) → {change['export_end']:.1f} % ({e1}), {tp.signed(change['export_change'])} points; {definition}"
+        f"{signed(change['mva_change'])} points; (b) World high-tech exports {change['export_start']:.1f} % of manufactured "
+        f"exports ({e0}) → {change['export_end']:.1f} % ({e1}), {signed(change['export_change'])} points; {definition}"
     )
     detail = (
         f"Test: (a) rise of at least {_points(min_mva_rise)} ({_yes(a)}) and (b) rise of at least {_points(min_export_rise)} "
@@ -123,7 +124,7 @@ def services_ip_trade_relative_to_goods(
     higher in ``end_year`` than in ``start_year``."""
     y0, y1 = int(start_year), int(end_year)
     codes = [tp.GNFS_EXPORTS_GDP, tp.GDP_USD, tp.MERCH_EXPORTS, tp.IP_RECEIPTS, tp.ICT_EXPORTS]
-    wide = tp.pivot(ctx.indicators(codes, countries=["WLD"], years=[y0, y1]))
+    wide = to_wide(ctx.indicators(codes, countries=["WLD"], years=[y0, y1]))
     missing = [c for c in codes if c not in wide]
     if missing:
         return CheckResult(NOT_CHECKABLE, "—", f"World series {', '.join(missing)} missing for {y0} and {y1}.")
@@ -131,9 +132,9 @@ def services_ip_trade_relative_to_goods(
     ratios = tp.services_ratios(wide)
     ip = _series(ratios[ratios["measure"] == "ip_receipts"])
     ict = _series(ratios[ratios["measure"] == "ict_exports"])
-    changes = {name: tp.change_between(s, y0, y1) for name, s in (("services", share), ("ip", ip), ("ict", ict))}
-    if any(v is None for v in changes.values()):
-        gaps = ", ".join(k for k, v in changes.items() if v is None)
+    changes = {name: change_between(s, y0, y1) for name, s in (("services", share), ("ip", ip), ("ict", ict))}
+    if any(math.isnan(v) for v in changes.values()):
+        gaps = ", ".join(k for k, v in changes.items() if math.isnan(v))
         return CheckResult(
             NOT_CHECKABLE, "—", f"World ratio(s) {gaps} missing in {y0} or {y1} (vintage {ctx.vintage or 'default'})."
         )
@@ -142,7 +143,7 @@ def services_ip_trade_relative_to_goods(
     c3 = changes["ict"] > 0
     measured = (
         f"World, {y0} → {y1}: (1) services share of exports (approximation) {share[y0]:.1f} → {share[y1]:.1f} % "
-        f"({tp.signed(changes['services'])} points); (2) IP receipts {ip[y0]:.2f} → {ip[y1]:.2f} % of merchandise exports; "
+        f"({signed(changes['services'])} points); (2) IP receipts {ip[y0]:.2f} → {ip[y1]:.2f} % of merchandise exports; "
         f"(3) ICT service exports {ict[y0]:.2f} → {ict[y1]:.2f} % of merchandise exports"
     )
     detail = (
@@ -171,16 +172,18 @@ def employment_sector_share_change(
         raise ValueError(f"unknown sector {sector!r} (one of {', '.join(_SECTOR_KEYS)})")
     groups = [group] if isinstance(group, str) else list(group)
     y0, y1 = (int(y) for y in years)
-    shares = ctx.indicators([tp.SECTORS[key]], years=[y0, y1])
-    weights = tp.employment_weights(ctx.indicators([tp.LABOUR_FORCE, tp.UNEMPLOYMENT], years=[y0, y1]))
+    shares = ctx.indicators([indicators.SECTORS[key]], years=[y0, y1])
+    weights = indicators.employment_weights(
+        ctx.indicators([indicators.LABOUR_FORCE, indicators.UNEMPLOYMENT], years=[y0, y1])
+    )
     entities = _entities()
     direction = 1.0 if min_change >= 0 else -1.0
     results = []
     for name in groups:
-        members = tp.group_members(name, entities)
-        mean = tp.weighted_mean(shares, weights, members, balanced=True)
-        change = tp.change_between(mean["value"], y0, y1)
-        if change is None:
+        members = group_members(name, entities)
+        mean = weighted_mean(shares, weights, members, balanced=True)
+        change = change_between(mean["value"], y0, y1)
+        if math.isnan(change):
             return CheckResult(NOT_CHECKABLE, "—", f"{name}: employment shares or weights missing in {y0} or {y1}.")
         results.append((name, mean.loc[y0, "value"], mean.loc[y1, "value"], change, int(mean.loc[y1, "n"])))
     name0, _, _, change0, _ = results[0]
@@ -191,15 +194,15 @@ def employment_sector_share_change(
     else:
         verdict = (SUPPORTED if all(moves[1:]) else PARTLY) if meets else CONTRADICTED
     measured = "; ".join(
-        f"{n}: {a:.1f} % ({y0}) → {b:.1f} % ({y1}), {tp.signed(c)} points ({k} economies)" for n, a, b, c, k in results
+        f"{n}: {a:.1f} % ({y0}) → {b:.1f} % ({y1}), {signed(c)} points ({k} economies)" for n, a, b, c, k in results
     )
     word = "rise" if direction > 0 else "fall"
     others = "".join(
-        f"; the share in {_GROUP_PROSE.get(r[0], r[0])} must also {word} ({_yes(m)})"
+        f"; the share in {_group_prose(r[0])} must also {word} ({_yes(m)})"
         for r, m in zip(results[1:], moves[1:], strict=True)
     )
     detail = (
-        f"Test: the {key} share of employment in {_GROUP_PROSE.get(name0, name0)} must {word} by at least {_points(abs(min_change))} "
+        f"Test: the {key} share of employment in {_group_prose(name0)} must {word} by at least {_points(abs(min_change))} "
         f"({_yes(meets)}){others}. Employment-weighted ILO modelled estimates, same economies in both years."
     )
     return CheckResult(verdict, measured, detail, value=round(change0, 3))
@@ -214,18 +217,18 @@ def carbon_content_of_trade(
     world emissions, is lower in the second year than in the first."""
     y0, y1 = (int(y) for y in years)
     mva = _series(ctx.indicators([tp.CO2_PER_MVA], countries=["WLD"], years=[y0, y1]))
-    drop = tp.relative_change(mva, y0, y1)
+    drop = percent_change(mva, y0, y1)
     trade = ctx.indicators(["trade_co2"], years=[y0, y1])
     co2 = ctx.indicators(["co2"], countries=["WLD"], years=[y0, y1])
-    content = tp.carbon_content_of_trade(trade, co2, tp.economies(_entities()))
-    share_change = tp.change_between(content["share"], y0, y1)
-    if drop is None or share_change is None:
+    content = tp.carbon_content_of_trade(trade, co2, economies(_entities()))
+    share_change = change_between(content["share"], y0, y1)
+    if math.isnan(drop) or math.isnan(share_change):
         return CheckResult(NOT_CHECKABLE, "—", f"World CO2 per unit of MVA or CO2 in trade missing in {y0} or {y1}.")
     a = drop <= -float(min_mva_intensity_drop_pct)
     b = share_change < 0
     measured = (
         f"(a) World CO2 per unit of manufacturing value added {mva[y0]:.2f} → {mva[y1]:.2f} kg per constant-2010 US$ "
-        f"({tp.signed(drop)} %); (b) CO2 transferred through trade {content.loc[y0, 'share']:.1f} % of world emissions ({y0}) → "
+        f"({signed(drop)} %); (b) CO2 transferred through trade {content.loc[y0, 'share']:.1f} % of world emissions ({y0}) → "
         f"{content.loc[y1, 'share']:.1f} % ({y1})"
     )
     detail = (

@@ -1,9 +1,9 @@
 """Claim checks of the chapter "China's roadmap" (source texts 002 and 003).
 
-Each check measures one register entry with the chapter's own functions
-(:mod:`imtrade.chapters.china_roadmap`) and applies the entry's tolerance rule literally.
-The generic checks the register also names (``period_mean_comparison``,
-``curated_figure_compare``, ``economy_rank``) live in ``checks/generic.py``.
+Each check measures one register entry with the chapter's own functions (:mod:`.analysis`,
+:mod:`imtrade.data.robots`) and applies the entry's tolerance rule literally. The generic
+checks the register also names (``period_mean_comparison``, ``curated_figure_compare``,
+``economy_rank``) live in :mod:`imtrade.claims.checks.generic`.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from imtrade.chapters import china_roadmap as cr
+from imtrade.chapters.china_roadmap import analysis as cr
 from imtrade.claims import (
     CONTRADICTED,
     NOT_CHECKABLE,
@@ -22,10 +22,12 @@ from imtrade.claims import (
     Claim,
     check,
 )
+from imtrade.data.robots import robot_rows, robot_value, select_editions
+from imtrade.stats import cagr
 
 
 def _robots(ctx: CheckContext, measure: str):
-    return cr.robot_rows(ctx.curated("robot_installations"), measure)
+    return robot_rows(ctx.curated("robot_installations"), measure)
 
 
 def _edition(row) -> str:
@@ -126,7 +128,7 @@ def _context(rows, iso3: str, years: Sequence[int]) -> str:
     found = []
     for y in range(int(years[0]), int(years[1]) + 1):
         try:
-            found.append((y, cr.robot_value(rows, iso3, y)["value"]))
+            found.append((y, robot_value(rows, iso3, y)["value"]))
         except KeyError:
             continue
     if not found:
@@ -146,12 +148,12 @@ def _growth(
 ) -> CheckResult:
     rows = _robots(ctx, measure)
     y0, y1 = int(years[0]), int(years[1])
-    r0, r1 = cr.robot_value(rows, iso3, y0), cr.robot_value(rows, iso3, y1)
+    r0, r1 = robot_value(rows, iso3, y0), robot_value(rows, iso3, y1)
     ratio = r1["value"] / r0["value"]
     verdict = SUPPORTED if ratio >= min_ratio else CONTRADICTED if ratio < 1 else PARTLY
     context = ""
     if context_years:
-        c0, c1 = (cr.robot_value(rows, iso3, int(y)) for y in context_years)
+        c0, c1 = (robot_value(rows, iso3, int(y)) for y in context_years)
         context = f"; context {int(context_years[0])}: {c0['value']:,.0f} ({c0['report_edition']}), {int(context_years[1])}: {c1['value']:,.0f} ({c1['report_edition']})"
     measured = f"{iso3} {measure} {y0}: {r0['value']:,.0f} ({_edition(r0)}); {y1}: {r1['value']:,.0f} ({_edition(r1)}); ratio {ratio:.2f}{context}"
     detail = f"Test: {y1}/{y0} ratio >= {min_ratio:g} supported, rise below that partly, fall contradicted; ratio {ratio:.2f}."
@@ -169,8 +171,8 @@ def _goal_proxy(
 ) -> CheckResult:
     density = _robots(ctx, "robot_density")
     installs = _robots(ctx, "installations")
-    d_c, d_w = cr.robot_value(density, iso3, density_year), cr.robot_value(density, "WLD", density_year)
-    i_c, i_w = cr.robot_value(installs, iso3, share_year), cr.robot_value(installs, "WLD", share_year)
+    d_c, d_w = robot_value(density, iso3, density_year), robot_value(density, "WLD", density_year)
+    i_c, i_w = robot_value(installs, iso3, share_year), robot_value(installs, "WLD", share_year)
     ratio = d_c["value"] / d_w["value"]
     share = 100.0 * i_c["value"] / i_w["value"]
     ok = ratio >= min_density_ratio and share >= min_share_pct
@@ -196,7 +198,7 @@ def _market_leader(
     min_share_pct: float,
     context_years: Sequence[int] | None = None,
 ) -> CheckResult:
-    rows = cr.select_editions(_robots(ctx, "installations"))
+    rows = select_editions(_robots(ctx, "installations"))
     economies = rows[(rows["iso3"] != "") & (rows["iso3"] != "WLD")]
     compared, first_everywhere = [], True
     for y in range(int(years[0]), int(years[1]) + 1):
@@ -211,8 +213,8 @@ def _market_leader(
         return CheckResult(
             NOT_CHECKABLE, "—", f"no curated {share_year} installations for {iso3} and another economy to compare"
         )
-    world = cr.robot_value(_robots(ctx, "installations"), "WLD", share_year)
-    own = cr.robot_value(_robots(ctx, "installations"), iso3, share_year)
+    world = robot_value(_robots(ctx, "installations"), "WLD", share_year)
+    own = robot_value(_robots(ctx, "installations"), iso3, share_year)
     share = 100.0 * own["value"] / world["value"]
     first_last = last[0][1] == iso3
     if not first_last:
@@ -222,7 +224,7 @@ def _market_leader(
     else:
         verdict = PARTLY
     ranks = ", ".join(f"{y}: {'first' if top == iso3 else top + ' first'} (vs {n})" for y, top, n in compared)
-    context = _context(cr.robot_rows(ctx.curated("robot_installations")), iso3, context_years) if context_years else ""
+    context = _context(robot_rows(ctx.curated("robot_installations")), iso3, context_years) if context_years else ""
     measured = f"{iso3} installations {ranks}; {share:.1f} % of world installations in {share_year} ({own['report_edition']}){context}"
     detail = (
         f"Test: first in every year {int(years[0])}-{int(years[1])} with a comparison ({'yes' if first_everywhere else 'no'}) and >= {min_share_pct:g} % "
@@ -243,8 +245,8 @@ def _cagr(
 ) -> CheckResult:
     rows = _robots(ctx, measure)
     y0, y1 = int(years[0]), int(years[1])
-    r0, r1 = cr.robot_value(rows, iso3, y0), cr.robot_value(rows, iso3, y1)
-    realised = cr.cagr(r0["value"], r1["value"], y1 - y0)
+    r0, r1 = robot_value(rows, iso3, y0), robot_value(rows, iso3, y1)
+    realised = cagr(r0["value"], r1["value"], y1 - y0)
     gap = abs(realised - claimed_cagr)
     verdict = SUPPORTED if gap <= tol else PARTLY if gap <= partial_tol else CONTRADICTED
     forecasts = ctx.curated("robot_forecasts")

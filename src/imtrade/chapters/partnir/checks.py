@@ -1,8 +1,9 @@
 """Claim checks of the PartNIR chapter (source text 004, ``data/claims/004_partnir.yml``).
 
 Each check measures with :meth:`CheckContext.indicators` / :meth:`CheckContext.curated` (so the
-audit's vintage flows through) and computes with :mod:`imtrade.chapters.partnir`, the same
-functions the chapter shows. Tolerance rules are the register's, applied literally.
+audit's vintage flows through) and computes with the same
+functions the chapter shows (:mod:`.analysis`, :mod:`imtrade.stats`). Tolerance rules are the
+register's, applied literally.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from imtrade.chapters import partnir as ch
+from imtrade.chapters.partnir import analysis as ch
 from imtrade.claims import (
     CONTRADICTED,
     NOT_CHECKABLE,
@@ -21,12 +22,9 @@ from imtrade.claims import (
     Claim,
     check,
 )
-
-
-def _signed(value: float, digits: int = 1) -> str:
-    """'+0.2', '-1.3', and '0.0' rather than '-0.0'."""
-    text = f"{value:+.{digits}f}"
-    return text[1:] if float(text) == 0 else text
+from imtrade.data.entities import economies
+from imtrade.show.text import signed
+from imtrade.stats import series_cagr, spearman
 
 
 def _missing(what: str, ctx: CheckContext) -> CheckResult:
@@ -51,7 +49,7 @@ def group_gdp_share(
     table = ctx.curated("imf_weo_advanced_economies")
     advanced = {y: ch.advanced_members(table, y) for y in (prev_year, year)}
     tidy = ctx.indicators([ch.GDP], years=(prev_year, year))
-    split = ch.imf_split(tidy, advanced, ch.economies())
+    split = ch.imf_split(tidy, advanced, economies())
     if year not in split.index or prev_year not in split.index:
         return _missing(f"world GDP for {prev_year} and {year}", ctx)
     now, before = split.loc[year], split.loc[prev_year]
@@ -70,7 +68,7 @@ def group_gdp_share(
         verdict = CONTRADICTED
     detail = (
         f"IMF advanced economies (curated WEO list) summed over NY.GDP.MKTP.CD, developing = 100 - advanced: "
-        f"{now['developing_share']:.1f} % vs the claimed {claimed_developing:g} % (gap {_signed(level_gap)} points, "
+        f"{now['developing_share']:.1f} % vs the claimed {claimed_developing:g} % (gap {signed(level_gap)} points, "
         f"tolerance ±{tol:g}, partial ±{partial_tol:g}); the advanced share "
         f"{'fell' if trend_holds else 'did not fall'} from {prev_year} to {year}."
     )
@@ -84,7 +82,7 @@ def largest_producer_streak(
     """Years of ``years`` (inclusive range) in which ``geo`` is the largest economy by ``indicator``."""
     first, last = int(years[0]), int(years[1])
     tidy = ctx.indicators([indicator], years=(first, last))
-    leaders = ch.leaders_by_year(tidy, range(first, last + 1), ch.economies())
+    leaders = ch.leaders_by_year(tidy, range(first, last + 1), economies())
     span = last - first + 1
     if len(leaders) < span:
         have = set(leaders["year"])
@@ -141,7 +139,7 @@ def currency_level_match(
     )
     verdict = SUPPORTED if abs(diff) <= tol_pct else PARTLY if abs(diff) <= partial_tol_pct else CONTRADICTED
     detail = (
-        f"Claimed local-currency value / official exchange rate vs the World Bank value: difference {_signed(diff)} % "
+        f"Claimed local-currency value / official exchange rate vs the World Bank value: difference {signed(diff)} % "
         f"(supported within ±{tol_pct:g} %, partly within ±{partial_tol_pct:g} %). The series is rounded to 3 "
         "significant digits, which can move it by up to 0.5 %."
     )
@@ -193,7 +191,7 @@ def export_growth_vs_world(
     series = exports.pivot_table(index="year", columns="iso3", values="value", aggfunc="first")
     if group not in series or ch.WORLD not in series:
         return _missing(f"{ch.MERCH_EXPORTS} for {group} and WLD", ctx)
-    g_group, g_world = ch.cagr(series[group], start, end), ch.cagr(series[ch.WORLD], start, end)
+    g_group, g_world = series_cagr(series[group], start, end), series_cagr(series[ch.WORLD], start, end)
     if math.isnan(g_group) or math.isnan(g_world):
         return _missing(f"{ch.MERCH_EXPORTS} for {start} and {end}", ctx)
     sdg = ctx.indicators(
@@ -214,7 +212,7 @@ def export_growth_vs_world(
         f"UN developing regions' share of world merchandise exports {s0:.1f} % ({sdg_years[0]}) → {s1:.1f} % ({sdg_years[1]})"
     )
     detail = (
-        f"Proxy: exports of all {group} economies, not trade among them. CAGR gap {_signed(gap)} points (needs at least "
+        f"Proxy: exports of all {group} economies, not trade among them. CAGR gap {signed(gap)} points (needs at least "
         f"{min_gap:g}) and the developing-regions share {'rose' if share_rises else 'did not rise'}."
     )
     return CheckResult(verdict, measured, detail, gap)
@@ -280,12 +278,12 @@ def covid_output_loss_proxy(
     verdict = SUPPORTED if gap > 0 else CONTRADICTED  # the register caps SUPPORTED at 'partly supported'
     measured = (
         f"output {end_year} below its {trend_years[0]}-{trend_years[1]} trend by {loss_dev:.1f} % ({dev}) and "
-        f"{loss_ind:.1f} % ({ind}); gap {_signed(gap)} points"
+        f"{loss_ind:.1f} % ({ind}); gap {signed(gap)} points"
     )
     detail = (
         f"Proxy for UNIDO's estimate (IMF forecasts, UNIDO country groups): {base_year} level grown at the mean "
         f"{trend_years[0]}-{trend_years[1]} growth rate vs actual growth. The {dev} loss "
-        f"{'exceeds' if gap > 0 else 'does not exceed'} the {ind} loss; the gap is {_signed(gap - claimed_gap)} points "
+        f"{'exceeds' if gap > 0 else 'does not exceed'} the {ind} loss; the gap is {signed(gap - claimed_gap)} points "
         f"from the claimed {claimed_gap:g}."
     )
     return CheckResult(verdict, measured, detail, gap)
@@ -299,9 +297,9 @@ def manufacturing_covid_resilience_correlation(
     if method != "spearman" or y_year != 2020:
         raise ValueError("only method 'spearman' with y_year 2020 is implemented")
     tidy = ctx.indicators(list(ch.RESILIENCE_CODES), years=(2014, 2021))
-    sample = ch.resilience_sample(tidy, ch.economies(), x_year=x_year, min_population=min_population)
-    rho, p, n = ch.spearman(sample, "manuf_share", "growth_2020")
-    rho2, p2, n2 = ch.spearman(sample, "manuf_share", "output_gap_2021")
+    sample = ch.resilience_sample(tidy, economies(), x_year=x_year, min_population=min_population)
+    rho, p, n = spearman(sample, "manuf_share", "growth_2020")
+    rho2, p2, n2 = spearman(sample, "manuf_share", "output_gap_2021")
     if math.isnan(rho):
         return _missing(f"manufacturing shares ({x_year}) and GDP growth ({y_year})", ctx)
     if rho > 0 and p < alpha:

@@ -2,7 +2,9 @@
 
 Each check measures one entry of ``data/claims/001_deglobalisation.yml`` through
 ``ctx.indicators`` (so the chapter's vintage parameter reaches the data), reuses the
-chapter module's computations, and applies the entry's tolerance rule as written.
+chapter's computations (:mod:`.analysis`, :mod:`imtrade.stats`), and applies the entry's
+tolerance rule as written. The register finds this module through the chapter
+(:func:`imtrade.claims.registered_checks`).
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from imtrade.chapters import deglobalisation as chapter
+from imtrade.chapters.deglobalisation import analysis as chapter
 from imtrade.claims import CONTRADICTED, NOT_CHECKABLE, PARTLY, SUPPORTED, CheckResult, check
+from imtrade.data.entities import economies
+from imtrade.show.text import p_text
+from imtrade.stats import chow_break_test, fit_trend, percent_change
 
 PROXIES = {
     "trade_mean_of_flows": "world trade, (X + M)/2 % of GDP",
@@ -179,7 +184,7 @@ def trend_break_test(
     missing = _missing(s, range(int(pre[0]), int(post[1]) + 1))
     if missing:
         return _not_checkable(f"{PROXIES[series]} missing for {missing} in this vintage")
-    res = chapter.chow_break_test(s.index, s.to_numpy(), int(pre[1]))
+    res = chow_break_test(s.index, s.to_numpy(), int(pre[1]))
     flatter = res.post_slope < max_slope_ratio * res.pre_slope
     rejects = res.boot_pvalue < alpha
     if res.post_slope >= res.pre_slope:
@@ -193,12 +198,12 @@ def trend_break_test(
     measured = (
         f"{PROXIES[series]}: slope {res.pre_slope:+.2f} pp/yr {pre[0]}–{pre[1]} (95 % CI {res.pre_slope_ci[0]:+.2f} to {res.pre_slope_ci[1]:+.2f}), "
         f"{res.post_slope:+.2f} pp/yr {post[0]}–{post[1]} (CI {res.post_slope_ci[0]:+.2f} to {res.post_slope_ci[1]:+.2f}); "
-        f"Chow F = {res.f_stat:.1f}, bootstrap p {chapter.fmt_p(res.boot_pvalue)}, N = {res.n}"
+        f"Chow F = {res.f_stat:.1f}, bootstrap p {p_text(res.boot_pvalue)}, N = {res.n}"
     )
     detail = (
         f"The later slope is {'below' if flatter else 'not below'} {max_slope_ratio:g} × the earlier one; the Chow test of equal level and "
         f"slope {'rejects' if rejects else 'does not reject'} at {alpha:.0%} with its p-value from an AR(1) bootstrap (residual "
-        f"autocorrelation {res.rho:.2f}; the classical p-value, which assumes independent errors, is {chapter.fmt_p(res.f_pvalue, equals=False)})."
+        f"autocorrelation {res.rho:.2f}; the classical p-value, which assumes independent errors, is {p_text(res.f_pvalue, equals=False)})."
     )
     return CheckResult(verdict, measured, detail, res.post_slope)
 
@@ -210,7 +215,7 @@ def crisis_drop(claim, ctx, *, trade: dict[str, Any], fdi: dict[str, Any]) -> Ch
     for label, spec in (("merchandise exports", trade), ("FDI net inflows", fdi)):
         tidy = ctx.indicators([spec["indicator"]], countries=["WLD"])
         s = tidy[tidy["iso3"] == "WLD"].set_index("year")["value"]
-        change = chapter.percent_change(s, int(spec["from"]), int(spec["to"]))
+        change = percent_change(s, int(spec["from"]), int(spec["to"]))
         if np.isnan(change):
             return _not_checkable(f"world {label} missing for {spec['from']} or {spec['to']} in this vintage")
         results.append((label, spec, change, -change >= float(spec["min_drop_pct"])))
@@ -270,7 +275,7 @@ def ict_services_concentration(claim, ctx, *, year: int, min_hic_share: float, t
     if year not in share.index:
         return _not_checkable(f"no HIC/WLD aggregate of ICT service exports for {year} in this vintage")
     hic = float(share.loc[year])
-    conc = chapter.concentration_by_year(tidy, chapter.economies(), top_n=top_n)
+    conc = chapter.concentration_by_year(tidy, economies(), top_n=top_n)
     top_list = conc.loc[year, "top"].split(", ") if year in conc.index else []
     top_share = float(conc.loc[year, "top_share"]) if year in conc.index else float("nan")
     emerging = [c for c in ("CHN", "IND") if c in top_list[:5]]
@@ -394,8 +399,8 @@ def developing_export_share_trend(
     missing = _missing(s, range(int(pre[0]), int(post[1]) + 1))
     if missing:
         return _not_checkable(f"developing economies' export share missing for {missing}")
-    before = chapter.ols_trend(s.loc[pre[0] : pre[1]].index, s.loc[pre[0] : pre[1]].to_numpy())
-    after = chapter.ols_trend(s.loc[post[0] : post[1]].index, s.loc[post[0] : post[1]].to_numpy())
+    before = fit_trend(s.loc[pre[0] : pre[1]].index, s.loc[pre[0] : pre[1]].to_numpy(), interval="ar1-bootstrap")
+    after = fit_trend(s.loc[post[0] : post[1]].index, s.loc[post[0] : post[1]].to_numpy(), interval="ar1-bootstrap")
     if before.slope <= 0:
         return CheckResult(
             NOT_CHECKABLE,

@@ -3,8 +3,9 @@
 The source text rests the case for the BRICS Partnership on New Industrial Revolution on
 developing economies' weight in world output, manufacturing, trade and innovation, and on
 UNIDO's finding that economies with strong manufacturing weathered COVID-19 better. This
-module computes every number the chapter shows; the claim checks in
-:mod:`imtrade.claims.checks.partnir` call the same functions.
+module computes every number the chapter shows; the claim checks in :mod:`.checks` call the
+same functions. Its prose and page tables are in :mod:`.text`, its figures in :mod:`.figures`;
+regressions, ranks and growth rates are :mod:`imtrade.stats`.
 
 Layout: pure functions take tidy frames (``dataset, vintage, indicator, iso3, year, value``)
 and return frames; ``load_*`` functions fetch the inputs with
@@ -22,8 +23,10 @@ import numpy as np
 import pandas as pd
 
 from imtrade.book.params import check_countries, check_vintage, check_year_range
+from imtrade.data.entities import economies
 from imtrade.data.load import load_entities, load_indicators
 from imtrade.exceptions import ParameterError
+from imtrade.stats import latest_within, ols_hc3, rank_economies
 
 # Year of the source text's figures (the text was published in June 2022).
 CLAIM_YEAR = 2021
@@ -76,54 +79,17 @@ def last_data_year(vintage: str | None) -> int:
     return int(gdp["year"].max())
 
 
-def economies() -> list[str]:
-    """Codes of economies (not aggregates) in the entity table."""
-    return sorted(load_entities(include_aggregates=False)["iso3"])
-
-
-def entity_names(codes: Iterable[str] | None = None) -> dict[str, str]:
-    """Short display names by code (the World Bank's names, with a few shortened)."""
-    table = load_entities()
-    names = dict(zip(table["iso3"], table["name"], strict=False))
-    short = {
-        "RUS": "Russia",
-        "KOR": "Korea",
-        "IRN": "Iran",
-        "EGY": "Egypt",
-        "HKG": "Hong Kong SAR",
-        "VNM": "Viet Nam",
-        "TUR": "Türkiye",
-        WORLD: "World",
-        DEVELOPING_WB: "Low & middle income",
-        HIGH_INCOME: "High income",
-    }
-    names.update(short)
-    return names if codes is None else {c: names.get(c, c) for c in codes}
-
-
-def group_members_phrase(group: Sequence[str]) -> str:
-    """'Brazil, Russia, India, China and South Africa' for the group's codes."""
-    from imtrade.show.tables import join_names
-
-    names = entity_names(group)
-    return join_names([names[c] for c in group])
-
-
 def claimed(claim_id: str) -> dict[str, Any]:
     """The ``claimed`` block and ``args`` of one register entry (the text's own figures).
 
-    Read from the YAML files directly, so entries whose check is not registered yet (and are
-    therefore left out of the validated register) still provide the text's figures.
+    From the entries as written (:func:`imtrade.claims.register_entry`), so entries whose
+    check is not registered yet (and are therefore left out of the validated register) still
+    provide the text's figures.
     """
-    import yaml
+    from imtrade.claims import register_entry
 
-    from imtrade.paths import project
-
-    for path in sorted(project().claims.glob("*.yml")):
-        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
-            if isinstance(entry, dict) and entry.get("id") == claim_id:
-                return {**(entry.get("claimed") or {}), "args": dict(entry.get("args") or {})}
-    raise KeyError(f"no claim {claim_id!r} in data/claims/*.yml")
+    entry = register_entry(claim_id)
+    return {**(entry.get("claimed") or {}), "args": dict(entry.get("args") or {})}
 
 
 # ---------------------------------------------------------------------------------------
@@ -272,8 +238,8 @@ def weight_share(weight: pd.DataFrame, grouping: str, basis: str, year: int) -> 
 
 
 DEFINITION_LABELS = {
-    ("lmy", "MER"): "World Bank low & middle income, market exchange rates",
-    ("lmy", "PPP"): "World Bank low & middle income, PPP",
+    ("lmy", "MER"): "World Bank low and middle income, market exchange rates",
+    ("lmy", "PPP"): "World Bank low and middle income, PPP",
     ("imf_emde", "MER"): "IMF emerging & developing economies, market exchange rates",
     ("imf_emde", "PPP"): "IMF emerging & developing economies, PPP",
 }
@@ -297,20 +263,6 @@ def definition_comparison(weight: pd.DataFrame, year: int, target: float) -> pd.
 
 # ---------------------------------------------------------------------------------------
 # Manufacturing and industry
-
-
-def rank_economies(tidy: pd.DataFrame, year: int, economy_codes: Iterable[str]) -> pd.DataFrame:
-    """Economies ranked by value in ``year`` (1 = largest); aggregates excluded.
-
-    Returns ``rank, iso3, value, tied`` where ``tied`` marks a value equal to its neighbour's
-    (possible in files rounded to 3 significant digits); ties share the better rank.
-    """
-    codes = set(economy_codes)
-    rows = tidy[(tidy["year"] == year) & tidy["iso3"].isin(codes)].dropna(subset=["value"])
-    rows = rows.sort_values(["value", "iso3"], ascending=[False, True])[["iso3", "value"]].reset_index(drop=True)
-    rows.insert(0, "rank", rows["value"].rank(method="min", ascending=False).astype("int64"))
-    rows["tied"] = rows["value"].duplicated(keep=False)
-    return rows
 
 
 def leaders_by_year(tidy: pd.DataFrame, years: Iterable[int], economy_codes: Iterable[str]) -> pd.DataFrame:
@@ -358,7 +310,7 @@ def coverage(tidy: pd.DataFrame, codes: Sequence[str], years: Iterable[int]) -> 
 
 
 def manufacturing_share_table(mva: pd.DataFrame, group: Sequence[str]) -> pd.DataFrame:
-    """Shares of world manufacturing value added (%) by year: China, the group, low & middle income.
+    """Shares of world manufacturing value added (%) by year: China, the group, low and middle income.
 
     Long frame ``year, series, share, reporting, expected`` (series = ``CHN``, ``group``,
     ``LMY``). The group share is computed over reporting members; plot only complete years.
@@ -397,52 +349,12 @@ def industry_ranking(
     return ranked.head(top)[["rank", "iso3", "value_bn", "tied"]].reset_index(drop=True), missing
 
 
-def ranking_table(
-    ranking: pd.DataFrame, ranking_year: pd.DataFrame, claim_year: int, year: int, names: dict[str, str]
-) -> pd.DataFrame:
-    """Two :func:`industry_ranking` tables side by side, by rank: the claim's year and ``year``.
-
-    Columns ``Rank``, ``Economy, <year>`` and ``US dollars bn, <year>`` for each year; one pair
-    only when the two years are the same.
-    """
-
-    def named(frame: pd.DataFrame, y: int) -> pd.DataFrame:
-        return pd.DataFrame(
-            {
-                "Rank": frame["rank"],
-                f"Economy, {y}": frame["iso3"].map(lambda c: names.get(c, c)),
-                f"US dollars bn, {y}": frame["value_bn"],
-            }
-        )
-
-    first = named(ranking, claim_year)
-    if year == claim_year:
-        return first.reset_index(drop=True)
-    return first.merge(named(ranking_year, year), on="Rank", how="outer").reset_index(drop=True)
-
-
 # ---------------------------------------------------------------------------------------
 # Trade
 
 
-def cagr(values: pd.Series, start: int, end: int) -> float:
-    """Compound annual growth rate (%) of a year-indexed series between two years.
-
-    Notes
-    -----
-    :math:`g = (x_{end} / x_{start})^{1/(end-start)} - 1`, in percent; NaN if either value is
-    missing or not positive.
-    """
-    if start not in values.index or end not in values.index or end <= start:
-        return math.nan
-    a, b = float(values.loc[start]), float(values.loc[end])
-    if not (a > 0 and b > 0):
-        return math.nan
-    return ((b / a) ** (1.0 / (end - start)) - 1.0) * 100.0
-
-
 def export_share_table(exports: pd.DataFrame, sdg_share: pd.DataFrame, group: Sequence[str]) -> pd.DataFrame:
-    """Shares of world merchandise exports (%): the group, low & middle income, UN 'developing regions'.
+    """Shares of world merchandise exports (%): the group, low and middle income, UN 'developing regions'.
 
     Long frame ``year, series, share, reporting, expected``; the UN series is published as a
     share (UNCTAD definition of developing economies, which includes e.g. Korea and Singapore).
@@ -532,13 +444,6 @@ def gii_table(ranks: pd.DataFrame, iso3: Sequence[str], late_year: int = 2021) -
     out["climb_since_2012"] = out["rank_2012"] - out[f"rank_{late_year}"]
     order = {c: i for i, c in enumerate(iso3)}
     return out.sort_values("iso3", key=lambda s: s.map(order)).reset_index(drop=True)
-
-
-def latest_within(tidy: pd.DataFrame, year: int, window: int = 4) -> pd.DataFrame:
-    """Per (indicator, iso3): the latest value in ``[year - window, year]`` and the year used."""
-    rows = tidy[(tidy["year"] <= year) & (tidy["year"] >= year - window)].dropna(subset=["value"])
-    rows = rows.sort_values("year").groupby(["indicator", "iso3"], as_index=False).last()
-    return rows[["indicator", "iso3", "year", "value"]]
 
 
 # ---------------------------------------------------------------------------------------
@@ -765,59 +670,6 @@ def load_resilience_sample(vintage: str, min_population: float = 1e6) -> pd.Data
     return resilience_sample(tidy, economies(), min_population=min_population)
 
 
-@dataclass(frozen=True)
-class OLSResult:
-    """Coefficients (``term, estimate, ci_low, ci_high, p_value``) and fit of one regression."""
-
-    outcome: str
-    regressors: tuple[str, ...]
-    coefficients: pd.DataFrame
-    n: int
-    r2: float
-    used: tuple[str, ...]  # iso3 of the observations used
-
-
-def ols_hc3(frame: pd.DataFrame, outcome: str, regressors: Sequence[str], alpha: float = 0.05) -> OLSResult:
-    """OLS of ``outcome`` on ``regressors`` (plus a constant) with HC3 robust standard errors.
-
-    Rows with any missing variable are dropped (listwise).
-
-    Notes
-    -----
-    :math:`\\hat\\beta = (X'X)^{-1}X'y`; the HC3 covariance is
-    :math:`(X'X)^{-1} X' \\operatorname{diag}\\big(\\hat u_i^2 / (1-h_{ii})^2\\big) X (X'X)^{-1}`
-    with :math:`h_{ii}` the leverage of observation i (MacKinnon and White, 1985), which
-    behaves well in samples of about a hundred economies with outliers. Confidence intervals
-    use the normal approximation at level ``1 - alpha``.
-
-    References
-    ----------
-    MacKinnon, J. G. and White, H. (1985). Some heteroskedasticity-consistent covariance
-    matrix estimators with improved finite sample properties. Journal of Econometrics 29(3),
-    305-325.
-    """
-    from statsmodels.regression.linear_model import OLS  # lighter than statsmodels.api
-
-    cols = [outcome, *regressors]
-    data = frame.dropna(subset=cols)
-    if len(data) <= len(regressors) + 1:
-        raise ValueError(f"too few complete observations ({len(data)}) for {outcome} ~ {' + '.join(regressors)}")
-    X = pd.concat([pd.Series(1.0, index=data.index, name="const"), data[list(regressors)].astype(float)], axis=1)
-    fit = OLS(data[outcome].astype(float), X).fit(cov_type="HC3")
-    ci = fit.conf_int(alpha=alpha)
-    coefficients = pd.DataFrame(
-        {
-            "term": fit.params.index,
-            "estimate": fit.params.to_numpy(),
-            "ci_low": ci[0].to_numpy(),
-            "ci_high": ci[1].to_numpy(),
-            "p_value": fit.pvalues.to_numpy(),
-        }
-    )
-    used = tuple(data["iso3"]) if "iso3" in data else tuple(map(str, data.index))
-    return OLSResult(outcome, tuple(regressors), coefficients, int(fit.nobs), float(fit.rsquared), used)
-
-
 RESILIENCE_SPECS = {
     "(1) manufacturing share": ("manuf_share",),
     "(2) + medium/high-tech share": ("manuf_share", "mht_share"),
@@ -847,17 +699,6 @@ def resilience_models(sample: pd.DataFrame, flat_mht: Sequence[str] = ()) -> pd.
             rows.append(table)
     out = pd.concat(rows, ignore_index=True)
     return out[["outcome", "spec", "term", "estimate", "ci_low", "ci_high", "p_value", "n", "r2"]]
-
-
-def spearman(frame: pd.DataFrame, x: str, y: str) -> tuple[float, float, int]:
-    """Spearman rank correlation of two columns over complete rows: (rho, two-sided p, n)."""
-    from scipy.stats import spearmanr
-
-    data = frame.dropna(subset=[x, y])
-    if len(data) < 3:
-        return math.nan, math.nan, len(data)
-    result = spearmanr(data[x], data[y])
-    return float(result.statistic), float(result.pvalue), len(data)
 
 
 def aggregate_output_loss(
@@ -907,372 +748,11 @@ def non_advanced_high_income(gdp: pd.DataFrame, advanced: Sequence[str], year: i
 # ---------------------------------------------------------------------------------------
 # Figures (one function per figure; the chapter adds nothing but the call)
 
-WB_SOURCE = "World Bank, World Development Indicators"
-
-
-def _source(vintage: str, codes: str, extra: str = "") -> str:
-    return f"{WB_SOURCE} (vintage {vintage}), {codes}" + (f"; {extra}" if extra else "") + "."
-
-
-def plot_world_weight(weight: pd.DataFrame, group_name: str, vintage: str, claim_year: int, claim_value: float):
-    """Two panels (market exchange rates, PPP): developing-economy and group shares of world GDP."""
-    import matplotlib.pyplot as plt
-
-    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, add_source
-
-    fig, axes = plt.subplots(1, 2, figsize=(9.0, 4.0), sharey=True)
-    styles = {
-        "imf_emde": {"label": "IMF emerging & developing", "color": OKABE_ITO[0], "linestyle": "-", "marker": "o"},
-        "lmy": {"label": "World Bank low & middle income", "color": OKABE_ITO[1], "linestyle": "--", "marker": "s"},
-        "group": {"label": group_name, "color": OKABE_ITO[2], "linestyle": "-.", "marker": "^"},
-    }
-    for ax, basis, title in zip(
-        axes, ("MER", "PPP"), ("At market exchange rates", "At purchasing power parity"), strict=True
-    ):
-        for grouping, style in styles.items():
-            part = weight[(weight["grouping"] == grouping) & (weight["basis"] == basis)]
-            if grouping == "group":
-                part = part[part["reporting"] == part["expected"]]
-            ax.plot(
-                part["year"],
-                part["share"],
-                color=style["color"],
-                linestyle=style["linestyle"],
-                marker=style["marker"],
-                markevery=5,
-                markersize=5,
-                label=style["label"],
-            )
-        if basis == "MER":
-            ax.plot(
-                [claim_year],
-                [claim_value],
-                marker="*",
-                markersize=13,
-                color="#000000",
-                linestyle="none",
-                label=f"Text: {claim_value:g} % in {claim_year}",
-            )
-        ax.text(0.02, 0.98, title, transform=ax.transAxes, va="top", fontsize=10, color=BENCHMARK_GREY)
-        ax.set_xlabel("Year")
-    axes[0].set_ylabel("% of world GDP")
-    axes[0].set_ylim(0, max(70.0, float(weight["share"].max()) + 5))
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.tight_layout(rect=(0, 0, 1, 0.86))
-    fig.legend(handles, labels, loc="upper center", ncol=2, bbox_to_anchor=(0.5, 1.0))
-    add_source(
-        fig,
-        _source(
-            vintage,
-            "NY.GDP.MKTP.CD; PPP GDP = NY.GDP.PCAP.PP.CD x SP.POP.TOTL",
-            "IMF WEO advanced-economy list (October 2024)",
-        ),
-    )
-    return fig
-
-
-def plot_manufacturing_shares(
-    shares: pd.DataFrame,
-    group_name: str,
-    claim_year: int,
-    claim_value: float,
-    mark: int | None = None,
-    start_year: int | None = None,
-):
-    """China's, the group's and low & middle income economies' shares of world manufacturing value added."""
-    import matplotlib.pyplot as plt
-    from matplotlib.ticker import MaxNLocator
-
-    from imtrade.show.figures import OKABE_ITO, add_source, mark_year
-
-    if start_year is not None:
-        shares = shares[shares["year"] >= start_year]
-    fig, ax = plt.subplots(figsize=(8.0, 4.2))
-    styles = {
-        "CHN": ("China", OKABE_ITO[3], "-", "o"),
-        "group": (group_name, OKABE_ITO[2], "-.", "^"),
-        DEVELOPING_WB: ("World Bank low & middle income", OKABE_ITO[1], "--", "s"),
-    }
-    for series, (label, color, ls, marker) in styles.items():
-        part = shares[(shares["series"] == series) & (shares["reporting"] == shares["expected"])]
-        ax.plot(
-            part["year"],
-            part["share"],
-            color=color,
-            linestyle=ls,
-            marker=marker,
-            markevery=4,
-            markersize=5,
-            label=label,
-        )
-    ax.plot(
-        [claim_year],
-        [claim_value],
-        marker="*",
-        markersize=13,
-        color="#000000",
-        linestyle="none",
-        label=f"Text: China 'nearly one third' ({claim_year})",
-    )
-    if mark is not None:
-        mark_year(ax, mark, f"China largest from {mark}")
-    ax.set_xlabel("Year")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.set_ylabel("% of world manufacturing value added")
-    ax.set_ylim(0, float(shares["share"].max()) * 1.2)
-    ax.legend(loc="lower right", fontsize=8)
-    add_source(
-        fig,
-        "World Bank, World Development Indicators, NV.IND.MANF.CD (bulk CSV, 2023 copy rounded to 3 significant digits; "
-        "no world total before 1997, no data after 2021).",
-    )
-    return fig
-
-
-def plot_industry_ranking(ranking: pd.DataFrame, year: int, group: Sequence[str], named: Sequence[str], vintage: str):
-    """Horizontal bars: the largest economies by industry value added, group members and named economies marked."""
-    import matplotlib.pyplot as plt
-    from matplotlib.patches import Patch
-
-    from imtrade.show.figures import OKABE_ITO, add_source
-
-    names = entity_names(ranking["iso3"])
-    data = ranking.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8.0, 0.32 * len(data) + 1.2))
-    kinds = ["group" if c in group else "named" if c in named else "other" for c in data["iso3"]]
-    look = {"group": (OKABE_ITO[0], ""), "named": (OKABE_ITO[1], "//"), "other": ("#BBBBBB", "")}
-    colors = [look[k][0] for k in kinds]
-    hatches = [look[k][1] for k in kinds]
-    bars = ax.barh(
-        [f"{int(r)}. {names[c]}" for r, c in zip(data["rank"], data["iso3"], strict=True)],
-        data["value_bn"],
-        color=colors,
-    )
-    for bar, hatch in zip(bars, hatches, strict=True):
-        bar.set_hatch(hatch)
-        bar.set_edgecolor("#333333" if hatch else bar.get_facecolor())
-    ax.set_xlabel(f"Industry value added incl. construction, {year} (billion current US dollars)")
-    legend = [
-        Patch(facecolor=OKABE_ITO[0], label="Group member"),
-        Patch(facecolor=OKABE_ITO[1], hatch="//", edgecolor="#333333", label="Named by the text, not in the group"),
-        Patch(facecolor="#BBBBBB", label="Other economy"),
-    ]
-    ax.legend(handles=legend, loc="lower right")
-    add_source(fig, _source(vintage, "NV.IND.TOTL.ZS x NY.GDP.MKTP.CD (derived NV.IND.TOTL.CD)"))
-    return fig
-
-
-def plot_export_shares(shares: pd.DataFrame, group_name: str, vintage: str):
-    """The group's, low & middle income economies' and UN developing regions' shares of world merchandise exports."""
-    import matplotlib.pyplot as plt
-
-    from imtrade.show.figures import OKABE_ITO, add_source
-
-    fig, ax = plt.subplots(figsize=(8.0, 4.2))
-    styles = {
-        "UN developing regions": ("UN 'developing regions' (UNCTAD definition)", OKABE_ITO[0], "-", "o"),
-        DEVELOPING_WB: ("World Bank low & middle income", OKABE_ITO[1], "--", "s"),
-        "group": (group_name, OKABE_ITO[2], "-.", "^"),
-    }
-    for series, (label, color, ls, marker) in styles.items():
-        part = shares[shares["series"] == series]
-        if series == "group":
-            part = part[part["reporting"] == part["expected"]]
-        ax.plot(
-            part["year"],
-            part["share"],
-            color=color,
-            linestyle=ls,
-            marker=marker,
-            markevery=4,
-            markersize=5,
-            label=label,
-        )
-    ax.set_xlabel("Year")
-    ax.set_ylabel("% of world merchandise exports")
-    ax.set_ylim(0, None)
-    ax.legend(loc="lower right")
-    add_source(
-        fig,
-        _source(
-            vintage, "TX.VAL.MRCH.CD.WT", "UN SDG database (2020-10-19), TX_EXP_GBMRCH, developing regions (M49 515)"
-        ),
-    )
-    return fig
-
 
 def editions_ranked(ranks: pd.DataFrame) -> dict[int, int]:
     """Number of economies ranked per GII edition, where the curated table records it."""
     counts = pd.to_numeric(ranks["economies_ranked"], errors="coerce")
     return {int(y): int(c) for y, c in counts.groupby(ranks["edition_year"]).max().dropna().items()}
-
-
-def plot_gii_ranks(table: pd.DataFrame, late_year: int = 2021, ranked: dict[int, int] | None = None):
-    """Dumbbells: GII rank in 2011 (and 2012) and in ``late_year`` per economy (rank 1 = best, drawn on top)."""
-    import matplotlib.pyplot as plt
-
-    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, add_source
-
-    data = table.iloc[::-1].reset_index(drop=True)
-    fig, ax = plt.subplots(figsize=(8.0, 0.42 * len(data) + 1.4))
-    late = f"rank_{late_year}"
-    for i, row in data.iterrows():
-        start = row["rank_2011"] if not pd.isna(row["rank_2011"]) else row["rank_2012"]
-        ax.plot([start, row[late]], [i, i], color=BENCHMARK_GREY, linewidth=1.5, zorder=1)
-    ranked = ranked or {}
-
-    def label(year: int) -> str:
-        return f"{year} edition" + (f" ({ranked[year]} economies)" if year in ranked else "")
-
-    ax.scatter(data["rank_2011"], data.index, marker="o", s=45, color=OKABE_ITO[1], label=label(2011), zorder=3)
-    ax.scatter(
-        data["rank_2012"],
-        data.index,
-        marker="s",
-        s=40,
-        facecolors="none",
-        edgecolors=OKABE_ITO[5],
-        label=label(2012),
-        zorder=3,
-    )
-    ax.scatter(data[late], data.index, marker="D", s=45, color=OKABE_ITO[0], label=label(late_year), zorder=4)
-    names = entity_names(data["iso3"])
-    ax.set_yticks(range(len(data)), [names.get(c, e) for c, e in zip(data["iso3"], data["economy"], strict=True)])
-    ax.invert_xaxis()
-    ax.set_xlabel("Global Innovation Index rank (1 = most innovative; better ranks to the right)")
-    handles, labels = ax.get_legend_handles_labels()
-    fig.tight_layout(rect=(0, 0, 1, 0.9))
-    fig.legend(handles, labels, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 1.0), fontsize=8)
-    add_source(
-        fig,
-        "WIPO / INSEAD, Global Innovation Index 2011, 2012 and 2021, ranks as reported in news and government "
-        "releases (data/curated/innovation_index_ranks.csv).",
-    )
-    return fig
-
-
-def plot_resilience(sample: pd.DataFrame, group: Sequence[str], vintage: str):
-    """Two scatters: 2020 growth and 2021 output vs trend against the 2019 manufacturing share, with OLS lines."""
-    import matplotlib.pyplot as plt
-
-    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, add_source
-
-    fig, axes = plt.subplots(2, 1, figsize=(8.0, 8.0), sharex=True)
-    for ax, (outcome, label) in zip(axes, OUTCOMES.items(), strict=True):
-        data = sample.dropna(subset=["manuf_share", outcome])
-        members = data["iso3"].isin(list(group))
-        ax.scatter(
-            data.loc[~members, "manuf_share"],
-            data.loc[~members, outcome],
-            s=14,
-            color=BENCHMARK_GREY,
-            alpha=0.6,
-            label="Other economies",
-        )
-        ax.scatter(
-            data.loc[members, "manuf_share"],
-            data.loc[members, outcome],
-            s=40,
-            marker="D",
-            color=OKABE_ITO[0],
-            label="Group members",
-            zorder=3,
-        )
-        for j, row in enumerate(data[members].sort_values(outcome).itertuples()):
-            ax.annotate(
-                row.iso3,
-                (row.manuf_share, getattr(row, outcome)),
-                xytext=(6, 6 if j % 2 else -11),
-                textcoords="offset points",
-                fontsize=8,
-                color=OKABE_ITO[0],
-                arrowprops={"arrowstyle": "-", "color": OKABE_ITO[0], "linewidth": 0.6},
-            )
-        fit = ols_hc3(data, outcome, ["manuf_share"])
-        coef = fit.coefficients.set_index("term")["estimate"]
-        xs = np.linspace(data["manuf_share"].min(), data["manuf_share"].max(), 50)
-        ax.plot(xs, coef["const"] + coef["manuf_share"] * xs, color=OKABE_ITO[3], linestyle="--", label="OLS fit")
-        ax.axhline(0, color="#444444", linewidth=0.8)
-        ax.set_ylabel(label)
-    axes[-1].set_xlabel("Manufacturing value added, 2019 (% of GDP)")
-    axes[0].legend(loc="lower right", fontsize=8)
-    fig.tight_layout()
-    add_source(
-        fig,
-        _source(
-            vintage,
-            "NY.GDP.MKTP.KD.ZG",
-            "NV.IND.MANF.CD (bulk CSV) / NY.GDP.MKTP.CD; economies with at least 1 million people",
-        ),
-    )
-    return fig
-
-
-def plot_profile(profile: pd.DataFrame, group_name: str, vintage: str):
-    """One row per indicator: members (labelled), the group average and the world / high-income / developing benchmarks."""
-    import matplotlib.pyplot as plt
-
-    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, add_source
-
-    items = list(dict.fromkeys(profile["indicator"]))
-    fig, axes = plt.subplots(len(items), 1, figsize=(8.5, 1.45 * len(items) + 1.0))
-    bench_style = {
-        WORLD: ("World", BENCHMARK_GREY, "s"),
-        HIGH_INCOME: ("High income", "#000000", "P"),
-        DEVELOPING_WB: ("Low & middle income", OKABE_ITO[1], "v"),
-    }
-    for ax, code in zip(np.atleast_1d(axes), items, strict=True):
-        part = profile[profile["indicator"] == code]
-        members = part[part["kind"] == "member"].dropna(subset=["value"]).sort_values("value")
-        # three rows per panel: members (labelled), the group average, the benchmarks
-        ax.scatter(
-            members["value"],
-            np.full(len(members), 0.55),
-            s=22,
-            facecolors="none",
-            edgecolors=OKABE_ITO[0],
-            label="Members",
-        )
-        for j, row in enumerate(members.itertuples()):
-            ax.annotate(
-                row.entity,
-                (row.value, 0.55),
-                xytext=(0, 5 if j % 2 == 0 else -10),
-                textcoords="offset points",
-                fontsize=7,
-                ha="center",
-                color="#333333",
-            )
-        grp = part[part["kind"] == "group"]
-        ax.scatter(
-            grp["value"],
-            [0.0] * len(grp),
-            s=90,
-            marker="o",
-            color=OKABE_ITO[0],
-            label=f"{group_name} (weighted)",
-            zorder=3,
-        )
-        for entity, (label, color, marker) in bench_style.items():
-            hit = part[part["entity"] == entity]
-            ax.scatter(hit["value"], [-0.55] * len(hit), s=60, marker=marker, color=color, label=label, zorder=4)
-        first = part.iloc[0]
-        ax.set_yticks([0.55, 0.0, -0.55], ["members", "group", "benchmarks"], fontsize=7)
-        ax.set_ylim(-1, 1.1)
-        ax.set_xlabel(f"{first['label']} ({first['unit']})", fontsize=9)
-        ax.grid(axis="y", visible=False)
-    handles, labels = np.atleast_1d(axes)[0].get_legend_handles_labels()
-    fig.tight_layout(rect=(0, 0, 1, 0.93))
-    fig.legend(handles, labels, loc="upper center", ncol=3, bbox_to_anchor=(0.5, 1.0), fontsize=8)
-    add_source(
-        fig,
-        _source(
-            vintage,
-            "NV.IND.TOTL.ZS, TX.VAL.TECH.MF.ZS, GB.XPD.RSDV.GD.ZS, IT.NET.BBND.P2, LP.LPI.OVRL.XQ",
-            "latest value within four years of the reference year",
-        ),
-    )
-    return fig
 
 
 # ---------------------------------------------------------------------------------------
@@ -1292,70 +772,11 @@ def streak_start(leaders: pd.DataFrame, geo: str) -> tuple[int | None, int]:
     return start, int(data["year"].iloc[-1]) - start + 1
 
 
-def _years_phrase(years: Sequence[int]) -> str:
-    """'1997-2003', '2001 and 2005', compressing consecutive runs."""
-    from imtrade.show.tables import join_names
-
-    years = sorted(int(y) for y in years)
-    runs: list[list[int]] = []
-    for y in years:
-        if runs and y == runs[-1][-1] + 1:
-            runs[-1].append(y)
-        else:
-            runs.append([y])
-    return join_names([f"{r[0]}" if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs])
-
-
-def missing_years_phrase(cov: pd.DataFrame) -> str:
-    """'Russia lacks 1997-2001 and China 1997-2003' for the rows of :func:`coverage` with gaps ('' if none)."""
-    from imtrade.show.tables import join_names
-
-    names = entity_names(cov["iso3"])
-    parts = [f"{names[r.iso3]} {_years_phrase(r.missing)}" for r in cov.itertuples() if len(r.missing)]
-    if not parts:
-        return ""
-    return "the file has no value for " + join_names(parts)
-
-
-def coefficient_phrase(row: pd.Series, scale: float = 10.0, unit: str = "points") -> str:
-    """'+0.7 points (95 % CI -1.3 to +2.6, N = 146)' for a coefficient per ``scale`` units of the regressor."""
-    return (
-        f"{row['estimate'] * scale:+.1f} {unit} (95 % CI {row['ci_low'] * scale:+.1f} to {row['ci_high'] * scale:+.1f}, "
-        f"N = {int(row['n'])})"
-    )
-
-
 def significance_count(models: pd.DataFrame, term: str) -> tuple[int, int]:
     """(estimates of ``term`` whose 95 % CI excludes zero, all estimates of ``term``)."""
     rows = models[models["term"] == term]
     significant = ((rows["ci_low"] > 0) | (rows["ci_high"] < 0)).sum()
     return int(significant), len(rows)
-
-
-def profile_sentences(profile: pd.DataFrame, group_name: str) -> str:
-    """A Markdown bullet per indicator comparing the group with the world and high-income averages."""
-    lines = []
-    for code in dict.fromkeys(profile["indicator"]):
-        part = profile[profile["indicator"] == code].set_index("entity")
-        first = part.iloc[0]
-        grp, wld, hic = (part["value"].get(k, math.nan) for k in ("group", WORLD, HIGH_INCOME))
-        years = part["year"].get("group", "")
-        if pd.isna(grp):
-            lines.append(f"- {first['label']}: no data for the group's members.")
-            continue
-        position = (
-            "above both the world and the high-income average"
-            if grp > max(wld, hic)
-            else "below both the world and the high-income average"
-            if grp < min(wld, hic)
-            else "between the world and the high-income average"
-        )
-        digits = 2 if "score" in first["unit"] else 1
-        lines.append(
-            f"- **{first['label']}** ({first['unit']}): {group_name} {grp:.{digits}f} ({years}), world {wld:.{digits}f}, "
-            f"high income {hic:.{digits}f}: {position}."
-        )
-    return "\n".join(lines)
 
 
 def pending_claims(prefix: str = "c004-") -> dict[str, list[str]]:
@@ -1368,87 +789,3 @@ def pending_claims(prefix: str = "c004-") -> dict[str, list[str]]:
 
     problems = load_register().problems
     return {k: v for k, v in sorted(problems.items()) if k.startswith(prefix)}
-
-
-def resilience_reading(models: pd.DataFrame, term: str = "manuf_share") -> tuple[str, str]:
-    """(finding, verdict) sentences summarising the estimates of ``term`` across specifications.
-
-    A coefficient counts as robust only if its 95 % interval excludes zero, with the same
-    sign, in every specification that has controls ((3) and later).
-    """
-    rows = models[models["term"] == term]
-    significant = rows[(rows["ci_low"] > 0) | (rows["ci_high"] < 0)]
-    controlled = rows[~rows["spec"].isin(list(RESILIENCE_SPECS)[:2])]
-    robust_pos = len(controlled) and bool((controlled["ci_low"] > 0).all())
-    robust_neg = len(controlled) and bool((controlled["ci_high"] < 0).all())
-    if robust_pos:
-        return (
-            "a larger manufacturing sector before the pandemic goes with better outcomes in every specification with "
-            "controls",
-            "The data are consistent with the claim, as an association.",
-        )
-    if robust_neg:
-        return (
-            "a larger manufacturing sector before the pandemic goes with worse outcomes in every specification with "
-            "controls",
-            "The data run against the claim, as an association.",
-        )
-    if significant.empty:
-        finding = (
-            "a larger manufacturing sector before the pandemic is not associated with a smaller 2020 recession or a "
-            "stronger recovery by 2021: no estimate is distinguishable from zero"
-        )
-    else:
-        several = len(significant) > 1
-        finding = (
-            "a larger manufacturing sector before the pandemic is not reliably associated with a smaller 2020 recession "
-            f"or a stronger recovery by 2021: the {'only ' if not several else ''}significant "
-            f"estimate{'s' if several else ''}, in {join_specs(significant)}, "
-            f"{'do' if several else 'does'} not survive the controls"
-        )
-    return finding, "The data here do not support the claim, and they do not refute it either."
-
-
-def join_specs(rows: pd.DataFrame) -> str:
-    """'specification (2) for GDP growth 2020 (%)' phrases for the rows of a model table."""
-    from imtrade.show.tables import join_names
-
-    short = {"growth_2020": "2020 growth", "output_gap_2021": "output against trend in 2021"}
-    return join_names(
-        f"specification {r.spec.split(')')[0]}) for {short.get(r.outcome, r.outcome)}" for r in rows.itertuples()
-    )
-
-
-def gii_reading(changes: pd.DataFrame, names: dict[str, str]) -> str:
-    """'all five ... moved up' or who did not, from :func:`gii_rank_changes`."""
-    from imtrade.show.tables import join_names
-
-    have = changes.dropna(subset=["places"])
-    down = have[have["places"] <= 0]
-    words = dict(enumerate(("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")))
-    if down.empty:
-        return f"all {words.get(len(have), len(have))} economies the text names moved up"
-    return (
-        f"{words.get(len(have) - len(down), len(have) - len(down))} of the {words.get(len(have), len(have))} "
-        "economies the text names moved up; "
-        f"{join_names(names.get(c, c) for c in down['iso3'])} did not"
-    )
-
-
-def estimates_display(models: pd.DataFrame, terms: Sequence[str] = ("manuf_share", "mht_share")) -> pd.DataFrame:
-    """One row per outcome x specification: each term as 'estimate [95 % CI]', with N and R² (for the page)."""
-    labels = {"manuf_share": "Manufacturing share", "mht_share": "Medium/high-tech share"}
-    rows = []
-    for (outcome, spec), part in models.groupby(["outcome", "spec"], sort=False):
-        row = {"Outcome": OUTCOMES.get(outcome, outcome), "Specification": spec}
-        for term in terms:
-            hit = part[part["term"] == term]
-            row[labels.get(term, term)] = (
-                f"{hit['estimate'].iloc[0]:+.3f} [{hit['ci_low'].iloc[0]:+.3f}, {hit['ci_high'].iloc[0]:+.3f}]"
-                if len(hit)
-                else "–"
-            )
-        row["N"] = int(part["n"].iloc[0])
-        row["R²"] = f"{part['r2'].iloc[0]:.2f}"
-        rows.append(row)
-    return pd.DataFrame(rows)

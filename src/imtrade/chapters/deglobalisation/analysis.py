@@ -1,0 +1,694 @@
+"""Chapter "De-globalisation mechanisms": computations (source text 001, Wang & Chai 2024).
+
+The source text argues that digital technology (robots, 3D printing, digitalisation) ended
+the "hyper-globalisation" of 1990-2008 and drives a slower, partly reversed integration of
+manufacturing. This module holds the six analyses of the chapter (openness, global value
+chain proxies, automation, foreign direct investment, concentration of receipts for
+intellectual property, developing economies' export shares), each a *pure* function of tidy
+frames plus a thin loader, and the parameter checks. The trend-break statistics they use are
+:mod:`imtrade.stats.breaks`; the chapter's prose is in :mod:`.text`, its figures in
+:mod:`.figures` and its claim checks in :mod:`.checks`.
+
+Pure functions take the tidy frames returned by :func:`imtrade.api.load_indicators`, so the
+claim checks can feed them through ``ctx.indicators`` (and tests through small frames).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from imtrade.book.params import check_countries, check_vintage, check_year_range
+from imtrade.data import indicators
+from imtrade.data.entities import economies
+from imtrade.data.load import load_indicators
+from imtrade.exceptions import ParameterError, UnknownIndicatorError
+from imtrade.stats import (
+    BOOT_REPS,
+    BOOT_SEED,
+    SlopeChange,
+    TooFewObservations,
+    TrendFit,
+    chow_break_test,
+    fit_trend,
+    index_to,
+)
+
+# ---------------------------------------------------------------------------------------
+# Constants
+
+#: WDI codes used by the chapter (openness, investment, developing economies).
+EXPORTS, IMPORTS = "NE.EXP.GNFS.ZS", "NE.IMP.GNFS.ZS"
+MERCH_TRADE_GDP = "TG.VAL.TOTL.GD.ZS"
+FDI_INFLOWS, GDP_USD = "BX.KLT.DINV.CD.WD", "NY.GDP.MKTP.CD"
+MERCH_EXPORTS, HIGHTECH_EXPORTS = "TX.VAL.MRCH.CD.WT", "TX.VAL.TECH.CD"
+IP_RECEIPTS, ICT_SERVICE_EXPORTS = "BX.GSR.ROYL.CD", "BX.GSR.CCIS.CD"
+MHT_SHARE, MANF_SHARE_OF_MERCH = "TX.MNF.TECH.ZS.UN", "TX.VAL.MANF.ZS.UN"
+PWT_WORLD_TRADE = "OWID.WORLD_TRADE.GDP.PWT"
+CEPII_LABOUR, CEPII_CAPITAL = "OWID.EXP.LABOR_INTENSIVE.GDP", "OWID.EXP.CAPITAL_INTENSIVE.GDP"
+SDG_DEVELOPING_EXPORT_SHARE, SDG_DEVELOPING = "TX_EXP_GBMRCH", "M49_515"
+
+#: Income groups of the World Bank compared in the investment section.
+INCOME_GROUPS = ("WLD", "HIC", "LMY")
+
+
+def slope_columns(result: SlopeChange, fields: Sequence[str], short: bool = False) -> dict[str, float]:
+    """``{field, field_ci_low, field_ci_high}`` columns of slopes for a table (``short``: the
+    ``pre_ci_low`` style of the catch-up table, e.g. ``change_ci_low`` for ``slope_change``)."""
+    out = {}
+    for field in fields:
+        stem = field.replace("_slope", "").replace("slope_", "") if short else field
+        low, high = getattr(result, f"{field}_ci")
+        out |= {field: getattr(result, field), f"{stem}_ci_low": low, f"{stem}_ci_high": high}
+    return out
+
+
+def break_table(summary: dict[str, Any], label: str) -> pd.DataFrame:
+    """One row of key numbers from :func:`break_summary` (for a downloadable table)."""
+    chow, scan, trend, rec = summary["chow"], summary["scan"], summary["trend"], summary["recovery"]
+    return pd.DataFrame(
+        [
+            {
+                "series": label,
+                "break_year": chow.break_year,
+                "n": chow.n,
+                "n_pre": chow.n_pre,
+                "n_post": chow.n_post,
+                **slope_columns(chow, ("pre_slope", "post_slope")),
+                "chow_f": chow.f_stat,
+                "chow_p_classical": chow.f_pvalue,
+                "chow_p_bootstrap": chow.boot_pvalue,
+                "residual_rho": chow.rho,
+                "sup_f": scan.sup_f,
+                "sup_f_year": scan.sup_f_year,
+                "sup_f_p_bootstrap": scan.boot_pvalue,
+                "sup_f_critical_5pct_bootstrap": scan.boot_critical_5pct,
+                "sup_f_critical_5pct_andrews": scan.critical_values[0.05],
+                "kinked_pre_slope": trend.pre_slope,
+                "kinked_post_slope": trend.post_slope,
+                "kinked_post_slope_ci_low": trend.post_slope_ci[0],
+                "kinked_post_slope_ci_high": trend.post_slope_ci[1],
+                "break_value": rec.break_value,
+                "latest_year": rec.latest_year,
+                "latest_value": rec.latest_value,
+                "recovered": rec.recovered,
+                "bootstrap_reps": BOOT_REPS,
+                "bootstrap_seed": BOOT_SEED,
+            }
+        ]
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# 1. Openness
+
+
+def openness_from_tidy(tidy: pd.DataFrame, iso3: str = "WLD") -> pd.DataFrame:
+    """Exports, imports, their sum and their mean (% of GDP) by year, from tidy WDI rows.
+
+    ``trade`` = exports + imports (the World Bank's NE.TRD.GNFS.ZS); ``trade_mean`` =
+    (exports + imports) / 2, the average of the two flows (the convention of WTO trade
+    ratios), which is the measure the source text's 20 % -> 30 % matches.
+    """
+    rows = tidy[(tidy["iso3"] == iso3) & tidy["indicator"].isin([EXPORTS, IMPORTS])]
+    frame = rows.pivot_table(index="year", columns="indicator", values="value", aggfunc="first")
+    frame = (
+        frame.reindex(columns=[EXPORTS, IMPORTS])
+        .rename(columns={EXPORTS: "exports", IMPORTS: "imports"})
+        .rename_axis(columns=None)
+    )
+    frame["trade"] = frame["exports"] + frame["imports"]
+    frame["trade_mean"] = frame["trade"] / 2
+    return frame.dropna().sort_index()
+
+
+def world_openness(vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
+    """World openness (see :func:`openness_from_tidy`) plus merchandise trade % of GDP."""
+    tidy = load_indicators(
+        [EXPORTS, IMPORTS, MERCH_TRADE_GDP], countries=["WLD"], years=(start_year, end_year), vintage=vintage
+    )
+    frame = openness_from_tidy(tidy)
+    merch = tidy[tidy["indicator"] == MERCH_TRADE_GDP].set_index("year")["value"]
+    return frame.join(merch.rename("merchandise_trade"), how="left")
+
+
+def long_run_openness(start_year: int | None = None, end_year: int | None = None) -> pd.Series:
+    """World trade (exports + imports) % of GDP from the Penn World Table 9.0 via OWID (1950-2014)."""
+    tidy = load_indicators([PWT_WORLD_TRADE], countries=["WLD"], years=(start_year, end_year))
+    return tidy.set_index("year")["value"].rename("pwt_trade")
+
+
+def openness_measures(
+    openness: pd.DataFrame,
+    pwt: pd.Series | None = None,
+    *,
+    decade: tuple[int, int] = (1990, 1999),
+    year: int = 2007,
+    start_target: float = 20.0,
+    start_tol: float = 2.5,
+    end_threshold: float = 30.0,
+) -> pd.DataFrame:
+    """Which measure of openness matches the text's "about 20 % in the 1990s, over 30 % in 2007"?
+
+    One row per measure with its 1990s mean, its value in ``year`` and whether each half of
+    the statement holds (1990s mean within ``start_target`` +/- ``start_tol``; value in
+    ``year`` above ``end_threshold``).
+    """
+    measures = {
+        "Exports of goods and services": openness.get("exports"),
+        "Imports of goods and services": openness.get("imports"),
+        "Average of exports and imports, (X + M) / 2": openness.get("trade_mean"),
+        "Exports + imports (World Bank trade ratio)": openness.get("trade"),
+        "Merchandise trade (X + M), TG.VAL.TOTL.GD.ZS": openness.get("merchandise_trade"),
+    }
+    if pwt is not None:
+        measures["Exports + imports, Penn World Table 9.0"] = pwt
+    rows = []
+    for name, s in measures.items():
+        if s is None:
+            continue
+        s = s.dropna()
+        in_decade = s[(s.index >= decade[0]) & (s.index <= decade[1])]
+        mean = float(in_decade.mean()) if len(in_decade) == decade[1] - decade[0] + 1 else float("nan")
+        value = float(s.loc[year]) if year in s.index else float("nan")
+        rows.append(
+            {
+                "measure": name,
+                "mean_1990s": mean,
+                f"value_{year}": value,
+                "about_20_in_1990s": bool(abs(mean - start_target) <= start_tol) if not math.isnan(mean) else None,
+                f"above_30_in_{year}": bool(value > end_threshold) if not math.isnan(value) else None,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# 2. Global value chains: the quoted figures and the proxies the data allow
+
+
+def quoted_gvc_participation(table: pd.DataFrame) -> pd.DataFrame:
+    """The GVC participation rates quoted by the source text (curated, not recomputed).
+
+    ``table`` is ``load_curated("gvc_participation_quoted")``. Returns year, measure
+    (trade-based / production-based), value (%), attributed_to and verified_primary.
+    """
+    labels = {"gvc_participation_trade_based": "trade-based", "gvc_participation_production_based": "production-based"}
+    rows = table[table["measure"].isin(labels) & table["year"].notna()].copy()
+    rows["measure"] = rows["measure"].map(labels)
+    rows["year"] = rows["year"].astype(int)
+    return (
+        rows[["year", "measure", "value", "attributed_to", "verified_primary"]]
+        .sort_values(["measure", "year"])
+        .reset_index(drop=True)
+    )
+
+
+def gvc_proxy_comparison(
+    openness: pd.DataFrame, quoted: pd.DataFrame, years: Sequence[int] = (1995, 2008, 2020)
+) -> pd.DataFrame:
+    """Quoted GVC participation beside the two trade-intensity proxies, levels and indices.
+
+    For each year: the quoted trade- and production-based participation (%), world trade
+    (X + M)/2 and merchandise trade % of GDP, and each indexed to the first year = 100, so
+    that relative changes can be compared (the levels measure different things).
+    """
+    base = years[0]
+    series = {
+        "GVC participation, trade-based (quoted)": quoted[quoted["measure"] == "trade-based"].set_index("year")[
+            "value"
+        ],
+        "GVC participation, production-based (quoted)": quoted[quoted["measure"] == "production-based"].set_index(
+            "year"
+        )["value"],
+        "Proxy: world trade, (X + M)/2 % of GDP": openness["trade_mean"],
+        "Proxy: world merchandise trade % of GDP": openness["merchandise_trade"],
+    }
+    rows = []
+    for name, s in series.items():
+        for y in years:
+            value = float(s.get(y, np.nan))
+            rows.append(
+                {
+                    "series": name,
+                    "year": int(y),
+                    "value": value,
+                    f"index_{base}_100": float(index_to(s, base).get(y, np.nan)),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def world_mht_share_from_tidy(tidy: pd.DataFrame, economies: Iterable[str]) -> pd.DataFrame:
+    """Medium/high-tech share of the manufactured exports of all reporting economies.
+
+    The WDI publish TX.MNF.TECH.ZS.UN for economies only; the world value is the average
+    of the economies' shares weighted by their manufactured exports
+    (TX.VAL.MANF.ZS.UN / 100 x TX.VAL.MRCH.CD.WT), i.e. total medium/high-tech exports over
+    total manufactured exports of the economies reporting all three series that year.
+    """
+    frame = tidy[tidy["iso3"].isin(set(economies))].pivot_table(
+        index=["iso3", "year"], columns="indicator", values="value", aggfunc="first"
+    )
+    frame = frame.reindex(columns=[MHT_SHARE, MANF_SHARE_OF_MERCH, MERCH_EXPORTS]).dropna()
+    frame["manf"] = frame[MANF_SHARE_OF_MERCH] / 100 * frame[MERCH_EXPORTS]
+    frame["mht"] = frame[MHT_SHARE] / 100 * frame["manf"]
+    out = frame.groupby(level="year").agg(mht=("mht", "sum"), manf=("manf", "sum"), reporters=("mht", "size"))
+    out["mht_share"] = out["mht"] / out["manf"] * 100
+    return out[["mht_share", "reporters"]]
+
+
+def world_mht_share(vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
+    """Load and compute :func:`world_mht_share_from_tidy`; empty if the vintage lacks the series."""
+    try:
+        tidy = load_indicators(
+            [MHT_SHARE, MANF_SHARE_OF_MERCH, MERCH_EXPORTS], years=(start_year, end_year), vintage=vintage
+        )
+    except UnknownIndicatorError:
+        return pd.DataFrame(columns=["mht_share", "reporters"])
+    return world_mht_share_from_tidy(tidy, economies())
+
+
+def proxies_by_country(countries: Sequence[str], vintage: str, years: Sequence[int]) -> pd.DataFrame:
+    """Per focus economy and year: the medium/high-tech share of manufactured exports and
+    exports to labour- and capital-intensive partners (see :func:`labour_intensive_partner_table`)."""
+    cepii = load_indicators([CEPII_LABOUR, CEPII_CAPITAL], countries=countries, years=years)
+    table = labour_intensive_partner_table(cepii, countries, years)
+    try:
+        mht = load_indicators([MHT_SHARE], countries=countries, years=years, vintage=vintage)
+    except UnknownIndicatorError:
+        mht = pd.DataFrame(columns=["iso3", "year", "value"])
+    mht = mht.rename(columns={"value": "mht_share_of_manufactured_exports"})[
+        ["iso3", "year", "mht_share_of_manufactured_exports"]
+    ]
+    return table.merge(mht.astype({"year": "int64"}), on=["iso3", "year"], how="left")
+
+
+def labour_intensive_partner_table(tidy: pd.DataFrame, countries: Sequence[str], years: Sequence[int]) -> pd.DataFrame:
+    """Exports to labour-intensive partners (CEPII via OWID), per focus economy and year.
+
+    ``share_labour_intensive`` = exports to labour-intensive partners / exports to labour- and
+    capital-intensive partners x 100 (partners classified by the World Bank's 2016 income
+    groups; resource-rich economies excluded by OWID).
+    """
+    frame = tidy[tidy["iso3"].isin(countries)].pivot_table(
+        index=["iso3", "year"], columns="indicator", values="value", aggfunc="first"
+    )
+    frame = frame.reindex(columns=[CEPII_LABOUR, CEPII_CAPITAL])
+    rows = []
+    for iso3 in countries:
+        for y in years:
+            lab, cap = (
+                frame.loc[(iso3, y)] if (iso3, y) in frame.index else pd.Series([np.nan, np.nan], index=frame.columns)
+            ).to_numpy(dtype=float)
+            rows.append(
+                {
+                    "iso3": iso3,
+                    "year": int(y),
+                    "exports_to_labour_intensive_pct_gdp": lab,
+                    "exports_to_capital_intensive_pct_gdp": cap,
+                    "share_labour_intensive": lab / (lab + cap) * 100
+                    if np.isfinite(lab + cap) and lab + cap > 0
+                    else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# 3. Automation
+
+
+def industry_shares(countries: Sequence[str], vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
+    """Load and tidy :func:`industry_shares_from_tidy` (ILO modelled employment via Gapminder)."""
+    tidy = load_indicators(
+        [indicators.INDUSTRY_EMPLOYMENT, indicators.INDUSTRY_VALUE_ADDED],
+        countries=countries,
+        years=(start_year, end_year),
+        vintage=vintage,
+    )
+    return indicators.industry_shares(tidy, countries)
+
+
+PATTERNS = {
+    "stable_output": "employment share falls, output share does not",
+    "faster": "both fall, employment share faster",
+    "similar": "both fall at a similar pace",
+    "output_faster": "both fall, output share faster",
+    "rising": "employment share rises",
+    "unclear": "no clear trend in the employment share",
+}
+
+
+def classify_industry_pattern(emp: TrendFit, va: TrendFit, gap: TrendFit) -> str:
+    """Words for a pair of trends: does industry's employment share fall while output holds up?
+
+    ``gap`` is the trend of (employment share - value-added share). A 95 % CI entirely below
+    zero counts as falling, entirely above as rising:
+
+    - employment falls, value added does not: the labour-saving signature the text expects
+      (capital replacing labour at a stable output share);
+    - both fall and the gap falls: employment share falls faster than output share (still
+      labour-saving relative to output, amid de-industrialisation);
+    - both fall and the gap's CI spans zero: a similar pace;
+    - both fall and the gap rises: output share falls faster;
+    - employment share rising; otherwise no clear trend.
+    """
+    if emp.ci_high < 0 and va.ci_high >= 0:
+        return PATTERNS["stable_output"]
+    if emp.ci_high < 0:
+        if gap.ci_high < 0:
+            return PATTERNS["faster"]
+        return PATTERNS["output_faster"] if gap.ci_low > 0 else PATTERNS["similar"]
+    if emp.ci_low > 0:
+        return PATTERNS["rising"]
+    return PATTERNS["unclear"]
+
+
+def industry_trend_table(shares: pd.DataFrame, countries: Sequence[str], start_year: int | None = None) -> pd.DataFrame:
+    """Per economy: OLS trend (bootstrap CI) of industry's employment share and value-added share.
+
+    Both series are restricted to the years they have in common (employment starts in
+    1991). Slopes are percentage points per year; ``gap`` is the trend of employment share
+    minus value-added share (negative: employment share falls faster). See
+    :func:`classify_industry_pattern` for ``pattern``.
+    """
+    rows = []
+    for iso3 in countries:
+        sub = shares[shares["iso3"] == iso3].pivot_table(
+            index="year", columns="measure", values="value", aggfunc="first"
+        )
+        if start_year is not None:
+            sub = sub[sub.index >= start_year]
+        sub = sub.reindex(columns=["employment", "value added"]).dropna()
+        if len(sub) < 5:
+            rows.append({"iso3": iso3, "n": len(sub), "pattern": "too few data"})
+            continue
+        emp, va, gap = (
+            fit_trend(sub.index, values, interval="ar1-bootstrap")
+            for values in (sub["employment"], sub["value added"], sub["employment"] - sub["value added"])
+        )
+        rows.append(
+            {
+                "iso3": iso3,
+                "start": emp.first_year,
+                "end": emp.last_year,
+                "n": emp.n,
+                "employment_slope": emp.slope,
+                "employment_ci_low": emp.ci_low,
+                "employment_ci_high": emp.ci_high,
+                "value_added_slope": va.slope,
+                "value_added_ci_low": va.ci_low,
+                "value_added_ci_high": va.ci_high,
+                "gap_slope": gap.slope,
+                "gap_ci_low": gap.ci_low,
+                "gap_ci_high": gap.ci_high,
+                "employment_first": float(sub["employment"].iloc[0]),
+                "employment_last": float(sub["employment"].iloc[-1]),
+                "value_added_first": float(sub["value added"].iloc[0]),
+                "value_added_last": float(sub["value added"].iloc[-1]),
+                "pattern": classify_industry_pattern(emp, va, gap),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def industry_employment_counts(
+    tidy: pd.DataFrame, income: pd.Series, groups: dict[str, Sequence[str]], years: tuple[int, int]
+) -> pd.DataFrame:
+    """Persons employed in industry, summed over economies of each group, in two years.
+
+    Parameters
+    ----------
+    tidy : rows of Gapminder ``industry_workers_percent_of_employment`` (ILO modelled, %),
+        ``SL.TLF.TOTL.IN`` (labour force) and ``SL.UEM.TOTL.ZS`` (unemployment, %).
+    income : World Bank income group by ISO3 code.
+    groups : group label -> income group names.
+    years : (start, end).
+
+    Notes
+    -----
+    Workers = share / 100 x labour force x (1 - unemployment / 100). A balanced panel: only
+    economies with all three series in both years count, so the change is not driven by
+    economies entering or leaving the data. ILO "industry" includes mining, utilities and
+    construction, so this is a proxy for manufacturing employment.
+    """
+    w = tidy.pivot_table(index=["iso3", "year"], columns="indicator", values="value", aggfunc="first")
+    needed = ["industry_workers_percent_of_employment", "SL.TLF.TOTL.IN", "SL.UEM.TOTL.ZS"]
+    w = w.reindex(columns=needed).dropna()
+    w["workers"] = w[needed[0]] / 100 * w[needed[1]] * (1 - w[needed[2]] / 100)
+    w = w.reset_index()
+    w = w[w["year"].isin(years)]
+    complete = w.groupby("iso3")["year"].nunique()
+    w = w[w["iso3"].isin(complete[complete == len(set(years))].index)]
+    w["income"] = w["iso3"].map(income)
+    rows = []
+    for label, names in groups.items():
+        sub = w[w["income"].isin(names)]
+        a = float(sub.loc[sub["year"] == years[0], "workers"].sum())
+        b = float(sub.loc[sub["year"] == years[1], "workers"].sum())
+        rows.append(
+            {
+                "group": label,
+                "economies": int(sub["iso3"].nunique()),
+                "start": a,
+                "end": b,
+                "change_pct": (b / a - 1) * 100 if a > 0 else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# 4. Investment
+
+
+def share_of_gdp_from_tidy(
+    tidy: pd.DataFrame, numerator: str, groups: Sequence[str], denominator: str = GDP_USD
+) -> pd.DataFrame:
+    """``numerator`` (US$) / ``denominator`` (US$) x 100 per entity (columns) and year (index)."""
+    w = tidy[tidy["iso3"].isin(groups)].pivot_table(
+        index=["year"], columns=["indicator", "iso3"], values="value", aggfunc="first"
+    )
+    if numerator not in w.columns.get_level_values(0) or denominator not in w.columns.get_level_values(0):
+        return pd.DataFrame(columns=list(groups), dtype=float)
+    out = w[numerator].div(w[denominator]) * 100
+    return out.reindex(columns=[g for g in groups if g in out.columns]).dropna(how="all").rename_axis(columns=None)
+
+
+def fdi_inflows_share(groups: Sequence[str], vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
+    """FDI net inflows (BX.KLT.DINV.CD.WD) as % of GDP (NY.GDP.MKTP.CD) by group and year."""
+    tidy = load_indicators([FDI_INFLOWS, GDP_USD], countries=groups, years=(start_year, end_year), vintage=vintage)
+    return share_of_gdp_from_tidy(tidy, FDI_INFLOWS, groups)
+
+
+# ---------------------------------------------------------------------------------------
+# 5. Concentration of receipts for intellectual property (and ICT services)
+
+
+def concentration_by_year(
+    tidy: pd.DataFrame, economies: Iterable[str], *, top_n: int = 5, min_coverage: float = 0.8, min_reporters: int = 0
+) -> pd.DataFrame:
+    """Top-``top_n`` share and Herfindahl-Hirschman index of a flow across economies, by year.
+
+    Parameters
+    ----------
+    tidy : rows of one indicator (e.g. BX.GSR.ROYL.CD, current US$).
+    economies : ISO3 codes of economies (aggregates must be excluded, or they would be
+        counted as economies).
+    top_n : size of the leading group.
+    min_coverage : a year is kept only if at least this fraction of the largest number of
+        reporters in any earlier year reports (drops incomplete latest years).
+    min_reporters : a year is kept only if at least this many economies report (drops early
+        years in which a handful of reporters would look like extreme concentration).
+
+    Returns
+    -------
+    Frame indexed by year: reporters, total (US$), top_share (%), hhi (0-10,000), top
+    (the leading economies, largest first), kept (coverage rule).
+
+    Notes
+    -----
+    With shares :math:`s_i = x_i / \\sum_j x_j` (negative values set to zero),
+    :math:`HHI = 10\\,000 \\sum_i s_i^2` (Herfindahl 1950; Hirschman 1964); 10,000 means one
+    economy receives everything, :math:`10\\,000/N` is an even split over N economies.
+    Shares are of the reporting economies' total, so a year with few reporters looks more
+    concentrated than it is: compare years with similar coverage.
+    """
+    rows = tidy[tidy["iso3"].isin(set(economies))].dropna(subset=["value"])
+    out = []
+    max_so_far = 0
+    for year, g in rows.groupby("year", sort=True):
+        x = g.set_index("iso3")["value"].clip(lower=0).sort_values(ascending=False, kind="stable")
+        total = float(x.sum())
+        if total <= 0:
+            continue
+        s = x / total
+        n = int((x > 0).sum())
+        kept = n >= min_coverage * max_so_far and n >= min_reporters
+        max_so_far = max(max_so_far, n)
+        out.append(
+            {
+                "year": int(year),
+                "reporters": n,
+                "total": total,
+                "top_share": float(s.head(top_n).sum() * 100),
+                "hhi": float((s**2).sum() * 10_000),
+                "top": ", ".join(x.head(top_n).index),
+                "kept": kept,
+            }
+        )
+    return (
+        pd.DataFrame(out).set_index("year")
+        if out
+        else pd.DataFrame(columns=["reporters", "total", "top_share", "hhi", "top", "kept"])
+    )
+
+
+#: Fewest reporting economies for a year of the concentration measures (reached in 1990 for
+#: receipts for intellectual property and in 2000 for ICT service exports).
+MIN_REPORTERS = 40
+
+
+def receipts_concentration(code: str, vintage: str, start_year: int, end_year: int, top_n: int = 5) -> pd.DataFrame:
+    """:func:`concentration_by_year` of ``code`` over all economies (aggregates excluded).
+
+    Years with fewer than :data:`MIN_REPORTERS` reporting economies, or with under 80 % of
+    the largest earlier number of reporters (an incomplete latest year), are dropped.
+    """
+    tidy = load_indicators([code], years=(start_year, end_year), vintage=vintage)
+    table = concentration_by_year(tidy, economies(), top_n=top_n, min_reporters=MIN_REPORTERS)
+    return table[table["kept"]].drop(columns="kept")
+
+
+def group_share_from_tidy(tidy: pd.DataFrame, code: str, group: str, world: str = "WLD") -> pd.Series:
+    """``group`` aggregate / ``world`` aggregate of ``code`` x 100, by year."""
+    w = tidy[tidy["indicator"] == code].pivot_table(index="year", columns="iso3", values="value", aggfunc="first")
+    if group not in w or world not in w:
+        return pd.Series(dtype=float, name=group)
+    return (w[group] / w[world] * 100).dropna().rename(group)
+
+
+# ---------------------------------------------------------------------------------------
+# 6. Developing economies
+
+
+def developing_shares(vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
+    """Low- and middle-income economies' shares of world exports (%), by year.
+
+    Columns: ``merchandise`` (LMY / WLD of TX.VAL.MRCH.CD.WT), ``merchandise_ex_china``
+    ((LMY - CHN) / WLD), ``high_tech`` (LMY / WLD of TX.VAL.TECH.CD; the 2026 WDI series
+    starts in 2007 on a new definition and its LMY aggregate in 2012; older vintages use the
+    SITC-based definition: never compare levels across the two) and ``sdg_developing``
+    (UN SDG TX_EXP_GBMRCH, developing regions M49 515, 2000-2018; a different grouping).
+    """
+    tidy = load_indicators(
+        [MERCH_EXPORTS, HIGHTECH_EXPORTS],
+        countries=["WLD", "LMY", "CHN"],
+        years=(start_year, end_year),
+        vintage=vintage,
+    )
+    return developing_shares_from_tidy(
+        tidy, load_indicators([SDG_DEVELOPING_EXPORT_SHARE], countries=[SDG_DEVELOPING], years=(start_year, end_year))
+    )
+
+
+def developing_shares_from_tidy(tidy: pd.DataFrame, sdg: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Pure part of :func:`developing_shares`."""
+    merch = tidy[tidy["indicator"] == MERCH_EXPORTS].pivot_table(
+        index="year", columns="iso3", values="value", aggfunc="first"
+    )
+    tech = tidy[tidy["indicator"] == HIGHTECH_EXPORTS].pivot_table(
+        index="year", columns="iso3", values="value", aggfunc="first"
+    )
+    out = pd.DataFrame(index=sorted(set(merch.index) | set(tech.index)))
+    if {"LMY", "WLD"} <= set(merch.columns):
+        out["merchandise"] = merch["LMY"] / merch["WLD"] * 100
+        if "CHN" in merch:
+            out["merchandise_ex_china"] = (merch["LMY"] - merch["CHN"]) / merch["WLD"] * 100
+    if {"LMY", "WLD"} <= set(tech.columns):
+        out["high_tech"] = tech["LMY"] / tech["WLD"] * 100
+    if sdg is not None and not sdg.empty:
+        out["sdg_developing"] = sdg.set_index("year")["value"]
+    out.index.name = "year"
+    return out.dropna(how="all")
+
+
+def catch_up_table(shares: pd.DataFrame, break_year: int, labels: dict[str, str]) -> pd.DataFrame:
+    """Trend of each share before and after ``break_year``: the difference of slopes, with CI.
+
+    Uses :func:`chow_break_test` (separate level and slope per regime, bootstrap CIs); a
+    negative ``slope_change`` whose CI lies below zero means the catch-up slowed.
+    """
+    rows = []
+    for column, label in labels.items():
+        if column not in shares:
+            continue
+        s = shares[column].dropna()
+        if len(s) == 0:
+            continue
+        start, end = int(s.index.min()), int(s.index.max())
+        try:
+            res = chow_break_test(s.index, s.to_numpy(), break_year)
+        except TooFewObservations:
+            rows.append(
+                {
+                    "series": label,
+                    "start": start,
+                    "end": end,
+                    "note": f"not testable: the series covers only {start}-{end}",
+                }
+            )
+            continue
+        rows.append(
+            {
+                "series": label,
+                "start": start,
+                "end": end,
+                "n_pre": res.n_pre,
+                "n_post": res.n_post,
+                **slope_columns(res, ("pre_slope", "post_slope", "slope_change"), short=True),
+                "chow_p_bootstrap": res.boot_pvalue,
+                "slowed": bool(res.slope_change_ci[1] < 0),
+                "note": "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# Parameters
+
+
+def check_parameters(params: dict[str, Any]) -> None:
+    """Semantic checks run before any heavy work (also called by the chapter's first cell)."""
+    check_vintage(params["vintage"])
+    check_year_range(params["start_year"], params["end_year"])
+    check_countries(params["countries"], allow_aggregates=False)
+    start, end, brk = params["start_year"], params["end_year"], params["break_year"]
+    if not start + 5 <= brk <= end - 3:
+        raise ParameterError(
+            f"parameter 'break_year' ({brk}) must leave at least 6 years before it and 3 after it within start_year ({start}) and end_year ({end})"
+        )
+    candidates = list(params["candidate_breaks"])
+    if not candidates:
+        raise ParameterError("parameter 'candidate_breaks' needs at least one year")
+    outside = [c for c in candidates if not start < c < end]
+    if outside:
+        raise ParameterError(
+            f"parameter 'candidate_breaks' has years outside start_year-end_year ({start}-{end}): {outside}"
+        )
+    if len(set(candidates)) != len(candidates):
+        raise ParameterError(f"parameter 'candidate_breaks' lists a year twice: {candidates}")
+
+
+# ---------------------------------------------------------------------------------------
+# Names and phrases for the text
+
+
+# ---------------------------------------------------------------------------------------
+# Figures (the notebook adds the source line and shows them)

@@ -1,0 +1,439 @@
+"""Chapter "De-globalisation mechanisms": the prose and page tables that follow the data.
+
+Each function turns results of :mod:`.analysis` (and :mod:`imtrade.stats`) into glue-ready
+phrases or display tables, so the chapter's text follows its data and parameters. Generic
+pieces (signs, intervals, p-values, name lists) come from :mod:`imtrade.show.text`; names of
+economies and groups from :mod:`imtrade.data.entities`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from imtrade.chapters.deglobalisation.analysis import PATTERNS
+from imtrade.data.entities import prose_names
+from imtrade.show.text import ci_text, interval_text, join_names, p_text, signed
+from imtrade.stats import BOOT_REPS
+
+
+def _sign_reading(low: float, high: float) -> str:
+    if low > 0:
+        return "positive, with a confidence interval above zero"
+    if high < 0:
+        return "negative, with a confidence interval below zero"
+    return "not distinguishable from zero at the 95 % level"
+
+
+def describe_break(prefix: str, summary: dict[str, Any], digits: int = 2, level_digits: int = 1) -> dict[str, str]:
+    """Glue-ready phrases and numbers for one :func:`break_summary` (keys start with ``prefix``).
+
+    Every phrase that depends on the result (rejects / does not reject, recovered or not)
+    is built here so the chapter's prose follows the data and the parameters.
+    """
+    chow, scan, trend, rec = summary["chow"], summary["scan"], summary["trend"], summary["recovery"]
+    crit = scan.critical_values[0.05]
+    dropped = [c for c in scan.dropped]
+    out = {
+        "pre_slope": signed(chow.pre_slope, digits),
+        "pre_ci": ci_text(*chow.pre_slope_ci, digits),
+        "post_slope": signed(chow.post_slope, digits),
+        "post_ci": ci_text(*chow.post_slope_ci, digits),
+        "post_reading": _sign_reading(*chow.post_slope_ci),
+        "change": signed(chow.slope_change, digits),
+        "change_ci": ci_text(*chow.slope_change_ci, digits),
+        "n": str(chow.n),
+        "n_pre": str(chow.n_pre),
+        "n_post": str(chow.n_post),
+        "reps": f"{BOOT_REPS:,}",
+        "chow_f": f"{chow.f_stat:.1f}",
+        "chow_p": p_text(chow.boot_pvalue),
+        "chow_p_classical": p_text(chow.f_pvalue, equals=False),
+        "chow_decision": "rejects" if chow.boot_pvalue < 0.05 else "does not reject",
+        "rho": f"{chow.rho:.2f}",
+        "supf": f"{scan.sup_f:.1f}",
+        "supf_year": str(scan.sup_f_year),
+        "supf_crit": f"{crit:.2f}",
+        "supf_boot_crit": f"{scan.boot_critical_5pct:.1f}",
+        "supf_p": p_text(scan.boot_pvalue),
+        "supf_decision": (
+            "so the data reject a stable trend" if scan.reject_5pct else "so the data do not reject a stable trend"
+        ),
+        "ls_break": str(scan.sup_f_year),
+        "ls_vs_break": (
+            "the same year as the break year tested above"
+            if scan.sup_f_year == chow.break_year
+            else f"not the break year tested above ({chow.break_year})"
+        ),
+        "searched": ", ".join(str(c) for c in scan.table["candidate"]),
+        "dropped": (
+            f" ({', '.join(map(str, dropped))} fell outside the trimmed range and {'was' if len(dropped) == 1 else 'were'} not searched)"
+            if dropped
+            else ""
+        ),
+        "kink_post": signed(trend.post_slope, digits),
+        "kink_post_ci": ci_text(*trend.post_slope_ci, digits),
+        "kink_reading": _sign_reading(*trend.post_slope_ci),
+        "kink_pre": signed(trend.pre_slope, digits),
+        "kink_pre_ci": ci_text(*trend.pre_slope_ci, digits),
+        "break_value": f"{rec.break_value:.{level_digits}f}",
+        "latest_year": str(rec.latest_year),
+        "latest_value": f"{rec.latest_value:.{level_digits}f}",
+        "max_after": f"{rec.max_after:.{level_digits}f}",
+        "max_after_year": str(rec.max_after_year),
+        "recovered": "has regained" if rec.recovered else "has not regained",
+        "first_year": str(int(trend.fitted["year"].min())),
+        "last_year": str(int(trend.fitted["year"].max())),
+    }
+    return {f"{prefix}_{k}": v for k, v in out.items()}
+
+
+def describe_robot_countries(installations: pd.DataFrame, countries: Sequence[str], names: dict[str, str]) -> str:
+    """Latest IFR installations of each focus economy, and which economies have no figures."""
+    with_data = [c for c in countries if c in set(installations["iso3"])]
+    without = [c for c in countries if c not in with_data]
+    latest = (
+        installations[installations["iso3"].isin(with_data)]
+        .sort_values("year")
+        .groupby("iso3")
+        .tail(1)
+        .set_index("iso3")
+    )
+    parts = [
+        f"{names.get(c, c)} installed {latest.loc[c, 'value'] / 1000:.0f} thousand ({int(latest.loc[c, 'year'])})"
+        for c in with_data
+    ]
+    text = f"In the latest year with a figure, {join_names(parts)}." if parts else ""
+    if without:
+        text += f" The curated table has no IFR figures for {join_names([names.get(c, c) for c in without])}."
+    return text.strip()
+
+
+def describe_industry(trends: pd.DataFrame, names: dict[str, str]) -> dict[str, str]:
+    """Phrases for the industry section: patterns by economy, the signature count, an example."""
+    ok = trends[trends["pattern"] != "too few data"]
+    if ok.empty:
+        return {"ind_patterns": "no focus economy has enough data", "ind_signature": "", "ind_example": ""}
+    by_pattern = ok.groupby("pattern", sort=False)["iso3"].apply(list)
+    patterns = "; ".join(f"{p}: {join_names([names.get(c, c) for c in cs])}" for p, cs in by_pattern.items())
+    signature = {PATTERNS["stable_output"], PATTERNS["faster"]}
+    hits = ok.loc[ok["pattern"].isin(signature), "iso3"].tolist()
+    if hits:
+        sig = f"The pattern the text predicts, an employment share falling faster than the output share, shows in {join_names([names.get(c, c) for c in hits])}"
+    else:
+        sig = "None of the focus economies shows an employment share falling faster than its output share"
+    sig += f" ({len(hits)} of {len(ok)})."
+    r = ok.iloc[0]
+    example = (
+        f"In {names.get(r['iso3'], r['iso3'])}, industry's share of employment moved from {r['employment_first']:.1f} % ({int(r['start'])}) to "
+        f"{r['employment_last']:.1f} % ({int(r['end'])}), a trend of {signed(r['employment_slope'], 2)} pp a year "
+        f"({ci_text(r['employment_ci_low'], r['employment_ci_high'])}, N = {int(r['n'])}), while its share of value added moved from "
+        f"{r['value_added_first']:.1f} % to {r['value_added_last']:.1f} % ({signed(r['value_added_slope'], 2)} pp a year, "
+        f"{ci_text(r['value_added_ci_low'], r['value_added_ci_high'])})."
+    )
+    return {"ind_patterns": patterns, "ind_signature": sig, "ind_example": example}
+
+
+def describe_high_tech_share(shares: pd.DataFrame, break_year: int) -> str:
+    """A sentence on the LMY share of high-tech exports that respects its definition break."""
+    ht = shares["high_tech"].dropna() if "high_tech" in shares else pd.Series(dtype=float)
+    if ht.empty:
+        return "High-technology exports of the income group are not available in this vintage."
+    first, last = int(ht.index[0]), int(ht.index[-1])
+    text = f"Their share of world high-technology exports went from {ht.iloc[0]:.1f} % ({first}) to {ht.iloc[-1]:.1f} % ({last})"
+    if first > break_year - 3:
+        return (
+            text
+            + f"; the income-group series on the current (post-2007) definition is too short to test a break at {break_year}."
+        )
+    return (
+        text
+        + "; in this vintage the series uses the older SITC-based definition of high technology, not comparable with the current one."
+    )
+
+
+def describe_openness_match(
+    measures: pd.DataFrame, openness: pd.DataFrame, *, year: int = 2007, threshold: float = 30.0
+) -> dict[str, str]:
+    """Which measure matches the text, and where the matching measure stands in ``year``."""
+    table = measures.set_index("measure")
+    matching = table.index[table["about_20_in_1990s"].fillna(False).astype(bool)].tolist()
+    avg = openness["trade_mean"].dropna()
+    value = float(avg.get(year, np.nan))
+    above = avg[avg > threshold]
+    if not matching:
+        return {
+            "open_match": "No measure averages about 20 % of GDP in the 1990s in this vintage, so none matches the text's starting point."
+        }
+    text = "Only the average of exports and imports (or either flow on its own) matches the text's “about 20 % in the 1990s”"
+    if np.isnan(value):
+        return {"open_match": text + f"; this vintage has no value for {year}."}
+    if value > threshold:
+        text += f", and in this vintage it is above the {threshold:g} % the text gives for {year} ({value:.1f} %)."
+    else:
+        text += f"; in this vintage it stays {'just ' if value > threshold - 2 else ''}under the {threshold:g} % the text gives for {year} ({value:.1f} %)"
+        text += (
+            f" and first passed {threshold:g} % in {int(above.index.min())}."
+            if len(above)
+            else f" and never passed {threshold:g} %."
+        )
+    return {"open_match": text}
+
+
+def describe_mht(mht: pd.DataFrame, years: Sequence[int] = (1995, 2008)) -> str:
+    """A sentence on the world medium/high-tech share of manufactured exports."""
+    if mht.empty or not set(years) <= set(mht.index):
+        return "The medium/high-technology share of manufactured exports (TX.MNF.TECH.ZS.UN) is not available for this vintage."
+    a, b, c = (
+        float(mht["mht_share"].loc[years[0]]),
+        float(mht["mht_share"].loc[years[1]]),
+        float(mht["mht_share"].iloc[-1]),
+    )
+    last = int(mht.index.max())
+    moves = max(abs(b - a), abs(c - b))
+    reading = (
+        "it changed by less than 3 points in either period, so the product mix that value chains carry most neither gained "
+        "share during hyper-globalisation nor lost it afterwards"
+        if moves < 3
+        else f"it moved by {signed(b - a, 1)} points to {years[1]} and {signed(c - b, 1)} points after"
+    )
+    return (
+        f"Across the {int(mht['reporters'].median())} or so economies that report it, medium- and high-technology goods made up "
+        f"{a:.1f} % of manufactured exports in {years[0]}, {b:.1f} % in {years[1]} and {c:.1f} % in {last} (weighted by manufactured "
+        f"exports): {reading}."
+    )
+
+
+def describe_gvc(comparison: pd.DataFrame) -> dict[str, str]:
+    """Phrases comparing the quoted GVC rates with the proxies, indexed to the first year."""
+    base = int(comparison["year"].min())
+    idx = comparison.set_index(["series", "year"])[f"index_{base}_100"]
+
+    def get(series: str, year: int) -> float:
+        return float(idx.get((series, year), np.nan))
+
+    trade_q, prod_q = "GVC participation, trade-based (quoted)", "GVC participation, production-based (quoted)"
+    trade_p, merch_p = "Proxy: world trade, (X + M)/2 % of GDP", "Proxy: world merchandise trade % of GDP"
+    values = {
+        "trade_08": get(trade_q, 2008),
+        "prod_08": get(prod_q, 2008),
+        "proxy_08": get(trade_p, 2008),
+        "merch_08": get(merch_p, 2008),
+        "trade_20": get(trade_q, 2020),
+        "proxy_20": get(trade_p, 2020),
+    }
+    out = {f"gvc_{k}": ("n/a" if np.isnan(v) else f"{v:.0f}") for k, v in values.items()}
+    if np.isnan(values["proxy_08"]):
+        out["gvc_sentence"] = f"The proxies are not available for {base} and 2008 in this vintage."
+        return out
+    text = (
+        f"Indexed to {base}, the quoted trade-based rate reaches {out['gvc_trade_08']} in 2008 and the production-based rate "
+        f"{out['gvc_prod_08']}; world trade intensity reaches {out['gvc_proxy_08']} and merchandise trade {out['gvc_merch_08']}."
+    )
+    if not np.isnan(values["proxy_20"]):
+        text += (
+            f" By 2020, a pandemic year, the quoted trade-based rate is at {out['gvc_trade_20']} and the trade-intensity proxy at "
+            f"{out['gvc_proxy_20']}."
+        )
+        same = (values["proxy_08"] > 100) == (values["trade_08"] > 100) and (
+            values["proxy_20"] < values["proxy_08"]
+        ) == (values["trade_20"] < values["trade_08"])
+        text += (
+            " The gross-trade proxies move in the same directions as the quoted figures"
+            if same
+            else " The gross-trade proxies do not move in the same directions as the quoted figures"
+        )
+        text += "; the levels of the quoted figures remain unverified."
+    else:
+        text += " This vintage ends before 2020, so the later fall cannot be compared."
+    out["gvc_sentence"] = text
+    return out
+
+
+def describe_concentration(
+    royalties: pd.DataFrame, break_year: int, hic_share: pd.Series, ict: pd.DataFrame | None = None
+) -> dict[str, str]:
+    """Phrases on the concentration of receipts for intellectual property (and ICT services)."""
+    first, last = int(royalties.index.min()), int(royalties.index.max())
+    top_last = float(royalties.loc[last, "top_share"])
+    ref = break_year if break_year in royalties.index else first
+    top_ref = float(royalties.loc[ref, "top_share"])
+    hic = float(hic_share.get(last, np.nan))
+    rich = (
+        f"high-income economies as a group received {hic:.1f} % of world receipts"
+        if np.isfinite(hic)
+        else "the high-income aggregate is not available"
+    )
+    if top_last < top_ref - 1:
+        trend = f"but **less** concentrated than in {ref} ({top_ref:.1f} % for the top five): the data do not show concentration rising since then"
+        head = "Digital value is concentrated, but not increasingly so."
+    elif top_last > top_ref + 1:
+        trend = f"and **more** concentrated than in {ref} ({top_ref:.1f} % for the top five)"
+        head = "Digital value is concentrated, and increasingly so."
+    else:
+        trend = f"about as concentrated as in {ref} ({top_ref:.1f} % for the top five)"
+        head = "Digital value is concentrated, and stably so."
+    ict_sentence = ""
+    if ict is not None and not ict.empty:
+        i1 = int(ict.index.max())
+        share, hhi = float(ict.loc[i1, "top_share"]), float(ict.loc[i1, "hhi"])
+        level = "less" if share < top_last - 5 else "more" if share > top_last + 5 else "about as"
+        ict_sentence = f"ICT service exports, a second trace of digital activity, are {level} concentrated: the top five held {share:.1f} % in {i1} (HHI {hhi:,.0f})"
+        if ref in ict.index:
+            before = float(ict.loc[ref, "top_share"])
+            ict_sentence += f", {'up' if share > before else 'down'} from {before:.1f} % in {ref}"
+        names = prose_names(ict.loc[i1, "top"].split(", "))
+        ict_sentence += f"; the leaders were {join_names(names.values())}."
+    return {
+        "con_rich": rich,
+        "con_trend": trend,
+        "con_head": head,
+        "con_first_year": str(first),
+        "con_last_year": str(last),
+        "con_ict_sentence": ict_sentence,
+    }
+
+
+def describe_catch_up(
+    catch: pd.DataFrame, labels: dict[str, str], break_year: int, late_label: str, shares: pd.DataFrame | None = None
+) -> dict[str, str]:
+    """Phrases on developing economies' catch-up before and after ``break_year``.
+
+    ``labels`` maps the columns of :func:`developing_shares` to the series names used in
+    ``catch`` (:func:`catch_up_table`); ``late_label`` names the low- and middle-income row
+    estimated from 2000 only; ``shares`` (:func:`developing_shares`) gives China's part of the
+    change in the share.
+    """
+    c = catch.set_index("series")
+
+    def reading(row) -> str:
+        if row["change_ci_high"] < 0:
+            return "slowed"
+        return "accelerated" if row["change_ci_low"] > 0 else "neither clearly slowed nor accelerated"
+
+    m = c.loc[labels["merchandise"]]
+    out = {
+        "dev_pre": signed(m["pre_slope"], 2),
+        "dev_pre_ci": ci_text(m["pre_ci_low"], m["pre_ci_high"]),
+        "dev_post": signed(m["post_slope"], 2),
+        "dev_post_ci": ci_text(m["post_ci_low"], m["post_ci_high"]),
+        "dev_change": signed(m["slope_change"], 2),
+        "dev_change_ci": ci_text(m["change_ci_low"], m["change_ci_high"]),
+        "dev_reading": reading(m),
+        "dev_span": f"{int(m['start'])}–{int(m['end'])}",
+    }
+    exc = c.loc[labels["merchandise_ex_china"]] if labels["merchandise_ex_china"] in c.index else None
+    text = ""
+    if exc is not None and pd.notna(exc.get("slope_change")):
+        text = (
+            f"Without China the share's trend was {signed(exc['pre_slope'], 2)} pp a year before and {signed(exc['post_slope'], 2)} pp after "
+            f"(difference {signed(exc['slope_change'], 2)}, {ci_text(exc['change_ci_low'], exc['change_ci_high'])})."
+        )
+        if shares is not None and {"merchandise", "merchandise_ex_china"} <= set(shares.columns):
+            both = shares[["merchandise", "merchandise_ex_china"]].dropna()
+            total = float(both["merchandise"].iloc[-1] - both["merchandise"].iloc[0])
+            china = total - float(both["merchandise_ex_china"].iloc[-1] - both["merchandise_ex_china"].iloc[0])
+            text += (
+                f" Of the {signed(total, 1)}-point change in the share between {int(both.index[0])} and {int(both.index[-1])}, "
+                f"{signed(china, 1)} points are China's."
+            )
+    out["dev_exc_sentence"] = text
+    names = {late_label: "low- and middle-income economies", labels["sdg_developing"]: "the UN's developing regions"}
+    late = [(label, c.loc[label]) for label in names if label in c.index and pd.notna(c.loc[label].get("slope_change"))]
+    if late:
+        parts = [
+            f"for {names[label]} ({int(r['start'])}–{int(r['end'])}) the slope went from {signed(r['pre_slope'], 2)} to {signed(r['post_slope'], 2)} pp "
+            f"a year (difference {signed(r['slope_change'], 2)}, {ci_text(r['change_ci_low'], r['change_ci_high'])})"
+            for label, r in late
+        ]
+        late_readings = sorted({reading(r) for _, r in late})
+        out["dev_window_sentence"] = "Measured from 2000 only, " + "; ".join(parts) + "."
+        if late_readings != [out["dev_reading"]]:
+            out["dev_baseline"] = (
+                "The answer depends on the baseline: against the long run the catch-up "
+                f"{out['dev_reading']}; against the boom years of the 2000s it {' or '.join(late_readings)}."
+            )
+        else:
+            out["dev_baseline"] = f"Both baselines give the same answer: the catch-up {out['dev_reading']}."
+    else:
+        out["dev_window_sentence"], out["dev_baseline"] = "", ""
+    out["dev_head"] = {
+        "slowed": "Developing economies' export catch-up slowed.",
+        "accelerated": "Developing economies kept gaining export share.",
+    }.get(out["dev_reading"], "Developing economies' export catch-up did not clearly change.")
+    return out
+
+
+def describe_headlines(
+    open_breaks: dict[str, Any], fdi_breaks: dict[str, Any], installations: pd.DataFrame
+) -> dict[str, str]:
+    """Result-dependent headlines for the closing section."""
+    chow = open_breaks["chow"]
+    flatter = chow.post_slope < chow.pre_slope
+    if chow.boot_pvalue < 0.05:
+        open_head = (
+            f"The trend of world trade relative to GDP flattened after {chow.break_year}."
+            if flatter
+            else f"The trend of world trade relative to GDP changed after {chow.break_year}, but did not flatten."
+        )
+    elif flatter:
+        open_head = (
+            f"World trade relative to GDP has grown more slowly since {chow.break_year}, but the break is not "
+            "statistically distinguishable from a long swing."
+        )
+    else:
+        open_head = f"The data show no slowdown of world trade relative to GDP after {chow.break_year}."
+    frec = fdi_breaks["recovery"]
+    fdi_head = (
+        "Investment fell and has not come back." if not frec.recovered else "Investment fell but has since recovered."
+    )
+    world = installations[installations["iso3"] == "WLD"].sort_values("year")
+    if len(world) >= 2:
+        ratio = world["value"].iloc[-1] / world["value"].iloc[0]
+        years = int(world["year"].iloc[-1] - world["year"].iloc[0])
+        rob = f"World robot installations grew {ratio:.1f}-fold in {years} years"
+    else:
+        rob = "World robot installations are not available"
+    return {"head_open": open_head, "head_fdi": fdi_head, "head_robots": rob}
+
+
+def display_industry_table(trends: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The industry trend table for the page: slopes with their CIs as text, years as text."""
+    ok = trends[trends["pattern"] != "too few data"]
+
+    def cell(row, key: str) -> str:
+        interval = interval_text(row[f"{key}_ci_low"], row[f"{key}_ci_high"], plus=True)
+        return f"{signed(row[f'{key}_slope'], 2)} ({interval})"
+
+    return pd.DataFrame(
+        {
+            "Economy": ok["iso3"].map(names),
+            "Years": [f"{int(a)}–{int(b)}" for a, b in zip(ok["start"], ok["end"], strict=True)],
+            "N": ok["n"].astype(int).astype(str),
+            "Employment share, pp/yr (95 % CI)": [cell(r, "employment") for _, r in ok.iterrows()],
+            "Value-added share, pp/yr (95 % CI)": [cell(r, "value_added") for _, r in ok.iterrows()],
+            "Difference, pp/yr (95 % CI)": [cell(r, "gap") for _, r in ok.iterrows()],
+            "Pattern": ok["pattern"],
+        }
+    )
+
+
+def display_proxies_table(partners: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
+    """The per-economy proxy table for the page: one row per economy, two header rows
+    (measure, then year)."""
+    order = list(partners["iso3"].drop_duplicates())
+    years = sorted(int(y) for y in partners["year"].unique())
+    indexed = partners.set_index(["iso3", "year"])
+    columns = {("", "Economy"): [names.get(c, c) for c in order]}
+    for measure, label in (
+        ("mht_share_of_manufactured_exports", "Medium/high-tech, % of manufactured exports"),
+        ("share_labour_intensive", "To labour-intensive partners, % of exports to both groups"),
+    ):
+        for year in years:
+            columns[(label, str(year))] = [float(indexed[measure].get((c, year), np.nan)) for c in order]
+    out = pd.DataFrame(columns)
+    out.columns = pd.MultiIndex.from_tuples(out.columns)
+    return out

@@ -1,0 +1,110 @@
+"""The book's statistics, one implementation each (re-exports only; see the submodules).
+
+- :mod:`~imtrade.stats.bootstrap`: the AR(1) sieve bootstrap (seeded, vectorised over draws);
+- :mod:`~imtrade.stats.trend`: linear and log-linear trend fits and their projections;
+- :mod:`~imtrade.stats.breaks`: Chow, sup-F and broken-trend tests for a trend break;
+- :mod:`~imtrade.stats.regression`: coefficient summaries, prediction bands, fixed effects, HC3;
+- :mod:`~imtrade.stats.changes`: changes, percent changes, growth rates and indices of a series;
+- :mod:`~imtrade.stats.aggregates`: weighted group means, revealed comparative advantage, ranks.
+
+Every public function documents its formula and a reference in a numpydoc *Notes* section.
+"""
+
+from imtrade.stats.aggregates import balassa_rca, latest_within, rank_economies, weighted_mean
+from imtrade.stats.bootstrap import (
+    BOOT_REPS,
+    BOOT_SEED,
+    ar1_bootstrap_errors,
+    ar1_coefficient,
+    basic_interval,
+    coefficient_deviations,
+    exceedance_pvalue,
+    generator,
+    ols_with_draws,
+)
+from imtrade.stats.breaks import (
+    SUP_F_CRITICAL_15,
+    SUP_F_TRIM,
+    BrokenTrend,
+    ChowResult,
+    Recovery,
+    SlopeChange,
+    SupFResult,
+    break_summary,
+    broken_trend,
+    chow_break_test,
+    chow_f_statistics,
+    chow_size_simulation,
+    combination_interval,
+    recovery,
+    sup_f_scan,
+)
+from imtrade.stats.changes import cagr, change_between, compound, index_to, percent_change, series_cagr
+from imtrade.stats.regression import (
+    Coefficient,
+    OLSResult,
+    PanelEstimate,
+    QuadraticPeak,
+    coefficient,
+    coefficient_table,
+    ols_hc3,
+    prediction_frame,
+    quadratic_peak,
+    spearman,
+    two_way_fixed_effects,
+)
+from imtrade.stats.trend import TooFewObservations, TrendFit, clean_series, fit_trend, predict_trend, to_growth
+
+__all__ = [
+    "BOOT_REPS",
+    "BOOT_SEED",
+    "SUP_F_CRITICAL_15",
+    "SUP_F_TRIM",
+    "BrokenTrend",
+    "ChowResult",
+    "Coefficient",
+    "OLSResult",
+    "PanelEstimate",
+    "QuadraticPeak",
+    "Recovery",
+    "SlopeChange",
+    "SupFResult",
+    "TooFewObservations",
+    "TrendFit",
+    "ar1_bootstrap_errors",
+    "ar1_coefficient",
+    "balassa_rca",
+    "basic_interval",
+    "break_summary",
+    "broken_trend",
+    "cagr",
+    "change_between",
+    "chow_break_test",
+    "chow_f_statistics",
+    "chow_size_simulation",
+    "clean_series",
+    "coefficient",
+    "coefficient_deviations",
+    "coefficient_table",
+    "combination_interval",
+    "compound",
+    "exceedance_pvalue",
+    "fit_trend",
+    "generator",
+    "index_to",
+    "latest_within",
+    "ols_hc3",
+    "ols_with_draws",
+    "percent_change",
+    "predict_trend",
+    "prediction_frame",
+    "quadratic_peak",
+    "rank_economies",
+    "recovery",
+    "series_cagr",
+    "spearman",
+    "sup_f_scan",
+    "to_growth",
+    "two_way_fixed_effects",
+    "weighted_mean",
+]
