@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -61,11 +62,23 @@ class _Table(Styler):
         return f"<table: {self.data.shape[0]} rows x {self.data.shape[1]} columns>"
 
 
-def show_table(frame: pd.DataFrame, precision: int = 1, caption: str | None = None):
-    """A compact HTML table for the page (index hidden, numbers rounded)."""
+TABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]*")
+
+
+def show_table(frame: pd.DataFrame, precision: int = 1, caption: str | None = None, name: str | None = None):
+    """A compact HTML table for the page (index hidden, numbers rounded).
+
+    The book numbers every such table per chapter ("Table 2.1", :mod:`imtrade.book.numbering`)
+    with ``caption`` as its title; ``name`` (e.g. ``"tab-trade_patterns-rca"``) lets the text
+    cite it with ``{numref}`tab-trade_patterns-rca```.
+    """
+    if name is not None and not TABLE_NAME.fullmatch(name):
+        raise ValueError(f"table name {name!r}: use letters, digits and - _ . : (starting with a letter)")
     # a fixed table id (pandas draws a random one): executed notebooks are reproducible
     digest = hashlib.sha256(f"{caption}\n{frame.to_csv()}".encode()).hexdigest()[:8]
     styler = _Table(frame, uuid=digest).format(precision=precision, thousands=",", na_rep="–").hide(axis="index")
     if caption:
         styler = styler.set_caption(caption)
+    if name:
+        styler = styler.set_table_attributes(f'data-name="{name}"')
     return styler
