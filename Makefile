@@ -11,7 +11,7 @@ IMTRADE_DATA_MIRROR ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data)
 export IMTRADE_DATA_MIRROR
 JOBS ?= 2
 
-.PHONY: help venv vendor data cache book strict test test-fast lint serve bench briefs lock clean
+.PHONY: help venv vendor data cache book strict publish test test-fast lint serve bench briefs lock clean
 
 help:  ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-10s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -45,9 +45,13 @@ book: venv vendor data  ## Build everything: install, fetch data, execute chapte
 strict: venv vendor data  ## Like book, but fail on any Sphinx warning
 	$(BIN)/imtrade build --jobs $(JOBS) --strict
 
-lint: venv  ## Ruff lint and format check
+publish: venv vendor data  ## A dated edition (site, PDF, citations) in _build/publish/editions/<date>/ (DATE=, BASE_URL=)
+	$(BIN)/imtrade publish --jobs $(JOBS) $(if $(DATE),--date $(DATE)) $(if $(BASE_URL),--base-url $(BASE_URL))
+
+lint: venv  ## Ruff lint and format check; actionlint on the GitHub workflows
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/ruff format --check src tests scripts
+	$(BIN)/actionlint .github/workflows/*.yml
 
 test: venv vendor data lint  ## Run every test: lint, unit, integration, site build, browser
 	$(BIN)/pytest -q

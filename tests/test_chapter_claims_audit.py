@@ -16,10 +16,13 @@ from imtrade.claims import (
     CAP_NOTE,
     CONTRADICTED,
     FAILED,
+    INCONCLUSIVE,
     INVALID,
     NOT_CHECKABLE,
     PARTLY,
+    PARTLY_CONTRADICTED,
     SUPPORTED,
+    VERDICTS,
 )
 from imtrade.exceptions import ImtradeError, ParameterError
 
@@ -53,6 +56,7 @@ def row(
     value: float | None = 1.0,
     check: str = "test_constant",
     vintage: str = "V1",
+    evidence: str = "direct",
 ) -> dict:
     return {
         "id": i,
@@ -68,6 +72,7 @@ def row(
         "value": value,
         "check": check,
         "tolerance": "t",
+        "evidence": evidence,
         "vintage": vintage,
     }
 
@@ -79,7 +84,9 @@ def audit(rows: list[dict]) -> pd.DataFrame:
 AUDIT = audit(
     [
         row("c000-a", "000", SUPPORTED),
-        row("c000-b", "000", PARTLY, detail=f"Test: y. {CAP_NOTE} 'partly supported' by the entry's tolerance rule."),
+        row("c000-b", "000", PARTLY, detail=f"Test: y. {CAP_NOTE} 'partly supported' because the measure is a proxy."),
+        row("c000-c", "000", INCONCLUSIVE, detail="Test: no significant association."),
+        row("c001-c", "001", PARTLY_CONTRADICTED, chapter_name="deglobalisation", evidence="proxy"),
         row("c001-a", "001", CONTRADICTED, chapter_name="deglobalisation", kind="qualitative"),
         row("c001-b", "001", CONTRADICTED, chapter_name="deglobalisation"),
         row("c003-a", "003", CONTRADICTED, chapter_name="china_roadmap"),
@@ -126,16 +133,11 @@ def test_check_parameters_accepts_the_defaults_and_the_swap():
 def test_verdict_counts_has_every_text_and_totals():
     counts = chapter.verdict_counts(AUDIT)
     assert list(counts.index) == ["000", "001", "002", "003", "004", "total"]
-    assert list(counts.columns) == [
-        SUPPORTED,
-        PARTLY,
-        CONTRADICTED,
-        NOT_CHECKABLE,
-        "total",
-    ]  # no failures: no failure columns
+    assert list(counts.columns) == [*VERDICTS, "total"]  # every verdict, even at 0; no failures: no failure columns
     assert (
-        counts.loc["002", "total"] == 0 and counts.loc["total", "total"] == 6 and counts.loc["total", CONTRADICTED] == 3
+        counts.loc["002", "total"] == 0 and counts.loc["total", "total"] == 8 and counts.loc["total", CONTRADICTED] == 3
     )
+    assert counts.loc["000", INCONCLUSIVE] == 1 and counts.loc["001", PARTLY_CONTRADICTED] == 1
     with_failure = chapter.verdict_counts(audit([*AUDIT.to_dict("records"), row("c002-x", "002", INVALID)]))
     assert INVALID in with_failure.columns and FAILED not in with_failure.columns
     shown = chapter.counts_table(counts)
@@ -144,18 +146,13 @@ def test_verdict_counts_has_every_text_and_totals():
 
 def test_headline_and_sentences():
     head = chapter.headline(AUDIT)
-    assert (head.claims, head.checkable, head.supported, head.partly, head.contradicted, head.not_checkable) == (
-        6,
-        5,
-        1,
-        1,
-        3,
-        1,
-    )
-    assert head.share_at_least_partly == pytest.approx(40.0)
-    assert (head.quantitative, head.qualitative) == (5, 1)
+    counted = (head.supported, head.partly, head.inconclusive, head.partly_contradicted, head.contradicted)
+    assert (head.claims, head.checkable, *counted, head.not_checkable) == (8, 7, 1, 1, 1, 1, 3, 1)
+    assert head.share_at_least_partly == pytest.approx(100 * 2 / 7)
+    assert (head.quantitative, head.qualitative) == (7, 1)
     sentence = chapter.summary_sentence(head, "V1")
-    assert "5 claims of 6 could be tested" in sentence and "40 %" in sentence and "1 claim cannot" in sentence
+    assert "7 claims of 8 could be tested" in sentence and "29 %" in sentence and "1 claim cannot" in sentence
+    assert "1 supported, 1 partly supported, 1 inconclusive, 1 partly contradicted and 3 contradicted" in sentence
     assert (head.not_checkable_by_nature, head.not_checkable_in_vintage) == (1, 0) and "lacks" not in sentence
     missing = chapter.headline(
         audit([row("c000-a", "000", NOT_CHECKABLE, check="period_mean_comparison"), row("c000-b", "000", SUPPORTED)])
@@ -166,14 +163,14 @@ def test_headline_and_sentences():
         == "The text with the most contradicted claims is src001 (Wang and Chai 2024), with 2 claims"
     )
     assert chapter.capped_count(AUDIT) == 1
-    capped = AUDIT.assign(
-        tolerance=["t", "At most partly supported (proxy).", "t", "At most partly supported.", "t", "t"]
-    )
+    capped = AUDIT.assign(evidence=["direct", "proxy", "direct", "secondary", "partial", "direct", "direct", "direct"])
     assert chapter.capped_sentence(capped) == (
-        "2 claims are measured through a proxy or a secondary source and can at most be partly "
-        "supported; for 1 of them the data alone would have given *supported*."
+        "2 claims are measured through a proxy or a secondary source, which can neither fully support nor fully "
+        "contradict a claim: at most *partly supported* or *partly contradicted*; 1 claim can be tested only in part "
+        "and can at most be *partly supported*. The cap changed 1 verdict that the data alone would have made "
+        "*supported* or *contradicted*."
     )
-    assert chapter.capped_sentence(AUDIT).startswith("No claim is measured")
+    assert chapter.capped_sentence(AUDIT.assign(evidence="direct")).startswith("No claim is measured")
     none = audit([row("c000-a", "000", NOT_CHECKABLE)])
     assert "none of the 1 claims" in chapter.summary_sentence(chapter.headline(none), "V1")
     assert chapter.most_contradicted(none) == "No claim is contradicted by the data"
@@ -253,7 +250,10 @@ def test_figures_draw_one_bar_per_text_and_verdict():
     counts = chapter.verdict_counts(AUDIT)
     fig = chapter.plot_verdicts(counts, vintage="V1")
     ax = fig.axes[0]
-    assert len(ax.patches) == 5 * 4  # five texts x four verdicts (zero-width bars included)
+    assert len(ax.patches) == 5 * len(VERDICTS)  # five texts x every verdict (zero-width bars included)
+    colours = {p.get_facecolor() for p in ax.patches}
+    assert len(colours) == len(VERDICTS)  # one colour per verdict ...
+    assert len({chapter.VERDICT_STYLE[v]["hatch"] for v in VERDICTS}) == len(VERDICTS)  # ... and one hatch
     assert ax.get_yticklabels()[0].get_text() == "src000 (Huang 2018)"
     assert (
         ax.get_xlabel() == "Number of claims" and ax.get_legend().get_title().get_text() == "Verdict (WDI vintage V1)"
@@ -261,7 +261,7 @@ def test_figures_draw_one_bar_per_text_and_verdict():
     shift = chapter.plot_vintage_shift(
         page_of(AUDIT, audit([{**r, "vintage": "V2"} for r in AUDIT.to_dict("records")]))
     )
-    assert len(shift.axes[0].patches) == 2 * 4 and shift.axes[0].get_ylabel() == "Number of claims"
+    assert len(shift.axes[0].patches) == 2 * len(VERDICTS) and shift.axes[0].get_ylabel() == "Number of claims"
 
 
 # ---------------------------------------------------------------------------------------
@@ -292,9 +292,9 @@ def run_audit_page(tmp_path: Path, **params) -> tuple[dict, object]:
 def test_chapter_runs_with_default_parameters(tmp_path):
     values, nb = run_audit_page(tmp_path)
     assert int(values["n_claims"]) >= 40
-    assert int(values["n_checkable"]) == int(values["n_supported"]) + int(values["n_partly"]) + int(
-        values["n_contradicted"]
-    )
+    tested = ("n_supported", "n_partly", "n_inconclusive", "n_partly_contradicted", "n_contradicted")
+    assert int(values["n_checkable"]) == sum(int(values[k]) for k in tested)
+    assert int(values["n_inconclusive"]) >= 1  # c004-manufacturing-strength-covid-resilience: a null result
     assert "2026-07-01" in values["summary_sentence"] and values["compare_vintage_text"] == "2018-08-01"
     assert (tmp_path / "tables" / "claims_audit.csv").is_file() and (
         tmp_path / "tables" / "claims_audit_comparison.csv"
@@ -313,3 +313,11 @@ def test_chapter_runs_with_the_vintages_swapped(tmp_path):
     assert values["vintage_text"] == "2018-08-01" and "WDI vintage 2018-08-01" in values["summary_sentence"]
     assert "between WDI vintages 2018-08-01 and 2026-07-01" in values["comparison_sentence"]
     assert not re.search(r"\b2026-07-01\b.*could be tested", values["summary_sentence"])
+
+
+def test_verdict_definitions_list_every_verdict_with_its_badge():
+    text = chapter.verdict_definitions()
+    blocks = text.split("\n\n")
+    assert len(blocks) == len(VERDICTS)
+    assert blocks[0] == "✔ supported\n: The data meet the claim's tolerance rule."
+    assert any(b.startswith("? inconclusive\n: The data can test the claim but do not tell either way") for b in blocks)

@@ -18,7 +18,7 @@ from conftest import ROOT, run_chapter
 from imtrade import stats
 from imtrade.chapters import partnir as ch
 from imtrade.chapters.partnir import checks
-from imtrade.claims import CONTRADICTED, NOT_CHECKABLE, PARTLY, SUPPORTED, Claim
+from imtrade.claims import CONTRADICTED, INCONCLUSIVE, NOT_CHECKABLE, PARTLY, SUPPORTED, Claim
 
 
 def tidy(rows: list[tuple[str, str, int, float]]) -> pd.DataFrame:
@@ -754,7 +754,7 @@ def covid_frames(slope: float, n: int = 40) -> dict[str, pd.DataFrame]:
     return {code: frame[frame["indicator"] == code] for code in frame["indicator"].unique()}
 
 
-@pytest.mark.parametrize(("slope", "expected"), [(0.2, SUPPORTED), (-0.2, CONTRADICTED), (0.0, PARTLY)])
+@pytest.mark.parametrize(("slope", "expected"), [(0.2, SUPPORTED), (-0.2, CONTRADICTED), (0.0, INCONCLUSIVE)])
 def test_manufacturing_covid_resilience_correlation_verdicts(monkeypatch, slope, expected):
     frames = covid_frames(slope)
     monkeypatch.setattr(checks, "economies", lambda: sorted(frames["SP.POP.TOTL"]["iso3"]))

@@ -1,10 +1,12 @@
 """The real book, built strictly and opened in headless Chromium (Playwright, no browser download).
 
 Every page: renders without console errors, requests nothing outside the local server, every
-figure loads and has alt text, no broken internal links. The book is copied to a temporary
-directory and built there, never into the checkout's ``_build``; chapters the checkout has
-already executed and whose cache keys still match are reused from it (read only), so a test
-run after ``make book`` does not execute them again. Screenshots of every page are saved to
+figure loads and has alt text, no broken internal links. A chapter in light and dark mode (dark
+figures, legible text and tables, the theme switch), search (the index loads only for a
+search), a figure's download. The book is copied to a temporary directory and built there,
+never into the checkout's ``_build``; chapters the checkout has already executed and whose cache
+keys still match are reused from it (read only), so a test run after ``make book`` does not
+execute them again. Screenshots of every page, and of the chapter in both modes, are saved to
 _build/screenshots/ for people to look at.
 """
 
@@ -13,9 +15,11 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import socketserver
 import threading
+import zipfile
 from pathlib import Path
 from typing import ClassVar
 
@@ -224,3 +228,89 @@ def test_no_broken_internal_links(site):
     from imtrade.book.site import check_links
 
     assert check_links(site) == []
+
+
+CHAPTER_PAGE = "chapters/deglobalisation.html"
+
+
+def _rgb(css: str) -> tuple[float, float, float]:
+    values = [float(v) for v in re.findall(r"[\d.]+", css)[:3]]
+    return values[0] / 255, values[1] / 255, values[2] / 255
+
+
+def test_dark_mode_shows_dark_figures_and_legible_text_and_tables(server, browser):
+    from imtrade.show.figures import contrast_ratio
+
+    shots = ROOT / "_build" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    for scheme in ("light", "dark"):
+        context = browser.new_context(color_scheme=scheme, viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        _watch(page, f"{CHAPTER_PAGE} ({scheme})", problems)
+        page.goto(f"{server}/{CHAPTER_PAGE}", wait_until="networkidle")
+        assert page.evaluate("document.documentElement.dataset.theme") == scheme  # default mode: the system's
+        figures = page.eval_on_selector_all(
+            "article img.imtrade-figure",
+            "els => els.map(e => ({src: e.currentSrc, ok: e.complete && e.naturalWidth > 0}))",
+        )
+        assert len(figures) >= 5 and all(f["ok"] for f in figures)
+        assert all(f["src"].endswith("-dark.png") == (scheme == "dark") for f in figures), figures
+        colours = page.evaluate(
+            """() => { const c = e => getComputedStyle(e);
+              const cell = document.querySelector('article table[id^="T_"] td');
+              return {page: c(document.body).backgroundColor, text: c(document.querySelector('article p')).color,
+                      cell: c(cell).color, cellBox: c(cell.closest('.text_html')).backgroundColor}; }"""
+        )
+        background = _rgb(colours["page"])
+        assert (sum(background) / 3 < 0.2) == (scheme == "dark")
+        for what in ("text", "cell"):
+            assert contrast_ratio(_rgb(colours[what]), background) >= 4.5, (scheme, what, colours)
+        assert colours["cellBox"] in ("rgba(0, 0, 0, 0)", "transparent"), colours  # no light box in dark mode
+        page.screenshot(path=str(shots / f"{scheme}__chapters__deglobalisation.png"), full_page=True)
+        if scheme == "dark":  # the reader switches to light with the theme's button: figures follow
+            page.evaluate("document.documentElement.dataset.theme = 'light'")
+            page.wait_for_function(
+                "[...document.querySelectorAll('article img.imtrade-figure')].every(i => !i.currentSrc.endsWith('-dark.png') && i.complete)"
+            )
+        context.close()
+    assert problems == []
+
+
+def test_search_index_loads_only_for_a_search_and_search_works(server, browser):
+    page = browser.new_page()
+    requests = _watch(page, CHAPTER_PAGE, problems := [])
+    page.goto(f"{server}/{CHAPTER_PAGE}", wait_until="networkidle")
+    assert not [u for u in requests if "searchindex.js" in u or "searchtools.js" in u]
+    page.keyboard.press("Control+k")  # the theme's search dialog
+    box = page.locator("#pst-search-dialog input[name='q']")
+    box.fill("robots")
+    box.press("Enter")
+    page.wait_for_url("**/search.html?q=robots*")
+    page.wait_for_selector("#search-results li", timeout=20000)
+    hits = page.eval_on_selector_all("#search-results li a", "els => els.map(e => e.getAttribute('href'))")
+    assert any("chapters/" in h for h in hits)
+    assert any("searchindex.js" in u for u in requests)
+    page.close()
+    assert problems == []
+
+
+def test_figure_download_is_a_zip_with_data_notes_and_sources(server, browser, tmp_path):
+    page = browser.new_page(accept_downloads=True)
+    page.goto(f"{server}/{CHAPTER_PAGE}", wait_until="networkidle")
+    figure = page.locator("figure:has(.imtrade-figure-download)").first
+    number = figure.locator(".caption-number").inner_text().strip()
+    with page.expect_download() as info:
+        figure.locator(".imtrade-figure-download a").click()
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    page.close()
+    with zipfile.ZipFile(path) as archive:
+        names = archive.namelist()
+        csv = next(archive.read(n).decode() for n in names if n.endswith("/data.csv"))
+        notes = next(archive.read(n).decode() for n in names if n.endswith("/README.md"))
+    assert len(csv.splitlines()) > 10
+    assert notes.startswith(f"# {number}:")
+    for section in ("## Columns of data.csv", "## Sources and licences", "## How to cite", "## How to reproduce"):
+        assert section in notes
+    assert "CC-BY-4.0" in notes and "imtrade run deglobalisation -f parameters.yml" in notes

@@ -40,6 +40,8 @@ _EXPORTS: dict[str, str] = {
     # claims register
     "load_register": "imtrade.claims",
     "verdict_table": "imtrade.claims",
+    "verdict_counts_phrase": "imtrade.claims",
+    "CAP_SENTENCE": "imtrade.claims",
     # statistics
     "break_summary": "imtrade.stats.breaks",
     "chow_break_test": "imtrade.stats.breaks",

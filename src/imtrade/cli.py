@@ -52,11 +52,11 @@ def main() -> None:
 )
 @click.option(
     "--source",
-    type=click.Choice(["auto", "mirror", "upstream", "worldbank-api"]),
+    type=click.Choice(["auto", "mirror", "upstream", "prefer-upstream", "worldbank-api"]),
     default="auto",
     show_default=True,
-    help="auto: the mirror when one is set, else upstream. "
-    "worldbank-api: download the newest WDI data (dataset wdi only).",
+    help="auto: the mirror when one is set, else upstream. prefer-upstream: upstream where the catalog has a "
+    "byte-stable URL, the mirror for the rest. worldbank-api: download the newest WDI data (dataset wdi only).",
 )
 @click.option(
     "--indicator",
@@ -323,6 +323,33 @@ def build(jobs, force, strict, edition):
     report = run_build(jobs=jobs, force=force, strict=strict, progress=click.echo, edition=edition)
     for warning in report.warnings:
         click.secho(f"warning: {warning}", fg="yellow", err=True)
+    click.echo(f"done in {report.seconds:.1f} s")
+
+
+@main.command()
+@click.option("--date", help="Date of the edition, YYYY-MM-DD (default: today, UTC). Same date again: replaces it.")
+@click.option(
+    "--base-url",
+    help="Address the site is published at, e.g. https://owner.github.io/repo/ (default: html.baseurl of _config.yml).",
+)
+@click.option(
+    "--site",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of published editions to add to (default: _build/publish; e.g. a checkout of gh-pages).",
+)
+@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Chapters executed in parallel.")
+@click.option("--pdf/--no-pdf", default=True, show_default=True, help="Print the whole book to book.pdf (Chromium).")
+@click.option("--strict", is_flag=True, help="Fail on any Sphinx warning.")
+def publish(date, base_url, site, jobs, pdf, strict):
+    """Build a dated edition (site, PDF, citations) and add it to the published editions."""
+    from imtrade.book.publish import publish as run_publish
+
+    report = run_publish(
+        date=date, base_url=base_url, site=site, jobs=jobs, pdf=pdf, strict=strict, progress=click.echo
+    )
+    click.echo(f"published {report.edition.date} -> {report.folder} (index: {report.site / 'editions' / 'index.html'})")
+    if report.older:
+        click.echo(f"marked as older: {', '.join(report.older)}")
     click.echo(f"done in {report.seconds:.1f} s")
 
 

@@ -95,6 +95,10 @@ class BuildError(ImtradeError):
     """The site build failed; the published site was left as it was."""
 
 
+class PublishError(ImtradeError):
+    """A dated edition could not be written; the published editions were left as they were."""
+
+
 class ClaimsRegisterError(ImtradeError):
     """The claims register is malformed."""
 

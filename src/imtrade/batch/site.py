@@ -36,10 +36,7 @@ from imtrade.paths import ProjectPaths
 SPECS_DIR = "specs"
 STAGE_DIR = "batch"
 STAGED_MEMO = ".staged.json"  # per staged batch: notebook checksum -> title and glued values
-STAGING_VERSION = 2  # bump when the way notebooks are rewritten for the stage changes (invalidates the memo)
-# Figures are numbered through the whole book, so the runs' figures would read "Fig. 763": their
-# pages show captions without numbers.
-HIDE_FIGURE_NUMBERS = "<style>figure span.caption-number { display: none; }</style>"
+STAGING_VERSION = 3  # bump when the way notebooks are rewritten for the stage changes (invalidates the memo)
 
 
 @dataclass
@@ -212,18 +209,10 @@ def _labels(nb) -> set[str]:
     return labels
 
 
-def nbformat_markdown_cell(source: str):
-    import nbformat
-
-    cell = nbformat.v4.new_markdown_cell(source)
-    cell.pop("id", None)  # random ids would make staged pages differ between builds
-    return cell
-
-
 def relabel(nb, suffix: str, title: str | None = None):
     """Append ``-<suffix>`` to every label the notebook defines (and every reference to it);
-    replace the first ``# heading`` with ``title``; show figure captions without the book-wide
-    figure number. In place; returns ``nb``."""
+    replace the first ``# heading`` with ``title``. In place; returns ``nb``. (Figures are
+    numbered per page, e.g. "Figure 6.12.1" in the twelfth brief: :mod:`imtrade.book.numbering`.)"""
     labels = _labels(nb)
     pattern = (
         re.compile(
@@ -233,8 +222,6 @@ def relabel(nb, suffix: str, title: str | None = None):
         else None
     )
     heading_done = title is None
-    style = nbformat_markdown_cell(HIDE_FIGURE_NUMBERS)
-    nb.cells.insert(1 if nb.cells else 0, style)
     for cell in nb.cells:
         if pattern is not None and cell.get("cell_type") == "markdown":
             cell.source = pattern.sub(lambda m: f"{m.group(1)}-{suffix}", cell.source)

@@ -23,6 +23,7 @@ from imtrade.book.toc import Chapter
 from imtrade.data.provenance import READS_LOG_ENV
 from imtrade.exceptions import ChapterExecutionError
 from imtrade.paths import project
+from imtrade.show.figures import compress_png
 
 CHAPTER_ENV = "IMTRADE_CHAPTER"
 CELL_TIMEOUT = 900  # seconds per cell
@@ -59,28 +60,6 @@ def _parameter_note(chapter: Chapter, params: dict[str, Any]) -> str:
         "see {doc}`/book/rerunning`).\n\n"
         "| parameter | value | meaning |\n|---|---|---|\n" + rows + "\n:::"
     )
-
-
-def compress_png(data: str) -> str:
-    """Re-encode a base64 PNG figure with a 256-colour palette (about 3x smaller, same look).
-
-    Figures are drawn on white, so the alpha channel is flattened first. Deterministic.
-    """
-    import base64
-    import io
-
-    from PIL import Image
-
-    image = Image.open(io.BytesIO(base64.b64decode(data)))
-    if image.mode in ("RGBA", "LA", "P"):
-        background = Image.new("RGB", image.size, "white")
-        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
-        image = background
-    palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    out = io.BytesIO()
-    palette.save(out, format="PNG", optimize=True)
-    encoded = base64.b64encode(out.getvalue()).decode()
-    return encoded if len(encoded) < len(data) else data
 
 
 def merge_streams(outputs: list) -> list:

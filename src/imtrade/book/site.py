@@ -24,7 +24,7 @@ from imtrade.book import warm_site
 from imtrade.exceptions import BuildError
 from imtrade.paths import ProjectPaths, project
 
-STATIC_SOURCES = ("_config.yml", "_toc.yml", "intro.md", "references.bib")
+STATIC_SOURCES = ("_config.yml", "_toc.yml", "intro.md", "references.bib", "CITATION.cff")  # CITATION: cite blocks
 STATIC_DIRS = ("book",)
 VENDOR_MATHJAX = Path("_vendor") / "mathjax"
 PRUNABLE = ("_images", "_downloads")  # content-addressed folders that collect stale files

@@ -14,10 +14,25 @@ vintage; an invalid entry or a check that raises becomes a row with the status
 :func:`compare_vintages` lists the claims whose measured value or verdict changes between
 two vintages, and chapters show their own rows with :func:`verdict_table`.
 
-The verdicts are :data:`SUPPORTED`, :data:`PARTLY`, :data:`CONTRADICTED` and
-:data:`NOT_CHECKABLE`; a tolerance rule that says "at most partly supported" (a proxy
-measure, a secondary source) caps the verdict, whether or not the entry repeats the cap as
-``args.max_verdict``.
+The verdicts (:data:`VERDICTS`, defined in :data:`VERDICT_MEANINGS`) form a scale from
+:data:`SUPPORTED` through :data:`PARTLY`, :data:`INCONCLUSIVE` and
+:data:`PARTLY_CONTRADICTED` to :data:`CONTRADICTED`, plus :data:`NOT_CHECKABLE` for claims
+the data cannot test. *Inconclusive* is a result, not a failure to test: the data can test
+the claim but do not tell either way (a null result, an interval that spans both readings).
+
+Two rules keep a verdict from saying more than its evidence:
+
+- **A proxy caps both ends.** An entry whose measure is a proxy or a secondary source
+  (field ``evidence: proxy`` or ``evidence: secondary``) can neither fully support nor fully
+  contradict its claim: :func:`cap` turns *supported* into *partly supported* and
+  *contradicted* into *partly contradicted* (:data:`CAPPED`), and says so in the detail. The
+  tolerance rule of such an entry states the cap ("at most partly supported or partly
+  contradicted"), and the validator checks that text and field agree. A *partial* test
+  (``evidence: partial``: only part of a compound claim can be tested) caps only the
+  supporting end: what it tests can still contradict the claim.
+- **Attribution apart from outcome.** "X expected Y" is two claims: that X made the
+  forecast (checked against the curated record of what X published) and, separately, the
+  forecast scored against the outcome. An entry tests one of the two, never both at once.
 """
 
 from __future__ import annotations
@@ -50,14 +65,47 @@ from imtrade.yamlio import safe_load
 
 SUPPORTED = "supported"
 PARTLY = "partly supported"
+INCONCLUSIVE = "inconclusive"
+PARTLY_CONTRADICTED = "partly contradicted"
 CONTRADICTED = "contradicted"
 NOT_CHECKABLE = "not checkable"
-VERDICTS = (SUPPORTED, PARTLY, CONTRADICTED, NOT_CHECKABLE)
+#: The verdicts of a claim the data could test, from the claim's side to the other.
+TESTED = (SUPPORTED, PARTLY, INCONCLUSIVE, PARTLY_CONTRADICTED, CONTRADICTED)
+VERDICTS = (*TESTED, NOT_CHECKABLE)
+#: What each verdict means (the audit page's and ``imtrade audit``'s legend).
+VERDICT_MEANINGS = {
+    SUPPORTED: "the data meet the claim's tolerance rule",
+    PARTLY: (
+        "the data lean towards the claim but meet only part of the rule (the direction but not the size, "
+        "some parts of a compound claim), or support it only through a proxy or secondary source"
+    ),
+    INCONCLUSIVE: (
+        "the data can test the claim but do not tell either way: a null result, or an interval that spans both readings"
+    ),
+    PARTLY_CONTRADICTED: (
+        "the data lean against the claim but cannot settle it: a proxy or secondary source goes against it"
+    ),
+    CONTRADICTED: "the data go against the claim under its rule",
+    NOT_CHECKABLE: ("no public data can test the claim, or the data vintage lacks the series or years the test needs"),
+}
+#: How the evidence of an entry relates to its claim (entry field ``evidence``; default direct):
+#: ``proxy`` measures something else than the claim, ``secondary`` is a figure repeated by
+#: someone who is not its publisher, ``partial`` tests only part of a compound claim.
+DIRECT, PROXY, SECONDARY, PARTIAL = "direct", "proxy", "secondary", "partial"
+EVIDENCE = (DIRECT, PROXY, SECONDARY, PARTIAL)
+#: The cap of each kind of evidence: verdict -> capped verdict. A proxy or a secondary source
+#: caps both ends of the scale; a partial test can contradict the part it tests, but cannot
+#: establish the whole claim.
+CAPPED = {
+    DIRECT: {},
+    PROXY: {SUPPORTED: PARTLY, CONTRADICTED: PARTLY_CONTRADICTED},
+    SECONDARY: {SUPPORTED: PARTLY, CONTRADICTED: PARTLY_CONTRADICTED},
+    PARTIAL: {SUPPORTED: PARTLY},
+}
 # Statuses that are not verdicts: the audit could not judge the claim (a problem to fix).
 FAILED = "check failed"  # the check function raised or returned something invalid
 INVALID = "invalid entry"  # the register entry itself is malformed (see Register.problems)
 STATUSES = (*VERDICTS, FAILED, INVALID)
-_RANK = {SUPPORTED: 3, PARTLY: 2, CONTRADICTED: 1, NOT_CHECKABLE: 0, FAILED: -1, INVALID: -2}
 REQUIRED_FIELDS = (
     "id",
     "source",
@@ -71,7 +119,8 @@ REQUIRED_FIELDS = (
     "check",
     "not_checkable",
 )
-ENTRY_FIELDS = (*REQUIRED_FIELDS, "args")  # "args" is optional (null or a mapping)
+OPTIONAL_FIELDS = ("args", "evidence")  # args: null or a mapping; evidence: one of EVIDENCE (default direct)
+ENTRY_FIELDS = (*REQUIRED_FIELDS, *OPTIONAL_FIELDS)
 CLAIMED_FIELDS = ("value", "value_low", "relation", "unit", "geography")  # plus "year" or "years"
 MEASURE_FIELDS = ("dataset", "indicators", "formula", "vintage")
 RELATIONS = ("=", "~", ">", "<", "rank<=", "increase", "decrease", "other")
@@ -87,7 +136,15 @@ SOURCE_TEXTS = {
 _SOURCE_FILE = re.compile(r"^(\d{3})_[0-9a-f]{16}\.txt$")
 _CLAIM_ID = re.compile(r"^c(\d{3})-[a-z0-9]+(?:-[a-z0-9]+)*$")
 _CAP_PHRASE = re.compile(r"at most partly supported", re.I)
+_SYMMETRIC_CAP_PHRASE = re.compile(r"at most partly supported or partly contradicted", re.I)
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when available: 10x faster
 CAP_NOTE = "The verdict is capped at"  # starts the sentence cap() adds to a capped verdict's detail
+#: How the tolerance rule of an entry states its cap, by kind of evidence.
+CAP_RULE_TEXT = {
+    PROXY: "At most partly supported or partly contradicted (proxy).",
+    SECONDARY: "At most partly supported or partly contradicted (secondary).",
+    PARTIAL: "At most partly supported (partial: <what cannot be tested>).",
+}
 
 
 @dataclass(frozen=True)
@@ -104,17 +161,16 @@ class Claim:
     check: str | None
     args: dict[str, Any] = field(default_factory=dict)
     not_checkable: str | None = None
+    evidence: str = DIRECT  # direct | proxy | secondary (a proxy or secondary source caps the verdict)
 
     @property
     def source_id(self) -> str:
         return self.source.split("_")[0]
 
     @property
-    def max_verdict(self) -> str | None:
-        """The cap on the verdict: ``args.max_verdict``, or PARTLY when the tolerance says so."""
-        if self.args.get("max_verdict"):
-            return str(self.args["max_verdict"])
-        return PARTLY if _CAP_PHRASE.search(self.tolerance or "") else None
+    def capped(self) -> bool:
+        """Whether the verdict is capped (a proxy, a secondary source or a partial test)."""
+        return bool(CAPPED.get(self.evidence))
 
     def claimed_text(self) -> str:
         c = self.claimed or {}
@@ -320,7 +376,7 @@ def _indicator_problems(measure: dict[str, Any], known: _KnownCodes) -> list[str
 
 
 def _args_problems(fn: CheckFunction, name: str, args: dict[str, Any]) -> list[str]:
-    args = {k: v for k, v in args.items() if k != "max_verdict"}
+    args = {k: v for k, v in args.items() if k != "max_verdict"}  # reported on its own (no longer used)
     try:
         inspect.signature(fn).bind(None, None, **args)
     except TypeError as exc:
@@ -402,8 +458,28 @@ def _validate_entry(
         problems += [f"measure: missing field {f!r}" for f in MEASURE_FIELDS if f not in measure]
         if known is not None and "dataset" in measure:
             problems += _indicator_problems(measure, known)
-    if args and args.get("max_verdict") not in (None, *VERDICTS):
-        problems.append(f"args.max_verdict {args['max_verdict']!r} is not a verdict ({', '.join(VERDICTS)})")
+    if args and "max_verdict" in args:
+        problems.append(
+            "args.max_verdict is no longer used: declare the entry field 'evidence: proxy' (or 'secondary'), "
+            "which caps the verdict on both sides"
+        )
+    evidence = raw.get("evidence", DIRECT)
+    if evidence is None:
+        evidence = DIRECT
+    if evidence not in EVIDENCE:
+        problems.append(f"evidence {evidence!r} is not one of {', '.join(EVIDENCE)}")
+    elif check_name and isinstance(raw.get("tolerance"), str):
+        stated = cap_rule(raw["tolerance"])
+        if stated and evidence == DIRECT:
+            problems.append(
+                "the tolerance rule caps the verdict ('at most partly supported') but the entry declares no "
+                f"'evidence' ({', '.join(e for e in EVIDENCE if e != DIRECT)})"
+            )
+        elif evidence != DIRECT and stated != evidence:
+            problems.append(
+                f"evidence is {evidence} but the tolerance rule states "
+                f"{'another cap' if stated else 'no cap'}: begin it with '{CAP_RULE_TEXT[evidence]}'"
+            )
     if problems:
         return None, problems
     claim = Claim(
@@ -419,6 +495,7 @@ def _validate_entry(
         check=check_name or None,
         args=args or {},
         not_checkable=" ".join(str(reason).split()) if reason else None,
+        evidence=str(evidence),
     )
     return claim, []
 
@@ -443,6 +520,7 @@ def _partial(raw: Any, key: str, rel: str) -> dict[str, Any]:
         "claim": " ".join(str(raw.get("claim") or "").split()),
         "check": str(raw.get("check") or ""),
         "tolerance": " ".join(str(raw.get("tolerance") or "").split()),
+        "evidence": str(raw.get("evidence") or DIRECT),
         "claimed": claimed_text,
     }
 
@@ -552,17 +630,52 @@ def missing_checks(register: Register | None = None) -> list[str]:
 # Audit
 
 
-def cap_rule(tolerance: str) -> bool:
-    """Whether a tolerance rule caps the verdict ("at most partly supported")."""
-    return bool(_CAP_PHRASE.search(tolerance or ""))
+def cap_rule(tolerance: str) -> str | None:
+    """The kind of evidence whose cap a tolerance rule states, or None.
+
+    "At most partly supported or partly contradicted (proxy)" -> ``proxy`` (``secondary``
+    when the text names a secondary source); "at most partly supported" alone -> ``partial``.
+    """
+    text = tolerance or ""
+    if _SYMMETRIC_CAP_PHRASE.search(text):
+        return SECONDARY if re.search(r"\(secondary", text, re.I) else PROXY
+    return PARTIAL if _CAP_PHRASE.search(text) else None
 
 
-def cap(result: CheckResult, max_verdict: str | None) -> CheckResult:
-    """Cap a verdict (proxy measures or secondary sources can at most *partly* support a claim)."""
-    if max_verdict and result.verdict in VERDICTS and _RANK[result.verdict] > _RANK.get(max_verdict, 3):
-        note = f" {CAP_NOTE} '{max_verdict}' by the entry's tolerance rule (a proxy or secondary measure)."
-        return CheckResult(max_verdict, result.measured, result.detail.rstrip() + note, result.value)
-    return result
+def cap(result: CheckResult, evidence: str = DIRECT) -> CheckResult:
+    """Cap a verdict whose evidence is a proxy or a secondary source, on both sides.
+
+    Parameters
+    ----------
+    result : what the check function found.
+    evidence : the entry's ``evidence`` (:data:`EVIDENCE`).
+
+    Returns
+    -------
+    CheckResult
+        ``result`` itself for direct evidence or a verdict that is not at an end of the scale;
+        otherwise the capped verdict (:data:`CAPPED`: *supported* -> *partly supported*,
+        *contradicted* -> *partly contradicted*) with a sentence added to the detail.
+
+    Notes
+    -----
+    A proxy measures something else than the claim (trade intensity for participation in
+    value chains, industry for manufacturing) and a secondary source repeats a figure whose
+    origin was not seen; either can lean for or against a claim but cannot settle it, so the
+    rule is symmetric: the strength of the verdict is capped, its direction is kept.
+    """
+    if evidence not in EVIDENCE:
+        raise ValueError(f"evidence must be one of {', '.join(EVIDENCE)}, got {evidence!r}")
+    capped = CAPPED[evidence].get(result.verdict)
+    if capped is None:
+        return result
+    why = {
+        PROXY: "the measure is a proxy, which can neither fully support nor fully contradict the claim",
+        SECONDARY: "the figure comes from a secondary source, which can neither fully support nor fully contradict the claim",
+        PARTIAL: "only part of the claim can be tested",
+    }[evidence]
+    note = f" {CAP_NOTE} '{capped}' because {why}."
+    return CheckResult(capped, result.measured, result.detail.rstrip() + note, result.value)
 
 
 def _clean_value(value: Any) -> float | None:
@@ -588,9 +701,8 @@ def evaluate(claim: Claim, ctx: CheckContext, checks: dict[str, CheckFunction] |
     fn = checks.get(claim.check)
     if fn is None:
         return CheckResult(FAILED, "—", f"check function {claim.check!r} is not registered")
-    args = {k: v for k, v in claim.args.items() if k != "max_verdict"}
     try:
-        result = fn(claim, ctx, **args)
+        result = fn(claim, ctx, **claim.args)
     except (UnknownIndicatorError, DataNotFetchedError) as exc:
         return CheckResult(
             NOT_CHECKABLE, "—", f"Data not available in vintage {ctx.vintage or 'default'}: {exc.problem}"
@@ -611,7 +723,7 @@ def evaluate(claim: Claim, ctx: CheckContext, checks: dict[str, CheckFunction] |
             FAILED, str(result.measured), f"{claim.check} returned an unknown verdict {result.verdict!r}"
         )
     result = CheckResult(result.verdict, str(result.measured), str(result.detail), _clean_value(result.value))
-    return cap(result, claim.max_verdict)
+    return cap(result, claim.evidence)
 
 
 AUDIT_COLUMNS = [
@@ -628,6 +740,7 @@ AUDIT_COLUMNS = [
     "value",
     "check",
     "tolerance",
+    "evidence",
     "vintage",
 ]
 
@@ -712,6 +825,7 @@ def run_audit(
                 "value": result.value,
                 "check": claim.check or "",
                 "tolerance": claim.tolerance,
+                "evidence": claim.evidence,
                 "vintage": resolved,
             }
         )
@@ -813,6 +927,27 @@ def compare_vintages(v1: str, v2: str, chapter: str | None = None) -> pd.DataFra
     a, _ = run_audit(r1, chapter, register=register)
     b, _ = run_audit(r2, chapter, register=register)
     return compare_audits(a, b)
+
+
+#: The proxy rule in one sentence, for the chapters' claims sections.
+CAP_SENTENCE = (
+    "A claim measured through a proxy or a secondary source can at most be partly supported or partly "
+    "contradicted, and a claim of which only a part can be tested at most partly supported."
+)
+
+
+def verdict_counts_phrase(verdicts: Iterable[str]) -> str:
+    """'4 supported, 1 partly supported, 2 inconclusive' from verdicts, in the order of :data:`STATUSES`.
+
+    Parameters
+    ----------
+    verdicts : one verdict (or status) per claim, e.g. the ``Verdict`` column of :func:`verdict_table`.
+    """
+    counts = pd.Series(list(verdicts), dtype=object).value_counts()
+    unknown = sorted(set(counts.index) - set(STATUSES))
+    if unknown:
+        raise ValueError(f"not a verdict or status: {', '.join(map(str, unknown))}")
+    return ", ".join(f"{int(counts[s])} {s}" for s in STATUSES if counts.get(s, 0))
 
 
 AUDIT_PAGE = "claims_audit"  # the appendix page (chapters/claims_audit.md) that lists every claim

@@ -14,10 +14,12 @@ from typing import Any
 import pandas as pd
 
 from imtrade.claims import (
+    CAP_SENTENCE,
     FAILED,
     INVALID,
     SOURCE_TEXTS,
     STATUSES,
+    VERDICT_MEANINGS,
     dataset_vintages,
     failures,
     summary_counts,
@@ -60,7 +62,19 @@ def audit_text(audit: pd.DataFrame, vintage: str) -> str:
         lines.append("")
     lines.append("Verdicts by source text")
     lines.append(summary_counts(audit).to_string())
+    lines += ["", *legend_lines()]
     return "\n".join(lines) + "\n"
+
+
+def legend_lines() -> list[str]:
+    """What each verdict means, and the proxy rule (the legend of the text output)."""
+    width = max(len(v) for v in VERDICT_MEANINGS)
+    lines = ["Verdicts"]
+    for verdict, meaning in VERDICT_MEANINGS.items():
+        lines += textwrap.wrap(
+            meaning, WIDTH, initial_indent=f"  {verdict:<{width}}  ", subsequent_indent=" " * (width + 4)
+        )
+    return lines + textwrap.wrap(CAP_SENTENCE, WIDTH, initial_indent="  ", subsequent_indent="  ")
 
 
 def comparison_text(changes: pd.DataFrame, v1: str, v2: str, n_claims: int) -> str:
@@ -106,6 +120,7 @@ def audit_json(audit: pd.DataFrame, problems: dict[str, list[str]], vintage: str
         "vintage": vintage,
         "datasets": _records(dataset_vintages(vintage)),
         "summary": {s: int(counts.get(s, 0)) for s in STATUSES if s in counts or s not in (FAILED, INVALID)},
+        "verdicts": dict(VERDICT_MEANINGS),
         "claims": _records(audit),
         "problems": problems,
         "failed_checks": list(failures(audit).loc[lambda f: f["verdict"] == FAILED, "id"]),

@@ -328,6 +328,11 @@ def plan(catalog: Catalog, dataset_ids: list[str] | None, vintage: str | None) -
     return pairs
 
 
+def has_upstream(dataset: Dataset, vintage: Vintage) -> bool:
+    """Whether the catalog gives a byte-stable URL for this vintage (a template and a commit)."""
+    return dataset.upstream is not None and bool(vintage.ref)
+
+
 def fetch(
     dataset_ids: list[str] | None = None,
     vintage: str | None = None,
@@ -340,15 +345,27 @@ def fetch(
     """Fetch the named datasets (default: all) at the named vintage (default: all catalogued).
 
     ``source``: ``auto`` copies from ``mirror`` (default ``IMTRADE_DATA_MIRROR``) when one is
-    set and downloads otherwise; ``mirror`` requires one; ``upstream`` always downloads.
+    set and downloads otherwise; ``mirror`` requires one; ``upstream`` always downloads;
+    ``prefer-upstream`` downloads every vintage the catalog has a byte-stable URL for and copies
+    only the others from the mirror (what a publishing machine with internet does).
     """
     catalog = load_catalog()
+    pairs = plan(catalog, dataset_ids, vintage)
     if source == "upstream":
         mirror = None
     else:
         mirror = mirror if mirror is not None else default_mirror()
         if source == "mirror" and mirror is None:
             raise MirrorNotFoundError("no mirror given", fix=f"pass --mirror PATH or set {MIRROR_ENV}")
+        if source == "prefer-upstream" and mirror is None:
+            missing = [f"{ds.id} {v.id}" for ds, v in pairs if not has_upstream(ds, v)]
+            if missing:
+                raise MirrorNotFoundError(
+                    f"{', '.join(missing)}: the catalog has no byte-stable upstream URL for "
+                    f"{'it' if len(missing) == 1 else 'them'}, and no mirror was given",
+                    fix="pass --mirror PATH (a copy of those files in the mirror layout, e.g. unpacked from a release "
+                    "asset), or fetch only the other datasets",
+                )
         if (
             mirror is not None and not mirror.is_dir()
         ):  # a configured mirror must exist, even when nothing needs copying
@@ -357,6 +374,12 @@ def fetch(
                 fix=MIRROR_FIX,
             )
     return [
-        fetch_vintage(ds, v, mirror=mirror, force=force, progress=progress)
-        for ds, v in plan(catalog, dataset_ids, vintage)
+        fetch_vintage(
+            ds,
+            v,
+            mirror=None if source == "prefer-upstream" and has_upstream(ds, v) else mirror,
+            force=force,
+            progress=progress,
+        )
+        for ds, v in pairs
     ]

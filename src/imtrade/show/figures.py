@@ -2,10 +2,17 @@
 
 Call :func:`apply_theme` once at the top of a chapter. Titles go in the figure caption (cell
 metadata), not on the axes; axes carry units; every figure gets a source line.
+
+Every figure is drawn for a white page; :func:`dark_colour` maps each of its colours for the
+dark page (:mod:`imtrade.show.figure_export` redraws the figure with it): greys and black are
+inverted in lightness, colours keep their hue and are lightened only as far as needed to stand
+out from the dark background, so "the blue line" is blue in both modes.
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Iterable, Sequence
 
 # Okabe & Ito (2008) colour-universal-design palette; black last, grey for benchmarks.
@@ -13,6 +20,10 @@ OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 BENCHMARK_GREY = "#6E6E6E"
 LINESTYLES = ("-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1)), (0, (1, 1)), (0, (5, 5)))
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+# Page background of the site in dark mode (sphinx-book-theme --pst-color-background).
+DARK_BACKGROUND = "#121212"
+MIN_DARK_CONTRAST = 4.5  # WCAG contrast of a colour against the dark background (text: 4.5)
+MAX_DARK_CONTRAST = 15.0  # black text becomes light grey, not glaring white
 
 
 # seaborn's ``set_theme(style="whitegrid", context="notebook", font="DejaVu Sans")``, written out:
@@ -86,6 +97,9 @@ def apply_theme() -> None:
         set_matplotlib_formats("png", metadata={"Software": None})
     except Exception:  # outside IPython
         pass
+    from imtrade.show.figure_export import register_figure_exports
+
+    register_figure_exports()  # each figure shown also carries its data and its dark variant
 
 
 def country_styles(codes: Sequence[str], benchmark: Iterable[str] = ("WLD",)) -> dict[str, dict]:
@@ -126,3 +140,115 @@ def mark_year(ax, year: int, label: str, *, color: str = "#444444") -> None:
         color=color,
         va="top",
     )
+
+
+# ---------------------------------------------------------------------------------------
+# Dark mode
+
+
+def _linear(channel: float) -> float:
+    return channel / 12.92 if channel <= 0.04045 else ((channel + 0.055) / 1.055) ** 2.4
+
+
+def _gamma(channel: float) -> float:
+    channel = min(max(channel, 0.0), 1.0)
+    return 12.92 * channel if channel <= 0.0031308 else 1.055 * channel ** (1 / 2.4) - 0.055
+
+
+def _to_oklab(r: float, g: float, b: float) -> tuple[float, float, float]:
+    """sRGB (0-1) to OKLab (Ottosson 2020), a perceptual space: equal steps of L look equal."""
+    r, g, b = _linear(r), _linear(g), _linear(b)
+    lms = (
+        0.4122214708 * r + 0.5363325363 * g + 0.0514459929 * b,
+        0.2119034982 * r + 0.6806995451 * g + 0.1073969566 * b,
+        0.0883024619 * r + 0.2817188376 * g + 0.6299787005 * b,
+    )
+    l_, m_, s_ = (math.copysign(abs(v) ** (1 / 3), v) for v in lms)
+    return (
+        0.2104542553 * l_ + 0.7936177850 * m_ - 0.0040720468 * s_,
+        1.9779984951 * l_ - 2.4285922050 * m_ + 0.4505937099 * s_,
+        0.0259040371 * l_ + 0.7827717662 * m_ - 0.8086757660 * s_,
+    )
+
+
+def _from_oklab(lightness: float, a: float, b: float) -> tuple[float, float, float]:
+    l_ = lightness + 0.3963377774 * a + 0.2158037573 * b
+    m_ = lightness - 0.1055613458 * a - 0.0638541728 * b
+    s_ = lightness - 0.0894841775 * a - 1.2914855480 * b
+    long, medium, short = l_**3, m_**3, s_**3  # cone responses (LMS)
+    return (
+        _gamma(4.0767416621 * long - 3.3077115913 * medium + 0.2309699292 * short),
+        _gamma(-1.2684380046 * long + 2.6097574011 * medium - 0.3413193965 * short),
+        _gamma(-0.0041960863 * long - 0.7034186147 * medium + 1.7076146010 * short),
+    )
+
+
+def relative_luminance(rgb: Sequence[float]) -> float:
+    """WCAG 2 relative luminance of an sRGB colour (channels 0-1)."""
+    r, g, b = (_linear(c) for c in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast_ratio(first: Sequence[float], second: Sequence[float]) -> float:
+    """WCAG 2 contrast ratio of two sRGB colours (1 to 21)."""
+    high, low = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+@functools.lru_cache(maxsize=4096)
+def _dark_rgb(r: float, g: float, b: float) -> tuple[float, float, float]:
+    from matplotlib.colors import to_rgb
+
+    background = to_rgb(DARK_BACKGROUND)
+    lightness, a, b_ = _to_oklab(r, g, b)
+    if math.hypot(a, b_) < 0.03:
+        # A grey keeps its contrast: drawn on the dark page it stands out from the background
+        # as much as it did from white (white becomes the background, black near-white).
+        target = min(contrast_ratio((r, g, b), (1.0, 1.0, 1.0)), MAX_DARK_CONTRAST)
+        base = relative_luminance(background)
+        share = ((base + 0.05) * target - 0.05 - base) / (1 - base)
+        return tuple(_gamma(_linear(c) + share * (1 - _linear(c))) for c in background)
+    rgb = (r, g, b)
+    while contrast_ratio(rgb, background) < MIN_DARK_CONTRAST and lightness < 0.97:
+        lightness += 0.01
+        rgb = _from_oklab(lightness, a, b_)
+    return rgb
+
+
+def dark_colour(colour) -> tuple[float, float, float, float]:
+    """The colour to draw on the dark page for ``colour`` drawn on the white page (RGBA, 0-1).
+
+    Greys (OKLab chroma < 0.03) keep their WCAG contrast: a grey that stood out from white by
+    a ratio c gets the mix of :data:`DARK_BACKGROUND` and white that stands out from the
+    dark background by c (white becomes the background; black a light grey, capped at
+    :data:`MAX_DARK_CONTRAST`). Other colours keep hue and chroma and are lightened in OKLab
+    only until their contrast with the dark background reaches :data:`MIN_DARK_CONTRAST` (most
+    Okabe-Ito colours already do and are unchanged). Alpha is kept.
+    """
+    from matplotlib.colors import to_rgba
+
+    r, g, b, alpha = to_rgba(colour)
+    return (*_dark_rgb(round(r, 4), round(g, 4), round(b, 4)), alpha)
+
+
+def compress_png(data: str) -> str:
+    """Re-encode a base64 PNG figure with a 256-colour palette (about 3x smaller, same look).
+
+    Figures are drawn on an opaque page colour, so an alpha channel is flattened on white first.
+    Deterministic.
+    """
+    import base64
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(base64.b64decode(data)))
+    if image.mode in ("RGBA", "LA", "P"):
+        background = Image.new("RGB", image.size, "white")
+        background.paste(image.convert("RGBA"), mask=image.convert("RGBA").getchannel("A"))
+        image = background
+    palette = image.convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    palette.save(out, format="PNG", optimize=True)
+    encoded = base64.b64encode(out.getvalue()).decode()
+    return encoded if len(encoded) < len(data) else data

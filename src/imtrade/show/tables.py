@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -73,8 +74,18 @@ def _table_class() -> type:
     return _TABLE
 
 
-def show_table(frame: pd.DataFrame, precision: int = 1, caption: str | None = None):
-    """A compact HTML table for the page (index hidden, numbers rounded)."""
+TABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]*")
+
+
+def show_table(frame: pd.DataFrame, precision: int = 1, caption: str | None = None, name: str | None = None):
+    """A compact HTML table for the page (index hidden, numbers rounded).
+
+    The book numbers every such table per chapter ("Table 2.1", :mod:`imtrade.book.numbering`)
+    with ``caption`` as its title; ``name`` (e.g. ``"tab-trade_patterns-rca"``) lets the text
+    cite it with ``{numref}`tab-trade_patterns-rca```.
+    """
+    if name is not None and not TABLE_NAME.fullmatch(name):
+        raise ValueError(f"table name {name!r}: use letters, digits and - _ . : (starting with a letter)")
     # a fixed table id (pandas draws a random one): executed notebooks are reproducible
     digest = hashlib.sha256(f"{caption}\n{frame.to_csv()}".encode()).hexdigest()[:8]
     styler = (
@@ -82,4 +93,6 @@ def show_table(frame: pd.DataFrame, precision: int = 1, caption: str | None = No
     )
     if caption:
         styler = styler.set_caption(caption)
+    if name:
+        styler = styler.set_table_attributes(f'data-name="{name}"')
     return styler

@@ -176,13 +176,13 @@ def _goal_proxy(
     ratio = d_c["value"] / d_w["value"]
     share = 100.0 * i_c["value"] / i_w["value"]
     ok = ratio >= min_density_ratio and share >= min_share_pct
-    verdict = PARTLY if ok else CONTRADICTED
+    verdict = SUPPORTED if ok else CONTRADICTED  # on the proxy; the register caps it (evidence: proxy)
     measured = (
         f"robot density {iso3} {d_c['value']:,.0f} vs world {d_w['value']:,.0f} per 10,000 manufacturing employees ({density_year}, "
         f"{d_c['report_edition']}; ratio {ratio:.2f}); {iso3} {share:.1f} % of world installations ({share_year}, {i_c['report_edition']})"
     )
     detail = (
-        f"Proxy test (at most partly supported): density ratio >= {min_density_ratio:g} ({'yes' if ratio >= min_density_ratio else 'no'}) "
+        f"Proxy test: density ratio >= {min_density_ratio:g} ({'yes' if ratio >= min_density_ratio else 'no'}) "
         f"and share >= {min_share_pct:g} % ({'yes' if share >= min_share_pct else 'no'}). Robots are one input of smart manufacturing, "
         f"not a measure of networked ('Internet plus') adoption."
     )

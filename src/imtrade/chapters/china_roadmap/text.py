@@ -20,6 +20,7 @@ from imtrade.chapters.china_roadmap.analysis import (
     Indicator,
     indicator_label,
 )
+from imtrade.claims import verdict_counts_phrase
 from imtrade.data.entities import display_name, prose_name, prose_names
 from imtrade.data.robots import select_editions
 from imtrade.show.text import DASH, interval_text, join_names, lower_first, p_text, signed
@@ -430,10 +431,7 @@ def other_not_checkable(verdicts: pd.DataFrame, claims: pd.DataFrame) -> pd.Data
 
 def verdict_counts_sentence(verdicts: pd.DataFrame) -> str:
     """'20 claims: 4 supported, 1 partly supported, ...' from the verdict table (failed checks named)."""
-    counts = verdicts["Verdict"].value_counts()
-    order = ("supported", "partly supported", "contradicted", "not checkable", "check failed")
-    parts = [f"{counts[v]} {v}" for v in order if counts.get(v, 0)]
-    return f"{len(verdicts)} claims: " + ", ".join(parts)
+    return f"{len(verdicts)} claims: " + verdict_counts_phrase(verdicts["Verdict"])
 
 
 def scale_depth_sentence(latest: pd.DataFrame, country: str) -> str:

@@ -39,6 +39,7 @@ from imtrade.chapters.claims_audit.text import (
     source_label,
     summary_sentence,
     verdict_badge,
+    verdict_definitions,
 )
 
 __all__ = [
@@ -70,4 +71,5 @@ __all__ = [
     "verdict_badge",
     "verdict_count",
     "verdict_counts",
+    "verdict_definitions",
 ]

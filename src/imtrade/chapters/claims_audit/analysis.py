@@ -18,12 +18,16 @@ from imtrade.claims import (
     CAP_NOTE,
     CONTRADICTED,
     FAILED,
+    INCONCLUSIVE,
     INVALID,
     NOT_CHECKABLE,
     PARTLY,
+    PARTLY_CONTRADICTED,
     SOURCE_TEXTS,
     STATUSES,
     SUPPORTED,
+    TESTED,
+    VERDICTS,
     CheckContext,
     CheckResult,
     compare_audits,
@@ -35,16 +39,20 @@ from imtrade.claims import (
 )
 from imtrade.exceptions import ParameterError
 
-# Colour, hatch and symbol per verdict: colour is never the only cue (Okabe-Ito colours).
+# Colour, hatch and symbol per verdict: colour is never the only cue. The tested verdicts run
+# on a diverging scale of the Okabe-Ito palette (blue for the claim, orange for against it,
+# grey between), which stays ordered and distinct under the common colour-vision deficiencies.
 VERDICT_STYLE: dict[str, dict[str, str]] = {
-    SUPPORTED: {"color": "#009E73", "hatch": "", "symbol": "✔"},
-    PARTLY: {"color": "#E69F00", "hatch": "//", "symbol": "◐"},
+    SUPPORTED: {"color": "#0072B2", "hatch": "", "symbol": "✔"},
+    PARTLY: {"color": "#56B4E9", "hatch": "//", "symbol": "◐"},
+    INCONCLUSIVE: {"color": "#999999", "hatch": "--", "symbol": "?"},
+    PARTLY_CONTRADICTED: {"color": "#E69F00", "hatch": "\\\\", "symbol": "◑"},
     CONTRADICTED: {"color": "#D55E00", "hatch": "xx", "symbol": "✘"},
-    NOT_CHECKABLE: {"color": "#BBBBBB", "hatch": "..", "symbol": "○"},
+    NOT_CHECKABLE: {"color": "#DDDDDD", "hatch": "..", "symbol": "○"},
     FAILED: {"color": "#000000", "hatch": "", "symbol": "⚠"},
-    INVALID: {"color": "#555555", "hatch": "\\\\", "symbol": "⚠"},
+    INVALID: {"color": "#555555", "hatch": "++", "symbol": "⚠"},
 }
-VERDICTS_SHOWN = (SUPPORTED, PARTLY, CONTRADICTED, NOT_CHECKABLE)  # always on the axes, even when 0
+VERDICTS_SHOWN = VERDICTS  # always on the axes and in the counts, even when 0
 WRAP = ' style="overflow-wrap: anywhere"'  # long codes (e.g. Gapminder concept names) may break anywhere
 
 
@@ -88,8 +96,8 @@ def audit_page(vintage: str, compare_vintage: str) -> AuditPage:
 def verdict_counts(audit: pd.DataFrame) -> pd.DataFrame:
     """Number of claims per source text (rows) and verdict (columns), with totals.
 
-    The four verdicts are always columns; ``check failed`` and ``invalid entry`` only when
-    they occur. The index is the source text id (``000`` ... ``004``, then ``total``).
+    Every verdict is a column (:data:`VERDICTS_SHOWN`); ``check failed`` and ``invalid entry``
+    only when they occur. The index is the source text id (``000`` ... ``004``, then ``total``).
     """
     statuses = [s for s in STATUSES if s not in (FAILED, INVALID) or (audit["verdict"] == s).any()]
     table = audit.groupby(["source", "verdict"]).size().unstack("verdict", fill_value=0)
@@ -105,9 +113,11 @@ class Headline:
     """Numbers the page's prose quotes (all computed from one audit)."""
 
     claims: int
-    checkable: int  # claims with a verdict other than 'not checkable' (and no failure)
+    checkable: int  # claims with a tested verdict (supported ... contradicted; not 'not checkable', no failure)
     supported: int
     partly: int
+    inconclusive: int
+    partly_contradicted: int
     contradicted: int
     not_checkable: int
     not_checkable_by_nature: int  # no public data can test the claim (no check function)
@@ -121,13 +131,15 @@ class Headline:
 def headline(audit: pd.DataFrame) -> Headline:
     """Counts and shares of an audit for the prose."""
     n = audit["verdict"].value_counts()
-    checkable = int(n.get(SUPPORTED, 0) + n.get(PARTLY, 0) + n.get(CONTRADICTED, 0))
+    checkable = int(sum(n.get(v, 0) for v in TESTED))
     share = 100.0 * (n.get(SUPPORTED, 0) + n.get(PARTLY, 0)) / checkable if checkable else float("nan")
     return Headline(
         claims=len(audit),
         checkable=checkable,
         supported=int(n.get(SUPPORTED, 0)),
         partly=int(n.get(PARTLY, 0)),
+        inconclusive=int(n.get(INCONCLUSIVE, 0)),
+        partly_contradicted=int(n.get(PARTLY_CONTRADICTED, 0)),
         contradicted=int(n.get(CONTRADICTED, 0)),
         not_checkable=int(n.get(NOT_CHECKABLE, 0)),
         not_checkable_by_nature=int(((audit["verdict"] == NOT_CHECKABLE) & (audit["check"].fillna("") == "")).sum()),
@@ -140,7 +152,7 @@ def headline(audit: pd.DataFrame) -> Headline:
 
 
 def capped_count(audit: pd.DataFrame) -> int:
-    """Number of verdicts capped at 'partly supported' by their tolerance rule (proxy or secondary measure)."""
+    """Number of verdicts the proxy rule capped (supported -> partly supported, contradicted -> partly contradicted)."""
     return int(audit["detail"].str.contains(CAP_NOTE, regex=False).sum())
 
 

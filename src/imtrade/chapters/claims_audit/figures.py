@@ -115,7 +115,7 @@ def plot_vintage_shift(page: AuditPage, ax=None):
         ax.bar_label(bars, fontsize=9, padding=2)
     from matplotlib.ticker import MaxNLocator
 
-    ax.set_xticks(x, statuses)
+    ax.set_xticks(x, [s.replace(" ", "\n") for s in statuses])  # two-word verdicts on two lines
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_ylabel("Number of claims")
     ax.grid(axis="x", visible=False)

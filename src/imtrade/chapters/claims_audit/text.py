@@ -8,8 +8,26 @@ from typing import Any
 import pandas as pd
 
 from imtrade.chapters.claims_audit.analysis import VERDICT_STYLE, WRAP, AuditPage, Headline, capped_count
-from imtrade.claims import CONTRADICTED, FAILED, INVALID, NOT_CHECKABLE, SOURCE_TEXTS, cap_rule, claim_anchor
-from imtrade.show.text import plural
+from imtrade.claims import (
+    CONTRADICTED,
+    DIRECT,
+    FAILED,
+    INCONCLUSIVE,
+    INVALID,
+    NOT_CHECKABLE,
+    PARTIAL,
+    PARTLY,
+    PARTLY_CONTRADICTED,
+    PROXY,
+    SECONDARY,
+    SOURCE_TEXTS,
+    SUPPORTED,
+    TESTED,
+    VERDICT_MEANINGS,
+    VERDICTS,
+    claim_anchor,
+)
+from imtrade.show.text import capitalise, join_names, plural
 
 
 def source_label(source: str, short: bool = False) -> str:
@@ -28,28 +46,56 @@ def counts_table(counts: pd.DataFrame) -> pd.DataFrame:
 
 
 def capped_sentence(audit: pd.DataFrame) -> str:
-    """Sentence on the verdicts capped by proxy or secondary measures (Markdown)."""
-    ruled = int(audit["tolerance"].fillna("").map(cap_rule).sum())
+    """Sentence on the verdicts capped by the proxy rule (Markdown).
+
+    Counts the entries by their ``evidence`` (proxy or secondary: capped on both sides;
+    partial: capped on the supporting side) and the verdicts the cap changed.
+    """
+    evidence = [e if isinstance(e, str) else DIRECT for e in audit.get("evidence", pd.Series(dtype=object))]
+    both = sum(e in (PROXY, SECONDARY) for e in evidence)
+    partial = sum(e == PARTIAL for e in evidence)
     lowered = capped_count(audit)
-    if ruled == 0:
+    if both + partial == 0:
         return "No claim is measured through a proxy or secondary source that would cap its verdict."
-    text = (
-        f"{plural(ruled, 'claim')} {'is' if ruled == 1 else 'are'} measured through a proxy or a secondary source and can "
-        f"at most be partly supported"
-    )
+    parts = []
+    if both:
+        parts.append(
+            f"{plural(both, 'claim')} {'is' if both == 1 else 'are'} measured through a proxy or a secondary source, "
+            "which can neither fully support nor fully contradict a claim: at most *partly supported* or *partly contradicted*"
+        )
+    if partial:
+        parts.append(f"{plural(partial, 'claim')} can be tested only in part and can at most be *partly supported*")
+    text = "; ".join(parts)
     if lowered:
-        text += f"; for {lowered} of them the data alone would have given *supported*"
-    return text + "."
+        text += f". The cap changed {plural(lowered, 'verdict')} that the data alone would have made *supported* or *contradicted*"
+    return capitalise(text) + "."
+
+
+def verdict_definitions() -> str:
+    """The verdicts and what each means, as a MyST definition list (from :data:`imtrade.claims.VERDICT_MEANINGS`)."""
+    blocks = []
+    for verdict in VERDICTS:
+        blocks.append(f"{verdict_badge(verdict)}\n: {capitalise(VERDICT_MEANINGS[verdict])}.")
+    return "\n\n".join(blocks)
+
+
+_HEADLINE_FIELD = {  # tested verdict -> its count in Headline
+    SUPPORTED: "supported",
+    PARTLY: "partly",
+    INCONCLUSIVE: "inconclusive",
+    PARTLY_CONTRADICTED: "partly_contradicted",
+    CONTRADICTED: "contradicted",
+}
 
 
 def summary_sentence(h: Headline, vintage: str) -> str:
     """One sentence on the verdicts of an audit (Markdown)."""
     if h.checkable == 0:
         return f"On WDI vintage {vintage} none of the {h.claims} claims could be checked."
+    tested = join_names(f"{getattr(h, _HEADLINE_FIELD[v])} {v}" for v in TESTED)
     text = (
         f"On WDI vintage {vintage}, {plural(h.checkable, 'claim')} of {h.claims} could be tested against data: "
-        f"{h.supported} supported, {h.partly} partly supported and {h.contradicted} contradicted, "
-        f"so {h.share_at_least_partly:.0f} % of the testable claims are at least partly borne out; "
+        f"{tested}, so {h.share_at_least_partly:.0f} % of the testable claims are at least partly borne out; "
         f"{plural(h.not_checkable_by_nature, 'claim')} cannot be checked with public data"
     )
     if h.not_checkable_in_vintage:
@@ -193,7 +239,7 @@ def comparison_summary(page: AuditPage) -> str:
         details.append(f"{plural(gained, 'claim')} can be checked only on vintage {v2}")
     if flipped:
         details.append(
-            f"{plural(flipped, 'verdict')} move{'s' if flipped == 1 else ''} between supported, partly supported and contradicted"
+            f"{plural(flipped, 'verdict')} move{'s' if flipped == 1 else ''} along the scale from supported to contradicted"
         )
     return parts[0] + ("; " + "; ".join(details) if details else "") + "."
 

@@ -131,11 +131,11 @@ def gvc_proxy_trade_intensity(
         rise = (b / a - 1) * 100
         claimed_rise = (claimed_end / claimed_start - 1) * 100
         needed = min_fraction_of_claimed_rise * claimed_rise
-        verdict = PARTLY if rise >= needed else CONTRADICTED
+        verdict = SUPPORTED if rise >= needed else CONTRADICTED  # on the proxy; the register caps it (evidence: proxy)
         measured = f"{PROXIES[proxy]}: {a:.1f} ({start}) → {b:.1f} ({end}), {rise:+.0f} %"
         detail = (
             f"Proxy, not GVC participation: the proxy rose {rise:+.0f} % against a claimed relative rise of {claimed_rise:+.0f} % "
-            f"({claimed_start:g} → {claimed_end:g}); {'at least' if rise >= needed else 'less than'} the {needed:+.1f} % required, so at most partly supported."
+            f"({claimed_start:g} → {claimed_end:g}); {'at least' if rise >= needed else 'less than'} the {needed:+.1f} % required."
         )
         return CheckResult(verdict, measured, detail, rise)
     if mode == "not_recovered":
@@ -156,11 +156,9 @@ def gvc_proxy_trade_intensity(
             )
             if top > peak:
                 exceed.append(f"{PROXIES[name]} exceeded its {peak_year} level in {top_year}")
-        verdict = CONTRADICTED if exceed else PARTLY
+        verdict = CONTRADICTED if exceed else SUPPORTED  # on the proxies; the register caps it (evidence: proxy)
         detail = "Proxies, not GVC participation (the 44.4 % and 12.1 % levels cannot be checked): " + (
-            "; ".join(exceed) + "."
-            if exceed
-            else f"neither proxy regained its {peak_year} level in {lo}–{hi}, so at most partly supported."
+            "; ".join(exceed) + "." if exceed else f"neither proxy regained its {peak_year} level in {lo}–{hi}."
         )
         return CheckResult(verdict, "; ".join(parts), detail, values[0])
     raise ValueError(f"unknown mode {mode!r} (rise or not_recovered)")
@@ -279,14 +277,16 @@ def ict_services_concentration(claim, ctx, *, year: int, min_hic_share: float, t
     top_list = conc.loc[year, "top"].split(", ") if year in conc.index else []
     top_share = float(conc.loc[year, "top_share"]) if year in conc.index else float("nan")
     emerging = [c for c in ("CHN", "IND") if c in top_list[:5]]
-    verdict = PARTLY if hic >= min_hic_share else CONTRADICTED
+    verdict = (
+        SUPPORTED if hic >= min_hic_share else CONTRADICTED
+    )  # on the proxy; the register caps it (evidence: proxy)
     measured = (
         f"high-income share of world ICT service exports {hic:.1f} % ({year}); top {top_n} economies {top_share:.1f} % "
         f"(top 5: {', '.join(top_list[:5])})"
     )
     detail = (
         f"Proxy (where ICT services are exported from, not where digital firms are headquartered or invest): the share is "
-        f"{'at least' if hic >= min_hic_share else 'below'} {min_hic_share:g} %, so at most partly supported"
+        f"{'at least' if hic >= min_hic_share else 'below'} {min_hic_share:g} %"
         + (
             f"; {' and '.join(emerging)} among the top five, matching the text's 'some emerging economies'."
             if emerging
@@ -369,14 +369,14 @@ def hic_share_of_mht_mva(
     b0, b1 = mht_share(t0), mht_share(t1)
     change_b = b1 - b0
     holds = [c > -threshold for c in (change_a, change_b)]
-    verdict = PARTLY if any(holds) else CONTRADICTED
+    verdict = SUPPORTED if any(holds) else CONTRADICTED  # on the proxies; the register caps it (evidence: proxy)
     measured = (
         f"(a) high-income share of world manufacturing value added {share_a.loc[a0]:.1f} % ({a0}) → {share_a.loc[a1]:.1f} % ({a1}), {change_a:+.1f} pp; "
         f"(b) of medium/high-tech manufacturing value added {b0:.1f} % ({t0}) → {b1:.1f} % ({t1}), {change_b:+.1f} pp"
     )
     detail = (
-        f"Proxy (shares of production, not relocation decisions). The claim holds at most partly if either share rises or stays within ±{threshold:g} "
-        f"points, and is contradicted if both fall by {threshold:g} points or more. Income groups (World Bank) and developed/developing regions (UN) "
+        f"Proxy (shares of production, not relocation decisions). The proxy bears the claim out if either share rises or stays within ±{threshold:g} "
+        f"points, and goes against it if both fall by {threshold:g} points or more. Income groups (World Bank) and developed/developing regions (UN) "
         "only approximately match in (b)."
     )
     return CheckResult(verdict, measured, detail, change_a)
@@ -408,7 +408,9 @@ def developing_export_share_trend(
             "No catch-up before the break, so a slowdown is undefined.",
         )
     ratio = after.slope / before.slope
-    verdict = PARTLY if ratio < max_slope_ratio else CONTRADICTED
+    verdict = (
+        SUPPORTED if ratio < max_slope_ratio else CONTRADICTED
+    )  # on the proxy; the register caps it (evidence: proxy)
     measured = (
         f"developing economies' share of world merchandise exports: {before.slope:+.2f} pp/yr {pre[0]}–{pre[1]} "
         f"(95 % CI {before.ci_low:+.2f} to {before.ci_high:+.2f}), {after.slope:+.2f} pp/yr {post[0]}–{post[1]} "
@@ -416,6 +418,6 @@ def developing_export_share_trend(
     )
     detail = (
         f"Proxy (export share, not GVC participation): the later slope is {'less' if ratio < max_slope_ratio else 'not less'} than "
-        f"{max_slope_ratio:g} × the earlier one, so at most partly supported. Slower growth is consistent with, not evidence of, a technology-driven barrier."
+        f"{max_slope_ratio:g} × the earlier one. Slower growth is consistent with, not evidence of, a technology-driven barrier."
     )
     return CheckResult(verdict, measured, detail, ratio)

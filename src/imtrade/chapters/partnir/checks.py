@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from imtrade.chapters.partnir import analysis as ch
 from imtrade.claims import (
     CONTRADICTED,
+    INCONCLUSIVE,
     NOT_CHECKABLE,
     PARTLY,
     SUPPORTED,
@@ -307,17 +308,17 @@ def manufacturing_covid_resilience_correlation(
     elif rho < 0 and p < alpha:
         verdict = CONTRADICTED
     else:
-        verdict = PARTLY
+        verdict = INCONCLUSIVE
     measured = (
         f"Spearman rho {rho:+.2f} (p = {p:.2f}, n = {n}) between manufacturing value added % of GDP ({x_year}) "
         f"and GDP growth ({y_year}); with output vs trend in 2021: rho {rho2:+.2f} (p = {p2:.2f}, n = {n2})"
     )
     detail = (
         f"Economies with at least {min_population / 1e6:g} million people; rule: supported if rho > 0 with p < {alpha:g}, "
-        f"contradicted if rho < 0 with p < {alpha:g}, partly otherwise. "
+        f"contradicted if rho < 0 with p < {alpha:g}, inconclusive otherwise. "
         + (
             "No significant association either way: the data neither confirm nor refute the claim. "
-            if verdict == PARTLY
+            if verdict == INCONCLUSIVE
             else ""
         )
         + "Only the economic half is tested (no health outcome; industrial diversity not measured)."

@@ -8,6 +8,8 @@
   threshold, or a set of ranks)?
 - :func:`economy_rank`: where do economies rank among all economies (aggregates excluded) by
   GDP, GDP at PPP, industry or manufacturing value added in a year?
+- :func:`forecast_attribution`: did a forecaster publish the forecast a text attributes to
+  it (the attribution half of "X expected Y"; the outcome is scored by another entry)?
 
 Each applies the entry's tolerance rule (its arguments come from the entry's ``args``) and
 states the test and its outcome in the result's ``detail``; the words and numbers of those
@@ -632,3 +634,161 @@ def economy_rank(
         detail += " Reported alongside (not used in the verdict): " + "; ".join(context) + "."
     worst = max(int(by_code.loc[c, "rank"]) for c in present) if len(present) == len(countries) else math.nan
     return CheckResult(verdict, measured, detail, None if math.isnan(worst) else float(worst))
+
+
+# ---------------------------------------------------------------------------------------
+# forecast_attribution
+
+
+def implied_level(base: float, growth_pct: float, years: int) -> float:
+    """The level a constant growth rate implies: :math:`x_T = x_0 (1 + g/100)^{T - t_0}`."""
+    return float(base) * (1.0 + float(growth_pct) / 100.0) ** int(years)
+
+
+@check("forecast_attribution")
+def forecast_attribution(
+    claim: Claim,
+    ctx: CheckContext,
+    *,
+    forecaster: str,
+    iso3: str,
+    forecast_year: int,
+    measure: str,
+    table: str = "robot_forecasts",
+    claimed_value: float | None = None,
+    claimed_cagr: float | None = None,
+    level_tol_pct: float = 5.0,
+    growth_tol: float = 1.0,
+    partial_growth_tol: float | None = None,
+    base_table: str | None = None,
+    base_year: int | None = None,
+    base_edition: str | None = None,
+) -> CheckResult:
+    """Did ``forecaster`` publish the forecast the text attributes to it? (Attribution, not outcome.)
+
+    The curated forecast table (``data/curated/<table>.csv``, one row per published figure,
+    a range as two rows) is searched for releases of ``forecaster`` (its ``forecaster``
+    column, exactly) about ``measure`` of ``iso3`` in ``forecast_year``; rows attributed to
+    it by others (the source text, a consultancy) are listed, not counted.
+
+    - A claimed **level** (``claimed_value``): *supported* if a published level is within
+      ``level_tol_pct`` %; if the forecaster published only growth rates, the level they
+      imply from the outturn of ``base_year`` (``base_table``, ``base_edition``) is computed
+      for the lowest and highest rate: *partly supported* if the claimed level lies in that
+      range (widened by ``level_tol_pct`` %), since the forecaster did not state the level;
+      *contradicted* otherwise.
+    - A claimed **growth rate** (``claimed_cagr``, % a year): *supported* if it lies within
+      the published range widened by ``growth_tol`` points, *partly supported* if within
+      ``partial_growth_tol`` points of it, *contradicted* otherwise.
+
+    *Not checkable* when the table holds no release of the forecaster on that target. Whether
+    the forecast came true is a separate claim (scored against the outcome). ``value`` is the
+    published level, or the implied level nearest the claim, or the nearest published rate.
+
+    Notes
+    -----
+    Implied level :math:`x_T = x_{t_0} (1 + g/100)^{T - t_0}` (:func:`implied_level`) with
+    :math:`t_0` = ``base_year``; a growth range :math:`[g_-, g_+]` implies
+    :math:`[x_T(g_-), x_T(g_+)]`.
+    """
+    if (claimed_value is None) == (claimed_cagr is None):
+        raise ClaimsRegisterError("forecast_attribution needs exactly one of claimed_value and claimed_cagr")
+    frame = ctx.curated(table)
+    target = frame[
+        (frame["forecast_year"] == int(forecast_year)) & (frame["iso3"] == iso3) & (frame["measure"] == measure)
+    ]
+    own = target[target["forecaster"] == forecaster]
+    others = target[target["forecaster"] != forecaster]
+    what = f"{measure.replace('_', ' ')} of {iso3} in {int(forecast_year)}"
+    elsewhere = (
+        " Attributed to it by others (not counted): "
+        + "; ".join(f"{r.forecaster}: {_figure(r)}" for r in others.itertuples())
+        + "."
+        if len(others)
+        else ""
+    )
+    if own.empty:
+        return CheckResult(
+            NOT_CHECKABLE,
+            f"no {forecaster} release on {what} in {table}.csv",
+            f"The curated table {table}.csv records no release of {forecaster} on {what}; add the published "
+            f"forecast with its citation.{elsewhere}",
+        )
+    levels = own["value"].dropna().astype(float)
+    rates = own["cagr_pct"].dropna().astype(float)
+    published = "; ".join(f"{_figure(r)} (made in {int(r.made_in_year)})" for r in own.itertuples())
+    measured = f"{forecaster} published: {published}"
+    if claimed_value is not None:
+        claimed = float(claimed_value)
+        if len(levels):
+            devs = [(claimed / v - 1.0) * 100.0 for v in levels]
+            best = min(range(len(devs)), key=lambda i: abs(devs[i]))
+            ok = abs(devs[best]) <= level_tol_pct
+            verdict = SUPPORTED if ok else CONTRADICTED
+            detail = (
+                f"Test: a level published by {forecaster} must be within ±{level_tol_pct:g} % of the claimed "
+                f"{_number(claimed)}; the nearest, {_number(levels.iloc[best])}, differs by {signed(devs[best], 1)} %."
+            )
+            value = float(levels.iloc[best])
+        elif len(rates) and base_table is not None and base_year is not None:
+            base_rows = select_curated_rows(
+                ctx.curated(base_table),
+                base_table,
+                {"measure": measure, "iso3": iso3, "year": int(base_year), "edition": base_edition},
+            )
+            if base_rows.empty:
+                raise ClaimsRegisterError(f"{base_table}.csv has no {measure} row for {iso3} in {base_year}")
+            base = float(base_rows["value"].iloc[0])
+            horizon = int(forecast_year) - int(base_year)
+            low, high = (implied_level(base, g, horizon) for g in (rates.min(), rates.max()))
+            inside = low * (1 - level_tol_pct / 100) <= claimed <= high * (1 + level_tol_pct / 100)
+            verdict = PARTLY if inside else CONTRADICTED
+            value = min((low, high), key=lambda x: abs(x - claimed))
+            detail = (
+                f"Test: {forecaster} published growth rates, not a level; applied to the {int(base_year)} outturn "
+                f"({_number(base)}, {base_rows['report_edition'].iloc[0] if 'report_edition' in base_rows else base_table}) "
+                f"they imply {_number(low)} to {_number(high)} in {int(forecast_year)}. The claimed {_number(claimed)} "
+                f"{'lies' if inside else 'does not lie'} in that range (±{level_tol_pct:g} %), so the figure "
+                + (
+                    f"is consistent with the forecast but was not stated by {forecaster} (partly supported)."
+                    if inside
+                    else f"is not what {forecaster} forecast."
+                )
+            )
+            measured += f"; implied {int(forecast_year)} level {_number(low)}–{_number(high)}"
+        else:
+            return CheckResult(
+                NOT_CHECKABLE,
+                measured,
+                f"{forecaster} published no level for {what}, and no base year is given to compute the level "
+                f"its growth rates imply.{elsewhere}",
+            )
+    else:
+        claimed = float(claimed_cagr)
+        if rates.empty:
+            return CheckResult(NOT_CHECKABLE, measured, f"{forecaster} published no growth rate for {what}.{elsewhere}")
+        lo, hi = float(rates.min()), float(rates.max())
+        gap = max(lo - claimed, claimed - hi, 0.0)
+        partial = growth_tol if partial_growth_tol is None else partial_growth_tol
+        verdict = SUPPORTED if gap <= growth_tol else PARTLY if gap <= partial else CONTRADICTED
+        value = lo if abs(lo - claimed) < abs(hi - claimed) else hi
+        span = f"{lo:g} %" if lo == hi else f"{lo:g}–{hi:g} %"
+        detail = (
+            f"Test: the claimed {claimed:g} % a year must lie within {forecaster}'s published {span} a year widened by "
+            f"±{growth_tol:g} point{'s' if growth_tol != 1 else ''} (partly supported within ±{partial:g}); it is "
+            f"{gap:.1f} points outside."
+            if gap > 0
+            else f"Test: the claimed {claimed:g} % a year lies within {forecaster}'s published {span} a year."
+        )
+    detail += f" {_where(own)}{elsewhere} Whether the forecast came true is a separate claim."
+    return CheckResult(verdict, measured, detail, value)
+
+
+def _figure(row: Any) -> str:
+    """'238,000 units' or '15 % a year (2018-2020)' for a row of a forecast table."""
+    value = getattr(row, "value", None)
+    if value is not None and not pd.isna(value):
+        return f"{_number(float(value))} {row.unit}"
+    rate = getattr(row, "cagr_pct", None)
+    period = getattr(row, "cagr_period", "")
+    return f"{float(rate):g} % a year ({period})" if rate is not None and not pd.isna(rate) else "no figure"
