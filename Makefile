@@ -23,6 +23,9 @@ $(BIN)/imtrade: requirements.txt pyproject.toml
 	# bytecode compiled at install: imports are ~3x faster in every notebook kernel
 	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode -r requirements.txt
 	$(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode --no-deps -e .
+	# and the package's own modules (an editable install is not compiled; with PYTHONDONTWRITEBYTECODE
+	# set, every kernel would compile them again); `imtrade build` refreshes what was edited since
+	$(BIN)/python -m compileall -q src
 	touch $(BIN)/imtrade
 
 venv: $(BIN)/imtrade  ## Create the virtualenv and install the locked requirements

@@ -46,7 +46,16 @@ def test_environment_variable_names_are_spelled_only_in_paths():
             spelled[rel] = found
     assert spelled == {}, "use the *_ENV constants of imtrade.paths"
     names = {v for k, v in vars(paths).items() if k.endswith("_ENV")}
-    assert names == {"IMTRADE_ROOT", "IMTRADE_DATA_DIR", "IMTRADE_DATA_MIRROR", "IMTRADE_READS_LOG", "IMTRADE_CHAPTER"}
+    assert names == {
+        "IMTRADE_ROOT",
+        "IMTRADE_DATA_DIR",
+        "IMTRADE_DATA_MIRROR",
+        "IMTRADE_READS_LOG",
+        "IMTRADE_CHAPTER",
+        "IMTRADE_KERNEL_SERVER",
+        "IMTRADE_KERNEL_STATS",
+        "IMTRADE_WARM_KERNELS",
+    }
 
 
 def test_the_check_finds_a_literal(tmp_path):

@@ -20,6 +20,9 @@ DATA_DIR_ENV = "IMTRADE_DATA_DIR"  # where raw/ and cache/ live (default: <root>
 MIRROR_ENV = "IMTRADE_DATA_MIRROR"  # offline mirror of upstream data (see data/catalog.yml)
 READS_LOG_ENV = "IMTRADE_READS_LOG"  # set for a chapter's kernel: where its data reads are logged
 CHAPTER_ENV = "IMTRADE_CHAPTER"  # set for a chapter's kernel: the chapter it runs (names saved tables)
+KERNEL_SERVER_ENV = "IMTRADE_KERNEL_SERVER"  # socket of the warm-kernel fork server (book/kernels.py)
+KERNEL_STATS_ENV = "IMTRADE_KERNEL_STATS"  # file for a forked kernel's exit status and peak memory
+WARM_KERNELS_ENV = "IMTRADE_WARM_KERNELS"  # "0": fresh kernels, jupyter-book started only for the site
 
 
 def _find_root() -> Path:

@@ -39,6 +39,7 @@ from typing import Any
 from imtrade.batch.spec import BatchSpec, RunSpec
 from imtrade.book.build import ChapterPlan, environment_digest, plan_chapter, write_record
 from imtrade.book.execute import CELL_TIMEOUT, ExecutionResult
+from imtrade.book.kernels import STATS_ENV, forked_kernel_peak_mb, warm_kernels
 from imtrade.book.toc import Chapter
 from imtrade.exceptions import BatchRunError, ImtradeError
 from imtrade.paths import ProjectPaths, project
@@ -55,6 +56,7 @@ SUMMARY_COLUMNS = (
     "worker_peak_mb",
     "kernel_peak_mb",
 )
+_LARGEST_FORKED = [0.0]  # largest forked kernel of this worker so far (MB)
 _RUN_LOCK = threading.Lock()  # execute_chapter sets process-wide env vars and stderr: one run per process at a time
 
 
@@ -125,6 +127,8 @@ def execute_run(request: RunRequest) -> RunOutcome:
         failed = tmp_path / "failed"
         start = time.perf_counter()
         outcome = RunOutcome(request.stem, ok=False, seconds=0.0, worker=worker_name())
+        stats = tmp_path / "kernel-stats.jsonl"  # a forked (warm) kernel's peak memory
+        os.environ[STATS_ENV] = str(stats)
         try:
             result = execute_chapter(
                 chapter, request.params, output, cwd=work, timeout=request.timeout, failed_dir=failed, log_path=log
@@ -144,7 +148,10 @@ def execute_run(request: RunRequest) -> RunOutcome:
             outcome.failed_notebook = kept.read_bytes()
         outcome.seconds = time.perf_counter() - start
         outcome.log = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+        os.environ.pop(STATS_ENV, None)
         outcome.worker_peak_mb, outcome.kernel_peak_mb = peak_memory_mb()
+        _LARGEST_FORKED[0] = max(_LARGEST_FORKED[0], forked_kernel_peak_mb(stats))
+        outcome.kernel_peak_mb = max(outcome.kernel_peak_mb, _LARGEST_FORKED[0])
         return outcome
 
 
@@ -470,7 +477,10 @@ def run_batch(
     )
     by_stem = {r.stem: r for r in stale}
     stopped = interrupted = False
+    warm = contextlib.ExitStack()
     try:
+        # local workers fork their kernels from one process that imported the libraries once
+        warm.enter_context(warm_kernels(out / "logs" / "kernel-server.log", enabled=bool(stale) and scheduler is None))
         if executor is not None:
             requests = [
                 RunRequest(r.spec.chapter, r.plan.chapter.docname, r.plan.chapter.source, r.plan.params, r.stem)
@@ -494,6 +504,7 @@ def run_batch(
         bar.close()
         if executor is not None:
             executor.close(wait=not interrupted)
+        warm.close()
         for r in runs:
             if not r.status:
                 r.status = NOT_RUN

@@ -277,8 +277,6 @@ def _toc_with_batches(toc_text: str, entries: list[tuple[str, dict[str, Any]]]) 
 
 def stage_batches(stage: Path, paths: ProjectPaths) -> list[PublishedBatch]:
     """Copy published batch runs into the stage, write their index pages, extend the toc."""
-    import nbformat
-
     from imtrade.book.notebooks import glued
     from imtrade.book.site import write_if_changed
 
@@ -309,6 +307,8 @@ def stage_batches(stage: Path, paths: ProjectPaths) -> list[PublishedBatch]:
             ):
                 run.values, titles[run.stem] = hit["values"], hit["title"]
             else:
+                import nbformat  # only for runs staged anew (about 0.3 s to import)
+
                 nb = nbformat.read(run.notebook, as_version=4)
                 run.values = glued(nb)
                 titles[run.stem] = page_title(run, batch.site)

@@ -17,7 +17,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from imtrade.book import warm_site
 from imtrade.book.execute import ExecutionResult, execute_chapter
+from imtrade.book.kernels import warm_kernels
+from imtrade.book.params import resolve_parameters
 from imtrade.book.toc import Chapter, book_parameters, chapter, chapters
 from imtrade.data.catalog import load_catalog, manifest_path, read_manifest, sha256_file
 from imtrade.exceptions import BuildError, ImtradeError
@@ -53,13 +56,49 @@ class ChapterPlan:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _file_state(path: Path) -> tuple[int, int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+_MANIFESTS: dict[Path, tuple[tuple[int, int, int], dict]] = {}
+_CHECKSUMS: dict[Path, tuple[tuple[int, int, int], str]] = {}
+
+
+def _manifest_entries(path: Path) -> dict:
+    """``read_manifest(path)``, parsed once per version of the file (inode, size, mtime):
+    every chapter and batch run records reads from the same few manifests."""
+    state = _file_state(path)
+    cached = _MANIFESTS.get(path)
+    if state is None or cached is None or cached[0] != state:
+        entries = read_manifest(path)  # raises for a missing or malformed manifest
+        _MANIFESTS[path] = (state, entries)
+        return entries
+    return cached[1]
+
+
+def _file_sha(path: Path) -> str | None:
+    """sha256 of a project file, hashed once per version of the file within this process."""
+    state = _file_state(path)
+    if state is None:
+        return None
+    cached = _CHECKSUMS.get(path)
+    if cached is None or cached[0] != state:
+        cached = (state, sha256_file(path))
+        _CHECKSUMS[path] = cached
+    return cached[1]
+
+
 def current_read_sha(read: dict[str, str], paths: ProjectPaths) -> str | None:
     """The checksum a recorded data read would have now (None if it no longer exists)."""
     if read["dataset"] in ("curated", "project"):
         file = paths.root / read["path"]
-        return sha256_file(file) if file.is_file() else None
+        return _file_sha(file) if file.is_file() else None
     try:
-        entries = read_manifest(manifest_path(read["dataset"], read["vintage"], paths))
+        entries = _manifest_entries(manifest_path(read["dataset"], read["vintage"], paths))
     except ImtradeError:
         return None
     entry = entries.get(read["path"])
@@ -85,11 +124,24 @@ def plan_chapter(
     ``output``/``record`` default to the book's places (the stage and ``_build/cache``);
     batch runs (:mod:`imtrade.batch`) keep theirs next to each other under ``_build/batch``.
     """
-    params = ch.resolve(overrides)
+    # Names and types are checked here; the chapter's semantic checks (known codes, year
+    # order) only when it must run: an up-to-date record means they passed for these very
+    # inputs, and what they read would have changed the recorded reads (the cache key).
+    params = resolve_parameters(ch.parameters(), overrides, ch.name)
     inputs = {"source": hashlib.sha256(ch.path.read_bytes()).hexdigest(), "params": params, "environment": env}
     output = output or paths.build / "stage" / "chapters" / f"{ch.name}.ipynb"
     record = record or paths.build / "cache" / f"{ch.name}.json"
-    plan = ChapterPlan(ch, params, inputs, output, record)
+    plan = _plan_up_to_date(ChapterPlan(ch, params, inputs, output, record), paths)
+    if plan.stale:
+        check = ch.semantic_check()
+        if check is not None:
+            check(params)
+    return plan
+
+
+def _plan_up_to_date(plan: ChapterPlan, paths: ProjectPaths) -> ChapterPlan:
+    """Mark ``plan`` up to date when its record matches its inputs, data and output."""
+    inputs, record, output = plan.inputs, plan.record, plan.output
     if not record.is_file() or not output.is_file():
         return plan
     try:
@@ -175,9 +227,13 @@ class BuildReport:
 def execute_plans(plans: list[ChapterPlan], jobs: int, paths: ProjectPaths, progress=print) -> None:
     """Run the stale plans in a process pool; failures are collected on the plans."""
     stale = [p for p in plans if p.stale]
+    if stale:
+        with warm_kernels(paths.build / "logs" / "kernel-server.log"):  # imports paid once, not per chapter
+            _execute_stale(stale, jobs, paths, progress)
+
+
+def _execute_stale(stale: list[ChapterPlan], jobs: int, paths: ProjectPaths, progress) -> None:
     failed_dir = paths.build / "failed"
-    if not stale:
-        return
     if jobs <= 1 or len(stale) == 1:
         for plan in stale:
             try:
@@ -242,6 +298,8 @@ def build(
         if force:
             plan.stale, plan.reason = True, "forced"
         progress(f"{plan.chapter.name:20} {'run' if plan.stale else 'skip'}: {plan.reason}")
+    if any(p.stale for p in plans):  # the site will change: Sphinx imports while the chapters run
+        warm_site.prestart(warm_site.site_env())
     execute_plans(plans, jobs, paths, progress)
     failures = [p for p in plans if p.error]
     if failures:

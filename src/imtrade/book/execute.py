@@ -62,6 +62,28 @@ def _parameter_note(chapter: Chapter, params: dict[str, Any]) -> str:
     )
 
 
+def merge_streams(outputs: list) -> list:
+    """Consecutive outputs of one stream (stdout or stderr) as one output.
+
+    The kernel sends what a cell prints in chunks cut by time (it flushes every 0.2 s), so
+    the same cell gives one output or several depending on how fast it ran; merged, the
+    notebook is the same however busy the machine was (and the page shows one block).
+    """
+    merged: list = []
+    for output in outputs:
+        last = merged[-1] if merged else None
+        if (
+            last is not None
+            and output.get("output_type") == "stream"
+            and last.get("output_type") == "stream"
+            and output.get("name") == last.get("name")
+        ):
+            last["text"] = last["text"] + output["text"]
+        else:
+            merged.append(output)
+    return merged
+
+
 def normalise_notebook(nb, chapter: Chapter, params: dict[str, Any]):
     """Hide parameter cells, add the parameter note, drop run-specific metadata (in place)."""
     import nbformat
@@ -75,6 +97,8 @@ def normalise_notebook(nb, chapter: Chapter, params: dict[str, Any]):
         cell.metadata.pop("papermill", None)
         cell.metadata.pop("execution", None)
         cell.pop("id", None)
+        if "outputs" in cell:
+            cell["outputs"] = merge_streams(cell["outputs"])
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if "image/png" in data:
@@ -109,6 +133,8 @@ def execute_chapter(
     import nbformat
     import papermill
     from papermill.exceptions import PapermillExecutionError
+
+    from imtrade.book.kernels import kernel_manager_class
 
     paths = project()
     output = output.resolve()
@@ -149,6 +175,10 @@ def execute_chapter(
             progress_bar=False,
             log_output=False,
             execution_timeout=timeout,
+            # written once at the end (and with the error cell when one fails): saving the whole
+            # notebook after every cell cost seconds per chapter
+            request_save_on_cell_execute=False,
+            **({"kernel_manager_class": manager} if (manager := kernel_manager_class()) else {}),
         )
     except PapermillExecutionError as exc:
         kept = None

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from imtrade.book import warm_site
 from imtrade.exceptions import BuildError
 from imtrade.paths import ProjectPaths, project
 
@@ -104,8 +105,12 @@ def run_jupyter_book(stage: Path, *, strict: bool, all_pages: bool = False) -> l
         cmd += ["-W", "-n", "--keep-going"]
     if all_pages:
         cmd.append("--all")
-    env = {**os.environ, "PYTHONHASHSEED": "0", "SOURCE_DATE_EPOCH": "1767225600"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
+    env = warm_site.site_env()
+    started = warm_site.take(env)  # a jupyter-book process that imported Sphinx while chapters ran
+    if started is not None:
+        proc = warm_site.run(started, cmd)
+    else:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
     output = proc.stdout + proc.stderr
     warnings = [ANSI.sub("", line).strip() for line in output.splitlines() if WARNING.search(line)]
     if proc.returncode != 0:

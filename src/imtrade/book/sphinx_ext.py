@@ -66,13 +66,37 @@ SEARCH_TAGS = re.compile(
 )
 
 
+def _note_build_start(app) -> None:
+    """Remember when this build started (pages older than that were not written by it), and
+    keep the compiled page templates between builds (jinja2's bytecode cache: keyed by each
+    template's source checksum and jinja2's version, so an edited template is compiled again)."""
+    import time
+
+    app._imtrade_started_ns = time.time_ns()
+    templates = getattr(getattr(app.builder, "templates", None), "environment", None)
+    if templates is not None and getattr(templates, "bytecode_cache", None) is None:
+        from jinja2 import FileSystemBytecodeCache
+
+        cache = Path(app.doctreedir).parent / "jinja-bytecode"
+        cache.mkdir(parents=True, exist_ok=True)
+        templates.bytecode_cache = FileSystemBytecodeCache(str(cache))
+
+
+def _written_pages(app):
+    """The HTML pages this build wrote (an incremental build writes only the changed ones)."""
+    started = getattr(app, "_imtrade_started_ns", 0) - 2_000_000_000  # margin: coarse file clocks
+    for page in Path(app.outdir).rglob("*.html"):
+        if page.stat().st_mtime_ns >= started:
+            yield page
+
+
 def _strip_template_scripts(app, exception) -> None:
     """Scripts written by template macros: remove them after writing (FontAwesome from every page,
     the search scripts and index from every page but the search page)."""
     if exception is not None or app.builder.format != "html":
         return
     outdir = Path(app.outdir)
-    for page in outdir.rglob("*.html"):
+    for page in _written_pages(app):
         text = page.read_text(encoding="utf-8")
         stripped = FONTAWESOME_TAG.sub("", text)
         if page != outdir / "search.html":
@@ -227,6 +251,7 @@ def _strip_exports_from_downloads(app, exception) -> None:
 
 
 def setup(app) -> dict[str, Any]:
+    app.connect("builder-inited", _note_build_start)
     from imtrade.book import numbering
 
     numbering.setup(app)

@@ -9,11 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from imtrade.book.params import Parameter, parse_parameters_cell, resolve_parameters
 from imtrade.exceptions import ChapterNotFoundError, ParameterError
 from imtrade.paths import ProjectPaths, project
+from imtrade.yamlio import safe_load
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 PARAMETERS_CELL = re.compile(r"^```\{code-cell\}[^\n]*\n:tags: \[([^\]]*)\]\n(.*?)^```", re.S | re.M)
@@ -79,14 +78,14 @@ def _toc_files(node: Any) -> list[str]:
 def toc_files(paths: ProjectPaths | None = None) -> list[str]:
     """Every docname in ``_toc.yml``, in reading order."""
     paths = paths or project()
-    return _toc_files(yaml.safe_load(paths.toc.read_text(encoding="utf-8")))
+    return _toc_files(safe_load(paths.toc.read_text(encoding="utf-8")))
 
 
 def is_notebook(path: Path) -> bool:
     match = FRONT_MATTER.match(path.read_text(encoding="utf-8")) if path.suffix == ".md" else None
     if not match:
         return False
-    meta = yaml.safe_load(match.group(1)) or {}
+    meta = safe_load(match.group(1)) or {}
     return "kernelspec" in meta
 
 
@@ -117,7 +116,7 @@ def book_parameters(paths: ProjectPaths | None = None) -> dict[str, dict[str, An
     paths = paths or project()
     if not paths.book_params.is_file():
         return {}
-    raw = yaml.safe_load(paths.book_params.read_text(encoding="utf-8")) or {}
+    raw = safe_load(paths.book_params.read_text(encoding="utf-8")) or {}
     if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
         raise ParameterError(f"{paths.book_params} must map chapter names to {{parameter: value}} mappings")
     return raw

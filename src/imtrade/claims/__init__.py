@@ -61,6 +61,7 @@ from imtrade.exceptions import (
     UnknownIndicatorError,
 )
 from imtrade.paths import project
+from imtrade.yamlio import safe_load
 
 SUPPORTED = "supported"
 PARTLY = "partly supported"
@@ -562,7 +563,7 @@ def load_register(folder: Path | None = None, *, validate_indicators: bool = Tru
         record_read("project", "", rel, hashlib.sha256(file.read_bytes()).hexdigest())
         prefix = file.name[:3] if file.name[:3].isdigit() else None
         try:
-            entries = yaml.load(file.read_text(encoding="utf-8"), Loader=_YAML_LOADER) or []
+            entries = safe_load(file.read_text(encoding="utf-8")) or []
         except yaml.YAMLError as exc:
             problems[rel] = [f"not valid YAML: {' '.join(str(exc).split())}"]
             continue

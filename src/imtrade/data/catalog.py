@@ -22,6 +22,7 @@ import yaml
 from imtrade.data.layouts import LAYOUTS
 from imtrade.exceptions import CatalogError, UnknownDatasetError, UnknownVintageError
 from imtrade.paths import ROOT_ENV, ProjectPaths, project
+from imtrade.yamlio import safe_load
 
 REQUIRED_DATASET_KEYS = ("title", "producer", "citation", "licence", "layout", "vintages", "default_vintage")
 LOCAL_STAMP = ".imtrade-local.json"  # marks a vintage made on this machine (API download, user data)
@@ -162,7 +163,7 @@ def _load_catalog_cached(path: Path, _mtime: int) -> Catalog:
     if not path.is_file():
         raise CatalogError(f"no data catalog at {path}", fix=f"run imtrade from the book's checkout or set {ROOT_ENV}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogError(f"{path} is not valid YAML: {exc}") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("datasets"), dict):

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # frames come in and go out; pandas itself is not needed to define the series
+    import pandas as pd
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ Changing any of them makes a new cache file; stale ones are harmless and removed
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 from dataclasses import dataclass
 from functools import cached_property
@@ -62,19 +63,17 @@ def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
     tmp.replace(path)
 
 
-def _blocks(frame: pd.DataFrame) -> dict[str, tuple[int, int]]:
+def _blocks(frame: pd.DataFrame, source: str = "parsed frame") -> dict[str, tuple[int, int]]:
     """Row range of each indicator. Parsed frames are sorted by (indicator, iso3, year), so an
     indicator's rows form one block: lookups are slices, not boolean masks over the whole file."""
-    column = frame["indicator"]
     if not len(frame):
         return {}
-    if column.iloc[0] == column.iloc[-1]:
-        return {str(column.iloc[0]): (0, len(frame))}
-    values = column.to_numpy(dtype=object)
-    codes, starts = np.unique(values, return_index=True)
-    order = np.argsort(starts)
-    bounds = [*starts[order].tolist(), len(frame)]
-    return {str(codes[i]): (bounds[k], bounds[k + 1]) for k, i in enumerate(order)}
+    codes, uniques = pd.factorize(frame["indicator"], sort=False)  # hashing: no sort of the strings
+    starts = (np.flatnonzero(np.diff(codes)) + 1).tolist()
+    if len(starts) + 1 != len(uniques):  # not one block per indicator (never for a parsed file)
+        raise DataValidationError(source, ["rows of one indicator are not contiguous (the parsed frame is not sorted)"])
+    bounds = [0, *starts, len(frame)]
+    return {str(uniques[codes[lo]]): (lo, hi) for lo, hi in itertools.pairwise(bounds)}
 
 
 class DataStore:
@@ -203,7 +202,7 @@ class DataStore:
         record_read(ref.dataset, ref.vintage, ref.relpath, self.file_sha(ref))
         cache = self.cache_path(ref)
         if cache.is_file():
-            frame = pd.read_parquet(cache)
+            frame = pd.read_parquet(cache, use_threads=False)  # small files: threads cost more than they save
         else:
             ds = self.catalog.dataset(ref.dataset)
             parser = self.layout(ref.dataset)
@@ -236,7 +235,7 @@ class DataStore:
             record_read(dataset, vintage, rel, self.file_sha(ref), indicator=code)  # which series, for the benchmark
             key = (dataset, vintage, rel)
             if key not in self._block_index:
-                self._block_index[key] = _blocks(frame)
+                self._block_index[key] = _blocks(frame, f"{dataset} {vintage} {rel}")
             start, stop = self._block_index[key].get(code, (0, 0))
             parts.append(frame.iloc[start:stop])
         return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]

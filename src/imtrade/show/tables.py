@@ -12,9 +12,10 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
-from pandas.io.formats.style import Styler
+if TYPE_CHECKING:
+    import pandas as pd
 
 from imtrade.paths import CHAPTER_ENV
 from imtrade.show.text import format_number
@@ -55,11 +56,22 @@ def chapter_name() -> str:
     return os.environ.get(CHAPTER_ENV, "interactive")
 
 
-class _Table(Styler):
-    """A Styler whose plain-text form has no memory address (reproducible notebooks)."""
+_TABLE: type | None = None
 
-    def __repr__(self) -> str:
-        return f"<table: {self.data.shape[0]} rows x {self.data.shape[1]} columns>"
+
+def _table_class() -> type:
+    """A Styler whose plain-text form has no memory address (reproducible notebooks); defined
+    on first use: pandas' Styler imports jinja2, which a kernel needs only to show a table."""
+    global _TABLE
+    if _TABLE is None:
+        from pandas.io.formats.style import Styler
+
+        class _Table(Styler):
+            def __repr__(self) -> str:
+                return f"<table: {self.data.shape[0]} rows x {self.data.shape[1]} columns>"
+
+        _TABLE = _Table
+    return _TABLE
 
 
 TABLE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]*")
@@ -76,7 +88,9 @@ def show_table(frame: pd.DataFrame, precision: int = 1, caption: str | None = No
         raise ValueError(f"table name {name!r}: use letters, digits and - _ . : (starting with a letter)")
     # a fixed table id (pandas draws a random one): executed notebooks are reproducible
     digest = hashlib.sha256(f"{caption}\n{frame.to_csv()}".encode()).hexdigest()[:8]
-    styler = _Table(frame, uuid=digest).format(precision=precision, thousands=",", na_rep="–").hide(axis="index")
+    styler = (
+        _table_class()(frame, uuid=digest).format(precision=precision, thousands=",", na_rep="–").hide(axis="index")
+    )
     if caption:
         styler = styler.set_caption(caption)
     if name:
