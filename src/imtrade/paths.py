@@ -22,6 +22,7 @@ READS_LOG_ENV = "IMTRADE_READS_LOG"  # set for a chapter's kernel: where its dat
 CHAPTER_ENV = "IMTRADE_CHAPTER"  # set for a chapter's kernel: the chapter it runs (names saved tables)
 KERNEL_SERVER_ENV = "IMTRADE_KERNEL_SERVER"  # socket of the warm-kernel fork server (book/kernels.py)
 KERNEL_STATS_ENV = "IMTRADE_KERNEL_STATS"  # file for a forked kernel's exit status and peak memory
+CHROMIUM_ENV = "IMTRADE_CHROMIUM"  # the Chromium that prints the PDF (default: chromium on the PATH)
 WARM_KERNELS_ENV = "IMTRADE_WARM_KERNELS"  # "0": fresh kernels, jupyter-book started only for the site
 
 

@@ -33,6 +33,7 @@ from urllib.parse import urldefrag, urljoin
 
 from imtrade.book.citation import BookMetadata, Edition, citation_text, vintages_text
 from imtrade.exceptions import PublishError
+from imtrade.paths import CHROMIUM_ENV
 
 PRINT_PAGE = ".imtrade-print.html"  # written at the site's root while printing, then removed
 BATCH_DIR = "batch/"
@@ -75,7 +76,7 @@ class PdfReport:
 
 def chromium_path() -> str:
     """The system Chromium (``IMTRADE_CHROMIUM`` or ``chromium`` on the PATH)."""
-    found = os.environ.get("IMTRADE_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    found = os.environ.get(CHROMIUM_ENV) or shutil.which("chromium") or shutil.which("chromium-browser")
     if not found or not Path(found).exists():
         raise PublishError(
             "Chromium is needed to print the book's PDF and was not found",
