@@ -75,12 +75,12 @@ class PdfReport:
 
 
 def chromium_path() -> str:
-    """The system Chromium (``IMTRADE_CHROMIUM`` or ``chromium`` on the PATH)."""
+    """The system Chromium (``imtrade.paths.CHROMIUM_ENV`` or ``chromium`` on the PATH)."""
     found = os.environ.get(CHROMIUM_ENV) or shutil.which("chromium") or shutil.which("chromium-browser")
     if not found or not Path(found).exists():
         raise PublishError(
             "Chromium is needed to print the book's PDF and was not found",
-            fix="install it (apt-get install chromium), set IMTRADE_CHROMIUM to its path, or publish with --no-pdf",
+            fix=f"install it (apt-get install chromium), set {CHROMIUM_ENV} to its path, or publish with --no-pdf",
         )
     return found
 
