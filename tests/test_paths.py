@@ -55,6 +55,7 @@ def test_environment_variable_names_are_spelled_only_in_paths():
         "IMTRADE_KERNEL_SERVER",
         "IMTRADE_KERNEL_STATS",
         "IMTRADE_WARM_KERNELS",
+        "IMTRADE_CHROMIUM",
     }
 
 
