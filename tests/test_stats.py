@@ -57,14 +57,62 @@ def test_ar1_coefficient_and_bootstrap_errors():
     rng = np.random.default_rng(0)
     e = ar1_noise(2000, 0.6, 1.0, rng)
     assert stats.ar1_coefficient(e) == pytest.approx(0.6, abs=0.05)
-    # bias correction (1 + 3 rho)/n: a series with zero lag-1 product gets 0 + 1/8
-    assert stats.ar1_coefficient(np.array([1.0, 0.0, -1.0, 0.0] * 2)) == pytest.approx(1 / 8, abs=1e-12)
+    # the raw coefficient by hand: lag-1 products 0 over squares 4 gives 0; the correction then raises it
+    alternating = np.array([1.0, 0.0, -1.0, 0.0] * 2)
+    assert stats.raw_ar1_coefficient(alternating) == 0.0
+    assert stats.ar1_coefficient(alternating) > 0.0
     assert stats.ar1_coefficient(np.array([1.0, -1.0] * 5)) == -0.98  # clipped
     draws = stats.ar1_bootstrap_errors(e[:55], reps=200, rng=1)
     assert draws.shape == (55, 200)
     assert np.array_equal(draws, stats.ar1_bootstrap_errors(e[:55], reps=200, rng=1))  # a seed: deterministic
+    # the draws carry the corrected persistence (their own lag-1 correlation is biased down by about (1 + 3 rho)/n)
     lag1 = np.mean([np.corrcoef(d[:-1], d[1:])[0, 1] for d in draws.T])
-    assert 0.3 < lag1 < 0.8
+    assert 0.3 < lag1 < stats.ar1_coefficient(e[:55]) < 0.98
+    assert stats.ar1_coefficient(e[:55]) - lag1 < 0.15
+
+
+def _detrended_ar1_draws(n: int, rho: float, design: np.ndarray, reps: int, seed: int) -> np.ndarray:
+    """``reps`` stationary AR(1) series (unit innovations) projected off ``design``, one per column."""
+    e = np.random.default_rng(seed).normal(size=(n, reps))
+    u = np.empty_like(e)
+    u[0] = e[0] / math.sqrt(1 - rho**2)
+    for t in range(1, n):
+        u[t] = rho * u[t - 1] + e[t]
+    return u - design @ np.linalg.lstsq(design, u, rcond=None)[0]
+
+
+@pytest.mark.parametrize("design_name", ["trend", "broken trend"])
+def test_ar1_bias_correction_matches_the_detrending(design_name):
+    # Monte Carlo, n = 55, rho = 0.7 (the issue's case): after a trend (or a broken trend) the raw
+    # estimate is biased down by about 0.1 (0.14), the old mean-only correction (1 + 3 rho)/n
+    # removes only about 0.06 of it, and the design-matched correction leaves a mean bias near zero.
+    n, rho = 55, 0.7
+    t = np.arange(n, dtype=float)
+    design = stats.trend_design(n)
+    if design_name == "broken trend":
+        c = t - 35
+        design = np.column_stack([np.ones(n), c, np.clip(c, 0, None)])
+    resid = _detrended_ar1_draws(n, rho, design, 1500, seed=11)
+    raw = stats.raw_ar1_coefficient(resid)
+    corrected = np.array([stats.ar1_coefficient(resid[:, j], design) for j in range(resid.shape[1])])
+    mean_only = np.clip(raw + (1 + 3 * raw) / n, -0.98, 0.98)
+    assert raw.mean() - rho < -0.07
+    assert mean_only.mean() - rho < -0.03  # the old correction leaves a clear bias
+    assert abs(corrected.mean() - rho) < 0.02
+
+
+def test_ar1_mean_map_agrees_with_the_kendall_trend_formula():
+    # to order 1/n the bias after a constant and a linear trend is -(2 + 4 rho)/n (Kendall 1954)
+    n = 55
+    grid, means = stats.ar1_mean_map(n)
+    for rho in (0.0, 0.3, 0.6, 0.8):
+        assert np.interp(rho, grid, means) - rho == pytest.approx(-(2 + 4 * rho) / n, abs=0.02)
+    # a mean-only design: -(1 + 3 rho)/n (Marriott and Pope 1954), smaller than after a trend
+    grid_m, means_m = stats.ar1_mean_map(n, np.ones((n, 1)))
+    assert np.interp(0.5, grid_m, means_m) - 0.5 == pytest.approx(-(1 + 3 * 0.5) / n, abs=0.015)
+    assert np.all(np.diff(means) >= 0)
+    with pytest.raises(ValueError, match="rows"):
+        stats.ar1_mean_map(n, np.ones((n - 1, 1)))
 
 
 def test_a_generator_is_drawn_from_in_turn_and_a_seed_starts_afresh():

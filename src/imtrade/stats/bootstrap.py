@@ -13,6 +13,8 @@ what ran before it) or a :class:`numpy.random.Generator` (draws are taken from i
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 #: Bootstrap draws and seed (fixed, so every run gives the same intervals and p-values).
@@ -29,12 +31,81 @@ def generator(rng: RandomState) -> np.random.Generator:
     return rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
 
 
-def ar1_coefficient(resid: np.ndarray) -> float:
+#: Grid of autocorrelations and simulated series per grid point of the bias map
+#: (:func:`ar1_mean_map`); the simulation uses its own fixed seed (common random numbers
+#: across the grid), so the correction is a deterministic, smooth function of the data.
+BIAS_GRID = np.linspace(-0.98, 0.98, 50)
+BIAS_SIMS = 400
+BIAS_SEED = 19540101
+RHO_BOUND = 0.98
+
+
+def trend_design(n: int) -> np.ndarray:
+    """The design of a constant and a linear trend, n x 2 (the default detrending)."""
+    t = np.arange(n, dtype=float)
+    return np.column_stack([np.ones(n), t - t.mean()])
+
+
+def raw_ar1_coefficient(resid: np.ndarray) -> np.ndarray | float:
+    """Least-squares lag-1 coefficient :math:`\\sum_t u_t u_{t-1} / \\sum_t u_{t-1}^2` (per column of a matrix)."""
+    u = np.asarray(resid, dtype=float)
+    num = np.einsum("i...,i...->...", u[1:], u[:-1])
+    den = np.einsum("i...,i...->...", u[:-1], u[:-1])
+    out = np.where(den > 0, num / np.where(den > 0, den, 1.0), 0.0)
+    return float(out) if out.ndim == 0 else out
+
+
+@functools.lru_cache(maxsize=256)
+def _mean_map_cached(n: int, k: int, design_bytes: bytes) -> tuple[np.ndarray, np.ndarray]:
+    X = np.frombuffer(design_bytes, dtype=float).reshape(n, k)
+    annihilator = np.eye(n) - X @ np.linalg.pinv(X)
+    e = np.random.default_rng(BIAS_SEED).normal(size=(n, BIAS_SIMS))
+    rho = BIAS_GRID[:, None]
+    u = np.empty((n, BIAS_GRID.size, BIAS_SIMS))
+    u[0] = e[0] / np.sqrt(1 - rho**2)  # stationary start
+    for t in range(1, n):  # every grid point and series at once
+        u[t] = rho * u[t - 1] + e[t]
+    resid = np.tensordot(annihilator, u, axes=1)
+    means = raw_ar1_coefficient(resid).mean(axis=1)
+    return BIAS_GRID.copy(), np.maximum.accumulate(means)  # monotone, so it can be inverted
+
+
+def ar1_mean_map(n: int, design: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The expected least-squares AR(1) coefficient of regression residuals, on a grid of true values.
+
+    Parameters
+    ----------
+    n : number of observations.
+    design : the regressors removed before the coefficient is estimated (n x k); default
+        :func:`trend_design` (a constant and a linear trend).
+
+    Returns
+    -------
+    (grid, means)
+        ``means[g]`` approximates :math:`E[\\hat\\rho \\mid \\rho = grid_g]` (made monotone).
+
+    Notes
+    -----
+    For each :math:`\\rho` of :data:`BIAS_GRID`, :data:`BIAS_SIMS` stationary Gaussian AR(1)
+    series are projected off ``design`` (:math:`\\hat u = (I - XX^+)u`) and the mean of
+    :math:`\\hat\\rho` is taken; the same innovations are used for every grid point (common
+    random numbers), so the map is smooth. The map depends only on the column space of the
+    design and on n (the statistic is scale-free), and is cached.
+    """
+    X = trend_design(n) if design is None else np.ascontiguousarray(design, dtype=float)
+    if X.shape[0] != n:
+        raise ValueError(f"the design has {X.shape[0]} rows, the residuals {n}")
+    return _mean_map_cached(int(n), int(X.shape[1]), X.tobytes())
+
+
+def ar1_coefficient(resid: np.ndarray, design: np.ndarray | None = None) -> float:
     """First-order autocorrelation of regression residuals, corrected for small-sample bias.
 
     Parameters
     ----------
     resid : residuals in time order.
+    design : the regressors the residuals were taken off (n x k: a constant and a trend, a
+        broken trend, ...); default :func:`trend_design`, a constant and a linear trend.
 
     Returns
     -------
@@ -43,20 +114,32 @@ def ar1_coefficient(resid: np.ndarray) -> float:
 
     Notes
     -----
-    :math:`\\hat\\rho = \\sum_t \\hat u_t \\hat u_{t-1} / \\sum_t \\hat u_{t-1}^2`, then
-    :math:`\\tilde\\rho = \\hat\\rho + (1 + 3\\hat\\rho)/n`, the approximate bias of the least
-    squares estimate (Marriott and Pope 1954), clipped to [-0.98, 0.98]. Without the
-    correction the bootstrap understates persistence and its tests over-reject (9-13 % at a
-    nominal 5 % for rho = 0.6-0.8 in our simulations).
+    :math:`\\hat\\rho = \\sum_t \\hat u_t \\hat u_{t-1} / \\sum_t \\hat u_{t-1}^2` is biased
+    towards zero in short samples, and the more so the more regressors were removed first:
+    to order 1/n the bias is :math:`-(1 + 3\\rho)/n` after the mean alone and
+    :math:`-(2 + 4\\rho)/n` after a constant and a linear trend (Marriott and Pope 1954;
+    Kendall 1954), larger still after a broken trend. The correction used here holds for
+    any design: :math:`\\tilde\\rho = m^{-1}(\\hat\\rho)`, where
+    :math:`m(\\rho) = E[\\hat\\rho \\mid \\rho]` is simulated for this n and design
+    (:func:`ar1_mean_map`) and inverted by linear interpolation, so that :math:`\\tilde\\rho`
+    is approximately mean-unbiased (the indirect-inference bias correction of MacKinnon and
+    Smith 1998; Andrews 1993, Econometrica 61(1), inverts the median in the same way). For a constant and a trend
+    at n = 55 the simulated bias agrees with :math:`-(2 + 4\\rho)/n` to within 0.02 for
+    :math:`\\rho \\le 0.8` (``tests/test_stats.py``). The result is clipped to
+    [-0.98, 0.98]. An uncorrected (or under-corrected) :math:`\\hat\\rho` makes the
+    bootstrap understate persistence and its tests over-reject.
     """
     u = np.asarray(resid, dtype=float)
-    n = u.size
-    denom = float(u[:-1] @ u[:-1])
-    rho = float(u[1:] @ u[:-1]) / denom if denom > 0 else 0.0
-    return float(np.clip(rho + (1 + 3 * rho) / n, -0.98, 0.98))
+    if u.size < 3:
+        return 0.0
+    grid, means = ar1_mean_map(u.size, design)
+    rho = raw_ar1_coefficient(u)
+    return float(np.clip(np.interp(rho, means, grid), -RHO_BOUND, RHO_BOUND))
 
 
-def ar1_bootstrap_errors(resid: np.ndarray, reps: int = BOOT_REPS, rng: RandomState = BOOT_SEED) -> np.ndarray:
+def ar1_bootstrap_errors(
+    resid: np.ndarray, reps: int = BOOT_REPS, rng: RandomState = BOOT_SEED, design: np.ndarray | None = None
+) -> np.ndarray:
     """``reps`` AR(1) error series shaped like ``resid`` (array n x reps), by a sieve bootstrap.
 
     Parameters
@@ -64,6 +147,8 @@ def ar1_bootstrap_errors(resid: np.ndarray, reps: int = BOOT_REPS, rng: RandomSt
     resid : residuals of the fitted model, in time order.
     reps : number of simulated series.
     rng : seed or generator (see the module docstring).
+    design : the regressors the residuals were taken off, for the bias correction of
+        :func:`ar1_coefficient` (default: a constant and a linear trend).
 
     Returns
     -------
@@ -79,7 +164,7 @@ def ar1_bootstrap_errors(resid: np.ndarray, reps: int = BOOT_REPS, rng: RandomSt
     order of one).
     """
     u = np.asarray(resid, dtype=float)
-    rho = ar1_coefficient(u)
+    rho = ar1_coefficient(u, design)
     eps = u[1:] - rho * u[:-1]
     eps = eps - eps.mean()
     draws = generator(rng).choice(eps, size=(u.size + BURN_IN, reps), replace=True)
@@ -111,7 +196,7 @@ def ols_with_draws(y: np.ndarray, X: np.ndarray, reps: int = BOOT_REPS, rng: Ran
     import statsmodels.api as sm
 
     res = sm.OLS(y, X).fit()
-    return res, coefficient_deviations(X, ar1_bootstrap_errors(res.resid, reps, rng))
+    return res, coefficient_deviations(X, ar1_bootstrap_errors(res.resid, reps, rng, design=X))
 
 
 def basic_interval(estimate: float, deviations: np.ndarray, alpha: float) -> tuple[float, float]:

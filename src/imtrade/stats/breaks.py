@@ -98,7 +98,7 @@ def _null_draws(t: np.ndarray, y: np.ndarray, reps: int, rng: RandomState) -> np
     """Bootstrap series under H0 (one linear trend, AR(1) errors): n x reps."""
     X = np.column_stack([np.ones_like(t), t - t.mean()])
     res = ols(y, X)
-    return (X @ res.params)[:, None] + ar1_bootstrap_errors(res.resid, reps, rng)
+    return (X @ res.params)[:, None] + ar1_bootstrap_errors(res.resid, reps, rng, design=X)
 
 
 def _chow_boot_pvalue(
@@ -231,7 +231,7 @@ def chow_break_test(
         level_shift=level[0],
         level_shift_ci=level[1],
         ssr=float(unrestricted.ssr),
-        rho=ar1_coefficient(unrestricted.resid),
+        rho=ar1_coefficient(unrestricted.resid, X),
     )
 
 
@@ -396,7 +396,7 @@ def broken_trend(
         fitted=fitted,
         n=int(t.size),
         n_post=n_post,
-        rho=ar1_coefficient(res.resid),
+        rho=ar1_coefficient(res.resid, X),
     )
 
 

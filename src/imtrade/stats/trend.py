@@ -199,7 +199,7 @@ def fit_trend(
         first_year=int(t[0]),
         last_year=int(t[-1]),
         last_value=float(y[-1]),
-        rho=ar1_coefficient(res.resid),
+        rho=ar1_coefficient(res.resid, X),
         durbin_watson=float(durbin_watson(res.resid)),
         result=res,
     )
