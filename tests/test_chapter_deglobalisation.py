@@ -371,6 +371,27 @@ def test_headlines_follow_results():
     assert heads["head_open"].endswith("flattened after 2008.") and "3.0-fold in 10 years" in heads["head_robots"]
 
 
+def test_power_phrases_and_an_inconclusive_headline():
+    years, y = broken_series(2008, pre=0.5, post=0.42, sd=1.0)
+    summary = stats.break_summary(pd.Series(y, index=years), 2008, [2000, 2008])
+    robots = pd.DataFrame({"iso3": ["WLD", "WLD"], "year": [2013, 2023], "value": [100.0, 300.0]})
+    low = {"chow": 0.2, "sup_f": 0.15, "reps": 100}
+    high = {"chow": 0.9, "sup_f": 0.85, "reps": 100}
+    chow = summary["chow"]
+    assert chow.boot_pvalue >= 0.05 and chow.post_slope < chow.pre_slope  # a small kink the test does not find
+    phrases = ch.describe_power("ob", summary, low)
+    assert phrases["ob_power_chow"] == "20" and phrases["ob_power_supf"] == "15"
+    assert "inconclusive" in phrases["ob_power_reading"] and phrases["ob_chow_inconclusive"] == "yes"
+    assert "informative" in ch.describe_power("ob", summary, high)["ob_power_reading"]
+    head = ch.describe_headlines(summary, summary, robots, low)["head_open"]
+    assert "inconclusive" in head and "20 %" in head
+    assert "inconclusive" not in ch.describe_headlines(summary, summary, robots, high)["head_open"]
+    # a rejection: power is then secondary
+    years, y = broken_series(2008, pre=0.5, post=-0.5)
+    strong = stats.break_summary(pd.Series(y, index=years), 2008, [2000, 2008])
+    assert "rejected" in ch.describe_power("ob", strong, low)["ob_power_reading"]
+
+
 def test_figures_build():
     import matplotlib.pyplot as plt
 

@@ -48,6 +48,8 @@ _EXPORTS: dict[str, str] = {
     "sup_f_scan": "imtrade.stats.breaks",
     "broken_trend": "imtrade.stats.breaks",
     "chow_size_simulation": "imtrade.stats.breaks",
+    "power_at": "imtrade.stats.breaks",
+    "rejection_rates": "imtrade.stats.breaks",
     "fit_trend": "imtrade.stats.trend",
     "predict_trend": "imtrade.stats.trend",
     "percent_change": "imtrade.stats.changes",

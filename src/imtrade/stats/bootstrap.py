@@ -14,6 +14,7 @@ what ran before it) or a :class:`numpy.random.Generator` (draws are taken from i
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -56,28 +57,53 @@ def raw_ar1_coefficient(resid: np.ndarray) -> np.ndarray | float:
 
 
 @functools.lru_cache(maxsize=256)
-def _mean_map_cached(n: int, k: int, design_bytes: bytes) -> tuple[np.ndarray, np.ndarray]:
-    X = np.frombuffer(design_bytes, dtype=float).reshape(n, k)
-    annihilator = np.eye(n) - X @ np.linalg.pinv(X)
+def _mean_map_cached(n: int, designs: tuple[tuple[int, bytes], ...]) -> tuple[np.ndarray, np.ndarray]:
+    annihilators = [
+        np.eye(n) - (X := np.frombuffer(b, dtype=float).reshape(n, k)) @ np.linalg.pinv(X) for k, b in designs
+    ]
     e = np.random.default_rng(BIAS_SEED).normal(size=(n, BIAS_SIMS))
     rho = BIAS_GRID[:, None]
     u = np.empty((n, BIAS_GRID.size, BIAS_SIMS))
     u[0] = e[0] / np.sqrt(1 - rho**2)  # stationary start
     for t in range(1, n):  # every grid point and series at once
         u[t] = rho * u[t - 1] + e[t]
-    resid = np.tensordot(annihilator, u, axes=1)
-    means = raw_ar1_coefficient(resid).mean(axis=1)
+    best, best_ssr = None, None
+    for annihilator in annihilators:  # the residuals of the best-fitting design (least SSR)
+        resid = np.tensordot(annihilator, u, axes=1)
+        ssr = np.einsum("i...,i...->...", resid, resid)
+        if best is None:
+            best, best_ssr = resid, ssr
+        else:
+            better = ssr < best_ssr
+            best = np.where(better[None], resid, best)
+            best_ssr = np.where(better, ssr, best_ssr)
+    means = raw_ar1_coefficient(best).mean(axis=1)
     return BIAS_GRID.copy(), np.maximum.accumulate(means)  # monotone, so it can be inverted
 
 
-def ar1_mean_map(n: int, design: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+Design = np.ndarray | Sequence[np.ndarray] | None
+
+
+def _design_key(n: int, design: Design) -> tuple[tuple[int, bytes], ...]:
+    designs = [trend_design(n)] if design is None else [design] if isinstance(design, np.ndarray) else list(design)
+    key = []
+    for X in designs:
+        X = np.ascontiguousarray(X, dtype=float)
+        if X.ndim != 2 or X.shape[0] != n:
+            raise ValueError(f"a design has {X.shape[0] if X.ndim else 0} rows, the residuals {n}")
+        key.append((int(X.shape[1]), X.tobytes()))
+    return tuple(key)
+
+
+def ar1_mean_map(n: int, design: Design = None) -> tuple[np.ndarray, np.ndarray]:
     """The expected least-squares AR(1) coefficient of regression residuals, on a grid of true values.
 
     Parameters
     ----------
     n : number of observations.
     design : the regressors removed before the coefficient is estimated (n x k); default
-        :func:`trend_design` (a constant and a linear trend).
+        :func:`trend_design` (a constant and a linear trend). A sequence of designs means
+        the residuals of whichever fits best (least SSR), as after a search over break dates.
 
     Returns
     -------
@@ -87,25 +113,25 @@ def ar1_mean_map(n: int, design: np.ndarray | None = None) -> tuple[np.ndarray, 
     Notes
     -----
     For each :math:`\\rho` of :data:`BIAS_GRID`, :data:`BIAS_SIMS` stationary Gaussian AR(1)
-    series are projected off ``design`` (:math:`\\hat u = (I - XX^+)u`) and the mean of
-    :math:`\\hat\\rho` is taken; the same innovations are used for every grid point (common
-    random numbers), so the map is smooth. The map depends only on the column space of the
-    design and on n (the statistic is scale-free), and is cached.
+    series are projected off the design (:math:`\\hat u = (I - XX^+)u`; with several designs,
+    the one leaving the least SSR) and the mean of :math:`\\hat\\rho` is taken; the same
+    innovations are used for every grid point (common random numbers), so the map is smooth.
+    The map depends only on the column spaces of the designs and on n (the statistic is
+    scale-free), and is cached.
     """
-    X = trend_design(n) if design is None else np.ascontiguousarray(design, dtype=float)
-    if X.shape[0] != n:
-        raise ValueError(f"the design has {X.shape[0]} rows, the residuals {n}")
-    return _mean_map_cached(int(n), int(X.shape[1]), X.tobytes())
+    return _mean_map_cached(int(n), _design_key(int(n), design))
 
 
-def ar1_coefficient(resid: np.ndarray, design: np.ndarray | None = None) -> float:
+def ar1_coefficient(resid: np.ndarray, design: Design = None) -> float:
     """First-order autocorrelation of regression residuals, corrected for small-sample bias.
 
     Parameters
     ----------
     resid : residuals in time order.
     design : the regressors the residuals were taken off (n x k: a constant and a trend, a
-        broken trend, ...); default :func:`trend_design`, a constant and a linear trend.
+        broken trend, ...); default :func:`trend_design`, a constant and a linear trend. A
+        sequence of designs: the residuals are those of the best-fitting one (a break date
+        chosen by least squares), whose persistence is understated more.
 
     Returns
     -------
@@ -138,7 +164,7 @@ def ar1_coefficient(resid: np.ndarray, design: np.ndarray | None = None) -> floa
 
 
 def ar1_bootstrap_errors(
-    resid: np.ndarray, reps: int = BOOT_REPS, rng: RandomState = BOOT_SEED, design: np.ndarray | None = None
+    resid: np.ndarray, reps: int = BOOT_REPS, rng: RandomState = BOOT_SEED, design: Design = None
 ) -> np.ndarray:
     """``reps`` AR(1) error series shaped like ``resid`` (array n x reps), by a sieve bootstrap.
 

@@ -91,6 +91,37 @@ def describe_break(prefix: str, summary: dict[str, Any], digits: int = 2, level_
     return {f"{prefix}_{k}": v for k, v in out.items()}
 
 
+def describe_power(prefix: str, summary: dict[str, Any], power: dict[str, float]) -> dict[str, str]:
+    """Glue-ready phrases on the power of the break tests at the fitted break (:func:`imtrade.stats.power_at`).
+
+    A test that rarely detects a break of the estimated size cannot tell it from a stable trend
+    with persistent deviations; the phrases say so instead of reading a non-rejection as stability.
+    """
+    chow, scan = summary["chow"], summary["scan"]
+    chow_power, scan_power = float(power["chow"]), float(power["sup_f"])
+    rejects = chow.boot_pvalue < 0.05
+    if rejects:
+        reading = "The test rejected, so its power matters less here."
+    elif chow_power < 0.5:
+        reading = (
+            "The non-rejection is therefore inconclusive: with this few years and this much persistence, the test "
+            "cannot tell a break of the estimated size from a stable trend with long swings."
+        )
+    elif chow_power < 0.8:
+        reading = "The non-rejection is weak evidence of a stable trend: the test misses a break of this size often."
+    else:
+        reading = "The test would very likely have found a break of this size, so its non-rejection is informative."
+    out = {
+        "power_chow": f"{100 * chow_power:.0f}",
+        "power_supf": f"{100 * scan_power:.0f}" if np.isfinite(scan_power) else "n/a",
+        "power_reps": str(int(power["reps"])),
+        "power_reading": reading,
+        "supf_rho": f"{scan.rho:.2f}",
+        "chow_inconclusive": "yes" if (not rejects and chow_power < 0.5) else "no",
+    }
+    return {f"{prefix}_{k}": v for k, v in out.items()}
+
+
 def describe_robot_countries(installations: pd.DataFrame, countries: Sequence[str], names: dict[str, str]) -> str:
     """Latest IFR installations of each focus economy, and which economies have no figures."""
     with_data = [c for c in countries if c in set(installations["iso3"])]
@@ -368,11 +399,16 @@ def describe_catch_up(
 
 
 def describe_headlines(
-    open_breaks: dict[str, Any], fdi_breaks: dict[str, Any], installations: pd.DataFrame
+    open_breaks: dict[str, Any],
+    fdi_breaks: dict[str, Any],
+    installations: pd.DataFrame,
+    open_power: dict[str, float] | None = None,
 ) -> dict[str, str]:
-    """Result-dependent headlines for the closing section."""
-    chow = open_breaks["chow"]
+    """Result-dependent headlines for the closing section (``open_power``: :func:`imtrade.stats.power_at`
+    of the openness Chow test, so that a non-rejection by a test without power is not read as stability)."""
+    chow, scan = open_breaks["chow"], open_breaks["scan"]
     flatter = chow.post_slope < chow.pre_slope
+    power = float(open_power["chow"]) if open_power is not None else float("nan")
     if chow.boot_pvalue < 0.05:
         open_head = (
             f"The trend of world trade relative to GDP flattened after {chow.break_year}."
@@ -380,10 +416,13 @@ def describe_headlines(
             else f"The trend of world trade relative to GDP changed after {chow.break_year}, but did not flatten."
         )
     elif flatter:
-        open_head = (
-            f"World trade relative to GDP has grown more slowly since {chow.break_year}, but the break is not "
-            "statistically distinguishable from a long swing."
-        )
+        open_head = f"World trade relative to GDP has grown more slowly since {chow.break_year}, but "
+        if np.isfinite(power) and power < 0.5:
+            open_head += f"the break test is inconclusive: it would detect a break of this size only {100 * power:.0f} % of the time."
+        else:
+            open_head += "the break is not statistically distinguishable from a long swing."
+        if scan.reject_5pct:
+            open_head = open_head[:-1] + f"; left to choose the date, the scan finds a break in {scan.sup_f_year}."
     else:
         open_head = f"The data show no slowdown of world trade relative to GDP after {chow.break_year}."
     frec = fdi_breaks["recovery"]
