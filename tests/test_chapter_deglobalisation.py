@@ -392,6 +392,15 @@ def test_power_phrases_and_an_inconclusive_headline():
     assert "rejected" in ch.describe_power("ob", strong, low)["ob_power_reading"]
 
 
+def test_describe_multiple_breaks():
+    years, y = broken_series(2000, pre=0.5, post=-0.5, jump=3.0, sd=0.05)
+    found = stats.multiple_breaks(years, y, max_breaks=2)
+    text = ch.describe_multiple_breaks("ob", found)["ob_multi_sentence"]
+    assert found.break_years == [2000] and "picks 1 by BIC, after 2000" in text and "+0.50 pp a year" in text
+    flat = stats.multiple_breaks(years, 0.3 * years + np.random.default_rng(2).normal(0, 0.2, years.size))
+    assert "prefers a single trend" in ch.describe_multiple_breaks("ob", flat)["ob_multi_sentence"]
+
+
 def test_figures_build():
     import matplotlib.pyplot as plt
 

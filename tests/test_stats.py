@@ -368,6 +368,71 @@ def test_power_at_rises_with_the_size_of_the_break():
         stats.rejection_rates(years, np.zeros(5), 0.5, 2008, reps=1)
 
 
+def _three_regimes(noise_sd: float = 0.05, seed: int = 4):
+    """1970-2024 with regimes ending 1990 and 2005 (slopes 0.5, -0.3, 0.8; jumps of +2 after 1990, -1.5 after 2005).
+
+    The jumps make each date unique: at a continuous kink the kink year lies on both lines,
+    so two adjacent dates fit equally well."""
+    years = np.arange(1970, 2025)
+    y = np.where(years <= 1990, 10 + 0.5 * (years - 1970), 0.0)
+    y = np.where((years > 1990) & (years <= 2005), 22 - 0.3 * (years - 1990), y)
+    y = np.where(years > 2005, 22 - 0.3 * 15 - 1.5 + 0.8 * (years - 2005), y)
+    return years, y + np.random.default_rng(seed).normal(0, noise_sd, years.size)
+
+
+def test_multiple_breaks_finds_breaks_known_by_construction():
+    years, y = _three_regimes()
+    res = stats.multiple_breaks(years, y, max_breaks=4)
+    assert res.n_breaks == 2 and res.break_years == [1990, 2005]
+    assert res.segments["slope"].to_numpy() == pytest.approx([0.5, -0.3, 0.8], abs=0.01)
+    assert res.segments["n"].tolist() == [21, 15, 19] and res.min_segment == math.ceil(0.15 * 55)
+    # the SSR never rises with more breaks; BIC is lowest at the true number
+    assert np.all(np.diff(res.table["ssr"]) <= 1e-9)
+    assert int(res.table["bic"].idxmin()) == 2
+
+
+def test_multiple_breaks_on_a_straight_line_selects_none():
+    years = np.arange(1990, 2020)
+    y = 3 + 0.4 * (years - 1990) + np.random.default_rng(5).normal(0, 0.3, years.size)
+    res = stats.multiple_breaks(years, y)
+    assert res.n_breaks == 0 and res.break_years == [] and len(res.segments) == 1
+    assert res.segments.loc[0, "slope"] == pytest.approx(0.4, abs=0.05)
+
+
+def test_multiple_breaks_dynamic_programme_matches_brute_force_and_minimum_segment():
+    # 20 observations, 2 breaks, regimes of at least 4: the DP optimum equals an exhaustive search
+    rng = np.random.default_rng(6)
+    years = np.arange(2000, 2020)
+    y = rng.normal(0, 1, 20).cumsum()
+    res = stats.multiple_breaks(years, y, max_breaks=2, min_segment=4)
+
+    def ssr(a, b):  # observations a..b inclusive, own line
+        return ols_ssr(np.column_stack([np.ones(b - a + 1), years[a : b + 1]]), y[a : b + 1])
+
+    brute = min(
+        (ssr(0, i) + ssr(i + 1, j) + ssr(j + 1, 19), [int(years[i]), int(years[j])])
+        for i in range(3, 20)
+        for j in range(i + 4, 16)
+    )
+    row = res.table.set_index("n_breaks").loc[2]
+    assert row["ssr"] == pytest.approx(brute[0], rel=1e-9) and row["break_years"] == brute[1]
+    # a break two years from the end cannot be found with regimes of at least 5
+    years, y = np.arange(1990, 2020), np.where(np.arange(30) < 28, 0.2 * np.arange(30), 20.0)
+    found = stats.multiple_breaks(years, y, max_breaks=2, min_segment=5)
+    assert all(n >= 5 for n in found.segments["n"])
+    # the search stops where the sample cannot hold more regimes
+    assert stats.multiple_breaks(np.arange(10), np.arange(10.0), max_breaks=5, min_segment=4).max_breaks == 1
+
+
+def test_multiple_breaks_errors():
+    with pytest.raises(ValueError, match="max_breaks"):
+        stats.multiple_breaks(YEARS, np.arange(YEARS.size, dtype=float), max_breaks=-1)
+    with pytest.raises(ValueError, match="at least 3"):
+        stats.multiple_breaks(YEARS, np.arange(YEARS.size, dtype=float), min_segment=2)
+    with pytest.raises(stats.TooFewObservations, match="cannot hold"):
+        stats.multiple_breaks([2000, 2001, np.nan], [1.0, 2.0, 3.0])
+
+
 # Monte Carlo size and power on series like the book's (n = 30 and 55, AR(1) deviations); the
 # tolerances allow for the Monte Carlo error (s.e. about 2 points at 200 replications).
 SIM_CANDIDATES = [1995, 1999, 2003, 2005, 2008, 2011, 2015]

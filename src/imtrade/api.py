@@ -49,6 +49,7 @@ _EXPORTS: dict[str, str] = {
     "broken_trend": "imtrade.stats.breaks",
     "chow_size_simulation": "imtrade.stats.breaks",
     "power_at": "imtrade.stats.breaks",
+    "multiple_breaks": "imtrade.stats.breaks",
     "rejection_rates": "imtrade.stats.breaks",
     "fit_trend": "imtrade.stats.trend",
     "predict_trend": "imtrade.stats.trend",

@@ -2,7 +2,7 @@
 
 - :mod:`~imtrade.stats.bootstrap`: the AR(1) sieve bootstrap (seeded, vectorised over draws);
 - :mod:`~imtrade.stats.trend`: linear and log-linear trend fits and their projections;
-- :mod:`~imtrade.stats.breaks`: Chow, sup-F and broken-trend tests for a trend break;
+- :mod:`~imtrade.stats.breaks`: Chow, sup-F and broken-trend tests for a trend break, several breaks (Bai-Perron), size and power simulations;
 - :mod:`~imtrade.stats.regression`: coefficient summaries, prediction bands, fixed effects, HC3;
 - :mod:`~imtrade.stats.changes`: changes, percent changes, growth rates and indices of a series;
 - :mod:`~imtrade.stats.aggregates`: weighted group means, revealed comparative advantage, ranks.
@@ -30,6 +30,7 @@ from imtrade.stats.breaks import (
     SUP_F_TRIM,
     BrokenTrend,
     ChowResult,
+    MultipleBreaks,
     Recovery,
     SlopeChange,
     SupFResult,
@@ -39,6 +40,7 @@ from imtrade.stats.breaks import (
     chow_f_statistics,
     chow_size_simulation,
     combination_interval,
+    multiple_breaks,
     power_at,
     recovery,
     rejection_rates,
@@ -68,6 +70,7 @@ __all__ = [
     "BrokenTrend",
     "ChowResult",
     "Coefficient",
+    "MultipleBreaks",
     "OLSResult",
     "PanelEstimate",
     "QuadraticPeak",
@@ -99,6 +102,7 @@ __all__ = [
     "generator",
     "index_to",
     "latest_within",
+    "multiple_breaks",
     "ols_hc3",
     "ols_with_draws",
     "percent_change",

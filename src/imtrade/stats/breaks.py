@@ -1,4 +1,4 @@
-"""Tests for a break in a linear trend: Chow, sup-F (Quandt-Andrews), broken trend, recovery.
+"""Tests for a break in a linear trend: Chow, sup-F (Quandt-Andrews), broken trend, several breaks (Bai-Perron), recovery.
 
 Inference uses the AR(1) sieve bootstrap of :mod:`imtrade.stats.bootstrap`, not Newey-West
 (HAC) standard errors. With 15-55 annual observations and residual autocorrelation of
@@ -21,6 +21,7 @@ fitted break.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
@@ -611,6 +612,130 @@ def power_at(
         boot_reps=boot_reps,
         seed=seed,
         alpha=alpha,
+    )
+
+
+@dataclass(frozen=True)
+class MultipleBreaks:
+    """Breaks in a linear trend found by a global least-squares search (Bai and Perron 2003)."""
+
+    break_years: list[int]  # the last year of each regime but the last, for the selected number
+    n_breaks: int  # the number selected by BIC
+    table: pd.DataFrame  # n_breaks, ssr, bic, break_years: the best partition for each number
+    segments: pd.DataFrame  # start, end, n, intercept, slope of each regime (slope in units a year)
+    min_segment: int
+    max_breaks: int  # the largest number searched (reduced when the sample cannot hold more)
+    n: int
+
+
+def _segment_ssr_table(t: np.ndarray, y: np.ndarray, h: int) -> np.ndarray:
+    """SSR of a separate linear trend on observations i..j (inclusive), inf when shorter than ``h``."""
+    n = t.size
+    out = np.full((n, n), np.inf)
+    for i in range(n):
+        for j in range(i + h - 1, n):
+            X = np.column_stack([np.ones(j - i + 1), t[i : j + 1] - t[i]])
+            r = y[i : j + 1] - X @ np.linalg.lstsq(X, y[i : j + 1], rcond=None)[0]
+            out[i, j] = float(r @ r)
+    return out
+
+
+def multiple_breaks(
+    years: Iterable,
+    values: Iterable,
+    *,
+    max_breaks: int = 3,
+    min_segment: int | None = None,
+    trim: float = SUP_F_TRIM,
+) -> MultipleBreaks:
+    """Several breaks in the level and slope of a linear trend, dated by dynamic programming, counted by BIC.
+
+    Parameters
+    ----------
+    years, values : the series (missing values are dropped).
+    max_breaks : the largest number of breaks considered (0 allowed: then only the single trend).
+    min_segment : fewest observations in a regime; default ``max(3, ceil(trim * n))``.
+    trim : the default minimum regime length as a share of the sample.
+
+    Returns
+    -------
+    MultipleBreaks with, for each number of breaks m = 0..max_breaks, the partition with the
+    least total SSR and its BIC, the number BIC selects and its regimes.
+
+    Raises
+    ------
+    TooFewObservations
+        When the sample cannot hold one regime of ``min_segment`` observations (at least 3).
+
+    Notes
+    -----
+    Regime j has its own line :math:`y_t = a_j + b_j t + u_t` (q = 2 coefficients). For each m,
+    the break dates :math:`(T_1, ..., T_m)` minimise :math:`\\sum_j SSR_j` over all partitions
+    whose regimes have at least h observations. The search is exact: the SSR of every admissible
+    segment is computed once and the optimal partitions follow from the recursion
+    :math:`S(m, j) = \\min_k [S(m-1, k) + SSR(k+1, j)]` (Bai and Perron 2003, section 3), in
+    :math:`O(n^2)` regressions. The number of breaks minimises
+    :math:`BIC(m) = n \\ln(S_m / n) + [(m+1) q + m] \\ln n` (Yao 1988, as used by Bai and
+    Perron 2003); with autocorrelated errors BIC tends to pick too many breaks, so read the
+    dates with the bootstrap tests of this module, not as a test.
+    """
+    if max_breaks < 0:
+        raise ValueError(f"max_breaks must be 0 or more, got {max_breaks}")
+    t, y = clean_series(years, values)
+    n = t.size
+    h = max(3, math.ceil(trim * n)) if min_segment is None else int(min_segment)
+    if h < 3:
+        raise ValueError(f"min_segment must be at least 3 (a regime's line needs a residual), got {min_segment}")
+    if n < h:
+        raise TooFewObservations(f"{n} observation(s) cannot hold one regime of {h}")
+    m_max = min(int(max_breaks), n // h - 1)
+    ssr = _segment_ssr_table(t, y, h)
+    # best[m, j]: least SSR of observations 0..j in m + 1 regimes; last[m, j]: end of regime m
+    best = np.full((m_max + 1, n), np.inf)
+    last = np.full((m_max + 1, n), -1, dtype=int)
+    best[0] = ssr[0]
+    for m in range(1, m_max + 1):
+        for j in range((m + 1) * h - 1, n):
+            ks = np.arange(m * h - 1, j - h + 1)
+            costs = best[m - 1, ks] + ssr[ks + 1, j]
+            pick = int(np.argmin(costs))
+            best[m, j], last[m, j] = costs[pick], int(ks[pick])
+    rows, partitions = [], {}
+    for m in range(m_max + 1):
+        ends, j = [], n - 1
+        for k in range(m, 0, -1):
+            j = last[k, j]
+            ends.append(j)
+        ends = sorted(ends)
+        partitions[m] = ends
+        total = float(best[m, n - 1])
+        k_params = (m + 1) * 2 + m
+        bic = n * math.log(max(total, 1e-300) / n) + k_params * math.log(n)
+        rows.append({"n_breaks": m, "ssr": total, "bic": bic, "break_years": [int(t[e]) for e in ends]})
+    table = pd.DataFrame(rows)
+    chosen = int(table.loc[table["bic"].idxmin(), "n_breaks"])
+    bounds = [-1, *partitions[chosen], n - 1]
+    segments = []
+    for a, b in itertools.pairwise(bounds):
+        X = np.column_stack([np.ones(b - a), t[a + 1 : b + 1] - t[a + 1]])
+        coef = np.linalg.lstsq(X, y[a + 1 : b + 1], rcond=None)[0]
+        segments.append(
+            {
+                "start": int(t[a + 1]),
+                "end": int(t[b]),
+                "n": int(b - a),
+                "intercept": float(coef[0]),
+                "slope": float(coef[1]),
+            }
+        )
+    return MultipleBreaks(
+        break_years=[int(t[e]) for e in partitions[chosen]],
+        n_breaks=chosen,
+        table=table,
+        segments=pd.DataFrame(segments),
+        min_segment=h,
+        max_breaks=m_max,
+        n=int(n),
     )
 
 

@@ -122,6 +122,26 @@ def describe_power(prefix: str, summary: dict[str, Any], power: dict[str, float]
     return {f"{prefix}_{k}": v for k, v in out.items()}
 
 
+def describe_multiple_breaks(prefix: str, found: Any, digits: int = 2) -> dict[str, str]:
+    """A sentence on the breaks dated by :func:`imtrade.stats.multiple_breaks` (BIC count)."""
+    seg = found.segments
+    if found.n_breaks == 0:
+        text = (
+            f"A search for up to {found.max_breaks} breaks, each regime at least {found.min_segment} years long, "
+            "prefers a single trend (by BIC)."
+        )
+    else:
+        regimes = "; ".join(
+            f"{int(r['start'])}–{int(r['end'])}: {signed(r['slope'], digits)} pp a year" for _, r in seg.iterrows()
+        )
+        years = join_names([str(y) for y in found.break_years])
+        text = (
+            f"A search for up to {found.max_breaks} breaks in level and slope, each regime at least "
+            f"{found.min_segment} years long, picks {found.n_breaks} by BIC, after {years} ({regimes})."
+        )
+    return {f"{prefix}_multi_sentence": text}
+
+
 def describe_robot_countries(installations: pd.DataFrame, countries: Sequence[str], names: dict[str, str]) -> str:
     """Latest IFR installations of each focus economy, and which economies have no figures."""
     with_data = [c for c in countries if c in set(installations["iso3"])]
