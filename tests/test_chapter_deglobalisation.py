@@ -923,3 +923,36 @@ def test_trade_stall_timing_missing_years_not_checkable(ctx):
         min_fall=1.0,
     )
     assert result.verdict == NOT_CHECKABLE
+
+
+def _regions(rows):
+    frame = pd.DataFrame(rows, columns=["year", "geography", "value"]).assign(measure="intra_regional_share_of_exports")
+    return frame.astype({"year": "float64", "value": "float64"})
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (
+            [(2003, "A", 60), (2013, "A", 65), (2003, "B", 50), (2013, "B", 52), (2000, "C", 56), (2007, "C", 51)],
+            SUPPORTED,
+        ),
+        ([(2003, "A", 60), (2013, "A", 55), (2003, "B", 50), (2013, "B", 52)], INCONCLUSIVE),
+        ([(2003, "A", 60), (2013, "A", 55), (2003, "B", 50), (2008, "B", 52), (2013, "B", 49)], CONTRADICTED),
+    ],
+)
+def test_curated_regionalisation_counts_regions(monkeypatch, rows, expected):
+    table = _regions(rows)
+    monkeypatch.setattr(CheckContext, "curated", lambda self, name: table)
+    result = checks.curated_regionalisation(make_claim("curated_regionalisation"), CheckContext("t"), table="x")
+    assert result.verdict == expected
+    firsts = table.sort_values("year").groupby("geography")["value"]
+    changes = firsts.last() - firsts.first()
+    assert result.value == pytest.approx(float((changes > 0).sum() - (changes < 0).sum()))
+
+
+def test_curated_regionalisation_single_years_not_checkable(monkeypatch):
+    table = _regions([(2003, "A", 60), (2013, "B", 52)])
+    monkeypatch.setattr(CheckContext, "curated", lambda self, name: table)
+    result = checks.curated_regionalisation(make_claim("curated_regionalisation"), CheckContext("t"), table="x")
+    assert result.verdict == NOT_CHECKABLE

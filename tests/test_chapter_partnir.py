@@ -1002,3 +1002,69 @@ def test_digital_starting_line_missing_group_is_not_checkable():
     )
     assert result.verdict == NOT_CHECKABLE
     assert "LIC" in result.detail
+
+
+def _south_south(rows: list[tuple]) -> pd.DataFrame:
+    """(year, published_year, measure, value, bound, verified_primary) rows of trade_geography_shares."""
+    frame = pd.DataFrame(rows, columns=["year", "published_year", "measure", "value", "bound", "verified_primary"])
+    return frame.astype({"year": "float64", "published_year": "int64", "value": "float64"})
+
+
+SS_EXPORTS, SS_TRADE = "south_south_share_of_world_exports", "south_south_share_of_world_trade"
+
+
+@pytest.mark.parametrize(
+    ("latest", "bound", "expected"),
+    [
+        (33.3, ">", SUPPORTED),  # +8.3 points
+        (27.0, "~", PARTLY),  # +2
+        (25.0, ">", INCONCLUSIVE),  # a lower bound equal to the early value: no direction
+        (22.0, "~", CONTRADICTED),
+    ],
+)
+def test_south_south_share_published_verdicts(latest, bound, expected):
+    table = _south_south(
+        [
+            (2011, 2013, SS_EXPORTS, 25.0, "~", "yes"),
+            (2012, 2013, SS_EXPORTS, 40.0, ">", "no"),  # secondary rows are ignored
+            (math.nan, 2025, SS_TRADE, latest, bound, "yes"),
+        ]
+    )
+    ctx = FakeContext(curated={"trade_geography_shares": table})
+    result = checks.south_south_share_published(
+        claim("south_south_share_published"), ctx, table="trade_geography_shares", early_year=2011, min_rise=5
+    )
+    assert result.verdict == expected
+    assert result.value == pytest.approx(latest - 25.0)
+    assert "year unstated" in result.measured
+
+
+def test_south_south_share_published_without_early_row_is_not_checkable():
+    table = _south_south([(math.nan, 2025, SS_TRADE, 33.3, ">", "yes"), (2011, 2013, SS_EXPORTS, 25.0, "~", "no")])
+    result = checks.south_south_share_published(
+        claim("south_south_share_published"),
+        FakeContext(curated={"trade_geography_shares": table}),
+        table="trade_geography_shares",
+        early_year=2011,
+        min_rise=5,
+    )
+    assert result.verdict == NOT_CHECKABLE
+
+
+def test_south_south_share_published_on_the_committed_table():
+    """The register's entry on the real curated table: the rows the rule reads are the primary ones."""
+    from imtrade.data.curated import load_curated
+
+    table = load_curated("trade_geography_shares")
+    primary = table[(table["verified_primary"] == "yes") & table["measure"].isin([SS_EXPORTS, SS_TRADE])]
+    early = float(primary.loc[primary["year"] == 2011, "value"].iloc[0])
+    latest = float(primary.sort_values("published_year")["value"].iloc[-1])
+    result = checks.south_south_share_published(
+        claim("south_south_share_published"),
+        FakeContext(curated={"trade_geography_shares": table}),
+        table="trade_geography_shares",
+        early_year=2011,
+        min_rise=5,
+    )
+    assert result.value == pytest.approx(latest - early)
+    assert result.verdict == (SUPPORTED if latest - early >= 5 else PARTLY if latest > early else CONTRADICTED)

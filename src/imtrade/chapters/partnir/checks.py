@@ -404,3 +404,54 @@ def digital_starting_line(
         "starting line; skills, firms and data are not measured."
     )
     return CheckResult(verdict, "; ".join(parts), detail, level)
+
+
+@check("south_south_share_published")
+def south_south_share_published(
+    claim: Claim,
+    ctx: CheckContext,
+    *,
+    table: str,
+    early_year: int,
+    min_rise: float,
+    measures: Sequence[str] = ("south_south_share_of_world_exports", "south_south_share_of_world_trade"),
+) -> CheckResult:
+    """The share of trade among developing economies in world trade: an early year vs the latest publication.
+
+    A rising share means trade among developing economies grew faster than world trade over the interval.
+    Only rows seen at the primary publisher are used.
+    """
+    rows = ctx.curated(table)
+    rows = rows[rows["measure"].isin(list(measures)) & (rows["verified_primary"].str.lower() == "yes")]
+    early = rows[rows["year"] == early_year]
+    later = rows[rows["published_year"] > early_year + 1].sort_values("published_year")
+    if early.empty or later.empty:
+        return _missing(f"a primary South-South share for {early_year} and a later one in {table}.csv", ctx)
+    a, b = early.iloc[0], later.iloc[-1]
+    rise = float(b["value"] - a["value"])
+    # a lower bound (">") that already exceeds the early figure is a rise at least that large
+    if rise >= min_rise:
+        verdict = SUPPORTED
+    elif rise > 0:
+        verdict = PARTLY
+    elif b["bound"] == ">":
+        verdict = INCONCLUSIVE  # a lower bound at or below the early value says nothing about the direction
+    else:
+        verdict = CONTRADICTED
+    when = f"{int(b['year'])}" if not math.isnan(b["year"]) else f"published {int(b['published_year'])}, year unstated"
+    measured = (
+        f"UNCTAD: trade among developing economies {a['bound'] if a['bound'] != '=' else ''}{a['value']:g} % of world "
+        f"exports ({early_year}) → {'over ' if b['bound'] == '>' else ''}{b['value']:g} % of world trade ({when})"
+    )
+    detail = (
+        (
+            f"The share rose by at least {signed(rise)} points (the rule needs {min_rise:g}), so trade among developing "
+            "economies grew faster than world trade over the interval."
+            if rise > 0
+            else f"The share changed {signed(rise)} points: trade among developing economies did not outgrow world trade."
+        )
+        + " The two figures are rounded headline statements "
+        "whose coverage is not stated to match (merchandise exports; 'global commerce'), and UNCTAD's developing "
+        "economies include China, Korea and Singapore."
+    )
+    return CheckResult(verdict, measured, detail, rise)
