@@ -25,6 +25,7 @@ from imtrade.chapters import deglobalisation as ch
 from imtrade.chapters.deglobalisation import checks
 from imtrade.claims import (
     CONTRADICTED,
+    INCONCLUSIVE,
     NOT_CHECKABLE,
     PARTLY,
     PARTLY_CONTRADICTED,
@@ -846,3 +847,142 @@ def test_display_proxies_table():
     assert list(table[("", "Economy")]) == ["Aland", "BBB"]
     assert table[("Medium/high-tech, % of manufactured exports", "2008")].iloc[0] == 62.0
     assert math.isnan(table[("Medium/high-tech, % of manufactured exports", "2008")].iloc[1])
+
+
+# ---------------------------------------------------------------------------------------
+# The article's mechanisms: IP receipts concentration and the timing of the trade stall
+
+
+@pytest.mark.parametrize(
+    ("hic_end", "expected"),
+    [
+        (95.0, SUPPORTED),  # 96 -> 95 of 100: level >= 90 and the 1-point fall is less than max_fall 1.5
+        (94.0, CONTRADICTED),  # fell by 2 points
+        (85.5, CONTRADICTED),  # fell by 10.5 points, below the level as well
+    ],
+)
+def test_hic_share_of_ip_receipts_verdicts(ctx, hic_end, expected):
+    rows = series_rows("BX.GSR.ROYL.CD", "WLD", {2010: 100, 2024: 100}) + series_rows(
+        "BX.GSR.ROYL.CD", "HIC", {2010: 96, 2024: hic_end}
+    )
+    args = dict(indicator="BX.GSR.ROYL.CD", years=[2010, 2024], min_level=90, max_fall=1.5)
+    result = checks.hic_share_of_ip_receipts(make_claim("hic_share_of_ip_receipts"), ctx(rows), **args)
+    assert result.verdict == expected
+    assert result.value == pytest.approx(hic_end - 96)
+
+
+def test_hic_share_of_ip_receipts_low_but_stable_is_inconclusive(ctx):
+    rows = series_rows("BX.GSR.ROYL.CD", "WLD", {2010: 200, 2024: 400}) + series_rows(
+        "BX.GSR.ROYL.CD", "HIC", {2010: 160, 2024: 330}
+    )  # 80 % -> 82.5 %
+    result = checks.hic_share_of_ip_receipts(
+        make_claim("hic_share_of_ip_receipts"),
+        ctx(rows),
+        indicator="BX.GSR.ROYL.CD",
+        years=[2010, 2024],
+        min_level=90,
+        max_fall=1.0,
+    )
+    assert result.verdict == INCONCLUSIVE
+    assert result.value == pytest.approx(330 / 400 * 100 - 80)
+
+
+def test_hic_share_of_ip_receipts_missing_year_is_not_checkable(ctx):
+    rows = series_rows("BX.GSR.ROYL.CD", "WLD", {2010: 100}) + series_rows("BX.GSR.ROYL.CD", "HIC", {2010: 96})
+    result = checks.hic_share_of_ip_receipts(
+        make_claim("hic_share_of_ip_receipts"),
+        ctx(rows),
+        indicator="BX.GSR.ROYL.CD",
+        years=[2010, 2024],
+        min_level=90,
+        max_fall=1.0,
+    )
+    assert result.verdict == NOT_CHECKABLE
+    assert "2024" in result.detail
+
+
+def _trade(values: dict[int, float]):
+    # (X + M)/2 = value when exports = imports = value
+    return series_rows("NE.EXP.GNFS.ZS", "WLD", values) + series_rows("NE.IMP.GNFS.ZS", "WLD", values)
+
+
+def test_trade_stall_timing_before_tariffs_is_inconclusive(ctx):
+    values = {
+        2000 + i: v
+        for i, v in enumerate(
+            [24, 26, 28, 30, 29, 28, 28, 27, 27, 27, 26.5, 26.8, 26.4, 26.1, 26.0, 26.2, 26.3, 26.5, 26.7, 26.0]
+        )
+    }
+    result = checks.trade_stall_timing(
+        make_claim("trade_stall_timing"),
+        ctx(_trade(values)),
+        geo="WLD",
+        start_year=2000,
+        policy_year=2018,
+        end_year=2019,
+        min_fall=1.0,
+    )
+    assert result.verdict == INCONCLUSIVE
+    assert result.value == pytest.approx(max(v for y, v in values.items() if y <= 2017) - values[2017])
+    assert "2003" in result.measured  # the peak year
+
+
+def test_trade_stall_timing_stall_only_after_tariffs_leans_against(ctx):
+    values = {y: 20 + 0.5 * (y - 2000) for y in range(2000, 2018)} | {2018: 28.0, 2019: 26.0}
+    result = checks.trade_stall_timing(
+        make_claim("trade_stall_timing"),
+        ctx(_trade(values)),
+        geo="WLD",
+        start_year=2000,
+        policy_year=2018,
+        end_year=2019,
+        min_fall=1.0,
+    )
+    assert result.verdict == PARTLY_CONTRADICTED
+    assert result.value == pytest.approx(0.0)
+
+
+def test_trade_stall_timing_missing_years_not_checkable(ctx):
+    result = checks.trade_stall_timing(
+        make_claim("trade_stall_timing"),
+        ctx(_trade({2000: 20, 2001: 21})),
+        geo="WLD",
+        start_year=2000,
+        policy_year=2018,
+        end_year=2019,
+        min_fall=1.0,
+    )
+    assert result.verdict == NOT_CHECKABLE
+
+
+def _regions(rows):
+    frame = pd.DataFrame(rows, columns=["year", "geography", "value"]).assign(measure="intra_regional_share_of_exports")
+    return frame.astype({"year": "float64", "value": "float64"})
+
+
+@pytest.mark.parametrize(
+    ("rows", "expected"),
+    [
+        (
+            [(2003, "A", 60), (2013, "A", 65), (2003, "B", 50), (2013, "B", 52), (2000, "C", 56), (2007, "C", 51)],
+            SUPPORTED,
+        ),
+        ([(2003, "A", 60), (2013, "A", 55), (2003, "B", 50), (2013, "B", 52)], INCONCLUSIVE),
+        ([(2003, "A", 60), (2013, "A", 55), (2003, "B", 50), (2008, "B", 52), (2013, "B", 49)], CONTRADICTED),
+    ],
+)
+def test_curated_regionalisation_counts_regions(monkeypatch, rows, expected):
+    table = _regions(rows)
+    monkeypatch.setattr(CheckContext, "curated", lambda self, name: table)
+    result = checks.curated_regionalisation(make_claim("curated_regionalisation"), CheckContext("t"), table="x")
+    assert result.verdict == expected
+    firsts = table.sort_values("year").groupby("geography")["value"]
+    changes = firsts.last() - firsts.first()
+    assert result.value == pytest.approx(float((changes > 0).sum() - (changes < 0).sum()))
+
+
+def test_curated_regionalisation_single_years_not_checkable(monkeypatch):
+    table = _regions([(2003, "A", 60), (2013, "B", 52)])
+    monkeypatch.setattr(CheckContext, "curated", lambda self, name: table)
+    result = checks.curated_regionalisation(make_claim("curated_regionalisation"), CheckContext("t"), table="x")
+    assert result.verdict == NOT_CHECKABLE

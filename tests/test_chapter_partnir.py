@@ -920,3 +920,151 @@ def test_chapter_runs_for_an_enlarged_group_and_2022(project_data, tmp_path):
     assert "of the 10 members of BRICS+ were in the top ten" in values["grp_top10"]
     assert "United States" in values["rank_missing"]  # no US industry share for 2022 in this vintage
     assert "curated table has no ranks for" in values["no_gii"]
+
+
+# ---------------------------------------------------------------------------------------
+# Re-industrialisation and the digital starting line (issue 16)
+
+
+def _mva_frames(mva: dict[int, float], gdp: dict[int, float]) -> dict[str, pd.DataFrame]:
+    return {
+        ch.MVA: tidy([(ch.MVA, "HIC", y, v) for y, v in mva.items()]),
+        ch.GDP: tidy([(ch.GDP, "HIC", y, v) for y, v in gdp.items()]),
+        "NV.IND.TOTL.ZS": tidy([("NV.IND.TOTL.ZS", "HIC", y, 25.0) for y in gdp]),
+    }
+
+
+@pytest.mark.parametrize(
+    ("mva_end", "expected"),
+    [(150.0, SUPPORTED), (126.0, INCONCLUSIVE), (110.0, CONTRADICTED)],  # GDP 1000: 12 % -> 15, 12.6, 11 %
+)
+def test_hic_manufacturing_share_trend_verdicts(mva_end, expected):
+    ctx = FakeContext(_mva_frames({2010: 120.0, 2021: mva_end}, {2010: 1000.0, 2021: 1000.0}))
+    result = checks.hic_manufacturing_share_trend(
+        claim("hic_manufacturing_share_trend"), ctx, group="HIC", years=[2010, 2021], min_change=0.75
+    )
+    assert result.verdict == expected
+    assert result.value == pytest.approx(mva_end / 10 - 12.0)
+
+
+def test_hic_manufacturing_share_trend_missing_year_is_not_checkable():
+    ctx = FakeContext(_mva_frames({2010: 120.0}, {2010: 1000.0, 2021: 1000.0}))
+    result = checks.hic_manufacturing_share_trend(
+        claim("hic_manufacturing_share_trend"), ctx, group="HIC", years=[2010, 2021], min_change=0.5
+    )
+    assert result.verdict == NOT_CHECKABLE
+
+
+def _access(bb: dict[str, dict[int, float]], mob: dict[str, dict[int, float]]) -> dict[str, pd.DataFrame]:
+    return {
+        "IT.NET.BBND.P2": tidy([("IT.NET.BBND.P2", g, y, v) for g, s in bb.items() for y, v in s.items()]),
+        "IT.CEL.SETS.P2": tidy([("IT.CEL.SETS.P2", g, y, v) for g, s in mob.items() for y, v in s.items()]),
+    }
+
+
+@pytest.mark.parametrize(
+    ("hic", "lic", "expected"),
+    [
+        ({2015: 30, 2022: 36}, {2015: 1, 2022: 2}, CONTRADICTED),  # gap 29 -> 34: wide and widening
+        ({2015: 30, 2022: 30}, {2015: 1, 2022: 10}, checks.PARTLY_CONTRADICTED),  # gap 29 -> 20: wide, narrowing
+        ({2015: 30, 2022: 30}, {2015: 20, 2022: 25}, SUPPORTED),  # gap 5 < 10
+    ],
+)
+def test_digital_starting_line_verdicts(hic, lic, expected):
+    mobile = {"HIC": {2015: 120, 2022: 130}, "LIC": {2015: 50, 2022: 60}}
+    ctx = FakeContext(_access({"HIC": hic, "LIC": lic}, mobile))
+    result = checks.digital_starting_line(
+        claim("digital_starting_line"),
+        ctx,
+        rich="HIC",
+        poor="LIC",
+        year=2022,
+        start_year=2015,
+        max_gap=10,
+        indicators=["IT.NET.BBND.P2", "IT.CEL.SETS.P2"],
+    )
+    assert result.verdict == expected
+    assert result.value == pytest.approx(hic[2022] - lic[2022])
+    assert "gap 70.0" in result.measured  # the mobile gap is reported, not scored
+
+
+def test_digital_starting_line_missing_group_is_not_checkable():
+    ctx = FakeContext(_access({"HIC": {2015: 30, 2022: 36}}, {"HIC": {2015: 120, 2022: 130}}))
+    result = checks.digital_starting_line(
+        claim("digital_starting_line"),
+        ctx,
+        rich="HIC",
+        poor="LIC",
+        year=2022,
+        start_year=2015,
+        max_gap=10,
+        indicators=["IT.NET.BBND.P2", "IT.CEL.SETS.P2"],
+    )
+    assert result.verdict == NOT_CHECKABLE
+    assert "LIC" in result.detail
+
+
+def _south_south(rows: list[tuple]) -> pd.DataFrame:
+    """(year, published_year, measure, value, bound, verified_primary) rows of trade_geography_shares."""
+    frame = pd.DataFrame(rows, columns=["year", "published_year", "measure", "value", "bound", "verified_primary"])
+    return frame.astype({"year": "float64", "published_year": "int64", "value": "float64"})
+
+
+SS_EXPORTS, SS_TRADE = "south_south_share_of_world_exports", "south_south_share_of_world_trade"
+
+
+@pytest.mark.parametrize(
+    ("latest", "bound", "expected"),
+    [
+        (33.3, ">", SUPPORTED),  # +8.3 points
+        (27.0, "~", PARTLY),  # +2
+        (25.0, ">", INCONCLUSIVE),  # a lower bound equal to the early value: no direction
+        (22.0, "~", CONTRADICTED),
+    ],
+)
+def test_south_south_share_published_verdicts(latest, bound, expected):
+    table = _south_south(
+        [
+            (2011, 2013, SS_EXPORTS, 25.0, "~", "yes"),
+            (2012, 2013, SS_EXPORTS, 40.0, ">", "no"),  # secondary rows are ignored
+            (math.nan, 2025, SS_TRADE, latest, bound, "yes"),
+        ]
+    )
+    ctx = FakeContext(curated={"trade_geography_shares": table})
+    result = checks.south_south_share_published(
+        claim("south_south_share_published"), ctx, table="trade_geography_shares", early_year=2011, min_rise=5
+    )
+    assert result.verdict == expected
+    assert result.value == pytest.approx(latest - 25.0)
+    assert "year unstated" in result.measured
+
+
+def test_south_south_share_published_without_early_row_is_not_checkable():
+    table = _south_south([(math.nan, 2025, SS_TRADE, 33.3, ">", "yes"), (2011, 2013, SS_EXPORTS, 25.0, "~", "no")])
+    result = checks.south_south_share_published(
+        claim("south_south_share_published"),
+        FakeContext(curated={"trade_geography_shares": table}),
+        table="trade_geography_shares",
+        early_year=2011,
+        min_rise=5,
+    )
+    assert result.verdict == NOT_CHECKABLE
+
+
+def test_south_south_share_published_on_the_committed_table():
+    """The register's entry on the real curated table: the rows the rule reads are the primary ones."""
+    from imtrade.data.curated import load_curated
+
+    table = load_curated("trade_geography_shares")
+    primary = table[(table["verified_primary"] == "yes") & table["measure"].isin([SS_EXPORTS, SS_TRADE])]
+    early = float(primary.loc[primary["year"] == 2011, "value"].iloc[0])
+    latest = float(primary.sort_values("published_year")["value"].iloc[-1])
+    result = checks.south_south_share_published(
+        claim("south_south_share_published"),
+        FakeContext(curated={"trade_geography_shares": table}),
+        table="trade_geography_shares",
+        early_year=2011,
+        min_rise=5,
+    )
+    assert result.value == pytest.approx(latest - early)
+    assert result.verdict == (SUPPORTED if latest - early >= 5 else PARTLY if latest > early else CONTRADICTED)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 from collections import defaultdict
 from pathlib import Path
@@ -113,8 +114,6 @@ def data_sources_page(paths: ProjectPaths, chapter_titles: dict[str, str]) -> st
         lines.append(f"| `{d.code}` | {_escape(d.name)} | {_escape(d.formula)} | {_escape(d.note) or '—'} |")
     curated = sorted((paths.curated).glob("*.csv")) if paths.curated.is_dir() else []
     if curated:
-        from imtrade.data.curated import load_curated  # validated: a malformed table fails the build here
-
         lines += [
             "",
             "## Curated tables of published figures",
@@ -127,12 +126,41 @@ def data_sources_page(paths: ProjectPaths, chapter_titles: dict[str, str]) -> st
             "|---|---|---|---|",
         ]
         for file in curated:
-            table = load_curated(file.stem)
-            verified = int((table["verified_primary"].str.strip().str.lower() == "yes").sum())
-            sha = hashlib.sha256(file.read_bytes()).hexdigest()[:16]
-            lines.append(f"| `{file.name}` | {len(table)} | {verified} | `{sha}…` |")
+            rows, verified, sha = _curated_counts(paths, file)
+            lines.append(f"| `{file.name}` | {rows} | {verified} | `{sha[:16]}…` |")
     lines.append("")
     return "\n".join(lines)
+
+
+def _curated_counts(paths: ProjectPaths, file: Path) -> tuple[int, int, str]:
+    """Rows, rows verified at the primary publisher, and SHA-256 of one curated table.
+
+    The table is validated (a malformed table fails the build here) once per content: the counts
+    are remembered in ``_build/curated-counts.json`` (not in ``cache/``, which holds the chapter
+    records) under the table's SHA-256 and that of the module holding its schema, so a no-op
+    rebuild does not import pandas and pandera.
+    """
+    import imtrade.data.curated as curated_module
+
+    sha = hashlib.sha256(file.read_bytes()).hexdigest()
+    schema = hashlib.sha256(Path(curated_module.__file__).read_bytes()).hexdigest()
+    memo_path = paths.build / "curated-counts.json"
+    try:
+        memo = json.loads(memo_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        memo = {}
+    key = f"{file.name}:{sha}:{schema}"
+    if isinstance(memo.get(key), list) and len(memo[key]) == 2:
+        rows, verified = memo[key]
+        return int(rows), int(verified), sha
+    table = curated_module.load_curated(file.stem)
+    rows, verified = len(table), int((table["verified_primary"].str.strip().str.lower() == "yes").sum())
+    memo = {k: v for k, v in memo.items() if not k.startswith(f"{file.name}:")} | {key: [rows, verified]}
+    memo_path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = memo_path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(memo, indent=1, sort_keys=True), encoding="utf-8")
+    tmp.replace(memo_path)
+    return rows, verified, sha
 
 
 def _locked_versions(paths: ProjectPaths) -> dict[str, str]:

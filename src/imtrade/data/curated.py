@@ -171,6 +171,29 @@ class ImfWeoAdvancedEconomies(CuratedTable):
         return _whole(values)
 
 
+class TradeGeographyShares(CuratedTable):
+    """South-South trade and intra-regional trade shares as published by UNCTAD and the WTO."""
+
+    year: Series[float] = pa.Field(nullable=True, **YEARS)  # empty when the publication gives no reference year
+    published_year: Series[int] = pa.Field(**YEARS)
+    measure: Series[str] = pa.Field(
+        isin=[
+            "south_south_exports",
+            "south_south_share_of_world_exports",
+            "south_south_share_of_world_trade",
+            "intra_regional_share_of_exports",
+        ]
+    )
+    geography: Series[str]
+    value: Series[float]
+    bound: Series[str] = pa.Field(isin=["=", "~", ">", "<"])  # exact, rounded ("about"), lower or upper bound
+    unit: Series[str]
+
+    @pa.check("year", error="is not a whole year")
+    def _year(cls, values: Series[float]) -> Series[bool]:
+        return _whole(values)
+
+
 SCHEMAS: dict[str, type[CuratedTable]] = {
     "robot_installations": RobotInstallations,
     "robot_forecasts": RobotForecasts,
@@ -180,6 +203,7 @@ SCHEMAS: dict[str, type[CuratedTable]] = {
     "manufacturing_plans": ManufacturingPlans,
     "china_roadmap_milestones": ChinaRoadmapMilestones,
     "imf_weo_advanced_economies": ImfWeoAdvancedEconomies,
+    "trade_geography_shares": TradeGeographyShares,
 }
 
 

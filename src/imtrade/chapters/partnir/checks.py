@@ -17,6 +17,7 @@ from imtrade.claims import (
     INCONCLUSIVE,
     NOT_CHECKABLE,
     PARTLY,
+    PARTLY_CONTRADICTED,
     SUPPORTED,
     CheckContext,
     CheckResult,
@@ -324,3 +325,133 @@ def manufacturing_covid_resilience_correlation(
         + "Only the economic half is tested (no health outcome; industrial diversity not measured)."
     )
     return CheckResult(verdict, measured, detail, rho)
+
+
+# ---------------------------------------------------------------------------------------
+# Arguments added by issue 16
+
+
+@check("hic_manufacturing_share_trend")
+def hic_manufacturing_share_trend(
+    claim: Claim, ctx: CheckContext, *, group: str, years: Sequence[int], min_change: float
+) -> CheckResult:
+    """Manufacturing value added as a share of GDP of an income group: change between two years."""
+    start, end = int(years[0]), int(years[1])
+    tidy = ctx.indicators([ch.MVA, ch.GDP, "NV.IND.TOTL.ZS"], countries=[group], years=(start, end))
+    wide = tidy.pivot_table(index="year", columns="indicator", values="value", aggfunc="first")
+    if ch.MVA not in wide or ch.GDP not in wide:
+        return _missing(f"{ch.MVA} and {ch.GDP} for {group}", ctx)
+    share = (wide[ch.MVA] / wide[ch.GDP] * 100).dropna()
+    if start not in share.index or end not in share.index:
+        return _missing(f"the {group} manufacturing share of GDP in {start} and {end}", ctx)
+    a, b = float(share.loc[start]), float(share.loc[end])
+    change = b - a
+    verdict = SUPPORTED if change >= min_change else CONTRADICTED if change <= -min_change else INCONCLUSIVE
+    industry = wide["NV.IND.TOTL.ZS"].dropna() if "NV.IND.TOTL.ZS" in wide else None
+    context = ""
+    if industry is not None and start in industry.index and end in industry.index:
+        context = f"; industry incl. construction {industry.loc[start]:.1f} % → {industry.loc[end]:.1f} %"
+    measured = f"{group} manufacturing value added {a:.1f} % of GDP ({start}) → {b:.1f} % ({end}), {signed(change)} points{context}"
+    detail = (
+        f"Outcome only (the policies are not measured); the rule needs a change of at least {min_change:g} points either way. "
+        "Current-dollar shares: a falling share can hide stable real output when manufactured goods get cheaper "
+        "relative to services."
+    )
+    return CheckResult(verdict, measured, detail, change)
+
+
+@check("digital_starting_line")
+def digital_starting_line(
+    claim: Claim,
+    ctx: CheckContext,
+    *,
+    rich: str,
+    poor: str,
+    year: int,
+    start_year: int,
+    max_gap: float,
+    indicators: Sequence[str],
+) -> CheckResult:
+    """Gaps in digital access between a rich and a poor income group; the first indicator is scored."""
+    tidy = ctx.indicators(list(indicators), countries=[rich, poor], years=(int(start_year), int(year)))
+    parts, gaps = [], {}
+    for code in indicators:
+        rows = tidy[tidy["indicator"] == code]
+        wide = rows.pivot_table(index="year", columns="iso3", values="value", aggfunc="first")
+        if rich not in wide or poor not in wide:
+            return _missing(f"{code} for {rich} and {poor}", ctx)
+        gap = (wide[rich] - wide[poor]).dropna()
+        if int(year) not in gap.index:
+            return _missing(f"the {rich}–{poor} gap in {code} in {year}", ctx)
+        gaps[code] = gap
+        parts.append(
+            f"{code}: {rich} {wide.loc[year, rich]:.1f} vs {poor} {wide.loc[year, poor]:.1f} per 100 people ({year}), "
+            f"gap {gap.loc[year]:.1f}"
+        )
+    scored = gaps[indicators[0]]
+    if int(start_year) not in scored.index:
+        return _missing(f"the {rich}–{poor} gap in {indicators[0]} in {start_year}", ctx)
+    level, change = float(scored.loc[year]), float(scored.loc[year] - scored.loc[start_year])
+    if level < max_gap:
+        verdict = SUPPORTED
+    elif change >= 0:
+        verdict = CONTRADICTED
+    else:
+        verdict = PARTLY_CONTRADICTED
+    detail = (
+        f"The {indicators[0]} gap is {level:.1f} per 100 people in {year} ({'below' if level < max_gap else 'at least'} "
+        f"{max_gap:g}) and changed {signed(change)} since {start_year}. Access is only the first rung of a digital "
+        "starting line; skills, firms and data are not measured."
+    )
+    return CheckResult(verdict, "; ".join(parts), detail, level)
+
+
+@check("south_south_share_published")
+def south_south_share_published(
+    claim: Claim,
+    ctx: CheckContext,
+    *,
+    table: str,
+    early_year: int,
+    min_rise: float,
+    measures: Sequence[str] = ("south_south_share_of_world_exports", "south_south_share_of_world_trade"),
+) -> CheckResult:
+    """The share of trade among developing economies in world trade: an early year vs the latest publication.
+
+    A rising share means trade among developing economies grew faster than world trade over the interval.
+    Only rows seen at the primary publisher are used.
+    """
+    rows = ctx.curated(table)
+    rows = rows[rows["measure"].isin(list(measures)) & (rows["verified_primary"].str.lower() == "yes")]
+    early = rows[rows["year"] == early_year]
+    later = rows[rows["published_year"] > early_year + 1].sort_values("published_year")
+    if early.empty or later.empty:
+        return _missing(f"a primary South-South share for {early_year} and a later one in {table}.csv", ctx)
+    a, b = early.iloc[0], later.iloc[-1]
+    rise = float(b["value"] - a["value"])
+    # a lower bound (">") that already exceeds the early figure is a rise at least that large
+    if rise >= min_rise:
+        verdict = SUPPORTED
+    elif rise > 0:
+        verdict = PARTLY
+    elif b["bound"] == ">":
+        verdict = INCONCLUSIVE  # a lower bound at or below the early value says nothing about the direction
+    else:
+        verdict = CONTRADICTED
+    when = f"{int(b['year'])}" if not math.isnan(b["year"]) else f"published {int(b['published_year'])}, year unstated"
+    measured = (
+        f"UNCTAD: trade among developing economies {a['bound'] if a['bound'] != '=' else ''}{a['value']:g} % of world "
+        f"exports ({early_year}) → {'over ' if b['bound'] == '>' else ''}{b['value']:g} % of world trade ({when})"
+    )
+    detail = (
+        (
+            f"The share rose by at least {signed(rise)} points (the rule needs {min_rise:g}), so trade among developing "
+            "economies grew faster than world trade over the interval."
+            if rise > 0
+            else f"The share changed {signed(rise)} points: trade among developing economies did not outgrow world trade."
+        )
+        + " The two figures are rounded headline statements "
+        "whose coverage is not stated to match (merchandise exports; 'global commerce'), and UNCTAD's developing "
+        "economies include China, Korea and Singapore."
+    )
+    return CheckResult(verdict, measured, detail, rise)
