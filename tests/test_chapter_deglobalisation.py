@@ -793,6 +793,15 @@ def test_chapter_runs_with_defaults(tmp_path):
     assert values["rob_world_last"] == "541"
     assert float(values["ob_supf"]) > 0 and values["fb_recovered"] == "has not regained"
     assert int(values["sim_classical"]) > int(values["sim_boot"]) and int(values["sim_boot"]) <= 15
+    # the power at the fitted break is reported, and a non-rejection by a low-power test is called inconclusive
+    for prefix in ("ob", "fb"):
+        assert 0 <= int(values[f"{prefix}_power_chow"]) <= 100
+        low = int(values[f"{prefix}_power_chow"]) < 50 and values[f"{prefix}_chow_decision"] == "does not reject"
+        assert ("inconclusive" in values[f"{prefix}_power_reading"]) == low
+    assert ("inconclusive" in values["head_open"]) == (
+        values["ob_chow_inconclusive"] == "yes" and "more slowly" in values["head_open"]
+    )
+    assert "BIC" in values["ob_multi_sentence"]
     for name in (
         "openness_measures",
         "break_tests",
