@@ -25,7 +25,7 @@ import pandas as pd
 from imtrade.book.params import check_countries, check_vintage, check_year_range
 from imtrade.data import indicators
 from imtrade.data.entities import economies
-from imtrade.data.load import load_indicators
+from imtrade.data.load import load_indicators, load_optional
 from imtrade.exceptions import ParameterError, UnknownIndicatorError
 from imtrade.stats import (
     BOOT_REPS,
@@ -683,7 +683,23 @@ RIVAL_LABELS = {
 
 
 def _wide_by_entity(tidy: pd.DataFrame) -> pd.DataFrame:
+    if tidy.empty:
+        return pd.DataFrame(index=pd.Index([], name="year", dtype="int64"))
     return tidy.pivot_table(index="year", columns=["iso3", "indicator"], values="value", aggfunc="first")
+
+
+def _load_each(codes: Sequence[str], countries: Sequence[str], years: tuple[int, int], vintage: str) -> pd.DataFrame:
+    """Tidy rows of ``codes``, each loaded on its own so that a series the vintage lacks is simply absent."""
+    frames = [load_optional(code, countries=list(countries), years=years, vintage=vintage) for code in codes]
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else _empty_tidy()
+
+
+def _empty_tidy() -> pd.DataFrame:
+    """An empty tidy frame (the columns of :func:`imtrade.api.load_indicators`)."""
+    from imtrade.data.load import TIDY_COLUMNS
+
+    return pd.DataFrame(columns=TIDY_COLUMNS).astype({"year": "int64", "value": "float64"})
 
 
 def _column(wide: pd.DataFrame, iso3: str, code: str) -> pd.Series:
@@ -728,9 +744,7 @@ def rival_series_from_tidy(tidy: pd.DataFrame, world: str = "WLD", china: str = 
 
 def rival_series(vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
     """Load :data:`RIVAL_INDICATORS` for the world and China and compute :func:`rival_series_from_tidy`."""
-    tidy = load_indicators(
-        list(RIVAL_INDICATORS), countries=["WLD", "CHN"], years=(start_year, end_year), vintage=vintage
-    )
+    tidy = _load_each(RIVAL_INDICATORS, ["WLD", "CHN"], (start_year, end_year), vintage)
     return rival_series_from_tidy(tidy)
 
 
@@ -879,7 +893,7 @@ def robots_and_trade(table: pd.DataFrame, vintage: str, years: tuple[int, int] =
 
     density = robot_series(table, "robot_density")
     codes = sorted(set(density["iso3"]) & set(economies()))
-    tidy = load_indicators([IMPORTS, MERCH_IMPORTS, GDP_USD], countries=codes, years=years, vintage=vintage)
+    tidy = _load_each([IMPORTS, MERCH_IMPORTS, GDP_USD], codes, years, vintage)
     return robot_trade_frame(density, tidy, years)
 
 

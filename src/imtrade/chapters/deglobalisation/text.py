@@ -610,8 +610,10 @@ def describe_robots_trade(frame: pd.DataFrame, regressions: pd.DataFrame, years:
         out["rt_top_start"] = format_number(frame.loc[top, "density_start"], "{:.0f}")
         out["rt_top_end"] = format_number(frame.loc[top, "density_end"], "{:.0f}")
         out["rt_median_doublings"] = format_number(float(frame["density_doublings"].median()), "{:.2f}")
+        rose = int((frame["density_doublings"] > 0).sum())
+        out["rt_rose"] = "rose in every one of them" if rose == len(frame) else f"rose in {rose} of them"
     else:
-        out |= dict.fromkeys(["rt_top", "rt_top_start", "rt_top_end", "rt_median_doublings"], NOT_AVAILABLE)
+        out |= dict.fromkeys(["rt_top", "rt_top_start", "rt_top_end", "rt_median_doublings", "rt_rose"], NOT_AVAILABLE)
     rows = regressions.set_index("outcome") if not regressions.empty else pd.DataFrame()
     for key, outcome in {"imp": "imports_change", "merch": "merch_imports_change"}.items():
         if outcome not in rows.index or not np.isfinite(rows.loc[outcome, "slope"]):
