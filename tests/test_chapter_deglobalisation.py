@@ -1113,6 +1113,15 @@ def test_describe_rivals_follows_the_timing():
     assert "before the tariffs of 2018" in out["rv_timing_sentence"]
     assert out["rv_head"].startswith("The stall predates the 2018 tariff war")
     assert "commodity prices" in out["rv_head"]  # 44 % of the merchandise fall in these numbers
+    assert "large part" in out["rv_comm_reading"] and "44 %" in out["rv_comm_summary"]
+    small = changes.copy()
+    small.loc[small["series"] == "commodity_exports_gdp", "change"] = -0.5  # 10 % of a 5-point fall
+    small.loc[small["series"] == "world_ex_china_trade", "change"] = small.loc[
+        small["series"] == "world_trade", "change"
+    ].iloc[0]  # the world without China fell as much as the world
+    out_small = ch.describe_rivals(r, small, 2008, 2018)
+    assert "only a small part" in out_small["rv_comm_reading"] and "10 %" in out_small["rv_comm_summary"]
+    assert out_small["rv_china_summary"].startswith("only 0 %") and "China's" not in out_small["rv_head"]
     flat = r.assign(world_trade=[30, 26, 28, 29.8, 29.9, 30, 30.1, 30.2, 30.3, 30.4])
     out = ch.describe_rivals(flat, changes, 2008, 2018)
     assert "room for the trade-policy reading" in out["rv_timing_sentence"]

@@ -417,7 +417,7 @@ def figure_rivals(rivals: pd.DataFrame, break_year: int, policy_year: int, *, st
         mark_year(ax, policy_year, f"{policy_year} tariffs", color=BENCHMARK_GREY)
         ax.set_xlabel("year")
         ax.set_ylabel(ylabel)
-        ax.text(0.02, 0.02, f"({letter})", transform=ax.transAxes, fontsize=10, va="bottom")
+        ax.text(0.02, 0.98, f"({letter})", transform=ax.transAxes, fontsize=10, va="top")
         if len(lines) > 1:
             where = {"loc": "lower right"} if letter == "a" else {"loc": "center", "bbox_to_anchor": (0.5, 0.42)}
             ax.legend(fontsize=8, frameon=False, **where)

@@ -575,6 +575,31 @@ def describe_rivals(rivals: pd.DataFrame, changes: pd.DataFrame, break_year: int
         if np.isfinite(share) and share >= 25
     ]
     out["rv_head"] = head + (f", and {join_names(parts)} account for much of it." if parts else ".")
+    if not np.isfinite(comm):
+        out["rv_comm_reading"] = "These years do not allow the split of merchandise trade."
+        out["rv_comm_summary"] = "the data do not allow the split of merchandise trade between these years."
+    elif comm >= 25:
+        out["rv_comm_reading"] = (
+            "A large part of the fall in measured merchandise trade is thus the falling value of commodities, "
+            "not a retreat of production from borders."
+        )
+        out["rv_comm_summary"] = (
+            f"the falling value of fuels and metals accounts for {signed(comm, 0, plus=False)} % of the fall in measured merchandise trade."
+        )
+    else:
+        out["rv_comm_reading"] = "Commodities account for only a small part of the fall; most of it is in other goods."
+        out["rv_comm_summary"] = (
+            f"fuels and metals account for only {signed(comm, 0, plus=False)} % of the fall in merchandise trade."
+        )
+    if not np.isfinite(china):
+        out["rv_china_summary"] = "these years do not allow the world to be split into China and the rest."
+    elif china >= 25:
+        out["rv_china_summary"] = (
+            f"China's import ratio fell steeply before the tariffs, and {signed(china, 0, plus=False)} % of the world's fall disappears "
+            "without China."
+        )
+    else:
+        out["rv_china_summary"] = f"only {signed(china, 0, plus=False)} % of the world's fall disappears without China."
     if "china_imports_gdp" in rivals and rivals["china_imports_gdp"].notna().any():
         ch = rivals["china_imports_gdp"].dropna()
         out["rv_china_peak"] = format_number(float(ch.max()))
