@@ -1068,9 +1068,11 @@ def test_rival_changes_and_shares_of_the_fall():
     missing = ch.rival_changes(r, 2008, 2030)
     assert missing["change"].isna().all()
     assert math.isnan(ch.commodity_share_of_fall(missing)) and math.isnan(ch.china_share_of_fall(missing))
-    # a rise is not "a share of the fall"
+    # a rise, or a fall below min_fall, is not "a share of the fall"
     rising = ch.rival_changes(r, 2016, 2008)
-    assert math.isnan(ch.commodity_share_of_fall(rising))
+    assert math.isnan(ch.commodity_share_of_fall(rising)) and math.isnan(ch.china_share_of_fall(rising))
+    assert math.isnan(ch.commodity_share_of_fall(changes, min_fall=10.0))
+    assert math.isnan(ch.china_share_of_fall(changes, min_fall=10.0))
 
 
 def test_stall_timing_dates_the_fall_after_the_rebound():
@@ -1114,6 +1116,7 @@ def test_describe_rivals_follows_the_timing():
     assert out["rv_head"].startswith("The stall predates the 2018 tariff war")
     assert "commodity prices" in out["rv_head"]  # 44 % of the merchandise fall in these numbers
     assert "large part" in out["rv_comm_reading"] and "44 %" in out["rv_comm_summary"]
+    assert out["rv_comm_clause"] == ", 44 % of the change" and "disappears without China" in out["rv_china_clause"]
     small = changes.copy()
     small.loc[small["series"] == "commodity_exports_gdp", "change"] = -0.5  # 10 % of a 5-point fall
     small.loc[small["series"] == "world_ex_china_trade", "change"] = small.loc[
@@ -1128,6 +1131,7 @@ def test_describe_rivals_follows_the_timing():
     assert out["rv_head"].startswith("World trade relative to GDP hardly fell")
     short = ch.describe_rivals(r.loc[:2009], ch.rival_changes(r.loc[:2009], 2008, 2016), 2008, 2018)
     assert "do not cover" in short["rv_timing_sentence"] and short["rv_fall"] == "n/a"
+    assert short["rv_comm_clause"] == "" and "too small" in short["rv_china_clause"]
 
 
 # ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from imtrade.chapters.deglobalisation.analysis import (
     CEPII_CAPITAL,
     CEPII_LABOUR,
+    CRISIS_YEAR,
     EXPORTS,
     FDI_INFLOWS,
     GDP_USD,
@@ -98,6 +99,7 @@ from imtrade.chapters.deglobalisation.text import (
 __all__ = [
     "CEPII_CAPITAL",
     "CEPII_LABOUR",
+    "CRISIS_YEAR",
     "EXPORTS",
     "FDI_INFLOWS",
     "GDP_USD",

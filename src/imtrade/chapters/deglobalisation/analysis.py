@@ -668,6 +668,8 @@ FUEL_EXPORTS, ORES_EXPORTS = "TX.VAL.FUEL.ZS.UN", "TX.VAL.MMTL.ZS.UN"
 MERCH_IMPORTS = "TM.VAL.MRCH.CD.WT"
 #: First year of the US-China tariff measures (US safeguard and Section 232/301 tariffs, 2018).
 POLICY_YEAR = 2018
+#: The year world trade collapsed in the financial crisis (the rebound is measured after it).
+CRISIS_YEAR = 2009
 RIVAL_INDICATORS = (EXPORTS, IMPORTS, GDP_USD, MERCH_EXPORTS, FUEL_EXPORTS, ORES_EXPORTS)
 
 #: Columns of :func:`rival_series_from_tidy` and their meaning (all % of GDP unless stated).
@@ -748,21 +750,24 @@ def rival_series(vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
     return rival_series_from_tidy(tidy)
 
 
-def stall_timing(series: pd.Series, break_year: int, policy_year: int = POLICY_YEAR) -> dict[str, Any]:
+def stall_timing(
+    series: pd.Series, break_year: int, policy_year: int = POLICY_YEAR, crisis_year: int = CRISIS_YEAR
+) -> dict[str, Any]:
     """Did ``series`` fall after its post-crisis rebound, and before the policy shock of ``policy_year``?
 
     Returns ``break_value`` (in ``break_year``); ``rebound_year``/``rebound_value``, the highest
-    value over ``break_year`` + 2 ... ``policy_year`` - 1 (after the crisis collapse and the first
-    rebound year); ``low_year``/``low_value``, the lowest value after the rebound peak and before
+    value over ``crisis_year`` + 1 ... ``policy_year`` - 1 (after the crisis collapse);
+    ``low_year``/``low_value``, the lowest value after that rebound peak and before
     ``policy_year``; ``pre_policy_value`` (``policy_year`` - 1); ``fall_from_rebound``
     (rebound minus low, positive = a fall before the shock) and ``below_break`` (``break_value``
     minus ``pre_policy_value``). Missing years give NaN numbers and ``None`` years.
 
     Notes
     -----
-    The collapse of 2009 and the rebound of 2010 are the financial crisis; a fall *after*
-    the rebound peak and *before* ``policy_year`` is the stall that a policy shock of
-    ``policy_year`` cannot have caused.
+    The collapse of ``crisis_year`` (2009) is the financial crisis; a fall *after* the
+    rebound peak and *before* ``policy_year`` is the stall that a policy shock of
+    ``policy_year`` cannot have caused. The window does not depend on ``break_year``, so the
+    dating is the same whichever break year a reader tests.
     """
     s = series.dropna()
     start = float(s.loc[break_year]) if break_year in s.index else math.nan
@@ -777,16 +782,15 @@ def stall_timing(series: pd.Series, break_year: int, policy_year: int = POLICY_Y
         "fall_from_rebound": math.nan,
         "below_break": start - pre,
     }
-    window = s.loc[int(break_year) + 2 : int(policy_year) - 1]
+    window = s.loc[int(crisis_year) + 1 : int(policy_year) - 1]
     if window.empty:
         return out
     rebound_year = int(window.idxmax())
     after = window.loc[rebound_year:]
-    low_year = int(after.idxmin())
     out |= {
         "rebound_year": rebound_year,
         "rebound_value": float(window.max()),
-        "low_year": low_year,
+        "low_year": int(after.idxmin()),
         "low_value": float(after.min()),
         "fall_from_rebound": float(window.max() - after.min()),
     }
@@ -811,28 +815,29 @@ def rival_changes(frame: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def commodity_share_of_fall(changes: pd.DataFrame) -> float:
+def commodity_share_of_fall(changes: pd.DataFrame, min_fall: float = 0.5) -> float:
     """Share (%) of the fall in world merchandise exports / GDP due to fuels, ores and metals.
 
-    NaN when either change is missing or merchandise exports / GDP did not fall.
+    NaN when either change is missing or merchandise exports / GDP fell by less than
+    ``min_fall`` points (a share of a near-zero change means nothing).
     """
     by = changes.set_index("series")["change"]
     total, commodity = by.get("merch_exports_gdp", math.nan), by.get("commodity_exports_gdp", math.nan)
-    if not np.isfinite(total) or not np.isfinite(commodity) or total >= 0:
+    if not np.isfinite(total) or not np.isfinite(commodity) or total > -min_fall:
         return math.nan
     return float(100 * commodity / total)
 
 
-def china_share_of_fall(changes: pd.DataFrame) -> float:
+def china_share_of_fall(changes: pd.DataFrame, min_fall: float = 0.5) -> float:
     """Share (%) of the fall in world trade / GDP that disappears when China is left out.
 
     ``100 x (world change - world-without-China change) / world change``; NaN when a change
-    is missing or world trade / GDP did not fall. Negative when the world without China fell
-    more than the world.
+    is missing or world trade / GDP fell by less than ``min_fall`` points. Negative when the
+    world without China fell more than the world, above 100 when it rose.
     """
     by = changes.set_index("series")["change"]
     world, ex_china = by.get("world_trade", math.nan), by.get("world_ex_china_trade", math.nan)
-    if not np.isfinite(world) or not np.isfinite(ex_china) or world >= 0:
+    if not np.isfinite(world) or not np.isfinite(ex_china) or world > -min_fall:
         return math.nan
     return float(100 * (world - ex_china) / world)
 

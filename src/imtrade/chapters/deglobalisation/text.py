@@ -509,7 +509,12 @@ def describe_rivals(rivals: pd.DataFrame, changes: pd.DataFrame, break_year: int
     from ``break_year`` to the low year of world trade before ``policy_year``. Missing numbers
     read ``n/a`` and the sentences say what is missing.
     """
-    from imtrade.chapters.deglobalisation.analysis import china_share_of_fall, commodity_share_of_fall, stall_timing
+    from imtrade.chapters.deglobalisation.analysis import (
+        CRISIS_YEAR,
+        china_share_of_fall,
+        commodity_share_of_fall,
+        stall_timing,
+    )
     from imtrade.show.text import NOT_AVAILABLE, format_number
 
     timing = stall_timing(rivals["world_trade"], break_year, policy_year) if "world_trade" in rivals else {}
@@ -523,6 +528,7 @@ def describe_rivals(rivals: pd.DataFrame, changes: pd.DataFrame, break_year: int
 
     out = {
         "rv_policy_year": str(policy_year),
+        "rv_crisis_year": str(CRISIS_YEAR),
         "rv_break_value": format_number(timing.get("break_value")),
         "rv_rebound_year": str(timing.get("rebound_year") or NOT_AVAILABLE),
         "rv_rebound_value": format_number(timing.get("rebound_value")),
@@ -563,6 +569,12 @@ def describe_rivals(rivals: pd.DataFrame, changes: pd.DataFrame, break_year: int
     china = china_share_of_fall(changes) if not changes.empty else float("nan")
     out["rv_comm_part"] = format_number(comm, "{:.0f}")
     out["rv_china_part"] = format_number(china, "{:.0f}")
+    out["rv_comm_clause"] = f", {signed(comm, 0, plus=False)} % of the change" if np.isfinite(comm) else ""
+    out["rv_china_clause"] = (
+        f"{signed(china, 0, plus=False)} % of the world's fall disappears without China."
+        if np.isfinite(china)
+        else "the world's change is too small to say how much of it is China's."
+    )
     if fall is None or not np.isfinite(fall):
         head = "The stall cannot be dated against the tariffs with these years"
     elif fall >= 1:
@@ -576,8 +588,8 @@ def describe_rivals(rivals: pd.DataFrame, changes: pd.DataFrame, break_year: int
     ]
     out["rv_head"] = head + (f", and {join_names(parts)} account for much of it." if parts else ".")
     if not np.isfinite(comm):
-        out["rv_comm_reading"] = "These years do not allow the split of merchandise trade."
-        out["rv_comm_summary"] = "the data do not allow the split of merchandise trade between these years."
+        out["rv_comm_reading"] = "Between these years the data do not allow a split of the fall (or there was none)."
+        out["rv_comm_summary"] = "between these years there is no fall of merchandise trade to split, or no data."
     elif comm >= 25:
         out["rv_comm_reading"] = (
             "A large part of the fall in measured merchandise trade is thus the falling value of commodities, "
@@ -592,7 +604,12 @@ def describe_rivals(rivals: pd.DataFrame, changes: pd.DataFrame, break_year: int
             f"fuels and metals account for only {signed(comm, 0, plus=False)} % of the fall in merchandise trade."
         )
     if not np.isfinite(china):
-        out["rv_china_summary"] = "these years do not allow the world to be split into China and the rest."
+        out["rv_china_summary"] = "between these years there is no fall of world trade to split, or no data."
+    elif china >= 100:
+        out["rv_china_summary"] = (
+            "China's import ratio fell steeply before the tariffs, and without China world trade relative to GDP "
+            "did not fall at all over these years."
+        )
     elif china >= 25:
         out["rv_china_summary"] = (
             f"China's import ratio fell steeply before the tariffs, and {signed(china, 0, plus=False)} % of the world's fall disappears "
