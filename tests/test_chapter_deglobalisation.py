@@ -1257,3 +1257,37 @@ def test_new_figures_build():
     fig = ch.figure_robots_trade(frame, ch.robot_trade_regressions(frame), {"KOR": "Korea"})
     assert len(fig.axes[0].lines) >= 2  # the fit and the zero line
     plt.close(fig)
+
+
+def test_trade_stall_timing_reports_commodity_and_china_shares(ctx):
+    years = range(2000, 2020)
+    world = dict(
+        zip(
+            years,
+            [24, 26, 28, 30, 29, 28, 28, 27, 30, 26, 28, 29.8, 29.5, 29, 28.5, 27.5, 26.7, 27.6, 28.5, 27.7],
+            strict=True,
+        )
+    )
+    rows = _trade(world)
+    rows += series_rows("NY.GDP.MKTP.CD", "WLD", dict.fromkeys(years, 100.0))
+    rows += series_rows("NE.EXP.GNFS.ZS", "CHN", dict.fromkeys(years, 20.0))
+    rows += series_rows("NE.IMP.GNFS.ZS", "CHN", {y: 30.0 - (y - 2000) for y in years})  # falling import ratio
+    rows += series_rows("NY.GDP.MKTP.CD", "CHN", dict.fromkeys(years, 10.0))
+    rows += series_rows("TX.VAL.MRCH.CD.WT", "WLD", {y: 0.8 * v for y, v in world.items()})
+    rows += series_rows("TX.VAL.FUEL.ZS.UN", "WLD", {y: 15.0 if y < 2014 else 10.0 for y in years})
+    rows += series_rows("TX.VAL.MMTL.ZS.UN", "WLD", dict.fromkeys(years, 4.0))
+    result = checks.trade_stall_timing(
+        make_claim("trade_stall_timing"),
+        ctx(rows),
+        geo="WLD",
+        start_year=2000,
+        policy_year=2018,
+        end_year=2019,
+        min_fall=1.0,
+    )
+    assert result.verdict == INCONCLUSIVE
+    rivals = ch.rival_series_from_tidy(tidy(rows))
+    changes = ch.rival_changes(rivals, 2003, 2016)  # peak 2003 (30.0 ties 2008: the first), low after 2011: 2016
+    assert f"{ch.commodity_share_of_fall(changes):.0f} % of the fall in world merchandise" in result.detail
+    assert f"{ch.china_share_of_fall(changes):.0f} % of the fall in world trade" in result.detail
+    assert "From 2003 to 2016" in result.detail
