@@ -215,6 +215,11 @@ def assigned(book):
     return report.out
 
 
+def keys_of(out: Path) -> Path:
+    """The keys folder `imtrade assign` writes beside the handout folder ``out``."""
+    return out.parent / f"{out.name}-keys"
+
+
 def tree_digest(folder: Path) -> dict[str, str]:
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
@@ -508,7 +513,7 @@ def test_assignment_outputs_and_determinism(book, assigned, tmp_path):
         assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")  # not executed
         text = (assigned / row["id"] / f"{NAME}.ipynb").read_text(encoding="utf-8")
         assert not any(m in text for m in MARKERS) and "solution" not in text
-        key = json.loads((assigned / "keys" / f"{row['id']}.json").read_text(encoding="utf-8"))
+        key = json.loads((keys_of(assigned) / f"{row['id']}.json").read_text(encoding="utf-8"))
         assert key["parameters"] == expected and key["student"] == {"id": row["id"], "name": row["name"]}
         assert [a["points"] for a in key["answers"]] == [2, 1, 2] and key["answers"][0]["tolerance"] == 0.05
         assert (
@@ -523,6 +528,10 @@ def test_assignment_outputs_and_determinism(book, assigned, tmp_path):
     )  # students with the same draw share a key execution
     assert f"assigned assignsample to 5 student(s) ({variants} variant(s))" in result.output
     assert tree_digest(tmp_path / "again") == tree_digest(assigned)  # byte-identical
+    assert tree_digest(tmp_path / "again-keys") == tree_digest(keys_of(assigned))
+    assert not (assigned / "keys").exists()  # the handout folder holds no key
+    assert keys_of(assigned).stat().st_mode & 0o777 == 0o700
+    assert {p.stat().st_mode & 0o777 for p in keys_of(assigned).iterdir()} == {0o600}
     result = CliRunner().invoke(main, ["assign", NAME, "--roster", "roster.csv", "--out", str(tmp_path / "again")])
     assert result.exit_code == 1 and "already exists and is not empty" in result.output
 
@@ -539,11 +548,11 @@ def test_round_trip_solved_unsolved_broken_tampered(book, assigned, tmp_path):
     solved = tmp_path / "solved"
     for sid in students:
         write_nb(solve(read_nb(assigned / sid / f"{NAME}.ipynb"), code), solved / sid / f"{NAME}.ipynb")
-    report = grade(solved, assigned / "keys", timeout=120, jobs=2, progress=lambda m: None)
+    report = grade(solved, keys_of(assigned), timeout=120, jobs=2, progress=lambda m: None)
     rows = grades_by_id(report.csv)
     assert {sid: (rows[sid]["total"], rows[sid]["status"]) for sid in students} == {
         sid: ("5", "ok") for sid in students
-    }
+    }, rows
     assert "| assignsample-ex-2 | `answer_assignsample_ex2` | 1 / 1 | right |" in (
         solved / "feedback" / "s01.md"
     ).read_text(encoding="utf-8")
@@ -553,7 +562,7 @@ def test_round_trip_solved_unsolved_broken_tampered(book, assigned, tmp_path):
     unsolved.mkdir()
     for sid in students:
         shutil.copy(assigned / sid / f"{NAME}.ipynb", unsolved / f"{sid}.ipynb")
-    rows = grades_by_id(grade(unsolved, assigned / "keys", timeout=120, jobs=2, progress=lambda m: None).csv)
+    rows = grades_by_id(grade(unsolved, keys_of(assigned), timeout=120, jobs=2, progress=lambda m: None).csv)
     for sid in students:
         assert [rows[sid][f"{NAME}-ex-{n}"] for n in (1, 2, 3)] == ["0", "0", "0"] and rows[sid]["total"] == "0"
     assert "no answer (still None)" in (unsolved / "feedback" / "s03.md").read_text(encoding="utf-8")
@@ -577,7 +586,7 @@ def test_round_trip_solved_unsolved_broken_tampered(book, assigned, tmp_path):
     (bad / "s05" / "answers.pdf").write_bytes(b"%PDF")
     (bad / "x99.ipynb").write_text("{}", encoding="utf-8")
     result = CliRunner().invoke(
-        main, ["grade", str(bad), "--keys", str(assigned / "keys"), "--timeout", "120", "--jobs", "2"]
+        main, ["grade", str(bad), "--keys", str(keys_of(assigned)), "--timeout", "120", "--jobs", "2"]
     )
     assert result.exit_code == 0, result.output
     rows = grades_by_id(bad / "grades.csv")
@@ -587,7 +596,7 @@ def test_round_trip_solved_unsolved_broken_tampered(book, assigned, tmp_path):
         "s03": ("0", "tampered"),
         "s04": ("0", "not a notebook"),
         "s05": ("0", "no submission"),
-    }
+    }, rows
     feedback = {sid: (bad / "feedback" / f"{sid}.md").read_text(encoding="utf-8") for sid in students}
     assert (
         "RuntimeError: broken on purpose" in feedback["s01"]
@@ -613,7 +622,7 @@ def test_a_notebook_that_runs_too_long_is_stopped(book, assigned, tmp_path):
 
     nb.cells.insert(3, nbformat.v4.new_code_cell("import time\ntime.sleep(600)"))
     write_nb(nb, tmp_path / "slow" / "s01" / f"{NAME}.ipynb")
-    report = grade(tmp_path / "slow", assigned / "keys", timeout=3, jobs=1, progress=lambda m: None)
+    report = grade(tmp_path / "slow", keys_of(assigned), timeout=3, jobs=1, progress=lambda m: None)
     row = grades_by_id(report.csv)["s01"]
     assert row["status"] == "timeout" and row["total"] == "0" and "within the time limit of 3 s" in row["reason"]
     assert report.grades[0].seconds < 10
@@ -710,13 +719,13 @@ def test_real_chapter_round_trip(tmp_path, monkeypatch, mirror):
     roster = tmp_path / "roster.csv"
     roster.write_text("id,name\na1,First Student\na2,Second Student\n", encoding="utf-8")
     report = assign(ch, roster, tmp_path / "out", pool=pool, seed="1", jobs=2, progress=lambda m: None)
-    assert (report.out / "a2" / f"{ch.name}.ipynb").is_file() and (report.out / "keys" / "a2.json").is_file()
+    assert (report.out / "a2" / f"{ch.name}.ipynb").is_file() and (report.keys / "a2.json").is_file()
     code = solution_code(ch.source)  # a1 hands in the solved notebook, a2 nothing (one execution fewer)
     write_nb(
         solve(read_nb(report.out / "a1" / f"{ch.name}.ipynb"), code, ch.source),
         tmp_path / "subs" / "a1" / f"{ch.name}.ipynb",
     )
-    rows = grades_by_id(grade(tmp_path / "subs", report.out / "keys", timeout=600, jobs=2, progress=lambda m: None).csv)
+    rows = grades_by_id(grade(tmp_path / "subs", report.keys, timeout=600, jobs=2, progress=lambda m: None).csv)
     assert rows["a1"]["status"] == "ok" and rows["a1"]["total"] == rows["a1"]["max"], (
         tmp_path / "subs" / "feedback" / "a1.md"
     ).read_text()
@@ -794,7 +803,7 @@ def test_default_pool_gives_students_their_own_answers(tmp_path, monkeypatch, mi
         len({json.dumps(draw(pool, POOL_SEED, sid), sort_keys=True) for sid in POOL_STUDENTS}) >= 2
     )  # the draws differ
     report = assign(ch, roster, tmp_path / "out", seed=POOL_SEED, jobs=2, progress=lambda m: None)
-    keys = {sid: json.loads((report.out / "keys" / f"{sid}.json").read_text(encoding="utf-8")) for sid in POOL_STUDENTS}
+    keys = {sid: json.loads((report.keys / f"{sid}.json").read_text(encoding="utf-8")) for sid in POOL_STUDENTS}
     answers = {sid: {a["variable"]: a["expected"] for a in key["answers"]} for sid, key in keys.items()}
     assert len({json.dumps(a, sort_keys=True) for a in answers.values()}) >= 2, answers
     for sid, key in keys.items():

@@ -461,13 +461,13 @@ def assign(
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool_exec:
         outcomes = list(pool_exec.map(run, variants.items()))
     failed = []
-    keys: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    computed: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     for digest, key, error in outcomes:
         if error is not None:
             who = [f"{s.id}" for s in students if json.dumps(resolved[s.id], sort_keys=True) == digest]
             failed.append(f"students {', '.join(who)} ({_show(variants[digest])}): {error}")
         else:
-            keys[digest] = key
+            computed[digest] = key
     if failed:
         raise _problems(
             f"answer keys of chapter '{chapter.name}'",
@@ -493,7 +493,7 @@ def assign(
                 ]
             )
             write_notebook(student_notebook(chapter, values, student), fresh / student.id / f"{chapter.name}.ipynb")
-            expected, state = keys[json.dumps(resolved[student.id], sort_keys=True)]
+            expected, state = computed[json.dumps(resolved[student.id], sort_keys=True)]
             document = key_document(chapter, student, seed, values, answers, expected, state)
             write_private(
                 fresh_keys / f"{student.id}.json",

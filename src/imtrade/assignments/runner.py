@@ -334,8 +334,8 @@ def run_notebook(
         ]
         kernel_pid = tmp / "kernel.pid"
         if sandbox is not None:
-            sandbox.prepare(box)
-            cmd, child_env = sandbox.command(argv, box=box, cwd=inside / "work"), {"PATH": "/usr/bin:/bin"}
+            uid = sandbox.prepare(box)
+            cmd, child_env = sandbox.command(argv, box=box, cwd=inside / "work", uid=uid), {"PATH": "/usr/bin:/bin"}
         else:
             cmd, child_env = [*argv, "--kernel-pid-file", str(kernel_pid)], env
         logs = [tmp / "stdout.log", tmp / "stderr.log"]

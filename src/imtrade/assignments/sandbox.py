@@ -198,7 +198,6 @@ class Sandbox:
         self.readonly = sorted({Path(p) for p in readonly}, key=lambda p: (len(p.parts), str(p)))
         self.limits = limits or Limits()
         self.env = environment(env)
-        self.uid: int | None = None
 
     def _binds(self) -> dict[Path, Path]:
         """``{path inside: host path}``: every read-only path at its real location, and a symlinked
@@ -218,19 +217,21 @@ class Sandbox:
         path = Path(path).resolve()
         return not any(path == p.resolve() or p.resolve() in path.parents for p in self.readonly)
 
-    def prepare(self, box: Path) -> None:
-        """Make ``box`` (host folder bound at /sandbox) writable by the sandbox's user."""
-        if _root():
-            self.uid = _next_uid()
-            for path in (box, *box.rglob("*")):
-                os.chown(path, self.uid, self.uid, follow_symlinks=False)
+    def prepare(self, box: Path) -> int | None:
+        """Make ``box`` (host folder bound at /sandbox) writable by the user of one run; its uid (as root)."""
+        if not _root():
+            return None
+        uid = _next_uid()
+        for path in (box, *box.rglob("*")):
+            os.chown(path, uid, uid, follow_symlinks=False)
+        return uid
 
-    def _etc(self, box: Path) -> list[str]:
+    def _etc(self, box: Path, uid: int | None) -> list[str]:
         """Minimal /etc: the sandbox user, localhost; the loader cache and fonts when present."""
         etc = box.parent / "etc"
         etc.mkdir(exist_ok=True)
-        uid = self.uid if self.uid is not None else os.getuid()
-        gid = self.uid if self.uid is not None else os.getgid()
+        gid = uid if uid is not None else os.getgid()
+        uid = uid if uid is not None else os.getuid()
         (etc / "passwd").write_text(f"student:x:{uid}:{gid}:student:{HOME}:/bin/sh\n", encoding="utf-8")
         (etc / "group").write_text(f"student:x:{gid}:\n", encoding="utf-8")
         (etc / "hosts").write_text("127.0.0.1 localhost sandbox\n::1 localhost\n", encoding="utf-8")
@@ -241,8 +242,9 @@ class Sandbox:
             args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
         return args
 
-    def command(self, argv: list[str], *, box: Path, cwd: Path | None = None) -> list[str]:
-        """The command that runs ``argv`` in the sandbox with ``box`` as ``/sandbox``."""
+    def command(self, argv: list[str], *, box: Path, cwd: Path | None = None, uid: int | None = None) -> list[str]:
+        """The command that runs ``argv`` in the sandbox with ``box`` as ``/sandbox`` (as ``uid``, from
+        :meth:`prepare`, when root)."""
         lim = self.limits
         processes = lim.processes if _root() else _own_processes() + lim.processes
         limits = [
@@ -273,7 +275,7 @@ class Sandbox:
                 bwrap += ["--ro-bind", str(host), f"/{name}"]
         bwrap += ["--proc", "/proc", "--dev", "/dev"]
         bwrap += ["--perms", "1777", "--size", str(lim.tmp_size), "--tmpfs", "/tmp"]
-        bwrap += self._etc(box)
+        bwrap += self._etc(box, uid)
         binds = self._binds()
         parents = sorted({a for t in binds for a in t.parents if a != Path("/")}, key=lambda p: (len(p.parts), str(p)))
         for folder in parents:  # bwrap would create them 0700: the sandbox's user could not pass
@@ -284,7 +286,7 @@ class Sandbox:
         bwrap += ["--bind", str(box), str(BOX), "--chdir", str(cwd or BOX)]
         bwrap += ["--"]
         if _root():
-            uid = self.uid if self.uid is not None else UID_BASE
+            uid = uid if uid is not None else UID_BASE
             bwrap += [
                 _which("setpriv") or "setpriv",
                 f"--reuid={uid}",
