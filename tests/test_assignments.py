@@ -13,9 +13,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -808,3 +810,141 @@ def test_default_pool_gives_students_their_own_answers(tmp_path, monkeypatch, mi
     assert len({json.dumps(a, sort_keys=True) for a in answers.values()}) >= 2, answers
     for sid, key in keys.items():
         assert key["parameters"] == draw(pool, POOL_SEED, sid)
+
+
+# ---------------------------------------------------------------------------------------
+# A hostile class (issue 17): every reproduced attack from inside a student's notebook
+
+
+ATTACKS = {
+    # id: (start from the solved notebook?, attack cell)
+    "k1": (
+        False,
+        "import json, pathlib\n"
+        "key = json.loads(pathlib.Path({keys!r}, 'k1.json').read_text())\n"
+        "for a in key['answers']:\n    globals()[a['variable']] = a['expected']",
+    ),
+    "c1": (False, "import pathlib\nsource = pathlib.Path({root!r}, 'chapters', 'assignsample.md').read_text()"),
+    "n1": (True, "import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=5)"),
+    "w1": (
+        True,
+        "import os\nwritten = []\n"
+        "for target in [{victim!r}, {planted_key!r}, {planted_src!r}, '../numpy.py']:\n"
+        "    try:\n        open(target, 'w').write('owned')\n        written.append(target)\n"
+        "    except OSError:\n        pass\nprint('written', written)",
+    ),
+    "m1": (True, "blob = bytearray(4 * 1024**3)"),
+    "d1": (
+        True,
+        "import subprocess\nsubprocess.Popen(['/bin/sh', '-c', 'exec -a {marker} sleep 3600'], start_new_session=True)",
+    ),
+    "e1": (True, "import os\nchunk = b'x' * (1 << 20)\nfor _ in range(1024):\n    os.write(2, chunk)"),
+    "t1": (True, "import os\nanswer_assignsample_ex2 = os.environ.get('GITHUB_TOKEN', 'no token')"),
+    "p1": (True, "import builtins\nbuiltins.print = lambda *args, **kwargs: None"),
+}
+
+
+def _sandbox_processes() -> list[str]:
+    from imtrade.assignments.sandbox import UID_BASE
+
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid >= UID_BASE:
+                    out.append((entry / "cmdline").read_bytes().decode(errors="replace"))
+            except OSError:
+                pass
+    return out
+
+
+@pytest.mark.slow
+@needs_mirror
+def test_hostile_class(book, assigned, tmp_path, monkeypatch):
+    """One honest student and one student per reproduced attack, graded together: every attack
+    fails, the honest grade is right, grading ends in bounded time and leaves no process."""
+    import socket
+
+    import nbformat
+
+    from imtrade.assignments.grade import grade
+    from imtrade.assignments.sandbox import problem
+
+    if problem() is not None:
+        pytest.skip(f"no working bubblewrap: {problem()}")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_fake_token_of_the_instructor")
+    keys = tmp_path / "keys"
+    shutil.copytree(keys_of(assigned), keys)
+    base = json.loads((keys / "s01.json").read_text(encoding="utf-8"))
+    for sid in ATTACKS:
+        (keys / f"{sid}.json").write_text(
+            json.dumps({**base, "student": {"id": sid, "name": f"Attacker {sid}"}}), encoding="utf-8"
+        )
+    for sid in ("s02", "s03", "s04", "s05"):
+        (keys / f"{sid}.json").unlink()
+    subs = tmp_path / "subs"
+    code = solution_code(SAMPLE_CHAPTER)
+    honest = solve(read_nb(assigned / "s01" / f"{NAME}.ipynb"), code)
+    write_nb(honest, subs / "s01" / f"{NAME}.ipynb")
+    victim = subs / "s01" / f"{NAME}.ipynb"
+    victim_bytes = victim.read_bytes()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.setblocking(False)
+    marker = f"imtrade-daemon-{time.time_ns()}"
+    values = {
+        "keys": str(keys),
+        "root": str(book),
+        "port": listener.getsockname()[1],
+        "victim": str(victim),
+        "planted_key": str(keys / "planted.json"),
+        "planted_src": str(ROOT / "src" / "imtrade" / "planted.py"),
+        "marker": marker,
+    }
+    for sid, (solved, attack) in ATTACKS.items():
+        nb = (
+            solve(read_nb(assigned / "s01" / f"{NAME}.ipynb"), code)
+            if solved
+            else read_nb(assigned / "s01" / f"{NAME}.ipynb")
+        )
+        nb.metadata["imtrade"]["assignment"]["student"] = sid
+        nb.cells.append(nbformat.v4.new_code_cell(attack.format(**values)))
+        write_nb(nb, subs / sid / f"{NAME}.ipynb")
+    (subs / "f1").mkdir()
+    os.mkfifo(subs / "f1" / f"{NAME}.ipynb")
+    (keys / "f1.json").write_text(json.dumps({**base, "student": {"id": "f1", "name": "FIFO"}}), encoding="utf-8")
+
+    start = time.monotonic()
+    try:
+        report = grade(subs, keys, timeout=120, jobs=2, progress=lambda m: None)
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # no submission reached the host's loopback
+    finally:
+        listener.close()
+    seconds = time.monotonic() - start
+    g = {x.id: x for x in report.grades}
+    rows = grades_by_id(report.csv)
+    results = {sid: (rows[sid]["total"], rows[sid]["status"]) for sid in rows}
+    assert results["s01"] == ("5", "ok"), rows["s01"]  # the honest student, graded beside all of them
+    assert results["k1"] == ("0", "errors") and "FileNotFoundError" in " ".join(g["k1"].errors)
+    assert results["c1"] == ("0", "errors") and "FileNotFoundError" in " ".join(g["c1"].errors)
+    assert results["n1"] == ("5", "errors") and "ConnectionRefusedError" in " ".join(g["n1"].errors)
+    assert results["w1"] == ("5", "ok")
+    assert victim.read_bytes() == victim_bytes and not (keys / "planted.json").exists()
+    assert not (ROOT / "src" / "imtrade" / "planted.py").exists() and not list(subs.rglob("numpy.py"))
+    assert results["m1"] == ("5", "errors") and "MemoryError" in " ".join(g["m1"].errors)
+    assert results["d1"] == ("5", "ok") and g["d1"].seconds < 120
+    assert results["e1"] == ("0", "failed") and "wrote more than 10 MiB" in rows["e1"]["reason"]
+    assert results["t1"] == ("4", "ok") and [a.given for a in g["t1"].answers][1] == '"no token"'
+    assert results["p1"][1] == "failed" and "touches the builtins" in rows["p1"]["review"]
+    assert results["f1"] == ("0", "not a notebook") and "named pipe (FIFO)" in rows["f1"]["reason"]
+    everything = "".join(
+        p.read_text(encoding="utf-8") for p in subs.rglob("*") if p.is_file() and p.suffix in (".csv", ".md", ".json")
+    )
+    assert "ghp_fake_token_of_the_instructor" not in everything
+    assert '"expected"' not in (subs / "feedback" / "k1.md").read_text(encoding="utf-8")
+    time.sleep(1)
+    assert _sandbox_processes() == []  # no daemon outlived its sandbox
+    assert seconds < 10 * 120 / 2 + 60  # bounded: every run stops at its time limit
+    print(f"hostile class of {len(rows)} graded in {seconds:.1f} s")
