@@ -948,3 +948,52 @@ def test_hostile_class(book, assigned, tmp_path, monkeypatch):
     assert _sandbox_processes() == []  # no daemon outlived its sandbox
     assert seconds < 10 * 120 / 2 + 60  # bounded: every run stops at its time limit
     print(f"hostile class of {len(rows)} graded in {seconds:.1f} s")
+
+
+@pytest.mark.slow
+@needs_mirror
+def test_killing_the_grader_keeps_the_grades_so_far_and_a_rerun_resumes(book, assigned, tmp_path):
+    import signal
+    import subprocess
+
+    import nbformat
+
+    from imtrade.assignments.sandbox import problem
+
+    if problem() is not None:
+        pytest.skip(f"no working bubblewrap: {problem()}")
+    subs = tmp_path / "subs"
+    write_nb(
+        solve(read_nb(assigned / "s01" / f"{NAME}.ipynb"), solution_code(SAMPLE_CHAPTER)),
+        subs / "s01" / f"{NAME}.ipynb",
+    )
+    nb = read_nb(assigned / "s02" / f"{NAME}.ipynb")
+    nb.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(600)"))
+    write_nb(nb, subs / "s02" / f"{NAME}.ipynb")
+    command = [sys.executable, "-m", "imtrade.cli", "grade", str(subs), "--keys", str(keys_of(assigned))]
+    grader = subprocess.Popen([*command, "--jobs", "1", "--timeout", "300"], cwd=book, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not (subs / "results" / "s01.json").is_file() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert (subs / "results" / "s01.json").is_file(), "s01 was not graded in time"
+        time.sleep(3)  # s02 is now sleeping in its sandbox
+        grader.send_signal(signal.SIGTERM)
+        start = time.monotonic()
+        assert grader.wait(timeout=60) != 0 and time.monotonic() - start < 30  # stops now, not after --timeout
+    finally:
+        if grader.poll() is None:
+            os.killpg(grader.pid, signal.SIGKILL)
+    rows = grades_by_id(subs / "grades.csv")
+    assert rows["s01"]["total"] == "5" and rows["s01"]["status"] == "ok"
+    assert "s02" not in rows or rows["s02"]["status"] != "failed"  # the killed run is not a grade
+    assert not (subs / "results" / "s02.json").exists()
+    time.sleep(1)
+    assert _sandbox_processes() == []
+    done = subprocess.run(
+        [*command, "--jobs", "1", "--timeout", "5"], cwd=book, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 kept from an earlier run" in done.stdout and "s01" not in done.stdout.split("kept")[-1]
+    rows = grades_by_id(subs / "grades.csv")
+    assert rows["s01"]["total"] == "5" and rows["s02"]["status"] == "timeout"

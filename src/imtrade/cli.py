@@ -464,8 +464,14 @@ def grade(submissions, keys, timeout, jobs, out, regrade, show_expected, unsafe_
     keeps the grades of unchanged submissions. A submission that cannot be read, fails, times
     out or changes its parameters scores zero on what is affected, with the reason.
     """
+    import signal
+
     from imtrade.assignments.grade import grade as run_grade
 
+    def stop(signum, _frame):  # a killed grader keeps every grade written so far (and no sandbox)
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
     report = run_grade(
         submissions,
         keys,

@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from imtrade.assignments import runner
 from imtrade.assignments.runner import (
     CAPTURE_TAG,
     CaptureError,
@@ -748,7 +749,14 @@ def grade(
         progress(f"  {sid:16} {_points(result.total):>5} / {_points(result.maximum):<5} {result.status}")
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+    runner.STOP.clear()
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
         list(pool.map(work, todo))
+    except BaseException:  # Ctrl-C, a signal: kill the running sandboxes now, keep what is graded
+        runner.stop_all()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     grades = [done[i] for i in sorted(done)]
     return GradeReport(grades, notes, csv_path, feedback, time.perf_counter() - start, results, kept_count)

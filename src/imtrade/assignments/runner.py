@@ -24,6 +24,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import warnings
 from dataclasses import dataclass
@@ -210,6 +211,23 @@ EXECUTED_CAP = 64 * 1024 * 1024  # largest executed notebook read back
 POLL = 0.1  # seconds between checks of a running notebook
 
 
+STOP = threading.Event()  # set by stop_all(): the grader is stopping
+_running: set[subprocess.Popen] = set()
+_running_lock = threading.Lock()
+
+
+class Interrupted(BaseException):
+    """The grader is stopping (signal, Ctrl-C): the run was killed and its outcome is not a grade."""
+
+
+def stop_all() -> None:
+    """Kill every running notebook (their sandboxes with them); their runs raise :class:`Interrupted`."""
+    STOP.set()
+    with _running_lock:
+        for proc in list(_running):
+            _kill(proc.pid)
+
+
 class UnsafeFile(Exception):
     """A file that is not a regular file of bounded size (link, FIFO, device, folder, too big)."""
 
@@ -339,10 +357,14 @@ def run_notebook(
         else:
             cmd, child_env = [*argv, "--kernel-pid-file", str(kernel_pid)], env
         logs = [tmp / "stdout.log", tmp / "stderr.log"]
-        with logs[0].open("wb") as out, logs[1].open("wb") as err:
-            proc = subprocess.Popen(
-                cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=child_env, start_new_session=True
-            )
+        with _running_lock:
+            if STOP.is_set():
+                raise Interrupted()
+            with logs[0].open("wb") as out, logs[1].open("wb") as err:
+                proc = subprocess.Popen(
+                    cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=err, env=child_env, start_new_session=True
+                )
+            _running.add(proc)
         try:
             outcome = _supervise(proc, time.monotonic() + timeout, logs, output_cap)
         finally:
@@ -357,6 +379,10 @@ def run_notebook(
                 with contextlib.suppress(OSError):
                     if path.stat().st_size > output_cap:
                         os.truncate(path, output_cap)
+            with _running_lock:
+                _running.discard(proc)
+        if STOP.is_set():
+            raise Interrupted()
         seconds = time.perf_counter() - start
         if outcome == "timeout":
             return RunResult("timeout", None, seconds, f"did not finish within the time limit of {timeout:g} s")
