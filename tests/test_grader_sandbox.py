@@ -31,7 +31,9 @@ def sandbox_for(root: Path, env: dict[str, str] | None = None) -> sb.Sandbox:
     return sb.Sandbox(sb.python_paths() + sb.project_paths(root, paths.data_dir), env=env)
 
 
-def run_in_sandbox(tmp_path: Path, code: str, *, timeout: float = 60, limits: sb.Limits | None = None, env=None):
+def run_in_sandbox(
+    tmp_path: Path, code: str, *, timeout: float = 60, limits: sb.Limits | None = None, env=None, how=None
+):
     """Run ``python -c code`` in the grader's sandbox; (returncode, stdout, stderr, seconds)."""
     from conftest import ROOT
 
@@ -40,8 +42,8 @@ def run_in_sandbox(tmp_path: Path, code: str, *, timeout: float = 60, limits: sb
     sandbox = sandbox_for(ROOT, env)
     if limits is not None:
         sandbox.limits = limits
-    uid = sandbox.prepare(box)
-    cmd = sandbox.command([sys.executable, "-c", code], box=box, cwd=sb.BOX / "work", uid=uid)
+    uid = sandbox.prepare(box) if how in (None, sb.mode()) else None
+    cmd = sandbox.command([sys.executable, "-c", code], box=box, cwd=sb.BOX / "work", uid=uid, how=how)
     start = time.monotonic()
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env={"PATH": "/usr/bin:/bin"})
     return done.returncode, done.stdout, done.stderr, time.monotonic() - start
@@ -187,6 +189,25 @@ def test_attack_reading_a_token_from_the_environment_fails(tmp_path, monkeypatch
     env = json.loads(out)
     assert "ghp_fake_token_for_the_test" not in out and "IMTRADE_DATA_MIRROR" not in env
     assert set(env) <= set(sb.environment({"IMTRADE_CHAPTER": "x"})) | {"PWD"}
+
+
+@needs_bwrap
+def test_the_user_namespace_mode_isolates_too(tmp_path, monkeypatch):
+    """The mode of an ordinary user (and of root where setpriv cannot be used)."""
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_fake_token_for_the_test")
+    secret = tmp_path / "keys"
+    secret.mkdir()
+    code = f"""
+import os, socket
+print(os.path.exists({str(secret)!r}), "GITHUB_TOKEN" in os.environ, os.getuid() != 0)
+print(socket.socket().connect_ex(("127.0.0.1", 22)) != 0)
+open("/sandbox/work/ok", "w").write("1")
+"""
+    if sb._probe("userns") is not None:
+        pytest.skip("user namespaces are not available here")
+    status, out, err, _ = run_in_sandbox(tmp_path, code, how="userns")
+    assert status == 0, err
+    assert out.split() == ["False", "False", "True", "True"]
 
 
 def test_the_sandbox_command_has_every_protection():

@@ -74,33 +74,53 @@ def _root() -> bool:
     return os.geteuid() == 0
 
 
-@lru_cache(maxsize=1)
-def problem() -> str | None:
-    """Why the sandbox cannot run on this machine (``None``: it can). Runs ``bwrap`` once."""
-    bwrap, prlimit = _which("bwrap"), _which("prlimit")
-    if bwrap is None:
-        return f"bubblewrap (`bwrap`) is not installed: {INSTALL_HINT}"
-    if prlimit is None:
-        return "`prlimit` (util-linux) is not installed: apt-get install util-linux"
-    if _root() and _which("setpriv") is None:
-        return "`setpriv` (util-linux) is not installed: apt-get install util-linux"
-    sandbox = Sandbox(readonly=[], limits=Limits())
+def _probe(mode: str) -> str | None:
     box = Path(_probe_dir())
     try:
-        cmd = sandbox.command(["/usr/bin/true"], box=box)
+        cmd = Sandbox(readonly=[]).command(["/usr/bin/true"], box=box, how=mode)
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=30, env={"PATH": "/usr/bin:/bin"})
         except (OSError, subprocess.TimeoutExpired) as exc:
             return f"bubblewrap does not start here ({type(exc).__name__}: {exc})"
         if done.returncode != 0:
-            last = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-            return (
-                f"bubblewrap is installed but cannot create its namespaces here ({last}); "
-                "allow user namespaces (sysctl kernel.unprivileged_userns_clone=1) or run as root"
-            )
+            return (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        return None
     finally:
         shutil.rmtree(box, ignore_errors=True)
-    return None
+
+
+@lru_cache(maxsize=1)
+def _detect() -> tuple[str | None, str | None]:
+    """(mode, problem): ``"root"`` (setpriv to a uid of its own) or ``"userns"``; runs ``bwrap`` once or twice."""
+    if _which("bwrap") is None:
+        return None, f"bubblewrap (`bwrap`) is not installed: {INSTALL_HINT}"
+    if _which("prlimit") is None:
+        return None, "`prlimit` (util-linux) is not installed: apt-get install util-linux"
+    failures = []
+    if _root() and _which("setpriv") is not None:
+        why = _probe("root")
+        if why is None:
+            return "root", None
+        failures.append(f"as root: {why}")
+    why = _probe("userns")
+    if why is None:
+        return "userns", None
+    failures.append(f"with a user namespace: {why}")
+    return None, (
+        f"bubblewrap is installed but cannot create its namespaces here ({'; '.join(failures)}); "
+        "allow user namespaces (sysctl kernel.unprivileged_userns_clone=1), or run in a container "
+        "that may create namespaces"
+    )
+
+
+def mode() -> str | None:
+    """How sandboxes are made here: ``"root"``, ``"userns"``, or ``None`` (see :func:`problem`)."""
+    return _detect()[0]
+
+
+def problem() -> str | None:
+    """Why the sandbox cannot run on this machine (``None``: it can)."""
+    return _detect()[1]
 
 
 def _probe_dir() -> str:
@@ -219,7 +239,7 @@ class Sandbox:
 
     def prepare(self, box: Path) -> int | None:
         """Make ``box`` (host folder bound at /sandbox) writable by the user of one run; its uid (as root)."""
-        if not _root():
+        if mode() != "root":
             return None
         uid = _next_uid()
         for path in (box, *box.rglob("*")):
@@ -242,11 +262,14 @@ class Sandbox:
             args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
         return args
 
-    def command(self, argv: list[str], *, box: Path, cwd: Path | None = None, uid: int | None = None) -> list[str]:
+    def command(
+        self, argv: list[str], *, box: Path, cwd: Path | None = None, uid: int | None = None, how: str | None = None
+    ) -> list[str]:
         """The command that runs ``argv`` in the sandbox with ``box`` as ``/sandbox`` (as ``uid``, from
-        :meth:`prepare`, when root)."""
+        :meth:`prepare`, in root mode). ``how``: ``"root"`` or ``"userns"`` (default: :func:`mode`)."""
         lim = self.limits
-        processes = lim.processes if _root() else _own_processes() + lim.processes
+        as_root = (how or mode()) == "root"
+        processes = lim.processes if as_root else _own_processes() + lim.processes
         limits = [
             _which("prlimit") or "prlimit",
             f"--as={lim.memory}",
@@ -258,10 +281,12 @@ class Sandbox:
             "--",
         ]
         bwrap = [_which("bwrap") or "bwrap"]
-        if _root():
+        if as_root:
             bwrap += ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"]
         else:
             bwrap += ["--unshare-all", "--unshare-user", "--disable-userns", "--cap-drop", "ALL"]
+            if _root():  # root without setpriv: at least not uid 0 inside (no capabilities)
+                bwrap += ["--uid", "65534", "--gid", "65534"]
         bwrap += ["--die-with-parent", "--new-session", "--hostname", "sandbox", "--clearenv"]
         for name, value in self.env.items():
             bwrap += ["--setenv", name, value]
@@ -285,7 +310,7 @@ class Sandbox:
             bwrap += ["--ro-bind", str(source), str(target)]
         bwrap += ["--bind", str(box), str(BOX), "--chdir", str(cwd or BOX)]
         bwrap += ["--"]
-        if _root():
+        if as_root:
             uid = uid if uid is not None else UID_BASE
             bwrap += [
                 _which("setpriv") or "setpriv",
