@@ -421,3 +421,26 @@ def test_tampering_signs_are_flagged_for_review():
         and "code cell 4: replaces sys.stdout/stderr/displayhook" in signs
     )
     assert not [s for s in signs if s.startswith("code cell 1:")]
+
+
+def test_a_read_only_data_cache_is_skipped_not_an_error(tmp_path, monkeypatch):
+    """In the sandbox data/cache is read-only: parsing still works, the cache file is just not written."""
+    import errno
+
+    import pandas as pd
+
+    from imtrade.data import store
+
+    def refuse(code):
+        def to_parquet(self, path, **kwargs):
+            raise OSError(code, os.strerror(code), str(path))
+
+        return to_parquet
+
+    frame = pd.DataFrame({"a": [1]})
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", refuse(errno.EROFS))
+    store._atomic_parquet(frame, tmp_path / "cache" / "x.parquet")
+    assert not (tmp_path / "cache" / "x.parquet").exists()
+    monkeypatch.setattr(pd.DataFrame, "to_parquet", refuse(errno.ENOSPC))
+    with pytest.raises(OSError, match="No space"):
+        store._atomic_parquet(frame, tmp_path / "cache" / "x.parquet")
