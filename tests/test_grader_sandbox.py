@@ -444,3 +444,21 @@ def test_a_read_only_data_cache_is_skipped_not_an_error(tmp_path, monkeypatch):
     monkeypatch.setattr(pd.DataFrame, "to_parquet", refuse(errno.ENOSPC))
     with pytest.raises(OSError, match="No space"):
         store._atomic_parquet(frame, tmp_path / "cache" / "x.parquet")
+
+
+def test_feedback_hides_the_expected_values_unless_asked():
+    from imtrade.assignments.grade import AnswerResult, Grade, feedback_markdown, results_document, score
+
+    key = {"chapter": "x", "parameters": {"year": 2008}}
+    grade = Grade("s01", "Ana", None)
+    grade.answers = [
+        score(AnswerResult("ex-1", "a", 2.0, 12.34, 0.05), {"defined": True, "type": "float", "value": 12.0}),
+        score(AnswerResult("ex-2", "b", 1.0, True, None), {"defined": True, "type": "bool", "value": False}),
+    ]
+    hidden = feedback_markdown(grade, key)
+    assert "12.34" not in hidden and "off by" not in hidden and "expected true" not in hidden
+    assert "| hidden |" in hidden and "not the expected value (tolerance ±0.05)" in hidden
+    shown = feedback_markdown(grade, key, show_expected=True)
+    assert "12.34 (±0.05)" in shown and "off by 0.34" in shown
+    tests = results_document(grade, "k", "s")["tests"]
+    assert [t["max_score"] for t in tests] == [2.0, 1.0] and "0.34" not in json.dumps(tests)

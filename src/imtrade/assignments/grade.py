@@ -502,8 +502,11 @@ def grades_csv(grades: list[Grade], columns: list[str]) -> str:
 
 
 def _hide(reason: str, expected: Any) -> str:
-    """A reason without the expected value (``expected X`` -> ``wrong value``)."""
-    return reason.replace(f"expected {_display(expected)}", "wrong value")
+    """A reason that gives the expected value away neither directly nor as a distance."""
+    import re
+
+    reason = reason.replace(f"expected {_display(expected)}", "wrong value")
+    return re.sub(r"off by [^ ]+", "not the expected value", reason)
 
 
 def _cell(text: str) -> str:
@@ -565,8 +568,11 @@ def grade_from_dict(data: dict[str, Any]) -> Grade:
     return grade
 
 
-def results_document(grade: Grade, key_digest: str, submission_digest: str | None) -> dict[str, Any]:
-    """Gradescope's ``results.json`` layout (score, tests), with the whole grade under ``imtrade``."""
+def results_document(
+    grade: Grade, key_digest: str, submission_digest: str | None, show_expected: bool = False
+) -> dict[str, Any]:
+    """Gradescope's ``results.json`` layout (score, tests), with the whole grade under ``imtrade``
+    (for the instructor: it holds the expected values)."""
     return {
         "score": grade.total,
         "output": f"status: {grade.status}" + (": " + "; ".join(grade.reasons) if grade.reasons else ""),
@@ -576,7 +582,7 @@ def results_document(grade: Grade, key_digest: str, submission_digest: str | Non
                 "score": a.points,
                 "max_score": a.points_possible,
                 "status": "passed" if a.correct and a.points else "failed",
-                "output": a.reason,
+                "output": a.reason if show_expected else _hide(a.reason, a.expected),
             }
             for a in grade.answers
         ],
@@ -733,7 +739,10 @@ def grade(
     def record(g: Grade, key_sha: str, sub_sha: str | None) -> None:
         with lock:
             done[g.id] = g
-            atomic_write(results / f"{g.id}.json", json.dumps(results_document(g, key_sha, sub_sha), indent=1) + "\n")
+            atomic_write(
+                results / f"{g.id}.json",
+                json.dumps(results_document(g, key_sha, sub_sha, show_expected), indent=1) + "\n",
+            )
             atomic_write(feedback / f"{g.id}.md", feedback_markdown(g, key_map[g.id], show_expected))
             atomic_write(csv_path, grades_csv([done[i] for i in sorted(done)], columns))
 

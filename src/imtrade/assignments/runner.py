@@ -1,15 +1,18 @@
 """Execute one notebook in a fresh kernel, in its own process, under a wall-clock limit.
 
-:func:`run_notebook` writes the notebook to a temporary folder and starts
-``python -m imtrade.assignments.runner IN OUT --cwd DIR``, which executes it with nbclient
-(``allow_errors``: a failing cell is recorded and the next cells still run, so one mistake
-costs only the answers it affects) and writes the executed notebook. The parent waits at most
-``timeout`` seconds for the whole notebook (kernel start included); past that it kills the
-runner's process group and the kernel's, and reports a timeout. Nothing a notebook does can
-stop or crash the caller: every outcome is a :class:`RunResult`.
+:func:`run_notebook` writes the notebook to a private temporary folder and starts
+``python -m imtrade.assignments.runner IN OUT --cwd DIR`` (inside a
+:class:`~imtrade.assignments.sandbox.Sandbox` when given one), which executes it with
+nbclient (``allow_errors``: a failing cell is recorded and the next cells still run, so one
+mistake costs only the answers it affects) and writes the executed notebook. The child's
+stdout and stderr go to files, never pipes: the parent waits on the process only, stops a
+run that writes more than :data:`OUTPUT_CAP` bytes, and at ``timeout`` seconds (kernel start
+included) kills the process group (the sandbox, and with it every process inside). The
+executed notebook is read back with :func:`read_regular` (no links, no FIFOs, size-capped).
+Nothing a notebook does can stop or crash the caller: every outcome is a :class:`RunResult`.
 
 :func:`capture_cell` is the code appended to a notebook to read variables back from the
-kernel: it prints one JSON line after a marker, read by :func:`captured`.
+kernel: it prints one JSON line after a marker, parsed strictly by :func:`captured`.
 """
 
 from __future__ import annotations
