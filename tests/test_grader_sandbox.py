@@ -462,3 +462,18 @@ def test_feedback_hides_the_expected_values_unless_asked():
     assert "12.34 (±0.05)" in shown and "off by 0.34" in shown
     tests = results_document(grade, "k", "s")["tests"]
     assert [t["max_score"] for t in tests] == [2.0, 1.0] and "0.34" not in json.dumps(tests)
+
+
+def test_keys_never_go_into_the_handout_folder(tmp_path):
+    from imtrade.assignments.assign import keys_folder, write_private
+    from imtrade.exceptions import AssignmentError
+
+    out = tmp_path / "handouts"
+    assert keys_folder(out, None) == tmp_path / "handouts-keys"
+    with pytest.raises(AssignmentError, match="inside the handout folder") as info:
+        keys_folder(out, out / "keys")
+    assert "--keys" in str(info.value)
+    with pytest.raises(AssignmentError, match="inside the keys folder"):
+        keys_folder(out, tmp_path)
+    write_private(tmp_path / "k.json", "{}")
+    assert (tmp_path / "k.json").stat().st_mode & 0o777 == 0o600
