@@ -671,6 +671,7 @@ def make_sandbox(chapter: str, hidden: dict[str, Path]):
         python_paths() + project_paths(paths.root, paths.data_dir),
         env={ROOT_ENV: str(paths.root), DATA_DIR_ENV: str(paths.data_dir), CHAPTER_ENV: chapter},
     )
+    hidden = {**hidden, "chapters (the solutions)": paths.chapters, "build": paths.build}
     for what, folder in hidden.items():
         if not sandbox.hides(folder):
             raise AssignmentError(
