@@ -987,7 +987,7 @@ def test_killing_the_grader_keeps_the_grades_so_far_and_a_rerun_resumes(book, as
     rows = grades_by_id(subs / "grades.csv")
     assert rows["s01"]["total"] == "5" and rows["s01"]["status"] == "ok"
     assert "s02" not in rows or rows["s02"]["status"] != "failed"  # the killed run is not a grade
-    assert not (subs / "results" / "s02.json").exists()
+    assert not (subs / "results" / "s02.json").exists() and not (subs / ".grading").exists()  # no temp folder left
     time.sleep(1)
     assert _sandbox_processes() == []
     done = subprocess.run(

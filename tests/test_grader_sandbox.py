@@ -321,7 +321,7 @@ def test_grades_are_kept_as_students_finish_and_a_rerun_resumes(tmp_path, monkey
 
     killed = ["s03"]
 
-    def fake_grade_one(sid, key, path, timeout, env=None, sandbox=None):
+    def fake_grade_one(sid, key, path, timeout, env=None, sandbox=None, **_):
         calls.append(sid)
         if sid in killed:
             raise KeyboardInterrupt  # the grader is killed while grading s03
@@ -336,11 +336,13 @@ def test_grades_are_kept_as_students_finish_and_a_rerun_resumes(tmp_path, monkey
     assert [r.split(",")[0] for r in rows[1:]] == ["s01", "s02", "s04"]  # every grade known before the kill
     assert json.loads((subs / "results" / "s01.json").read_text())["score"] == 2.0
     assert not (subs / "results" / "s03.json").exists() and not list(subs.rglob("*.tmp"))
+    (subs / ".grading" / "imtrade-run-left-by-a-killed-grader").mkdir(parents=True)
 
     calls.clear()
     monkeypatch.setattr(g, "grade_one", lambda *a, **k: _ok(g, a))
     report = g.grade(subs, keys, jobs=1, progress=lambda m: None, unsafe_no_sandbox=True)
     assert report.kept == 3 and [x.id for x in report.grades] == ids  # only s03 graded again
+    assert not (subs / ".grading").exists()  # temporary folders of a killed grader cleared
     monkeypatch.setattr(g, "grade_one", fake_grade_one)
     killed.clear()
     (subs / "s01" / "assignsample.ipynb").write_text('{"who": "s01", "resubmitted": true}', encoding="utf-8")

@@ -40,6 +40,7 @@ import io
 import json
 import math
 import os
+import shutil
 import threading
 import time
 import warnings
@@ -63,6 +64,7 @@ from imtrade.exceptions import AssignmentError
 
 GRADE_TIMEOUT = 300  # seconds per submission (kernel start included)
 SKIPPED = ("feedback", "grades.csv", "keys", "results")
+SCRATCH = ".grading"  # OUT/.grading/: the runs' temporary folders (cleared at start: a killed grader leaves some)
 SUBMISSION_CAP = 20 * 1024 * 1024  # bytes of one submitted notebook
 RESULTS_VERSION = 1  # bump when a change of the grader must regrade results kept from earlier runs
 ROUNDING = 1e-9  # numbers without a declared tolerance: equal up to this (relative and absolute)
@@ -381,6 +383,7 @@ def grade_one(
     timeout: float,
     env: dict[str, str] | None = None,
     sandbox=None,
+    scratch: Path | None = None,
 ) -> Grade:
     """Grade one submission; never raises (every problem ends up in the Grade)."""
     start = time.perf_counter()
@@ -408,7 +411,7 @@ def grade_one(
             return grade
         tampered = parameter_problems(nb, key, sid)
         grade.review = review_signs(nb)
-        result = run_notebook(_prepare(nb, key), timeout=timeout, env=env, sandbox=sandbox)
+        result = run_notebook(_prepare(nb, key), timeout=timeout, env=env, sandbox=sandbox, scratch=scratch)
         if result.status == "timeout":
             grade.set_status("timeout", f"the notebook {result.message}")
         elif result.status == "failed":
@@ -714,7 +717,9 @@ def grade(
     found, notes = find_submissions(submissions, chapter, set(key_map))
     paths = project()
     env = environment({ROOT_ENV: str(paths.root), DATA_DIR_ENV: str(paths.data_dir), CHAPTER_ENV: chapter})
-    feedback, results = target / "feedback", target / "results"
+    feedback, results, scratch = target / "feedback", target / "results", target / SCRATCH
+    shutil.rmtree(scratch, ignore_errors=True)  # left by a grader that was killed
+    scratch.mkdir(mode=0o700, parents=True)
     feedback.mkdir(parents=True, exist_ok=True)
     results.mkdir(parents=True, exist_ok=True)
     columns = exercise_columns(next(iter(key_map.values())))
@@ -754,7 +759,7 @@ def grade(
 
     def work(item: tuple[str, str, str | None]) -> Grade:
         sid, key_sha, sub_sha = item
-        result = grade_one(sid, key_map[sid], found.get(sid), timeout, env, sandbox)
+        result = grade_one(sid, key_map[sid], found.get(sid), timeout, env, sandbox, scratch=scratch)
         record(result, key_sha, sub_sha)
         progress(f"  {sid:16} {_points(result.total):>5} / {_points(result.maximum):<5} {result.status}")
         return result
@@ -768,5 +773,6 @@ def grade(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(scratch, ignore_errors=True)
     grades = [done[i] for i in sorted(done)]
     return GradeReport(grades, notes, csv_path, feedback, time.perf_counter() - start, results, kept_count)

@@ -317,6 +317,7 @@ def run_notebook(
     env: dict[str, str] | None = None,
     sandbox=None,
     output_cap: int = OUTPUT_CAP,
+    scratch: Path | None = None,
 ) -> RunResult:
     """Execute ``nb`` in a fresh kernel in a child process, at most ``timeout`` seconds in all.
 
@@ -325,12 +326,13 @@ def run_notebook(
     its stdout and stderr to files (cut at ``output_cap`` bytes: past that the run is
     stopped); the parent waits on the process, never on a pipe, and at the time limit kills
     its process group (the sandbox, and with it every process inside). The executed notebook
-    is read back only if it is a regular file of bounded size.
+    is read back only if it is a regular file of bounded size. The temporary folder is made in
+    ``scratch`` when given (the grader clears it at its next start if it was killed).
     """
     import nbformat
 
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="imtrade-run-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="imtrade-run-", dir=scratch) as tmp:
         tmp = Path(tmp)
         os.chmod(tmp, 0o700)
         box = tmp / "box"
