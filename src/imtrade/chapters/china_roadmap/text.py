@@ -480,7 +480,7 @@ def robot_density_reading(
     ``fits``/``table`` are the trends on every figure from the fit start (:func:`robot_density_fits`,
     :func:`catch_up_table`), ``recent_fits``/``recent_table`` those on the last few years only.
     """
-    name = display_name(country)
+    name = prose_name(country)
     own = tidy[tidy["iso3"] == country].sort_values("year")
     if own.empty:
         return f"- The curated IFR table has no robot density for {name}: no trend can be fitted."
@@ -517,7 +517,7 @@ def robot_density_reading(
             f"is {signed(recent_fit.growth, 1)} % a year ({ci_text(to_growth(recent_fit.ci_low, 'log'), to_growth(recent_fit.ci_high, 'log'), 1)} % a year)."
         )
     for _, row in table.iterrows():
-        peer = display_name(row["peer"])
+        peer = prose_name(row["peer"])
         n_peer = int((tidy["iso3"] == row["peer"]).sum())
         if row["status"] == "already ahead":
             lines.append(f"- Against {peer} ({plural(n_peer, 'figure')}): already ahead in {fit.last_year}.")
@@ -539,7 +539,7 @@ def robot_density_reading(
 def robot_density_sentence(latest: pd.DataFrame, country: str) -> str:
     """The focus economy's latest IFR robot density and its rank in the group, or why there is none."""
     row = latest[(latest["key"] == "robot_density") & (latest["iso3"] == country)]
-    name = display_name(country)
+    name = prose_name(country)
     if row.empty or not np.isfinite(row["value"].iloc[0]):
         return f"The curated IFR table holds no robot density for {name}."
     r = row.iloc[0]
@@ -562,4 +562,20 @@ def _same_year(tidy: pd.DataFrame, country: str, peer: str) -> str:
     year = int(wide.index.max())
     a, b = wide.loc[year, country], wide.loc[year, peer]
     side = "above" if a > b else "below" if a < b else "level with"
-    return f"in {year}, the latest year with figures for both, {display_name(country)} stood {side} it ({a:,.0f} against {b:,.0f})"
+    return f"in {year}, the latest year with figures for both, {prose_name(country)} stood {side} it ({a:,.0f} against {b:,.0f})"
+
+
+def robot_density_summary(table: pd.DataFrame, recent_table: pd.DataFrame, horizon: int) -> str:
+    """Closing clause: which peers the focus economy is ahead of, and when its trend reaches the others."""
+    if table.empty:
+        return "no peer was compared."
+    ahead = [prose_name(p) for p in table.loc[table["status"] == "already ahead", "peer"]]
+    parts = [f"it is already ahead of {join_names(ahead)}"] if ahead else []
+    for _, row in table[~table["status"].isin(["already ahead", "too few data"])].iterrows():
+        again = recent_table[recent_table["peer"] == row["peer"]]
+        recent = f"; on the recent figures only, {describe_crossing(again.iloc[0], horizon)}" if len(again) else ""
+        parts.append(f"against {prose_name(row['peer'])} the trends meet {describe_crossing(row, horizon)}{recent}")
+    few = [prose_name(p) for p in table.loc[table["status"] == "too few data", "peer"]]
+    if few:
+        parts.append(f"{join_names(few)} {'has' if len(few) == 1 else 'have'} too few figures for a trend")
+    return "; ".join(parts) + "." if parts else "no comparison could be made."
