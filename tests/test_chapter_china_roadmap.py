@@ -297,7 +297,10 @@ def test_catch_up_table_projections_and_their_readings():
     at = cr.milestone_projections(projections, [2015, 2025, 2035])
     assert set(at["year"]) == {2025, 2035}  # 2015 lies within the data
     assert (at["pi_lower"] < at["mean"]).all() and (at["mean"] < at["pi_upper"]).all()
-    assert list(cr.milestones_display(at).columns) == ["Indicator", "Economy", "2025 (95 % PI)", "2035 (95 % PI)"]
+    shown = cr.milestones_display(at)
+    assert list(shown.columns) == ["Indicator", "Limit", "Economy", "2025 (95 % PI)", "2035 (95 % PI)"]
+    assert (shown["Limit"] == "bounded (share of GDP)").all()  # R&D, % of GDP
+    assert cr.bound_note("NY.GDP.MKTP.CD") == "–"
     summary = cr.fit_summary(fits)
     assert len(summary) == 2 and (summary["growth_lower"] < summary["growth"]).all()
     assert list(cr.fits_display(summary)["Slope"]) == ["+0.100", "+0.050"]

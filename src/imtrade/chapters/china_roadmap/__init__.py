@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from imtrade.chapters.china_roadmap.analysis import (
     ALPHA,
+    BOUNDS,
     CHAPTER,
     DASHBOARD,
     DASHBOARD_BY_KEY,
@@ -29,6 +30,7 @@ from imtrade.chapters.china_roadmap.analysis import (
     Crossing,
     DiffInTrends,
     Indicator,
+    bound_note,
     catch_up_table,
     check_parameters,
     claims_by_source,
@@ -97,6 +99,7 @@ from imtrade.chapters.china_roadmap.text import (
 
 __all__ = [
     "ALPHA",
+    "BOUNDS",
     "CHAPTER",
     "DASHBOARD",
     "DASHBOARD_BY_KEY",
@@ -119,6 +122,7 @@ __all__ = [
     "DiffInTrends",
     "Indicator",
     "arithmetic_display",
+    "bound_note",
     "catch_up_bullets",
     "catch_up_display",
     "catch_up_table",

@@ -446,6 +446,24 @@ TREND_MODELS: dict[str, tuple[str, str]] = {
 }
 
 
+# What limits each projected series (shown beside the milestone projections): a share cannot pass
+# 100 %, subscriptions per person saturate, counts and ratios of robots per worker have no fixed ceiling.
+BOUNDS: dict[str, str] = {
+    "GB.XPD.RSDV.GD.ZS": "bounded (share of GDP)",
+    "TX.VAL.TECH.MF.ZS": "bounded (share, at most 100 %)",
+    "NV.MNF.TECH.ZS.UN": "bounded (share, at most 100 %)",
+    "IT.NET.BBND.P2": "saturates (lines per 100 people)",
+    "SP.POP.SCIE.RD.P6": "no fixed ceiling",
+    "IP.PAT.RESD": "no fixed ceiling",
+    ROBOT_DENSITY_CODE: "no fixed ceiling (but cannot grow at a constant rate for ever)",
+}
+
+
+def bound_note(code: str) -> str:
+    """What limits the indicator's projection (:data:`BOUNDS`), or '–' if nothing is recorded."""
+    return BOUNDS.get(code, "–")
+
+
 @dataclass(frozen=True)
 class Crossing:
     """When the focus economy's trend reaches a peer's trend (see :func:`crossing_year`)."""

@@ -19,6 +19,7 @@ from imtrade.chapters.china_roadmap.analysis import (
     TREND_MODELS,
     DiffInTrends,
     Indicator,
+    bound_note,
     indicator_label,
     recent_growth,
 )
@@ -162,6 +163,7 @@ def milestones_display(at_milestones: pd.DataFrame) -> pd.DataFrame:
         index=["indicator", "iso3"], columns="year", values="cell", aggfunc="first", sort=False
     ).reset_index()
     wide.columns = ["Indicator", "Economy", *[f"{y} (95 % PI)" for y in wide.columns[2:]]]
+    wide.insert(1, "Limit", wide["Indicator"].map(bound_note))
     wide["Indicator"] = wide["Indicator"].map(indicator_label)
     return wide
 
