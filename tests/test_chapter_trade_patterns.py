@@ -786,6 +786,32 @@ def test_rca_positions_and_assembly_sentence():
     assert "cannot be shown" in tp.assembly_sentence(pos[pos["iso3"] == "PHL"], names, 2023)
 
 
+def test_tiva_display_and_sentence_keep_the_published_bounds():
+    table = pd.DataFrame(
+        {
+            "year": [2009, 2009, 2009, 2009],
+            "geography": ["United States", "Germany", "China", "typical across economies"],
+            "iso3": ["USA", "DEU", "CHN", ""],
+            "measure": ["services_share_of_total_exports_va"] * 3 + ["services_share_of_goods_exports"],
+            "value": [50.0, 50.0, 33.3, 33.3],
+            "bound": [">", ">", "~", "~"],
+            "edition": "TiVA May 2013",
+            "verified_primary": "yes",
+        }
+    )
+    shown = tp.tiva_display(table)
+    assert list(shown["Figure"]) == ["over 50 %", "over 50 %", "about 33 %", "about 33 %"]
+    names = {"USA": "the United States", "DEU": "Germany", "CHN": "China"}
+    text = tp.tiva_sentence(table, names)
+    assert text == (
+        "In 2009, services value added made up over 50 % of total exports in the United States and Germany and "
+        "about 33 % in China; services supplied about 33 % of the value of manufactured-goods exports"
+    )
+    only_goods = tp.tiva_sentence(table.iloc[3:], names)
+    assert only_goods.startswith("Services supplied about 33 %")
+    assert tp.tiva_sentence(table.iloc[0:0], names) == "The curated TiVA table has no rows."
+
+
 def test_employment_legend_says_industry_includes_construction():
     from imtrade.chapters.trade_patterns.figures import SECTOR_LABELS
 
@@ -858,8 +884,9 @@ def test_chapter_executes_with_other_parameters(tmp_path):
     assert values["bench_phrase"] == "high-income economies"
     text = " ".join(values.values())
     for default_name in ("United States", "Germany", "Japan"):  # only the plans table names them
-        # the plans table and the fixed assembly comparison (Philippines, Malaysia, Viet Nam against Germany, Japan)
-        fixed = (values["plan_countries"], values["plan_sources"], values["rca_assembly"])
+        # the plans table, the fixed assembly comparison (Philippines, Malaysia, Viet Nam against Germany, Japan)
+        # and the published TiVA figures (fixed economies)
+        fixed = (values["plan_countries"], values["plan_sources"], values["rca_assembly"], values["tiva_sentence"])
         assert default_name not in functools.reduce(lambda t, f: t.replace(f, ""), fixed, text)
     assert values["window"] == "2000–2020" and values["emp_years"] == "2000 and 2020"
 

@@ -93,6 +93,8 @@ from imtrade.chapters.trade_patterns.text import (
     robot_era_summary,
     robustness_phrase,
     series_sentence,
+    tiva_display,
+    tiva_sentence,
 )
 from imtrade.data.indicators import (
     HT_SHARE,
@@ -185,6 +187,8 @@ __all__ = [
     "services_ratios",
     "services_share_of_exports",
     "tech_intensity_change",
+    "tiva_display",
+    "tiva_sentence",
     "winsorise",
     "world_robot_growth",
     "world_trade_and_fdi",

@@ -199,6 +199,53 @@ def assembly_sentence(positions: pd.DataFrame, names: dict[str, str], year: int)
     return f"In {year}, {who(hubs)} {verb} {who(makers)}"
 
 
+_BOUND_WORDS = {">": "over", "<": "under", "~": "about", "=": ""}
+
+
+def tiva_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The curated TiVA rows for the page: economy, what is measured, the figure as published, year, source."""
+    measures = {
+        "services_share_of_total_exports_va": "services value added, % of total exports",
+        "services_share_of_goods_exports": "services value added, % of manufactured-goods exports",
+    }
+    return pd.DataFrame(
+        {
+            "Economy": table["geography"],
+            "Measure": table["measure"].map(measures).fillna(table["measure"]),
+            "Figure": [
+                f"{_BOUND_WORDS.get(b, b)} {v:.0f} %".strip()
+                for b, v in zip(table["bound"], table["value"], strict=True)
+            ],
+            "Year": table["year"].astype(int).astype(str),
+            "Release": table["edition"],
+            "Seen at publisher": table["verified_primary"],
+        }
+    ).reset_index(drop=True)
+
+
+def tiva_sentence(table: pd.DataFrame, names: dict[str, str]) -> str:
+    """'In 2009, services value added made up over 50 % of total exports in ... and about 33 % in China; ...'."""
+    from imtrade.show.text import capitalise
+
+    total = table[table["measure"] == "services_share_of_total_exports_va"]
+    parts = []
+    for (bound, value), rows in total.groupby(["bound", "value"], sort=False):
+        who = join_names(names.get(c, g) for c, g in zip(rows["iso3"], rows["geography"], strict=True))
+        share = f"{_BOUND_WORDS.get(bound, bound)} {value:.0f} %".strip()
+        parts.append(f"{share} of total exports in {who}" if not parts else f"{share} in {who}")
+    goods = table[table["measure"] == "services_share_of_goods_exports"]
+    if not parts and goods.empty:
+        return "The curated TiVA table has no rows."
+    year = int(table["year"].max())
+    text = f"In {year}, services value added made up {' and '.join(parts)}" if parts else ""
+    if len(goods):
+        g = goods.iloc[0]
+        share = f"{_BOUND_WORDS.get(g['bound'], g['bound'])} {g['value']:.0f} %".strip()
+        clause = f"services supplied {share} of the value of manufactured-goods exports"
+        text = f"{text}; {clause}" if text else capitalise(clause)
+    return text
+
+
 def robot_era_reading(table: pd.DataFrame) -> str:
     """Markdown bullets: each series' slope before and after the break, the change with its 95 % CI, the reading."""
     from imtrade.chapters.trade_patterns.analysis import ROBOT_ERA_SERIES
