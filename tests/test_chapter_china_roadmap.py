@@ -416,6 +416,8 @@ def test_robot_density_reading_says_ahead_too_few_and_missing():
         data, fits, recent, behind, cr.catch_up_table(recent, codes, "AAA", ["CCC"], 2035), "AAA", 2035
     )
     assert "on the recent figures only" in text and "already ahead" not in text
+    assert cr.robot_horizon_sentence({}, 2028, 5).startswith("no economy on this page")
+    assert "stops at 2028, at most 5 years" in cr.robot_horizon_sentence(fits, 2028, 5)
     none = cr.robot_density_reading(data.iloc[0:0], {}, {}, behind.iloc[0:0], behind.iloc[0:0], "AAA", 2035)
     assert none.startswith("- The curated IFR table has no robot density")
 

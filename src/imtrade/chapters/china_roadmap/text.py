@@ -581,3 +581,10 @@ def robot_density_summary(table: pd.DataFrame, recent_table: pd.DataFrame, horiz
     if few:
         parts.append(f"{join_names(few)} {'has' if len(few) == 1 else 'have'} too few figures for a trend")
     return "; ".join(parts) + "." if parts else "no comparison could be made."
+
+
+def robot_horizon_sentence(fits: dict[tuple[str, str], TrendFit], horizon: int, max_lead: int) -> str:
+    """Where the robot-density projection stops and why, or that no economy of the page has a trend."""
+    if not fits:
+        return "no economy on this page has enough IFR robot-density figures for a trend, so nothing is projected."
+    return f"the projection stops at {horizon}, at most {max_lead} years after the latest figure."
