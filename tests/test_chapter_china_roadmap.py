@@ -750,7 +750,7 @@ def test_chapter_executes_with_default_parameters(tmp_path):
     assert run.figures == 6
     assert values["cr_country"] == "China"
     # robot density: China above Germany in 2023 (470 against 429, WR2024 rows of the curated table)
-    assert "Against Germany (5 figures): already ahead in 2023" in values["cr_robot_reading"]
+    assert "Against Germany (6 figures): already ahead in 2023" in values["cr_robot_reading"]
     assert "growth has slowed" in values["cr_robot_reading"]
     assert values["cr_robot_density"].startswith("IFR counts 470 industrial robots")
     assert values["cr_forecast_error"] == "-29.2"  # 168,400 (WR2021) / 238,000 - 1
