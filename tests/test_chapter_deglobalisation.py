@@ -758,7 +758,7 @@ def test_check_developing_manufactures_share_trend_degrades(ctx):
     assert result.verdict == NOT_CHECKABLE and "TX.VAL.MANF.ZS.UN" in result.detail
     gap = [r for r in falling if r[2] != 2015]
     result = checks.developing_manufactures_share_trend(make_claim("x"), ctx(gap), **DEV)
-    assert result.verdict == NOT_CHECKABLE and "[2015]" in result.detail
+    assert result.verdict == NOT_CHECKABLE and "missing for [2000, " in result.detail and "2015" in result.detail
 
 
 def test_developing_shares_manufactures_and_missing_indicator():
@@ -769,6 +769,8 @@ def test_developing_shares_manufactures_and_missing_indicator():
     assert shares.loc[2002, "manufactures"] == pytest.approx(12.0)
     assert shares.loc[2002, "manufactures_ex_china"] == pytest.approx(12.0 - 45 / 600 * 100)
     assert shares.loc[2002, "merchandise"] == pytest.approx(20.0)
+    early = _manufactures_rows(lambda y: 5.0, years=[1985, 1986]) + rows  # thin early years, then a gap
+    assert ch.developing_shares_from_tidy(tidy(early))["manufactures"].first_valid_index() == 2000
     without = ch.developing_shares_from_tidy(tidy([r for r in rows if r[0] != ch.MANF_SHARE_OF_MERCH]))
     assert "manufactures" not in without and without.loc[2002, "merchandise"] == pytest.approx(20.0)
 
@@ -788,7 +790,15 @@ def test_window_slope_ratio():
 
 
 def _ratio(pre, post):
-    return {"pre_slope": pre, "post_slope": post, "ratio": post / pre, "pre_ci_low": 0, "pre_ci_high": 0}
+    return {
+        "pre_slope": pre,
+        "post_slope": post,
+        "ratio": post / pre,
+        "pre_ci_low": pre - 0.1,
+        "pre_ci_high": pre + 0.1,
+        "post_ci_low": post - 0.1,
+        "post_ci_high": post + 0.1,
+    }
 
 
 @pytest.mark.parametrize(
@@ -803,7 +813,9 @@ def _ratio(pre, post):
 def test_describe_commodity_confound(manf, expected):
     text = ch.describe_commodity_confound(_ratio(1.0, 0.2), manf, (2000, 2011), (2011, 2018))
     assert expected in text["cc_reading"]
-    assert text["cc_merch"] == "+1.00 pp a year in 2000–2011 and +0.20 in 2011–2018 (ratio 0.20)"
+    assert text["cc_merch"] == (
+        "+1.00 pp a year in 2000–2011 (95 % CI +0.90 to +1.10) and +0.20 in 2011–2018 (95 % CI +0.10 to +0.30; ratio 0.20)"
+    )
 
 
 def test_describe_catch_up_follows_manufactures():

@@ -15,6 +15,7 @@ claim checks can feed them through ``ctx.indicators`` (and tests through small f
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -587,7 +588,8 @@ def developing_shares(vintage: str, start_year: int, end_year: int) -> pd.DataFr
     (UN SDG TX_EXP_GBMRCH, developing regions M49 515, 2000-2018; a different grouping).
     ``manufactures`` and ``manufactures_ex_china`` are the same shares of world *manufactured*
     exports (merchandise exports times TX.VAL.MANF.ZS.UN, manufactures' share of them), which
-    the prices of fuels and metals move far less; absent when the vintage lacks the indicator.
+    the prices of fuels and metals move far less, kept from the first year of their unbroken run
+    of years up to the latest; absent when the vintage lacks the indicator.
     """
     tidy = load_indicators(
         [MERCH_EXPORTS, HIGHTECH_EXPORTS],
@@ -604,6 +606,15 @@ def developing_shares(vintage: str, start_year: int, end_year: int) -> pd.DataFr
         pd.concat([tidy, manf], ignore_index=True) if len(manf) else tidy,
         load_indicators([SDG_DEVELOPING_EXPORT_SHARE], countries=[SDG_DEVELOPING], years=(start_year, end_year)),
     )
+
+
+def _trailing_run(series: pd.Series) -> pd.Series:
+    """``series`` with every value before its last gap in years set to NaN (the unbroken run up to the latest year)."""
+    years = series.dropna().index.astype(int)
+    if len(years) == 0:
+        return series
+    gaps = [int(b) for a, b in itertools.pairwise(years) if b - a > 1]
+    return series.where(series.index >= gaps[-1]) if gaps else series
 
 
 def developing_shares_from_tidy(tidy: pd.DataFrame, sdg: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -626,9 +637,11 @@ def developing_shares_from_tidy(tidy: pd.DataFrame, sdg: pd.DataFrame | None = N
     )
     if {"LMY", "WLD"} <= set(manf_pct.columns) & set(merch.columns):
         manf = (merch * manf_pct / 100).reindex(out.index)  # manufactured exports, current US$
-        out["manufactures"] = manf["LMY"] / manf["WLD"] * 100
+        # The LMY aggregate of TX.VAL.MANF.ZS.UN has a few 1980s years of thin coverage (1984-87 in the
+        # 2026 file), then a gap; only the unbroken run of years up to the latest is kept.
+        out["manufactures"] = _trailing_run(manf["LMY"] / manf["WLD"] * 100)
         if "CHN" in manf:
-            out["manufactures_ex_china"] = (manf["LMY"] - manf["CHN"]) / manf["WLD"] * 100
+            out["manufactures_ex_china"] = _trailing_run((manf["LMY"] - manf["CHN"]) / manf["WLD"] * 100)
     if sdg is not None and not sdg.empty:
         out["sdg_developing"] = sdg.set_index("year")["value"]
     out.index.name = "year"

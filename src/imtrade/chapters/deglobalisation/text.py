@@ -469,8 +469,9 @@ def describe_commodity_confound(
     def part(r: dict[str, float]) -> str:
         ratio = "undefined" if math.isnan(r["ratio"]) else f"{r['ratio']:.2f}"
         return (
-            f"{signed(r['pre_slope'], 2)} pp a year in {pre[0]}–{pre[1]} and {signed(r['post_slope'], 2)} in "
-            f"{post[0]}–{post[1]} (ratio {ratio})"
+            f"{signed(r['pre_slope'], 2)} pp a year in {pre[0]}–{pre[1]} ({ci_text(r['pre_ci_low'], r['pre_ci_high'])}) "
+            f"and {signed(r['post_slope'], 2)} in {post[0]}–{post[1]} ({ci_text(r['post_ci_low'], r['post_ci_high'])}; "
+            f"ratio {ratio})"
         )
 
     out = {"cc_merch": part(merchandise)}
