@@ -601,6 +601,7 @@ def curated_regionalisation(claim, ctx, *, table: str, measure: str = "intra_reg
     detail = (
         f"The intra-regional share rose in {rose} of {len(changes)} regions and fell in {fell}. The published figures "
         f"end in {last_year}, so they describe regionalisation before most of the digital technologies the article "
-        "credits; Europe's rise includes the EU enlargements of 2004 and 2007."
+        "credits; Europe's rise includes the EU enlargements of 2004 and 2007, and NAFTA's fall and Asia's rise span "
+        "China's first years in the WTO, so the counts say nothing about technology as the cause."
     )
     return CheckResult(verdict, "; ".join(parts), detail, float(rose - fell))
