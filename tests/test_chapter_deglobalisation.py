@@ -841,6 +841,12 @@ def test_describe_catch_up_follows_manufactures():
     assert text["dev_reading"] == "neither clearly slowed nor accelerated"
     assert text["dev_head"] == "Developing economies' manufactured-export catch-up slowed."
     assert "the catch-up slowed" in text["dev_manf_sentence"] and "−0.40" in text["dev_manf_short"]
+    late = pd.DataFrame([row("m", 0.1, -0.2, 0.4), row("late", -0.6, -0.9, -0.3), row("s", -0.7, -1.8, 0.2)])
+    mixed = ch.describe_catch_up(late, labels, 2008, "late")["dev_baseline"]
+    assert mixed.endswith(
+        "against the boom years of the 2000s it slowed for low- and middle-income economies and it neither clearly "
+        "slowed nor accelerated for the UN's developing regions."
+    )
     only_merch = ch.describe_catch_up(catch.iloc[:1], labels, 2008, "late")
     assert only_merch["dev_head"] == "Developing economies' export catch-up did not clearly change."
     assert "no manufactures' share" in only_merch["dev_manf_sentence"]
@@ -880,6 +886,8 @@ def test_regional_share_changes_and_text():
     assert text["reg_verified"] == "1 of the 4 figures" and text["reg_last_year"] == "2013"
     assert "more than 33.3 % with no reference year (published 2025)" in text["reg_south"]
     assert text["reg_head"].startswith("Regionalisation: mixed")
+    shown = ch.display_regional_table(changes.reset_index())
+    assert list(shown["from"]) == ["2010", "2003", "2000"] and "verified on primary page" in shown
     empty = ch.regional_share_changes(table[table["measure"] != ch.INTRA_REGIONAL])
     assert empty.empty and "region" in empty.columns
     assert "cannot be tested" in ch.describe_regionalisation(empty, south.iloc[:0])["reg_count"]

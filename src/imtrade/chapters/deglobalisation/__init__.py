@@ -100,6 +100,7 @@ from imtrade.chapters.deglobalisation.text import (
     describe_robots_trade,
     display_industry_table,
     display_proxies_table,
+    display_regional_table,
 )
 
 __all__ = [
@@ -155,6 +156,7 @@ __all__ = [
     "developing_shares_from_tidy",
     "display_industry_table",
     "display_proxies_table",
+    "display_regional_table",
     "fdi_inflows_share",
     "figure_break",
     "figure_concentration",

@@ -404,9 +404,13 @@ def describe_catch_up(
         late_readings = sorted({reading(r) for _, r in late})
         out["dev_window_sentence"] = "Measured from 2000 only, " + "; ".join(parts) + "."
         if late_readings != [out["dev_reading"]]:
+            if len(late_readings) == 1:
+                late_text = f"it {late_readings[0]}"
+            else:  # the two series measured from 2000 disagree: say which is which
+                late_text = join_names([f"it {reading(r)} for {names[label]}" for label, r in late])
             out["dev_baseline"] = (
                 "The answer depends on the baseline: against the long run the catch-up "
-                f"{out['dev_reading']}; against the boom years of the 2000s it {' or '.join(late_readings)}."
+                f"{out['dev_reading']}; against the boom years of the 2000s {late_text}."
             )
         else:
             out["dev_baseline"] = f"Both baselines give the same answer: the catch-up {out['dev_reading']}."
@@ -499,6 +503,26 @@ def describe_commodity_confound(
             "2011, not a harder time for developing economies' manufacturing."
         )
     return out
+
+
+def display_regional_table(changes: pd.DataFrame) -> pd.DataFrame:
+    """The page table of :func:`regional_share_changes` (years as text, readable headers)."""
+    table = changes.copy()
+    for column in ("first_year", "last_year"):
+        table[column] = table[column].astype(int).astype(str)
+    return table.rename(
+        columns={
+            "region": "Region (WTO)",
+            "first_year": "from",
+            "first_value": "share, % (from)",
+            "last_year": "to",
+            "last_value": "share, % (to)",
+            "change": "change, pp",
+            "years": "figures",
+            "verified": "verified on primary page",
+            "citation": "source",
+        }
+    )
 
 
 def describe_regionalisation(changes: pd.DataFrame, south: pd.DataFrame) -> dict[str, str]:
