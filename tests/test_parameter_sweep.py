@@ -108,7 +108,7 @@ def test_partnir_accepts_the_old_vintage_and_names_what_it_lacks():
     with pytest.raises(ParameterError, match=r"'year' must be between 1990 and 201\d"):
         partnir.check_parameters({**base, "year": 2021})  # past the vintage's data: refused up front
     note = partnir.pandemic_data_missing("2018-08-01")
-    assert "2018-08-01" in note and "2020–2021" in note and "n/a" in note
+    assert note == "the WDI vintage 2018-08-01 has no real GDP growth for 2020–2021 (NY.GDP.MKTP.KD.ZG)"
     assert partnir.pandemic_data_missing("2026-07-01") is None
 
 
@@ -248,6 +248,43 @@ def test_partnir_on_the_old_vintage_builds_and_says_what_is_missing(tmp_path):
     run = run_chapter("partnir", tmp_path, vintage="2018-08-01", year=2016)
     assert not run.errors
     note = run.values["pandemic_note"]
-    assert "Not available in this vintage" in note and "2020–2021" in note
+    assert note.startswith("**Not available with these parameters.** The WDI vintage 2018-08-01 has no real GDP")
+    parameters_note = next(c.source for c in run.notebook.cells if "Parameters of this page" in c.source)
+    assert "Sections these parameters cannot show" in parameters_note
+    assert "*Did manufacturing economies weather the pandemic better?*: the WDI vintage 2018-08-01" in parameters_note
     assert run.values["b1_growth"].startswith("n/a") and run.values["n_sig"] == "0"
     assert not math.isnan(float(run.values["grp_mer"]))  # the rest of the chapter stands
+
+
+# ---------------------------------------------------------------------------------------
+# The parameters note lists the sections a parameter set cannot show
+
+
+def test_missing_sections_are_glued_and_listed(monkeypatch):
+    from imtrade.show import sections, tables
+
+    glued = {}
+    monkeypatch.setattr(tables, "_glue", lambda name, text: glued.__setitem__(name, text))
+    line = sections.report_missing_section("pandemic", "The pandemic", "the vintage has no 2020 data.")
+    assert line == "*The pandemic*: the vintage has no 2020 data." and glued == {"section_missing_pandemic": line}
+    assert sections.missing_sections({"other": "x", **glued}) == [line]
+    assert sections.missing_sections_note([]) == ""
+    note = sections.missing_sections_note([line])
+    assert ":::{note} Sections these parameters cannot show" in note and f"- {line}" in note
+    assert sections.missing_section_note("the vintage has no 2020 data.").startswith(
+        "**Not available with these parameters.** The vintage has no 2020 data, so this section cannot be computed"
+    )
+    with pytest.raises(ValueError, match="identifier"):
+        sections.report_missing_section("a b", "t", "r")
+
+
+def test_the_parameters_note_shows_the_missing_sections():
+    from imtrade.book.execute import _parameter_note
+    from imtrade.book.toc import chapter
+
+    ch = chapter("partnir")
+    params = {name: p.default for name, p in ch.parameters().items()}
+    plain = _parameter_note(ch, params)
+    assert "cannot show" not in plain and plain.endswith(":::")
+    note = _parameter_note(ch, params, ["*The pandemic*: no 2020 data."])
+    assert note.startswith(plain) and note.endswith("- *The pandemic*: no 2020 data.\n:::")

@@ -80,22 +80,19 @@ def last_data_year(vintage: str | None) -> int | None:
 
 
 def pandemic_data_missing(vintage: str | None) -> str | None:
-    """What the vintage lacks for the pandemic section, as a sentence for the page; None when it has it.
+    """Why the pandemic section cannot be computed on ``vintage`` (a clause for the page); None when it can.
 
     The section needs real GDP growth of the world in :data:`PANDEMIC_YEARS` (older vintages
-    end before 2020). Without it the section's numbers read n/a and the rest of the chapter stands.
+    end before 2020). Without it the section's numbers read n/a and the rest of the chapter
+    stands (:func:`imtrade.show.sections.missing_section_note`).
     """
     growth = load_indicators(["NY.GDP.MKTP.KD.ZG"], countries=[WORLD], years=PANDEMIC_YEARS, vintage=vintage)
     have = set(growth.dropna(subset=["value"])["year"])
     lacking = [y for y in PANDEMIC_YEARS if y not in have]
     if not lacking:
         return None
-    years = "–".join(str(y) for y in (lacking[0], lacking[-1])) if len(lacking) > 1 else str(lacking[0])
-    return (
-        f"**Not available in this vintage.** The WDI vintage {vintage} has no real GDP growth for {years} "
-        "(NY.GDP.MKTP.KD.ZG), so this section cannot be computed on it: its numbers read n/a and its "
-        "figure and table are empty. Rerun with a later vintage (e.g. the default) to see it."
-    )
+    years = f"{lacking[0]}–{lacking[-1]}" if len(lacking) > 1 else str(lacking[0])
+    return f"the WDI vintage {vintage} has no real GDP growth for {years} (NY.GDP.MKTP.KD.ZG)"
 
 
 def claimed(claim_id: str) -> dict[str, Any]:
