@@ -288,3 +288,61 @@ def test_the_parameters_note_shows_the_missing_sections():
     assert "cannot show" not in plain and plain.endswith(":::")
     note = _parameter_note(ch, params, ["*The pandemic*: no 2020 data."])
     assert note.startswith(plain) and note.endswith("- *The pandemic*: no 2020 data.\n:::")
+
+
+DEGRADING_CHAPTER = """---
+jupytext:
+  text_representation: {extension: .md, format_name: myst}
+kernelspec: {display_name: Python 3, language: python, name: python3}
+---
+
+# Sample chapter
+
+```{code-cell} ipython3
+:tags: [parameters]
+
+missing: bool = False  # pretend the vintage lacks the section's data
+```
+
+```{code-cell} ipython3
+:tags: [remove-cell]
+
+from imtrade.api import glue_text, missing_section_note, report_missing_section
+
+reason = "the sample vintage has no data for 2020" if missing else None
+glue_text("section_note", missing_section_note(reason) if reason else "")
+if reason:
+    report_missing_section("sample", "The sample section", reason)
+```
+
+## The sample section
+
+{glue:md}`section_note`
+
+The rest of the page.
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.mirror
+@pytest.mark.parametrize("missing", [False, True])
+def test_a_degraded_section_builds_without_warnings(tmp_path, monkeypatch, mirror, missing):
+    """The note glued empty (section available) or full, and the parameters note: a strict build passes."""
+    from conftest import ROOT, sample_book
+
+    from imtrade.book.build import build
+    from imtrade.paths import ROOT_ENV
+
+    monkeypatch.setenv(ROOT_ENV, str(ROOT))
+    root = sample_book(
+        tmp_path, monkeypatch, DEGRADING_CHAPTER, "format: jb-book\nroot: intro\nchapters:\n  - file: chapters/sample\n"
+    )
+    if missing:
+        text = (root / "chapters" / "sample.md").read_text(encoding="utf-8")
+        (root / "chapters" / "sample.md").write_text(text.replace("missing: bool = False", "missing: bool = True"))
+    report = build(jobs=1, strict=True, progress=lambda m: None)
+    assert report.site_built
+    html = (root / "_build" / "html" / "chapters" / "sample.html").read_text(encoding="utf-8")
+    assert ("Sections these parameters cannot show" in html) is missing
+    assert ("Not available with these parameters" in html) is missing
+    assert "The rest of the page." in html
