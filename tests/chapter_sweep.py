@@ -3,7 +3,7 @@
 The notebook's own cells are executed in order in one namespace, after its parameters cell
 an assignment of the given values (as papermill injects them). No kernel is started, so a
 case costs the chapter's computations only. Figures are drawn with Agg and closed after each
-cell; what the cells display is discarded.
+cell; what the cells display is discarded, and warnings are ignored as a kernel shows them.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,12 @@ def run_cells(chapter: str, path: Path, values: dict[str, Any], workdir: Path) -
     try:
         for index, (tags, source) in enumerate(code_cells(path)):
             try:
-                with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+                with (
+                    contextlib.redirect_stdout(io.StringIO()),
+                    contextlib.redirect_stderr(io.StringIO()),
+                    warnings.catch_warnings(),
+                ):
+                    warnings.simplefilter("ignore")  # as in a kernel: warnings are not failures (pytest's filter is)
                     exec(compile(source, f"<{chapter} cell {index}>", "exec"), namespace)
                     if "parameters" in tags:
                         exec(injected, namespace)
