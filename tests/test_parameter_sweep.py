@@ -252,6 +252,7 @@ def test_partnir_on_the_old_vintage_builds_and_says_what_is_missing(tmp_path):
     parameters_note = next(c.source for c in run.notebook.cells if "Parameters of this page" in c.source)
     assert "Sections these parameters cannot show" in parameters_note
     assert "*Did manufacturing economies weather the pandemic better?*: the WDI vintage 2018-08-01" in parameters_note
+    assert "*Comparisons with the text's 2021 figures*: the vintage's world GDP ends in 2016" in parameters_note
     assert run.values["b1_growth"].startswith("n/a") and run.values["n_sig"] == "0"
     assert not math.isnan(float(run.values["grp_mer"]))  # the rest of the chapter stands
 
