@@ -88,7 +88,7 @@ _CHOICE = __import__("re").compile(r"\b[A-Z]{3}\b")
 class Case:
     chapter: str
     parameter: str
-    kind: str  # "default", "vintage", "choice", "sparse", "item", "lower", "upper"
+    kind: str  # "default", "vintage", "choice", "sparse", "item", "short", "long", "lower", "upper", "pool"
     value: Any = None  # the value given (None for range ends, found by probing the validator)
 
     @property
@@ -137,6 +137,23 @@ def cases(chapter: str) -> list[Case]:
                 out += [Case(chapter, p.name, "lower"), Case(chapter, p.name, "upper")]
         elif p.type in ("int", "float"):
             out += [Case(chapter, p.name, "lower"), Case(chapter, p.name, "upper")]
+    seen = {(c.parameter, repr(c.value)) for c in out}
+    return out + [c for c in pool_cases(chapter) if (c.parameter, repr(c.value)) not in seen]
+
+
+def pool_cases(chapter: str) -> list[Case]:
+    """Each candidate value of the chapter's assignment pool (front matter ``imtrade: pool:``), alone:
+    students are given these, so each must run (defaults already tried are left out)."""
+    from imtrade.assignments.editions import declared_pool
+    from imtrade.book.toc import chapter as find
+
+    ch = find(chapter)
+    declared = ch.parameters()
+    out = []
+    for name, values in (declared_pool(ch.source) or {}).items():
+        for value in values:
+            if name in declared and value != declared[name].default:
+                out.append(Case(chapter, name, "pool", value))
     return out
 
 

@@ -3,8 +3,9 @@
 The cases come from each chapter's parameters cell and its validator (``check_parameters``),
 not from a hand-picked list (:func:`chapter_sweep.cases`): every catalogued WDI vintage for a
 vintage parameter, each choice a text parameter's help names, economies with little or no
-data for ISO3 parameters, each default item of a list alone, and both ends of every numeric
-range, found by bisecting what the validator accepts. Each case is either refused up front by
+data for ISO3 parameters, each default item of a list alone, both ends of every numeric
+range, found by bisecting what the validator accepts, and each candidate of the chapter's
+assignment pool. Each case is either refused up front by
 the validator with a ParameterError (one clear message) or runs: the chapter's own code cells
 are executed in this process (no kernel), so a section that lacks data must say so instead
 of raising. Known degrade paths are tested directly below, on small frames.
@@ -57,6 +58,8 @@ def test_the_sweep_covers_every_chapter_and_kind():
     assert {f"trade_patterns-countries-sparse={c}" for c in SPARSE_ECONOMIES} <= tp
     assert {"trade_patterns-start_year-lower", "trade_patterns-end_year-upper"} <= tp
     assert "partnir-group-item=ZAF" in {c.id for c in CASES}
+    # the assignment pool: every candidate value students can be given
+    assert "trade_patterns-countries-pool=KOR,MEX,VNM,IND" in tp and "partnir-year-pool=2018" in {c.id for c in CASES}
 
 
 @pytest.mark.data
