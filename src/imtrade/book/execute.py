@@ -41,8 +41,11 @@ def _cli_value(value: Any) -> str:
     return ",".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
-def _parameter_note(chapter: Chapter, params: dict[str, Any]) -> str:
-    """A collapsed note with the values this page was computed with and how to rerun it."""
+def _parameter_note(chapter: Chapter, params: dict[str, Any], missing: list[str] | None = None) -> str:
+    """A collapsed note with the values this page was computed with and how to rerun it, and the
+    sections these values cannot show (``missing``, see :mod:`imtrade.show.sections`)."""
+    from imtrade.show.sections import missing_sections_note
+
     declared = chapter.parameters()
     rows = "\n".join(f"| `{name}` | `{json.dumps(value)}` | {declared[name].help} |" for name, value in params.items())
     changed = {n: v for n, v in params.items() if v != declared[n].default}
@@ -58,7 +61,7 @@ def _parameter_note(chapter: Chapter, params: dict[str, Any]) -> str:
         f"This page was computed with the parameters below. {lead}\n"
         f"`imtrade run {chapter.name} {example}` (`imtrade params {chapter.name}` lists them; "
         "see {doc}`/book/rerunning`).\n\n"
-        "| parameter | value | meaning |\n|---|---|---|\n" + rows + "\n:::"
+        "| parameter | value | meaning |\n|---|---|---|\n" + rows + "\n:::" + missing_sections_note(missing or [])
     )
 
 
@@ -104,7 +107,10 @@ def normalise_notebook(nb, chapter: Chapter, params: dict[str, Any]):
             if "image/png" in data:
                 data["image/png"] = compress_png(data["image/png"])
     if note_index is not None:
-        note = nbformat.v4.new_markdown_cell(_parameter_note(chapter, params))
+        from imtrade.book.notebooks import glued
+        from imtrade.show.sections import missing_sections
+
+        note = nbformat.v4.new_markdown_cell(_parameter_note(chapter, params, missing_sections(glued(nb))))
         note.pop("id", None)  # random; nbformat 4.4 has no cell ids
         nb.cells.insert(note_index, note)
     meta = nb.metadata.get("papermill", {})

@@ -1103,6 +1103,16 @@ def check_parameters(params: dict[str, Any]) -> None:
         )
     if len(set(candidates)) != len(candidates):
         raise ParameterError(f"parameter 'candidate_breaks' lists a year twice: {candidates}")
+    from imtrade.stats.breaks import SUP_F_TRIM
+
+    n = end - start + 1  # at most this many annual observations: the scan trims 15 % at each end
+    inside = [c for c in candidates if SUP_F_TRIM * n <= c - start + 1 <= (1 - SUP_F_TRIM) * n]
+    if not inside:
+        lo, hi = start + math.ceil(SUP_F_TRIM * n) - 1, start + math.floor((1 - SUP_F_TRIM) * n) - 1
+        raise ParameterError(
+            f"parameter 'candidate_breaks' {candidates}: the break scan trims 15 % of the years at each end "
+            f"of {start}-{end}, so it needs at least one candidate between {lo} and {hi}"
+        )
 
 
 # ---------------------------------------------------------------------------------------

@@ -617,6 +617,9 @@ def describe_headlines(
 def display_industry_table(trends: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """The industry trend table for the page: slopes with their CIs as text, years as text."""
     ok = trends[trends["pattern"] != "too few data"]
+    if ok.empty:  # e.g. focus economies the employment data do not cover
+        who = ", ".join(trends["iso3"].map(lambda c: names.get(c, c))) if "iso3" in trends else ""
+        return pd.DataFrame({"Economy": [who or "–"], "Pattern": ["too few data"]})
 
     def cell(row, key: str) -> str:
         interval = interval_text(row[f"{key}_ci_low"], row[f"{key}_ci_high"], plus=True)
