@@ -306,3 +306,87 @@ def test_ctrl_c_during_a_build_leaves_the_site_intact(book, tmp_path):
     assert proc.returncode != 0, output
     assert "Traceback" not in output
     assert tree_digest(site) == before
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 20: nothing the runner writes in passing lives in the Sphinx source folder
+
+LISTING_CELL = """
+```{code-cell} ipython3
+:tags: [remove-cell]
+
+import json, os, pathlib
+pathlib.Path(os.environ["SAMPLE_LISTING"]).write_text(json.dumps(sorted(os.listdir("."))))
+```
+"""
+
+
+def test_the_runner_writes_nothing_but_its_output_next_to_it(book, tmp_path, monkeypatch):
+    from imtrade.book.execute import execute_chapter
+    from imtrade.book.toc import chapter
+
+    source = (book / "chapters" / "sample.md").read_text(encoding="utf-8")
+    end = source.index("```", source.index(":tags: [parameters]")) + len("```\n")
+    (book / "chapters" / "sample.md").write_text(source[:end] + LISTING_CELL + source[end:], encoding="utf-8")
+    listing = tmp_path / "listing.json"
+    monkeypatch.setenv("SAMPLE_LISTING", str(listing))
+    out = book / "_build" / "stage" / "chapters" / "sample.ipynb"
+    ch = chapter("sample")
+    execute_chapter(ch, ch.resolve({}), out)
+    assert json.loads(listing.read_text()) == []  # while it ran: no scratch notebook or reads log beside it
+    assert sorted(p.name for p in out.parent.iterdir()) == ["sample.ipynb"]
+    assert list((book / "_build" / "scratch").iterdir()) == []  # its own scratch folder is removed
+
+
+def test_stray_files_in_the_stage_are_removed_and_never_published(book):
+    """As after an interrupted or killed build of the old runner: scratch notebooks beside the chapters."""
+    run_build(jobs=1)
+    chapters = book / "_build" / "stage" / "chapters"
+    executed = (chapters / "sample.ipynb").read_bytes()
+    strays = [".sample.4242.out.ipynb", ".sample.4242.in.ipynb", ".sample.4242.reads.jsonl", "oldchapter.ipynb"]
+    for name in strays:
+        (chapters / name).write_bytes(executed)
+    dead_scratch = book / "_build" / "scratch" / "sample.999999999.abc"  # no such process
+    dead_scratch.mkdir(parents=True)
+    report, messages = run_build(jobs=1)
+    assert report.site_built, messages  # not "site up to date"
+    assert any("removed 4 file(s)" in m for m in messages), messages
+    assert sorted(p.name for p in chapters.iterdir()) == ["sample.ipynb"]
+    site = book / "_build" / "html"
+    published = [p.relative_to(site).as_posix() for p in site.rglob("*")]
+    assert not [p for p in published if "4242" in p or "oldchapter" in p], published
+    assert not dead_scratch.exists()
+    assert len(report.warnings) == 0, report.warnings
+
+
+def test_run_refuses_an_output_that_is_not_a_regular_file(book, tmp_path):
+    from imtrade.cli import main
+
+    fifo = tmp_path / "pipe.ipynb"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.ipynb"
+    folder.mkdir()
+    for target in (fifo, folder, Path("/dev/full")):
+        result = CliRunner().invoke(main, ["run", "sample", "-o", str(target)])
+        assert result.exit_code in (1, 2), result.output
+        assert "not a regular file" in result.output or "is a directory" in result.output, result.output
+        assert "Traceback" not in result.output
+    assert fifo.is_fifo() and folder.is_dir() and Path("/dev/full").is_char_device()
+    assert not (book / "_build" / "runs").exists()
+
+
+def test_run_timeout_is_one_message_and_leaves_no_scratch(book, tmp_path):
+    from imtrade.cli import main
+
+    chapter = book / "chapters" / "sample.md"
+    source = chapter.read_text(encoding="utf-8")
+    end = source.index("```", source.index(":tags: [parameters]")) + len("```\n")
+    slow = "\n```{code-cell} ipython3\n:tags: [remove-cell]\n\nimport time\ntime.sleep(30)\n```\n"
+    chapter.write_text(source[:end] + slow + source[end:], encoding="utf-8")
+    out = tmp_path / "o.ipynb"
+    result = CliRunner().invoke(main, ["run", "sample", "--timeout", "2", "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "took longer than the 2 s allowed for one cell" in result.output and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert not out.exists()
+    assert list((book / "_build" / "scratch").iterdir()) == []

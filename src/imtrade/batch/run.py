@@ -131,7 +131,14 @@ def execute_run(request: RunRequest) -> RunOutcome:
         os.environ[STATS_ENV] = str(stats)
         try:
             result = execute_chapter(
-                chapter, request.params, output, cwd=work, timeout=request.timeout, failed_dir=failed, log_path=log
+                chapter,
+                request.params,
+                output,
+                cwd=work,
+                timeout=request.timeout,
+                failed_dir=failed,
+                log_path=log,
+                scratch_dir=tmp_path / "scratch",
             )
             outcome.ok, outcome.reads, outcome.notebook = True, result.reads, output.read_bytes()
             outcome.files = {

@@ -275,8 +275,9 @@ def build(
     solution text before the build reports success.
     """
     from imtrade.batch.site import stage_batches
-    from imtrade.book.pages import write_generated_pages
-    from imtrade.book.site import build_site, stage_digest, sync_sources
+    from imtrade.book.execute import clean_scratch
+    from imtrade.book.pages import GENERATED_PAGES, write_generated_pages
+    from imtrade.book.site import build_site, prune_stage, stage_digest, sync_sources
 
     paths = edition_paths(edition, project())
     start = time.perf_counter()
@@ -286,6 +287,7 @@ def build(
     if unknown:
         raise BuildError(f"book_params.yml names unknown chapter(s): {', '.join(sorted(unknown))}")
     env = environment_digest(paths)
+    clean_scratch(paths)  # what an interrupted or killed build left
     book_chapters = chapters(paths)
     if edition == "student":
         from imtrade.assignments.editions import student_chapter
@@ -308,6 +310,9 @@ def build(
             fix="fix the chapter or its parameters and run `imtrade build` again (finished chapters are kept in the cache)",
         )
     stage = sync_sources(paths)
+    strays = prune_stage(stage, {p.output for p in plans} | {stage / page for page in GENERATED_PAGES}, paths)
+    if strays:
+        progress(f"removed {len(strays)} file(s) the build did not write from the stage: {', '.join(strays[:5])}")
     write_generated_pages(stage, plans, paths)
     if edition == "instructor":  # batch runs keep their solutions: never in the student edition
         stage_batches(stage, paths)  # built batch runs with a `site` section (e.g. country briefs)
@@ -318,11 +323,20 @@ def build(
     site_record = paths.build / "cache" / "site.json"
     previous = json.loads(site_record.read_text()) if site_record.is_file() else {}
     site_built, site_seconds, warnings = False, 0.0, []
-    if force or previous.get("stage_digest") != digest or previous.get("strict") != strict or not paths.site.is_dir():
+    if (
+        force
+        or strays  # the published site may hold their pages
+        or previous.get("stage_digest") != digest
+        or previous.get("strict") != strict
+        or not paths.site.is_dir()
+    ):
         # Sphinx rebuilds only changed pages; when our code (e.g. the Sphinx extension) or the
         # environment changed, every page must be written again, and also when the table of
         # contents changed (e.g. briefs added): Sphinx would leave the other pages' sidebars stale.
-        everything = force or previous.get("environment") != env or previous.get("toc") != toc_digest
+        # --strict must see the warnings of every page, not only of those Sphinx rewrites.
+        everything = (
+            force or strict or bool(strays) or previous.get("environment") != env or previous.get("toc") != toc_digest
+        )
         result = build_site(strict=strict, paths=paths, all_pages=everything)
         site_built, site_seconds, warnings = True, result.seconds, result.warnings
         site_record.parent.mkdir(parents=True, exist_ok=True)

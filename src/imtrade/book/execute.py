@@ -14,6 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import stat
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +24,7 @@ from typing import Any
 
 from imtrade.book.toc import Chapter
 from imtrade.data.provenance import READS_LOG_ENV
-from imtrade.exceptions import ChapterExecutionError
+from imtrade.exceptions import ChapterExecutionError, ImtradeError
 from imtrade.paths import project
 from imtrade.show.figures import compress_png
 
@@ -35,6 +38,50 @@ class ExecutionResult:
     output: Path
     seconds: float
     reads: list[dict[str, str]]
+
+
+def check_output_path(output: Path) -> None:
+    """Refuse an output path that exists and is not a regular file (a device, a FIFO, a folder):
+    the executed notebook is renamed over it, which would replace e.g. ``/dev/null``."""
+    try:
+        mode = output.lstat().st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise ImtradeError(f"cannot use {output} as the output notebook: {exc.strerror}") from None
+    if not stat.S_ISREG(mode):
+        kind = (
+            "a folder"
+            if stat.S_ISDIR(mode)
+            else "a symbolic link"
+            if stat.S_ISLNK(mode)
+            else "a FIFO"
+            if stat.S_ISFIFO(mode)
+            else "a device"
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+            else "a socket"
+            if stat.S_ISSOCK(mode)
+            else "not a regular file"
+        )
+        raise ImtradeError(
+            f"the output path {output} exists and is {kind}, not a regular file; it was left untouched",
+            fix="give -o a path to a new or existing .ipynb file",
+        )
+
+
+def _place(src: Path, dst: Path) -> None:
+    """Move ``src`` onto ``dst`` atomically, also across file systems (through a hidden temporary
+    file next to ``dst``, renamed in one step)."""
+    try:
+        os.replace(src, dst)
+    except OSError:
+        tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
+        try:
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dst)
+        finally:
+            tmp.unlink(missing_ok=True)
+        src.unlink(missing_ok=True)
 
 
 def _cli_value(value: Any) -> str:
@@ -123,30 +170,90 @@ def execute_chapter(
     timeout: int = CELL_TIMEOUT,
     failed_dir: Path | None = None,
     log_path: Path | None = None,
+    scratch_dir: Path | None = None,
 ) -> ExecutionResult:
     """Run ``chapter`` with ``params`` (already validated) and write the executed notebook.
 
     The kernel's stderr goes to ``log_path`` (default ``_build/logs/<chapter>.log``; batch
-    runs of one chapter in parallel give each run its own).
+    runs of one chapter in parallel give each run its own). The notebook before and during
+    execution and the reads log live in a private folder under ``scratch_dir`` (default
+    ``_build/scratch``), never next to ``output``: the book's outputs go to the Sphinx source
+    folder, which must hold nothing else. The folder is removed however the run ends; one
+    left by a killed process is removed by the next build (:func:`clean_scratch`).
     """
     import jupytext
-    import nbformat
-    import papermill
-    from papermill.exceptions import PapermillExecutionError
-
-    from imtrade.book.kernels import kernel_manager_class
 
     paths = project()
+    output = output.absolute()
+    check_output_path(output)
     output = output.resolve()
     output.parent.mkdir(parents=True, exist_ok=True)
     cwd = (cwd or output.parent).resolve()
     cwd.mkdir(parents=True, exist_ok=True)
     nb = jupytext.read(chapter.path)
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    stem = f".{output.stem}.{os.getpid()}"
-    source_nb = output.with_name(f"{stem}.in.ipynb")
-    executed = output.with_name(f"{stem}.out.ipynb")
-    reads_log = output.with_name(f"{stem}.reads.jsonl")
+    scratch_root = scratch_dir or paths.build / SCRATCH
+    scratch_root.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{output.stem}.{os.getpid()}.", dir=scratch_root))
+    try:
+        return _execute_in(
+            chapter, params, output, nb, scratch, cwd=cwd, timeout=timeout, failed_dir=failed_dir, log_path=log_path
+        )
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+SCRATCH = "scratch"  # under _build: the runner's temporary files (one folder per execution)
+
+
+def clean_scratch(paths=None) -> int:
+    """Remove what executions killed before their clean-up left in ``_build/scratch``
+    (folders of processes that no longer run); return how many were removed."""
+    root = (paths or project()).build / SCRATCH
+    removed = 0
+    for folder in root.glob("*") if root.is_dir() else []:
+        parts = folder.name.rsplit(".", 2)
+        pid = int(parts[1]) if len(parts) == 3 and parts[1].isdigit() else None
+        if pid is not None and (pid == os.getpid() or _alive(pid)):
+            continue  # a run in progress (this process's, a pool worker's or another command's)
+        shutil.rmtree(folder, ignore_errors=True) if folder.is_dir() else folder.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _execute_in(
+    chapter: Chapter,
+    params: dict[str, Any],
+    output: Path,
+    nb,
+    scratch: Path,
+    *,
+    cwd: Path,
+    timeout: int,
+    failed_dir: Path | None,
+    log_path: Path | None,
+) -> ExecutionResult:
+    import nbformat
+    import papermill
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
+    from papermill.exceptions import PapermillExecutionError
+
+    from imtrade.book.kernels import kernel_manager_class
+
+    paths = project()
+    source_nb = scratch / "in.ipynb"
+    executed = scratch / "out.ipynb"
+    reads_log = scratch / "reads.jsonl"
     nbformat.write(nb, source_nb)
     env_before = {k: os.environ.get(k) for k in ("IMTRADE_ROOT", READS_LOG_ENV, CHAPTER_ENV, "PYTHONHASHSEED")}
     os.environ.update(
@@ -180,17 +287,29 @@ def execute_chapter(
             request_save_on_cell_execute=False,
             **({"kernel_manager_class": manager} if (manager := kernel_manager_class()) else {}),
         )
-    except PapermillExecutionError as exc:
+    except (PapermillExecutionError, CellTimeoutError, DeadKernelError) as exc:
         kept = None
         if failed_dir is not None and executed.exists():
             failed_dir.mkdir(parents=True, exist_ok=True)
             kept = failed_dir / f"{chapter.name}.ipynb"
-            executed.replace(kept)
+            _place(executed, kept)
+        keep = (f"inspect the failed notebook {kept}; " if kept else "") + (
+            "the previous results and the published site were left unchanged"
+        )
+        if isinstance(exc, CellTimeoutError):
+            raise ChapterExecutionError(
+                f"chapter '{chapter.name}' took longer than the {timeout} s allowed for one cell",
+                fix=f"allow more time (e.g. --timeout {max(CELL_TIMEOUT, 2 * timeout)}); {keep}",
+            ) from None
+        if isinstance(exc, DeadKernelError):
+            raise ChapterExecutionError(
+                f"the kernel running chapter '{chapter.name}' died ({exc})",
+                fix=f"check memory (the kernel may have been killed) and the log {log_path}; {keep}",
+            ) from None
         first_line = next((ln for ln in str(exc.source).splitlines() if ln.strip()), "")
         raise ChapterExecutionError(
             f"chapter '{chapter.name}' failed in code cell {exc.exec_count} (starting {first_line[:80]!r}):\n  {exc.ename}: {exc.evalue}",
-            fix=(f"inspect the failed notebook {kept}; " if kept else "")
-            + "the previous results and the published site were left unchanged",
+            fix=keep,
         ) from None
     finally:
         os.dup2(saved_stderr, 2)
@@ -200,11 +319,11 @@ def execute_chapter(
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        source_nb.unlink(missing_ok=True)
     seconds = time.perf_counter() - start
     result_nb = normalise_notebook(nbformat.read(executed, as_version=4), chapter, params)
     nbformat.write(result_nb, executed)
-    executed.replace(output)
+    check_output_path(output)  # not replaced by a FIFO or a device while the chapter ran
+    _place(executed, output)
     reads = []
     if reads_log.exists():
         seen = set()
@@ -214,5 +333,4 @@ def execute_chapter(
             if key not in seen:
                 seen.add(key)
                 reads.append(record)
-        reads_log.unlink()
     return ExecutionResult(chapter.name, output, seconds, sorted(reads, key=lambda r: json.dumps(r, sort_keys=True)))

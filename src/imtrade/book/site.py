@@ -84,6 +84,61 @@ def sync_sources(paths: ProjectPaths | None = None) -> Path:
     return stage
 
 
+SOURCE_SUFFIXES = (".md", ".ipynb", ".rst", ".txt")  # files Sphinx (myst-nb) may read as pages
+
+
+def prune_stage(stage: Path, keep: set[Path], paths: ProjectPaths | None = None) -> list[str]:
+    """Remove from the stage every file that the build did not put there; return them.
+
+    The stage is derived from the sources on every build: in ``chapters/`` only the executed
+    notebooks of this build (``keep``), the plain pages of ``chapters/`` and what the chapters
+    wrote (``tables/``, read as downloads only) may live; in ``book/`` only the book's pages
+    (and the generated ones in ``keep``); at the top only :data:`STATIC_SOURCES`. Hidden
+    files (e.g. an interrupted run's scratch notebooks of earlier versions) are never kept:
+    Sphinx would publish them as pages. When anything was removed, Sphinx's own output is
+    removed too (it would still hold the stray pages) and the next build writes every page.
+    """
+    from imtrade.book.toc import is_notebook
+
+    paths = paths or project()
+    keep = {p.resolve() for p in keep}
+    removed: list[str] = []
+
+    def drop(file: Path) -> None:
+        removed.append(file.relative_to(stage).as_posix())
+        if file.is_dir() and not file.is_symlink():
+            shutil.rmtree(file, ignore_errors=True)
+        else:
+            file.unlink(missing_ok=True)
+
+    chapters = stage / "chapters"
+    plain = {src.name for src in paths.chapters.glob("*.md") if not is_notebook(src)}
+    for file in sorted(chapters.rglob("*")) if chapters.is_dir() else []:
+        rel = file.relative_to(chapters)
+        if not file.exists() and not file.is_symlink():
+            continue  # inside a folder dropped already
+        hidden = any(part.startswith(".") for part in rel.parts)
+        if file.is_dir() and not hidden:
+            continue
+        stray_top = len(rel.parts) == 1 and file.resolve() not in keep and file.name not in plain
+        stray_page = len(rel.parts) > 1 and file.suffix in SOURCE_SUFFIXES and rel.parts[0] != "tables"
+        if hidden or stray_top or stray_page:
+            drop(file)
+    for folder in STATIC_DIRS:
+        staged = stage / folder
+        for file in sorted(staged.rglob("*")) if staged.is_dir() else []:
+            if file.is_file() or file.is_symlink():
+                source = paths.root / file.relative_to(stage)
+                if not source.is_file() and file.resolve() not in keep:
+                    drop(file)
+    for file in sorted(stage.iterdir()) if stage.is_dir() else []:
+        if file.is_file() and file.suffix in SOURCE_SUFFIXES and file.name not in STATIC_SOURCES:
+            drop(file)
+    if removed:
+        shutil.rmtree(stage / "_build", ignore_errors=True)  # its pages of the removed files
+    return removed
+
+
 def stage_digest(stage: Path) -> str:
     """Digest of every source file of the stage (not of Sphinx's output)."""
     h = hashlib.sha256()
