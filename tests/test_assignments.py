@@ -465,6 +465,35 @@ def test_cli_reports_bad_input_without_traceback(light_book):
     assert result.exit_code == 1 and "holds no answer keys" in result.output
 
 
+def test_force_replaces_only_an_earlier_assign_output(light_book):
+    """Issue 20: `assign --out . --force` must not wipe the checkout."""
+    from imtrade.assignments.assign import MARKER, check_out
+    from imtrade.cli import main
+    from imtrade.exceptions import AssignmentError
+
+    precious = light_book / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work", encoding="utf-8")
+    runner = CliRunner()
+    for out in ("precious", "."):
+        result = runner.invoke(main, ["assign", NAME, "--roster", "roster.csv", "--out", out, "--force"])
+        assert result.exit_code == 1, result.output
+        assert f"has no {MARKER}" in result.output and "left untouched" in result.output
+        assert "Traceback" not in result.output
+    assert (precious / "thesis.tex").read_text(encoding="utf-8") == "years of work"
+    assert (light_book / "roster.csv").is_file()
+    (light_book / "afile").write_text("x", encoding="utf-8")
+    with pytest.raises(AssignmentError, match="is not a folder"):
+        check_out(light_book / "afile", force=True)
+    earlier = light_book / "earlier"
+    earlier.mkdir()
+    (earlier / MARKER).write_text("{}", encoding="utf-8")
+    (earlier / "assignments.csv").write_text("id,name\n", encoding="utf-8")
+    check_out(earlier, force=True)  # an earlier output: replaced
+    with pytest.raises(AssignmentError, match="already exists and is not empty"):
+        check_out(earlier, force=False)
+
+
 def test_scoring_rules():
     from imtrade.assignments.grade import AnswerResult, score
 

@@ -336,16 +336,37 @@ class AssignReport:
     seconds: float
 
 
+MARKER = ".imtrade-assign.json"  # in every folder `imtrade assign` writes: only such a folder is replaced by --force
+
+
+def check_out(out: Path, force: bool) -> None:
+    """Refuse to write ``out`` unless it is new, an empty folder, or (with ``force``) a folder an
+    earlier ``imtrade assign`` wrote (it holds :data:`MARKER`); never delete anything else."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise AssignmentError(f"{out} exists and is not a folder; it was left untouched", fix="choose another --out")
+    if not any(out.iterdir()):
+        return
+    if not force:
+        raise AssignmentError(
+            f"{out} already exists and is not empty", fix="choose another --out or pass --force to replace it"
+        )
+    if not (out / MARKER).is_file():
+        raise AssignmentError(
+            f"{out} is not the output of an earlier `imtrade assign` (it has no {MARKER}); --force replaces only such "
+            "a folder, and this one was left untouched",
+            fix="choose another --out (a new or empty folder), or remove the folder yourself",
+        )
+
+
 def _replace_dir(fresh: Path, out: Path, force: bool) -> None:
+    check_out(out, force)  # again: the folder may have changed while the keys were computed
     if out.exists():
-        if out.is_dir() and not any(out.iterdir()):
+        if not any(out.iterdir()):
             out.rmdir()
-        elif force:
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
         else:
-            raise AssignmentError(
-                f"{out} already exists and is not empty", fix="choose another --out or pass --force to replace it"
-            )
+            shutil.rmtree(out)
     fresh.rename(out)
 
 
@@ -364,10 +385,7 @@ def assign(
     """Write every student's notebook and answer key; see the module docstring."""
     start = time.perf_counter()
     out = Path(out).resolve()
-    if out.exists() and not force and (not out.is_dir() or any(out.iterdir())):
-        raise AssignmentError(
-            f"{out} already exists and is not empty", fix="choose another --out or pass --force to replace it"
-        )
+    check_out(out, force)
     students = read_roster(roster)
     answers = declared_answers(chapter.source, str(chapter.path))
     if not answers:
@@ -462,6 +480,10 @@ def assign(
                 json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
             )
         (fresh / "assignments.csv").write_text(rows.getvalue(), encoding="utf-8")
+        (fresh / MARKER).write_text(
+            json.dumps({"written_by": "imtrade assign", "chapter": chapter.name}, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
         fresh.chmod(0o755)
         _replace_dir(fresh, out, force)
     finally:
