@@ -240,8 +240,34 @@ class TestDataCommands:
         before = manifest.read_text()
         out = run("data", "manifest", "wb-bulk").stdout
         assert "added    API_NEW_DS2_en_csv_v2_1.csv" in out and manifest.read_text() == before
+        manifest.unlink()  # a vintage newly added to the catalog has no manifest yet: --write writes it
         assert "wrote" in run("data", "manifest", "wb-bulk", "--write").stdout
         assert "API_NEW_DS2_en_csv_v2_1.csv" in manifest.read_text()
+        assert "is up to date; nothing written" in run("data", "manifest", "wb-bulk", "--write").stdout
+
+    def test_manifest_of_a_catalogued_vintage_is_never_rewritten(self, project):
+        """Issue 20: a bad mirror must not be blessed into a catalogued vintage (then fetched over good data)."""
+        project.fetch(["wdi"])
+        src = project.mirror / "datahub-wdi" / WDI_NEW / "indicators" / "ne.exp.gnfs.zs" / "data.csv"
+        src.write_text(src.read_text().replace("30.69", "30.96"))  # bit rot in the mirror
+        manifest = project.root / "data" / "manifests" / "wdi" / f"{WDI_NEW}.tsv"
+        before = manifest.read_bytes()
+        err = check_error(
+            project,
+            project.snapshot(),
+            "data",
+            "manifest",
+            "wdi",
+            "--vintage",
+            WDI_NEW,
+            "--write",
+            expected="the manifest was not rewritten",
+        )
+        assert "add a new vintage of wdi" in err
+        assert manifest.read_bytes() == before
+        check_error(
+            project, project.snapshot(), "fetch", "wdi", "--force", expected="do not match the catalog's manifest"
+        )
 
     def test_manifest_without_mirror(self, project, monkeypatch):
         monkeypatch.delenv(MIRROR_ENV)
@@ -262,6 +288,8 @@ class TestDataCommands:
         out = run("data", "add", str(path), "--name", "mine").stdout
         assert "added 1 values of 1 indicator(s) (TX.VAL.MANF.ZS.UN) as vintage 'mine' (base 2026-07-01)" in out
         assert "imtrade run CHAPTER -p vintage mine" in out
+        check_error(fetched, fetched.snapshot(), "data", "add", str(path), "--name", "mine", expected="exists already")
+        assert "as vintage 'mine'" in run("data", "add", str(path), "--name", "mine", "--replace").stdout
 
     @pytest.mark.parametrize(
         ("content", "expected"),

@@ -102,10 +102,14 @@ class TestAdd:
         assert values == {("WLD", y): FAKE_WDI_OLD[(EXP, "WLD", y)] for y in (2007, 2008)} and vintages == {WDI_OLD}
         assert load_catalog().dataset("wdi").vintage("on-old").base == WDI_OLD
 
-    def test_adding_again_replaces_the_vintage(self, fetched, tmp_path):
+    def test_adding_again_replaces_the_vintage_only_when_asked(self, fetched, tmp_path):
         add_user_file(bulk_file(tmp_path, True), name="mine")
         assert loaded(MANF, "mine")[0][("WLD", 2020)] == 71.25
-        add_user_file(bulk_file(tmp_path, True, rows={"WLD": {2020: 72.0}}), name="mine")
+        before = fetched.snapshot()
+        with pytest.raises(ImtradeError, match="'mine' exists already") as info:  # issue 20: never silently
+            add_user_file(bulk_file(tmp_path, True, rows={"WLD": {2020: 72.0}}), name="mine")
+        assert "--replace" in str(info.value) and fetched.snapshot() == before
+        add_user_file(bulk_file(tmp_path, True, rows={"WLD": {2020: 72.0}}), name="mine", replace=True)
         assert loaded(MANF, "mine")[0] == {("WLD", 2020): 72.0}  # not what this process read before
 
 
@@ -179,8 +183,8 @@ class TestAddErrors:
         add_user_file(path, name="b", base="a")
         before = ready.snapshot()
         with pytest.raises(ImtradeError) as info:
-            add_user_file(path, name="a", base="b")
+            add_user_file(path, name="a", base="b", replace=True)
         assert "vintage 'a' cannot fall back to 'b'" in str(info.value) and info.value.fix
         with pytest.raises(ImtradeError, match="cannot fall back"):
-            add_user_file(path, name="a", base="a")
+            add_user_file(path, name="a", base="a", replace=True)
         self.check_unchanged(ready, before)

@@ -117,9 +117,19 @@ def data_list():
 @click.argument("dataset")
 @click.option("--vintage", help="Vintage (default: the dataset's default).")
 @click.option("--mirror", type=click.Path(path_type=Path), help=f"Mirror to scan (default: ${MIRROR_ENV}).")
-@click.option("--write", is_flag=True, help="Write the new manifest (otherwise only show what changed).")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Write the manifest of a vintage that has none yet (otherwise only show what changed). "
+    "An existing manifest is never rewritten: new content is a new vintage.",
+)
 def data_manifest(dataset, vintage, mirror, write):
-    """Regenerate DATASET's checksum manifest from a mirror and show what changed."""
+    """Regenerate DATASET's checksum manifest from a mirror and show what changed.
+
+    A catalogued vintage's manifest is the record of what that vintage is: ``--write`` writes
+    the manifest of a vintage newly added to data/catalog.yml and refuses to change an existing
+    one (register the new content as a new vintage instead).
+    """
     from imtrade.data.catalog import (
         CatalogError,
         diff_manifests,
@@ -146,11 +156,22 @@ def data_manifest(dataset, vintage, mirror, write):
     except CatalogError:
         old = {}
     changes = diff_manifests(old, new)
+    count = sum(map(len, changes.values()))
+    if write and path.exists() and (count or not old):
+        raise CatalogError(
+            f"{dataset} {v.id} is a catalogued vintage with a manifest ({path}); the mirror differs from it in "
+            f"{count or 'unreadable'} file(s) and the manifest was not rewritten (a vintage's checksums never change)",
+            fix=f"if the mirror is damaged, restore it; if upstream published new data, add a new vintage of {dataset} "
+            f"to data/catalog.yml (its own id and mirror folder) and run `imtrade data manifest {dataset} "
+            "--vintage NEW --write` (reviewed in a commit)",
+        )
     for kind, items in changes.items():
         for item in items:
             click.echo(f"{kind:8} {item}")
-    click.echo(f"{dataset} {v.id}: {len(new)} files; {sum(map(len, changes.values()))} change(s)")
-    if write:
+    click.echo(f"{dataset} {v.id}: {len(new)} files; {count} change(s)")
+    if write and path.exists():
+        click.echo(f"{path} is up to date; nothing written")
+    elif write:
         write_manifest(path, new)
         click.echo(f"wrote {path}")
 
@@ -208,11 +229,12 @@ def data_clean_cache():
 @click.option(
     "--base", help="Vintage to fall back to for indicators the file does not hold (default: the WDI default)."
 )
-def data_add(file, name, base):
+@click.option("--replace", is_flag=True, help="Replace the local vintage --name if it exists (otherwise refused).")
+def data_add(file, name, base, replace):
     """Register FILE (World Bank bulk CSV or tidy CSV) as a new WDI vintage."""
     from imtrade.data.vintages import add_user_file
 
-    result = add_user_file(file, name=name, base=base)
+    result = add_user_file(file, name=name, base=base, replace=replace)
     click.echo(
         f"added {result.rows} values of {len(result.indicators)} indicator(s) ({', '.join(result.indicators)}) "
         f"as vintage '{result.vintage}' (base {result.base}).\n"

@@ -122,7 +122,12 @@ def _falls_back_to(wdi, start: str, target: str) -> bool:
     return False
 
 
-def add_user_file(path: Path, *, name: str | None = None, base: str | None = None) -> AddResult:
+def add_user_file(path: Path, *, name: str | None = None, base: str | None = None, replace: bool = False) -> AddResult:
+    """Validate ``path`` and register it as the local WDI vintage ``name``.
+
+    A vintage of that name that exists already (a local vintage or any folder in
+    ``data/raw/wdi/``) is replaced only with ``replace=True``; otherwise it is refused.
+    """
     from imtrade.data.load import store
 
     s = store()
@@ -135,6 +140,13 @@ def add_user_file(path: Path, *, name: str | None = None, base: str | None = Non
         raise ImtradeError(f"vintage name {name!r} is not allowed", fix="use letters, digits, '.', '_' or '-' (max 64)")
     if name in wdi.vintages:
         raise ImtradeError(f"'{name}' is a catalogued vintage and cannot be replaced", fix="choose another --name")
+    existing = project().raw_vintage("wdi", name)
+    if (existing.exists() or existing.is_symlink()) and not replace:
+        local = name in wdi.all_vintages()
+        raise ImtradeError(
+            f"'{name}' exists already ({'a local vintage' if local else 'a folder'} in {existing}); it was left as it was",
+            fix="choose another --name, or pass --replace to replace that vintage with this file",
+        )
     if _falls_back_to(wdi, base, name):
         raise ImtradeError(
             f"vintage '{name}' cannot fall back to '{base}': '{base}' falls back to '{name}'",
