@@ -240,6 +240,16 @@ BAD_SPECS = [
         "grid:\n  chapter: sample\n  vary:\n    country: {from: os:system}\n",
         ["line 4 (grid.vary.country.from): 'os:system' is neither a built-in generator"],
     ),
+    (  # issue 20: any imtrade.* function was callable (this one recursed until RecursionError)
+        'grid:\n  chapter: sample\n  vary:\n    country: {from: "imtrade.cli:main"}\n',
+        [
+            "line 4 (grid.vary.country.from): 'imtrade.cli:main' is neither a built-in generator (economies) nor a generator a chapter"
+        ],
+    ),
+    (
+        'grid:\n  chapter: sample\n  vary:\n    country: {from: "imtrade.chapters.country_brief:load_panel"}\n',
+        ["imtrade.chapters.country_brief declares the generator(s) economies_with_data only"],
+    ),
     (
         "grid:\n  chapter: sample\n  vary:\n    country: WLD\n",
         ["line 4 (grid.vary.country): the values of 'country' must be a list"],
