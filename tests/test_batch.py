@@ -367,3 +367,12 @@ def test_relabel_makes_labels_unique_and_sets_the_title(tmp_path):
     assert page.index("b-ABW.html") < page.index("b-KOR.html")  # rows in title order
     assert '<td data-sort="87.5" class=num>87.5</td>' in page and '<td data-sort="">no data</td>' in page
     assert "http" not in page  # nothing loaded from elsewhere
+
+
+@pytest.mark.mirror
+def test_a_spec_that_is_not_utf8_is_one_message(book):
+    spec = book / "specs" / "latin1.yml"
+    spec.write_bytes("title: Exportações\nruns:\n  - chapter: sample\n".encode("latin-1"))
+    result = batch(str(spec))
+    assert result.exit_code == 2, result.output
+    assert "is not UTF-8 text" in result.output and "Traceback" not in result.output

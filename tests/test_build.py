@@ -390,3 +390,23 @@ def test_run_timeout_is_one_message_and_leaves_no_scratch(book, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
     assert not out.exists()
     assert list((book / "_build" / "scratch").iterdir()) == []
+
+
+def test_unreadable_parameter_files_are_one_message(book):
+    """Issue 20: a non-UTF-8 `-f` file and a malformed book_params.yml ended in tracebacks."""
+    from imtrade.cli import main
+
+    runner = CliRunner()
+    latin1 = book / "params.yml"
+    latin1.write_bytes("label: exportações\n".encode("latin-1"))
+    result = runner.invoke(main, ["run", "sample", "-f", str(latin1)])
+    assert result.exit_code == 2, result.output
+    assert "is not UTF-8 text" in result.output and "Traceback" not in result.output
+    (book / "book_params.yml").write_text("sample:\n  countries: [WLD\n", encoding="utf-8")
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 2, result.output
+    assert "book_params.yml is not valid YAML (line 3" in result.output and "Traceback" not in result.output
+    (book / "book_params.yml").write_bytes(b"sample:\n  label: \xff\xfe\n")
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 2 and "is not UTF-8 text" in result.output, result.output
+    assert not (book / "_build" / "runs").exists() and not (book / "_build" / "html").exists()

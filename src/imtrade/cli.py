@@ -271,6 +271,13 @@ def _given_parameters(pairs, params_file) -> dict:
     if params_file is not None:
         try:
             loaded = yaml.safe_load(params_file.read_text(encoding="utf-8")) or {}
+        except UnicodeDecodeError as exc:
+            raise ParameterError(
+                f"{params_file} is not UTF-8 text (byte {exc.start} cannot be decoded)",
+                fix="save the parameters file as UTF-8 YAML, e.g. `countries: [KOR, MEX]`",
+            ) from None
+        except OSError as exc:
+            raise ParameterError(f"cannot read {params_file}: {exc.strerror}") from None
         except yaml.YAMLError as exc:
             raise ParameterError(f"{params_file} is not valid YAML: {exc}") from None
         if not isinstance(loaded, dict):

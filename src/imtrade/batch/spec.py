@@ -388,7 +388,12 @@ def load_spec(path: str | Path, paths: ProjectPaths | None = None, *, semantic: 
     path = Path(path)
     if not path.is_file():
         raise BatchSpecError(f"no batch spec {path}", fix="pass the path of a YAML spec, e.g. specs/country_briefs.yml")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BatchSpecError(
+            f"{path} is not UTF-8 text (byte {exc.start} cannot be decoded)", fix="save the spec as UTF-8 YAML"
+        ) from None
     try:
         raw = yaml.safe_load(text)
         lines = line_map(text)
