@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -410,3 +411,34 @@ def test_unreadable_parameter_files_are_one_message(book):
     result = runner.invoke(main, ["build"])
     assert result.exit_code == 2 and "is not UTF-8 text" in result.output, result.output
     assert not (book / "_build" / "runs").exists() and not (book / "_build" / "html").exists()
+
+
+def test_a_full_disk_while_publishing_is_one_message_and_leaves_no_partial_copy(book, monkeypatch):
+    import errno
+
+    from imtrade.book import site as site_module
+    from imtrade.cli import main
+
+    run_build(jobs=1)
+    site = book / "_build" / "html"
+    before = tree_digest(site)
+    (book / "intro.md").write_text("# Sample book\n\nchanged\n", encoding="utf-8")
+    real_copytree, copied = shutil.copytree, []
+
+    def copy2_until_full(src, dst, **kwargs):
+        if len(copied) >= 5:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), dst)
+        copied.append(dst)
+        return shutil.copy2(src, dst, **kwargs)
+
+    def copytree(src, dst, **kwargs):
+        return real_copytree(src, dst, copy_function=copy2_until_full, **kwargs)
+
+    fake_shutil = types.SimpleNamespace(copytree=copytree, rmtree=shutil.rmtree)  # only the site's copies fail
+    monkeypatch.setattr(site_module, "shutil", fake_shutil)
+    result = CliRunner().invoke(main, ["build", "--jobs", "1"])
+    assert result.exit_code == 1, result.output
+    assert "the built site could not be published" in result.output and "no space left" in result.output
+    assert "Traceback" not in result.output and len(result.output) < 2000
+    assert tree_digest(site) == before
+    assert [p.name for p in (book / "_build").iterdir() if p.name.startswith(".html-")] == []

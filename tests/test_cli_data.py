@@ -334,3 +334,55 @@ class TestDataCommands:
     def test_load_errors_of_data_commands(self, project):
         """Before anything is fetched, the data commands say what to fetch."""
         check_error(project, project.snapshot(), "data", "entities", expected="is not in", code=1)
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 20: a read-only data folder or a full disk is one message, never a traceback
+
+
+def refuse_writes_under(monkeypatch, folder, code=None):
+    """As if ``folder`` were read-only (tests run as root, for whom chmod changes nothing)."""
+    import errno
+    import os
+    from pathlib import Path
+
+    code = code or errno.EACCES
+    real_mkdir, real_open = Path.mkdir, os.open
+    inside = str(folder.resolve())
+
+    def mkdir(self, *args, **kwargs):
+        if str(Path(self).resolve()).startswith(inside) and not Path(self).is_dir():
+            raise OSError(code, os.strerror(code), str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    def open_(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and str(Path(path).resolve()).startswith(inside):
+            raise OSError(code, os.strerror(code), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    monkeypatch.setattr(os, "open", open_)
+
+
+class TestUnwritableDataFolder:
+    def test_fetch_force(self, fetched, monkeypatch):
+        before = fetched.snapshot()
+        refuse_writes_under(monkeypatch, fetched.raw)
+        err = check_error(fetched, before, "fetch", "wdi", "--force", expected="permission denied")
+        assert "cannot write" in err and "writable" in err
+
+    def test_data_add(self, fetched, tmp_path, monkeypatch):
+        path = write(tmp_path / "mine.csv", "indicator,iso3,year,value\nNE.EXP.GNFS.ZS,WLD,2020,25.5\n")
+        before = fetched.snapshot()
+        refuse_writes_under(monkeypatch, fetched.raw.parent)  # data/: raw/ and cache/
+        check_error(fetched, before, "data", "add", str(path), "--name", "mine", expected="permission denied")
+
+    def test_data_cache(self, fetched, monkeypatch):
+        import errno
+        import shutil
+
+        shutil.rmtree(fetched.cache, ignore_errors=True)
+        before = fetched.snapshot()
+        refuse_writes_under(monkeypatch, fetched.cache, errno.ENOSPC)
+        err = check_error(fetched, before, "data", "cache", "--jobs", "1", expected="could not be written to the cache")
+        assert "chapters still run without the cache" in err

@@ -30,6 +30,14 @@ class ImtradeGroup(click.Group):
         except KeyboardInterrupt:
             click.secho("interrupted: nothing was published or overwritten", fg="red", err=True)
             sys.exit(130)
+        except OSError as exc:  # a read-only folder or a full disk: the machine's problem, not a bug
+            from imtrade.exceptions import from_os_error
+
+            problem = from_os_error(exc)
+            if problem is None:
+                raise
+            click.secho(f"error: {problem}", fg="red", err=True)
+            sys.exit(problem.exit_code)
 
 
 @click.group(cls=ImtradeGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

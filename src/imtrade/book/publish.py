@@ -234,7 +234,11 @@ def _copy_edition(built: Path, target: Path) -> bool:
     target.parent.mkdir(parents=True, exist_ok=True)
     fresh = target.with_name(f".{target.name}.new-{os.getpid()}")
     shutil.rmtree(fresh, ignore_errors=True)
-    shutil.copytree(built, fresh, ignore=shutil.ignore_patterns(".buildinfo", "*.map"))
+    try:
+        shutil.copytree(built, fresh, ignore=shutil.ignore_patterns(".buildinfo", "*.map"))
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)  # a full disk leaves no partial edition behind
+        raise
     replaced = target.exists()
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     if replaced:

@@ -48,8 +48,11 @@ def write_if_changed(path: Path, content: bytes) -> bool:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(content)
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(content)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return True
 
 
@@ -210,7 +213,20 @@ def publish(built: Path, paths: ProjectPaths | None = None) -> Path:
             skipped += [n for n in names if (Path(directory) / n).is_file() and (rel_dir / n).as_posix() not in refs]
         return skipped
 
-    shutil.copytree(built, fresh, ignore=ignore)
+    try:
+        shutil.copytree(built, fresh, ignore=ignore)
+    except BaseException as exc:
+        shutil.rmtree(fresh, ignore_errors=True)  # never leave a partial copy behind (e.g. a full disk)
+        if isinstance(exc, OSError):
+            from imtrade.exceptions import from_os_error
+
+            problem = from_os_error(exc)
+            if problem is not None:
+                raise BuildError(
+                    f"the built site could not be published: {problem.problem}",
+                    fix=f"{problem.fix}; the published site in {target} was left unchanged",
+                ) from None
+        raise
     old = target.with_name(f".html-old-{os.getpid()}")
     if target.exists():
         target.rename(old)

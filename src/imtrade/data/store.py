@@ -10,6 +10,7 @@ Changing any of them makes a new cache file; stale ones are harmless and removed
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import os
@@ -56,11 +57,20 @@ class FileRef:
     relpath: str
 
 
-def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _atomic_parquet(frame: pd.DataFrame, path: Path) -> bool:
+    """Write the cache file; False when the cache folder cannot be written (read-only, full):
+    the cache only saves time, so reading the data goes on without it (``imtrade data cache``
+    reports the files it could not cache)."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    frame.to_parquet(tmp, index=False)
-    tmp.replace(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        frame.to_parquet(tmp, index=False)
+        tmp.replace(path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        return False
+    return True
 
 
 def _blocks(frame: pd.DataFrame, source: str = "parsed frame") -> dict[str, tuple[int, int]]:
