@@ -442,3 +442,32 @@ def test_a_full_disk_while_publishing_is_one_message_and_leaves_no_partial_copy(
     assert "Traceback" not in result.output and len(result.output) < 2000
     assert tree_digest(site) == before
     assert [p.name for p in (book / "_build").iterdir() if p.name.startswith(".html-")] == []
+
+
+def test_a_second_build_of_the_same_folder_is_refused_while_the_first_runs(book):
+    from imtrade.cli import main
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom imtrade.book.build import build_lock\nfrom imtrade.paths import project\n"
+            "with build_lock(project()):\n    print('held', flush=True)\n    time.sleep(60)\n",
+        ],
+        cwd=book,
+        env={**os.environ, ROOT_ENV: str(book)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = CliRunner().invoke(main, ["build"])
+        assert result.exit_code == 1, result.output
+        assert f"another `imtrade build` or `imtrade publish` (pid {holder.pid})" in result.output
+        assert "Traceback" not in result.output and not (book / "_build" / "html").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    result = CliRunner().invoke(main, ["build", "--jobs", "1"])  # released when its holder died
+    assert result.exit_code == 0, result.output

@@ -17,6 +17,9 @@ from imtrade.paths import MIRROR_ENV
 
 from . import __version__
 
+JOBS = click.IntRange(min=1)  # --jobs 0 is refused everywhere (not silently serial)
+SECONDS = click.FloatRange(min=0, min_open=True)  # a time limit must be positive
+
 
 class ImtradeGroup(click.Group):
     """Turns our exceptions into one clear message and a non-zero exit."""
@@ -213,7 +216,7 @@ def data_indicators(text, vintage):
 
 @data.command("cache")
 @click.option("--vintage", help="WDI vintage (default: all fetched).")
-@click.option("--jobs", "-j", type=int, default=2, show_default=True)
+@click.option("--jobs", "-j", type=JOBS, default=2, show_default=True)
 def data_cache(vintage, jobs):
     """Parse every fetched file into the processed cache (cold start for the whole vintage)."""
     from imtrade.data.warm_cache import warm_cache
@@ -320,7 +323,7 @@ def _given_parameters(pairs, params_file) -> dict:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Executed notebook (default: _build/runs/<chapter>-<hash>.ipynb).",
 )
-@click.option("--timeout", type=int, default=900, show_default=True, help="Seconds allowed per cell.")
+@click.option("--timeout", type=click.IntRange(min=1), default=900, show_default=True, help="Seconds allowed per cell.")
 def run(chapter, pairs, params_file, output, timeout):
     """Execute one CHAPTER with papermill, with validated parameters."""
     import hashlib
@@ -342,7 +345,7 @@ def run(chapter, pairs, params_file, output, timeout):
 
 
 @main.command()
-@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Chapters executed in parallel.")
+@click.option("-j", "--jobs", type=JOBS, default=2, show_default=True, help="Chapters executed in parallel.")
 @click.option("--force", is_flag=True, help="Execute every chapter and rebuild the site even if nothing changed.")
 @click.option("--strict", is_flag=True, help="Fail on any Sphinx warning (-W -n --keep-going).")
 @click.option(
@@ -374,7 +377,7 @@ def build(jobs, force, strict, edition):
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of published editions to add to (default: _build/publish; e.g. a checkout of gh-pages).",
 )
-@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Chapters executed in parallel.")
+@click.option("-j", "--jobs", type=JOBS, default=2, show_default=True, help="Chapters executed in parallel.")
 @click.option("--pdf/--no-pdf", default=True, show_default=True, help="Print the whole book to book.pdf (Chromium).")
 @click.option("--strict", is_flag=True, help="Fail on any Sphinx warning.")
 def publish(date, base_url, site, jobs, pdf, strict):
@@ -420,10 +423,10 @@ def publish(date, base_url, site, jobs, pdf, strict):
     show_default=True,
     help="Seed of the draws: same roster, pool and seed give the same assignments.",
 )
-@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Answer keys computed in parallel.")
+@click.option("-j", "--jobs", type=JOBS, default=2, show_default=True, help="Answer keys computed in parallel.")
 @click.option(
     "--timeout",
-    type=float,
+    type=SECONDS,
     default=900,
     show_default=True,
     help="Seconds allowed for one execution of the instructor version.",
@@ -465,12 +468,12 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, force):
 )
 @click.option(
     "--timeout",
-    type=float,
+    type=SECONDS,
     default=300,
     show_default=True,
     help="Seconds allowed for one whole notebook (kernel start included).",
 )
-@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Submissions executed in parallel.")
+@click.option("-j", "--jobs", type=JOBS, default=2, show_default=True, help="Submissions executed in parallel.")
 @click.option(
     "--out",
     "out",
@@ -598,7 +601,7 @@ def audit(vintage, fmt, output, compare, chapter):
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "-j", "--jobs", type=int, default=2, show_default=True, help="Local worker processes (ignored with --scheduler)."
+    "-j", "--jobs", type=JOBS, default=2, show_default=True, help="Local worker processes (ignored with --scheduler)."
 )
 @click.option(
     "--scheduler", metavar="ADDRESS", help="Run on an existing Dask distributed scheduler, e.g. tcp://10.0.0.5:8786."
@@ -621,8 +624,6 @@ def batch(spec, jobs, scheduler, continue_on_error, out, limit, force):
     """
     from imtrade.batch import load_spec, run_batch
 
-    if jobs < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--jobs")
     loaded = load_spec(spec)
     report = run_batch(
         loaded,

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -264,6 +266,46 @@ def _execute_stale(stale: list[ChapterPlan], jobs: int, paths: ProjectPaths, pro
             raise
 
 
+LOCK_FILE = ".build.lock"
+_HELD: dict[Path, int] = {}  # locks this process holds (publish builds inside its own lock)
+
+
+@contextmanager
+def build_lock(paths: ProjectPaths):
+    """Hold ``_build/.build.lock`` (an ``flock``, released when the process ends, even by
+    ``kill -9``); a second build of the same folder is refused while the first runs."""
+    import fcntl
+
+    lock = (paths.build / LOCK_FILE).absolute()
+    if lock in _HELD:
+        _HELD[lock] += 1
+        try:
+            yield
+        finally:
+            _HELD[lock] -= 1
+        return
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise BuildError(
+            f"another `imtrade build` or `imtrade publish` (pid {holder}) is using {paths.build}",
+            fix="wait for it to finish and run the command again (two builds of one folder would corrupt it)",
+        ) from None
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        _HELD[lock] = 1
+        yield
+    finally:
+        _HELD.pop(lock, None)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
 def build(
     *, jobs: int = 2, force: bool = False, strict: bool = False, progress=print, edition: str = "instructor"
 ) -> BuildReport:
@@ -272,8 +314,14 @@ def build(
     ``edition="student"`` builds the book without solutions into ``_build/student/`` (own
     stage, cache and site): the chapters' solutions are removed from their sources before
     execution (:mod:`imtrade.assignments.editions`), and the built site is searched for any
-    solution text before the build reports success.
+    solution text before the build reports success. Only one build of a folder runs at a time
+    (:func:`build_lock`).
     """
+    with build_lock(edition_paths(edition, project())):
+        return _build(jobs=jobs, force=force, strict=strict, progress=progress, edition=edition)
+
+
+def _build(*, jobs: int, force: bool, strict: bool, progress, edition: str) -> BuildReport:
     from imtrade.batch.site import stage_batches
     from imtrade.book.execute import clean_scratch
     from imtrade.book.pages import GENERATED_PAGES, write_generated_pages

@@ -259,6 +259,13 @@ def publish(
     progress=print,
 ) -> PublishReport:
     """Build the book as the edition of ``date`` and add it to ``site`` (see the module docstring)."""
+    from imtrade.book.build import build_lock
+
+    with build_lock(project()):  # the edition file in the stage and the build: no other build meanwhile
+        return _publish(date=date, base_url=base_url, site=site, jobs=jobs, pdf=pdf, strict=strict, progress=progress)
+
+
+def _publish(*, date, base_url, site, jobs, pdf, strict, progress) -> PublishReport:
     from imtrade.book.build import build
     from imtrade.book.site import stage_dir
 
