@@ -110,24 +110,38 @@ def _parameter_note(chapter: Chapter, params: dict[str, Any]) -> str:
 
 
 def merge_streams(outputs: list) -> list:
-    """Consecutive outputs of one stream (stdout or stderr) as one output.
+    """Each run of consecutive stream outputs as at most two: all its stdout, then all its stderr.
 
-    The kernel sends what a cell prints in chunks cut by time (it flushes every 0.2 s), so
-    the same cell gives one output or several depending on how fast it ran; merged, the
-    notebook is the same however busy the machine was (and the page shows one block).
+    The kernel sends what a cell prints in chunks cut by time (it flushes every 0.2 s), and
+    stdout and stderr travel separately, so the same cell gives one output or several, and a
+    warning lands before or between its prints, depending on how fast it ran and how busy the
+    machine was. Merged, the notebook (and its hash) is the same on every run; empty chunks
+    are dropped. Outputs of other kinds (figures, tables) keep their places.
     """
     merged: list = []
+    group: dict[str, Any] = {}  # name -> the merged output of the current run of streams
+    order = {"stdout": 0, "stderr": 1}
+
+    def flush() -> None:
+        merged.extend(group[name] for name in sorted(group, key=lambda n: (order.get(n, 2), n)))
+        group.clear()
+
     for output in outputs:
-        last = merged[-1] if merged else None
-        if (
-            last is not None
-            and output.get("output_type") == "stream"
-            and last.get("output_type") == "stream"
-            and output.get("name") == last.get("name")
-        ):
-            last["text"] = last["text"] + output["text"]
-        else:
+        if output.get("output_type") != "stream":
+            flush()
             merged.append(output)
+            continue
+        text = output.get("text", "")
+        text = "".join(text) if isinstance(text, list) else text
+        if not text:
+            continue
+        name = output.get("name", "stdout")
+        if name in group:
+            group[name]["text"] = group[name]["text"] + text
+        else:
+            output["text"] = text
+            group[name] = output
+    flush()
     return merged
 
 
