@@ -616,7 +616,15 @@ def audit(vintage, fmt, output, compare, chapter):
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N runs of the spec (smoke tests).")
 @click.option("--force", is_flag=True, help="Execute every run even if its output is up to date.")
-def batch(spec, jobs, scheduler, continue_on_error, out, limit, force):
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Run again a run that failed for a transient reason (a cell timeout, a dead kernel or worker), "
+    "at most N times; never one whose notebook failed in its own code.",
+)
+def batch(spec, jobs, scheduler, continue_on_error, out, limit, force, retries):
     """Run the chapters and parameter sets of SPEC (YAML): many briefs, vintages, students.
 
     Every run is checked before any starts; finished runs are skipped on a rerun (same
@@ -634,6 +642,7 @@ def batch(spec, jobs, scheduler, continue_on_error, out, limit, force):
         limit=limit,
         force=force,
         echo=click.echo,
+        retries=retries,
     )
     report.raise_for_failures()
 

@@ -91,6 +91,20 @@ class ChapterNotFoundError(ImtradeError):
 class ChapterExecutionError(ImtradeError):
     """A chapter raised while papermill executed it."""
 
+    transient = False  # True when running it again may succeed (batch runs retry those)
+
+
+class ChapterTimeoutError(ChapterExecutionError):
+    """A cell of the chapter ran longer than its time limit."""
+
+    transient = True
+
+
+class KernelDiedError(ChapterExecutionError):
+    """The kernel executing the chapter died (killed, out of memory)."""
+
+    transient = True
+
 
 class BuildError(ImtradeError):
     """The site build failed; the published site was left as it was."""

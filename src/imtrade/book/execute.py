@@ -24,7 +24,7 @@ from typing import Any
 
 from imtrade.book.toc import Chapter
 from imtrade.data.provenance import READS_LOG_ENV
-from imtrade.exceptions import ChapterExecutionError, ImtradeError
+from imtrade.exceptions import ChapterExecutionError, ChapterTimeoutError, ImtradeError, KernelDiedError
 from imtrade.paths import project
 from imtrade.show.figures import compress_png
 
@@ -311,12 +311,12 @@ def _execute_in(
             "the previous results and the published site were left unchanged"
         )
         if isinstance(exc, CellTimeoutError):
-            raise ChapterExecutionError(
+            raise ChapterTimeoutError(
                 f"chapter '{chapter.name}' took longer than the {timeout} s allowed for one cell",
                 fix=f"allow more time (e.g. --timeout {max(CELL_TIMEOUT, 2 * timeout)}); {keep}",
             ) from None
         if isinstance(exc, DeadKernelError):
-            raise ChapterExecutionError(
+            raise KernelDiedError(
                 f"the kernel running chapter '{chapter.name}' died ({exc})",
                 fix=f"check memory (the kernel may have been killed) and the log {log_path}; {keep}",
             ) from None
