@@ -494,6 +494,25 @@ def test_force_replaces_only_an_earlier_assign_output(light_book):
         check_out(earlier, force=False)
 
 
+def test_grade_on_a_folder_without_submissions_is_an_error(light_book):
+    """Issue 20: an empty (or wrong) folder gave a table of zeros and exit status 0."""
+    from imtrade.cli import main
+
+    keys = light_book / "keys"
+    keys.mkdir()
+    key = {"student": {"id": "s01", "name": "Ana"}, "chapter": NAME, "answers": [], "parameters": {}}
+    (keys / "s01.json").write_text(json.dumps(key), encoding="utf-8")
+    for folder, detail in (("empty", "it is empty"), ("other", "'notes' is not a student")):
+        (light_book / folder).mkdir()
+        if folder == "other":
+            (light_book / folder / "notes.txt").write_text("x", encoding="utf-8")
+        result = CliRunner().invoke(main, ["grade", folder, "--keys", "keys"])
+        assert result.exit_code == 1, result.output
+        assert "holds no submission of the 1 student(s)" in result.output and detail in result.output
+        assert "Traceback" not in result.output
+        assert not (light_book / folder / "grades.csv").exists() and not (light_book / folder / "feedback").exists()
+
+
 def test_scoring_rules():
     from imtrade.assignments.grade import AnswerResult, score
 

@@ -486,8 +486,20 @@ def grade(submissions, keys, timeout, jobs, out):
     Writes grades.csv and feedback/<id>.md. A submission that cannot be read, fails, times out
     or changes its parameters scores zero on what is affected, with the reason.
     """
+    from imtrade.assignments.grade import find_submissions, load_keys
     from imtrade.assignments.grade import grade as run_grade
+    from imtrade.exceptions import AssignmentError
 
+    key_map = load_keys(keys)
+    chapter = next(iter(key_map.values()))["chapter"]
+    found, notes = find_submissions(submissions, chapter, set(key_map))
+    if not found:  # e.g. the wrong folder: nothing to grade is an error, not a table of zeros
+        raise AssignmentError(
+            f"{submissions} holds no submission of the {len(key_map)} student(s) of {keys}"
+            + (f" ({'; '.join(notes[:5])})" if notes else " (it is empty)"),
+            fix=f"pass the folder of the submissions: <id>/{chapter}.ipynb or <id>.ipynb, one per student; "
+            "nothing was written",
+        )
     report = run_grade(submissions, keys, timeout=timeout, jobs=jobs, out=out, progress=click.echo)
     for note in report.notes:
         click.secho(f"note: {note}", fg="yellow", err=True)
