@@ -74,6 +74,15 @@ class TestFetchCommand:
             str(tmp_path / "nowhere"),
             expected=f"data mirror {tmp_path / 'nowhere'} does not exist",
         )
+        (tmp_path / "afile").write_text("not a folder", encoding="utf-8")  # issue 20: was "does not exist"
+        check_error(
+            project,
+            project.snapshot(),
+            "fetch",
+            "--mirror",
+            str(tmp_path / "afile"),
+            expected=f"data mirror {tmp_path / 'afile'} is a file, not a folder",
+        )
 
     def test_unknown_dataset_and_vintage(self, project):
         before = project.snapshot()

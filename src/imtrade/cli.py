@@ -75,7 +75,12 @@ def main() -> None:
     multiple=True,
     help="worldbank-api only: indicator code(s) (default: those of the default vintage).",
 )
-@click.option("--force", is_flag=True, help="Fetch and verify again even if the files are up to date.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Fetch and verify every checksum again even if the files look up to date (a fetched file is "
+    "trusted while its size and modification time are unchanged).",
+)
 def fetch(datasets, vintage, mirror, source, indicators, force):
     """Fetch DATASETS (default: all in data/catalog.yml), verified against their checksums."""
     if source == "worldbank-api":
