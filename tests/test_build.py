@@ -337,7 +337,9 @@ def test_ctrl_c_during_a_build_leaves_the_site_intact(book, tmp_path):
     )
     wait_for(started, proc, timeout=300)  # generous: a kernel starts slowly on a loaded machine
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal does for Ctrl-C: the whole foreground group
+    interrupted = time.monotonic()
     output, _ = proc.communicate(timeout=300)
+    assert time.monotonic() - interrupted < 30
     assert proc.returncode != 0, output
     assert "Traceback" not in output
     assert tree_digest(site) == before
@@ -505,3 +507,43 @@ def test_a_second_build_of_the_same_folder_is_refused_while_the_first_runs(book)
         holder.stdout.close()
     result = CliRunner().invoke(main, ["build", "--jobs", "1"])  # released when its holder died
     assert result.exit_code == 0, result.output
+
+
+def test_ctrl_c_stops_a_parallel_build_at_once(book, tmp_path):
+    """Issue 20: pool workers ran the chapters already queued to them to the end (79 s for the book)."""
+    chapter = book / "chapters" / "sample.md"
+    source = chapter.read_text(encoding="utf-8")
+    end = source.index("```", source.index(":tags: [parameters]")) + len("```\n")
+    chapter.write_text(source[:end] + SIGNAL_CELL + source[end:], encoding="utf-8")
+    toc = TOC
+    for name in ("sample2", "sample3", "sample4"):
+        (book / "chapters" / f"{name}.md").write_text(
+            chapter.read_text(encoding="utf-8").replace("fig-sample", f"fig-{name}"), encoding="utf-8"
+        )
+        toc += f"  - file: chapters/{name}\n"
+    (book / "_toc.yml").write_text(toc, encoding="utf-8")
+    started = tmp_path / "chapter-started"
+    env = {**os.environ, ROOT_ENV: str(book), DATA_DIR_ENV: str(ROOT / "data"), STARTED_ENV: str(started)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "imtrade.cli", "build", "--jobs", "2"],
+        cwd=book,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_default_sigint,
+    )
+    wait_for(started, proc, timeout=300)
+    os.killpg(proc.pid, signal.SIGINT)
+    interrupted = time.monotonic()
+    try:
+        output, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("the build was still running 60 s after Ctrl-C")
+    assert time.monotonic() - interrupted < 30, output
+    assert proc.returncode == 130 and "interrupted: nothing was published" in output and "Traceback" not in output
+    assert not (book / "_build" / "html").exists()
+    stage = book / "_build" / "stage" / "chapters"
+    assert not stage.exists() or [p.name for p in stage.iterdir()] == []  # no chapter ran on after Ctrl-C

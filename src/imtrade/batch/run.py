@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from imtrade.batch.spec import BatchSpec, RunSpec
-from imtrade.book.build import ChapterPlan, environment_digest, plan_chapter, write_record
+from imtrade.book.build import ChapterPlan, environment_digest, plan_chapter, stop_pool, write_record
 from imtrade.book.execute import CELL_TIMEOUT, ExecutionResult
 from imtrade.book.kernels import STATS_ENV, forked_kernel_peak_mb, warm_kernels
 from imtrade.book.toc import Chapter
@@ -326,7 +326,10 @@ class LocalExecutor:
 
     def close(self, wait: bool = True) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=wait, cancel_futures=True)
+            if wait:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+            else:  # Ctrl-C: workers would run the runs already queued to them to the end
+                stop_pool(self.pool)
 
 
 class DaskExecutor:
