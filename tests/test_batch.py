@@ -244,7 +244,8 @@ BAD_SPECS = [
     (  # issue 20: any imtrade.* function was callable (this one recursed until RecursionError)
         'grid:\n  chapter: sample\n  vary:\n    country: {from: "imtrade.cli:main"}\n',
         [
-            "line 4 (grid.vary.country.from): 'imtrade.cli:main' is neither a built-in generator (economies) nor a generator a chapter"
+            "line 4 (grid.vary.country.from): 'imtrade.cli:main' is neither a built-in generator (economies) "
+            "nor a generator a chapter"
         ],
     ),
     (

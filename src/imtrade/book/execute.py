@@ -50,19 +50,15 @@ def check_output_path(output: Path) -> None:
     except OSError as exc:
         raise ImtradeError(f"cannot use {output} as the output notebook: {exc.strerror}") from None
     if not stat.S_ISREG(mode):
-        kind = (
-            "a folder"
-            if stat.S_ISDIR(mode)
-            else "a symbolic link"
-            if stat.S_ISLNK(mode)
-            else "a FIFO"
-            if stat.S_ISFIFO(mode)
-            else "a device"
-            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
-            else "a socket"
-            if stat.S_ISSOCK(mode)
-            else "not a regular file"
-        )
+        kinds = [
+            (stat.S_ISDIR, "a folder"),
+            (stat.S_ISLNK, "a symbolic link"),
+            (stat.S_ISFIFO, "a FIFO"),
+            (stat.S_ISCHR, "a device"),
+            (stat.S_ISBLK, "a device"),
+            (stat.S_ISSOCK, "a socket"),
+        ]
+        kind = next((name for test, name in kinds if test(mode)), "a special file")
         raise ImtradeError(
             f"the output path {output} exists and is {kind}, not a regular file; it was left untouched",
             fix="give -o a path to a new or existing .ipynb file",

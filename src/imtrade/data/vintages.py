@@ -142,9 +142,9 @@ def add_user_file(path: Path, *, name: str | None = None, base: str | None = Non
         raise ImtradeError(f"'{name}' is a catalogued vintage and cannot be replaced", fix="choose another --name")
     existing = project().raw_vintage("wdi", name)
     if (existing.exists() or existing.is_symlink()) and not replace:
-        local = name in wdi.all_vintages()
+        kind = "a local vintage" if name in wdi.all_vintages() else "a folder"
         raise ImtradeError(
-            f"'{name}' exists already ({'a local vintage' if local else 'a folder'} in {existing}); it was left as it was",
+            f"'{name}' exists already ({kind} in {existing}); it was left as it was",
             fix="choose another --name, or pass --replace to replace that vintage with this file",
         )
     if _falls_back_to(wdi, base, name):
