@@ -174,9 +174,10 @@ def data_manifest(dataset, vintage, mirror, write):
     changes = diff_manifests(old, new)
     count = sum(map(len, changes.values()))
     if write and path.exists() and (count or not old):
+        differs = f"the mirror differs from it in {count} file(s)" if old else "the manifest cannot be read"
         raise CatalogError(
-            f"{dataset} {v.id} is a catalogued vintage with a manifest ({path}); the mirror differs from it in "
-            f"{count or 'unreadable'} file(s) and the manifest was not rewritten (a vintage's checksums never change)",
+            f"{dataset} {v.id} is a catalogued vintage with a manifest ({path}); {differs}, and the manifest was "
+            "not rewritten (a vintage's checksums never change)",
             fix=f"if the mirror is damaged, restore it; if upstream published new data, add a new vintage of {dataset} "
             f"to data/catalog.yml (its own id and mirror folder) and run `imtrade data manifest {dataset} "
             "--vintage NEW --write` (reviewed in a commit)",
