@@ -176,7 +176,9 @@ def from_os_error(exc: OSError) -> FileSystemError | None:
 def _fix(reason: str, target: str) -> str:
     if "space" in reason or "quota" in reason:
         return "free some disk space and run the command again (what was complete before was kept)"
+    from imtrade.paths import DATA_DIR_ENV
+
     return (
-        f"make the folder of {target} writable for you (or point IMTRADE_DATA_DIR / --out at a writable folder) "
+        f"make the folder of {target} writable for you (or point {DATA_DIR_ENV} / --out at a writable folder) "
         "and run the command again"
     )
