@@ -11,6 +11,7 @@ Changing any of them makes a new cache file; stale ones are harmless and removed
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import hashlib
 import itertools
 import os
@@ -57,10 +58,26 @@ class FileRef:
     relpath: str
 
 
+_CACHE_FROZEN = contextvars.ContextVar("imtrade_cache_frozen", default=False)
+
+
+@contextlib.contextmanager
+def frozen_cache():
+    """Within the block the parse cache is read but never written (e.g. the checks of
+    ``imtrade data add``, which must leave data/ exactly as it was when they refuse a file)."""
+    token = _CACHE_FROZEN.set(True)
+    try:
+        yield
+    finally:
+        _CACHE_FROZEN.reset(token)
+
+
 def _atomic_parquet(frame: pd.DataFrame, path: Path) -> bool:
     """Write the cache file; False when the cache folder cannot be written (read-only, full):
     the cache only saves time, so reading the data goes on without it (``imtrade data cache``
     reports the files it could not cache)."""
+    if _CACHE_FROZEN.get():
+        return False
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
