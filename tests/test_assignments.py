@@ -13,9 +13,11 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import shutil
 import sys
+import time
 import types
 from pathlib import Path
 
@@ -213,6 +215,11 @@ def assigned(book):
 
     report = assign(sample_chapter(), book / "roster.csv", book / "out", seed=SEED, jobs=2, progress=lambda m: None)
     return report.out
+
+
+def keys_of(out: Path) -> Path:
+    """The keys folder `imtrade assign` writes beside the handout folder ``out``."""
+    return out.parent / f"{out.name}-keys"
 
 
 def tree_digest(folder: Path) -> dict[str, str]:
@@ -556,7 +563,7 @@ def test_assignment_outputs_and_determinism(book, assigned, tmp_path):
         assert not any(c.get("outputs") for c in nb.cells if c.cell_type == "code")  # not executed
         text = (assigned / row["id"] / f"{NAME}.ipynb").read_text(encoding="utf-8")
         assert not any(m in text for m in MARKERS) and "solution" not in text
-        key = json.loads((assigned / "keys" / f"{row['id']}.json").read_text(encoding="utf-8"))
+        key = json.loads((keys_of(assigned) / f"{row['id']}.json").read_text(encoding="utf-8"))
         assert key["parameters"] == expected and key["student"] == {"id": row["id"], "name": row["name"]}
         assert [a["points"] for a in key["answers"]] == [2, 1, 2] and key["answers"][0]["tolerance"] == 0.05
         assert (
@@ -571,6 +578,10 @@ def test_assignment_outputs_and_determinism(book, assigned, tmp_path):
     )  # students with the same draw share a key execution
     assert f"assigned assignsample to 5 student(s) ({variants} variant(s))" in result.output
     assert tree_digest(tmp_path / "again") == tree_digest(assigned)  # byte-identical
+    assert tree_digest(tmp_path / "again-keys") == tree_digest(keys_of(assigned))
+    assert not (assigned / "keys").exists()  # the handout folder holds no key
+    assert keys_of(assigned).stat().st_mode & 0o777 == 0o700
+    assert {p.stat().st_mode & 0o777 for p in keys_of(assigned).iterdir()} == {0o600}
     result = CliRunner().invoke(main, ["assign", NAME, "--roster", "roster.csv", "--out", str(tmp_path / "again")])
     assert result.exit_code == 1 and "already exists and is not empty" in result.output
 
@@ -587,11 +598,11 @@ def test_round_trip_solved_unsolved_broken_tampered(book, assigned, tmp_path):
     solved = tmp_path / "solved"
     for sid in students:
         write_nb(solve(read_nb(assigned / sid / f"{NAME}.ipynb"), code), solved / sid / f"{NAME}.ipynb")
-    report = grade(solved, assigned / "keys", timeout=120, jobs=2, progress=lambda m: None)
+    report = grade(solved, keys_of(assigned), timeout=120, jobs=2, progress=lambda m: None)
     rows = grades_by_id(report.csv)
     assert {sid: (rows[sid]["total"], rows[sid]["status"]) for sid in students} == {
         sid: ("5", "ok") for sid in students
-    }
+    }, rows
     assert "| assignsample-ex-2 | `answer_assignsample_ex2` | 1 / 1 | right |" in (
         solved / "feedback" / "s01.md"
     ).read_text(encoding="utf-8")
@@ -601,7 +612,7 @@ def test_round_trip_solved_unsolved_broken_tampered(book, assigned, tmp_path):
     unsolved.mkdir()
     for sid in students:
         shutil.copy(assigned / sid / f"{NAME}.ipynb", unsolved / f"{sid}.ipynb")
-    rows = grades_by_id(grade(unsolved, assigned / "keys", timeout=120, jobs=2, progress=lambda m: None).csv)
+    rows = grades_by_id(grade(unsolved, keys_of(assigned), timeout=120, jobs=2, progress=lambda m: None).csv)
     for sid in students:
         assert [rows[sid][f"{NAME}-ex-{n}"] for n in (1, 2, 3)] == ["0", "0", "0"] and rows[sid]["total"] == "0"
     assert "no answer (still None)" in (unsolved / "feedback" / "s03.md").read_text(encoding="utf-8")
@@ -625,7 +636,7 @@ def test_round_trip_solved_unsolved_broken_tampered(book, assigned, tmp_path):
     (bad / "s05" / "answers.pdf").write_bytes(b"%PDF")
     (bad / "x99.ipynb").write_text("{}", encoding="utf-8")
     result = CliRunner().invoke(
-        main, ["grade", str(bad), "--keys", str(assigned / "keys"), "--timeout", "120", "--jobs", "2"]
+        main, ["grade", str(bad), "--keys", str(keys_of(assigned)), "--timeout", "120", "--jobs", "2"]
     )
     assert result.exit_code == 0, result.output
     rows = grades_by_id(bad / "grades.csv")
@@ -635,7 +646,7 @@ def test_round_trip_solved_unsolved_broken_tampered(book, assigned, tmp_path):
         "s03": ("0", "tampered"),
         "s04": ("0", "not a notebook"),
         "s05": ("0", "no submission"),
-    }
+    }, rows
     feedback = {sid: (bad / "feedback" / f"{sid}.md").read_text(encoding="utf-8") for sid in students}
     assert (
         "RuntimeError: broken on purpose" in feedback["s01"]
@@ -661,7 +672,7 @@ def test_a_notebook_that_runs_too_long_is_stopped(book, assigned, tmp_path):
 
     nb.cells.insert(3, nbformat.v4.new_code_cell("import time\ntime.sleep(600)"))
     write_nb(nb, tmp_path / "slow" / "s01" / f"{NAME}.ipynb")
-    report = grade(tmp_path / "slow", assigned / "keys", timeout=3, jobs=1, progress=lambda m: None)
+    report = grade(tmp_path / "slow", keys_of(assigned), timeout=3, jobs=1, progress=lambda m: None)
     row = grades_by_id(report.csv)["s01"]
     assert row["status"] == "timeout" and row["total"] == "0" and "within the time limit of 3 s" in row["reason"]
     assert report.grades[0].seconds < 10
@@ -758,13 +769,13 @@ def test_real_chapter_round_trip(tmp_path, monkeypatch, mirror):
     roster = tmp_path / "roster.csv"
     roster.write_text("id,name\na1,First Student\na2,Second Student\n", encoding="utf-8")
     report = assign(ch, roster, tmp_path / "out", pool=pool, seed="1", jobs=2, progress=lambda m: None)
-    assert (report.out / "a2" / f"{ch.name}.ipynb").is_file() and (report.out / "keys" / "a2.json").is_file()
+    assert (report.out / "a2" / f"{ch.name}.ipynb").is_file() and (report.keys / "a2.json").is_file()
     code = solution_code(ch.source)  # a1 hands in the solved notebook, a2 nothing (one execution fewer)
     write_nb(
         solve(read_nb(report.out / "a1" / f"{ch.name}.ipynb"), code, ch.source),
         tmp_path / "subs" / "a1" / f"{ch.name}.ipynb",
     )
-    rows = grades_by_id(grade(tmp_path / "subs", report.out / "keys", timeout=600, jobs=2, progress=lambda m: None).csv)
+    rows = grades_by_id(grade(tmp_path / "subs", report.keys, timeout=600, jobs=2, progress=lambda m: None).csv)
     assert rows["a1"]["status"] == "ok" and rows["a1"]["total"] == rows["a1"]["max"], (
         tmp_path / "subs" / "feedback" / "a1.md"
     ).read_text()
@@ -842,8 +853,195 @@ def test_default_pool_gives_students_their_own_answers(tmp_path, monkeypatch, mi
         len({json.dumps(draw(pool, POOL_SEED, sid), sort_keys=True) for sid in POOL_STUDENTS}) >= 2
     )  # the draws differ
     report = assign(ch, roster, tmp_path / "out", seed=POOL_SEED, jobs=2, progress=lambda m: None)
-    keys = {sid: json.loads((report.out / "keys" / f"{sid}.json").read_text(encoding="utf-8")) for sid in POOL_STUDENTS}
+    keys = {sid: json.loads((report.keys / f"{sid}.json").read_text(encoding="utf-8")) for sid in POOL_STUDENTS}
     answers = {sid: {a["variable"]: a["expected"] for a in key["answers"]} for sid, key in keys.items()}
     assert len({json.dumps(a, sort_keys=True) for a in answers.values()}) >= 2, answers
     for sid, key in keys.items():
         assert key["parameters"] == draw(pool, POOL_SEED, sid)
+
+
+# ---------------------------------------------------------------------------------------
+# A hostile class (issue 17): every reproduced attack from inside a student's notebook
+
+
+ATTACKS = {
+    # id: (start from the solved notebook?, attack cell)
+    "k1": (
+        False,
+        "import json, pathlib\n"
+        "key = json.loads(pathlib.Path({keys!r}, 'k1.json').read_text())\n"
+        "for a in key['answers']:\n    globals()[a['variable']] = a['expected']",
+    ),
+    "c1": (False, "import pathlib\nsource = pathlib.Path({root!r}, 'chapters', 'assignsample.md').read_text()"),
+    "n1": (True, "import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=5)"),
+    "w1": (
+        True,
+        "import os\nwritten = []\n"
+        "for target in [{victim!r}, {planted_key!r}, {planted_src!r}, '../numpy.py']:\n"
+        "    try:\n        open(target, 'w').write('owned')\n        written.append(target)\n"
+        "    except OSError:\n        pass\nprint('written', written)",
+    ),
+    "m1": (True, "blob = bytearray(4 * 1024**3)"),
+    "d1": (
+        True,
+        "import subprocess\nsubprocess.Popen(['/bin/sh', '-c', 'exec -a {marker} sleep 3600'], start_new_session=True)",
+    ),
+    "e1": (True, "import os\nchunk = b'x' * (1 << 20)\nfor _ in range(1024):\n    os.write(2, chunk)"),
+    "t1": (True, "import os\nanswer_assignsample_ex2 = os.environ.get('GITHUB_TOKEN', 'no token')"),
+    "p1": (True, "import builtins\nbuiltins.print = lambda *args, **kwargs: None"),
+}
+
+
+def _sandbox_processes() -> list[str]:
+    from imtrade.assignments.sandbox import UID_BASE
+
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid >= UID_BASE:
+                    out.append((entry / "cmdline").read_bytes().decode(errors="replace"))
+            except OSError:
+                pass
+    return out
+
+
+@pytest.mark.slow
+@needs_mirror
+def test_hostile_class(book, assigned, tmp_path, monkeypatch):
+    """One honest student and one student per reproduced attack, graded together: every attack
+    fails, the honest grade is right, grading ends in bounded time and leaves no process."""
+    import socket
+
+    import nbformat
+
+    from imtrade.assignments.grade import grade
+    from imtrade.assignments.sandbox import problem
+
+    if problem() is not None:
+        pytest.skip(f"no working bubblewrap: {problem()}")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp_fake_token_of_the_instructor")
+    keys = tmp_path / "keys"
+    shutil.copytree(keys_of(assigned), keys)
+    base = json.loads((keys / "s01.json").read_text(encoding="utf-8"))
+    for sid in ATTACKS:
+        (keys / f"{sid}.json").write_text(
+            json.dumps({**base, "student": {"id": sid, "name": f"Attacker {sid}"}}), encoding="utf-8"
+        )
+    for sid in ("s02", "s03", "s04", "s05"):
+        (keys / f"{sid}.json").unlink()
+    subs = tmp_path / "subs"
+    code = solution_code(SAMPLE_CHAPTER)
+    honest = solve(read_nb(assigned / "s01" / f"{NAME}.ipynb"), code)
+    write_nb(honest, subs / "s01" / f"{NAME}.ipynb")
+    victim = subs / "s01" / f"{NAME}.ipynb"
+    victim_bytes = victim.read_bytes()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    listener.setblocking(False)
+    marker = f"imtrade-daemon-{time.time_ns()}"
+    values = {
+        "keys": str(keys),
+        "root": str(book),
+        "port": listener.getsockname()[1],
+        "victim": str(victim),
+        "planted_key": str(keys / "planted.json"),
+        "planted_src": str(ROOT / "src" / "imtrade" / "planted.py"),
+        "marker": marker,
+    }
+    for sid, (solved, attack) in ATTACKS.items():
+        nb = (
+            solve(read_nb(assigned / "s01" / f"{NAME}.ipynb"), code)
+            if solved
+            else read_nb(assigned / "s01" / f"{NAME}.ipynb")
+        )
+        nb.metadata["imtrade"]["assignment"]["student"] = sid
+        nb.cells.append(nbformat.v4.new_code_cell(attack.format(**values)))
+        write_nb(nb, subs / sid / f"{NAME}.ipynb")
+    (subs / "f1").mkdir()
+    os.mkfifo(subs / "f1" / f"{NAME}.ipynb")
+    (keys / "f1.json").write_text(json.dumps({**base, "student": {"id": "f1", "name": "FIFO"}}), encoding="utf-8")
+
+    start = time.monotonic()
+    try:
+        report = grade(subs, keys, timeout=120, jobs=2, progress=lambda m: None)
+        with pytest.raises(BlockingIOError):
+            listener.accept()  # no submission reached the host's loopback
+    finally:
+        listener.close()
+    seconds = time.monotonic() - start
+    g = {x.id: x for x in report.grades}
+    rows = grades_by_id(report.csv)
+    results = {sid: (rows[sid]["total"], rows[sid]["status"]) for sid in rows}
+    assert results["s01"] == ("5", "ok"), rows["s01"]  # the honest student, graded beside all of them
+    assert results["k1"] == ("0", "errors") and "FileNotFoundError" in " ".join(g["k1"].errors)
+    assert results["c1"] == ("0", "errors") and "FileNotFoundError" in " ".join(g["c1"].errors)
+    assert results["n1"] == ("5", "errors") and "ConnectionRefusedError" in " ".join(g["n1"].errors)
+    assert results["w1"] == ("5", "ok")
+    assert victim.read_bytes() == victim_bytes and not (keys / "planted.json").exists()
+    assert not (ROOT / "src" / "imtrade" / "planted.py").exists() and not list(subs.rglob("numpy.py"))
+    assert results["m1"] == ("5", "errors") and "MemoryError" in " ".join(g["m1"].errors)
+    assert results["d1"] == ("5", "ok") and g["d1"].seconds < 120
+    assert results["e1"] == ("0", "failed") and "wrote more than 10 MiB" in rows["e1"]["reason"]
+    assert results["t1"] == ("4", "ok") and [a.given for a in g["t1"].answers][1] == '"no token"'
+    assert results["p1"][1] == "failed" and "touches the builtins" in rows["p1"]["review"]
+    assert results["f1"] == ("0", "not a notebook") and "named pipe (FIFO)" in rows["f1"]["reason"]
+    everything = "".join(
+        p.read_text(encoding="utf-8") for p in subs.rglob("*") if p.is_file() and p.suffix in (".csv", ".md", ".json")
+    )
+    assert "ghp_fake_token_of_the_instructor" not in everything
+    assert '"expected"' not in (subs / "feedback" / "k1.md").read_text(encoding="utf-8")
+    time.sleep(1)
+    assert _sandbox_processes() == []  # no daemon outlived its sandbox
+    assert seconds < 10 * 120 / 2 + 60  # bounded: every run stops at its time limit
+    print(f"hostile class of {len(rows)} graded in {seconds:.1f} s")
+
+
+@pytest.mark.slow
+@needs_mirror
+def test_killing_the_grader_keeps_the_grades_so_far_and_a_rerun_resumes(book, assigned, tmp_path):
+    import signal
+    import subprocess
+
+    import nbformat
+
+    from imtrade.assignments.sandbox import problem
+
+    if problem() is not None:
+        pytest.skip(f"no working bubblewrap: {problem()}")
+    subs = tmp_path / "subs"
+    write_nb(
+        solve(read_nb(assigned / "s01" / f"{NAME}.ipynb"), solution_code(SAMPLE_CHAPTER)),
+        subs / "s01" / f"{NAME}.ipynb",
+    )
+    nb = read_nb(assigned / "s02" / f"{NAME}.ipynb")
+    nb.cells.append(nbformat.v4.new_code_cell("import time\ntime.sleep(600)"))
+    write_nb(nb, subs / "s02" / f"{NAME}.ipynb")
+    command = [sys.executable, "-m", "imtrade.cli", "grade", str(subs), "--keys", str(keys_of(assigned))]
+    grader = subprocess.Popen([*command, "--jobs", "1", "--timeout", "300"], cwd=book, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while not (subs / "results" / "s01.json").is_file() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert (subs / "results" / "s01.json").is_file(), "s01 was not graded in time"
+        time.sleep(3)  # s02 is now sleeping in its sandbox
+        grader.send_signal(signal.SIGTERM)
+        start = time.monotonic()
+        assert grader.wait(timeout=60) != 0 and time.monotonic() - start < 30  # stops now, not after --timeout
+    finally:
+        if grader.poll() is None:
+            os.killpg(grader.pid, signal.SIGKILL)
+    rows = grades_by_id(subs / "grades.csv")
+    assert rows["s01"]["total"] == "5" and rows["s01"]["status"] == "ok"
+    assert "s02" not in rows or rows["s02"]["status"] != "failed"  # the killed run is not a grade
+    assert not (subs / "results" / "s02.json").exists() and not (subs / ".grading").exists()  # no temp folder left
+    time.sleep(1)
+    assert _sandbox_processes() == []
+    done = subprocess.run(
+        [*command, "--jobs", "1", "--timeout", "5"], cwd=book, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert "1 kept from an earlier run" in done.stdout and "s01" not in done.stdout.split("kept")[-1]
+    rows = grades_by_id(subs / "grades.csv")
+    assert rows["s01"]["total"] == "5" and rows["s02"]["status"] == "timeout"

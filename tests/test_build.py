@@ -141,6 +141,30 @@ def test_parameter_change_reruns_only_that_chapter_and_follows_the_value(book):
     assert report.site_built
 
 
+def test_one_changed_chapter_rewrites_its_page_not_the_book(book):
+    """Incremental site build: the numbering (Figure 1.1, 2.1) is kept, other pages are not written again."""
+    (book / "chapters" / "other.md").write_text(SAMPLE_CHAPTER.replace("# Sample chapter", "# Other chapter"))
+    (book / "_toc.yml").write_text(TOC + "  - file: chapters/other\n", encoding="utf-8")
+    run_build(jobs=1)
+    sphinx_out = book / "_build" / "stage" / "_build" / "html" / "chapters"
+    before = {name: (sphinx_out / f"{name}.html").stat().st_mtime_ns for name in ("sample", "other")}
+    (book / "book_params.yml").write_text("sample:\n  year: 2009\n", encoding="utf-8")
+    report, _ = run_build(jobs=1)
+    assert report.site_built
+    assert (sphinx_out / "sample.html").stat().st_mtime_ns != before["sample"]
+    assert (sphinx_out / "other.html").stat().st_mtime_ns == before["other"]  # not written again
+    for name, number in (("sample", "1"), ("other", "2")):
+        page = (book / "_build" / "html" / "chapters" / f"{name}.html").read_text(encoding="utf-8")
+        assert f'<span class="caption-number">Figure {number}.1 </span>' in page
+        assert f'<span class="section-number">{number}. </span>' in page
+    # a chapter inserted before `other` renumbers it: its page is written again with the new numbers
+    (book / "chapters" / "third.md").write_text(SAMPLE_CHAPTER.replace("# Sample chapter", "# Third chapter"))
+    (book / "_toc.yml").write_text(TOC + "  - file: chapters/third\n  - file: chapters/other\n", encoding="utf-8")
+    run_build(jobs=1)
+    page = (book / "_build" / "html" / "chapters" / "other.html").read_text(encoding="utf-8")
+    assert '<span class="caption-number">Figure 3.1 </span>' in page and "Figure 2.1" not in page
+
+
 def test_changed_data_checksum_makes_the_chapter_stale(book):
     from imtrade.book.build import chapters, environment_digest, plan_chapter
     from imtrade.paths import project

@@ -125,7 +125,8 @@ def test_placeholder_zeros_are_dropped_only_where_zero_is_impossible():
     assert list(kept["indicator"]) == [brief.IND_VA, brief.HT_SHARE] and len(dropped) == 2
     who = brief.economy("CCC", ECONOMIES)
     assert brief.placeholder_sentence(dropped, who) == (
-        "The source files give exactly 0 for Gamma on industry value added (2000–2001): impossible values, read here as missing."
+        "The source files give exactly 0 for Gamma on industry value added (2000–2001): impossible values, read here "
+        "as missing."
     )
     assert brief.placeholder_sentence(dropped, brief.economy("AAA", ECONOMIES)) == ""
 
@@ -258,14 +259,16 @@ def test_industry_shares_are_compared_over_the_years_both_series_cover():
     assert brief.industry_changes(both, "AAA") == (1991, 2020, -10.0, -3.0)  # 1990 and 2021 have one series only
     who = brief.economy("AAA", ECONOMIES)
     assert brief.industry_sentence(both, who) == (
-        "Between 1991 and 2020, the years with both series, industry's share of employment in Alpha went from 30.0 % to "
+        "Between 1991 and 2020, the years with both series, industry's share of employment in Alpha went from 30.0 % "
+        "to "
         "20.0 % (\u221210.0 points) and its share of value added from 38.0 % to 35.0 % of GDP (\u22123.0 points)."
     )
     only_va = both[both["indicator"] == brief.IND_VA]
     first, last, d_emp, d_va = brief.industry_changes(only_va, "AAA")
     assert (first, last) == (None, None) and math.isnan(d_emp) and math.isnan(d_va)
     assert brief.industry_sentence(only_va, who) == (
-        "In Alpha, industry's share of value added went from 40.0 % in 1990 to 34.0 % in 2021; there is no data on its share of employment."
+        "In Alpha, industry's share of value added went from 40.0 % in 1990 to 34.0 % in 2021; there is no data on its "
+        "share of employment."
     )
     assert (
         brief.industry_sentence(only_va.iloc[0:0], who)

@@ -767,6 +767,8 @@ def test_audit_verdicts_on_default_data():
     assert verdicts["c001-slowbalisation-after-2008"] == PARTLY  # flatter, but the bootstrap Chow test does not reject
     assert verdicts["c001-crisis-trade-and-fdi-collapse"] == SUPPORTED
     assert verdicts["c001-manufacturing-workers-fall"] == CONTRADICTED
+    assert verdicts["c001-technology-vs-policy-deglobalisation"] == INCONCLUSIVE  # the stall predates the tariffs
+    assert verdicts["c001-robots-reshoring"] == INCONCLUSIVE  # 9 economies, interval includes zero
     assert "check failed" not in set(verdicts)
 
 
@@ -779,7 +781,7 @@ def test_audit_verdicts_on_default_data():
 def test_chapter_runs_with_defaults(tmp_path):
     run = run_chapter("deglobalisation", tmp_path)
     values, folder = run.values, run.folder
-    assert run.errors == [] and run.figures == 8
+    assert run.errors == [] and run.figures == 10
     assert values["open_mean_1990s"] == "20.1" and values["open_mean_2007"] == "29.2"
     assert values["ob_n"] == "55"
     # the sentence follows the bootstrap p-value it quotes ("< 0.001" or "= 0.123")
@@ -815,6 +817,14 @@ def test_chapter_runs_with_defaults(tmp_path):
         "claims",
     ):
         assert (folder / "tables" / f"deglobalisation_{name}.csv").is_file(), name
+    # rival explanations and robots and trade (issue 15)
+    assert values["rv_rebound_year"] == "2011" and values["rv_low_year"] == "2016"
+    assert "before the tariffs of 2018" in values["rv_timing_sentence"]
+    assert 0 < int(values["rv_comm_part"]) < 100 and 0 < int(values["rv_china_part"]) < 100
+    assert values["rt_n"] == "9" and values["rt_top"] == "China"
+    assert values["rt_imp_reading"] in values["rt_verdict"] or "distinguishable" in values["rt_verdict"]
+    for name in ("rival_changes", "rival_series", "robots_trade", "robots_trade_fits"):
+        assert (folder / "tables" / f"deglobalisation_{name}.csv").is_file(), name
     assert not any("nan" in v.lower().split() for v in values.values())
 
 
@@ -823,7 +833,7 @@ def test_chapter_runs_with_defaults(tmp_path):
 def test_chapter_runs_with_other_parameters(tmp_path):
     run = run_chapter("deglobalisation", tmp_path, break_year=2011, countries=["VNM", "MEX", "POL"], start_year=1980)
     values = run.values
-    assert run.errors == [] and run.figures == 8
+    assert run.errors == [] and run.figures == 10
     assert values["break_year"] == "2011" and values["break_next"] == "2012"
     assert values["focus_countries"] == "Viet Nam, Mexico and Poland"
     assert values["ob_first_year"] == "1980" and values["ob_n_post"] == "13"
@@ -837,10 +847,13 @@ def test_chapter_runs_with_other_parameters(tmp_path):
 def test_chapter_runs_with_the_old_vintage(tmp_path):
     run = run_chapter("deglobalisation", tmp_path, vintage="2018-08-01", end_year=2016)
     values = run.values
-    assert run.errors == [] and run.figures == 8
+    assert run.errors == [] and run.figures == 10
     assert values["ob_last_year"] == "2016"
     assert "ends before 2020" in values["gvc_sentence"]
     assert "SITC" in values["dev_ht_sentence"]
+    # the 2018 vintage ends before the robot window: the section says so instead of failing
+    assert values["rt_imp_slope"] == "n/a" and "too few" in values["rt_verdict"]
+    assert values["rv_low_year"] == "2016"
 
 
 def test_display_proxies_table():
@@ -995,3 +1008,286 @@ def test_curated_regionalisation_single_years_not_checkable(monkeypatch):
     monkeypatch.setattr(CheckContext, "curated", lambda self, name: table)
     result = checks.curated_regionalisation(make_claim("curated_regionalisation"), CheckContext("t"), table="x")
     assert result.verdict == NOT_CHECKABLE
+
+
+# ---------------------------------------------------------------------------------------
+# Rival explanations of the stall
+
+
+def _rival_rows(years=(2008, 2016)):
+    """World and China in two years: exports = imports; GDP, merchandise exports and commodity shares."""
+    a, b = years
+    rows = []
+    for code, iso, v in [
+        ("NE.EXP.GNFS.ZS", "WLD", {a: 30, b: 26}),
+        ("NE.IMP.GNFS.ZS", "WLD", {a: 30, b: 26}),
+        ("NY.GDP.MKTP.CD", "WLD", {a: 100, b: 120}),
+        ("NE.EXP.GNFS.ZS", "CHN", {a: 30, b: 20}),
+        ("NE.IMP.GNFS.ZS", "CHN", {a: 25, b: 16}),
+        ("NY.GDP.MKTP.CD", "CHN", {a: 10, b: 20}),
+        ("TX.VAL.MRCH.CD.WT", "WLD", {a: 25, b: 24}),
+        ("TX.VAL.FUEL.ZS.UN", "WLD", {a: 15, b: 10}),
+        ("TX.VAL.MMTL.ZS.UN", "WLD", {a: 5, b: 4}),
+    ]:
+        rows += series_rows(code, iso, v)
+    return tidy(rows)
+
+
+def test_rival_series_from_tidy_against_hand_computation():
+    r = ch.rival_series_from_tidy(_rival_rows())
+    assert r.loc[2008, "world_trade"] == pytest.approx(30.0)
+    # world without China: ((30*100 - 30*10) + (30*100 - 25*10)) / 2 / (100 - 10)
+    assert r.loc[2008, "world_ex_china_trade"] == pytest.approx(((3000 - 300) + (3000 - 250)) / 2 / 90)
+    assert r.loc[2016, "world_ex_china_trade"] == pytest.approx(((26 * 120 - 400) + (26 * 120 - 320)) / 2 / 100)
+    assert r.loc[2008, "merch_exports_gdp"] == pytest.approx(25.0)
+    assert r.loc[2008, "commodity_share"] == pytest.approx(20.0)
+    assert r.loc[2008, "commodity_exports_gdp"] == pytest.approx(5.0)
+    assert r.loc[2016, "other_exports_gdp"] == pytest.approx(20.0 * 0.86)
+    assert r.loc[2016, "china_imports_gdp"] == pytest.approx(16.0)
+
+
+def test_rival_series_missing_inputs_are_nan_not_zero():
+    rows = _rival_rows()
+    r = ch.rival_series_from_tidy(rows[rows["iso3"] != "CHN"])
+    assert r["world_ex_china_trade"].isna().all() and r["china_imports_gdp"].isna().all()
+    assert r.loc[2008, "world_trade"] == pytest.approx(30.0)
+    empty = ch.rival_series_from_tidy(rows.iloc[0:0])
+    assert empty.empty and set(ch.RIVAL_LABELS) <= set(empty.columns)
+
+
+def test_rival_changes_and_shares_of_the_fall():
+    r = ch.rival_series_from_tidy(_rival_rows())
+    changes = ch.rival_changes(r, 2008, 2016)
+    by = changes.set_index("series")
+    assert by.loc["merch_exports_gdp", "change"] == pytest.approx(20.0 - 25.0)
+    assert by.loc["commodity_exports_gdp", "change"] == pytest.approx(20.0 * 0.14 - 5.0)
+    assert ch.commodity_share_of_fall(changes) == pytest.approx(100 * (2.8 - 5.0) / (20.0 - 25.0))
+    world, ex_china = by.loc["world_trade", "change"], by.loc["world_ex_china_trade", "change"]
+    assert ch.china_share_of_fall(changes) == pytest.approx(100 * (world - ex_china) / world)
+    # a year the data lack gives NaN changes and NaN shares, not an error
+    missing = ch.rival_changes(r, 2008, 2030)
+    assert missing["change"].isna().all()
+    assert math.isnan(ch.commodity_share_of_fall(missing)) and math.isnan(ch.china_share_of_fall(missing))
+    # a rise, or a fall below min_fall, is not "a share of the fall"
+    rising = ch.rival_changes(r, 2016, 2008)
+    assert math.isnan(ch.commodity_share_of_fall(rising)) and math.isnan(ch.china_share_of_fall(rising))
+    assert math.isnan(ch.commodity_share_of_fall(changes, min_fall=10.0))
+    assert math.isnan(ch.china_share_of_fall(changes, min_fall=10.0))
+
+
+def test_stall_timing_dates_the_fall_after_the_rebound():
+    s = pd.Series(
+        {
+            2007: 29,
+            2008: 30,
+            2009: 26,
+            2010: 28,
+            2011: 29.5,
+            2012: 29,
+            2013: 29,
+            2014: 28.5,
+            2015: 27.5,
+            2016: 26.5,
+            2017: 27.5,
+            2018: 28.5,
+            2019: 27.5,
+        },
+        dtype=float,
+    )
+    t = ch.stall_timing(s, 2008, 2018)
+    assert (t["rebound_year"], t["low_year"]) == (2011, 2016)
+    assert t["fall_from_rebound"] == pytest.approx(3.0) and t["below_break"] == pytest.approx(2.5)
+    assert t["pre_policy_value"] == pytest.approx(27.5)
+    # the crisis trough (2009) is never the low: the window starts two years after the break
+    assert ch.stall_timing(s.drop([2016]), 2008, 2018)["low_year"] == 2015
+    gone = ch.stall_timing(s.loc[:2009], 2008, 2018)
+    assert gone["low_year"] is None and math.isnan(gone["fall_from_rebound"])
+
+
+def test_describe_rivals_follows_the_timing():
+    r = ch.rival_series_from_tidy(_rival_rows())
+    # a series that falls after its rebound, before the policy year
+    r = r.reindex(range(2008, 2018))
+    r["world_trade"] = [30, 26, 28, 29.8, 29.5, 29.5, 29.3, 27.7, 26.7, 27.6]
+    changes = ch.rival_changes(r, 2008, 2016)
+    out = ch.describe_rivals(r, changes, 2008, 2018)
+    assert out["rv_rebound_year"] == "2011" and out["rv_low_year"] == "2016" and out["rv_fall"] == "3.1"
+    assert "before the tariffs of 2018" in out["rv_timing_sentence"]
+    assert out["rv_head"].startswith("The stall predates the 2018 tariff war")
+    assert "commodity prices" in out["rv_head"]  # 44 % of the merchandise fall in these numbers
+    assert "large part" in out["rv_comm_reading"] and "44 %" in out["rv_comm_summary"]
+    assert out["rv_comm_clause"] == ", 44 % of the change" and "disappears without China" in out["rv_china_clause"]
+    small = changes.copy()
+    small.loc[small["series"] == "commodity_exports_gdp", "change"] = -0.5  # 10 % of a 5-point fall
+    small.loc[small["series"] == "world_ex_china_trade", "change"] = small.loc[
+        small["series"] == "world_trade", "change"
+    ].iloc[0]  # the world without China fell as much as the world
+    out_small = ch.describe_rivals(r, small, 2008, 2018)
+    assert "only a small part" in out_small["rv_comm_reading"] and "10 %" in out_small["rv_comm_summary"]
+    assert out_small["rv_china_summary"].startswith("only 0 %") and "China's" not in out_small["rv_head"]
+    flat = r.assign(world_trade=[30, 26, 28, 29.8, 29.9, 30, 30.1, 30.2, 30.3, 30.4])
+    out = ch.describe_rivals(flat, changes, 2008, 2018)
+    assert "room for the trade-policy reading" in out["rv_timing_sentence"]
+    assert out["rv_head"].startswith("World trade relative to GDP hardly fell")
+    short = ch.describe_rivals(r.loc[:2009], ch.rival_changes(r.loc[:2009], 2008, 2016), 2008, 2018)
+    assert "do not cover" in short["rv_timing_sentence"] and short["rv_fall"] == "n/a"
+    assert short["rv_comm_clause"] == "" and "too small" in short["rv_china_clause"]
+
+
+# ---------------------------------------------------------------------------------------
+# Robots and trade across economies
+
+
+def _density(rows):
+    """(iso3, year, value) -> robot_series-like frame of robot density."""
+    return pd.DataFrame(rows, columns=["iso3", "year", "value"]).assign(geography="g", report_edition="e")
+
+
+def _imports_rows(changes: dict[str, float], years=(2016, 2021)):
+    a, b = years
+    rows = []
+    for iso, d in changes.items():
+        rows += series_rows("NE.IMP.GNFS.ZS", iso, {a: 30.0, b: 30.0 + d})
+        rows += series_rows("TM.VAL.MRCH.CD.WT", iso, {a: 20.0, b: 20.0 + d / 2})
+        rows += series_rows("NY.GDP.MKTP.CD", iso, {a: 100.0, b: 100.0})
+    return tidy(rows)
+
+
+ECON = ["KOR", "DEU", "JPN", "USA", "ITA", "ESP", "FRA"]
+DOUBLINGS = [0.2, 0.4, 0.6, 1.0, 1.5, 2.0, 3.0]
+
+
+def _robot_inputs(slope: float, noise=(0.3, -0.2, 0.1, -0.3, 0.2, -0.1, 0.0)):
+    density = _density(
+        [(iso, 2016, 100.0) for iso in ECON]
+        + [(iso, 2021, 100.0 * 2**d) for iso, d in zip(ECON, DOUBLINGS, strict=True)]
+        + [("WLD", 2016, 50.0), ("WLD", 2021, 100.0), ("NLD", 2021, 200.0)]
+    )
+    changes = {iso: 3.0 + slope * d + e for iso, d, e in zip(ECON, DOUBLINGS, noise, strict=True)}
+    return density, _imports_rows(changes)
+
+
+def test_robot_trade_frame_keeps_economies_with_both_years():
+    density, imports = _robot_inputs(-1.0)
+    frame = ch.robot_trade_frame(density, imports, (2016, 2021))
+    assert sorted(frame.index) == sorted(ECON)  # WLD (an aggregate) and NLD (one year only) left out
+    assert frame.loc["FRA", "density_doublings"] == pytest.approx(3.0)
+    assert frame.loc["KOR", "imports_change"] == pytest.approx(3.0 - 0.2 + 0.3)
+    assert frame.loc["KOR", "merch_imports_change"] == pytest.approx((3.0 - 0.2 + 0.3) / 2)
+    # an economy without import figures stays, with NaN outcomes
+    part = ch.robot_trade_frame(density, imports[imports["iso3"] != "ESP"], (2016, 2021))
+    assert math.isnan(part.loc["ESP", "imports_change"])
+    # a year without any density figure gives an empty frame
+    assert ch.robot_trade_frame(density, imports, (2015, 2021)).empty
+
+
+def test_robot_trade_regressions_match_least_squares():
+    density, imports = _robot_inputs(-1.5)
+    frame = ch.robot_trade_frame(density, imports, (2016, 2021))
+    fits = ch.robot_trade_regressions(frame).set_index("outcome")
+    slope = np.polyfit(frame["density_doublings"], frame["imports_change"], 1)[0]
+    row = fits.loc["imports_change"]
+    assert row["slope"] == pytest.approx(slope) and row["n"] == len(ECON)
+    assert row["ci_low"] < row["slope"] < row["ci_high"] and row["ci_high"] < 0
+    assert row["loo_min"] <= row["slope"] <= row["loo_max"]
+    assert row["rho"] < 0
+    # too few economies: NaN numbers and the count, not an error
+    few = ch.robot_trade_regressions(frame.iloc[:2]).set_index("outcome")
+    assert few.loc["imports_change", "n"] == 2 and math.isnan(few.loc["imports_change", "slope"])
+
+
+@pytest.mark.parametrize(
+    ("slope", "verdict", "phrase"),
+    [
+        (-1.5, PARTLY, "raised their imports less"),
+        (1.5, PARTLY_CONTRADICTED, "raised their imports more"),
+        (0.0, INCONCLUSIVE, "not distinguishable from zero"),
+    ],
+)
+def test_check_robots_import_association(monkeypatch, slope, verdict, phrase):
+    density, imports = _robot_inputs(slope)
+    import imtrade.data.robots as robots_module
+
+    monkeypatch.setattr(robots_module, "robot_series", lambda table, measure: density)
+    monkeypatch.setattr(CheckContext, "curated", lambda self, name: None)
+    monkeypatch.setattr(CheckContext, "indicators", lambda self, codes, **kw: imports)
+    context = CheckContext("t")
+    result = checks.robots_import_association(
+        make_claim("robots_import_association"), context, table="x", years=[2016, 2021]
+    )
+    assert result.verdict == verdict
+    assert phrase in result.detail and "n = 7" in result.measured
+    out = ch.describe_robots_trade(
+        ch.robot_trade_frame(density, imports, (2016, 2021)),
+        ch.robot_trade_regressions(ch.robot_trade_frame(density, imports, (2016, 2021))),
+        (2016, 2021),
+    )
+    assert out["rt_n"] == "7" and out["rt_top"] == "France"
+    assert ("correlation, not an effect" in out["rt_verdict"]) == (verdict != INCONCLUSIVE)
+
+
+def test_check_robots_import_association_too_few_economies(monkeypatch):
+    density, imports = _robot_inputs(-1.0)
+    import imtrade.data.robots as robots_module
+
+    monkeypatch.setattr(
+        robots_module, "robot_series", lambda table, measure: density[density["iso3"].isin(["KOR", "DEU", "WLD"])]
+    )
+    monkeypatch.setattr(CheckContext, "curated", lambda self, name: None)
+    monkeypatch.setattr(CheckContext, "indicators", lambda self, codes, **kw: imports)
+    result = checks.robots_import_association(
+        make_claim("robots_import_association"), CheckContext("t"), table="x", years=[2016, 2021]
+    )
+    assert result.verdict == NOT_CHECKABLE and "only 2 economies" in result.detail
+    text = ch.describe_robots_trade(
+        ch.robot_trade_frame(density.iloc[0:0], imports, (2016, 2021)), pd.DataFrame(), (2016, 2021)
+    )
+    assert text["rt_n"] == "0" and text["rt_imp_slope"] == "n/a" and "too few" in text["rt_verdict"]
+
+
+def test_new_figures_build():
+    import matplotlib.pyplot as plt
+
+    r = ch.rival_series_from_tidy(_rival_rows())
+    fig = ch.figure_rivals(r, 2008, 2018, start_year=2000)
+    assert len(fig.axes) == 3
+    plt.close(fig)
+    density, imports = _robot_inputs(-1.0)
+    frame = ch.robot_trade_frame(density, imports, (2016, 2021))
+    fig = ch.figure_robots_trade(frame, ch.robot_trade_regressions(frame), {"KOR": "Korea"})
+    assert len(fig.axes[0].lines) >= 2  # the fit and the zero line
+    plt.close(fig)
+
+
+def test_trade_stall_timing_reports_commodity_and_china_shares(ctx):
+    years = range(2000, 2020)
+    world = dict(
+        zip(
+            years,
+            [24, 26, 28, 30, 29, 28, 28, 27, 30, 26, 28, 29.8, 29.5, 29, 28.5, 27.5, 26.7, 27.6, 28.5, 27.7],
+            strict=True,
+        )
+    )
+    rows = _trade(world)
+    rows += series_rows("NY.GDP.MKTP.CD", "WLD", dict.fromkeys(years, 100.0))
+    rows += series_rows("NE.EXP.GNFS.ZS", "CHN", dict.fromkeys(years, 20.0))
+    rows += series_rows("NE.IMP.GNFS.ZS", "CHN", {y: 30.0 - (y - 2000) for y in years})  # falling import ratio
+    rows += series_rows("NY.GDP.MKTP.CD", "CHN", dict.fromkeys(years, 10.0))
+    rows += series_rows("TX.VAL.MRCH.CD.WT", "WLD", {y: 0.8 * v for y, v in world.items()})
+    rows += series_rows("TX.VAL.FUEL.ZS.UN", "WLD", {y: 15.0 if y < 2014 else 10.0 for y in years})
+    rows += series_rows("TX.VAL.MMTL.ZS.UN", "WLD", dict.fromkeys(years, 4.0))
+    result = checks.trade_stall_timing(
+        make_claim("trade_stall_timing"),
+        ctx(rows),
+        geo="WLD",
+        start_year=2000,
+        policy_year=2018,
+        end_year=2019,
+        min_fall=1.0,
+    )
+    assert result.verdict == INCONCLUSIVE
+    rivals = ch.rival_series_from_tidy(tidy(rows))
+    changes = ch.rival_changes(rivals, 2003, 2016)  # peak 2003 (30.0 ties 2008: the first), low after 2011: 2016
+    assert f"{ch.commodity_share_of_fall(changes):.0f} % of the fall in world merchandise" in result.detail
+    assert f"{ch.china_share_of_fall(changes):.0f} % of the fall in world trade" in result.detail
+    assert "From 2003 to 2016" in result.detail

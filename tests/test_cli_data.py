@@ -386,12 +386,19 @@ class TestUnwritableDataFolder:
         refuse_writes_under(monkeypatch, fetched.raw.parent)  # data/: raw/ and cache/
         check_error(fetched, before, "data", "add", str(path), "--name", "mine", expected="permission denied")
 
-    def test_data_cache(self, fetched, monkeypatch):
+    def test_data_cache(self, fetched):
         import errno
         import shutil
 
         shutil.rmtree(fetched.cache, ignore_errors=True)
         before = fetched.snapshot()
-        refuse_writes_under(monkeypatch, fetched.cache, errno.ENOSPC)
-        err = check_error(fetched, before, "data", "cache", "--jobs", "1", expected="could not be written to the cache")
+        with pytest.MonkeyPatch.context() as patch:  # read-only: the cache is skipped, and data cache says so
+            refuse_writes_under(patch, fetched.cache)
+            err = check_error(
+                fetched, before, "data", "cache", "--jobs", "1", expected="could not be written to the cache"
+            )
         assert "chapters still run without the cache" in err
+        with pytest.MonkeyPatch.context() as patch:  # a full disk: one message too
+            refuse_writes_under(patch, fetched.cache, errno.ENOSPC)
+            err = check_error(fetched, before, "data", "cache", "--jobs", "1", expected="no space left on the device")
+        assert "free some disk space" in err

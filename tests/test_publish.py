@@ -186,7 +186,10 @@ RECORD = FigureRecord(
         "columns": {"series": "Economy", "x": "Year", "y": "Exports, % of GDP"},
         "panels": [{"panel": "1", "x axis": "Year", "y axis": "% of GDP"}],
         "read_from_artists": True,
-        "source": "Source: World Bank, World Development Indicators (vintage 2026-07-01): NE.EXP.GNFS.ZS; PWT via Our World in Data.",
+        "source": (
+            "Source: World Bank, World Development Indicators (vintage 2026-07-01): NE.EXP.GNFS.ZS; "
+            "PWT via Our World in Data."
+        ),
         "reads": [
             {"dataset": "owid-legacy", "vintage": "2024-10-21", "indicators": ["OWID.WORLD_TRADE.GDP.PWT"]},
             {"dataset": "wb-bulk", "vintage": "2026-02-24", "indicators": []},

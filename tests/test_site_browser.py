@@ -271,7 +271,8 @@ def test_dark_mode_shows_dark_figures_and_legible_text_and_tables(server, browse
         if scheme == "dark":  # the reader switches to light with the theme's button: figures follow
             page.evaluate("document.documentElement.dataset.theme = 'light'")
             page.wait_for_function(
-                "[...document.querySelectorAll('article img.imtrade-figure')].every(i => !i.currentSrc.endsWith('-dark.png') && i.complete)"
+                "[...document.querySelectorAll('article img.imtrade-figure')].every(i => "
+                "!i.currentSrc.endsWith('-dark.png') && i.complete)"
             )
         context.close()
     assert problems == []

@@ -24,7 +24,9 @@ pytestmark = pytest.mark.mirror
 RECORDED = {
     "https://raw.githubusercontent.com/datasets/world-development-indicators/4ebec5a/": "datahub-wdi/2026-07-01",
     "https://raw.githubusercontent.com/datasets/world-development-indicators/e73c49d/": "datahub-wdi/2018-08-01",
-    "https://raw.githubusercontent.com/open-numbers/ddf--gapminder--systema_globalis/c63631ab/": "gapminder-systema-globalis",
+    "https://raw.githubusercontent.com/open-numbers/ddf--gapminder--systema_globalis/c63631ab/": (
+        "gapminder-systema-globalis"
+    ),
     "https://raw.githubusercontent.com/owid/co2-data/2a6c4a2/": "owid-co2/2020-12-09",
     "https://raw.githubusercontent.com/owid/owid-datasets/48c9992/datasets/": "owid-datasets",
     "https://raw.githubusercontent.com/open-numbers/ddf--unstats--sdg_indicators/1bfae15/": "unsd-sdg/2020-10-19",

@@ -437,12 +437,18 @@ def publish(date, base_url, site, jobs, pdf, strict):
     show_default=True,
     help="Seconds allowed for one execution of the instructor version.",
 )
-@click.option("--force", is_flag=True, help="Replace OUT if it exists.")
-def assign(chapter, roster, out, pool, seed, jobs, timeout, force):
+@click.option(
+    "--keys",
+    "keys",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the answer keys, outside OUT (default: OUT-keys beside OUT); created 0700, keys 0600.",
+)
+@click.option("--force", is_flag=True, help="Replace OUT (and the keys folder) if they exist.")
+def assign(chapter, roster, out, pool, seed, jobs, timeout, keys, force):
     """Give each student of ROSTER their own variant of CHAPTER's exercises, with an answer key.
 
-    Writes OUT/<id>/<chapter>.ipynb (no solutions, parameters injected), OUT/keys/<id>.json
-    and OUT/assignments.csv.
+    Writes OUT/<id>/<chapter>.ipynb (no solutions, parameters injected) and OUT/assignments.csv:
+    OUT is what students receive. The keys go to KEYS/<id>.json, never inside OUT.
     """
     from imtrade.assignments.assign import assign as run_assign
     from imtrade.book.toc import chapter as find_chapter
@@ -451,6 +457,7 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, force):
         find_chapter(chapter),
         roster,
         out,
+        keys=keys,
         pool=pool,
         seed=seed,
         jobs=jobs,
@@ -460,7 +467,7 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, force):
     )
     click.echo(
         f"assigned {chapter} to {len(report.students)} student(s) ({report.variants} variant(s)) "
-        f"in {report.seconds:.1f} s -> {report.out}"
+        f"in {report.seconds:.1f} s -> {report.out} (keys: {report.keys})"
     )
 
 
@@ -470,7 +477,7 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, force):
     "--keys",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="The keys/ folder written by `imtrade assign`.",
+    help="The keys folder written by `imtrade assign` (OUT-keys by default).",
 )
 @click.option(
     "--timeout",
@@ -484,14 +491,27 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, force):
     "--out",
     "out",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Where grades.csv and feedback/ go (default: SUBMISSIONS).",
+    help="Where grades.csv, results/ and feedback/ go (default: SUBMISSIONS).",
 )
-def grade(submissions, keys, timeout, jobs, out):
+@click.option("--regrade", is_flag=True, help="Grade every student again (default: keep unchanged earlier grades).")
+@click.option("--show-expected", is_flag=True, help="Show the expected values in the feedback (default: hidden).")
+@click.option(
+    "--unsafe-no-sandbox",
+    is_flag=True,
+    help="DANGEROUS: run submissions without the bubblewrap sandbox, with your rights, files, keys and "
+    "network. Only for notebooks you trust.",
+)
+def grade(submissions, keys, timeout, jobs, out, regrade, show_expected, unsafe_no_sandbox):
     """Execute and score every submission in SUBMISSIONS (<id>/<chapter>.ipynb or <id>.ipynb).
 
-    Writes grades.csv and feedback/<id>.md. A submission that cannot be read, fails, times out
-    or changes its parameters scores zero on what is affected, with the reason.
+    Each submission runs in a bubblewrap sandbox (no network, no keys, no other submissions,
+    resource limits); without bubblewrap this refuses to run unless --unsafe-no-sandbox.
+    Writes results/<id>.json, grades.csv and feedback/<id>.md as each student finishes; a rerun
+    keeps the grades of unchanged submissions. A submission that cannot be read, fails, times
+    out or changes its parameters scores zero on what is affected, with the reason.
     """
+    import signal
+
     from imtrade.assignments.grade import find_submissions, load_keys
     from imtrade.assignments.grade import grade as run_grade
     from imtrade.exceptions import AssignmentError
@@ -506,7 +526,22 @@ def grade(submissions, keys, timeout, jobs, out):
             fix=f"pass the folder of the submissions: <id>/{chapter}.ipynb or <id>.ipynb, one per student; "
             "nothing was written",
         )
-    report = run_grade(submissions, keys, timeout=timeout, jobs=jobs, out=out, progress=click.echo)
+
+    def stop(signum, _frame):  # a killed grader keeps every grade written so far (and no sandbox)
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+    report = run_grade(
+        submissions,
+        keys,
+        timeout=timeout,
+        jobs=jobs,
+        out=out,
+        progress=click.echo,
+        unsafe_no_sandbox=unsafe_no_sandbox,
+        regrade=regrade,
+        show_expected=show_expected,
+    )
     for note in report.notes:
         click.secho(f"note: {note}", fg="yellow", err=True)
     ok = sum(g.status == "ok" for g in report.grades)

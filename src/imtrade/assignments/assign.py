@@ -13,8 +13,12 @@ Output (byte-identical for the same chapter, roster, pool and seed)::
     DIR/assignments.csv            id, name, one column per drawn parameter (JSON values)
     DIR/<id>/<chapter>.ipynb       the student version: solutions removed, answer cells in
                                    their place, parameters injected as papermill does it, not executed
-    DIR/keys/<id>.json             the answer key: parameters, declared answers with the
+    KEYS/<id>.json                 the answer key: parameters, declared answers with the
                                    values the instructor version computes for them, tolerances, points
+
+The keys folder (default ``DIR-keys`` beside ``DIR``) is never inside the handout folder
+(``imtrade assign`` refuses it: ``DIR`` is what students receive); it is created ``0700``
+and each key ``0600``, readable by the instructor only.
 
 Keys are computed by executing the instructor version (solutions included) with the
 student's parameters in a fresh kernel; students who drew the same values share one execution.
@@ -41,6 +45,7 @@ import yaml
 from imtrade.assignments.editions import Answer, declared_answers, declared_pool, student_source
 from imtrade.assignments.runner import (
     KERNEL_NAME,
+    CaptureError,
     capture_cell,
     captured,
     cell_errors,
@@ -51,7 +56,7 @@ from imtrade.book.toc import Chapter
 from imtrade.exceptions import AssignmentError, ParameterError
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-RESERVED_IDS = ("keys", "feedback")  # folder names of the output and of graded submissions
+RESERVED_IDS = ("keys", "feedback", "results")  # folder names of the outputs of assign and grade
 KEY_TIMEOUT = 900  # seconds for one execution of the instructor version
 
 
@@ -273,14 +278,16 @@ def compute_key(
     declared = list(chapter.parameters())
     nb = instructor_notebook(chapter, parameters)
     nb.cells.append(capture_cell([a.variable for a in answers], declared))
-    with tempfile.TemporaryDirectory(prefix="imtrade-key-") as tmp:
-        result = run_notebook(nb, timeout=timeout, cwd=Path(tmp), env=kernel_environment(chapter))
+    result = run_notebook(nb, timeout=timeout, env=kernel_environment(chapter))
     if result.status != "ok":
         raise AssignmentError(f"the instructor version {result.message}")
     errors = cell_errors(result.notebook)
     if errors:
         raise AssignmentError("the instructor version failed: " + "; ".join(errors[:3]))
-    values = captured(result.notebook)
+    try:
+        values = captured(result.notebook, [a.variable for a in answers], declared)
+    except CaptureError as exc:
+        raise AssignmentError(f"the instructor version ran, but its answers could not be read back: {exc}") from None
     if values is None:
         raise AssignmentError("the instructor version ran, but the answers could not be read back")
     expected, problems = {}, []
@@ -331,37 +338,65 @@ def key_document(
 @dataclass
 class AssignReport:
     out: Path
+    keys: Path
     students: list[Student]
     variants: int  # distinct parameter sets (= executions of the instructor version)
     seconds: float
 
 
-MARKER = ".imtrade-assign.json"  # in every folder `imtrade assign` writes: only such a folder is replaced by --force
+MARKER = ".imtrade-assign"  # in every folder `imtrade assign` writes: only such a folder is replaced by --force
 
 
-def check_out(out: Path, force: bool) -> None:
+def check_out(out: Path, force: bool, option: str = "--out") -> None:
     """Refuse to write ``out`` unless it is new, an empty folder, or (with ``force``) a folder an
-    earlier ``imtrade assign`` wrote (it holds :data:`MARKER`); never delete anything else."""
+    earlier ``imtrade assign`` wrote (it holds :data:`MARKER`: the handouts and the keys folder
+    both do); never delete anything else. ``option`` names the folder's option in messages."""
     if not out.exists() and not out.is_symlink():
         return
     if out.is_symlink() or not out.is_dir():
-        raise AssignmentError(f"{out} exists and is not a folder; it was left untouched", fix="choose another --out")
+        raise AssignmentError(
+            f"{out} exists and is not a folder; it was left untouched", fix=f"choose another {option}"
+        )
     if not any(out.iterdir()):
         return
     if not force:
         raise AssignmentError(
-            f"{out} already exists and is not empty", fix="choose another --out or pass --force to replace it"
+            f"{out} already exists and is not empty", fix=f"choose another {option} or pass --force to replace it"
         )
     if not (out / MARKER).is_file():
         raise AssignmentError(
             f"{out} is not the output of an earlier `imtrade assign` (it has no {MARKER}); --force replaces only such "
             "a folder, and this one was left untouched",
-            fix="choose another --out (a new or empty folder), or remove the folder yourself",
+            fix=f"choose another {option} (a new or empty folder), or remove the folder yourself",
         )
 
 
-def _replace_dir(fresh: Path, out: Path, force: bool) -> None:
-    check_out(out, force)  # again: the folder may have changed while the keys were computed
+def keys_folder(out: Path, keys: Path | None) -> Path:
+    """Where the keys go: ``keys`` or ``OUT-keys`` beside ``out``; never inside the handout folder."""
+    out = Path(out).resolve()
+    keys = Path(keys).resolve() if keys is not None else out.parent / f"{out.name}-keys"
+    if keys == out or out in keys.parents:
+        raise AssignmentError(
+            f"the keys folder {keys} is inside the handout folder {out}, which students receive",
+            fix="pass --keys a folder outside it (the default is OUT-keys beside OUT)",
+        )
+    if keys in out.parents:
+        raise AssignmentError(
+            f"the handout folder {out} is inside the keys folder {keys}", fix="choose two separate folders"
+        )
+    return keys
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable and writable by its owner only (0600)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.chmod(path, 0o600)
+
+
+def _replace_dir(fresh: Path, out: Path, force: bool, option: str = "--out") -> None:
+    check_out(out, force, option)  # again: the folder may have changed while the keys were computed
     if out.exists():
         if not any(out.iterdir()):
             out.rmdir()
@@ -375,6 +410,7 @@ def assign(
     roster: Path,
     out: Path,
     *,
+    keys: Path | None = None,
     pool: Path | None = None,
     seed: str = "0",
     jobs: int = 2,
@@ -385,7 +421,9 @@ def assign(
     """Write every student's notebook and answer key; see the module docstring."""
     start = time.perf_counter()
     out = Path(out).resolve()
-    check_out(out, force)
+    keys = keys_folder(out, keys)
+    for folder, option in ((out, "--out"), (keys, "--keys")):
+        check_out(folder, force, option)
     students = read_roster(roster)
     answers = declared_answers(chapter.source, str(chapter.path))
     if not answers:
@@ -443,13 +481,13 @@ def assign(
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool_exec:
         outcomes = list(pool_exec.map(run, variants.items()))
     failed = []
-    keys: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
+    computed: dict[str, tuple[dict[str, Any], dict[str, Any]]] = {}
     for digest, key, error in outcomes:
         if error is not None:
             who = [f"{s.id}" for s in students if json.dumps(resolved[s.id], sort_keys=True) == digest]
             failed.append(f"students {', '.join(who)} ({_show(variants[digest])}): {error}")
         else:
-            keys[digest] = key
+            computed[digest] = key
     if failed:
         raise _problems(
             f"answer keys of chapter '{chapter.name}'",
@@ -458,7 +496,9 @@ def assign(
         )
 
     out.parent.mkdir(parents=True, exist_ok=True)
+    keys.parent.mkdir(parents=True, exist_ok=True)
     fresh = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    fresh_keys = Path(tempfile.mkdtemp(prefix=f".{keys.name}-", dir=keys.parent))  # 0700
     try:
         rows = io.StringIO()
         writer = csv.writer(rows, lineterminator="\n")
@@ -473,20 +513,22 @@ def assign(
                 ]
             )
             write_notebook(student_notebook(chapter, values, student), fresh / student.id / f"{chapter.name}.ipynb")
-            expected, state = keys[json.dumps(resolved[student.id], sort_keys=True)]
+            expected, state = computed[json.dumps(resolved[student.id], sort_keys=True)]
             document = key_document(chapter, student, seed, values, answers, expected, state)
-            (fresh / "keys").mkdir(exist_ok=True)
-            (fresh / "keys" / f"{student.id}.json").write_text(
-                json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8"
+            write_private(
+                fresh_keys / f"{student.id}.json",
+                json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
             )
         (fresh / "assignments.csv").write_text(rows.getvalue(), encoding="utf-8")
-        (fresh / MARKER).write_text(
-            json.dumps({"written_by": "imtrade assign", "chapter": chapter.name}, sort_keys=True) + "\n",
-            encoding="utf-8",
-        )
+        marker = json.dumps({"written_by": "imtrade assign", "chapter": chapter.name}, sort_keys=True) + "\n"
+        (fresh / MARKER).write_text(marker, encoding="utf-8")
+        write_private(fresh_keys / MARKER, marker)
         fresh.chmod(0o755)
+        fresh_keys.chmod(0o700)
+        _replace_dir(fresh_keys, keys, force, "--keys")
         _replace_dir(fresh, out, force)
     finally:
-        if fresh.exists():
-            shutil.rmtree(fresh, ignore_errors=True)
-    return AssignReport(out, students, len(variants), time.perf_counter() - start)
+        for folder in (fresh, fresh_keys):
+            if folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+    return AssignReport(out, keys, students, len(variants), time.perf_counter() - start)

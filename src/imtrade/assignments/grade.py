@@ -15,20 +15,33 @@ every answer, because every answer depends on them; the feedback says which valu
 A file that is not a notebook, a timeout or a kernel that dies scores zero with the reason.
 Nothing a submission does stops the grading of the others.
 
-Output: ``OUT/grades.csv`` (id, name, points per exercise, total, max, status, reason) and
-``OUT/feedback/<id>.md`` (every answer: expected, given, right or wrong, why). ``OUT`` is the
-submissions folder unless given.
+Every submission runs in a bubblewrap sandbox (:mod:`.sandbox`: no network, no view of the
+keys, the other submissions or the solutions, a cleared environment, resource limits, every
+process killed at the end); without bubblewrap grading is refused unless the instructor
+passes ``unsafe_no_sandbox`` (``--unsafe-no-sandbox``). The keys never enter the sandbox:
+the answers are read from the executed notebook the sandbox writes (strictly parsed, see
+:func:`.runner.captured`) and compared here. Submissions are opened without following links
+and must be regular files of at most :data:`SUBMISSION_CAP` bytes.
+
+Output, written as each student finishes (atomically: a killed grader loses nothing already
+graded, and a rerun skips students whose submission and key are unchanged unless ``regrade``):
+``OUT/results/<id>.json`` (Gradescope-style: score, one test per answer, plus the full grade),
+``OUT/grades.csv`` (id, name, points per exercise, total, max, status, reason, review),
+``OUT/feedback/<id>.md`` (every answer: given, right or wrong, why; the expected value only
+with ``show_expected``). ``OUT`` is the submissions folder unless given.
 """
 
 from __future__ import annotations
 
 import ast
 import csv
+import hashlib
 import io
 import json
 import math
 import os
-import tempfile
+import shutil
+import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -36,17 +49,24 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from imtrade.assignments import runner
 from imtrade.assignments.runner import (
     CAPTURE_TAG,
+    CaptureError,
+    UnsafeFile,
     capture_cell,
     captured,
     cell_errors,
+    read_regular,
     run_notebook,
 )
 from imtrade.exceptions import AssignmentError
 
 GRADE_TIMEOUT = 300  # seconds per submission (kernel start included)
-SKIPPED = ("feedback", "grades.csv", "keys")
+SKIPPED = ("feedback", "grades.csv", "keys", "results")
+SCRATCH = ".grading"  # OUT/.grading/: the runs' temporary folders (cleared at start: a killed grader leaves some)
+SUBMISSION_CAP = 20 * 1024 * 1024  # bytes of one submitted notebook
+RESULTS_VERSION = 1  # bump when a change of the grader must regrade results kept from earlier runs
 ROUNDING = 1e-9  # numbers without a declared tolerance: equal up to this (relative and absolute)
 
 # Statuses, most serious first (the grade's status is the most serious that applies).
@@ -75,6 +95,7 @@ class Grade:
     reasons: list[str] = field(default_factory=list)
     answers: list[AnswerResult] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    review: list[str] = field(default_factory=list)  # signs of tampering, for the instructor to look at
     seconds: float = 0.0
 
     @property
@@ -145,14 +166,15 @@ def find_submissions(folder: Path, chapter: str, ids: set[str]) -> tuple[dict[st
     for entry in sorted(folder.iterdir()):
         if entry.name.startswith(".") or entry.name in SKIPPED:
             continue
-        name = entry.name if entry.is_dir() else entry.stem
+        folder_entry = entry.is_dir() and not entry.is_symlink()  # a linked folder is refused, not followed
+        name = entry.name if folder_entry or (entry.is_symlink() and entry.suffix != ".ipynb") else entry.stem
         sid = by_lower.get(name.lower())
         if sid is None:
             notes.append(f"{entry.name}: ignored, {name!r} is not a student of these keys")
             continue
-        if entry.is_dir():
+        if folder_entry:
             candidate = entry / f"{chapter}.ipynb"
-            if candidate.exists():
+            if candidate.exists() or candidate.is_symlink():
                 if sid in found:
                     notes.append(
                         f"{sid}: both {found[sid].name} and {entry.name}/{candidate.name}; graded {entry.name}/{candidate.name}"
@@ -176,12 +198,18 @@ def read_submission(path: Path):
     """The submitted notebook, or :class:`AssignmentError` saying why it is not one."""
     import nbformat
 
-    if not path.exists():
-        raise AssignmentError(f"{path.name} is missing")
+    if path.parent.is_symlink():
+        raise AssignmentError(f"{path.parent.name}/ is a symbolic link; hand in the folder itself")
+    if path.suffix != ".ipynb" and not path.is_symlink():
+        raise AssignmentError(f"{path.name} is not a Jupyter notebook (.ipynb)")
+    try:
+        data = read_regular(path, SUBMISSION_CAP)
+    except UnsafeFile as exc:
+        raise AssignmentError(str(exc)) from None
     if path.suffix != ".ipynb":
         raise AssignmentError(f"{path.name} is not a Jupyter notebook (.ipynb)")
     try:
-        text = path.read_text(encoding="utf-8")
+        text = data.decode("utf-8")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             nb = nbformat.reads(text, as_version=4)
@@ -316,7 +344,47 @@ def _prepare(nb, key: dict[str, Any]):
     return nb
 
 
-def grade_one(sid: str, key: dict[str, Any], path: Path | None, timeout: float, env: dict[str, str]) -> Grade:
+# Signs of tampering with the capture or the grader, looked for in the submitted code (static, so a
+# submission cannot hide them at run time). They do not change the score: they are listed in the
+# review column of grades.csv for the instructor to look at.
+REVIEW_PATTERNS = (
+    (r"\bbuiltins\b|__builtins__", "touches the builtins"),
+    (r"^\s*(print|repr|str|int|float|round|isinstance|type|getattr|hasattr|open)\s*=[^=]", "rebinds a builtin"),
+    (r"\bget_ipython\s*=|\bdef\s+get_ipython\b", "replaces get_ipython"),
+    (r"input_transformers|ast_transformers|\.events\.register|pre_run_cell|post_run_cell", "installs an IPython hook"),
+    (r"\bsys\.(stdout|stderr|displayhook|excepthook)\s*=", "replaces sys.stdout/stderr/displayhook"),
+    (r"\bjson\.(dumps|dump)\s*=", "replaces json.dumps"),
+    (r"_imtrade_capture|imtrade-capture", "mentions the grader's capture"),
+    (r"\bsetsid\b|\bos\.fork\b|\bdaemon", "starts background processes"),
+    (r"\bsocket\b|\burllib\b|\brequests\b|\bhttp\.client\b", "uses the network"),
+    (r"/proc\b|\bkeys/|\.json['\"]\s*\)", "reads system or key files"),
+    (r"\bctypes\b|\bsubprocess\b|\bos\.system\b", "runs other programs or native code"),
+)
+
+
+def review_signs(nb) -> list[str]:
+    """``"code cell N: <sign>"`` for each tampering sign found in the submitted code cells."""
+    import re
+
+    out = []
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    for number, cell in enumerate(code_cells, 1):
+        source = cell.source if isinstance(cell.source, str) else "".join(cell.source)
+        for pattern, sign in REVIEW_PATTERNS:
+            if re.search(pattern, source, re.M):
+                out.append(f"code cell {number}: {sign}")
+    return out
+
+
+def grade_one(
+    sid: str,
+    key: dict[str, Any],
+    path: Path | None,
+    timeout: float,
+    env: dict[str, str] | None = None,
+    sandbox=None,
+    scratch: Path | None = None,
+) -> Grade:
     """Grade one submission; never raises (every problem ends up in the Grade)."""
     start = time.perf_counter()
     grade = Grade(sid, key["student"]["name"], path)
@@ -330,7 +398,7 @@ def grade_one(sid: str, key: dict[str, Any], path: Path | None, timeout: float, 
         if path is None:
             grade.set_status("no submission", "no notebook was submitted")
             return grade
-        if not path.exists():
+        if not path.exists() and not path.is_symlink():
             inside = ", ".join(sorted(p.name for p in path.parent.iterdir())) if path.parent.is_dir() else ""
             grade.set_status(
                 "no submission", f"{path.parent.name}/ holds no {path.name}" + (f" (found {inside})" if inside else "")
@@ -342,15 +410,21 @@ def grade_one(sid: str, key: dict[str, Any], path: Path | None, timeout: float, 
             grade.set_status("not a notebook", exc.problem)
             return grade
         tampered = parameter_problems(nb, key, sid)
-        with tempfile.TemporaryDirectory(prefix=f"imtrade-grade-{sid}-") as tmp:
-            result = run_notebook(_prepare(nb, key), timeout=timeout, cwd=Path(tmp), env=env)
+        grade.review = review_signs(nb)
+        result = run_notebook(_prepare(nb, key), timeout=timeout, env=env, sandbox=sandbox, scratch=scratch)
         if result.status == "timeout":
             grade.set_status("timeout", f"the notebook {result.message}")
         elif result.status == "failed":
             grade.set_status("failed", result.message)
-        values = captured(result.notebook) if result.notebook is not None else None
+        values = None
         if result.notebook is not None:
             grade.errors = cell_errors(result.notebook)
+            names = sorted(set(key["state"]) | set(key["parameters"]))
+            try:
+                values = captured(result.notebook, [a["variable"] for a in key["answers"]], names)
+            except CaptureError as exc:
+                grade.set_status("failed", f"the answers could not be read back: {exc}")
+                grade.review.append(f"malformed capture output: {exc}")
         if values is not None:
             flagged = {name for name in key["parameters"] if any(f"parameter {name} " in p for p in tampered)}
             for name, expected in key["state"].items():
@@ -367,11 +441,18 @@ def grade_one(sid: str, key: dict[str, Any], path: Path | None, timeout: float, 
                 score(answer, values["answers"].get(answer.variable))
                 if not answer.correct and grade.errors and "not defined" in answer.reason:
                     answer.reason += " (the notebook raised an error before it; see below)"
-        elif result.status == "ok":
-            grade.set_status("failed", "the notebook stopped before its answers could be read")
-        for answer in grade.answers:
-            if result.status != "ok" and not answer.reason:
-                answer.reason = grade.reasons[-1]
+        elif result.status == "ok" and grade.status == "ok":
+            capture_error = next((e for e in grade.errors if "capture" in e.lower()), None)
+            grade.set_status(
+                "failed",
+                "the notebook stopped before its answers could be read"
+                + (f" ({capture_error})" if capture_error else ""),
+            )
+        if grade.status in ("timeout", "failed"):  # no answer of a run that did not finish counts
+            for answer in grade.answers:
+                answer.points = 0.0
+                if not answer.reason:
+                    answer.reason = grade.reasons[-1]
         if tampered:
             grade.set_status("tampered", "parameters differ from the assignment: " + "; ".join(dict.fromkeys(tampered)))
             for answer in grade.answers:
@@ -405,7 +486,7 @@ def exercise_columns(key: dict[str, Any]) -> list[str]:
 def grades_csv(grades: list[Grade], columns: list[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", "name", *columns, "total", "max", "status", "reason"])
+    writer.writerow(["id", "name", *columns, "total", "max", "status", "reason", "review"])
     for g in grades:
         per = {c: sum(a.points for a in g.answers if a.exercise == c) for c in columns}
         writer.writerow(
@@ -417,16 +498,27 @@ def grades_csv(grades: list[Grade], columns: list[str]) -> str:
                 _points(g.maximum),
                 g.status,
                 "; ".join(g.reasons),
+                "; ".join(dict.fromkeys(g.review)),
             ]
         )
     return buffer.getvalue()
+
+
+def _hide(reason: str, expected: Any) -> str:
+    """A reason that gives the expected value away neither directly nor as a distance."""
+    import re
+
+    reason = reason.replace(f"expected {_display(expected)}", "wrong value")
+    return re.sub(r"off by [^ ]+", "not the expected value", reason)
 
 
 def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def feedback_markdown(grade: Grade, key: dict[str, Any]) -> str:
+def feedback_markdown(grade: Grade, key: dict[str, Any], show_expected: bool = False) -> str:
+    """The student's feedback; expected values only with ``show_expected`` (else a resubmission
+    after feedback would just copy them)."""
     title = key.get("chapter_title", key["chapter"])
     lines = [
         f"# Feedback: {grade.name} ({grade.id})",
@@ -449,11 +541,103 @@ def feedback_markdown(grade: Grade, key: dict[str, Any]) -> str:
         verdict = "right" if a.correct and a.points else ("right (not counted)" if a.correct else "wrong")
         lines.append(
             f"| {a.exercise} | `{a.variable}` | {_points(a.points)} / {_points(a.points_possible)} | {verdict} | "
-            f"{_cell(_display(a.expected))}{tolerance} | {_cell(a.given)} | {_cell(a.reason)} |"
+            f"{_cell(_display(a.expected)) + tolerance if show_expected else 'hidden'} | {_cell(a.given)} | "
+            f"{_cell(_hide(a.reason, a.expected) if not show_expected else a.reason)} |"
         )
     if grade.errors:
         lines += ["", "## Errors while running your notebook", "", *[f"- {_cell(e)}" for e in grade.errors]]
     return "\n".join(lines) + "\n"
+
+
+def grade_to_dict(grade: Grade) -> dict[str, Any]:
+    return {
+        "id": grade.id,
+        "name": grade.name,
+        "path": str(grade.path) if grade.path is not None else None,
+        "status": grade.status,
+        "reasons": grade.reasons,
+        "errors": grade.errors,
+        "review": grade.review,
+        "seconds": round(grade.seconds, 3),
+        "answers": [vars(a) for a in grade.answers],
+    }
+
+
+def grade_from_dict(data: dict[str, Any]) -> Grade:
+    grade = Grade(data["id"], data["name"], Path(data["path"]) if data.get("path") else None)
+    grade.status, grade.reasons, grade.errors = data["status"], list(data["reasons"]), list(data["errors"])
+    grade.review, grade.seconds = list(data.get("review", [])), float(data.get("seconds", 0.0))
+    grade.answers = [AnswerResult(**a) for a in data["answers"]]
+    return grade
+
+
+def results_document(
+    grade: Grade, key_digest: str, submission_digest: str | None, show_expected: bool = False
+) -> dict[str, Any]:
+    """Gradescope's ``results.json`` layout (score, tests), with the whole grade under ``imtrade``
+    (for the instructor: it holds the expected values)."""
+    return {
+        "score": grade.total,
+        "output": f"status: {grade.status}" + (": " + "; ".join(grade.reasons) if grade.reasons else ""),
+        "tests": [
+            {
+                "name": f"{a.exercise} ({a.variable})",
+                "score": a.points,
+                "max_score": a.points_possible,
+                "status": "passed" if a.correct and a.points else "failed",
+                "output": a.reason if show_expected else _hide(a.reason, a.expected),
+            }
+            for a in grade.answers
+        ],
+        "imtrade": {
+            "version": RESULTS_VERSION,
+            "key_sha256": key_digest,
+            "submission_sha256": submission_digest,
+            "grade": grade_to_dict(grade),
+        },
+    }
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file and a rename (never half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    with tmp.open("w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def key_digest(key: dict[str, Any]) -> str:
+    return _digest(json.dumps(key, sort_keys=True).encode("utf-8"))
+
+
+def submission_digest(path: Path | None) -> str | None:
+    """sha256 of the submitted bytes (None when there is nothing readable: graded again each run)."""
+    if path is None:
+        return None
+    try:
+        return _digest(read_regular(path, SUBMISSION_CAP))
+    except UnsafeFile:
+        return None
+
+
+def kept_result(results: Path, sid: str, key_sha: str, sub_sha: str | None) -> Grade | None:
+    """The grade of an earlier run if it is for the same key and the same submitted bytes."""
+    if sub_sha is None:
+        return None
+    try:
+        data = json.loads(read_regular(results / f"{sid}.json", 16 * 1024 * 1024).decode("utf-8"))["imtrade"]
+        if (data["version"], data["key_sha256"], data["submission_sha256"]) != (RESULTS_VERSION, key_sha, sub_sha):
+            return None
+        return grade_from_dict(data["grade"])
+    except (UnsafeFile, ValueError, KeyError, TypeError):
+        return None
 
 
 @dataclass
@@ -463,6 +647,42 @@ class GradeReport:
     csv: Path
     feedback: Path
     seconds: float
+    results: Path | None = None
+    kept: int = 0  # students whose earlier grade was kept (unchanged submission and key)
+
+
+UNSAFE_WARNING = (
+    "WARNING: --unsafe-no-sandbox: students' code runs with YOUR rights: it can read the answer keys, "
+    "your files and environment, reach the network and outlive the run. Use it only for trusted notebooks."
+)
+
+
+def make_sandbox(chapter: str, hidden: dict[str, Path]):
+    """The sandbox of every submission; refuses if a folder of ``hidden`` would be visible inside."""
+    from imtrade.assignments.sandbox import Sandbox, problem, project_paths, python_paths
+    from imtrade.paths import CHAPTER_ENV, DATA_DIR_ENV, ROOT_ENV, project
+
+    why = problem()
+    if why is not None:
+        raise AssignmentError(
+            f"cannot grade safely: {why}",
+            fix="install bubblewrap (it isolates every submission), or pass --unsafe-no-sandbox to run "
+            "students' code with your own rights (only for notebooks you trust)",
+        )
+    paths = project()
+    sandbox = Sandbox(
+        python_paths() + project_paths(paths.root, paths.data_dir),
+        env={ROOT_ENV: str(paths.root), DATA_DIR_ENV: str(paths.data_dir), CHAPTER_ENV: chapter},
+    )
+    hidden = {**hidden, "chapters (the solutions)": paths.chapters, "build": paths.build}
+    for what, folder in hidden.items():
+        if not sandbox.hides(folder):
+            raise AssignmentError(
+                f"the {what} folder {folder} lies inside a folder every submission can read (the project's data "
+                "or the Python environment)",
+                fix="keep keys, submissions and grades outside the project's data/ and the environment",
+            )
+    return sandbox
 
 
 def grade(
@@ -473,33 +693,86 @@ def grade(
     jobs: int = 2,
     out: Path | None = None,
     progress=print,
+    unsafe_no_sandbox: bool = False,
+    regrade: bool = False,
+    show_expected: bool = False,
 ) -> GradeReport:
     """Grade every student of ``keys``; see the module docstring."""
-    from imtrade.paths import project
+    from imtrade.assignments.sandbox import environment
+    from imtrade.paths import CHAPTER_ENV, DATA_DIR_ENV, ROOT_ENV, project
 
     start = time.perf_counter()
     submissions = Path(submissions)
     key_map = load_keys(keys)
     chapter = next(iter(key_map.values()))["chapter"]
+    target = Path(out) if out is not None else submissions
+    if unsafe_no_sandbox:
+        sandbox = None
+        progress(UNSAFE_WARNING)
+    else:
+        sandbox = make_sandbox(chapter, {"keys": Path(keys), "submissions": submissions, "output": target})
+    mode = Path(keys).stat().st_mode & 0o077
+    if mode:
+        progress(f"WARNING: the keys folder {keys} is readable by other users (chmod 700 {keys})")
     found, notes = find_submissions(submissions, chapter, set(key_map))
-    env = {**os.environ, "IMTRADE_ROOT": str(project().root), "PYTHONHASHSEED": "0", "IMTRADE_CHAPTER": chapter}
+    paths = project()
+    env = environment({ROOT_ENV: str(paths.root), DATA_DIR_ENV: str(paths.data_dir), CHAPTER_ENV: chapter})
+    feedback, results, scratch = target / "feedback", target / "results", target / SCRATCH
+    shutil.rmtree(scratch, ignore_errors=True)  # left by a grader that was killed
+    scratch.mkdir(mode=0o700, parents=True)
+    feedback.mkdir(parents=True, exist_ok=True)
+    results.mkdir(parents=True, exist_ok=True)
+    columns = exercise_columns(next(iter(key_map.values())))
+    csv_path = target / "grades.csv"
+
+    done: dict[str, Grade] = {}
+    lock = threading.Lock()
+    todo: list[tuple[str, str, str | None]] = []
+    for sid in sorted(key_map):
+        key_sha, sub_sha = key_digest(key_map[sid]), submission_digest(found.get(sid))
+        kept = None if regrade else kept_result(results, sid, key_sha, sub_sha)
+        if kept is not None:
+            done[sid] = kept
+        else:
+            todo.append((sid, key_sha, sub_sha))
+    kept_count = len(done)
     progress(
-        f"{chapter}: grading {len(found)} submission(s) of {len(key_map)} student(s), {jobs} at a time, at most {timeout:g} s each"
+        f"{chapter}: grading {len(todo)} of {len(key_map)} student(s) ({kept_count} kept from an earlier run; "
+        f"--regrade grades them again), {jobs} at a time, at most {timeout:g} s each"
+        + ("" if sandbox is None else ", each in a sandbox")
     )
 
-    def work(sid: str) -> Grade:
-        result = grade_one(sid, key_map[sid], found.get(sid), timeout, env)
+    def record(g: Grade, key_sha: str, sub_sha: str | None) -> None:
+        with lock:
+            done[g.id] = g
+            atomic_write(
+                results / f"{g.id}.json",
+                json.dumps(results_document(g, key_sha, sub_sha, show_expected), indent=1) + "\n",
+            )
+            atomic_write(feedback / f"{g.id}.md", feedback_markdown(g, key_map[g.id], show_expected))
+            atomic_write(csv_path, grades_csv([done[i] for i in sorted(done)], columns))
+
+    with lock:
+        atomic_write(csv_path, grades_csv([done[i] for i in sorted(done)], columns))
+        for g in done.values():
+            atomic_write(feedback / f"{g.id}.md", feedback_markdown(g, key_map[g.id], show_expected))
+
+    def work(item: tuple[str, str, str | None]) -> Grade:
+        sid, key_sha, sub_sha = item
+        result = grade_one(sid, key_map[sid], found.get(sid), timeout, env, sandbox, scratch=scratch)
+        record(result, key_sha, sub_sha)
         progress(f"  {sid:16} {_points(result.total):>5} / {_points(result.maximum):<5} {result.status}")
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-        grades = list(pool.map(work, sorted(key_map)))
-    target = Path(out) if out is not None else submissions
-    feedback = target / "feedback"
-    feedback.mkdir(parents=True, exist_ok=True)
-    columns = exercise_columns(next(iter(key_map.values())))
-    csv_path = target / "grades.csv"
-    csv_path.write_text(grades_csv(grades, columns), encoding="utf-8")
-    for g in grades:
-        (feedback / f"{g.id}.md").write_text(feedback_markdown(g, key_map[g.id]), encoding="utf-8")
-    return GradeReport(grades, notes, csv_path, feedback, time.perf_counter() - start)
+    runner.STOP.clear()
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    try:
+        list(pool.map(work, todo))
+    except BaseException:  # Ctrl-C, a signal: kill the running sandboxes now, keep what is graded
+        runner.stop_all()
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(scratch, ignore_errors=True)
+    grades = [done[i] for i in sorted(done)]
+    return GradeReport(grades, notes, csv_path, feedback, time.perf_counter() - start, results, kept_count)

@@ -16,6 +16,7 @@ with ``{numref}`` when ``show_table(..., name="tab-...")`` gave it a name.
 
 from __future__ import annotations
 
+import copy
 import html
 import re
 import string
@@ -25,6 +26,7 @@ from docutils import nodes
 from docutils.transforms import Transform
 
 APPENDIX_CAPTION = "appendi"  # "Appendices", "Appendix": lettered parts
+PREVIOUS = "_imtrade_previous_numbers"  # env attribute: the numbers before this build read pages
 
 
 def _label_text(label: tuple) -> str:
@@ -74,7 +76,7 @@ def _letters(index: int) -> str:
     return out
 
 
-def _number_titles(env, labels: dict[str, tuple]) -> list[str]:
+def _number_titles(env, labels: dict[str, tuple], previous: dict[str, dict]) -> list[str]:
     """Page titles get their label (pages, sidebar, prev/next); other headings none."""
     changed = []
     for docname, toc in env.tocs.items():
@@ -98,7 +100,7 @@ def _number_titles(env, labels: dict[str, tuple]) -> list[str]:
                 title.attributes.pop("secnumber", None)
         if label:
             secnums[""] = label
-        if env.toc_secnumbers.get(docname, {}) != secnums:
+        if previous.get(docname, {}) != (secnums if label else {}):
             changed.append(docname)
         if label:
             env.toc_secnumbers[docname] = secnums
@@ -107,7 +109,7 @@ def _number_titles(env, labels: dict[str, tuple]) -> list[str]:
     return changed
 
 
-def _number_figures(env, labels: dict[str, tuple]) -> list[str]:
+def _number_figures(env, labels: dict[str, tuple], previous: dict[str, dict]) -> list[str]:
     """Figures, tables and captioned code blocks: numbered within their page."""
     std = env.domains["std"]
     changed = []
@@ -127,7 +129,7 @@ def _number_figures(env, labels: dict[str, tuple]) -> list[str]:
                 continue  # as Sphinx: an uncaptioned figure is not numbered (a numbered table always is)
             counters[figtype] = counters.get(figtype, 0) + 1
             numbers.setdefault(figtype, {})[node["ids"][0]] = (*label, counters[figtype])
-        if numbers != env.toc_fignumbers.get(docname, {}):
+        if numbers != previous.get(docname, {}):
             changed.append(docname)
         if numbers:
             env.toc_fignumbers[docname] = numbers
@@ -137,11 +139,43 @@ def _number_figures(env, labels: dict[str, tuple]) -> list[str]:
 
 
 def assign_numbers(app, env) -> list[str]:
-    """``env-get-updated`` handler (after Sphinx's own numbering): the pages to write again."""
+    """``env-get-updated`` handler: number pages and figures; return the pages to write again.
+
+    When no number changed since the last build, nothing more is written, so a rebuild after
+    one page changed writes that page (and what Sphinx finds depends on it), not the book. When
+    any number changed, every page is written again: titles, the sidebar and ``{numref}``
+    links on other pages show those numbers.
+    """
     if not env.config.numfig:
         return []
+    secnumbers, fignumbers = getattr(env, PREVIOUS, None) or (dict(env.toc_secnumbers), dict(env.toc_fignumbers))
+    if hasattr(env, PREVIOUS):
+        delattr(env, PREVIOUS)  # not pickled with the environment
     labels = chapter_labels(env)
-    return sorted(set(_number_titles(env, labels)) | set(_number_figures(env, labels)))
+    changed = set(_number_titles(env, labels, secnumbers)) | set(_number_figures(env, labels, fignumbers))
+    return sorted(env.found_docs) if changed else []
+
+
+def _remember_numbers(app, env, docnames) -> None:
+    """``env-before-read-docs``: keep the last build's numbers (Sphinx drops those of re-read pages)."""
+    setattr(env, PREVIOUS, (copy.deepcopy(env.toc_secnumbers), copy.deepcopy(env.toc_fignumbers)))
+
+
+def _sole_numbering(app) -> None:
+    """Disconnect Sphinx's own toctree numbering (``builder-inited``): :func:`assign_numbers` replaces it.
+
+    Sphinx's toctree collector numbers sections and figures its own way and compares the
+    result with the numbers stored by the last build, which are this module's: every page
+    differs, so it asked for every page to be written again after any change (13 of 14 pages
+    for one changed chapter). The collector's ``env-get-updated`` handler does nothing but
+    that numbering (``assign_section_numbers``, ``assign_figure_numbers``), and
+    :func:`assign_numbers` sets both tables for every page, so dropping it loses nothing.
+    """
+    from sphinx.environment.collectors.toctree import TocTreeCollector
+
+    for listener in list(app.events.listeners.get("env-get-updated", [])):
+        if isinstance(getattr(listener.handler, "__self__", None), TocTreeCollector):
+            app.disconnect(listener.id)
 
 
 # ---------------------------------------------------------------------------------------
@@ -229,4 +263,6 @@ def setup(app) -> None:
         texinfo=other,
     )
     app.add_transform(NumberedTables)
-    app.connect("env-get-updated", assign_numbers, priority=900)  # after the toctree collector
+    app.connect("builder-inited", _sole_numbering)
+    app.connect("env-before-read-docs", _remember_numbers)
+    app.connect("env-get-updated", assign_numbers, priority=900)

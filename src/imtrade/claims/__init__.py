@@ -671,7 +671,9 @@ def cap(result: CheckResult, evidence: str = DIRECT) -> CheckResult:
         return result
     why = {
         PROXY: "the measure is a proxy, which can neither fully support nor fully contradict the claim",
-        SECONDARY: "the figure comes from a secondary source, which can neither fully support nor fully contradict the claim",
+        SECONDARY: (
+            "the figure comes from a secondary source, which can neither fully support nor fully contradict the claim"
+        ),
         PARTIAL: "only part of the claim can be tested",
     }[evidence]
     note = f" {CAP_NOTE} '{capped}' because {why}."

@@ -81,7 +81,8 @@ def comparison_text(changes: pd.DataFrame, v1: str, v2: str, n_claims: int) -> s
     """The claims whose verdict or measured value changes between two vintages, as text."""
     verdicts = int((changes["change"] == "verdict").sum()) if len(changes) else 0
     lines = [
-        f"Claims whose result changes between vintages {v1} and {v2}: {len(changes)} of {n_claims} ({verdicts} with another verdict)",
+        f"Claims whose result changes between vintages {v1} and {v2}: {len(changes)} of {n_claims} ({verdicts} with "
+        "another verdict)",
         "",
     ]
     for row in changes.to_dict("records"):

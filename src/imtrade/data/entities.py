@@ -436,7 +436,10 @@ def economies(entities: pd.DataFrame | None = None) -> list[str]:
 
 
 def readable_name(name: str) -> str:
-    """A World Bank name without the inverted comma form: 'Bolivia, Plurinational State' -> 'Bolivia (Plurinational State)'."""
+    """A World Bank name without the inverted comma form.
+
+    'Bolivia, Plurinational State' -> 'Bolivia (Plurinational State)'.
+    """
     head, sep, tail = name.partition(", ")
     return f"{head} ({tail})" if sep else name
 

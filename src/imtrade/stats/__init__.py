@@ -2,7 +2,8 @@
 
 - :mod:`~imtrade.stats.bootstrap`: the AR(1) sieve bootstrap (seeded, vectorised over draws);
 - :mod:`~imtrade.stats.trend`: linear and log-linear trend fits and their projections;
-- :mod:`~imtrade.stats.breaks`: Chow, sup-F and broken-trend tests for a trend break, several breaks (Bai-Perron), size and power simulations;
+- :mod:`~imtrade.stats.breaks`: Chow, sup-F and broken-trend tests for a trend break, several breaks
+  (Bai-Perron), size and power simulations;
 - :mod:`~imtrade.stats.regression`: coefficient summaries, prediction bands, fixed effects, HC3;
 - :mod:`~imtrade.stats.changes`: changes, percent changes, growth rates and indices of a series;
 - :mod:`~imtrade.stats.aggregates`: weighted group means, revealed comparative advantage, ranks.

@@ -1,4 +1,5 @@
-"""Tests for a break in a linear trend: Chow, sup-F (Quandt-Andrews), broken trend, several breaks (Bai-Perron), recovery.
+"""Tests for a break in a linear trend: Chow, sup-F (Quandt-Andrews), broken trend, several breaks
+(Bai-Perron), recovery.
 
 Inference uses the AR(1) sieve bootstrap of :mod:`imtrade.stats.bootstrap`, not Newey-West
 (HAC) standard errors. With 15-55 annual observations and residual autocorrelation of
@@ -257,7 +258,8 @@ def chow_break_test(
     n_pre, n_post = split_counts(t, break_year)
     if n_pre < min_segment or n_post < min_segment:
         raise TooFewObservations(
-            f"break year {break_year} leaves {n_pre} observation(s) before and {n_post} after; at least {min_segment} are needed on each side"
+            f"break year {break_year} leaves {n_pre} observation(s) before and {n_post} after; at least {min_segment} "
+            "are needed on each side"
         )
     X = _segment_design(t, break_year)
     unrestricted, dev = ols_with_draws(y, X, reps, rng)
@@ -341,9 +343,10 @@ def sup_f_scan(
     so the decision uses a bootstrap instead, as Diebold and Chen (1996) recommend for small
     samples: series are simulated under :math:`H_0` (one trend, AR(1) errors whose persistence
     is estimated from the residuals of the broken trend at the least-squares break date, as in
-    :func:`chow_break_test`, bias-corrected for the search over dates), the whole scan is repeated on each, and the p-value is the share of simulated suprema at least as
-    large as the observed one. Searching a subset of years is allowed: the bootstrap
-    searches the same subset.
+    :func:`chow_break_test`, bias-corrected for the search over dates), the whole scan is
+    repeated on each, and the p-value is the share of simulated suprema at least as large as
+    the observed one. Searching a subset of years is allowed: the bootstrap searches the same
+    subset.
     """
     if trim != SUP_F_TRIM:
         raise ValueError(f"the scan uses 15 % trimming (critical values are tabulated for it), got trim={trim}")
@@ -356,7 +359,8 @@ def sup_f_scan(
         (kept if lo <= k <= hi and k >= 3 and n - k >= 3 else dropped).append(tau)
     if not kept:
         raise TooFewObservations(
-            f"no candidate break lies in the trimmed range ({trim:.0%} of {n} observations at each end): {sorted(set(candidates))}"
+            f"no candidate break lies in the trimmed range ({trim:.0%} of {n} observations at each end): "
+            f"{sorted(set(candidates))}"
         )
     F = chow_f_statistics(y, t, kept)
     ssr = [float(ols(y, _segment_design(t, tau)).ssr) for tau in kept]

@@ -207,7 +207,8 @@ def two_way_fixed_effects(
     data = data[counts >= 2].rename(columns={outcome: "y", regressor: "x"}).reset_index(drop=True)
     if data["iso3"].nunique() < 3 or len(data) < 10:
         raise TooFewObservations(
-            f"too few observations for a fixed-effects regression ({len(data)} rows, {data['iso3'].nunique()} countries)"
+            f"too few observations for a fixed-effects regression ({len(data)} rows, {data['iso3'].nunique()} "
+            "countries)"
         )
     groups = pd.factorize(data["iso3"])[0]
     model = smf.ols("y ~ x + C(iso3) + C(year)", data=data).fit(cov_type="cluster", cov_kwds={"groups": groups})

@@ -62,7 +62,8 @@ def check_parameters(params: dict[str, Any]) -> None:
     check_vintage(params["compare_vintage"], "compare_vintage")
     if params["vintage"] == params["compare_vintage"]:
         raise ParameterError(
-            f"parameters 'vintage' and 'compare_vintage' are both {params['vintage']!r}: the comparison needs two different vintages"
+            f"parameters 'vintage' and 'compare_vintage' are both {params['vintage']!r}: the comparison needs two "
+            "different vintages"
         )
 
 

@@ -61,13 +61,17 @@ def capped_sentence(audit: pd.DataFrame) -> str:
     if both:
         parts.append(
             f"{plural(both, 'claim')} {'is' if both == 1 else 'are'} measured through a proxy or a secondary source, "
-            "which can neither fully support nor fully contradict a claim: at most *partly supported* or *partly contradicted*"
+            "which can neither fully support nor fully contradict a claim: at most *partly supported* or *partly "
+            "contradicted*"
         )
     if partial:
         parts.append(f"{plural(partial, 'claim')} can be tested only in part and can at most be *partly supported*")
     text = "; ".join(parts)
     if lowered:
-        text += f". The cap changed {plural(lowered, 'verdict')} that the data alone would have made *supported* or *contradicted*"
+        text += (
+            f". The cap changed {plural(lowered, 'verdict')} that the data alone would have made "
+            "*supported* or *contradicted*"
+        )
     return capitalise(text) + "."
 
 
@@ -99,7 +103,8 @@ def summary_sentence(h: Headline, vintage: str) -> str:
         f"{plural(h.not_checkable_by_nature, 'claim')} cannot be checked with public data"
     )
     if h.not_checkable_in_vintage:
-        text += f", {plural(h.not_checkable_in_vintage, 'claim')} need{'s' if h.not_checkable_in_vintage == 1 else ''} series or years that this vintage lacks"
+        need = "needs" if h.not_checkable_in_vintage == 1 else "need"
+        text += f", {plural(h.not_checkable_in_vintage, 'claim')} {need} series or years that this vintage lacks"
     if h.unresolved:
         text += f", and {plural(h.unresolved, 'entry', 'entries')} could not be judged (see *Register problems*)"
     return text + "."
@@ -228,7 +233,10 @@ def comparison_summary(page: AuditPage) -> str:
     elif moved == 0:
         head += ", all of them with another verdict"
     else:
-        head += f": {plural(len(verdict), 'verdict')} change and {plural(moved, 'measured value')} move without changing the verdict"
+        head += (
+            f": {plural(len(verdict), 'verdict')} change and {plural(moved, 'measured value')} "
+            "move without changing the verdict"
+        )
     parts = [head]
     details = []
     if lost:
@@ -239,7 +247,8 @@ def comparison_summary(page: AuditPage) -> str:
         details.append(f"{plural(gained, 'claim')} can be checked only on vintage {v2}")
     if flipped:
         details.append(
-            f"{plural(flipped, 'verdict')} move{'s' if flipped == 1 else ''} along the scale from supported to contradicted"
+            f"{plural(flipped, 'verdict')} move{'s' if flipped == 1 else ''} along the scale from supported to "
+            "contradicted"
         )
     return parts[0] + ("; " + "; ".join(details) if details else "") + "."
 
@@ -252,7 +261,8 @@ def problems_markdown(problems: dict[str, list[str]], audit: pd.DataFrame) -> st
     lines = []
     if problems:
         lines.append(
-            f"{plural(len(problems), 'register entry', 'register entries')} could not be evaluated; each is listed with what is wrong:"
+            f"{plural(len(problems), 'register entry', 'register entries')} could not be evaluated; each is listed "
+            "with what is wrong:"
         )
         lines.append("")
         for key, issues in problems.items():

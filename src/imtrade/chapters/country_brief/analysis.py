@@ -108,7 +108,8 @@ def check_parameters(params: dict[str, Any]) -> None:
     check_countries([params["country"]], name="country", allow_aggregates=False)
     if not 1960 <= params["start_year"] <= 2015:
         raise ParameterError(
-            f"parameter 'start_year' must be between 1960 and 2015 (the figures need ten years at least), got {params['start_year']}"
+            "parameter 'start_year' must be between 1960 and 2015 (the figures need ten years at least), got "
+            f"{params['start_year']}"
         )
 
 

@@ -106,7 +106,8 @@ def rca_sentence(table: pd.DataFrame, who: Economy) -> str:
         return f"Without high-tech export data there is no comparative-advantage index for {who.prose}."
     side = "more" if r["value"] > 1 else "less"
     return (
-        f"Its Balassa index of revealed comparative advantage in high-tech goods was {fmt(r['value'], 'rca')} in {r['year']}: "
+        f"Its Balassa index of revealed comparative advantage in high-tech goods was {fmt(r['value'], 'rca')} in "
+        f"{r['year']}: "
         f"its manufactured exports were {side} high-tech than those of the reporting world (index 1)."
     )
 
@@ -116,7 +117,8 @@ def openness_sentence(trade: pd.Series, who: Economy, start_year: int) -> str:
     if year is None:
         return f"The data give {NO_DATA} on the trade openness of {who.prose}."
     first, last, delta = change(trade)
-    text = f"Since {max(start_year, int(trade.index.min()))} the trade of {who.prose} peaked at {value:.0f} % of GDP in {year}"
+    since = max(start_year, int(trade.index.min()))
+    text = f"Since {since} the trade of {who.prose} peaked at {value:.0f} % of GDP in {year}"
     if not is_missing(delta):
         text += f"; between {first} and {last} it changed by {signed(delta, 0)} percentage points"
     return text + "."
@@ -129,7 +131,8 @@ def industry_sentence(panel: pd.DataFrame, who: Economy) -> str:
         emp, va = series(panel, IND_EMP, who.iso3), series(panel, IND_VA, who.iso3)
         return (
             f"Between {first} and {last}, the years with both series, industry's share of employment in {who.prose} "
-            f"went from {emp.loc[first]:.1f} % to {emp.loc[last]:.1f} % ({signed(d_emp, 1)} points) and its share of value added "
+            f"went from {emp.loc[first]:.1f} % to {emp.loc[last]:.1f} % ({signed(d_emp, 1)} points) and its share of "
+            "value added "
             f"from {va.loc[first]:.1f} % to {va.loc[last]:.1f} % of GDP ({signed(d_va, 1)} points)."
         )
     described, missing = [], []
@@ -140,7 +143,8 @@ def industry_sentence(panel: pd.DataFrame, who: Economy) -> str:
             missing.append(label)
         else:
             described.append(
-                f"industry's share of {label} went from {s.loc[first_]:.1f} % in {first_} to {s.loc[last_]:.1f} % in {last_}"
+                f"industry's share of {label} went from {s.loc[first_]:.1f} % in {first_} to {s.loc[last_]:.1f} % in "
+                f"{last_}"
             )
     if not described:
         return f"The sources give {NO_DATA} on industry's shares of employment and value added in {who.prose}."
@@ -256,7 +260,10 @@ def placeholder_sentence(dropped: pd.DataFrame, who: Economy) -> str:
 
 
 def definition_sentence(vintage: str) -> str:
-    """Which definition of the high-tech series the vintage carries (:func:`imtrade.data.indicators.high_tech_definition`)."""
+    """Which definition of the high-tech series the vintage carries.
+
+    See :func:`imtrade.data.indicators.high_tech_definition`.
+    """
     label = high_tech_definition(vintage)
     if vintage == OLD_DEFINITION_VINTAGE:
         return (

@@ -25,7 +25,7 @@ import pandas as pd
 from imtrade.book.params import check_countries, check_vintage, check_year_range
 from imtrade.data import indicators
 from imtrade.data.entities import economies
-from imtrade.data.load import load_indicators
+from imtrade.data.load import load_indicators, load_optional
 from imtrade.exceptions import ParameterError, UnknownIndicatorError
 from imtrade.stats import (
     BOOT_REPS,
@@ -655,6 +655,310 @@ def catch_up_table(shares: pd.DataFrame, break_year: int, labels: dict[str, str]
                 "chow_p_bootstrap": res.boot_pvalue,
                 "slowed": bool(res.slope_change_ci[1] < 0),
                 "note": "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# ---------------------------------------------------------------------------------------
+# 7. Rival explanations of the post-2008 stall: timing, commodity prices, China's imports
+
+#: WDI codes of the rival-explanations section (fuel and ores/metals shares of merchandise exports).
+FUEL_EXPORTS, ORES_EXPORTS = "TX.VAL.FUEL.ZS.UN", "TX.VAL.MMTL.ZS.UN"
+MERCH_IMPORTS = "TM.VAL.MRCH.CD.WT"
+#: First year of the US-China tariff measures (US safeguard and Section 232/301 tariffs, 2018).
+POLICY_YEAR = 2018
+#: The year world trade collapsed in the financial crisis (the rebound is measured after it).
+CRISIS_YEAR = 2009
+RIVAL_INDICATORS = (EXPORTS, IMPORTS, GDP_USD, MERCH_EXPORTS, FUEL_EXPORTS, ORES_EXPORTS)
+
+#: Columns of :func:`rival_series_from_tidy` and their meaning (all % of GDP unless stated).
+RIVAL_LABELS = {
+    "world_trade": "world trade, (X + M)/2, % of world GDP",
+    "world_ex_china_trade": "world trade without China, (X + M)/2, % of GDP of the world without China",
+    "merch_exports_gdp": "world merchandise exports, % of world GDP",
+    "commodity_exports_gdp": "world exports of fuels, ores and metals, % of world GDP",
+    "other_exports_gdp": "world merchandise exports other than fuels, ores and metals, % of world GDP",
+    "commodity_share": "fuels, ores and metals, % of world merchandise exports",
+    "china_imports_gdp": "China's imports of goods and services, % of China's GDP",
+}
+
+
+def _wide_by_entity(tidy: pd.DataFrame) -> pd.DataFrame:
+    if tidy.empty:
+        return pd.DataFrame(index=pd.Index([], name="year", dtype="int64"))
+    return tidy.pivot_table(index="year", columns=["iso3", "indicator"], values="value", aggfunc="first")
+
+
+def _load_each(codes: Sequence[str], countries: Sequence[str], years: tuple[int, int], vintage: str) -> pd.DataFrame:
+    """Tidy rows of ``codes``, each loaded on its own so that a series the vintage lacks is simply absent."""
+    frames = [load_optional(code, countries=list(countries), years=years, vintage=vintage) for code in codes]
+    frames = [f for f in frames if not f.empty]
+    return pd.concat(frames, ignore_index=True) if frames else _empty_tidy()
+
+
+def _empty_tidy() -> pd.DataFrame:
+    """An empty tidy frame (the columns of :func:`imtrade.api.load_indicators`)."""
+    from imtrade.data.load import TIDY_COLUMNS
+
+    return pd.DataFrame(columns=TIDY_COLUMNS).astype({"year": "int64", "value": "float64"})
+
+
+def _column(wide: pd.DataFrame, iso3: str, code: str) -> pd.Series:
+    if (iso3, code) in wide.columns:
+        return wide[(iso3, code)].astype(float)
+    return pd.Series(np.nan, index=wide.index, dtype=float)
+
+
+def rival_series_from_tidy(tidy: pd.DataFrame, world: str = "WLD", china: str = "CHN") -> pd.DataFrame:
+    """The series that set the rival explanations of the stall side by side (index: year).
+
+    Columns as in :data:`RIVAL_LABELS`. A column whose inputs are absent is NaN, never 0.
+
+    Notes
+    -----
+    World trade without China is :math:`\\tfrac12\\,(X_W - X_C + M_W - M_C) / (Y_W - Y_C)`
+    with :math:`X = x\\,Y/100` the exports (and M the imports) of goods and services in US$
+    from their shares of GDP x (NE.EXP.GNFS.ZS, NE.IMP.GNFS.ZS) and GDP Y (NY.GDP.MKTP.CD).
+    The commodity part of world merchandise exports is merchandise exports (TX.VAL.MRCH.CD.WT)
+    times the share of fuels (TX.VAL.FUEL.ZS.UN) plus ores and metals (TX.VAL.MMTL.ZS.UN);
+    it moves mostly with commodity prices, so it stands in for a price index the mirror lacks
+    (agricultural raw materials and food are left in the other part).
+    """
+    wide = _wide_by_entity(tidy)
+    x_w, m_w, y_w = (_column(wide, world, c) for c in (EXPORTS, IMPORTS, GDP_USD))
+    x_c, m_c, y_c = (_column(wide, china, c) for c in (EXPORTS, IMPORTS, GDP_USD))
+    merch = _column(wide, world, MERCH_EXPORTS) / y_w * 100
+    commodity_share = _column(wide, world, FUEL_EXPORTS) + _column(wide, world, ORES_EXPORTS)
+    out = pd.DataFrame(
+        {
+            "world_trade": (x_w + m_w) / 2,
+            "world_ex_china_trade": ((x_w * y_w - x_c * y_c) + (m_w * y_w - m_c * y_c)) / 2 / (y_w - y_c),
+            "merch_exports_gdp": merch,
+            "commodity_exports_gdp": merch * commodity_share / 100,
+            "other_exports_gdp": merch * (1 - commodity_share / 100),
+            "commodity_share": commodity_share,
+            "china_imports_gdp": m_c,
+        }
+    )
+    return out.dropna(how="all").sort_index()
+
+
+def rival_series(vintage: str, start_year: int, end_year: int) -> pd.DataFrame:
+    """Load :data:`RIVAL_INDICATORS` for the world and China and compute :func:`rival_series_from_tidy`."""
+    tidy = _load_each(RIVAL_INDICATORS, ["WLD", "CHN"], (start_year, end_year), vintage)
+    return rival_series_from_tidy(tidy)
+
+
+def stall_timing(
+    series: pd.Series, break_year: int, policy_year: int = POLICY_YEAR, crisis_year: int = CRISIS_YEAR
+) -> dict[str, Any]:
+    """Did ``series`` fall after its post-crisis rebound, and before the policy shock of ``policy_year``?
+
+    Returns ``break_value`` (in ``break_year``); ``rebound_year``/``rebound_value``, the highest
+    value over ``crisis_year`` + 1 ... ``policy_year`` - 1 (after the crisis collapse);
+    ``low_year``/``low_value``, the lowest value after that rebound peak and before
+    ``policy_year``; ``pre_policy_value`` (``policy_year`` - 1); ``fall_from_rebound``
+    (rebound minus low, positive = a fall before the shock) and ``below_break`` (``break_value``
+    minus ``pre_policy_value``). Missing years give NaN numbers and ``None`` years.
+
+    Notes
+    -----
+    The collapse of ``crisis_year`` (2009) is the financial crisis; a fall *after* the
+    rebound peak and *before* ``policy_year`` is the stall that a policy shock of
+    ``policy_year`` cannot have caused. The window does not depend on ``break_year``, so the
+    dating is the same whichever break year a reader tests.
+    """
+    s = series.dropna()
+    start = float(s.loc[break_year]) if break_year in s.index else math.nan
+    pre = float(s.loc[policy_year - 1]) if policy_year - 1 in s.index else math.nan
+    out: dict[str, Any] = {
+        "break_value": start,
+        "rebound_year": None,
+        "rebound_value": math.nan,
+        "low_year": None,
+        "low_value": math.nan,
+        "pre_policy_value": pre,
+        "fall_from_rebound": math.nan,
+        "below_break": start - pre,
+    }
+    window = s.loc[int(crisis_year) + 1 : int(policy_year) - 1]
+    if window.empty:
+        return out
+    rebound_year = int(window.idxmax())
+    after = window.loc[rebound_year:]
+    out |= {
+        "rebound_year": rebound_year,
+        "rebound_value": float(window.max()),
+        "low_year": int(after.idxmin()),
+        "low_value": float(after.min()),
+        "fall_from_rebound": float(window.max() - after.min()),
+    }
+    return out
+
+
+def rival_changes(frame: pd.DataFrame, start: int, end: int) -> pd.DataFrame:
+    """Value of each :data:`RIVAL_LABELS` series in ``start`` and ``end`` and the change (pp).
+
+    One row per column of ``frame`` that :data:`RIVAL_LABELS` names; NaN where a year is absent.
+    """
+    rows = []
+    for col, label in RIVAL_LABELS.items():
+        if col not in frame:
+            continue
+        s = frame[col].dropna()
+        a = float(s.loc[start]) if start in s.index else math.nan
+        b = float(s.loc[end]) if end in s.index else math.nan
+        rows.append(
+            {"series": col, "label": label, "start_year": start, "start": a, "end_year": end, "end": b, "change": b - a}
+        )
+    return pd.DataFrame(rows)
+
+
+def commodity_share_of_fall(changes: pd.DataFrame, min_fall: float = 0.5) -> float:
+    """Share (%) of the fall in world merchandise exports / GDP due to fuels, ores and metals.
+
+    NaN when either change is missing or merchandise exports / GDP fell by less than
+    ``min_fall`` points (a share of a near-zero change means nothing).
+    """
+    by = changes.set_index("series")["change"]
+    total, commodity = by.get("merch_exports_gdp", math.nan), by.get("commodity_exports_gdp", math.nan)
+    if not np.isfinite(total) or not np.isfinite(commodity) or total > -min_fall:
+        return math.nan
+    return float(100 * commodity / total)
+
+
+def china_share_of_fall(changes: pd.DataFrame, min_fall: float = 0.5) -> float:
+    """Share (%) of the fall in world trade / GDP that disappears when China is left out.
+
+    ``100 x (world change - world-without-China change) / world change``; NaN when a change
+    is missing or world trade / GDP fell by less than ``min_fall`` points. Negative when the
+    world without China fell more than the world, above 100 when it rose.
+    """
+    by = changes.set_index("series")["change"]
+    world, ex_china = by.get("world_trade", math.nan), by.get("world_ex_china_trade", math.nan)
+    if not np.isfinite(world) or not np.isfinite(ex_china) or world > -min_fall:
+        return math.nan
+    return float(100 * (world - ex_china) / world)
+
+
+# ---------------------------------------------------------------------------------------
+# 8. Robots and trade across economies
+
+#: The two years of IFR robot density compared across economies (the most economies with both).
+ROBOT_YEARS = (2016, 2021)
+#: Outcomes of the robots-and-trade comparison: column -> meaning (change over ROBOT_YEARS, pp of GDP).
+ROBOT_OUTCOMES = {
+    "imports_change": "imports of goods and services, change in % of GDP",
+    "merch_imports_change": "merchandise imports, change in % of GDP",
+}
+
+
+def robot_trade_frame(density: pd.DataFrame, tidy: pd.DataFrame, years: tuple[int, int] = ROBOT_YEARS) -> pd.DataFrame:
+    """One row per economy with robot density in both ``years`` and its imports then and now.
+
+    Parameters
+    ----------
+    density : :func:`imtrade.data.robots.robot_series` of ``robot_density`` (robots per 10,000
+        manufacturing employees); aggregates such as WLD are dropped.
+    tidy : WDI rows of NE.IMP.GNFS.ZS, TM.VAL.MRCH.CD.WT and NY.GDP.MKTP.CD for those economies.
+
+    Returns
+    -------
+    Frame indexed by iso3: ``density_start``, ``density_end``, ``density_doublings``
+    (log2 of their ratio: 1 = density doubled), ``imports_start``/``imports_end``/``imports_change``
+    (% of GDP) and ``merch_imports_start``/``_end``/``_change``. Economies without both density
+    figures are left out; a missing import figure is NaN.
+    """
+    a, b = years
+    d = density[density["iso3"].isin(economies())].pivot_table(index="iso3", columns="year", values="value")
+    if a not in d.columns or b not in d.columns:
+        return pd.DataFrame(
+            columns=["density_start", "density_end", "density_doublings", "imports_change", "merch_imports_change"],
+            dtype=float,
+        )
+    d = d[[a, b]].dropna()
+    d = d[(d[a] > 0) & (d[b] > 0)]
+    out = pd.DataFrame({"density_start": d[a], "density_end": d[b], "density_doublings": np.log2(d[b] / d[a])})
+    wide = _wide_by_entity(tidy[tidy["iso3"].isin(out.index)])
+    for stem, get in {
+        "imports": lambda iso: _column(wide, iso, IMPORTS),
+        "merch_imports": lambda iso: _column(wide, iso, MERCH_IMPORTS) / _column(wide, iso, GDP_USD) * 100,
+    }.items():
+        values = {iso: get(iso) for iso in out.index}
+        out[f"{stem}_start"] = [float(values[i].get(a, math.nan)) for i in out.index]
+        out[f"{stem}_end"] = [float(values[i].get(b, math.nan)) for i in out.index]
+        out[f"{stem}_change"] = out[f"{stem}_end"] - out[f"{stem}_start"]
+    return out.rename_axis("iso3").sort_values("density_doublings", ascending=False)
+
+
+def robots_and_trade(table: pd.DataFrame, vintage: str, years: tuple[int, int] = ROBOT_YEARS) -> pd.DataFrame:
+    """:func:`robot_trade_frame` from the curated IFR table and the WDI of ``vintage``."""
+    from imtrade.data.robots import robot_series
+
+    density = robot_series(table, "robot_density")
+    codes = sorted(set(density["iso3"]) & set(economies()))
+    tidy = _load_each([IMPORTS, MERCH_IMPORTS, GDP_USD], codes, years, vintage)
+    return robot_trade_frame(density, tidy, years)
+
+
+def robot_trade_regressions(frame: pd.DataFrame, regressor: str = "density_doublings") -> pd.DataFrame:
+    """OLS with HC3 standard errors of each :data:`ROBOT_OUTCOMES` change on ``regressor``.
+
+    One row per outcome: ``n``, ``slope`` (pp of GDP per doubling of robot density),
+    ``se``, ``ci_low``, ``ci_high``, ``p_value``, ``r2``, Spearman's ``rho`` and ``rho_p``,
+    and the leave-one-out range of the slope (``loo_min``, ``loo_max``: the slope when each
+    economy in turn is dropped), with ``economies`` used. Too few complete rows give NaN
+    numbers (and ``n``), not an error.
+
+    Notes
+    -----
+    :func:`imtrade.stats.ols_hc3` (MacKinnon and White 1985) and :func:`imtrade.stats.spearman`.
+    With a handful of economies the normal-approximation interval of HC3 is itself rough; the
+    leave-one-out range shows how much one economy moves the slope.
+    """
+    from imtrade.stats import ols_hc3, spearman
+
+    rows = []
+    data = frame.reset_index()
+    for outcome in ROBOT_OUTCOMES:
+        if outcome not in data:
+            continue
+        used = data.dropna(subset=[outcome, regressor])
+        row: dict[str, Any] = {"outcome": outcome, "n": len(used), "economies": ", ".join(used["iso3"])}
+        try:
+            fit = ols_hc3(used, outcome, [regressor])
+        except TooFewObservations:
+            rows.append(
+                row
+                | dict.fromkeys(
+                    ["slope", "se", "ci_low", "ci_high", "p_value", "r2", "rho", "rho_p", "loo_min", "loo_max"],
+                    math.nan,
+                )
+            )
+            continue
+        coef = fit.coefficients.set_index("term").loc[regressor]
+        rho, rho_p, _ = spearman(used, regressor, outcome)
+        loo = []
+        for iso in used["iso3"]:
+            try:
+                sub = ols_hc3(used[used["iso3"] != iso], outcome, [regressor])
+            except TooFewObservations:
+                continue
+            loo.append(float(sub.coefficients.set_index("term").loc[regressor, "estimate"]))
+        rows.append(
+            row
+            | {
+                "slope": float(coef["estimate"]),
+                "se": float(coef["se"]),
+                "ci_low": float(coef["ci_low"]),
+                "ci_high": float(coef["ci_high"]),
+                "p_value": float(coef["p_value"]),
+                "r2": fit.r2,
+                "rho": rho,
+                "rho_p": rho_p,
+                "loo_min": min(loo) if loo else math.nan,
+                "loo_max": max(loo) if loo else math.nan,
             }
         )
     return pd.DataFrame(rows)

@@ -502,7 +502,66 @@ def trade_stall_timing(
         if fall >= min_fall
         else f" (less than {min_fall:g}): the stall begins with the trade-policy shock, which favours the policy reading."
     )
+    detail += _rival_shares(ctx, peak_year, before)
     return CheckResult(verdict, measured, detail, fall)
+
+
+def _rival_shares(ctx, start: int, end: int) -> str:
+    """A sentence on how much of the fall from ``start`` to the post-crisis low up to ``end`` (see
+    :func:`.analysis.stall_timing`) commodity prices and China account for ('' when the data lack a series)."""
+    tidy = ctx.indicators(list(chapter.RIVAL_INDICATORS), countries=["WLD", "CHN"])
+    rivals = chapter.rival_series_from_tidy(tidy)
+    low = chapter.stall_timing(rivals["world_trade"], start, end + 1)["low_year"] if "world_trade" in rivals else None
+    if low is None:
+        return ""
+    changes = chapter.rival_changes(rivals, start, low)
+    comm, china = chapter.commodity_share_of_fall(changes), chapter.china_share_of_fall(changes)
+    parts = []
+    if np.isfinite(comm):
+        parts.append(f"fuels, ores and metals account for {comm:.0f} % of the fall in world merchandise exports / GDP")
+    if np.isfinite(china):
+        parts.append(f"{china:.0f} % of the fall in world trade / GDP disappears without China")
+    return f" From {start} to {low}, " + " and ".join(parts) + "." if parts else ""
+
+
+@check("robots_import_association")
+def robots_import_association(
+    claim, ctx, *, table: str, years: Sequence[int], outcome: str = "imports_change", min_economies: int = 5
+) -> CheckResult:
+    """Across economies, did faster robot adoption (IFR density) go with a smaller rise in imports / GDP?"""
+    from imtrade.data.robots import robot_series
+
+    density = robot_series(ctx.curated(table), "robot_density")
+    codes = sorted(set(density["iso3"]) & set(economies()))
+    tidy = ctx.indicators([chapter.IMPORTS, chapter.MERCH_IMPORTS, chapter.GDP_USD], countries=codes)
+    frame = chapter.robot_trade_frame(density, tidy, (int(years[0]), int(years[1])))
+    fits = chapter.robot_trade_regressions(frame)
+    row = fits.set_index("outcome").loc[outcome] if outcome in set(fits.get("outcome", [])) else None
+    if row is None or int(row["n"]) < min_economies or not np.isfinite(row["slope"]):
+        n = 0 if row is None else int(row["n"])
+        return _not_checkable(
+            f"only {n} economies have IFR robot density in both {years[0]} and {years[1]} and imports in this "
+            f"vintage (at least {min_economies} needed)"
+        )
+    low, high = float(row["ci_low"]), float(row["ci_high"])
+    verdict = PARTLY if high < 0 else PARTLY_CONTRADICTED if low > 0 else INCONCLUSIVE
+    measured = (
+        f"{chapter.ROBOT_OUTCOMES[outcome]} per doubling of robot density, {years[0]}-{years[1]}: "
+        f"{row['slope']:+.1f} pp (95 % CI {low:+.1f} to {high:+.1f}, HC3; n = {int(row['n'])}: {row['economies']})"
+    )
+    detail = (
+        "Economies that automated faster raised their imports less"
+        if high < 0
+        else "Economies that automated faster raised their imports more"
+        if low > 0
+        else "The slope is not distinguishable from zero"
+    ) + (
+        f" (leave-one-out range {row['loo_min']:+.1f} to {row['loo_max']:+.1f}). Total imports of a few heavy "
+        "adopters, not imports from low-wage economies by industry: a correlation, not an effect. Studies with "
+        "industry-level data disagree in sign (Artuc, Bastos and Rijkers 2023: more imports from the South; "
+        "Artuc, Christiaensen and Winkler 2019, Faber 2020, Carbonero, Ernst and Weber 2018: less offshoring)."
+    )
+    return CheckResult(verdict, measured, detail, float(row["slope"]))
 
 
 @check("curated_regionalisation")

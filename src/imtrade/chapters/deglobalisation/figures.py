@@ -373,3 +373,95 @@ def figure_developing(shares: pd.DataFrame, break_year: int):
     ax.set_ylim(0, None)
     ax.legend(loc="upper left", fontsize=8)
     return fig
+
+
+def figure_rivals(rivals: pd.DataFrame, break_year: int, policy_year: int, *, start_year: int = 1995):
+    """Three rival explanations of the stall: (a) world trade with and without China, (b) the commodity
+    part of world merchandise exports, (c) China's imports, all % of GDP, with the break and policy years."""
+    import matplotlib.pyplot as plt
+
+    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, mark_year
+
+    data = rivals.loc[start_year:]
+    fig, axes = plt.subplots(1, 3, figsize=(11.0, 4.0))
+    panels = [
+        (
+            axes[0],
+            [
+                ("world_trade", "world", "-", OKABE_ITO[0]),
+                ("world_ex_china_trade", "world without China", "--", OKABE_ITO[1]),
+            ],
+            "(X + M)/2, % of GDP",
+        ),
+        (
+            axes[1],
+            [
+                ("merch_exports_gdp", "all merchandise", "-", OKABE_ITO[0]),
+                ("other_exports_gdp", "other than fuels, ores, metals", "--", OKABE_ITO[2]),
+                ("commodity_exports_gdp", "fuels, ores and metals", ":", OKABE_ITO[3]),
+            ],
+            "world merchandise exports, % of world GDP",
+        ),
+        (
+            axes[2],
+            [("china_imports_gdp", "China", "-", OKABE_ITO[4])],
+            "China's imports of goods and services, % of GDP",
+        ),
+    ]
+    for letter, (ax, lines, ylabel) in zip("abc", panels, strict=True):
+        for col, label, ls, colour in lines:
+            if col in data and data[col].notna().any():
+                s = data[col].dropna()
+                ax.plot(s.index, s.to_numpy(), ls=ls, color=colour, lw=2.0, label=label)
+        mark_year(ax, break_year, str(break_year), color=BENCHMARK_GREY)
+        mark_year(ax, policy_year, f"{policy_year} tariffs", color=BENCHMARK_GREY)
+        ax.set_xlabel("year")
+        ax.set_ylabel(ylabel)
+        ax.text(0.02, 0.98, f"({letter})", transform=ax.transAxes, fontsize=10, va="top")
+        if len(lines) > 1:
+            where = {"loc": "lower right"} if letter == "a" else {"loc": "center", "bbox_to_anchor": (0.5, 0.42)}
+            ax.legend(fontsize=8, frameon=False, **where)
+    axes[1].set_ylim(bottom=0)
+    fig.tight_layout()
+    return fig
+
+
+def figure_robots_trade(frame: pd.DataFrame, regressions: pd.DataFrame, names: dict[str, str]):
+    """Change in imports (% of GDP) against doublings of robot density, one marker per economy, with the
+    OLS line of :func:`.analysis.robot_trade_regressions` (imports of goods and services)."""
+    import matplotlib.pyplot as plt
+
+    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO
+
+    fig, ax = plt.subplots(figsize=(7.0, 4.6))
+    data = frame.dropna(subset=["density_doublings", "imports_change"])
+    ax.scatter(
+        data["density_doublings"],
+        data["imports_change"],
+        color=OKABE_ITO[0],
+        marker="o",
+        s=40,
+        zorder=3,
+        label="economy (imports of goods and services)",
+    )
+    # labels alternate above and below their marker, so that neighbours do not overlap
+    for i, (iso, row) in enumerate(data.sort_values("density_doublings").iterrows()):
+        ax.annotate(
+            names.get(iso, iso),
+            (row["density_doublings"], row["imports_change"]),
+            xytext=(4, 3 if i % 2 else -11),
+            textcoords="offset points",
+            fontsize=8,
+        )
+    rows = regressions.set_index("outcome") if not regressions.empty else pd.DataFrame()
+    if "imports_change" in rows.index and np.isfinite(rows.loc["imports_change", "slope"]) and len(data) > 1:
+        slope = rows.loc["imports_change", "slope"]
+        x = np.linspace(data["density_doublings"].min(), data["density_doublings"].max(), 50)
+        intercept = float(data["imports_change"].mean() - slope * data["density_doublings"].mean())
+        ax.plot(x, intercept + slope * x, color=BENCHMARK_GREY, ls="--", lw=1.5, label="OLS fit")
+    ax.axhline(0, color=BENCHMARK_GREY, lw=0.8)
+    ax.set_xlabel("robot density, doublings (log2 of its ratio between the two years)")
+    ax.set_ylabel("change in imports, pp of GDP")
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    fig.tight_layout()
+    return fig

@@ -496,3 +496,208 @@ def display_proxies_table(partners: pd.DataFrame, names: dict[str, str]) -> pd.D
     out = pd.DataFrame(columns)
     out.columns = pd.MultiIndex.from_tuples(out.columns)
     return out
+
+
+# ---------------------------------------------------------------------------------------
+# Rival explanations and robots and trade
+
+
+def describe_rivals(rivals: pd.DataFrame, changes: pd.DataFrame, break_year: int, policy_year: int) -> dict[str, str]:
+    """Glue-ready phrases for the rival-explanations section (keys start with ``rv_``).
+
+    ``rivals`` is :func:`.analysis.rival_series_from_tidy`, ``changes`` :func:`.analysis.rival_changes`
+    from ``break_year`` to the low year of world trade before ``policy_year``. Missing numbers
+    read ``n/a`` and the sentences say what is missing.
+    """
+    from imtrade.chapters.deglobalisation.analysis import (
+        CRISIS_YEAR,
+        china_share_of_fall,
+        commodity_share_of_fall,
+        stall_timing,
+    )
+    from imtrade.show.text import NOT_AVAILABLE, format_number
+
+    timing = stall_timing(rivals["world_trade"], break_year, policy_year) if "world_trade" in rivals else {}
+    by = changes.set_index("series") if not changes.empty else pd.DataFrame(columns=["start", "end", "change"])
+
+    def num(series: str, field: str, fmt: str = "{:.1f}") -> str:
+        return format_number(by[field].get(series) if series in by.index else None, fmt)
+
+    def chg(series: str) -> str:
+        return signed(by["change"].get(series) if series in by.index else None, 1)
+
+    out = {
+        "rv_policy_year": str(policy_year),
+        "rv_crisis_year": str(CRISIS_YEAR),
+        "rv_break_value": format_number(timing.get("break_value")),
+        "rv_rebound_year": str(timing.get("rebound_year") or NOT_AVAILABLE),
+        "rv_rebound_value": format_number(timing.get("rebound_value")),
+        "rv_low_year": str(timing.get("low_year") or NOT_AVAILABLE),
+        "rv_low_value": format_number(timing.get("low_value")),
+        "rv_fall": format_number(timing.get("fall_from_rebound")),
+        "rv_pre_policy_year": str(policy_year - 1),
+        "rv_pre_policy_value": format_number(timing.get("pre_policy_value")),
+    }
+    fall = timing.get("fall_from_rebound", float("nan"))
+    if fall is None or not np.isfinite(fall):
+        out["rv_timing_sentence"] = "The data do not cover the years needed to date the stall against the tariffs."
+    elif fall >= 1:
+        out["rv_timing_sentence"] = (
+            f"The fall from the post-crisis high came before the tariffs of {policy_year}: trade policy of "
+            f"{policy_year}–{policy_year + 1} cannot have started it."
+        )
+    else:
+        out["rv_timing_sentence"] = (
+            f"World trade relative to GDP barely fell between the post-crisis high and {policy_year}, so the "
+            "timing leaves room for the trade-policy reading."
+        )
+    end_year = int(by["end_year"].iloc[0]) if "end_year" in by and len(by) else None
+    out["rv_end_year"] = str(end_year) if end_year is not None else NOT_AVAILABLE
+    for key, series in {
+        "world": "world_trade",
+        "exchina": "world_ex_china_trade",
+        "merch": "merch_exports_gdp",
+        "comm": "commodity_exports_gdp",
+        "other": "other_exports_gdp",
+        "commshare": "commodity_share",
+        "china": "china_imports_gdp",
+    }.items():
+        out[f"rv_{key}_start"] = num(series, "start")
+        out[f"rv_{key}_end"] = num(series, "end")
+        out[f"rv_{key}_change"] = chg(series)
+    comm = commodity_share_of_fall(changes) if not changes.empty else float("nan")
+    china = china_share_of_fall(changes) if not changes.empty else float("nan")
+    out["rv_comm_part"] = format_number(comm, "{:.0f}")
+    out["rv_china_part"] = format_number(china, "{:.0f}")
+    out["rv_comm_clause"] = f", {signed(comm, 0, plus=False)} % of the change" if np.isfinite(comm) else ""
+    out["rv_china_clause"] = (
+        f"{signed(china, 0, plus=False)} % of the world's fall disappears without China."
+        if np.isfinite(china)
+        else "the world's change is too small to say how much of it is China's."
+    )
+    if fall is None or not np.isfinite(fall):
+        head = "The stall cannot be dated against the tariffs with these years"
+    elif fall >= 1:
+        head = f"The stall predates the {policy_year} tariff war"
+    else:
+        head = f"World trade relative to GDP hardly fell before the {policy_year} tariffs"
+    parts = [
+        name
+        for name, share in (("commodity prices", comm), ("China's falling import ratio", china))
+        if np.isfinite(share) and share >= 25
+    ]
+    out["rv_head"] = head + (f", and {join_names(parts)} account for much of it." if parts else ".")
+    if not np.isfinite(comm):
+        out["rv_comm_reading"] = "Between these years the data do not allow a split of the fall (or there was none)."
+        out["rv_comm_summary"] = "between these years there is no fall of merchandise trade to split, or no data."
+    elif comm >= 25:
+        out["rv_comm_reading"] = (
+            "A large part of the fall in measured merchandise trade is thus the falling value of commodities, "
+            "not a retreat of production from borders."
+        )
+        out["rv_comm_summary"] = (
+            f"the falling value of fuels and metals accounts for {signed(comm, 0, plus=False)} % of the fall in measured merchandise trade."
+        )
+    else:
+        out["rv_comm_reading"] = "Commodities account for only a small part of the fall; most of it is in other goods."
+        out["rv_comm_summary"] = (
+            f"fuels and metals account for only {signed(comm, 0, plus=False)} % of the fall in merchandise trade."
+        )
+    if not np.isfinite(china):
+        out["rv_china_summary"] = "between these years there is no fall of world trade to split, or no data."
+    elif china >= 100:
+        out["rv_china_summary"] = (
+            "China's import ratio fell steeply before the tariffs, and without China world trade relative to GDP "
+            "did not fall at all over these years."
+        )
+    elif china >= 25:
+        out["rv_china_summary"] = (
+            f"China's import ratio fell steeply before the tariffs, and {signed(china, 0, plus=False)} % of the world's fall disappears "
+            "without China."
+        )
+    else:
+        out["rv_china_summary"] = f"only {signed(china, 0, plus=False)} % of the world's fall disappears without China."
+    if "china_imports_gdp" in rivals and rivals["china_imports_gdp"].notna().any():
+        ch = rivals["china_imports_gdp"].dropna()
+        out["rv_china_peak"] = format_number(float(ch.max()))
+        out["rv_china_peak_year"] = str(int(ch.idxmax()))
+        out["rv_china_last"] = format_number(float(ch.iloc[-1]))
+        out["rv_china_last_year"] = str(int(ch.index[-1]))
+    else:
+        out |= dict.fromkeys(
+            ["rv_china_peak", "rv_china_peak_year", "rv_china_last", "rv_china_last_year"], NOT_AVAILABLE
+        )
+    return out
+
+
+def describe_robots_trade(frame: pd.DataFrame, regressions: pd.DataFrame, years: Sequence[int]) -> dict[str, str]:
+    """Glue-ready phrases for the robots-and-trade section (keys start with ``rt_``).
+
+    ``frame`` is :func:`.analysis.robot_trade_frame`, ``regressions``
+    :func:`.analysis.robot_trade_regressions`. The reading of each slope follows its interval.
+    """
+    from imtrade.show.text import NOT_AVAILABLE, format_number
+
+    a, b = years
+    names = prose_names(list(frame.index)) if len(frame) else {}
+    out = {
+        "rt_first_year": str(a),
+        "rt_last_year": str(b),
+        "rt_n": str(len(frame)),
+        "rt_names": join_names(names[c] for c in frame.index) if len(frame) else "no economy",
+    }
+    if len(frame):
+        top = frame["density_doublings"].idxmax()
+        out["rt_top"] = names[top]
+        out["rt_top_start"] = format_number(frame.loc[top, "density_start"], "{:.0f}")
+        out["rt_top_end"] = format_number(frame.loc[top, "density_end"], "{:.0f}")
+        out["rt_median_doublings"] = format_number(float(frame["density_doublings"].median()), "{:.2f}")
+        rose = int((frame["density_doublings"] > 0).sum())
+        out["rt_rose"] = "rose in every one of them" if rose == len(frame) else f"rose in {rose} of them"
+    else:
+        out |= dict.fromkeys(["rt_top", "rt_top_start", "rt_top_end", "rt_median_doublings", "rt_rose"], NOT_AVAILABLE)
+    rows = regressions.set_index("outcome") if not regressions.empty else pd.DataFrame()
+    for key, outcome in {"imp": "imports_change", "merch": "merch_imports_change"}.items():
+        if outcome not in rows.index or not np.isfinite(rows.loc[outcome, "slope"]):
+            out |= {
+                f"rt_{key}_slope": NOT_AVAILABLE,
+                f"rt_{key}_ci": NOT_AVAILABLE,
+                f"rt_{key}_p": NOT_AVAILABLE,
+                f"rt_{key}_rho": NOT_AVAILABLE,
+                f"rt_{key}_rho_p": NOT_AVAILABLE,
+                f"rt_{key}_loo": NOT_AVAILABLE,
+                f"rt_{key}_reading": "cannot be estimated (too few economies)",
+            }
+            continue
+        r = rows.loc[outcome]
+        out |= {
+            f"rt_{key}_slope": signed(r["slope"], 1),
+            f"rt_{key}_ci": ci_text(r["ci_low"], r["ci_high"], 1),
+            f"rt_{key}_p": p_text(r["p_value"]),
+            f"rt_{key}_rho": signed(r["rho"], 2),
+            f"rt_{key}_rho_p": p_text(r["rho_p"]),
+            f"rt_{key}_loo": interval_text(r["loo_min"], r["loo_max"], 1, plus=True),
+            f"rt_{key}_reading": _sign_reading(r["ci_low"], r["ci_high"]),
+        }
+    r = rows.loc["imports_change"] if "imports_change" in rows.index else None
+    if r is None or not np.isfinite(r["slope"]):
+        out["rt_verdict"] = "The data are too few to relate robot adoption to imports."
+    elif r["ci_high"] < 0:
+        out["rt_verdict"] = (
+            "Economies that automated faster raised their imports less, as the reshoring mechanism predicts; "
+            f"with {int(r['n'])} economies and no control for anything else, that is a correlation, not an effect."
+        )
+    elif r["ci_low"] > 0:
+        out["rt_verdict"] = (
+            "Economies that automated faster raised their imports more, against the reshoring mechanism; "
+            f"with {int(r['n'])} economies this is a correlation, not an effect."
+        )
+    else:
+        direction = "negative" if r["slope"] < 0 else "positive"
+        sign_stable = (r["loo_max"] < 0) if r["slope"] < 0 else (r["loo_min"] > 0)
+        out["rt_verdict"] = (
+            f"The association is {direction} but not distinguishable from zero with {int(r['n'])} economies"
+            + (", although it keeps its sign whichever economy is left out" if sign_stable else "")
+            + ": these data neither show nor rule out reshoring by robots."
+        )
+    return out

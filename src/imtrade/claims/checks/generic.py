@@ -161,7 +161,8 @@ def period_mean_comparison(
             NOT_CHECKABLE,
             f"{indicator} for {geo} missing in {_runs(missing)}",
             f"The test needs {indicator} for {geo} in every year of {year_span(base)} and {year_span(test)}"
-            f"{' (and between them, for the level test)' if level_vs_trend else ''}; vintage {ctx.vintage} lacks {_runs(missing)}.",
+            f"{' (and between them, for the level test)' if level_vs_trend else ''}; vintage {ctx.vintage} lacks "
+            f"{_runs(missing)}.",
         )
     base_mean = float(series.loc[base[0] : base[1]].mean())
     test_mean = float(series.loc[test[0] : test[1]].mean())
@@ -172,18 +173,23 @@ def period_mean_comparison(
     gap_rule = f"at least {min_gap:g} points {word}" if min_gap > 0 else f"{word}"
     conditions.append(
         (
-            f"the {year_span(test)} mean must be {gap_rule} the {year_span(base)} mean: it is {abs(diff):.2f} points {'below' if diff < 0 else 'above'}",
+            f"the {year_span(test)} mean must be {gap_rule} the {year_span(base)} mean: it is {abs(diff):.2f} points "
+            f"{'below' if diff < 0 else 'above'}",
             moved > 0 and moved >= min_gap,
         )
     )
-    measured = f"{geo} mean {year_span(test)}: {test_mean:.2f} % vs {year_span(base)}: {base_mean:.2f} % ({signed(diff, 2)} points)"
+    measured = (
+        f"{geo} mean {year_span(test)}: {test_mean:.2f} % vs {year_span(base)}: {base_mean:.2f} % "
+        f"({signed(diff, 2)} points)"
+    )
     if level_vs_trend:
         ratio = chained_level_vs_trend(series, base, test[1])
         off = (ratio - 1.0) * 100.0
         level_met = ratio < 1.0 if direction == "lower" else ratio > 1.0
         conditions.append(
             (
-                f"the {test[1]} level must be {word} the extrapolated {year_span(base)} trend: it is {abs(off):.1f} % {'below' if off < 0 else 'above'}",
+                f"the {test[1]} level must be {word} the extrapolated {year_span(base)} trend: it is {abs(off):.1f} % "
+                f"{'below' if off < 0 else 'above'}",
                 level_met,
             )
         )
@@ -195,7 +201,10 @@ def period_mean_comparison(
                 abs(test_mean - target) <= target_tol,
             )
         )
-        measured = f"{geo} mean {year_span(test)}: {test_mean:.2f} % (claimed {target:g}) vs {year_span(base)}: {base_mean:.2f} % ({signed(diff, 2)} points)"
+        measured = (
+            f"{geo} mean {year_span(test)}: {test_mean:.2f} % (claimed {target:g}) vs {year_span(base)}: "
+            f"{base_mean:.2f} % ({signed(diff, 2)} points)"
+        )
     met = [ok for _, ok in conditions]
     if all(met):
         verdict = SUPPORTED
@@ -206,7 +215,10 @@ def period_mean_comparison(
     parts = [f"{text} ({'met' if ok else 'not met'})" for text, ok in conditions]
     detail = f"Test on {indicator} ({geo}, vintage {ctx.vintage}): " + "; ".join(parts) + "."
     if verdict == PARTLY and not any(met):
-        detail += f" The mean moved in the claimed direction but by less than {min_gap:g} points, which the rule reads as partly supported."
+        detail += (
+            f" The mean moved in the claimed direction but by less than {min_gap:g} points, "
+            "which the rule reads as partly supported."
+        )
     elif len(conditions) > 1:
         detail += {SUPPORTED: " All conditions hold.", CONTRADICTED: " None holds.", PARTLY: " Only some hold."}[
             verdict
@@ -214,7 +226,10 @@ def period_mean_comparison(
     if sensitivity_base_years is not None:
         sb = _years_pair(sensitivity_base_years, "sensitivity_base_years")
         alt = float(series.loc[sb[0] : sb[1]].mean())
-        detail += f" Sensitivity (not used in the verdict): against a {year_span(sb)} baseline ({alt:.2f} %) the difference is {signed(test_mean - alt, 2)} points."
+        detail += (
+            f" Sensitivity (not used in the verdict): against a {year_span(sb)} baseline ({alt:.2f} %) "
+            f"the difference is {signed(test_mean - alt, 2)} points."
+        )
     if sensitivity_test_years is not None:
         st = _years_pair(sensitivity_test_years, "sensitivity_test_years")
         alt = float(series.loc[st[0] : st[1]].mean())
@@ -387,7 +402,8 @@ def curated_figure_compare(
         rule = {">": f"more than {claimed:g}", "<": f"less than {claimed:g}"}.get(relation, f"at least {claimed:g}")
         verdict = SUPPORTED if meets else PARTLY if worst >= partial_min else CONTRADICTED
         detail = (
-            f"Test: the published figure must be {rule} for supported and at least {partial_min:g} for partly supported; "
+            f"Test: the published figure must be {rule} for supported and at least {partial_min:g} for partly "
+            "supported; "
             f"it is {_number(worst)} {unit}. {_where(rows)}"
         )
         return CheckResult(verdict, measured, detail, worst)
@@ -408,7 +424,8 @@ def curated_figure_compare(
     level_strict = abs(worst_dev) <= supported_tol_pct
     level_partial = abs(worst_dev) <= partial_tol_pct
     parts = [
-        f"{dev_text} {signed(worst_dev, 2)} %{' at most' if len(values) > 1 else ''} (supported within ±{supported_tol_pct:g} %, partly within ±{partial_tol_pct:g} %)"
+        f"{dev_text} {signed(worst_dev, 2)} %{' at most' if len(values) > 1 else ''} (supported within "
+        f"±{supported_tol_pct:g} %, partly within ±{partial_tol_pct:g} %)"
     ]
     growth_ok = True
     if claimed_growth_pct is not None:
@@ -431,7 +448,8 @@ def curated_figure_compare(
         if not references:
             growth_ok = False
             parts.append(
-                f"no published growth rate to compare with the claimed {signed(claimed_growth_pct, 1)} % (growth not confirmed)"
+                f"no published growth rate to compare with the claimed {signed(claimed_growth_pct, 1)} % (growth not "
+                "confirmed)"
             )
         else:
             growth_devs = [abs(g - claimed_growth_pct) for _, g in references]
@@ -445,7 +463,8 @@ def curated_figure_compare(
                 f"{label} {' and '.join(v + ' %' for v in values_)}" for label, values_ in by_label.items()
             )
             parts.append(
-                f"the claimed growth {signed(claimed_growth_pct, 1)} % must be within ±{growth_tol:g} point{'s' if growth_tol != 1 else ''} of every reference growth "
+                f"the claimed growth {signed(claimed_growth_pct, 1)} % must be within ±{growth_tol:g} "
+                f"point{'s' if growth_tol != 1 else ''} of every reference growth "
                 f"({shown}): largest difference {max(growth_devs):.1f} points ({'met' if growth_ok else 'not met'})"
             )
             published = [g for label, g in references if label == "published:"]
@@ -493,7 +512,8 @@ def _compare_ranks(
     else:
         verdict = PARTLY
     detail = (
-        f"Test: supported if every claimed rank matches exactly, partly if all are within {tol} places, contradicted if any differs by more; "
+        f"Test: supported if every claimed rank matches exactly, partly if all are within {tol} places, contradicted "
+        "if any differs by more; "
         f"the largest difference is {worst} place{'s' if worst != 1 else ''}"
         + (
             f", and {', '.join(missing)} cannot be compared (no curated row), so the claim cannot be fully supported"
@@ -581,7 +601,8 @@ def economy_rank(
         return CheckResult(
             NOT_CHECKABLE,
             f"no {code} value for {', '.join(countries)} in {year}",
-            f"Vintage {ctx.vintage} has no {code} ({label}) for {', '.join(countries)} in {year}, so the rank cannot be computed.",
+            f"Vintage {ctx.vintage} has no {code} ({label}) for {', '.join(countries)} in {year}, so the rank cannot "
+            "be computed.",
         )
     within = [c for c in present if by_code.loc[c, "rank"] <= max_rank]
     n = len(ranked)
@@ -603,7 +624,10 @@ def economy_rank(
     outcome = (
         f"{len(within)} of {len(countries)} do" if len(countries) > 1 else ("it does" if within else "it does not")
     )
-    detail = f"Test: {rule} among {n} economies (aggregates excluded) by {label} ({code}, current {unit}) in {year}{partial}; {outcome}."
+    detail = (
+        f"Test: {rule} among {n} economies (aggregates excluded) by {label} ({code}, current {unit}) "
+        f"in {year}{partial}; {outcome}."
+    )
     absent = [c for c in countries if c not in by_code.index]
     if absent:
         detail += f" No value for {', '.join(absent)}, which therefore cannot meet the rank."
@@ -746,7 +770,8 @@ def forecast_attribution(
             value = min((low, high), key=lambda x: abs(x - claimed))
             detail = (
                 f"Test: {forecaster} published growth rates, not a level; applied to the {int(base_year)} outturn "
-                f"({_number(base)}, {base_rows['report_edition'].iloc[0] if 'report_edition' in base_rows else base_table}) "
+                f"({_number(base)}, "
+                f"{base_rows['report_edition'].iloc[0] if 'report_edition' in base_rows else base_table}) "
                 f"they imply {_number(low)} to {_number(high)} in {int(forecast_year)}. The claimed {_number(claimed)} "
                 f"{'lies' if inside else 'does not lie'} in that range (±{level_tol_pct:g} %), so the figure "
                 + (
