@@ -472,6 +472,54 @@ def test_cli_reports_bad_input_without_traceback(light_book):
     assert result.exit_code == 1 and "holds no answer keys" in result.output
 
 
+def test_force_replaces_only_an_earlier_assign_output(light_book):
+    """Issue 20: `assign --out . --force` must not wipe the checkout."""
+    from imtrade.assignments.assign import MARKER, check_out
+    from imtrade.cli import main
+    from imtrade.exceptions import AssignmentError
+
+    precious = light_book / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work", encoding="utf-8")
+    runner = CliRunner()
+    for out in ("precious", "."):
+        result = runner.invoke(main, ["assign", NAME, "--roster", "roster.csv", "--out", out, "--force"])
+        assert result.exit_code == 1, result.output
+        assert f"has no {MARKER}" in result.output and "left untouched" in result.output
+        assert "Traceback" not in result.output
+    assert (precious / "thesis.tex").read_text(encoding="utf-8") == "years of work"
+    assert (light_book / "roster.csv").is_file()
+    (light_book / "afile").write_text("x", encoding="utf-8")
+    with pytest.raises(AssignmentError, match="is not a folder"):
+        check_out(light_book / "afile", force=True)
+    earlier = light_book / "earlier"
+    earlier.mkdir()
+    (earlier / MARKER).write_text("{}", encoding="utf-8")
+    (earlier / "assignments.csv").write_text("id,name\n", encoding="utf-8")
+    check_out(earlier, force=True)  # an earlier output: replaced
+    with pytest.raises(AssignmentError, match="already exists and is not empty"):
+        check_out(earlier, force=False)
+
+
+def test_grade_on_a_folder_without_submissions_is_an_error(light_book):
+    """Issue 20: an empty (or wrong) folder gave a table of zeros and exit status 0."""
+    from imtrade.cli import main
+
+    keys = light_book / "keys"
+    keys.mkdir()
+    key = {"student": {"id": "s01", "name": "Ana"}, "chapter": NAME, "answers": [], "parameters": {}}
+    (keys / "s01.json").write_text(json.dumps(key), encoding="utf-8")
+    for folder, detail in (("empty", "it is empty"), ("other", "'notes' is not a student")):
+        (light_book / folder).mkdir()
+        if folder == "other":
+            (light_book / folder / "notes.txt").write_text("x", encoding="utf-8")
+        result = CliRunner().invoke(main, ["grade", folder, "--keys", "keys"])
+        assert result.exit_code == 1, result.output
+        assert "holds no submission of the 1 student(s)" in result.output and detail in result.output
+        assert "Traceback" not in result.output
+        assert not (light_book / folder / "grades.csv").exists() and not (light_book / folder / "feedback").exists()
+
+
 def test_scoring_rules():
     from imtrade.assignments.grade import AnswerResult, score
 

@@ -344,6 +344,33 @@ class AssignReport:
     seconds: float
 
 
+MARKER = ".imtrade-assign"  # in every folder `imtrade assign` writes: only such a folder is replaced by --force
+
+
+def check_out(out: Path, force: bool, option: str = "--out") -> None:
+    """Refuse to write ``out`` unless it is new, an empty folder, or (with ``force``) a folder an
+    earlier ``imtrade assign`` wrote (it holds :data:`MARKER`: the handouts and the keys folder
+    both do); never delete anything else. ``option`` names the folder's option in messages."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise AssignmentError(
+            f"{out} exists and is not a folder; it was left untouched", fix=f"choose another {option}"
+        )
+    if not any(out.iterdir()):
+        return
+    if not force:
+        raise AssignmentError(
+            f"{out} already exists and is not empty", fix=f"choose another {option} or pass --force to replace it"
+        )
+    if not (out / MARKER).is_file():
+        raise AssignmentError(
+            f"{out} is not the output of an earlier `imtrade assign` (it has no {MARKER}); --force replaces only such "
+            "a folder, and this one was left untouched",
+            fix=f"choose another {option} (a new or empty folder), or remove the folder yourself",
+        )
+
+
 def keys_folder(out: Path, keys: Path | None) -> Path:
     """Where the keys go: ``keys`` or ``OUT-keys`` beside ``out``; never inside the handout folder."""
     out = Path(out).resolve()
@@ -368,16 +395,13 @@ def write_private(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
-def _replace_dir(fresh: Path, out: Path, force: bool) -> None:
+def _replace_dir(fresh: Path, out: Path, force: bool, option: str = "--out") -> None:
+    check_out(out, force, option)  # again: the folder may have changed while the keys were computed
     if out.exists():
-        if out.is_dir() and not any(out.iterdir()):
+        if not any(out.iterdir()):
             out.rmdir()
-        elif force:
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
         else:
-            raise AssignmentError(
-                f"{out} already exists and is not empty", fix="choose another --out or pass --force to replace it"
-            )
+            shutil.rmtree(out)
     fresh.rename(out)
 
 
@@ -399,11 +423,7 @@ def assign(
     out = Path(out).resolve()
     keys = keys_folder(out, keys)
     for folder, option in ((out, "--out"), (keys, "--keys")):
-        if folder.exists() and not force and (not folder.is_dir() or any(folder.iterdir())):
-            raise AssignmentError(
-                f"{folder} already exists and is not empty",
-                fix=f"choose another {option} or pass --force to replace it",
-            )
+        check_out(folder, force, option)
     students = read_roster(roster)
     answers = declared_answers(chapter.source, str(chapter.path))
     if not answers:
@@ -500,9 +520,12 @@ def assign(
                 json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
             )
         (fresh / "assignments.csv").write_text(rows.getvalue(), encoding="utf-8")
+        marker = json.dumps({"written_by": "imtrade assign", "chapter": chapter.name}, sort_keys=True) + "\n"
+        (fresh / MARKER).write_text(marker, encoding="utf-8")
+        write_private(fresh_keys / MARKER, marker)
         fresh.chmod(0o755)
         fresh_keys.chmod(0o700)
-        _replace_dir(fresh_keys, keys, force)
+        _replace_dir(fresh_keys, keys, force, "--keys")
         _replace_dir(fresh, out, force)
     finally:
         for folder in (fresh, fresh_keys):
