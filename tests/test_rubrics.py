@@ -279,3 +279,17 @@ def test_grade_collects_answers_and_merges_points(tmp_path, monkeypatch):
     bad = sheet(tmp_path, [("s01", "s-ex-2", "9")])
     with pytest.raises(AssignmentError, match="outside the rubric's range"):
         grading.grade(subs, keys, out=out, unsafe_no_sandbox=True, progress=lambda _: None, rubric_points=bad)
+
+
+def test_the_student_edition_leak_check_looks_for_rubric_criteria(tmp_path):
+    from types import SimpleNamespace
+
+    from imtrade.assignments.editions import edition_leaks
+
+    chapter = SimpleNamespace(source=SAMPLE, path=tmp_path / "sample.md")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sample.html").write_text("<p>Critique the proxy.</p>", encoding="utf-8")
+    assert edition_leaks(site, [chapter]) == []
+    (site / "sample.html").write_text("<p>Names the <em>platypus</em> bias of the proxy</p>", encoding="utf-8")
+    assert edition_leaks(site, [chapter]) == ["sample.html: Names the platypus bias of the proxy"]

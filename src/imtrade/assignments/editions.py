@@ -605,9 +605,10 @@ def student_chapter(chapter, folder: Path):
 
 
 def edition_leaks(site: Path, originals: list) -> list[str]:
-    """Solution text of the ``originals`` (instructor Chapters) found anywhere in ``site``."""
+    """Solution text or rubric criteria of the ``originals`` (instructor Chapters) found anywhere in ``site``."""
     needles: list[str] = []
     for chapter in originals:
-        text = chapter.source
-        needles += leak_needles(solution_texts(text, str(chapter.path)), student_source(text, str(chapter.path)))
+        text, where = chapter.source, str(chapter.path)
+        private = solution_texts(text, where) + [c.text for r in declared_rubrics(text, where) for c in r.criteria]
+        needles += leak_needles(private, student_source(text, where))
     return find_solution_leaks(site, needles) if needles else []
