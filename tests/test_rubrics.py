@@ -293,3 +293,12 @@ def test_the_student_edition_leak_check_looks_for_rubric_criteria(tmp_path):
     assert edition_leaks(site, [chapter]) == []
     (site / "sample.html").write_text("<p>Names the <em>platypus</em> bias of the proxy</p>", encoding="utf-8")
     assert edition_leaks(site, [chapter]) == ["sample.html: Names the platypus bias of the proxy"]
+
+
+def test_keys_with_a_bad_release_date_or_rubric_are_refused(tmp_path):
+    for name, change in (("date", {"release_date": "next week"}), ("rubric", {"written": [{"exercise": "x"}]})):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "s01.json").write_text(json.dumps({**KEY, **change}), encoding="utf-8")
+        with pytest.raises(AssignmentError, match=r"s01\.json: not an answer key"):
+            grading.load_keys(folder)

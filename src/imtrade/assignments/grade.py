@@ -165,6 +165,13 @@ def load_keys(folder: Path) -> dict[str, dict[str, Any]]:
                 raise ValueError("unexpected content")
             key.setdefault("parameters", {})
             key.setdefault("state", {})
+            written = key.setdefault("written", [])
+            if not isinstance(written, list) or not all(
+                isinstance(w, dict) and {"exercise", "points", "criteria"} <= set(w) for w in written
+            ):
+                raise ValueError("malformed rubrics under 'written'")
+            if key.get("release_date") is not None:
+                datetime.date.fromisoformat(str(key["release_date"]))  # ValueError: reported below
             keys[path.stem] = key
         except (OSError, ValueError, KeyError, TypeError) as exc:
             problems.append(f"{path.name}: not an answer key written by `imtrade assign` ({exc})")
