@@ -143,6 +143,12 @@ def test_written_answers_are_read_as_text_and_capped():
     assert long.text == "x" * 40 and long.chars == 100 and "too long: 100 characters, at most 40" in long.note
     (empty,) = grading.written_answers(notebook("_Write your answer here (replace this line)._"), KEY)
     assert empty.text == "" and "no answer" in empty.note
+    nb = notebook("A code cell now")
+    nb.cells[-1] = nbformat.v4.new_code_cell("A code cell now", metadata=nb.cells[-1].metadata)
+    (code,) = grading.written_answers(nb, KEY)
+    assert code.text == "A code cell now" and "turned into a code cell" in code.note
+    nb.cells.append(nb.cells[-1])
+    assert "2 answer cells" in grading.written_answers(nb, KEY)[0].note
     (untagged,) = grading.written_answers(notebook("hidden", tag=False), KEY)
     assert untagged.text == "" and "no answer cell" in untagged.note
 

@@ -335,8 +335,7 @@ def written_answers(nb, key: dict[str, Any]) -> list[WrittenResult]:
         cells = [
             c
             for c in nb.cells
-            if c.get("cell_type") == "markdown"
-            and WRITTEN_TAG in (c.get("metadata", {}).get("tags") or [])
+            if WRITTEN_TAG in (c.get("metadata", {}).get("tags") or [])
             and c.get("metadata", {}).get("exercise") == rubric["exercise"]
         ]
         if not cells:
@@ -347,6 +346,8 @@ def written_answers(nb, key: dict[str, Any]) -> list[WrittenResult]:
         text = (source if isinstance(source, str) else "".join(map(str, source))).replace("\r\n", "\n").strip()
         text = text.replace(WRITTEN_PLACEHOLDER, "").strip()
         notes = [f"{len(cells)} answer cells for this exercise; only the first is read"] if len(cells) > 1 else []
+        if cells[0].get("cell_type") != "markdown":
+            notes.append(f"the answer cell was turned into a {cells[0].get('cell_type')} cell; its text is shown")
         cap = int(rubric.get("max_chars", 4000))
         result.chars = len(text)
         result.sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
