@@ -227,12 +227,13 @@ def test_cli_refuses_a_bad_release_date(tmp_path):
 def test_grade_collects_answers_and_merges_points(tmp_path, monkeypatch):
     keys = tmp_path / "keys"
     keys.mkdir(mode=0o700)
-    for sid, key in keys_of("s01", "s02", "s03").items():
+    for sid, key in keys_of("s01", "s02", "s03", "s04").items():
         (keys / f"{sid}.json").write_text(json.dumps({**key, "release_date": "2027-01-15"}), encoding="utf-8")
     subs = tmp_path / "subs"
     subs.mkdir()
     nbformat.write(notebook("The proxy counts assembly as high tech."), subs / "s01.ipynb")
     nbformat.write(notebook("y" * 90), subs / "s02.ipynb")
+    nbformat.write(notebook('=HYPERLINK("http://x","y")'), subs / "s03.ipynb")
     ran = []
 
     def stub(nb, **kwargs):  # no kernel: the written answers must not depend on execution
@@ -250,7 +251,8 @@ def test_grade_collects_answers_and_merges_points(tmp_path, monkeypatch):
     assert rows["s01", "s-ex-2"]["answer"] == "The proxy counts assembly as high tech."
     assert rows["s01", "s-ex-2"]["rubric"] == "[2] Names a bias; [1] A test" and rows["s01", "s-ex-2"]["points"] == ""
     assert "too long" in rows["s02", "s-ex-2"]["note"] and len(rows["s02", "s-ex-2"]["answer"]) == 40
-    assert "no submission" in rows["s03", "s-ex-2"]["note"]
+    assert rows["s03", "s-ex-2"]["answer"] == '\'=HYPERLINK("http://x","y")'  # shown as text, not run
+    assert "no submission" in rows["s04", "s-ex-2"]["note"]
     grades = {r["id"]: r for r in csv.DictReader(io.StringIO((out / "grades.csv").read_text(encoding="utf-8")))}
     assert grades["s01"]["s-ex-2"] == "" and grades["s01"]["to_mark"] == "s-ex-2" and grades["s01"]["max"] == "3"
     assert "hidden until 2027-01-15" in (out / "feedback" / "s01.md").read_text(encoding="utf-8")

@@ -365,6 +365,11 @@ def rubric_text(rubric: dict[str, Any]) -> str:
     return "; ".join(f"[{c['points']:g}] {c['criterion']}" for c in rubric["criteria"])
 
 
+def spreadsheet_safe(text: str) -> str:
+    """``text`` that a spreadsheet shows as text: a leading ``= + - @`` (a formula) gets a ``'``."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 REVIEW_COLUMNS = ("id", "name", "exercise", "points", "max", "answer", "rubric", "note", "answer_sha256")
 
 
@@ -380,11 +385,11 @@ def review_csv(grades: list[Grade], keys: dict[str, dict[str, Any]]) -> str:
             writer.writerow(
                 [
                     g.id,
-                    g.name,
+                    spreadsheet_safe(g.name),
                     w.exercise,
                     "" if w.points is None else _points(w.points),
                     _points(w.points_possible),
-                    w.text,
+                    spreadsheet_safe(w.text),  # the student's text: never a formula when opened
                     rubric_text(rubrics[w.exercise]) if w.exercise in rubrics else "",
                     w.note,
                     w.sha256,
