@@ -121,6 +121,7 @@ def test_check_parameters_accepts_defaults_and_rejects_bad_values():
         dict(fit_start=2020),
         dict(event_year=2005),
         dict(projected=["NY.GDP.MKTP.CD"]),  # no declared trend model
+        dict(projected=[cr.ROBOT_DENSITY_CODE]),  # curated IFR series, not a WDI code
         dict(country="WLD"),  # an aggregate
     ]
     for change in bad:
@@ -296,7 +297,10 @@ def test_catch_up_table_projections_and_their_readings():
     at = cr.milestone_projections(projections, [2015, 2025, 2035])
     assert set(at["year"]) == {2025, 2035}  # 2015 lies within the data
     assert (at["pi_lower"] < at["mean"]).all() and (at["mean"] < at["pi_upper"]).all()
-    assert list(cr.milestones_display(at).columns) == ["Indicator", "Economy", "2025 (95 % PI)", "2035 (95 % PI)"]
+    shown = cr.milestones_display(at)
+    assert list(shown.columns) == ["Indicator", "Limit", "Economy", "2025 (95 % PI)", "2035 (95 % PI)"]
+    assert (shown["Limit"] == "bounded (share of GDP)").all()  # R&D, % of GDP
+    assert cr.bound_note("NY.GDP.MKTP.CD") == "–"
     summary = cr.fit_summary(fits)
     assert len(summary) == 2 and (summary["growth_lower"] < summary["growth"]).all()
     assert list(cr.fits_display(summary)["Slope"]) == ["+0.100", "+0.050"]
@@ -339,6 +343,83 @@ def test_robot_rows_display_marks_the_figures_used():
     shown = cr.robot_rows_display(rows[rows["iso3"] == "AAA"])
     assert list(shown["Used here"]) == ["yes", "yes", "no (superseded)", "yes", "no (superseded)", "yes"]
     assert shown.loc[0, "Year"] == "2014"
+
+
+# Robot density: a curated table with two editions for one year, gaps in years, and an economy with few figures.
+DENSITY = robots_table(
+    [
+        *[
+            (y, "Aland", "AAA", "robot_density", v, "World Robotics 2024")
+            for y, v in [(2015, 50), (2017, 100), (2019, 200)]
+        ],
+        (2020, "Aland", "AAA", "robot_density", 280, "World Robotics 2021"),
+        (2020, "Aland", "AAA", "robot_density", 283, "World Robotics 2022"),  # a revision: the later edition wins
+        (2021, "Aland", "AAA", "robot_density", 320, "World Robotics 2022"),
+        *[
+            (y, "Bland", "BBB", "robot_density", v, "World Robotics 2024")
+            for y, v in [(2015, 400), (2018, 440), (2021, 480)]
+        ],
+        *[
+            (y, "Cland", "CCC", "robot_density", v, "World Robotics 2024")
+            for y, v in [(2015, 900), (2017, 950), (2019, 1000), (2021, 1050)]
+        ],
+        (2021, "Aland, cars", None, "robot_density", 999, "World Robotics 2022"),  # a subset, never an economy
+    ]
+)
+
+
+def test_robot_density_tidy_takes_one_figure_per_year_from_the_latest_edition():
+    out = cr.robot_density_tidy(DENSITY, ["AAA", "BBB"])
+    assert set(out["iso3"]) == {"AAA", "BBB"}
+    assert (out["indicator"] == cr.ROBOT_DENSITY_CODE).all()
+    a = out[out["iso3"] == "AAA"].set_index("year")["value"]
+    assert list(a.index) == [2015, 2017, 2019, 2020, 2021]
+    assert a[2020] == 283.0
+
+
+def test_robot_density_fits_need_enough_figures_and_the_recent_window_drops_early_years():
+    data = cr.robot_density_tidy(DENSITY, ["AAA", "BBB", "CCC"])
+    fits = cr.robot_density_fits(data, ["AAA", "BBB", "CCC"], 2009)
+    assert set(fits) == {(cr.ROBOT_DENSITY_CODE, "AAA"), (cr.ROBOT_DENSITY_CODE, "CCC")}  # BBB has 3 < 4 figures
+    a = fits[(cr.ROBOT_DENSITY_CODE, "AAA")]
+    assert a.model == "log" and a.n == 5
+    years = np.array([2015, 2017, 2019, 2020, 2021]) - cr.TREND_BASE
+    slope = np.polyfit(years, np.log([50, 100, 200, 283, 320]), 1)[0]
+    assert a.slope == pytest.approx(slope)
+    assert cr.robot_density_fits(data, ["AAA", "CCC"], 2009, recent_years=3) == {}  # 2019-2021: 3 and 2 figures
+    recent = cr.robot_density_fits(data, ["AAA", "CCC"], 2009, recent_years=3, min_points=3)
+    assert set(recent) == {(cr.ROBOT_DENSITY_CODE, "AAA")}
+    assert recent[(cr.ROBOT_DENSITY_CODE, "AAA")].first_year == 2019
+
+
+def test_recent_growth_uses_the_last_figure_at_least_span_years_back():
+    data = cr.robot_density_tidy(DENSITY, ["AAA", "BBB"])
+    growth, start, end = cr.recent_growth(data, "BBB")
+    assert (start, end) == (2018, 2021)
+    assert growth == pytest.approx(100 * ((480 / 440) ** (1 / 3) - 1))
+    assert math.isnan(cr.recent_growth(data, "ZZZ")[0])
+
+
+def test_robot_density_reading_says_ahead_too_few_and_missing():
+    data = cr.robot_density_tidy(DENSITY, ["AAA", "BBB", "CCC"])
+    fits = cr.robot_density_fits(data, ["AAA", "BBB", "CCC"], 2009)
+    recent = cr.robot_density_fits(data, ["AAA", "BBB", "CCC"], 2009, recent_years=cr.ROBOT_RECENT_YEARS)
+    codes = [cr.ROBOT_DENSITY_CODE]
+    table = cr.catch_up_table(fits, codes, "CCC", ["AAA", "BBB"], 2035)
+    text = cr.robot_density_reading(
+        data, fits, recent, table, cr.catch_up_table(recent, codes, "CCC", ["AAA"], 2035), "CCC", 2035
+    )
+    assert "already ahead in 2021" in text
+    assert "no trend; in 2021, the latest year with figures for both" in text and "(1,050 against 480)" in text
+    behind = cr.catch_up_table(fits, codes, "AAA", ["CCC"], 2035)
+    text = cr.robot_density_reading(
+        data, fits, recent, behind, cr.catch_up_table(recent, codes, "AAA", ["CCC"], 2035), "AAA", 2035
+    )
+    assert "on the recent figures only" in text and "already ahead" not in text
+    assert cr.robot_horizon_sentence({}, 2028, 5).startswith("no economy on this page")
+    assert "stops at 2028, at most 5 years" in cr.robot_horizon_sentence(fits, 2028, 5)
+    none = cr.robot_density_reading(data.iloc[0:0], {}, {}, behind.iloc[0:0], behind.iloc[0:0], "AAA", 2035)
+    assert none.startswith("- The curated IFR table has no robot density")
 
 
 def test_growth_arithmetic():
@@ -666,8 +747,12 @@ def test_chapter_executes_with_default_parameters(tmp_path):
     run = run_chapter("china_roadmap", tmp_path)
     values = run.values
     assert run.errors == []
-    assert run.figures == 5
+    assert run.figures == 6
     assert values["cr_country"] == "China"
+    # robot density: China above Germany in 2023 (470 against 429, WR2024 rows of the curated table)
+    assert "Against Germany (6 figures): already ahead in 2023" in values["cr_robot_reading"]
+    assert "growth has slowed" in values["cr_robot_reading"]
+    assert values["cr_robot_density"].startswith("IFR counts 470 industrial robots")
     assert values["cr_forecast_error"] == "-29.2"  # 168,400 (WR2021) / 238,000 - 1
     assert values["cr_realised_cagr"] == "6.9"
     assert values["cr_implied_rate"] == "19.9"
@@ -684,6 +769,8 @@ def test_chapter_executes_with_default_parameters(tmp_path):
         "projections",
         "robot_installations",
         "robot_forecast",
+        "robot_density",
+        "robot_density_fits",
         "sanctions",
         "claims",
     ):
@@ -697,8 +784,10 @@ def test_chapter_executes_for_india_against_china_and_brazil(tmp_path):
     run = run_chapter("china_roadmap", tmp_path, country="IND", peers=["CHN", "BRA"], projection_end=2040)
     values = run.values
     assert run.errors == []
-    assert run.figures == 5
+    assert run.figures == 6
     assert values["cr_country"] == "India"
+    assert values["cr_robot_density"] == "The curated IFR table holds no robot density for India."
+    assert values["cr_robot_reading"].startswith("- The curated IFR table has no robot density for India")
     assert values["cr_scope"].startswith("This page was run for India, compared with China and Brazil")
     assert values["cr_projection_end"] == "2040"
     assert "India" in values["cr_dit_exports"] and "United States" not in values["cr_catch_up"]

@@ -881,7 +881,7 @@ def test_audit_of_the_partnir_claims_on_default_data(project_data):
 
 def run_partnir(tmp_path: Path, **params) -> tuple[dict[str, str], Path]:
     run = run_chapter("partnir", tmp_path, **params)
-    assert run.errors == [] and run.figures == 7
+    assert run.errors == [] and run.figures == 9
     return run.values, run.folder
 
 
@@ -903,8 +903,12 @@ def test_chapter_runs_with_default_parameters(project_data, tmp_path):
         "research",
         "resilience_estimates",
         "profile",
+        "high_income_industry_shares",
+        "digital_gaps",
     ):
         assert (folder / "tables" / f"partnir_{table}.csv").is_file()
+    assert values["reind_years"] == "2010 and 2021" and values["reind_mva_change"].startswith("\u2212")
+    assert float(values["dig_bb_gap"]) > float(values["dig_bb_gap0"])  # the broadband gap widened since 2015
 
 
 @pytest.mark.slow
@@ -1068,3 +1072,40 @@ def test_south_south_share_published_on_the_committed_table():
     )
     assert result.value == pytest.approx(latest - early)
     assert result.verdict == (SUPPORTED if latest - early >= 5 else PARTLY if latest > early else CONTRADICTED)
+
+
+def test_group_industry_shares_and_share_change():
+    frame = pd.concat(
+        [
+            tidy([(ch.MVA, "HIC", 2010, 120.0), (ch.MVA, "HIC", 2021, 110.0), (ch.MVA, "LIC", 2010, 9.0)]),
+            tidy([(ch.GDP, "HIC", 2010, 1000.0), (ch.GDP, "HIC", 2021, 1000.0), (ch.GDP, "HIC", 2022, 1100.0)]),
+            tidy([(ch.INDUSTRY_SHARE, "HIC", 2010, 24.0), (ch.INDUSTRY_SHARE, "HIC", 2021, 22.5)]),
+        ],
+        ignore_index=True,
+    )
+    shares = ch.group_industry_shares(frame, "HIC")
+    assert shares.loc[2010, "manufacturing"] == pytest.approx(12.0)
+    assert math.isnan(shares.loc[2022, "manufacturing"])  # no MVA in 2022
+    assert ch.share_change(shares, "manufacturing", (2010, 2021)) == pytest.approx((12.0, 11.0, -1.0))
+    a, b, change = ch.share_change(shares, "industry", (2010, 2022))
+    assert a == 24.0 and math.isnan(b) and math.isnan(change)
+    empty = ch.group_industry_shares(frame, "UMC")
+    assert empty.empty and math.isnan(ch.share_change(empty, "manufacturing", (2010, 2021))[2])
+
+
+def test_digital_gaps_pairs_the_years_both_groups_report():
+    frame = tidy(
+        [
+            ("IT.NET.BBND.P2", "HIC", 2015, 30.0),
+            ("IT.NET.BBND.P2", "HIC", 2022, 36.0),
+            ("IT.NET.BBND.P2", "LIC", 2022, 0.5),
+            ("IT.CEL.SETS.P2", "HIC", 2022, 130.0),
+            ("IT.CEL.SETS.P2", "LIC", 2022, 0.0),
+        ]
+    )
+    gaps = ch.digital_gaps(frame, "HIC", "LIC").set_index(["indicator", "year"])
+    assert list(gaps.index) == [("IT.CEL.SETS.P2", 2022), ("IT.NET.BBND.P2", 2022)]  # 2015: no LIC value
+    assert gaps.loc[("IT.NET.BBND.P2", 2022), "gap"] == pytest.approx(35.5)
+    assert gaps.loc[("IT.NET.BBND.P2", 2022), "ratio"] == pytest.approx(72.0)
+    assert math.isnan(gaps.loc[("IT.CEL.SETS.P2", 2022), "ratio"])  # a zero denominator is no ratio
+    assert list(ch.digital_gaps(frame, "HIC", "UMC").columns) == ["indicator", "year", "rich", "poor", "gap", "ratio"]

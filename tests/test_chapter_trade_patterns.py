@@ -3,6 +3,7 @@ its claim checks (one case per verdict), and executions of the chapter (slow).""
 
 from __future__ import annotations
 
+import functools
 import inspect
 import math
 
@@ -23,6 +24,7 @@ from imtrade.claims import (
     CONTRADICTED,
     NOT_CHECKABLE,
     PARTLY,
+    PARTLY_CONTRADICTED,
     SUPPORTED,
     CheckContext,
     Claim,
@@ -310,7 +312,7 @@ def test_fit_industry_hump_without_peak_and_comparison():
 # CO2
 
 
-def test_carbon_content_of_trade_and_text():
+def test_net_co2_transfer_and_text():
     trade = tidy(
         [
             ("AAA", 2008, 30.0),
@@ -323,7 +325,7 @@ def test_carbon_content_of_trade_and_text():
         "trade_co2",
     )
     co2 = tidy([("WLD", 2008, 400.0), ("WLD", 2017, 500.0), ("AAA", 2008, 1.0)], "co2")
-    out = tp.carbon_content_of_trade(trade, co2, ["AAA", "BBB", "CCC"])
+    out = tp.net_co2_transfer(trade, co2, ["AAA", "BBB", "CCC"])
     assert out.loc[2008, "share"] == pytest.approx(10.0)
     assert out.loc[2017, "share"] == pytest.approx(4.0)
     assert tp.carbon_content_text(out) == "10.0 % of world emissions in 2008 and 4.0 % in 2017"
@@ -643,25 +645,177 @@ def test_employment_not_checkable_and_bad_sector(fake_data):
         (0.52, 60.0, CONTRADICTED),
     ],
 )
-def test_carbon_content_of_trade(fake_data, mva_end, transfer_end, verdict):
+def test_net_co2_transfer(fake_data, mva_end, transfer_end, verdict):
     fake_data[tp.CO2_PER_MVA] = tidy([("WLD", 2008, 0.54), ("WLD", 2017, mva_end)], tp.CO2_PER_MVA)
     fake_data["trade_co2"] = tidy(
         [("AAA", 2008, 40.0), ("BBB", 2008, -40.0), ("AAA", 2017, transfer_end), ("BBB", 2017, -transfer_end)],
         "trade_co2",
     )
     fake_data["co2"] = tidy([("WLD", 2008, 1000.0), ("WLD", 2017, 1000.0)], "co2")
-    result = checks.carbon_content_of_trade(
-        claim("x"), CheckContext(None), years=[2008, 2017], min_mva_intensity_drop_pct=10
-    )
+    result = checks.net_co2_transfer(claim("x"), CheckContext(None), years=[2008, 2017], min_mva_intensity_drop_pct=10)
     assert result.verdict == verdict
 
 
 def test_carbon_content_not_checkable(fake_data):
     fake_data[tp.CO2_PER_MVA] = tidy([("WLD", 2008, 0.54)], tp.CO2_PER_MVA)
-    result = checks.carbon_content_of_trade(
-        claim("x"), CheckContext(None), years=[2008, 2017], min_mva_intensity_drop_pct=10
-    )
+    result = checks.net_co2_transfer(claim("x"), CheckContext(None), years=[2008, 2017], min_mva_intensity_drop_pct=10)
     assert result.verdict == NOT_CHECKABLE
+
+
+# ---------------------------------------------------------------------------------------
+# Trade and investment after the robot take-off
+
+
+def _broken(years, pre_slope, post_slope, break_year, noise=0.0, seed=1):
+    """A broken linear trend (continuous at the break) with optional white noise."""
+    t = np.asarray(years, dtype=float)
+    y = 10 + pre_slope * (t - break_year) + (post_slope - pre_slope) * np.clip(t - break_year, 0, None)
+    return y + noise * np.random.default_rng(seed).standard_normal(t.size)
+
+
+def test_world_trade_and_fdi_computes_the_mean_of_flows_and_fdi_share():
+    frames = [
+        tidy([("WLD", 2000, 20.0), ("WLD", 2001, 22.0)], tp.GNFS_EXPORTS_GDP),
+        tidy([("WLD", 2000, 24.0), ("WLD", 2001, 26.0)], tp.GNFS_IMPORTS_GDP),
+        tidy([("WLD", 2000, 30.0), ("WLD", 2001, 10.0)], tp.FDI_INFLOWS),
+        tidy([("WLD", 2000, 1000.0), ("WLD", 2001, 1000.0), ("AAA", 2000, 5.0)], tp.GDP_USD),
+    ]
+    out = tp.world_trade_and_fdi(pd.concat(frames, ignore_index=True))
+    assert list(out.index) == [2000, 2001]
+    assert out.loc[2000, "trade"] == pytest.approx(22.0) and out.loc[2001, "fdi"] == pytest.approx(1.0)
+    no_fdi = tp.world_trade_and_fdi(pd.concat(frames[:2], ignore_index=True))
+    assert no_fdi["fdi"].isna().all() and no_fdi.loc[2001, "trade"] == pytest.approx(24.0)
+
+
+def test_robot_era_comparison_reads_the_slope_change_interval():
+    years = np.arange(1990, 2020)
+    series = pd.DataFrame(
+        {"trade": _broken(years, 0.6, 0.0, 2008, noise=0.05), "fdi": _broken(years, 0.1, 0.1, 2008, noise=0.5)},
+        index=years,
+    )
+    table = tp.robot_era_comparison(series, 2008, (1990, 2019)).set_index("measure")
+    assert table.loc["trade", "direction"] == "slower" and table.loc["trade", "change_high"] < 0
+    assert table.loc["trade", "pre_slope"] == pytest.approx(0.6, abs=0.05)
+    assert table.loc["fdi", "direction"] == "no clear change"
+    assert table.loc["fdi", "change_low"] < 0 < table.loc["fdi", "change_high"]
+    short = tp.robot_era_comparison(series.loc[2006:2010], 2008, (1990, 2019))
+    assert (short["direction"] == "too few data").all()
+
+
+@pytest.mark.parametrize(
+    ("directions", "verdict"),
+    [
+        (["faster", "faster"], "supported"),
+        (["slower", "slower"], "contradicted"),
+        (["slower", "no clear change"], "partly contradicted"),
+        (["faster", "no clear change"], "partly supported"),
+        (["faster", "slower"], "inconclusive"),
+        (["no clear change", "no clear change"], "inconclusive"),
+        (["too few data", "slower"], "contradicted"),
+        (["too few data"], "inconclusive"),
+    ],
+)
+def test_robot_era_verdict(directions, verdict):
+    assert tp.robot_era_verdict(directions) == verdict
+
+
+def test_robot_era_summary_follows_the_directions():
+    table = pd.DataFrame({"measure": ["trade", "fdi"], "direction": ["slower", "no clear change"]})
+    text = tp.robot_era_summary(table)
+    assert text.startswith("World trade relative to GDP grew more slowly; world FDI inflows relative to GDP showed")
+    assert text.endswith("did not come with faster growth of world trade or investment relative to GDP.")
+    mixed = tp.robot_era_summary(table.assign(direction=["faster", "slower"]))
+    assert "opposite directions" in mixed
+    assert tp.robot_era_summary(table.assign(direction="too few data")).startswith("Too few data")
+
+
+def test_trade_investment_check(fake_data, monkeypatch):
+    years = np.arange(1990, 2020)
+    trade = _broken(years, 0.6, 0.0, 2008, noise=0.05)
+    fake_data[tp.GNFS_EXPORTS_GDP] = tidy(
+        [("WLD", int(y), float(v)) for y, v in zip(years, trade, strict=True)], tp.GNFS_EXPORTS_GDP
+    )
+    fake_data[tp.GNFS_IMPORTS_GDP] = tidy(
+        [("WLD", int(y), float(v)) for y, v in zip(years, trade, strict=True)], tp.GNFS_IMPORTS_GDP
+    )
+    fdi = _broken(years, 0.1, 0.1, 2008, noise=0.5) + 20
+    fake_data[tp.FDI_INFLOWS] = tidy(
+        [("WLD", int(y), float(v)) for y, v in zip(years, fdi, strict=True)], tp.FDI_INFLOWS
+    )
+    fake_data[tp.GDP_USD] = tidy([("WLD", int(y), 100.0) for y in years], tp.GDP_USD)
+    robots = pd.DataFrame(
+        {
+            "year": [2013, 2023],
+            "geography": ["World", "World"],
+            "iso3": ["WLD", "WLD"],
+            "measure": ["installations", "installations"],
+            "value": [100, 300],
+            "report_edition": ["World Robotics 2014", "World Robotics 2024"],
+            "citation": "c",
+            "url": "https://example.org",
+        }
+    )
+    monkeypatch.setattr(CheckContext, "curated", lambda self, name: robots)
+    args = dict(break_year=2008, years=[1990, 2019], robot_years=[2013, 2023])
+    result = checks.trade_investment_after_robot_takeoff(claim("x"), CheckContext(None), **args)
+    assert result.verdict == PARTLY_CONTRADICTED
+    assert "×3.0 from 2013 to 2023" in result.measured and ": slower" in result.measured
+    fake_data.clear()
+    assert checks.trade_investment_after_robot_takeoff(claim("x"), CheckContext(None), **args).verdict == NOT_CHECKABLE
+
+
+def test_rca_positions_and_assembly_sentence():
+    rca = pd.DataFrame(
+        {
+            "iso3": ["PHL", "MYS", "VNM", "DEU", "JPN", "WLD", "AAA"],
+            "year": 2023,
+            "share": [64.0, 59.0, 44.0, 18.0, 17.0, 24.0, 30.0],
+            "rca": [2.6, 2.4, 1.8, 0.7, 0.69, 1.0, 1.2],
+        }
+    )
+    codes = [*tp.ASSEMBLY_HUBS, *tp.INCUMBENT_MAKERS]
+    economies = ["PHL", "MYS", "VNM", "DEU", "JPN", "AAA"]  # WLD is an aggregate: not ranked
+    pos = tp.rca_positions(rca, 2023, codes, economies)
+    assert list(pos["iso3"]) == codes and list(pos["rank"]) == [1, 2, 3, 5, 6] and (pos["n_ranked"] == 6).all()
+    names = {"PHL": "the Philippines", "MYS": "Malaysia", "VNM": "Viet Nam", "DEU": "Germany", "JPN": "Japan"}
+    text = tp.assembly_sentence(pos, names, 2023)
+    assert text.startswith("In 2023, the Philippines (rank 1 of 6, high-tech share 64 %, RCA 2.60)")
+    assert "all outranked Germany (rank 5 of 6" in text
+    swapped = tp.assembly_sentence(pos.assign(rank=[5, 2, 3, 1, 6]), names, 2023)
+    assert "did not all outrank" in swapped
+    assert "cannot be shown" in tp.assembly_sentence(pos[pos["iso3"] == "PHL"], names, 2023)
+
+
+def test_tiva_display_and_sentence_keep_the_published_bounds():
+    table = pd.DataFrame(
+        {
+            "year": [2009, 2009, 2009, 2009],
+            "geography": ["United States", "Germany", "China", "typical across economies"],
+            "iso3": ["USA", "DEU", "CHN", ""],
+            "measure": ["services_share_of_total_exports_va"] * 3 + ["services_share_of_goods_exports"],
+            "value": [50.0, 50.0, 33.3, 33.3],
+            "bound": [">", ">", "~", "~"],
+            "edition": "TiVA May 2013",
+            "verified_primary": "yes",
+        }
+    )
+    shown = tp.tiva_display(table)
+    assert list(shown["Figure"]) == ["over 50 %", "over 50 %", "about 33 %", "about 33 %"]
+    names = {"USA": "the United States", "DEU": "Germany", "CHN": "China"}
+    text = tp.tiva_sentence(table, names)
+    assert text == (
+        "In 2009, services value added made up over 50 % of total exports in the United States and Germany and "
+        "about 33 % in China; services supplied about 33 % of the value of manufactured-goods exports"
+    )
+    only_goods = tp.tiva_sentence(table.iloc[3:], names)
+    assert only_goods.startswith("Services supplied about 33 %")
+    assert tp.tiva_sentence(table.iloc[0:0], names) == "The curated TiVA table has no rows."
+
+
+def test_employment_legend_says_industry_includes_construction():
+    from imtrade.chapters.trade_patterns.figures import SECTOR_LABELS
+
+    assert SECTOR_LABELS["industry"] == "Industry (incl. construction)"
 
 
 @needs_data
@@ -680,7 +834,8 @@ def test_register_entries_match_the_check_functions():
         "tech_intensity_shift",
         "services_ip_trade_relative_to_goods",
         "employment_sector_share_change",
-        "carbon_content_of_trade",
+        "net_co2_transfer",
+        "trade_investment_after_robot_takeoff",
     }
     for entry in mine:
         inspect.signature(functions[entry.check]).bind(entry, None, **entry.args)  # the args fit the function
@@ -701,8 +856,14 @@ def test_chapter_executes_with_defaults(tmp_path):
     assert float(values["reg_coef"]) > 0 and int(values["reg_n"].replace(",", "")) > 1000
     assert values["hump_year"] == "2023" and int(values["hump_n"]) > 150
     assert values["co2_exporters"] == "China"
-    # 4 since the generic period_mean_comparison check landed (c000-slow-recovery-since-2008 is supported)
-    assert values["verdict_counts"].startswith("4 supported")
+    # 3: greener trade is capped at partly supported (net CO2 transfers are a proxy; a causal forecast)
+    assert "3 supported" in values["verdict_counts"] and "2 not checkable" in values["verdict_counts"]
+    assert "partly contradicted" in values["verdict_counts"]  # intelligent manufacturing and trade growth
+    assert "slower after the break" in values["boost_reading"]
+    assert (
+        values["rca_assembly"].startswith("In 2023, the Philippines (rank 2 of")
+        and "all outranked Germany" in values["rca_assembly"]
+    )
     assert (tmp_path / "tables" / "trade_patterns_rca_rd_regression.csv").is_file()
 
 
@@ -723,7 +884,10 @@ def test_chapter_executes_with_other_parameters(tmp_path):
     assert values["bench_phrase"] == "high-income economies"
     text = " ".join(values.values())
     for default_name in ("United States", "Germany", "Japan"):  # only the plans table names them
-        assert default_name not in text.replace(values["plan_countries"], "").replace(values["plan_sources"], "")
+        # the plans table, the fixed assembly comparison (Philippines, Malaysia, Viet Nam against Germany, Japan)
+        # and the published TiVA figures (fixed economies)
+        fixed = (values["plan_countries"], values["plan_sources"], values["rca_assembly"], values["tiva_sentence"])
+        assert default_name not in functools.reduce(lambda t, f: t.replace(f, ""), fixed, text)
     assert values["window"] == "2000–2020" and values["emp_years"] == "2000 and 2020"
 
 

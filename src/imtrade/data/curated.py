@@ -194,6 +194,19 @@ class TradeGeographyShares(CuratedTable):
         return _whole(values)
 
 
+class TivaServicesContent(CuratedTable):
+    """OECD TiVA: services value added in exports, as published (levels and bounds)."""
+
+    year: Series[int] = pa.Field(**YEARS)
+    geography: Series[str]
+    iso3: Series[str]  # empty for a statement across economies
+    measure: Series[str] = pa.Field(isin=["services_share_of_total_exports_va", "services_share_of_goods_exports"])
+    value: Series[float] = pa.Field(ge=0, le=100)
+    bound: Series[str] = pa.Field(isin=["=", "~", ">", "<"])  # exact, rounded, lower or upper bound
+    unit: Series[str]
+    edition: Series[str]
+
+
 SCHEMAS: dict[str, type[CuratedTable]] = {
     "robot_installations": RobotInstallations,
     "robot_forecasts": RobotForecasts,
@@ -204,6 +217,7 @@ SCHEMAS: dict[str, type[CuratedTable]] = {
     "china_roadmap_milestones": ChinaRoadmapMilestones,
     "imf_weo_advanced_economies": ImfWeoAdvancedEconomies,
     "trade_geography_shares": TradeGeographyShares,
+    "tiva_services_content": TivaServicesContent,
 }
 
 

@@ -6,7 +6,8 @@ sanctions will only speed the roadmap up and quotes an IFR-attributed robot fore
 module measures where an economy stands on that path against peers and tests the forecasts:
 
 * the roadmap timeline (curated table ``china_roadmap_milestones``);
-* a dashboard of nine indicators (World Bank WDI, WDI bulk files, UN SDG database);
+* a dashboard of ten indicators (World Bank WDI, WDI bulk files, UN SDG database, IFR robot
+  density from the curated table);
 * log-linear or linear trend projections with 95 % prediction intervals and the year in
   which the economy would reach each peer's trend (parametric bootstrap);
 * the blog's robot forecast against IFR's recorded installations (curated, by edition);
@@ -33,7 +34,9 @@ import numpy as np
 import pandas as pd
 
 from imtrade.book.params import check_countries, check_vintage
+from imtrade.data.curated import load_curated
 from imtrade.data.load import load_indicators
+from imtrade.data.robots import robot_series
 from imtrade.exceptions import ParameterError, UnknownIndicatorError
 from imtrade.stats import (
     TrendFit,
@@ -84,11 +87,11 @@ def check_parameters(params: dict[str, Any]) -> None:
         raise ParameterError(
             f"parameter 'event_year' must be between 2010 and 2021 (years of data on both sides), got {params['event_year']}"
         )
-    unknown = [c for c in params["projected"] if c not in TREND_MODELS]
+    unknown = [c for c in params["projected"] if c not in TREND_MODELS or c == ROBOT_DENSITY_CODE]
     if unknown or not params["projected"]:
         raise ParameterError(
             f"parameter 'projected' must list indicator codes with a declared trend model, got {params['projected']}",
-            fix=f"choose from {', '.join(TREND_MODELS)}",
+            fix=f"choose from {', '.join(c for c in TREND_MODELS if c != ROBOT_DENSITY_CODE)}",
         )
 
 
@@ -157,6 +160,14 @@ class Indicator:
     note: str = ""
     proxy: str = ""  # what the indicator stands for in the roadmap's terms (it is a proxy)
 
+
+ROBOT_DENSITY_CODE = (
+    "IFR.ROBOT.DENSITY"  # not a WDI code: the curated IFR series (data/curated/robot_installations.csv)
+)
+ROBOT_MIN_POINTS = 4  # fewest IFR density figures (not necessarily consecutive years) a robot trend is fitted on
+ROBOT_RECENT_YEARS = 5  # the sensitivity fit uses only the last five calendar years of figures
+ROBOT_MAX_LEAD = 5  # robot-density trends are drawn at most five years past the data (a constant growth rate of
+# robots per worker cannot last: a longer projection would show robots outnumbering workers)
 
 TECH_SHARE_WDI = "NV.MNF.TECH.ZS.UN"
 TECH_SHARE_SDG = "NV_IND_TECH"
@@ -236,6 +247,18 @@ DASHBOARD: tuple[Indicator, ...] = (
         note="Survey-based; published only in some years (markers show which).",
         proxy="integration into trade and logistics networks",
     ),
+    Indicator(
+        "robot_density",
+        ROBOT_DENSITY_CODE,
+        "Robot density in manufacturing",
+        "robots per 10,000 employees",
+        "IFR World Robotics press releases (curated table robot_installations)",
+        note=(
+            "IFR figures from press releases and their reports, one per year (latest edition); years are missing where "
+            "no release was found, editions revise earlier years, and most rows were read in secondary reports."
+        ),
+        proxy="automation of manufacturing (the machines of the first paradigm)",
+    ),
 )
 DASHBOARD_BY_KEY = {ind.key: ind for ind in DASHBOARD}
 
@@ -271,6 +294,33 @@ def world_share(tidy: pd.DataFrame, world: str = "WLD") -> pd.DataFrame:
     return out.dropna(subset=["value"]).reset_index(drop=True)
 
 
+def robot_density_tidy(table: pd.DataFrame, economies: Sequence[str]) -> pd.DataFrame:
+    """IFR robot density of ``economies`` as a tidy frame (one figure per economy and year).
+
+    Parameters
+    ----------
+    table : ``load_curated("robot_installations")``.
+    economies : ISO3 codes (economies without a curated figure are simply absent).
+
+    Returns
+    -------
+    Frame ``indicator, iso3, year, value, report_edition`` with ``indicator`` =
+    :data:`ROBOT_DENSITY_CODE` and values in robots per 10,000 manufacturing employees, the
+    latest edition's figure for each year (:func:`imtrade.data.robots.select_editions`).
+    """
+    series = robot_series(table, "robot_density")
+    series = series[series["iso3"].isin(list(economies))]
+    return pd.DataFrame(
+        {
+            "indicator": ROBOT_DENSITY_CODE,
+            "iso3": series["iso3"].to_numpy(),
+            "year": series["year"].astype(int).to_numpy(),
+            "value": series["value"].astype(float).to_numpy(),
+            "report_edition": series["report_edition"].to_numpy(),
+        }
+    )
+
+
 def load_dashboard(economies: Sequence[str], vintage: str | None) -> tuple[pd.DataFrame, list[Indicator]]:
     """All dashboard series for ``economies`` as a tidy frame with a ``key`` column.
 
@@ -286,7 +336,9 @@ def load_dashboard(economies: Sequence[str], vintage: str | None) -> tuple[pd.Da
     used = []
     for ind in indicators:
         try:
-            if ind.key == "mva_share":
+            if ind.key == "robot_density":
+                tidy = robot_density_tidy(load_curated("robot_installations"), economies)
+            elif ind.key == "mva_share":
                 tidy = world_share(load_indicators([ind.code], countries=[*economies, "WLD"], vintage=vintage))
             else:
                 tidy = load_indicators([ind.code], countries=economies, vintage=vintage)
@@ -387,7 +439,29 @@ TREND_MODELS: dict[str, tuple[str, str]] = {
     "TX.VAL.TECH.MF.ZS": ("linear", "a share of manufactured exports is bounded; a linear trend in points"),
     "IP.PAT.RESD": ("log", "a count of applications grows multiplicatively (log-linear)"),
     "NV.MNF.TECH.ZS.UN": ("linear", "a share of value added is bounded; a linear trend in points"),
+    ROBOT_DENSITY_CODE: (
+        "log",
+        "robots per worker have grown multiplicatively (log-linear); the ratio cannot grow at a constant rate for ever",
+    ),
 }
+
+
+# What limits each projected series (shown beside the milestone projections): a share cannot pass
+# 100 %, subscriptions per person saturate, counts and ratios of robots per worker have no fixed ceiling.
+BOUNDS: dict[str, str] = {
+    "GB.XPD.RSDV.GD.ZS": "bounded (share of GDP)",
+    "TX.VAL.TECH.MF.ZS": "bounded (share, at most 100 %)",
+    "NV.MNF.TECH.ZS.UN": "bounded (share, at most 100 %)",
+    "IT.NET.BBND.P2": "saturates (lines per 100 people)",
+    "SP.POP.SCIE.RD.P6": "no fixed ceiling",
+    "IP.PAT.RESD": "no fixed ceiling",
+    ROBOT_DENSITY_CODE: "no fixed ceiling (but cannot grow at a constant rate for ever)",
+}
+
+
+def bound_note(code: str) -> str:
+    """What limits the indicator's projection (:data:`BOUNDS`), or '–' if nothing is recorded."""
+    return BOUNDS.get(code, "–")
 
 
 @dataclass(frozen=True)
@@ -473,6 +547,62 @@ def trend_fits(
             if len(s) >= MIN_FIT_POINTS:
                 fits[(code, iso3)] = fit_trend(s["year"], s["value"], model=model, base=TREND_BASE)
     return fits
+
+
+def robot_density_fits(
+    tidy: pd.DataFrame,
+    economies: Sequence[str],
+    fit_start: int,
+    *,
+    recent_years: int | None = None,
+    min_points: int = ROBOT_MIN_POINTS,
+) -> dict[tuple[str, str], TrendFit]:
+    """Log-linear trends of IFR robot density, one per economy with at least ``min_points`` figures.
+
+    Parameters
+    ----------
+    tidy : :func:`robot_density_tidy` output.
+    economies : ISO3 codes.
+    fit_start : first year used.
+    recent_years : if given, only the figures of each economy's last ``recent_years`` calendar
+        years (a sensitivity fit: has growth slowed?).
+    min_points : fewest figures a trend is fitted on (IFR density is published for scattered
+        years, so the minimum is below :data:`MIN_FIT_POINTS`).
+
+    Returns
+    -------
+    dict keyed ``(ROBOT_DENSITY_CODE, iso3)`` like :func:`trend_fits`.
+
+    Notes
+    -----
+    OLS of :math:`\\ln d_t = a + b\\,(t - 2000) + u_t` on the years with a figure (gaps are
+    allowed). With four to eight figures the slope's t interval has 2 to 6 degrees of freedom
+    and the prediction band is wide; the intervals assume independent errors.
+    """
+    fits = {}
+    for iso3 in economies:
+        s = tidy[(tidy["iso3"] == iso3) & (tidy["year"] >= fit_start)].dropna(subset=["value"]).sort_values("year")
+        if recent_years is not None and len(s):
+            s = s[s["year"] > s["year"].max() - recent_years]
+        if len(s) >= min_points:
+            fits[(ROBOT_DENSITY_CODE, iso3)] = fit_trend(s["year"], s["value"], model="log", base=TREND_BASE)
+    return fits
+
+
+def recent_growth(tidy: pd.DataFrame, iso3: str, span: int = 2) -> tuple[float, int | None, int | None]:
+    """Compound growth (% a year) of ``iso3`` from the figure ``span`` or more years before its last one.
+
+    Returns ``(growth, start_year, end_year)``; ``(nan, None, None)`` if there is no such pair.
+    """
+    s = tidy[tidy["iso3"] == iso3].dropna(subset=["value"]).set_index("year")["value"].sort_index()
+    if s.empty:
+        return math.nan, None, None
+    end = int(s.index.max())
+    earlier = s[s.index <= end - span]
+    if earlier.empty:
+        return math.nan, None, None
+    start = int(earlier.index.max())
+    return cagr(float(s[start]), float(s[end]), end - start), start, end
 
 
 def catch_up_table(

@@ -135,18 +135,22 @@ def plot_dashboard(
     milestones: Iterable[int] = (),
     start_year: int = 2000,
 ):
-    """Small multiples (3 x 3): one panel per indicator, one line per economy (the first thicker)."""
+    """Small multiples, three per row: one panel per indicator, one line per economy (the first thicker).
+
+    Panels of series published only in some years (logistics score, robot density) mark every point.
+    """
     import matplotlib.pyplot as plt
 
     from imtrade.show.figures import country_styles, mark_year
 
     styles = country_styles(list(economies), benchmark=())
-    fig, axes = plt.subplots(3, 3, figsize=(8.4, 8.2), sharex=True)
+    rows = max(1, -(-len(indicators) // 3))
+    fig, axes = plt.subplots(rows, 3, figsize=(8.4, 2.75 * rows), sharex=True, squeeze=False)
     last_year = int(frame["year"].max())
-    letters = "abcdefghi"
+    letters = "abcdefghijkl"
     for i, (ax, ind) in enumerate(zip(axes.flat, indicators, strict=False)):
         sub = frame[(frame["key"] == ind.key) & (frame["year"] >= start_year)]
-        sparse = ind.key == "lpi"
+        sparse = ind.key in ("lpi", "robot_density")
         for code in economies:
             s = sub[sub["iso3"] == code].sort_values("year")
             if s.empty:
@@ -177,6 +181,9 @@ def plot_dashboard(
     for ax in axes.flat[len(indicators) :]:
         ax.set_visible(False)
     axes[0][0].set_xlim(start_year - 0.5, last_year + 0.5)  # shared: one call sets every panel
+    for ax in axes.flat:
+        if ax.get_visible():
+            ax.xaxis.set_tick_params(labelbottom=True)  # panels above hidden ones show their years too
     for ax in axes[-1]:
         ax.set_xlabel("Year", fontsize=8)
     handles, labels = axes.flat[2].get_legend_handles_labels()

@@ -13,18 +13,21 @@ import pandas as pd
 
 from imtrade.chapters.china_roadmap.analysis import (
     DASHBOARD,
+    ROBOT_DENSITY_CODE,
     SANCTION_CODES,
     SURVEY_IDS,
     TREND_MODELS,
     DiffInTrends,
     Indicator,
+    bound_note,
     indicator_label,
+    recent_growth,
 )
 from imtrade.claims import verdict_counts_phrase
 from imtrade.data.entities import display_name, prose_name, prose_names
 from imtrade.data.robots import select_editions
-from imtrade.show.text import DASH, interval_text, join_names, lower_first, p_text, signed
-from imtrade.stats import TrendFit
+from imtrade.show.text import DASH, ci_text, interval_text, join_names, lower_first, p_text, plural, signed
+from imtrade.stats import TrendFit, predict_trend, to_growth
 
 
 def milestone_table(milestones: pd.DataFrame) -> pd.DataFrame:
@@ -160,6 +163,7 @@ def milestones_display(at_milestones: pd.DataFrame) -> pd.DataFrame:
         index=["indicator", "iso3"], columns="year", values="cell", aggfunc="first", sort=False
     ).reset_index()
     wide.columns = ["Indicator", "Economy", *[f"{y} (95 % PI)" for y in wide.columns[2:]]]
+    wide.insert(1, "Limit", wide["Indicator"].map(bound_note))
     wide["Indicator"] = wide["Indicator"].map(indicator_label)
     return wide
 
@@ -204,6 +208,8 @@ def dashboard_sources(indicators: Sequence[Indicator], vintage: str) -> str:
         parts.append(f"WDI bulk downloads (2026-02-24; NV.IND.MANF.CD a 2023 copy): {', '.join(bulk)}")
     if sdg:
         parts.append(f"UN SDG database (2020-10-19): {', '.join(sdg)}")
+    if any(i.code == ROBOT_DENSITY_CODE for i in indicators):
+        parts.append("IFR World Robotics press releases (curated table robot_installations, one citation per row)")
     return "; ".join(parts) + ". Medium/high-tech share and MVA compiled by UNIDO."
 
 
@@ -460,3 +466,125 @@ def placebo_short(results: dict[tuple[str, str], DiffInTrends | None], event_yea
             f"({signed(res.pct(res.estimate), 1)} % a year), so the post-{event_year} bend continues an earlier change"
         )
     return f"the placebo finds no comparable bend after {event_year - placebo_lead}"
+
+
+def robot_density_reading(
+    tidy: pd.DataFrame,
+    fits: dict[tuple[str, str], TrendFit],
+    recent_fits: dict[tuple[str, str], TrendFit],
+    table: pd.DataFrame,
+    recent_table: pd.DataFrame,
+    country: str,
+    horizon: int,
+) -> str:
+    """Markdown bullets on the robot-density catch-up: the data behind each trend, its growth, the crossings.
+
+    ``fits``/``table`` are the trends on every figure from the fit start (:func:`robot_density_fits`,
+    :func:`catch_up_table`), ``recent_fits``/``recent_table`` those on the last few years only.
+    """
+    name = prose_name(country)
+    own = tidy[tidy["iso3"] == country].sort_values("year")
+    if own.empty:
+        return f"- The curated IFR table has no robot density for {name}: no trend can be fitted."
+    years = ", ".join(str(int(y)) for y in own["year"])
+    lines = [f"- {name} has {plural(len(own), 'IFR figure')} ({years})."]
+    fit = fits.get((ROBOT_DENSITY_CODE, country))
+    if fit is None:
+        lines.append(f"- That is too few to fit a trend for {name}: the catch-up question cannot be answered.")
+        return "\n".join(lines)
+    growth, start, end = recent_growth(tidy, country)
+    recent = (
+        f"; between {start} and {end} it grew by {signed(growth, 1)} % a year"
+        if start is not None and np.isfinite(growth)
+        else ""
+    )
+    lines.append(
+        f"- Its log-linear trend through all {fit.n} figures ({fit.first_year}–{fit.last_year}) rises "
+        f"{signed(fit.growth, 1)} % a year ({ci_text(to_growth(fit.ci_low, 'log'), to_growth(fit.ci_high, 'log'), 1)} % a year){recent}."
+    )
+    fitted_last = float(predict_trend(fit, [fit.last_year])["mean"].iloc[0])
+    lines.append(
+        f"- That trend puts {fit.last_year} at {fitted_last:,.0f} against the figure of {fit.last_value:,.0f}"
+        + (
+            ": growth has slowed, so the whole-period trend overstates the future and its interval, which takes the "
+            "trend's form as given, is too narrow."
+            if fitted_last > fit.last_value * 1.05
+            else "."
+        )
+    )
+    recent_fit = recent_fits.get((ROBOT_DENSITY_CODE, country))
+    if recent_fit is not None:
+        lines.append(
+            f"- On the figures of {recent_fit.first_year}–{recent_fit.last_year} alone ({recent_fit.n} points) the trend "
+            f"is {signed(recent_fit.growth, 1)} % a year ({ci_text(to_growth(recent_fit.ci_low, 'log'), to_growth(recent_fit.ci_high, 'log'), 1)} % a year)."
+        )
+    for _, row in table.iterrows():
+        peer = prose_name(row["peer"])
+        n_peer = int((tidy["iso3"] == row["peer"]).sum())
+        if row["status"] == "already ahead":
+            lines.append(f"- Against {peer} ({plural(n_peer, 'figure')}): already ahead in {fit.last_year}.")
+            continue
+        if row["status"] == "too few data":
+            lines.append(
+                f"- Against {peer} ({plural(n_peer, 'figure')}): no trend; {_same_year(tidy, country, row['peer'])}."
+            )
+            continue
+        again = recent_table[recent_table["peer"] == row["peer"]]
+        recent_reading = describe_crossing(again.iloc[0], horizon) if len(again) else "not fitted"
+        lines.append(
+            f"- Against {peer} ({plural(n_peer, 'figure')}): {describe_crossing(row, horizon)}; on the recent figures "
+            f"only: {recent_reading}."
+        )
+    return "\n".join(lines)
+
+
+def robot_density_sentence(latest: pd.DataFrame, country: str) -> str:
+    """The focus economy's latest IFR robot density and its rank in the group, or why there is none."""
+    row = latest[(latest["key"] == "robot_density") & (latest["iso3"] == country)]
+    name = prose_name(country)
+    if row.empty or not np.isfinite(row["value"].iloc[0]):
+        return f"The curated IFR table holds no robot density for {name}."
+    r = row.iloc[0]
+    rank = (
+        f", rank {r['rank']:.0f} of {r['n_ranked']:.0f} in {r['rank_year']:.0f}"
+        if np.isfinite(r["rank"]) and r["n_ranked"] >= 2
+        else ""
+    )
+    return (
+        f"IFR counts {r['value']:,.0f} industrial robots per 10,000 manufacturing employees in {name} in "
+        f"{r['year']:.0f}{rank}."
+    )
+
+
+def _same_year(tidy: pd.DataFrame, country: str, peer: str) -> str:
+    """The latest year both economies have a figure, compared ('in 2022, 402 against 397'), or 'no common year'."""
+    wide = tidy[tidy["iso3"].isin([country, peer])].pivot_table(index="year", columns="iso3", values="value").dropna()
+    if wide.empty or country not in wide or peer not in wide:
+        return "no year with a figure for both"
+    year = int(wide.index.max())
+    a, b = wide.loc[year, country], wide.loc[year, peer]
+    side = "above" if a > b else "below" if a < b else "level with"
+    return f"in {year}, the latest year with figures for both, {prose_name(country)} stood {side} it ({a:,.0f} against {b:,.0f})"
+
+
+def robot_density_summary(table: pd.DataFrame, recent_table: pd.DataFrame, horizon: int) -> str:
+    """Closing clause: which peers the focus economy is ahead of, and when its trend reaches the others."""
+    if table.empty:
+        return "no peer was compared."
+    ahead = [prose_name(p) for p in table.loc[table["status"] == "already ahead", "peer"]]
+    parts = [f"it is already ahead of {join_names(ahead)}"] if ahead else []
+    for _, row in table[~table["status"].isin(["already ahead", "too few data"])].iterrows():
+        again = recent_table[recent_table["peer"] == row["peer"]]
+        recent = f"; on the recent figures only, {describe_crossing(again.iloc[0], horizon)}" if len(again) else ""
+        parts.append(f"against {prose_name(row['peer'])} the trends meet {describe_crossing(row, horizon)}{recent}")
+    few = [prose_name(p) for p in table.loc[table["status"] == "too few data", "peer"]]
+    if few:
+        parts.append(f"{join_names(few)} {'has' if len(few) == 1 else 'have'} too few figures for a trend")
+    return "; ".join(parts) + "." if parts else "no comparison could be made."
+
+
+def robot_horizon_sentence(fits: dict[tuple[str, str], TrendFit], horizon: int, max_lead: int) -> str:
+    """Where the robot-density projection stops and why, or that no economy of the page has a trend."""
+    if not fits:
+        return "no economy on this page has enough IFR robot-density figures for a trend, so nothing is projected."
+    return f"the projection stops at {horizon}, at most {max_lead} years after the latest figure."

@@ -789,3 +789,75 @@ def pending_claims(prefix: str = "c004-") -> dict[str, list[str]]:
 
     problems = load_register().problems
     return {k: v for k, v in sorted(problems.items()) if k.startswith(prefix)}
+
+
+# ---------------------------------------------------------------------------------------
+# Re-industrialisation in rich economies; the digital starting line
+
+INDUSTRY_SHARE = "NV.IND.TOTL.ZS"  # industry (incl. construction, mining, utilities), % of GDP
+INCOME_GROUPS = ("HIC", "UMC", "LMC", "LIC")  # World Bank income aggregates, richest first
+DIGITAL_ACCESS = {
+    "IT.NET.BBND.P2": "Fixed broadband subscriptions per 100 people",
+    "IT.CEL.SETS.P2": "Mobile cellular subscriptions per 100 people",
+}
+
+
+def group_industry_shares(tidy: pd.DataFrame, group: str = HIGH_INCOME) -> pd.DataFrame:
+    """Manufacturing and industry value added of an income aggregate as % of its GDP, by year.
+
+    Parameters
+    ----------
+    tidy : ``load_indicators`` of :data:`MVA`, :data:`GDP` and :data:`INDUSTRY_SHARE` for ``group``.
+
+    Returns
+    -------
+    Frame indexed by year: ``manufacturing`` (MVA / GDP x 100, current US$; NaN where either is
+    missing) and ``industry`` (the published industry share, construction included).
+
+    Notes
+    -----
+    Shares in current prices: when manufactured goods get cheaper relative to services, the
+    share falls even if real output holds up, so a falling share is not proof of shrinking
+    production (Rodrik 2016).
+    """
+    rows = tidy[tidy["iso3"] == group]
+    wide = rows.pivot_table(index="year", columns="indicator", values="value", aggfunc="first")
+    out = pd.DataFrame(index=wide.index.astype(int))
+    out["manufacturing"] = 100.0 * wide[MVA] / wide[GDP] if MVA in wide and GDP in wide else np.nan
+    out["industry"] = wide.get(INDUSTRY_SHARE, np.nan)
+    return out.sort_index()
+
+
+def share_change(shares: pd.DataFrame, column: str, years: tuple[int, int]) -> tuple[float, float, float]:
+    """(first, last, last - first) of ``shares[column]`` in ``years``; NaN where a year is missing."""
+    s = shares[column].dropna() if column in shares else pd.Series(dtype=float)
+    a = float(s.loc[years[0]]) if years[0] in s.index else math.nan
+    b = float(s.loc[years[1]]) if years[1] in s.index else math.nan
+    return a, b, b - a
+
+
+def digital_gaps(tidy: pd.DataFrame, rich: str = "HIC", poor: str = "LIC") -> pd.DataFrame:
+    """Rich-minus-poor gap and rich/poor ratio per digital-access indicator and year.
+
+    Returns columns ``indicator, year, rich, poor, gap, ratio`` (years where both groups have a value).
+    """
+    frames = []
+    for code, rows in tidy.groupby("indicator"):
+        wide = rows.pivot_table(index="year", columns="iso3", values="value", aggfunc="first")
+        if rich not in wide or poor not in wide:
+            continue
+        both = wide[[rich, poor]].dropna()
+        frames.append(
+            pd.DataFrame(
+                {
+                    "indicator": code,
+                    "year": both.index.astype(int),
+                    "rich": both[rich].to_numpy(),
+                    "poor": both[poor].to_numpy(),
+                    "gap": (both[rich] - both[poor]).to_numpy(),
+                    "ratio": (both[rich] / both[poor].where(both[poor] > 0)).to_numpy(),
+                }
+            )
+        )
+    cols = ["indicator", "year", "rich", "poor", "gap", "ratio"]
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)

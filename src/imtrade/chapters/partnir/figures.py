@@ -356,3 +356,73 @@ def plot_profile(profile: pd.DataFrame, group_name: str, vintage: str):
         ),
     )
     return fig
+
+
+def plot_reindustrialisation(shares: pd.DataFrame, group_label: str, vintage: str, years: tuple[int, int]):
+    """Manufacturing and industry (incl. construction) value added of an income group, % of its GDP."""
+    import matplotlib.pyplot as plt
+
+    from imtrade.show.figures import OKABE_ITO, add_source, mark_year
+
+    fig, ax = plt.subplots(figsize=(7.6, 4.0))
+    ax.plot(
+        shares.index,
+        shares["manufacturing"],
+        color=OKABE_ITO[0],
+        linestyle="-",
+        marker="o",
+        markevery=4,
+        markersize=4,
+        label="Manufacturing value added",
+    )
+    ax.plot(
+        shares.index,
+        shares["industry"],
+        color=OKABE_ITO[1],
+        linestyle="--",
+        marker="s",
+        markevery=4,
+        markersize=4,
+        label="Industry value added (incl. construction, mining, utilities)",
+    )
+    for year in years:
+        mark_year(ax, year, str(year))
+    ax.set_xlabel("Year")
+    ax.set_ylabel(f"% of {group_label} GDP (current US$)")
+    ax.set_ylim(0, max(35.0, float(np.nanmax(shares[["manufacturing", "industry"]].to_numpy())) + 3))
+    ax.legend(loc="lower left", fontsize=8.5)
+    fig.tight_layout()
+    add_source(fig, _source(vintage, "NV.IND.TOTL.ZS, NY.GDP.MKTP.CD; WDI bulk NV.IND.MANF.CD (aggregate HIC)"))
+    return fig
+
+
+def plot_digital_access(tidy: pd.DataFrame, groups: Sequence[str], labels: dict[str, str], vintage: str):
+    """Two panels: fixed broadband and mobile subscriptions per 100 people by income group, by year."""
+    import matplotlib.pyplot as plt
+
+    from imtrade.chapters.partnir.analysis import DIGITAL_ACCESS
+    from imtrade.show.figures import OKABE_ITO, add_source
+
+    fig, axes = plt.subplots(1, 2, figsize=(9.0, 3.9))
+    styles = ["-", "--", "-.", ":"]
+    markers = ["o", "s", "^", "D"]
+    for ax, (code, label) in zip(axes, DIGITAL_ACCESS.items(), strict=True):
+        for i, group in enumerate(groups):
+            s = tidy[(tidy["indicator"] == code) & (tidy["iso3"] == group)].sort_values("year")
+            ax.plot(
+                s["year"],
+                s["value"],
+                color=OKABE_ITO[i % len(OKABE_ITO)],
+                linestyle=styles[i % 4],
+                marker=markers[i % 4],
+                markevery=4,
+                markersize=4,
+                label=labels.get(group, group),
+            )
+        ax.set_xlabel("Year")
+        ax.set_ylabel(label.replace(" per 100 people", ", per 100 people"), fontsize=8.5)
+    handles, names = axes[0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0, 1, 0.88))
+    fig.legend(handles, names, loc="upper center", ncol=len(groups), bbox_to_anchor=(0.5, 1.0))
+    add_source(fig, _source(vintage, ", ".join(DIGITAL_ACCESS), "World Bank income aggregates"))
+    return fig

@@ -579,8 +579,12 @@ def co2_trade(countries: Sequence[str], vintage: str, start_year: int, end_year:
     )
 
 
-def carbon_content_of_trade(trade_co2: pd.DataFrame, co2: pd.DataFrame, economies_only: Iterable[str]) -> pd.DataFrame:
-    """CO2 transferred through trade as a share of world emissions, by year.
+def net_co2_transfer(trade_co2: pd.DataFrame, co2: pd.DataFrame, economies_only: Iterable[str]) -> pd.DataFrame:
+    """The net CO2 transfer through trade (CO2 embodied in net imports) as a share of world emissions, by year.
+
+    This is not the carbon content of gross trade: each economy's embodied exports are netted
+    against its embodied imports, so the sum over net importers is a lower bound of the CO2
+    embodied in gross trade (which needs a multi-regional input-output table, e.g. OECD TECO2).
 
     Parameters
     ----------
@@ -660,3 +664,164 @@ def plans_table(curated: pd.DataFrame) -> pd.DataFrame:
 
 # ---------------------------------------------------------------------------------------
 # Figures (the theme comes from imtrade.show.figures.apply_theme)
+
+
+# ---------------------------------------------------------------------------------------
+# Trade and investment before and after the robot take-off (the de-globalisation evidence)
+
+GNFS_IMPORTS_GDP = "NE.IMP.GNFS.ZS"  # imports of goods and services, % of GDP
+FDI_INFLOWS = "BX.KLT.DINV.CD.WD"  # foreign direct investment, net inflows, BoP, current US$
+ROBOT_ERA_BREAK = 2008  # last year before the break (the de-globalisation chapter's break year)
+ROBOT_ERA_YEARS = (1990, 2019)  # the window of that chapter's slowbalisation test (before COVID)
+ROBOT_ERA_SERIES = {
+    "trade": "world trade, (X + M)/2, % of GDP",
+    "fdi": "world FDI net inflows, % of GDP",
+}
+ROBOT_ERA_PROSE = {"trade": "world trade relative to GDP", "fdi": "world FDI inflows relative to GDP"}  # for sentences
+
+
+def world_trade_and_fdi(tidy: pd.DataFrame, geo: str = "WLD") -> pd.DataFrame:
+    """World trade and FDI inflows relative to GDP, by year (the de-globalisation chapter's measures).
+
+    Parameters
+    ----------
+    tidy : ``load_indicators`` of NE.EXP.GNFS.ZS, NE.IMP.GNFS.ZS, BX.KLT.DINV.CD.WD and
+        NY.GDP.MKTP.CD for ``geo``.
+
+    Returns
+    -------
+    Frame indexed by year with ``trade`` ((exports + imports) / 2, % of GDP: each cross-border
+    flow counted once) and ``fdi`` (net inflows, % of GDP); a year lacking a component is NaN.
+    """
+    w = wide(tidy[tidy["iso3"] == geo]).droplevel("iso3") if len(tidy) else pd.DataFrame()
+    out = pd.DataFrame(index=w.index)
+    both = GNFS_EXPORTS_GDP in w and GNFS_IMPORTS_GDP in w
+    out["trade"] = (w[GNFS_EXPORTS_GDP] + w[GNFS_IMPORTS_GDP]) / 2 if both else np.nan
+    out["fdi"] = 100.0 * w[FDI_INFLOWS] / w[GDP_USD] if FDI_INFLOWS in w and GDP_USD in w else np.nan
+    return out.sort_index()
+
+
+def robot_era_comparison(
+    series: pd.DataFrame, break_year: int, years: tuple[int, int], *, alpha: float = 0.05
+) -> pd.DataFrame:
+    """Trend slopes of each column before and after ``break_year`` with a Chow test, and the reading.
+
+    Parameters
+    ----------
+    series : :func:`world_trade_and_fdi` output (one column per measure).
+    break_year : last year of the first regime (the take-off of robot adoption follows it).
+    years : (first, last) year used.
+    alpha : level of the test.
+
+    Returns
+    -------
+    One row per column: ``measure, pre_slope, post_slope, slope_change, change_low, change_high,
+    boot_pvalue, n, direction`` with ``direction`` "faster" or "slower" (the bootstrap confidence
+    interval of the slope change lies above or below zero), "no clear change" (it spans zero) or
+    "too few data". ``boot_pvalue`` is the Chow test's (level and slope jointly), reported alongside.
+
+    Notes
+    -----
+    :func:`imtrade.stats.chow_break_test`: a broken linear trend, the slope change
+    :math:`\\delta` with its AR(1) bootstrap interval (the claim is about growth, so the slope
+    decides, not the joint level-and-slope F). A faster trend after the break is what the claim that intelligent manufacturing
+    boosts trade and investment predicts; a slower one goes against it. Either way the
+    comparison is an association in time: many other things changed after 2008.
+    """
+    from imtrade.stats import TooFewObservations, chow_break_test
+
+    rows = []
+    for measure in series.columns:
+        s = series[measure].loc[years[0] : years[1]].dropna()
+        row = {"measure": measure, "n": len(s)}
+        try:
+            res = chow_break_test(s.index, s.to_numpy(), break_year, alpha=alpha)
+        except (TooFewObservations, ValueError):
+            rows.append({**row, "direction": "too few data"})
+            continue
+        change = res.post_slope - res.pre_slope
+        low, high = res.slope_change_ci
+        rows.append(
+            {
+                **row,
+                "pre_slope": res.pre_slope,
+                "post_slope": res.post_slope,
+                "slope_change": change,
+                "change_low": low,
+                "change_high": high,
+                "boot_pvalue": res.boot_pvalue,
+                "direction": "faster" if low > 0 else "slower" if high < 0 else "no clear change",
+            }
+        )
+    cols = [
+        "measure",
+        "pre_slope",
+        "post_slope",
+        "slope_change",
+        "change_low",
+        "change_high",
+        "boot_pvalue",
+        "n",
+        "direction",
+    ]
+    return pd.DataFrame(rows).reindex(columns=cols)
+
+
+def robot_era_verdict(directions: Iterable[str]) -> str:
+    """Verdict name for 'intelligent manufacturing boosts trade and investment' from the directions.
+
+    All "faster": supported; all "slower": contradicted; some "slower" and none "faster":
+    partly contradicted; some "faster" and none "slower": partly supported; otherwise
+    (both signs, or no clear change anywhere, or no data) inconclusive.
+    """
+    d = [x for x in directions if x != "too few data"]
+    faster, slower = d.count("faster"), d.count("slower")
+    if not d or (faster and slower) or not (faster or slower):
+        return "inconclusive"
+    if faster == len(d):
+        return "supported"
+    if slower == len(d):
+        return "contradicted"
+    return "partly contradicted" if slower else "partly supported"
+
+
+def world_robot_growth(table: pd.DataFrame, years: tuple[int, int]) -> float:
+    """Ratio of world robot installations in ``years[1]`` to ``years[0]`` (curated IFR table), NaN if absent."""
+    from imtrade.data.robots import robot_series
+
+    world = robot_series(table, "installations")
+    world = world[world["iso3"] == "WLD"].set_index("year")["value"].astype(float)
+    a, b = years
+    return float(world[b] / world[a]) if a in world.index and b in world.index else math.nan
+
+
+# ---------------------------------------------------------------------------------------
+# Gross export shares reward assembly
+
+ASSEMBLY_HUBS = ("PHL", "MYS", "VNM")  # electronics-assembly exporters (foreign inputs assembled for export)
+INCUMBENT_MAKERS = ("DEU", "JPN")  # economies whose high-tech industries design and make components at home
+
+
+def rca_positions(rca: pd.DataFrame, year: int, codes: Sequence[str], economy_codes: Iterable[str]) -> pd.DataFrame:
+    """High-tech share, Balassa RCA and rank among all economies in ``year`` for ``codes``.
+
+    Parameters
+    ----------
+    rca : :func:`high_tech_rca` output.
+    year : the year ranked (e.g. :func:`latest_complete_year`).
+    codes : economies to report, in this order (those without a value in ``year`` are left out).
+    economy_codes : the economies ranked (aggregates excluded).
+
+    Returns
+    -------
+    Frame ``iso3, share, rca, rank, n_ranked`` (rank 1 = highest RCA; ties share the better rank).
+    """
+    from imtrade.stats import rank_economies
+
+    ranked = rank_economies(rca.rename(columns={"rca": "value"}), year, economy_codes)
+    shares = rca[rca["year"] == year].set_index("iso3")["share"]
+    out = ranked[ranked["iso3"].isin(list(codes))].rename(columns={"value": "rca"})
+    out = out.assign(share=out["iso3"].map(shares), n_ranked=len(ranked))
+    order = {c: i for i, c in enumerate(codes)}
+    out = out.sort_values("iso3", key=lambda s: s.map(order))
+    return out[["iso3", "share", "rca", "rank", "n_ranked"]].reset_index(drop=True)

@@ -15,8 +15,10 @@ import pandas as pd
 from imtrade.chapters.trade_patterns import analysis as tp
 from imtrade.claims import (
     CONTRADICTED,
+    INCONCLUSIVE,
     NOT_CHECKABLE,
     PARTLY,
+    PARTLY_CONTRADICTED,
     SUPPORTED,
     CheckContext,
     CheckResult,
@@ -208,19 +210,20 @@ def employment_sector_share_change(
     return CheckResult(verdict, measured, detail, value=round(change0, 3))
 
 
-@check("carbon_content_of_trade")
-def carbon_content_of_trade(
+@check("net_co2_transfer")
+def net_co2_transfer(
     claim: Claim, ctx: CheckContext, *, years: Sequence[int], min_mva_intensity_drop_pct: float
 ) -> CheckResult:
     """(a) World CO2 per unit of manufacturing value added falls by at least
-    ``min_mva_intensity_drop_pct`` %; (b) the CO2 transferred through trade, as a share of
-    world emissions, is lower in the second year than in the first."""
+    ``min_mva_intensity_drop_pct`` %; (b) the net CO2 transfer through trade (CO2 embodied in
+    net imports, summed over net importers), as a share of world emissions, is lower in the
+    second year than in the first."""
     y0, y1 = (int(y) for y in years)
     mva = _series(ctx.indicators([tp.CO2_PER_MVA], countries=["WLD"], years=[y0, y1]))
     drop = percent_change(mva, y0, y1)
     trade = ctx.indicators(["trade_co2"], years=[y0, y1])
     co2 = ctx.indicators(["co2"], countries=["WLD"], years=[y0, y1])
-    content = tp.carbon_content_of_trade(trade, co2, economies(_entities()))
+    content = tp.net_co2_transfer(trade, co2, economies(_entities()))
     share_change = change_between(content["share"], y0, y1)
     if math.isnan(drop) or math.isnan(share_change):
         return CheckResult(NOT_CHECKABLE, "—", f"World CO2 per unit of MVA or CO2 in trade missing in {y0} or {y1}.")
@@ -228,12 +231,73 @@ def carbon_content_of_trade(
     b = share_change < 0
     measured = (
         f"(a) World CO2 per unit of manufacturing value added {mva[y0]:.2f} → {mva[y1]:.2f} kg per constant-2010 US$ "
-        f"({signed(drop)} %); (b) CO2 transferred through trade {content.loc[y0, 'share']:.1f} % of world emissions ({y0}) → "
+        f"({signed(drop)} %); (b) net CO2 transfer through trade {content.loc[y0, 'share']:.1f} % of world emissions ({y0}) → "
         f"{content.loc[y1, 'share']:.1f} % ({y1})"
     )
     detail = (
         f"Test: (a) fall of at least {min_mva_intensity_drop_pct:g} % ({_yes(a)}) and (b) lower in {y1} than in {y0} "
-        f"({_yes(b)}); both = supported, one = partly supported, none = contradicted. Attribution to intelligent "
-        "manufacturing is not tested."
+        f"({_yes(b)}); both = supported, one = partly supported, none = contradicted. (b) nets each economy's "
+        "embodied exports against its embodied imports: a lower bound of the CO2 in gross trade, not its carbon "
+        "content. Attribution to intelligent manufacturing is not tested."
     )
     return CheckResult(_verdict([a, b]), measured, detail, value=round(drop, 3))
+
+
+_VERDICTS = {
+    "supported": SUPPORTED,
+    "partly supported": PARTLY,
+    "inconclusive": INCONCLUSIVE,
+    "partly contradicted": PARTLY_CONTRADICTED,
+    "contradicted": CONTRADICTED,
+}
+
+
+@check("trade_investment_after_robot_takeoff")
+def trade_investment_after_robot_takeoff(
+    claim: Claim,
+    ctx: CheckContext,
+    *,
+    break_year: int,
+    years: Sequence[int],
+    robot_years: Sequence[int],
+    alpha: float = 0.05,
+) -> CheckResult:
+    """World trade and FDI relative to GDP: faster trends after ``break_year``, when robot adoption took off?
+
+    The measures and the break tests are those of the de-globalisation chapter; the world's
+    robot installations (curated IFR table) in ``robot_years`` show the take-off.
+    """
+    from imtrade.show.text import p_text
+
+    codes = [tp.GNFS_EXPORTS_GDP, tp.GNFS_IMPORTS_GDP, tp.FDI_INFLOWS, tp.GDP_USD]
+    series = tp.world_trade_and_fdi(ctx.indicators(codes, countries=["WLD"]))
+    y0, y1 = (int(y) for y in years)
+    table = tp.robot_era_comparison(series, int(break_year), (y0, y1), alpha=alpha)
+    if (table["direction"] == "too few data").all():
+        return CheckResult(
+            NOT_CHECKABLE, "—", f"world trade and FDI relative to GDP missing for {y0}–{y1} in this vintage"
+        )
+    r0, r1 = (int(y) for y in robot_years)
+    growth = tp.world_robot_growth(ctx.curated("robot_installations"), (r0, r1))
+    robot_text = (
+        f"world robot installations ×{growth:.1f} from {r0} to {r1} (curated IFR rows)"
+        if math.isfinite(growth)
+        else "world robot installations: no curated figure for the years asked"
+    )
+    parts = [
+        f"{tp.ROBOT_ERA_SERIES[r.measure]}: slope {r.pre_slope:+.3f} pp/yr to {break_year}, {r.post_slope:+.3f} after "
+        f"(change 95 % CI {r.change_low:+.3f} to {r.change_high:+.3f}; Chow test of level and slope, bootstrap p {p_text(r.boot_pvalue)}): {r.direction}"
+        if r.direction != "too few data"
+        else f"{tp.ROBOT_ERA_SERIES[r.measure]}: too few data"
+        for r in table.itertuples()
+    ]
+    verdict = _VERDICTS[tp.robot_era_verdict(table["direction"])]
+    detail = (
+        f"Test ({y0}–{y1}, broken linear trend after {break_year}; a trend is faster or slower when the "
+        f"{1 - alpha:.0%} AR(1)-bootstrap interval of its slope change excludes zero): both trends "
+        "faster after the break = supported, both slower = contradicted, one slower and the other unchanged = partly "
+        "contradicted, one faster and the other unchanged = partly supported, otherwise inconclusive. "
+        "An association in time only: the break years also saw the financial crisis, the end of China's export boom "
+        "and new trade barriers."
+    )
+    return CheckResult(verdict, "; ".join([*parts, robot_text]), detail, float(table["slope_change"].iloc[0]))

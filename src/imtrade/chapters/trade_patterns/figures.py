@@ -17,6 +17,12 @@ SECTOR_STYLES = {
     "industry": {"color": "#D55E00", "linestyle": "--", "marker": None},
     "services": {"color": "#0072B2", "linestyle": "-", "marker": None},
 }
+# Legend labels: the ILO's "industry" is mining, manufacturing, utilities and construction (ISIC B-F), not manufacturing.
+SECTOR_LABELS = {
+    "agriculture": "Agriculture",
+    "industry": "Industry (incl. construction)",
+    "services": "Services",
+}
 
 
 def _lines(
@@ -143,7 +149,7 @@ def plot_employment(shares: dict[str, pd.DataFrame], names: dict[str, str]):
     for ax, (code, frame) in zip(axes.flat, shares.items(), strict=False):
         for sector, style in SECTOR_STYLES.items():
             if sector in frame:
-                ax.plot(frame.index, frame[sector], label=sector.capitalize(), linewidth=1.8, **style)
+                ax.plot(frame.index, frame[sector], label=SECTOR_LABELS[sector], linewidth=1.8, **style)
         ax.text(0.0, 1.02, names[code], transform=ax.transAxes, fontsize=10, va="bottom")
         ax.set_ylim(0, 100)
     for ax in axes.flat[n:]:
@@ -208,7 +214,7 @@ def plot_hump(data: pd.DataFrame, fit: HumpFit, codes: Sequence[str], styles: di
     ax.set_xscale("log")
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1000:g}k"))
     ax.set_xlabel("GDP per capita, PPP (current international $, log scale)")
-    ax.set_ylabel("Industry, % of employment")
+    ax.set_ylabel("Industry incl. construction, % of employment")
     ax.set_ylim(bottom=0)
     _legend_below(fig, *ax.get_legend_handles_labels())
     return fig

@@ -164,11 +164,132 @@ def hump_comparison(first: HumpFit, latest: HumpFit, first_year: int, latest_yea
 def hump_summary(fit: HumpFit, year: int) -> str:
     """One clause for the closing section: where the fitted industry-employment share peaks."""
     if not fit.has_peak:
-        return f"the industry share of employment shows no interior peak against income ({year}, {fit.nobs} economies)"
+        return (
+            f"the industry share of employment (construction included) shows no interior peak against income "
+            f"({year}, {fit.nobs} economies)"
+        )
     return (
-        f"the fitted industry share of employment peaks at {fit.peak_share:.1f} % at a GDP per capita of about "
+        f"the fitted industry share of employment (construction included) peaks at {fit.peak_share:.1f} % at a GDP per capita of about "
         f"{fit.turning_point / 1000:,.0f} thousand international dollars ({year}, {fit.nobs} economies)"
     )
+
+
+def assembly_sentence(positions: pd.DataFrame, names: dict[str, str], year: int) -> str:
+    """'In 2023 the Philippines (rank 2 of 160, RCA 2.61), ... outranked Germany (rank 36, 0.73) and ...'.
+
+    ``positions`` is :func:`~.analysis.rca_positions` output for the assembly hubs followed by
+    the incumbent makers; ``names`` prose names by code.
+    """
+    from imtrade.chapters.trade_patterns.analysis import ASSEMBLY_HUBS, INCUMBENT_MAKERS
+
+    hubs = positions[positions["iso3"].isin(ASSEMBLY_HUBS)]
+    makers = positions[positions["iso3"].isin(INCUMBENT_MAKERS)]
+    if hubs.empty or makers.empty:
+        return f"The {year} data lack the economies of the comparison, so it cannot be shown."
+    n = int(positions["n_ranked"].iloc[0])
+
+    def who(rows: pd.DataFrame) -> str:
+        return join_names(
+            f"{names.get(r.iso3, r.iso3)} (rank {r.rank} of {n}, high-tech share {r.share:.0f} %, RCA {r.rca:.2f})"
+            for r in rows.itertuples()
+        )
+
+    beaten = bool(hubs["rank"].max() < makers["rank"].min())
+    verb = "all outranked" if beaten else "did not all outrank"
+    return f"In {year}, {who(hubs)} {verb} {who(makers)}"
+
+
+_BOUND_WORDS = {">": "over", "<": "under", "~": "about", "=": ""}
+
+
+def tiva_display(table: pd.DataFrame) -> pd.DataFrame:
+    """The curated TiVA rows for the page: economy, what is measured, the figure as published, year, source."""
+    measures = {
+        "services_share_of_total_exports_va": "services value added, % of total exports",
+        "services_share_of_goods_exports": "services value added, % of manufactured-goods exports",
+    }
+    return pd.DataFrame(
+        {
+            "Economy": table["geography"],
+            "Measure": table["measure"].map(measures).fillna(table["measure"]),
+            "Figure": [
+                f"{_BOUND_WORDS.get(b, b)} {v:.0f} %".strip()
+                for b, v in zip(table["bound"], table["value"], strict=True)
+            ],
+            "Year": table["year"].astype(int).astype(str),
+            "Release": table["edition"],
+            "Seen at publisher": table["verified_primary"],
+        }
+    ).reset_index(drop=True)
+
+
+def tiva_sentence(table: pd.DataFrame, names: dict[str, str]) -> str:
+    """'In 2009, services value added made up over 50 % of total exports in ... and about 33 % in China; ...'."""
+    from imtrade.show.text import capitalise
+
+    total = table[table["measure"] == "services_share_of_total_exports_va"]
+    parts = []
+    for (bound, value), rows in total.groupby(["bound", "value"], sort=False):
+        who = join_names(names.get(c, g) for c, g in zip(rows["iso3"], rows["geography"], strict=True))
+        share = f"{_BOUND_WORDS.get(bound, bound)} {value:.0f} %".strip()
+        parts.append(f"{share} of total exports in {who}" if not parts else f"{share} in {who}")
+    goods = table[table["measure"] == "services_share_of_goods_exports"]
+    if not parts and goods.empty:
+        return "The curated TiVA table has no rows."
+    year = int(table["year"].max())
+    text = f"In {year}, services value added made up {' and '.join(parts)}" if parts else ""
+    if len(goods):
+        g = goods.iloc[0]
+        share = f"{_BOUND_WORDS.get(g['bound'], g['bound'])} {g['value']:.0f} %".strip()
+        clause = f"services supplied {share} of the value of manufactured-goods exports"
+        text = f"{text}; {clause}" if text else capitalise(clause)
+    return text
+
+
+def robot_era_reading(table: pd.DataFrame) -> str:
+    """Markdown bullets: each series' slope before and after the break, the change with its 95 % CI, the reading."""
+    from imtrade.chapters.trade_patterns.analysis import ROBOT_ERA_SERIES
+    from imtrade.show.text import capitalise
+
+    lines = []
+    for r in table.itertuples():
+        label = ROBOT_ERA_SERIES.get(r.measure, r.measure)
+        if r.direction == "too few data":
+            lines.append(f"- {capitalise(label)}: too few data for a broken trend.")
+            continue
+        lines.append(
+            f"- {capitalise(label)}: {signed(r.pre_slope, 2)} points a year up to the break, {signed(r.post_slope, 2)} "
+            f"after; change {signed(r.slope_change, 2)} ({ci_text(r.change_low, r.change_high, 2)}): "
+            f"{'faster after the break' if r.direction == 'faster' else 'slower after the break' if r.direction == 'slower' else 'no clear change'}."
+        )
+    return "\n".join(lines)
+
+
+def robot_era_summary(table: pd.DataFrame) -> str:
+    """One sentence: did world trade and FDI (relative to GDP) grow faster after the break?"""
+    from imtrade.chapters.trade_patterns.analysis import ROBOT_ERA_PROSE
+    from imtrade.show.text import capitalise
+
+    named = {
+        d: [ROBOT_ERA_PROSE.get(m, m) for m in table.loc[table["direction"] == d, "measure"]]
+        for d in ("faster", "slower", "no clear change")
+    }
+    if not any(named.values()):
+        return "Too few data to compare the trends of world trade and investment before and after the break."
+    parts = []
+    if named["faster"]:
+        parts.append(f"{join_names(named['faster'])} grew faster after the break")
+    if named["slower"]:
+        parts.append(f"{join_names(named['slower'])} grew more slowly")
+    if named["no clear change"]:
+        parts.append(f"{join_names(named['no clear change'])} showed no clear change")
+    if named["faster"] and named["slower"]:
+        tail = "the two series point in opposite directions, so the data do not tell either way."
+    elif named["faster"]:
+        tail = "the outcome the claim predicts, though not its cause."
+    else:
+        tail = "the take-off of robot adoption did not come with faster growth of world trade or investment relative to GDP."
+    return capitalise("; ".join(parts)) + ": " + tail
 
 
 def regression_reading(est: PanelEstimate) -> str:
