@@ -770,16 +770,30 @@ def test_real_chapter_round_trip(tmp_path, monkeypatch, mirror):
     roster.write_text("id,name\na1,First Student\na2,Second Student\n", encoding="utf-8")
     report = assign(ch, roster, tmp_path / "out", pool=pool, seed="1", jobs=2, progress=lambda m: None)
     assert (report.out / "a2" / f"{ch.name}.ipynb").is_file() and (report.keys / "a2.json").is_file()
+    from imtrade.assignments.editions import WRITTEN_TAG, declared_answers, declared_rubrics
+
     code = solution_code(ch.source)  # a1 hands in the solved notebook, a2 nothing (one execution fewer)
-    write_nb(
-        solve(read_nb(report.out / "a1" / f"{ch.name}.ipynb"), code, ch.source),
-        tmp_path / "subs" / "a1" / f"{ch.name}.ipynb",
-    )
-    rows = grades_by_id(grade(tmp_path / "subs", report.keys, timeout=600, jobs=2, progress=lambda m: None).csv)
-    assert rows["a1"]["status"] == "ok" and rows["a1"]["total"] == rows["a1"]["max"], (
+    solved = solve(read_nb(report.out / "a1" / f"{ch.name}.ipynb"), code, ch.source)
+    rubrics = declared_rubrics(ch.source)
+    written = [c for c in solved.cells if WRITTEN_TAG in c.metadata.get("tags", [])]
+    assert [c.metadata["exercise"] for c in written] == [r.exercise for r in rubrics]
+    for cell in written:  # a free-text answer: plain text, never executed
+        cell.source = "print('not run')\n\nThe proxy counts assembled imports."
+    write_nb(solved, tmp_path / "subs" / "a1" / f"{ch.name}.ipynb")
+    result = grade(tmp_path / "subs", report.keys, timeout=600, jobs=2, progress=lambda m: None)
+    rows = grades_by_id(result.csv)
+    automatic = sum(a.points for a in declared_answers(ch.source))
+    assert rows["a1"]["status"] == "ok" and float(rows["a1"]["total"]) == automatic, (
         tmp_path / "subs" / "feedback" / "a1.md"
     ).read_text()
+    assert float(rows["a1"]["max"]) == automatic + sum(r.points for r in rubrics)
+    assert rows["a1"]["to_mark"].split() == [r.exercise for r in rubrics]
     assert rows["a2"]["status"] == "no submission" and rows["a2"]["total"] == "0"
+    with (tmp_path / "subs" / "review.csv").open(encoding="utf-8", newline="") as handle:
+        review = list(csv.DictReader(handle))
+    answers = {(r["id"], r["exercise"]): r["answer"] for r in review}
+    assert answers["a1", rubrics[0].exercise] == "print('not run')\n\nThe proxy counts assembled imports."
+    assert (report.keys / "rubrics.md").stat().st_mode & 0o777 == 0o600
 
 
 POOL_CHAPTER = "partnir"  # the real chapter assigned with its default pool (among the fastest to execute)

@@ -444,7 +444,11 @@ def publish(date, base_url, site, jobs, pdf, strict):
     help="Folder of the answer keys, outside OUT (default: OUT-keys beside OUT); created 0700, keys 0600.",
 )
 @click.option("--force", is_flag=True, help="Replace OUT (and the keys folder) if they exist.")
-def assign(chapter, roster, out, pool, seed, jobs, timeout, keys, force):
+@click.option(
+    "--release-date",
+    help="YYYY-MM-DD: from this day (UTC) on, feedback shows the expected values (default: always hidden).",
+)
+def assign(chapter, roster, out, pool, seed, jobs, timeout, keys, force, release_date):
     """Give each student of ROSTER their own variant of CHAPTER's exercises, with an answer key.
 
     Writes OUT/<id>/<chapter>.ipynb (no solutions, parameters injected) and OUT/assignments.csv:
@@ -463,6 +467,7 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, keys, force):
         jobs=jobs,
         timeout=timeout,
         force=force,
+        release_date=release_date,
         progress=click.echo,
     )
     click.echo(
@@ -494,21 +499,31 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, keys, force):
     help="Where grades.csv, results/ and feedback/ go (default: SUBMISSIONS).",
 )
 @click.option("--regrade", is_flag=True, help="Grade every student again (default: keep unchanged earlier grades).")
-@click.option("--show-expected", is_flag=True, help="Show the expected values in the feedback (default: hidden).")
+@click.option(
+    "--show-expected",
+    is_flag=True,
+    help="Show the expected values in the feedback now (default: hidden until the assignment's --release-date).",
+)
+@click.option(
+    "--rubric-points",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The review.csv of the free-text answers with the points column filled in: merged into the grades.",
+)
 @click.option(
     "--unsafe-no-sandbox",
     is_flag=True,
     help="DANGEROUS: run submissions without the bubblewrap sandbox, with your rights, files, keys and "
     "network. Only for notebooks you trust.",
 )
-def grade(submissions, keys, timeout, jobs, out, regrade, show_expected, unsafe_no_sandbox):
+def grade(submissions, keys, timeout, jobs, out, regrade, show_expected, rubric_points, unsafe_no_sandbox):
     """Execute and score every submission in SUBMISSIONS (<id>/<chapter>.ipynb or <id>.ipynb).
 
     Each submission runs in a bubblewrap sandbox (no network, no keys, no other submissions,
     resource limits); without bubblewrap this refuses to run unless --unsafe-no-sandbox.
     Writes results/<id>.json, grades.csv and feedback/<id>.md as each student finishes; a rerun
     keeps the grades of unchanged submissions. A submission that cannot be read, fails, times
-    out or changes its parameters scores zero on what is affected, with the reason.
+    out or changes its parameters scores zero on what is affected, with the reason. Free-text
+    answers go to review.csv (rubric beside each, points to fill in; merge with --rubric-points).
     """
     import signal
 
@@ -541,6 +556,7 @@ def grade(submissions, keys, timeout, jobs, out, regrade, show_expected, unsafe_
         unsafe_no_sandbox=unsafe_no_sandbox,
         regrade=regrade,
         show_expected=show_expected,
+        rubric_points=rubric_points,
     )
     for note in report.notes:
         click.secho(f"note: {note}", fg="yellow", err=True)

@@ -27,6 +27,7 @@ student's parameters in a fresh kernel; students who drew the same values share 
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -42,7 +43,14 @@ from typing import Any
 
 import yaml
 
-from imtrade.assignments.editions import Answer, declared_answers, declared_pool, student_source
+from imtrade.assignments.editions import (
+    Answer,
+    Rubric,
+    declared_answers,
+    declared_pool,
+    declared_rubrics,
+    student_source,
+)
 from imtrade.assignments.runner import (
     KERNEL_NAME,
     CaptureError,
@@ -318,8 +326,12 @@ def key_document(
     answers: list[Answer],
     expected: dict[str, Any],
     state: dict[str, Any],
+    rubrics: list[Rubric] = (),
+    release_date: str | None = None,
 ) -> dict[str, Any]:
     return {
+        "release_date": release_date,
+        "written": [r.as_dict() for r in rubrics],
         "chapter": chapter.name,
         "chapter_title": chapter.title(),
         "chapter_sha256": hashlib.sha256(chapter.source.encode("utf-8")).hexdigest(),
@@ -329,6 +341,31 @@ def key_document(
         "state": state,
         "answers": [{**a.as_dict(), "expected": expected[a.variable]} for a in answers],
     }
+
+
+def release_day(text: str | None) -> str | None:
+    """A release date ``YYYY-MM-DD`` checked (None stays None: expected values stay hidden)."""
+    if text is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(str(text).strip()).isoformat()
+    except ValueError:
+        raise AssignmentError(
+            f"release date {text!r} is not a date", fix="give it as YYYY-MM-DD, e.g. --release-date 2027-01-15"
+        ) from None
+
+
+def rubrics_markdown(chapter: Chapter, rubrics: list[Rubric]) -> str:
+    """The rubrics of the free-text exercises, for the instructor (KEYS/rubrics.md)."""
+    lines = [f"# Rubrics: {chapter.title()} ({chapter.name})", ""]
+    for rubric in rubrics:
+        lines += [
+            f"## {rubric.exercise} ({rubric.points:g} points, answers of at most {rubric.max_chars} characters)",
+            "",
+        ]
+        lines += [f"- **{c.points:g}**: {c.text}" for c in rubric.criteria]
+        lines.append("")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------
@@ -416,6 +453,7 @@ def assign(
     jobs: int = 2,
     timeout: float = KEY_TIMEOUT,
     force: bool = False,
+    release_date: str | None = None,
     progress=print,
 ) -> AssignReport:
     """Write every student's notebook and answer key; see the module docstring."""
@@ -424,8 +462,10 @@ def assign(
     keys = keys_folder(out, keys)
     for folder, option in ((out, "--out"), (keys, "--keys")):
         check_out(folder, force, option)
+    release_date = release_day(release_date)
     students = read_roster(roster)
     answers = declared_answers(chapter.source, str(chapter.path))
+    rubrics = declared_rubrics(chapter.source, str(chapter.path))
     if not answers:
         raise AssignmentError(
             f"chapter '{chapter.name}' declares no gradable answers",
@@ -514,11 +554,13 @@ def assign(
             )
             write_notebook(student_notebook(chapter, values, student), fresh / student.id / f"{chapter.name}.ipynb")
             expected, state = computed[json.dumps(resolved[student.id], sort_keys=True)]
-            document = key_document(chapter, student, seed, values, answers, expected, state)
+            document = key_document(chapter, student, seed, values, answers, expected, state, rubrics, release_date)
             write_private(
                 fresh_keys / f"{student.id}.json",
                 json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
             )
+        if rubrics:
+            write_private(fresh_keys / "rubrics.md", rubrics_markdown(chapter, rubrics))
         (fresh / "assignments.csv").write_text(rows.getvalue(), encoding="utf-8")
         marker = json.dumps({"written_by": "imtrade assign", "chapter": chapter.name}, sort_keys=True) + "\n"
         (fresh / MARKER).write_text(marker, encoding="utf-8")
