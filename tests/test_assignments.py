@@ -725,12 +725,17 @@ def test_student_edition_holds_no_solution_text(book):
 
 
 def chapter_with_answers():
-    """The chapter declaring answers that ran fastest in the last build (else the first in the toc)."""
-    from imtrade.assignments.editions import declared_answers
+    """The chapter declaring answers and rubric-graded exercises that ran fastest in the last build
+    (else the first such chapter in the toc)."""
+    from imtrade.assignments.editions import declared_answers, declared_rubrics
     from imtrade.book.toc import chapters
     from imtrade.paths import ProjectPaths
 
-    candidates = [ch for ch in chapters(ProjectPaths(ROOT, ROOT / "data")) if declared_answers(ch.source, ch.name)]
+    candidates = [
+        ch
+        for ch in chapters(ProjectPaths(ROOT, ROOT / "data"))
+        if declared_answers(ch.source, ch.name) and declared_rubrics(ch.source)
+    ]
 
     def seconds(ch) -> float:
         record = ROOT / "_build" / "cache" / f"{ch.name}.json"
@@ -758,7 +763,7 @@ def test_real_chapter_round_trip(tmp_path, monkeypatch, mirror):
     clear_caches()
     ch = chapter_with_answers()
     if ch is None:
-        pytest.skip("no chapter in _toc.yml declares gradable answers (front matter `imtrade: answers:`) yet")
+        pytest.skip("no chapter in _toc.yml declares gradable answers and rubrics (front matter `imtrade: answers:`, `rubrics:`)")
     fetch(mirror=mirror)
     pool = tmp_path / "pool.yml"
     if declared_pool(ch.source) is None:  # the chapter's defaults as the only candidates
