@@ -763,7 +763,9 @@ def test_real_chapter_round_trip(tmp_path, monkeypatch, mirror):
     clear_caches()
     ch = chapter_with_answers()
     if ch is None:
-        pytest.skip("no chapter in _toc.yml declares gradable answers and rubrics (front matter `imtrade: answers:`, `rubrics:`)")
+        pytest.skip(
+            "no chapter in _toc.yml declares gradable answers and rubrics (front matter `imtrade: answers:`, `rubrics:`)"
+        )
     fetch(mirror=mirror)
     pool = tmp_path / "pool.yml"
     if declared_pool(ch.source) is None:  # the chapter's defaults as the only candidates

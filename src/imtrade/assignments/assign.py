@@ -259,9 +259,9 @@ def instructor_notebook(chapter: Chapter, parameters: dict[str, Any]):
 
 def kernel_environment(chapter: Chapter) -> dict[str, str]:
     """Environment of the kernels: this project's root, fixed hash seed, the chapter's name."""
-    from imtrade.paths import project
+    from imtrade.paths import CHAPTER_ENV, ROOT_ENV, project
 
-    return {**os.environ, "IMTRADE_ROOT": str(project().root), "PYTHONHASHSEED": "0", "IMTRADE_CHAPTER": chapter.name}
+    return {**os.environ, ROOT_ENV: str(project().root), "PYTHONHASHSEED": "0", CHAPTER_ENV: chapter.name}
 
 
 def write_notebook(nb, path: Path) -> None:

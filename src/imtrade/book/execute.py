@@ -23,12 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from imtrade.book.toc import Chapter
-from imtrade.data.provenance import READS_LOG_ENV
 from imtrade.exceptions import ChapterExecutionError, ChapterTimeoutError, ImtradeError, KernelDiedError
-from imtrade.paths import project
+from imtrade.paths import CHAPTER_ENV, READS_LOG_ENV, ROOT_ENV, project
 from imtrade.show.figures import compress_png
 
-CHAPTER_ENV = "IMTRADE_CHAPTER"
 CELL_TIMEOUT = 900  # seconds per cell
 
 
@@ -271,10 +269,10 @@ def _execute_in(
     executed = scratch / "out.ipynb"
     reads_log = scratch / "reads.jsonl"
     nbformat.write(nb, source_nb)
-    env_before = {k: os.environ.get(k) for k in ("IMTRADE_ROOT", READS_LOG_ENV, CHAPTER_ENV, "PYTHONHASHSEED")}
+    env_before = {k: os.environ.get(k) for k in (ROOT_ENV, READS_LOG_ENV, CHAPTER_ENV, "PYTHONHASHSEED")}
     os.environ.update(
         {
-            "IMTRADE_ROOT": str(paths.root),
+            ROOT_ENV: str(paths.root),
             READS_LOG_ENV: str(reads_log),
             CHAPTER_ENV: chapter.name,
             "PYTHONHASHSEED": "0",
