@@ -392,6 +392,53 @@ def test_resilience_reading_cases():
     assert "against the claim" in ch.resilience_reading(negative)[1]
 
 
+def test_common_sample_is_the_intersection_of_the_specifications_samples():
+    sample = synthetic_sample(8)
+    sample.loc[0, "mht_share"] = np.nan  # drops from (2) and (3)
+    sample.loc[1, "tourism"] = np.nan  # drops from (3) only
+    sample.loc[2, "output_gap_2021"] = np.nan  # one outcome missing
+    sample.loc[3, "population"] = np.nan  # not a model variable: kept
+    common = ch.common_sample(sample)
+    assert list(common["iso3"]) == ["E3", "E4", "E5", "E6", "E7"]
+    full = ch.resilience_models(synthetic_sample(60).assign(mht_share=lambda f: f["mht_share"].mask(f.index < 10)))
+    on_common = ch.resilience_models(
+        synthetic_sample(60).assign(mht_share=lambda f: f["mht_share"].mask(f.index < 10)), common=True
+    )
+    assert set(full.groupby("spec")["n"].max()) == {60, 50}  # (1) keeps the 10 rows without a tech share
+    assert set(on_common["n"]) == {50}  # every specification on the same 50 economies
+
+
+def test_resilience_reading_blames_the_sample_when_the_common_sample_disagrees():
+    def table(rows, n):
+        frame = pd.DataFrame(rows, columns=["outcome", "spec", "term", "estimate", "ci_low", "ci_high"])
+        return frame.assign(n=n)
+
+    specs = list(ch.RESILIENCE_SPECS)
+    own = table(
+        [
+            ("growth_2020", specs[0], "manuf_share", 0.1, -0.1, 0.3),
+            ("growth_2020", specs[1], "manuf_share", 0.3, 0.1, 0.5),
+            ("growth_2020", specs[2], "manuf_share", 0.1, -0.1, 0.3),
+        ],
+        130,
+    )
+    common_null = own.assign(ci_low=-0.1, n=111)
+    finding, verdict = ch.resilience_reading(own, common=common_null)
+    assert "is not significant on the common sample of the 111 economies" in finding
+    assert "change of sample, not the added regressors" in finding and "do not refute" in verdict
+    common_same = own.assign(n=111)
+    finding = ch.resilience_reading(own, common=common_same)[0]
+    assert "holds on the common sample of the 111 economies with every variable as well but does not survive" in finding
+    # a robust verdict needs the controlled specifications of both samples
+    robust = own.assign(estimate=0.3, ci_low=0.1, ci_high=0.5)
+    assert "consistent with the claim" in ch.resilience_reading(robust, common=robust)[1]
+    assert "consistent with the claim" not in ch.resilience_reading(robust, common=common_null.assign(ci_low=-0.1))[1]
+    display = ch.estimates_display(
+        ch.resilience_models(synthetic_sample()), common=ch.resilience_models(synthetic_sample(), common=True)
+    )
+    assert list(display["Sample"][:2]) == ["own complete rows", "common"] and len(display) == 12
+
+
 def test_coefficient_phrase():
     row = pd.Series({"estimate": 0.067, "ci_low": -0.129, "ci_high": 0.264, "n": 146})
     assert ch.coefficient_phrase(row) == "+0.7 points (95 % CI \u22121.3 to +2.6, N = 146)"

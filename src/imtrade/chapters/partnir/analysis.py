@@ -681,13 +681,28 @@ OUTCOMES = {"growth_2020": "GDP growth 2020 (%)", "output_gap_2021": "Output vs 
 FLAT_SPEC = "(4) = (3), flat tech series dropped"
 
 
-def resilience_models(sample: pd.DataFrame, flat_mht: Sequence[str] = ()) -> pd.DataFrame:
+def common_sample(sample: pd.DataFrame) -> pd.DataFrame:
+    """The economies of ``sample`` with every outcome of :data:`OUTCOMES` and every regressor
+    of :data:`RESILIENCE_SPECS`: the intersection of the specifications' own samples.
+
+    Estimating every specification on these rows separates the effect of adding regressors
+    from the effect of losing the economies that lack them (listwise deletion shrinks the
+    full samples from one specification to the next).
+    """
+    columns = list(OUTCOMES) + list(dict.fromkeys(r for regs in RESILIENCE_SPECS.values() for r in regs))
+    return sample.dropna(subset=columns).reset_index(drop=True)
+
+
+def resilience_models(sample: pd.DataFrame, flat_mht: Sequence[str] = (), common: bool = False) -> pd.DataFrame:
     """Every outcome x specification of :data:`RESILIENCE_SPECS`, stacked.
 
     With ``flat_mht`` (economies whose medium/high-tech share is carried forward, see
-    :func:`carried_forward`), a fourth specification re-estimates (3) without them.
-    Columns: ``outcome, spec, term, estimate, ci_low, ci_high, p_value, n, r2``.
+    :func:`carried_forward`), a fourth specification re-estimates (3) without them. With
+    ``common``, every specification uses :func:`common_sample` (each its own complete rows
+    otherwise). Columns: ``outcome, spec, term, estimate, ci_low, ci_high, p_value, n, r2``.
     """
+    if common:
+        sample = common_sample(sample)
     specs = [(spec, regressors, sample) for spec, regressors in RESILIENCE_SPECS.items()]
     if len(flat_mht):
         specs.append((FLAT_SPEC, RESILIENCE_SPECS["(3) + controls"], sample[~sample["iso3"].isin(list(flat_mht))]))
