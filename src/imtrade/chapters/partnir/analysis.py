@@ -731,6 +731,79 @@ def aggregate_output_loss(
     return output_loss(growth, trend_years, base_year, end_year)
 
 
+INCOME_GROUP_MEMBERS = {
+    DEVELOPING_WB: ("Low income", "Lower middle income", "Upper middle income"),
+    HIGH_INCOME: ("High income",),
+}  # World Bank aggregate -> the income groups of its member economies
+
+
+def income_members(entities: pd.DataFrame) -> dict[str, list[str]]:
+    """Member economies of the World Bank's LMY and HIC aggregates, from the entity table's
+    ``income_group`` (economies without a classification belong to neither)."""
+    return {
+        aggregate: sorted(entities.loc[entities["income_group"].isin(groups), "iso3"])
+        for aggregate, groups in INCOME_GROUP_MEMBERS.items()
+    }
+
+
+def economy_output_loss(
+    tidy: pd.DataFrame,
+    economy_codes: Iterable[str],
+    min_population: float = 1e6,
+    trend_years: tuple[int, int] = (2015, 2019),
+    base_year: int = 2019,
+    end_year: int = 2021,
+) -> pd.Series:
+    """:func:`output_loss` of each economy with at least ``min_population`` people in ``base_year``.
+
+    ``tidy`` holds NY.GDP.MKTP.KD.ZG and SP.POP.TOTL; economies without a complete growth
+    record are dropped. Returns the gaps (%) indexed by ``iso3``.
+    """
+    data = tidy[tidy["iso3"].isin(set(economy_codes))]
+    growth = data[data["indicator"] == "NY.GDP.MKTP.KD.ZG"].pivot_table(
+        index="iso3", columns="year", values="value", aggfunc="first"
+    )
+    pop = data[(data["indicator"] == "SP.POP.TOTL") & (data["year"] == base_year)].set_index("iso3")["value"]
+    gaps = output_loss(growth, trend_years, base_year, end_year)
+    large = pop[pop >= min_population].index
+    return gaps[gaps.index.isin(large)].dropna().rename_axis("iso3")
+
+
+def output_loss_comparison(
+    aggregates: pd.Series, gaps: pd.Series, members: Mapping[str, Sequence[str]]
+) -> pd.DataFrame:
+    """GDP-weighted aggregate against the unweighted mean of member economies, per group.
+
+    Parameters
+    ----------
+    aggregates : :func:`output_loss` of the World Bank aggregates (e.g. LMY, HIC), indexed by code.
+    gaps : :func:`output_loss` of single economies, indexed by ``iso3``.
+    members : aggregate code -> its member economies (:func:`income_members`).
+
+    Returns
+    -------
+    DataFrame
+        Index: the aggregates of ``members``; columns ``weighted`` (the aggregate's own gap,
+        its members weighted by GDP), ``unweighted`` (mean over the members in ``gaps``) and
+        ``n`` (members averaged). Gaps in %, negative = output below trend.
+
+    Notes
+    -----
+    An aggregate's growth rate is a GDP-weighted mean of its members' rates, so its gap
+    describes the group's combined output (dominated by its largest economies: China in
+    LMY); the unweighted mean :math:`\\frac{1}{n}\\sum_i gap_i` describes the average economy.
+    """
+    rows = {}
+    for aggregate, codes in members.items():
+        part = gaps[gaps.index.isin(list(codes))]
+        rows[aggregate] = {
+            "weighted": float(aggregates.get(aggregate, np.nan)),
+            "unweighted": float(part.mean()) if len(part) else np.nan,
+            "n": len(part),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
 def carried_forward(tidy: pd.DataFrame, indicator: str, years: tuple[int, int]) -> list[str]:
     """Economies whose ``indicator`` value is the same (to 4 decimals) in every year of ``years``.
 
