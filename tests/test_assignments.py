@@ -472,6 +472,54 @@ def test_cli_reports_bad_input_without_traceback(light_book):
     assert result.exit_code == 1 and "holds no answer keys" in result.output
 
 
+def test_force_replaces_only_an_earlier_assign_output(light_book):
+    """Issue 20: `assign --out . --force` must not wipe the checkout."""
+    from imtrade.assignments.assign import MARKER, check_out
+    from imtrade.cli import main
+    from imtrade.exceptions import AssignmentError
+
+    precious = light_book / "precious"
+    precious.mkdir()
+    (precious / "thesis.tex").write_text("years of work", encoding="utf-8")
+    runner = CliRunner()
+    for out in ("precious", "."):
+        result = runner.invoke(main, ["assign", NAME, "--roster", "roster.csv", "--out", out, "--force"])
+        assert result.exit_code == 1, result.output
+        assert f"has no {MARKER}" in result.output and "left untouched" in result.output
+        assert "Traceback" not in result.output
+    assert (precious / "thesis.tex").read_text(encoding="utf-8") == "years of work"
+    assert (light_book / "roster.csv").is_file()
+    (light_book / "afile").write_text("x", encoding="utf-8")
+    with pytest.raises(AssignmentError, match="is not a folder"):
+        check_out(light_book / "afile", force=True)
+    earlier = light_book / "earlier"
+    earlier.mkdir()
+    (earlier / MARKER).write_text("{}", encoding="utf-8")
+    (earlier / "assignments.csv").write_text("id,name\n", encoding="utf-8")
+    check_out(earlier, force=True)  # an earlier output: replaced
+    with pytest.raises(AssignmentError, match="already exists and is not empty"):
+        check_out(earlier, force=False)
+
+
+def test_grade_on_a_folder_without_submissions_is_an_error(light_book):
+    """Issue 20: an empty (or wrong) folder gave a table of zeros and exit status 0."""
+    from imtrade.cli import main
+
+    keys = light_book / "keys"
+    keys.mkdir()
+    key = {"student": {"id": "s01", "name": "Ana"}, "chapter": NAME, "answers": [], "parameters": {}}
+    (keys / "s01.json").write_text(json.dumps(key), encoding="utf-8")
+    for folder, detail in (("empty", "it is empty"), ("other", "'notes' is not a student")):
+        (light_book / folder).mkdir()
+        if folder == "other":
+            (light_book / folder / "notes.txt").write_text("x", encoding="utf-8")
+        result = CliRunner().invoke(main, ["grade", folder, "--keys", "keys"])
+        assert result.exit_code == 1, result.output
+        assert "holds no submission of the 1 student(s)" in result.output and detail in result.output
+        assert "Traceback" not in result.output
+        assert not (light_book / folder / "grades.csv").exists() and not (light_book / folder / "feedback").exists()
+
+
 def test_scoring_rules():
     from imtrade.assignments.grade import AnswerResult, score
 
@@ -722,16 +770,30 @@ def test_real_chapter_round_trip(tmp_path, monkeypatch, mirror):
     roster.write_text("id,name\na1,First Student\na2,Second Student\n", encoding="utf-8")
     report = assign(ch, roster, tmp_path / "out", pool=pool, seed="1", jobs=2, progress=lambda m: None)
     assert (report.out / "a2" / f"{ch.name}.ipynb").is_file() and (report.keys / "a2.json").is_file()
+    from imtrade.assignments.editions import WRITTEN_TAG, declared_answers, declared_rubrics
+
     code = solution_code(ch.source)  # a1 hands in the solved notebook, a2 nothing (one execution fewer)
-    write_nb(
-        solve(read_nb(report.out / "a1" / f"{ch.name}.ipynb"), code, ch.source),
-        tmp_path / "subs" / "a1" / f"{ch.name}.ipynb",
-    )
-    rows = grades_by_id(grade(tmp_path / "subs", report.keys, timeout=600, jobs=2, progress=lambda m: None).csv)
-    assert rows["a1"]["status"] == "ok" and rows["a1"]["total"] == rows["a1"]["max"], (
+    solved = solve(read_nb(report.out / "a1" / f"{ch.name}.ipynb"), code, ch.source)
+    rubrics = declared_rubrics(ch.source)
+    written = [c for c in solved.cells if WRITTEN_TAG in c.metadata.get("tags", [])]
+    assert [c.metadata["exercise"] for c in written] == [r.exercise for r in rubrics]
+    for cell in written:  # a free-text answer: plain text, never executed
+        cell.source = "print('not run')\n\nThe proxy counts assembled imports."
+    write_nb(solved, tmp_path / "subs" / "a1" / f"{ch.name}.ipynb")
+    result = grade(tmp_path / "subs", report.keys, timeout=600, jobs=2, progress=lambda m: None)
+    rows = grades_by_id(result.csv)
+    automatic = sum(a.points for a in declared_answers(ch.source))
+    assert rows["a1"]["status"] == "ok" and float(rows["a1"]["total"]) == automatic, (
         tmp_path / "subs" / "feedback" / "a1.md"
     ).read_text()
+    assert float(rows["a1"]["max"]) == automatic + sum(r.points for r in rubrics)
+    assert rows["a1"]["to_mark"].split() == [r.exercise for r in rubrics]
     assert rows["a2"]["status"] == "no submission" and rows["a2"]["total"] == "0"
+    with (tmp_path / "subs" / "review.csv").open(encoding="utf-8", newline="") as handle:
+        review = list(csv.DictReader(handle))
+    answers = {(r["id"], r["exercise"]): r["answer"] for r in review}
+    assert answers["a1", rubrics[0].exercise] == "print('not run')\n\nThe proxy counts assembled imports."
+    assert (report.keys / "rubrics.md").stat().st_mode & 0o777 == 0o600
 
 
 POOL_CHAPTER = "partnir"  # the real chapter assigned with its default pool (among the fastest to execute)

@@ -215,6 +215,7 @@ def test_failures_stop_the_batch_or_are_collected_with_continue_on_error(book):
         and rows[0]["output"] == "_build/batch/fails/failed/sample-fail.ipynb"
     )
     assert (out / "logs" / "sample-fail.log").is_file()
+    assert "retrying" not in result.output  # a notebook failing in its own code is never run again
 
 
 BAD_SPECS = [
@@ -239,6 +240,17 @@ BAD_SPECS = [
     (
         "grid:\n  chapter: sample\n  vary:\n    country: {from: os:system}\n",
         ["line 4 (grid.vary.country.from): 'os:system' is neither a built-in generator"],
+    ),
+    (  # issue 20: any imtrade.* function was callable (this one recursed until RecursionError)
+        'grid:\n  chapter: sample\n  vary:\n    country: {from: "imtrade.cli:main"}\n',
+        [
+            "line 4 (grid.vary.country.from): 'imtrade.cli:main' is neither a built-in generator (economies) "
+            "nor a generator a chapter"
+        ],
+    ),
+    (
+        'grid:\n  chapter: sample\n  vary:\n    country: {from: "imtrade.chapters.country_brief:load_panel"}\n',
+        ["imtrade.chapters.country_brief declares the generator(s) economies_with_data only"],
     ),
     (
         "grid:\n  chapter: sample\n  vary:\n    country: WLD\n",
@@ -357,3 +369,82 @@ def test_relabel_makes_labels_unique_and_sets_the_title(tmp_path):
     assert page.index("b-ABW.html") < page.index("b-KOR.html")  # rows in title order
     assert '<td data-sort="87.5" class=num>87.5</td>' in page and '<td data-sort="">no data</td>' in page
     assert "http" not in page  # nothing loaded from elsewhere
+
+
+@pytest.mark.mirror
+def test_a_spec_that_is_not_utf8_is_one_message(book):
+    spec = book / "specs" / "latin1.yml"
+    spec.write_bytes("title: Exportações\nruns:\n  - chapter: sample\n".encode("latin-1"))
+    result = batch(str(spec))
+    assert result.exit_code == 2, result.output
+    assert "is not UTF-8 text" in result.output and "Traceback" not in result.output
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 20: transient failures are retried (bounded), a notebook's own failure never
+
+DIE_ONCE_ENV = "SAMPLE_DIE_ONCE"  # a file: the kernel exits hard when it does not exist yet (and creates it)
+DIE_ONCE_CELL = f"""
+```{{code-cell}} ipython3
+:tags: [remove-cell]
+
+import os, pathlib
+if os.environ.get("{DIE_ONCE_ENV}") and not pathlib.Path(os.environ["{DIE_ONCE_ENV}"]).exists():
+    pathlib.Path(os.environ["{DIE_ONCE_ENV}"]).touch()
+    os._exit(1)
+```
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.mirror
+def test_a_dead_kernel_is_retried_a_bounded_number_of_times(book, tmp_path, monkeypatch):
+    chapter = book / "chapters" / "sample.md"
+    source = chapter.read_text(encoding="utf-8")
+    end = source.index("```", source.index(":tags: [parameters]")) + len("```\n")
+    chapter.write_text(source[:end] + DIE_ONCE_CELL + source[end:], encoding="utf-8")
+    marker = tmp_path / "died-once"
+    monkeypatch.setenv(DIE_ONCE_ENV, str(marker))
+    result = batch("specs/grid.yml", "--limit", "1", "--jobs", "1", "--retries", "0")
+    assert result.exit_code == 1, result.output
+    assert "died" in result.output and "retrying" not in result.output and "Traceback" not in result.output
+    marker.unlink()
+    result = batch("specs/grid.yml", "--limit", "1", "--jobs", "1")  # default: one retry
+    assert result.exit_code == 0, result.output
+    assert "retrying sample-WLD-2008 (attempt 2 of 2)" in result.output and marker.exists()
+    assert [r["status"] for r in summary(book / "_build" / "batch" / "sample_batch" / "summary.csv")] == ["ok"]
+
+
+def die_once(request):
+    """A worker's function for the executor test: the worker process dies the first time."""
+    import os
+    from pathlib import Path
+
+    from imtrade.batch.run import RunOutcome
+
+    marker = Path(request.source)
+    if not marker.exists():
+        marker.touch()
+        os._exit(1)
+    return RunOutcome(request.stem, ok=True, seconds=0.0)
+
+
+def test_a_dead_worker_process_is_replaced_and_its_run_retried(tmp_path):
+    from imtrade.batch.run import LocalExecutor, RunRequest
+
+    retried = []
+    requests = [RunRequest("sample", "chapters/sample", str(tmp_path / "marker"), {}, f"run-{i}") for i in range(3)]
+    executor = LocalExecutor(2, retries=1, on_retry=lambda r, o: retried.append((r.stem, o.error)), function=die_once)
+    try:
+        outcomes = list(executor.run(requests))
+    finally:
+        executor.close()
+    assert sorted(o.stem for o in outcomes) == ["run-0", "run-1", "run-2"] and all(o.ok for o in outcomes)
+    assert retried and all("worker process running it died" in error for _, error in retried)
+    executor = LocalExecutor(2, retries=0, function=die_once)
+    (tmp_path / "marker").unlink()
+    try:
+        outcomes = list(executor.run(requests[:1]))
+    finally:
+        executor.close()
+    assert [(o.ok, o.transient) for o in outcomes] == [(False, True)] and "died" in outcomes[0].error

@@ -15,6 +15,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 from pathlib import Path
 
 import pytest
@@ -192,8 +193,42 @@ def test_failing_chapter_is_reported_by_cell_and_leaves_the_site_intact(book):
     assert (book / "_build" / "failed" / "sample.ipynb").is_file()
 
 
+PRINT_CELL = """
+```{code-cell} ipython3
+:tags: [remove-cell]
+
+import sys, time
+print("first line")
+sys.stdout.flush()
+print("a warning", file=sys.stderr)
+sys.stderr.flush()
+time.sleep(0.3)  # longer than the kernel's flush interval: the prints arrive as separate chunks
+print("second line")
+```
+"""
+
+
+def split_streams(folder: Path) -> list[str]:
+    """Cells of the notebooks under ``folder`` with more than one output of one stream: their
+    number depends on timing, so such a notebook is not the same from one build to the next."""
+    from imtrade.book.notebooks import read
+
+    split = []
+    for path in sorted(folder.glob("*.ipynb")):
+        for index, cell in enumerate(read(path).cells):
+            names = [o.get("name") for o in cell.get("outputs", []) if o.get("output_type") == "stream"]
+            if len(names) != len(set(names)):
+                split.append(f"{path.name} cell {index}: {names}")
+    return split
+
+
 def test_two_clean_builds_give_identical_notebooks_and_figures(book):
+    chapter = book / "chapters" / "sample.md"
+    source = chapter.read_text(encoding="utf-8")
+    end = source.index("```", source.index(":tags: [parameters]")) + len("```\n")
+    chapter.write_text(source[:end] + PRINT_CELL + source[end:], encoding="utf-8")
     run_build(jobs=1, force=True)
+    assert split_streams(book / "_build" / "stage" / "chapters") == []
     first = tree_digest(book / "_build" / "stage" / "chapters")
     images = tree_digest(book / "_build" / "html" / "_images")
     shutil.rmtree(book / "_build")
@@ -326,7 +361,213 @@ def test_ctrl_c_during_a_build_leaves_the_site_intact(book, tmp_path):
     )
     wait_for(started, proc, timeout=300)  # generous: a kernel starts slowly on a loaded machine
     os.killpg(proc.pid, signal.SIGINT)  # as a terminal does for Ctrl-C: the whole foreground group
+    interrupted = time.monotonic()
     output, _ = proc.communicate(timeout=300)
+    assert time.monotonic() - interrupted < 30
     assert proc.returncode != 0, output
     assert "Traceback" not in output
     assert tree_digest(site) == before
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 20: nothing the runner writes in passing lives in the Sphinx source folder
+
+LISTING_CELL = """
+```{code-cell} ipython3
+:tags: [remove-cell]
+
+import json, os, pathlib
+pathlib.Path(os.environ["SAMPLE_LISTING"]).write_text(json.dumps(sorted(os.listdir("."))))
+```
+"""
+
+
+def test_the_runner_writes_nothing_but_its_output_next_to_it(book, tmp_path, monkeypatch):
+    from imtrade.book.execute import execute_chapter
+    from imtrade.book.toc import chapter
+
+    source = (book / "chapters" / "sample.md").read_text(encoding="utf-8")
+    end = source.index("```", source.index(":tags: [parameters]")) + len("```\n")
+    (book / "chapters" / "sample.md").write_text(source[:end] + LISTING_CELL + source[end:], encoding="utf-8")
+    listing = tmp_path / "listing.json"
+    monkeypatch.setenv("SAMPLE_LISTING", str(listing))
+    out = book / "_build" / "stage" / "chapters" / "sample.ipynb"
+    ch = chapter("sample")
+    execute_chapter(ch, ch.resolve({}), out)
+    assert json.loads(listing.read_text()) == []  # while it ran: no scratch notebook or reads log beside it
+    assert sorted(p.name for p in out.parent.iterdir()) == ["sample.ipynb"]
+    assert list((book / "_build" / "scratch").iterdir()) == []  # its own scratch folder is removed
+
+
+def test_stray_files_in_the_stage_are_removed_and_never_published(book):
+    """As after an interrupted or killed build of the old runner: scratch notebooks beside the chapters."""
+    run_build(jobs=1)
+    chapters = book / "_build" / "stage" / "chapters"
+    executed = (chapters / "sample.ipynb").read_bytes()
+    strays = [".sample.4242.out.ipynb", ".sample.4242.in.ipynb", ".sample.4242.reads.jsonl", "oldchapter.ipynb"]
+    for name in strays:
+        (chapters / name).write_bytes(executed)
+    dead_scratch = book / "_build" / "scratch" / "sample.999999999.abc"  # no such process
+    dead_scratch.mkdir(parents=True)
+    report, messages = run_build(jobs=1)
+    assert report.site_built, messages  # not "site up to date"
+    assert any("removed 4 file(s)" in m for m in messages), messages
+    assert sorted(p.name for p in chapters.iterdir()) == ["sample.ipynb"]
+    site = book / "_build" / "html"
+    published = [p.relative_to(site).as_posix() for p in site.rglob("*")]
+    assert not [p for p in published if "4242" in p or "oldchapter" in p], published
+    assert not dead_scratch.exists()
+    assert len(report.warnings) == 0, report.warnings
+
+
+def test_run_refuses_an_output_that_is_not_a_regular_file(book, tmp_path):
+    from imtrade.cli import main
+
+    fifo = tmp_path / "pipe.ipynb"
+    os.mkfifo(fifo)
+    folder = tmp_path / "folder.ipynb"
+    folder.mkdir()
+    for target in (fifo, folder, Path("/dev/full")):
+        result = CliRunner().invoke(main, ["run", "sample", "-o", str(target)])
+        assert result.exit_code in (1, 2), result.output
+        assert "not a regular file" in result.output or "is a directory" in result.output, result.output
+        assert "Traceback" not in result.output
+    assert fifo.is_fifo() and folder.is_dir() and Path("/dev/full").is_char_device()
+    assert not (book / "_build" / "runs").exists()
+
+
+def test_run_timeout_is_one_message_and_leaves_no_scratch(book, tmp_path):
+    from imtrade.cli import main
+
+    chapter = book / "chapters" / "sample.md"
+    source = chapter.read_text(encoding="utf-8")
+    end = source.index("```", source.index(":tags: [parameters]")) + len("```\n")
+    slow = "\n```{code-cell} ipython3\n:tags: [remove-cell]\n\nimport time\ntime.sleep(30)\n```\n"
+    chapter.write_text(source[:end] + slow + source[end:], encoding="utf-8")
+    out = tmp_path / "o.ipynb"
+    result = CliRunner().invoke(main, ["run", "sample", "--timeout", "2", "-o", str(out)])
+    assert result.exit_code == 1, result.output
+    assert "took longer than the 2 s allowed for one cell" in result.output and "Traceback" not in result.output
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert not out.exists()
+    assert list((book / "_build" / "scratch").iterdir()) == []
+
+
+def test_unreadable_parameter_files_are_one_message(book):
+    """Issue 20: a non-UTF-8 `-f` file and a malformed book_params.yml ended in tracebacks."""
+    from imtrade.cli import main
+
+    runner = CliRunner()
+    latin1 = book / "params.yml"
+    latin1.write_bytes("label: exportações\n".encode("latin-1"))
+    result = runner.invoke(main, ["run", "sample", "-f", str(latin1)])
+    assert result.exit_code == 2, result.output
+    assert "is not UTF-8 text" in result.output and "Traceback" not in result.output
+    (book / "book_params.yml").write_text("sample:\n  countries: [WLD\n", encoding="utf-8")
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 2, result.output
+    assert "book_params.yml is not valid YAML (line 3" in result.output and "Traceback" not in result.output
+    (book / "book_params.yml").write_bytes(b"sample:\n  label: \xff\xfe\n")
+    result = runner.invoke(main, ["build"])
+    assert result.exit_code == 2 and "is not UTF-8 text" in result.output, result.output
+    assert not (book / "_build" / "runs").exists() and not (book / "_build" / "html").exists()
+
+
+def test_a_full_disk_while_publishing_is_one_message_and_leaves_no_partial_copy(book, monkeypatch):
+    import errno
+
+    from imtrade.book import site as site_module
+    from imtrade.cli import main
+
+    run_build(jobs=1)
+    site = book / "_build" / "html"
+    before = tree_digest(site)
+    (book / "intro.md").write_text("# Sample book\n\nchanged\n", encoding="utf-8")
+    real_copytree, copied = shutil.copytree, []
+
+    def copy2_until_full(src, dst, **kwargs):
+        if len(copied) >= 5:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), dst)
+        copied.append(dst)
+        return shutil.copy2(src, dst, **kwargs)
+
+    def copytree(src, dst, **kwargs):
+        return real_copytree(src, dst, copy_function=copy2_until_full, **kwargs)
+
+    fake_shutil = types.SimpleNamespace(copytree=copytree, rmtree=shutil.rmtree)  # only the site's copies fail
+    monkeypatch.setattr(site_module, "shutil", fake_shutil)
+    result = CliRunner().invoke(main, ["build", "--jobs", "1"])
+    assert result.exit_code == 1, result.output
+    assert "the built site could not be published" in result.output and "no space left" in result.output
+    assert "Traceback" not in result.output and len(result.output) < 2000
+    assert tree_digest(site) == before
+    assert [p.name for p in (book / "_build").iterdir() if p.name.startswith(".html-")] == []
+
+
+def test_a_second_build_of_the_same_folder_is_refused_while_the_first_runs(book):
+    from imtrade.cli import main
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\nfrom imtrade.book.build import build_lock\nfrom imtrade.paths import project\n"
+            "with build_lock(project()):\n    print('held', flush=True)\n    time.sleep(60)\n",
+        ],
+        cwd=book,
+        env={**os.environ, ROOT_ENV: str(book)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        result = CliRunner().invoke(main, ["build"])
+        assert result.exit_code == 1, result.output
+        assert f"another `imtrade build` or `imtrade publish` (pid {holder.pid})" in result.output
+        assert "Traceback" not in result.output and not (book / "_build" / "html").exists()
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    result = CliRunner().invoke(main, ["build", "--jobs", "1"])  # released when its holder died
+    assert result.exit_code == 0, result.output
+
+
+def test_ctrl_c_stops_a_parallel_build_at_once(book, tmp_path):
+    """Issue 20: pool workers ran the chapters already queued to them to the end (79 s for the book)."""
+    chapter = book / "chapters" / "sample.md"
+    source = chapter.read_text(encoding="utf-8")
+    end = source.index("```", source.index(":tags: [parameters]")) + len("```\n")
+    chapter.write_text(source[:end] + SIGNAL_CELL + source[end:], encoding="utf-8")
+    toc = TOC
+    for name in ("sample2", "sample3", "sample4"):
+        (book / "chapters" / f"{name}.md").write_text(
+            chapter.read_text(encoding="utf-8").replace("fig-sample", f"fig-{name}"), encoding="utf-8"
+        )
+        toc += f"  - file: chapters/{name}\n"
+    (book / "_toc.yml").write_text(toc, encoding="utf-8")
+    started = tmp_path / "chapter-started"
+    env = {**os.environ, ROOT_ENV: str(book), DATA_DIR_ENV: str(ROOT / "data"), STARTED_ENV: str(started)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "imtrade.cli", "build", "--jobs", "2"],
+        cwd=book,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+        preexec_fn=_default_sigint,
+    )
+    wait_for(started, proc, timeout=300)
+    os.killpg(proc.pid, signal.SIGINT)
+    interrupted = time.monotonic()
+    try:
+        output, _ = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("the build was still running 60 s after Ctrl-C")
+    assert time.monotonic() - interrupted < 30, output
+    assert proc.returncode == 130 and "interrupted: nothing was published" in output and "Traceback" not in output
+    assert not (book / "_build" / "html").exists()
+    stage = book / "_build" / "stage" / "chapters"
+    assert not stage.exists() or [p.name for p in stage.iterdir()] == []  # no chapter ran on after Ctrl-C

@@ -719,26 +719,178 @@ def test_check_hic_share_of_mht_mva_missing(ctx):
     )
 
 
-DEV = dict(geo_area=515, pre=[2000, 2011], post=[2011, 2018], max_slope_ratio=0.5)
+DEV = dict(pre=[2000, 2011], post=[2011, 2018], max_slope_ratio=0.5)
+
+
+def _manufactures_rows(lmy_share, merch_share=None, years=range(2000, 2019)):
+    """WLD and LMY merchandise exports and manufactures' share of them, so that LMY's share of
+    world manufactured exports is ``lmy_share(year)`` (WLD: 1000 of merchandise, 60 % manufactures;
+    LMY: manufactures' share 75 %) and its share of merchandise ``merch_share(year)`` (default 20 %)."""
+    rows = []
+    for y in years:
+        lmy_merch = 1000 * (merch_share(y) if merch_share else 20.0) / 100
+        lmy_manf_pct = lmy_share(y) / 100 * 600 / lmy_merch * 100
+        rows += [
+            (ch.MERCH_EXPORTS, "WLD", y, 1000.0),
+            (ch.MANF_SHARE_OF_MERCH, "WLD", y, 60.0),
+            (ch.MERCH_EXPORTS, "LMY", y, lmy_merch),
+            (ch.MANF_SHARE_OF_MERCH, "LMY", y, lmy_manf_pct),
+        ]
+    return rows
 
 
 @pytest.mark.parametrize(("post_slope", "verdict"), [(0.2, SUPPORTED), (0.9, CONTRADICTED)])
-def test_check_developing_export_share_trend(ctx, post_slope, verdict):
-    values = {y: 30 + (y - 2000) if y <= 2011 else 41 + post_slope * (y - 2011) for y in range(2000, 2019)}
-    rows = series_rows(ch.SDG_DEVELOPING_EXPORT_SHARE, "M49_515", values)
-    assert checks.developing_export_share_trend(make_claim("x"), ctx(rows), **DEV).verdict == verdict
+def test_check_developing_manufactures_share_trend(ctx, post_slope, verdict):
+    share = lambda y: 10 + (y - 2000) if y <= 2011 else 21 + post_slope * (y - 2011)  # noqa: E731
+    merch = lambda y: 15 + 0.5 * (y - 2000)  # noqa: E731
+    result = checks.developing_manufactures_share_trend(make_claim("x"), ctx(_manufactures_rows(share, merch)), **DEV)
+    assert result.verdict == verdict
+    assert result.value == pytest.approx(post_slope, abs=1e-6)
+    assert "merchandise basis: ratio 1.00" in result.measured  # the merchandise share grows steadily
 
 
-def test_check_developing_export_share_trend_not_checkable(ctx):
-    rows = series_rows(
-        ch.SDG_DEVELOPING_EXPORT_SHARE, "M49_515", {y: 30.0 - 0.1 * (y - 2000) for y in range(2000, 2019)}
+def test_check_developing_manufactures_share_trend_degrades(ctx):
+    falling = _manufactures_rows(lambda y: 30.0 - 0.1 * (y - 2000))
+    result = checks.developing_manufactures_share_trend(make_claim("x"), ctx(falling), **DEV)
+    assert result.verdict == NOT_CHECKABLE and "No catch-up" in result.detail
+    no_manf = [r for r in falling if r[0] != ch.MANF_SHARE_OF_MERCH]
+    result = checks.developing_manufactures_share_trend(make_claim("x"), ctx(no_manf), **DEV)
+    assert result.verdict == NOT_CHECKABLE and "TX.VAL.MANF.ZS.UN" in result.detail
+    gap = [r for r in falling if r[2] != 2015]
+    result = checks.developing_manufactures_share_trend(make_claim("x"), ctx(gap), **DEV)
+    assert result.verdict == NOT_CHECKABLE and "missing for [2000, " in result.detail and "2015" in result.detail
+
+
+def test_developing_shares_manufactures_and_missing_indicator():
+    rows = _manufactures_rows(lambda y: 10.0 + y - 2000, years=range(2000, 2003))
+    rows += series_rows(ch.MERCH_EXPORTS, "CHN", dict.fromkeys(range(2000, 2003), 50.0))
+    rows += series_rows(ch.MANF_SHARE_OF_MERCH, "CHN", dict.fromkeys(range(2000, 2003), 90.0))
+    shares = ch.developing_shares_from_tidy(tidy(rows))
+    assert shares.loc[2002, "manufactures"] == pytest.approx(12.0)
+    assert shares.loc[2002, "manufactures_ex_china"] == pytest.approx(12.0 - 45 / 600 * 100)
+    assert shares.loc[2002, "merchandise"] == pytest.approx(20.0)
+    early = _manufactures_rows(lambda y: 5.0, years=[1985, 1986]) + rows  # thin early years, then a gap
+    assert ch.developing_shares_from_tidy(tidy(early))["manufactures"].first_valid_index() == 2000
+    without = ch.developing_shares_from_tidy(tidy([r for r in rows if r[0] != ch.MANF_SHARE_OF_MERCH]))
+    assert "manufactures" not in without and without.loc[2002, "merchandise"] == pytest.approx(20.0)
+
+
+def test_window_slope_ratio():
+    years = range(2000, 2019)
+    s = pd.Series(
+        [10 + 2 * (y - 2000) if y <= 2011 else 32 + 0.5 * (y - 2011) for y in years], index=years, dtype=float
     )
-    assert (
-        checks.developing_export_share_trend(make_claim("x"), ctx(rows), **DEV).verdict == NOT_CHECKABLE
-    )  # no catch-up before
-    assert (
-        checks.developing_export_share_trend(make_claim("x"), ctx(rows[:5]), **DEV).verdict == NOT_CHECKABLE
-    )  # missing years
+    s += np.random.default_rng(3).normal(0, 0.05, len(s))
+    r = ch.window_slope_ratio(s, (2000, 2011), (2011, 2018))
+    assert r["pre_slope"] == pytest.approx(2.0, abs=0.05) and r["post_slope"] == pytest.approx(0.5, abs=0.05)
+    assert r["ratio"] == pytest.approx(0.25, abs=0.03) and r["pre_ci_low"] < r["pre_slope"] < r["pre_ci_high"]
+    assert math.isnan(ch.window_slope_ratio(-s, (2000, 2011), (2011, 2018))["ratio"])
+    with pytest.raises(stats.TooFewObservations):
+        ch.window_slope_ratio(s.loc[:2012], (2000, 2011), (2012, 2018))
+
+
+def _ratio(pre, post):
+    return {
+        "pre_slope": pre,
+        "post_slope": post,
+        "ratio": post / pre,
+        "pre_ci_low": pre - 0.1,
+        "pre_ci_high": pre + 0.1,
+        "post_ci_low": post - 0.1,
+        "post_ci_high": post + 0.1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("manf", "expected"),
+    [
+        (_ratio(1.0, 0.1), "not an artefact"),
+        (_ratio(1.0, 0.4), "part of it is the commodity-price peak"),
+        (_ratio(1.0, 0.9), "largely disappears"),
+        (None, "cannot be removed"),
+    ],
+)
+def test_describe_commodity_confound(manf, expected):
+    text = ch.describe_commodity_confound(_ratio(1.0, 0.2), manf, (2000, 2011), (2011, 2018))
+    assert expected in text["cc_reading"]
+    assert text["cc_merch"] == (
+        "+1.00 pp a year in 2000–2011 (95 % CI +0.90 to +1.10) and +0.20 in 2011–2018 (95 % CI +0.10 to +0.30; ratio 0.20)"
+    )
+
+
+def test_describe_catch_up_follows_manufactures():
+    def row(series, change, low, high):
+        return {
+            "series": series,
+            "start": 1992,
+            "end": 2024,
+            "pre_slope": 0.5,
+            "pre_ci_low": 0.4,
+            "pre_ci_high": 0.6,
+            "post_slope": 0.5 + change,
+            "post_ci_low": 0.0,
+            "post_ci_high": 1.0,
+            "slope_change": change,
+            "change_ci_low": low,
+            "change_ci_high": high,
+        }
+
+    labels = {"merchandise": "m", "merchandise_ex_china": "x", "sdg_developing": "s", "manufactures": "f"}
+    catch = pd.DataFrame([row("m", 0.1, -0.2, 0.4), row("f", -0.4, -0.7, -0.1)])
+    text = ch.describe_catch_up(catch, labels, 2008, "late")
+    assert text["dev_reading"] == "neither clearly slowed nor accelerated"
+    assert text["dev_head"] == "Developing economies' manufactured-export catch-up slowed."
+    assert "the catch-up slowed" in text["dev_manf_sentence"] and "−0.40" in text["dev_manf_short"]
+    late = pd.DataFrame([row("m", 0.1, -0.2, 0.4), row("late", -0.6, -0.9, -0.3), row("s", -0.7, -1.8, 0.2)])
+    mixed = ch.describe_catch_up(late, labels, 2008, "late")["dev_baseline"]
+    assert mixed.endswith(
+        "against the boom years of the 2000s it slowed for low- and middle-income economies and it neither clearly "
+        "slowed nor accelerated for the UN's developing regions."
+    )
+    only_merch = ch.describe_catch_up(catch.iloc[:1], labels, 2008, "late")
+    assert only_merch["dev_head"] == "Developing economies' export catch-up did not clearly change."
+    assert "no manufactures' share" in only_merch["dev_manf_sentence"]
+
+
+def _geography(rows):
+    frame = pd.DataFrame(
+        rows,
+        columns=["year", "published_year", "measure", "geography", "value", "bound", "verified_primary", "citation"],
+    )
+    return frame.astype({"year": "float64", "value": "float64"})
+
+
+def test_regional_share_changes_and_text():
+    table = _geography(
+        [
+            (2013, 2014, ch.INTRA_REGIONAL, "Europe", 69, "~", "no", "WTO 2014"),
+            (2003, 2014, ch.INTRA_REGIONAL, "Europe", 62, "~", "yes", "WTO 2014"),
+            (2000, 2008, ch.INTRA_REGIONAL, "NAFTA", 56, "~", "no", "WTO 2008"),
+            (2007, 2008, ch.INTRA_REGIONAL, "NAFTA", 51, "~", "no", "WTO 2008"),
+            (2010, 2011, ch.INTRA_REGIONAL, "Africa", 12, "~", "no", "X"),
+            (None, 2012, ch.INTRA_REGIONAL, "Africa", 15, "~", "no", "X"),  # no reference year: ignored
+            (2011, 2013, "south_south_share_of_world_exports", "developing", 25, "~", "yes", "UNCTAD"),
+            (None, 2025, "south_south_share_of_world_trade", "developing", 33.3, ">", "yes", "UNCTAD"),
+            (2006, 2008, "south_south_exports", "developing", 2000, ">", "yes", "UNCTAD"),
+        ]
+    )
+    changes = ch.regional_share_changes(table).set_index("region")
+    assert changes.loc["Europe", "change"] == pytest.approx(7.0) and changes.loc["Europe", "first_year"] == 2003
+    assert changes.loc["Europe", "verified"] == "1/2" and changes.loc["NAFTA", "change"] == pytest.approx(-5.0)
+    assert math.isnan(changes.loc["Africa", "change"]) and changes.loc["Africa", "years"] == 1
+    south = ch.south_south_shares(table)
+    assert list(south["published_year"]) == [2013, 2025]  # the US$ row is not a share
+    text = ch.describe_regionalisation(changes.reset_index(), south)
+    assert text["reg_count"] == "the share rose in 1 of 2 regions and fell in 1"
+    assert "from 62 % in 2003 to 69 % in 2013 in Europe" in text["reg_parts"]
+    assert text["reg_verified"] == "1 of the 4 figures" and text["reg_last_year"] == "2013"
+    assert "more than 33.3 % with no reference year (published 2025)" in text["reg_south"]
+    assert text["reg_head"].startswith("Regionalisation: mixed")
+    shown = ch.display_regional_table(changes.reset_index())
+    assert list(shown["from"]) == ["2010", "2003", "2000"] and "verified on primary page" in shown
+    empty = ch.regional_share_changes(table[table["measure"] != ch.INTRA_REGIONAL])
+    assert empty.empty and "region" in empty.columns
+    assert "cannot be tested" in ch.describe_regionalisation(empty, south.iloc[:0])["reg_count"]
 
 
 # ---------------------------------------------------------------------------------------

@@ -74,6 +74,15 @@ class TestFetchCommand:
             str(tmp_path / "nowhere"),
             expected=f"data mirror {tmp_path / 'nowhere'} does not exist",
         )
+        (tmp_path / "afile").write_text("not a folder", encoding="utf-8")  # issue 20: was "does not exist"
+        check_error(
+            project,
+            project.snapshot(),
+            "fetch",
+            "--mirror",
+            str(tmp_path / "afile"),
+            expected=f"data mirror {tmp_path / 'afile'} is a file, not a folder",
+        )
 
     def test_unknown_dataset_and_vintage(self, project):
         before = project.snapshot()
@@ -240,8 +249,34 @@ class TestDataCommands:
         before = manifest.read_text()
         out = run("data", "manifest", "wb-bulk").stdout
         assert "added    API_NEW_DS2_en_csv_v2_1.csv" in out and manifest.read_text() == before
+        manifest.unlink()  # a vintage newly added to the catalog has no manifest yet: --write writes it
         assert "wrote" in run("data", "manifest", "wb-bulk", "--write").stdout
         assert "API_NEW_DS2_en_csv_v2_1.csv" in manifest.read_text()
+        assert "is up to date; nothing written" in run("data", "manifest", "wb-bulk", "--write").stdout
+
+    def test_manifest_of_a_catalogued_vintage_is_never_rewritten(self, project):
+        """Issue 20: a bad mirror must not be blessed into a catalogued vintage (then fetched over good data)."""
+        project.fetch(["wdi"])
+        src = project.mirror / "datahub-wdi" / WDI_NEW / "indicators" / "ne.exp.gnfs.zs" / "data.csv"
+        src.write_text(src.read_text().replace("30.69", "30.96"))  # bit rot in the mirror
+        manifest = project.root / "data" / "manifests" / "wdi" / f"{WDI_NEW}.tsv"
+        before = manifest.read_bytes()
+        err = check_error(
+            project,
+            project.snapshot(),
+            "data",
+            "manifest",
+            "wdi",
+            "--vintage",
+            WDI_NEW,
+            "--write",
+            expected="the manifest was not rewritten",
+        )
+        assert "add a new vintage of wdi" in err
+        assert manifest.read_bytes() == before
+        check_error(
+            project, project.snapshot(), "fetch", "wdi", "--force", expected="do not match the catalog's manifest"
+        )
 
     def test_manifest_without_mirror(self, project, monkeypatch):
         monkeypatch.delenv(MIRROR_ENV)
@@ -262,6 +297,8 @@ class TestDataCommands:
         out = run("data", "add", str(path), "--name", "mine").stdout
         assert "added 1 values of 1 indicator(s) (TX.VAL.MANF.ZS.UN) as vintage 'mine' (base 2026-07-01)" in out
         assert "imtrade run CHAPTER -p vintage mine" in out
+        check_error(fetched, fetched.snapshot(), "data", "add", str(path), "--name", "mine", expected="exists already")
+        assert "as vintage 'mine'" in run("data", "add", str(path), "--name", "mine", "--replace").stdout
 
     @pytest.mark.parametrize(
         ("content", "expected"),
@@ -306,3 +343,62 @@ class TestDataCommands:
     def test_load_errors_of_data_commands(self, project):
         """Before anything is fetched, the data commands say what to fetch."""
         check_error(project, project.snapshot(), "data", "entities", expected="is not in", code=1)
+
+
+# ---------------------------------------------------------------------------------------
+# Issue 20: a read-only data folder or a full disk is one message, never a traceback
+
+
+def refuse_writes_under(monkeypatch, folder, code=None):
+    """As if ``folder`` were read-only (tests run as root, for whom chmod changes nothing)."""
+    import errno
+    import os
+    from pathlib import Path
+
+    code = code or errno.EACCES
+    real_mkdir, real_open = Path.mkdir, os.open
+    inside = str(folder.resolve())
+
+    def mkdir(self, *args, **kwargs):
+        if str(Path(self).resolve()).startswith(inside) and not Path(self).is_dir():
+            raise OSError(code, os.strerror(code), str(self))
+        return real_mkdir(self, *args, **kwargs)
+
+    def open_(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and str(Path(path).resolve()).startswith(inside):
+            raise OSError(code, os.strerror(code), str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", mkdir)
+    monkeypatch.setattr(os, "open", open_)
+
+
+class TestUnwritableDataFolder:
+    def test_fetch_force(self, fetched, monkeypatch):
+        before = fetched.snapshot()
+        refuse_writes_under(monkeypatch, fetched.raw)
+        err = check_error(fetched, before, "fetch", "wdi", "--force", expected="permission denied")
+        assert "cannot write" in err and "writable" in err
+
+    def test_data_add(self, fetched, tmp_path, monkeypatch):
+        path = write(tmp_path / "mine.csv", "indicator,iso3,year,value\nNE.EXP.GNFS.ZS,WLD,2020,25.5\n")
+        before = fetched.snapshot()
+        refuse_writes_under(monkeypatch, fetched.raw.parent)  # data/: raw/ and cache/
+        check_error(fetched, before, "data", "add", str(path), "--name", "mine", expected="permission denied")
+
+    def test_data_cache(self, fetched):
+        import errno
+        import shutil
+
+        shutil.rmtree(fetched.cache, ignore_errors=True)
+        before = fetched.snapshot()
+        with pytest.MonkeyPatch.context() as patch:  # read-only: the cache is skipped, and data cache says so
+            refuse_writes_under(patch, fetched.cache)
+            err = check_error(
+                fetched, before, "data", "cache", "--jobs", "1", expected="could not be written to the cache"
+            )
+        assert "chapters still run without the cache" in err
+        with pytest.MonkeyPatch.context() as patch:  # a full disk: one message too
+            refuse_writes_under(patch, fetched.cache, errno.ENOSPC)
+            err = check_error(fetched, before, "data", "cache", "--jobs", "1", expected="no space left on the device")
+        assert "free some disk space" in err

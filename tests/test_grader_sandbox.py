@@ -299,6 +299,7 @@ def test_grading_without_bubblewrap_is_refused_unless_unsafe(tmp_path, monkeypat
 
     keys = fake_keys(tmp_path / "keys", ["s01"])
     (tmp_path / "subs").mkdir()
+    (tmp_path / "subs" / "s01.ipynb").write_text("{}", encoding="utf-8")  # an empty folder is refused first
     monkeypatch.setattr(sb, "problem", lambda: "bubblewrap (`bwrap`) is not installed: install bubblewrap")
     result = CliRunner().invoke(main, ["grade", str(tmp_path / "subs"), "--keys", str(keys)])
     assert result.exit_code == 1 and "cannot grade safely: bubblewrap (`bwrap`) is not installed" in result.output

@@ -245,9 +245,18 @@ def test_stream_chunks_are_merged_whatever_the_timing():
     shown = {"output_type": "display_data", "data": {"text/plain": "x"}, "metadata": {}}
     merged = merge_streams([*chunks, shown, out("stdout", "d\n"), out("stdout", "e\n")])
     assert merged == [
-        out("stdout", "a\nb\n"),
+        out("stdout", "a\nb\nc\n"),  # a warning before, between or after the prints: the same notebook
         out("stderr", "w\n"),
-        out("stdout", "c\n"),
         shown,
         out("stdout", "d\ne\n"),
     ]
+    # issue 20: one cell's output arrived as one, two or three chunks depending on timing
+    timings = [
+        [out("stdout", "x\ny\n")],
+        [out("stdout", "x\n"), out("stdout", "y\n")],
+        [out("stdout", "x\n"), out("stdout", ""), out("stdout", "y\n")],
+        [out("stdout", ["x\n", "y\n"])],
+    ]
+    assert all(merge_streams(chunked) == [out("stdout", "x\ny\n")] for chunked in timings)
+    warned = [[out("stderr", "w\n"), out("stdout", "x\n")], [out("stdout", "x\n"), out("stderr", "w\n")]]
+    assert merge_streams(warned[0]) == merge_streams(warned[1]) == [out("stdout", "x\n"), out("stderr", "w\n")]

@@ -95,6 +95,18 @@ def test_undeclared_name_is_refused_with_a_suggestion():
     assert "imtrade params sample" in str(info.value)
 
 
+def test_codes_are_upper_cased_so_one_run_has_one_set_of_values():
+    """Issue 20: `-p countries kor` was injected lowercase (another run hash than KOR)."""
+    declared = parse_parameters_cell(
+        CELL + 'benchmark: str = "WLD"  # reference group\nvintage: str = "2026-07-01"  # data vintage\n'
+    )
+    lower = resolve_parameters(declared, {"countries": "kor, Mex", "benchmark": "wld", "label": "Imports"}, "s")
+    upper = resolve_parameters(declared, {"countries": ["KOR", "MEX"], "benchmark": "WLD", "label": "Imports"}, "s")
+    assert lower == upper and lower["countries"] == ["KOR", "MEX"] and lower["benchmark"] == "WLD"
+    assert lower["label"] == "Imports"  # a text parameter keeps its case
+    assert resolve_parameters(declared, {"vintage": "user-mine"}, "s")["vintage"] == "user-mine"
+
+
 def test_resolve_overrides_defaults_only_for_given_names():
     declared = parse_parameters_cell(CELL)
     values = resolve_parameters(declared, {"start_year": "2000", "countries": "KOR"}, "sample")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pandas as pd
 import pytest
 from conftest import FAKE_WDI, FAKE_WDI_OLD, WDI_NEW, WDI_OLD, bulk_csv, write
 
@@ -102,10 +103,14 @@ class TestAdd:
         assert values == {("WLD", y): FAKE_WDI_OLD[(EXP, "WLD", y)] for y in (2007, 2008)} and vintages == {WDI_OLD}
         assert load_catalog().dataset("wdi").vintage("on-old").base == WDI_OLD
 
-    def test_adding_again_replaces_the_vintage(self, fetched, tmp_path):
+    def test_adding_again_replaces_the_vintage_only_when_asked(self, fetched, tmp_path):
         add_user_file(bulk_file(tmp_path, True), name="mine")
         assert loaded(MANF, "mine")[0][("WLD", 2020)] == 71.25
-        add_user_file(bulk_file(tmp_path, True, rows={"WLD": {2020: 72.0}}), name="mine")
+        before = fetched.snapshot()
+        with pytest.raises(ImtradeError, match="'mine' exists already") as info:  # issue 20: never silently
+            add_user_file(bulk_file(tmp_path, True, rows={"WLD": {2020: 72.0}}), name="mine")
+        assert "--replace" in str(info.value) and fetched.snapshot() == before
+        add_user_file(bulk_file(tmp_path, True, rows={"WLD": {2020: 72.0}}), name="mine", replace=True)
         assert loaded(MANF, "mine")[0] == {("WLD", 2020): 72.0}  # not what this process read before
 
 
@@ -173,14 +178,48 @@ class TestAddErrors:
         assert expected in str(info.value) and info.value.fix
         self.check_unchanged(ready, before)
 
+    def test_impossible_values_for_the_unit_are_refused(self, ready, tmp_path, monkeypatch):
+        """Issue 20: -31 % and 150 % for a share, and 1e308, were accepted (chapters then failed opaquely)."""
+        from imtrade.data import vintages
+
+        monkeypatch.setattr(vintages, "MIN_REFERENCE", 3)  # the fake base holds a few values per indicator
+        path = bulk_file(tmp_path, True, rows={"WLD": {2019: -31.0, 2020: 71.25}, "CHN": {2020: 150.0}})
+        exports = write(
+            tmp_path / "exports.csv",
+            f"indicator,iso3,year,value\n{EXP},WLD,2020,1e308\n{EXP},USA,2020,95\n",
+        )
+        before = ready.snapshot()
+        with pytest.raises(DataValidationError) as info:
+            add_user_file(path, name="shares")
+        message = str(info.value)
+        assert f"{MANF} is a share (% of merchandise exports): negative value(s) WLD 2019: -31" in message
+        assert f"{MANF} is a share (% of merchandise exports, 0 to 100 in vintage" in message
+        assert "CHN 2020: 150" in message and "nothing was added" in message
+        with pytest.raises(DataValidationError, match="more than 1000 times the largest in vintage") as info:
+            add_user_file(exports, name="huge")
+        assert "WLD 2020: 1e+308" in str(info.value) and "USA" not in str(info.value)
+        self.check_unchanged(ready, before)  # nor the cache: the checks read the base without caching it
+        monkeypatch.setattr(vintages, "MIN_REFERENCE", 1000)  # too few values to judge by: not checked
+        assert add_user_file(path, name="shares").rows == 3
+
+    def test_a_share_above_100_passes_where_the_base_has_such_values(self):
+        from imtrade.data.vintages import Reference, implausible_values
+
+        tidy = pd.DataFrame({"indicator": ["X"], "iso3": ["SGP"], "year": [2020], "value": [150.0]})
+        reexports = Reference("% of merchandise exports", 100, 0.0, 372.9)  # as TX.VAL.MANF.ZS.UN in WDI 2026-07-01
+        assert implausible_values(tidy, {"X": reexports}, "base") == []
+        net_imports = Reference("% of total", 100, -61.4, 99.99)  # as EG.USE.COMM.FO.ZS
+        assert implausible_values(tidy.assign(value=-20.0), {"X": net_imports}, "base") == []
+        assert implausible_values(tidy, {"X": Reference("% of total", 100, 0.0, 99.9)}, "base") != []
+
     def test_a_fallback_cycle_is_refused(self, ready, tmp_path):
         path = bulk_file(tmp_path, True)
         add_user_file(path, name="a")
         add_user_file(path, name="b", base="a")
         before = ready.snapshot()
         with pytest.raises(ImtradeError) as info:
-            add_user_file(path, name="a", base="b")
+            add_user_file(path, name="a", base="b", replace=True)
         assert "vintage 'a' cannot fall back to 'b'" in str(info.value) and info.value.fix
         with pytest.raises(ImtradeError, match="cannot fall back"):
-            add_user_file(path, name="a", base="a")
+            add_user_file(path, name="a", base="a", replace=True)
         self.check_unchanged(ready, before)

@@ -80,6 +80,8 @@ _EXPORTS: dict[str, str] = {
     "above_below": "imtrade.show.text",
     "capitalise": "imtrade.show.text",
     "plural": "imtrade.show.text",
+    "missing_section_note": "imtrade.show.sections",
+    "report_missing_section": "imtrade.show.sections",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -17,6 +17,9 @@ from imtrade.paths import MIRROR_ENV
 
 from . import __version__
 
+JOBS = click.IntRange(min=1)  # --jobs 0 is refused everywhere (not silently serial)
+SECONDS = click.FloatRange(min=0, min_open=True)  # a time limit must be positive
+
 
 class ImtradeGroup(click.Group):
     """Turns our exceptions into one clear message and a non-zero exit."""
@@ -30,6 +33,14 @@ class ImtradeGroup(click.Group):
         except KeyboardInterrupt:
             click.secho("interrupted: nothing was published or overwritten", fg="red", err=True)
             sys.exit(130)
+        except OSError as exc:  # a read-only folder or a full disk: the machine's problem, not a bug
+            from imtrade.exceptions import from_os_error
+
+            problem = from_os_error(exc)
+            if problem is None:
+                raise
+            click.secho(f"error: {problem}", fg="red", err=True)
+            sys.exit(problem.exit_code)
 
 
 @click.group(cls=ImtradeGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -64,7 +75,12 @@ def main() -> None:
     multiple=True,
     help="worldbank-api only: indicator code(s) (default: those of the default vintage).",
 )
-@click.option("--force", is_flag=True, help="Fetch and verify again even if the files are up to date.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Fetch and verify every checksum again even if the files look up to date (a fetched file is "
+    "trusted while its size and modification time are unchanged).",
+)
 def fetch(datasets, vintage, mirror, source, indicators, force):
     """Fetch DATASETS (default: all in data/catalog.yml), verified against their checksums."""
     if source == "worldbank-api":
@@ -117,9 +133,19 @@ def data_list():
 @click.argument("dataset")
 @click.option("--vintage", help="Vintage (default: the dataset's default).")
 @click.option("--mirror", type=click.Path(path_type=Path), help=f"Mirror to scan (default: ${MIRROR_ENV}).")
-@click.option("--write", is_flag=True, help="Write the new manifest (otherwise only show what changed).")
+@click.option(
+    "--write",
+    is_flag=True,
+    help="Write the manifest of a vintage that has none yet (otherwise only show what changed). "
+    "An existing manifest is never rewritten: new content is a new vintage.",
+)
 def data_manifest(dataset, vintage, mirror, write):
-    """Regenerate DATASET's checksum manifest from a mirror and show what changed."""
+    """Regenerate DATASET's checksum manifest from a mirror and show what changed.
+
+    A catalogued vintage's manifest is the record of what that vintage is: ``--write`` writes
+    the manifest of a vintage newly added to data/catalog.yml and refuses to change an existing
+    one (register the new content as a new vintage instead).
+    """
     from imtrade.data.catalog import (
         CatalogError,
         diff_manifests,
@@ -146,11 +172,23 @@ def data_manifest(dataset, vintage, mirror, write):
     except CatalogError:
         old = {}
     changes = diff_manifests(old, new)
+    count = sum(map(len, changes.values()))
+    if write and path.exists() and (count or not old):
+        differs = f"the mirror differs from it in {count} file(s)" if old else "the manifest cannot be read"
+        raise CatalogError(
+            f"{dataset} {v.id} is a catalogued vintage with a manifest ({path}); {differs}, and the manifest was "
+            "not rewritten (a vintage's checksums never change)",
+            fix=f"if the mirror is damaged, restore it; if upstream published new data, add a new vintage of {dataset} "
+            f"to data/catalog.yml (its own id and mirror folder) and run `imtrade data manifest {dataset} "
+            "--vintage NEW --write` (reviewed in a commit)",
+        )
     for kind, items in changes.items():
         for item in items:
             click.echo(f"{kind:8} {item}")
-    click.echo(f"{dataset} {v.id}: {len(new)} files; {sum(map(len, changes.values()))} change(s)")
-    if write:
+    click.echo(f"{dataset} {v.id}: {len(new)} files; {count} change(s)")
+    if write and path.exists():
+        click.echo(f"{path} is up to date; nothing written")
+    elif write:
         write_manifest(path, new)
         click.echo(f"wrote {path}")
 
@@ -184,7 +222,7 @@ def data_indicators(text, vintage):
 
 @data.command("cache")
 @click.option("--vintage", help="WDI vintage (default: all fetched).")
-@click.option("--jobs", "-j", type=int, default=2, show_default=True)
+@click.option("--jobs", "-j", type=JOBS, default=2, show_default=True)
 def data_cache(vintage, jobs):
     """Parse every fetched file into the processed cache (cold start for the whole vintage)."""
     from imtrade.data.warm_cache import warm_cache
@@ -208,11 +246,12 @@ def data_clean_cache():
 @click.option(
     "--base", help="Vintage to fall back to for indicators the file does not hold (default: the WDI default)."
 )
-def data_add(file, name, base):
+@click.option("--replace", is_flag=True, help="Replace the local vintage --name if it exists (otherwise refused).")
+def data_add(file, name, base, replace):
     """Register FILE (World Bank bulk CSV or tidy CSV) as a new WDI vintage."""
     from imtrade.data.vintages import add_user_file
 
-    result = add_user_file(file, name=name, base=base)
+    result = add_user_file(file, name=name, base=base, replace=replace)
     click.echo(
         f"added {result.rows} values of {len(result.indicators)} indicator(s) ({', '.join(result.indicators)}) "
         f"as vintage '{result.vintage}' (base {result.base}).\n"
@@ -249,6 +288,13 @@ def _given_parameters(pairs, params_file) -> dict:
     if params_file is not None:
         try:
             loaded = yaml.safe_load(params_file.read_text(encoding="utf-8")) or {}
+        except UnicodeDecodeError as exc:
+            raise ParameterError(
+                f"{params_file} is not UTF-8 text (byte {exc.start} cannot be decoded)",
+                fix="save the parameters file as UTF-8 YAML, e.g. `countries: [KOR, MEX]`",
+            ) from None
+        except OSError as exc:
+            raise ParameterError(f"cannot read {params_file}: {exc.strerror}") from None
         except yaml.YAMLError as exc:
             raise ParameterError(f"{params_file} is not valid YAML: {exc}") from None
         if not isinstance(loaded, dict):
@@ -283,7 +329,7 @@ def _given_parameters(pairs, params_file) -> dict:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Executed notebook (default: _build/runs/<chapter>-<hash>.ipynb).",
 )
-@click.option("--timeout", type=int, default=900, show_default=True, help="Seconds allowed per cell.")
+@click.option("--timeout", type=click.IntRange(min=1), default=900, show_default=True, help="Seconds allowed per cell.")
 def run(chapter, pairs, params_file, output, timeout):
     """Execute one CHAPTER with papermill, with validated parameters."""
     import hashlib
@@ -305,7 +351,7 @@ def run(chapter, pairs, params_file, output, timeout):
 
 
 @main.command()
-@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Chapters executed in parallel.")
+@click.option("-j", "--jobs", type=JOBS, default=2, show_default=True, help="Chapters executed in parallel.")
 @click.option("--force", is_flag=True, help="Execute every chapter and rebuild the site even if nothing changed.")
 @click.option("--strict", is_flag=True, help="Fail on any Sphinx warning (-W -n --keep-going).")
 @click.option(
@@ -337,7 +383,7 @@ def build(jobs, force, strict, edition):
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder of published editions to add to (default: _build/publish; e.g. a checkout of gh-pages).",
 )
-@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Chapters executed in parallel.")
+@click.option("-j", "--jobs", type=JOBS, default=2, show_default=True, help="Chapters executed in parallel.")
 @click.option("--pdf/--no-pdf", default=True, show_default=True, help="Print the whole book to book.pdf (Chromium).")
 @click.option("--strict", is_flag=True, help="Fail on any Sphinx warning.")
 def publish(date, base_url, site, jobs, pdf, strict):
@@ -383,10 +429,10 @@ def publish(date, base_url, site, jobs, pdf, strict):
     show_default=True,
     help="Seed of the draws: same roster, pool and seed give the same assignments.",
 )
-@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Answer keys computed in parallel.")
+@click.option("-j", "--jobs", type=JOBS, default=2, show_default=True, help="Answer keys computed in parallel.")
 @click.option(
     "--timeout",
-    type=float,
+    type=SECONDS,
     default=900,
     show_default=True,
     help="Seconds allowed for one execution of the instructor version.",
@@ -398,7 +444,11 @@ def publish(date, base_url, site, jobs, pdf, strict):
     help="Folder of the answer keys, outside OUT (default: OUT-keys beside OUT); created 0700, keys 0600.",
 )
 @click.option("--force", is_flag=True, help="Replace OUT (and the keys folder) if they exist.")
-def assign(chapter, roster, out, pool, seed, jobs, timeout, keys, force):
+@click.option(
+    "--release-date",
+    help="YYYY-MM-DD: from this day (UTC) on, feedback shows the expected values (default: always hidden).",
+)
+def assign(chapter, roster, out, pool, seed, jobs, timeout, keys, force, release_date):
     """Give each student of ROSTER their own variant of CHAPTER's exercises, with an answer key.
 
     Writes OUT/<id>/<chapter>.ipynb (no solutions, parameters injected) and OUT/assignments.csv:
@@ -417,6 +467,7 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, keys, force):
         jobs=jobs,
         timeout=timeout,
         force=force,
+        release_date=release_date,
         progress=click.echo,
     )
     click.echo(
@@ -435,12 +486,12 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, keys, force):
 )
 @click.option(
     "--timeout",
-    type=float,
+    type=SECONDS,
     default=300,
     show_default=True,
     help="Seconds allowed for one whole notebook (kernel start included).",
 )
-@click.option("-j", "--jobs", type=int, default=2, show_default=True, help="Submissions executed in parallel.")
+@click.option("-j", "--jobs", type=JOBS, default=2, show_default=True, help="Submissions executed in parallel.")
 @click.option(
     "--out",
     "out",
@@ -448,25 +499,48 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, keys, force):
     help="Where grades.csv, results/ and feedback/ go (default: SUBMISSIONS).",
 )
 @click.option("--regrade", is_flag=True, help="Grade every student again (default: keep unchanged earlier grades).")
-@click.option("--show-expected", is_flag=True, help="Show the expected values in the feedback (default: hidden).")
+@click.option(
+    "--show-expected",
+    is_flag=True,
+    help="Show the expected values in the feedback now (default: hidden until the assignment's --release-date).",
+)
+@click.option(
+    "--rubric-points",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The review.csv of the free-text answers with the points column filled in: merged into the grades.",
+)
 @click.option(
     "--unsafe-no-sandbox",
     is_flag=True,
     help="DANGEROUS: run submissions without the bubblewrap sandbox, with your rights, files, keys and "
     "network. Only for notebooks you trust.",
 )
-def grade(submissions, keys, timeout, jobs, out, regrade, show_expected, unsafe_no_sandbox):
+def grade(submissions, keys, timeout, jobs, out, regrade, show_expected, rubric_points, unsafe_no_sandbox):
     """Execute and score every submission in SUBMISSIONS (<id>/<chapter>.ipynb or <id>.ipynb).
 
     Each submission runs in a bubblewrap sandbox (no network, no keys, no other submissions,
     resource limits); without bubblewrap this refuses to run unless --unsafe-no-sandbox.
     Writes results/<id>.json, grades.csv and feedback/<id>.md as each student finishes; a rerun
     keeps the grades of unchanged submissions. A submission that cannot be read, fails, times
-    out or changes its parameters scores zero on what is affected, with the reason.
+    out or changes its parameters scores zero on what is affected, with the reason. Free-text
+    answers go to review.csv (rubric beside each, points to fill in; merge with --rubric-points).
     """
     import signal
 
+    from imtrade.assignments.grade import find_submissions, load_keys
     from imtrade.assignments.grade import grade as run_grade
+    from imtrade.exceptions import AssignmentError
+
+    key_map = load_keys(keys)
+    chapter = next(iter(key_map.values()))["chapter"]
+    found, notes = find_submissions(submissions, chapter, set(key_map))
+    if not found:  # e.g. the wrong folder: nothing to grade is an error, not a table of zeros
+        raise AssignmentError(
+            f"{submissions} holds no submission of the {len(key_map)} student(s) of {keys}"
+            + (f" ({'; '.join(notes[:5])})" if notes else " (it is empty)"),
+            fix=f"pass the folder of the submissions: <id>/{chapter}.ipynb or <id>.ipynb, one per student; "
+            "nothing was written",
+        )
 
     def stop(signum, _frame):  # a killed grader keeps every grade written so far (and no sandbox)
         raise SystemExit(128 + signum)
@@ -482,6 +556,7 @@ def grade(submissions, keys, timeout, jobs, out, regrade, show_expected, unsafe_
         unsafe_no_sandbox=unsafe_no_sandbox,
         regrade=regrade,
         show_expected=show_expected,
+        rubric_points=rubric_points,
     )
     for note in report.notes:
         click.secho(f"note: {note}", fg="yellow", err=True)
@@ -595,7 +670,7 @@ def audit(vintage, fmt, output, compare, chapter):
 @main.command()
 @click.argument("spec", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "-j", "--jobs", type=int, default=2, show_default=True, help="Local worker processes (ignored with --scheduler)."
+    "-j", "--jobs", type=JOBS, default=2, show_default=True, help="Local worker processes (ignored with --scheduler)."
 )
 @click.option(
     "--scheduler", metavar="ADDRESS", help="Run on an existing Dask distributed scheduler, e.g. tcp://10.0.0.5:8786."
@@ -610,7 +685,15 @@ def audit(vintage, fmt, output, compare, chapter):
 )
 @click.option("--limit", type=click.IntRange(min=1), help="Only the first N runs of the spec (smoke tests).")
 @click.option("--force", is_flag=True, help="Execute every run even if its output is up to date.")
-def batch(spec, jobs, scheduler, continue_on_error, out, limit, force):
+@click.option(
+    "--retries",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Run again a run that failed for a transient reason (a cell timeout, a dead kernel or worker), "
+    "at most N times; never one whose notebook failed in its own code.",
+)
+def batch(spec, jobs, scheduler, continue_on_error, out, limit, force, retries):
     """Run the chapters and parameter sets of SPEC (YAML): many briefs, vintages, students.
 
     Every run is checked before any starts; finished runs are skipped on a rerun (same
@@ -618,8 +701,6 @@ def batch(spec, jobs, scheduler, continue_on_error, out, limit, force):
     """
     from imtrade.batch import load_spec, run_batch
 
-    if jobs < 1:
-        raise click.BadParameter("must be at least 1", param_hint="--jobs")
     loaded = load_spec(spec)
     report = run_batch(
         loaded,
@@ -630,6 +711,7 @@ def batch(spec, jobs, scheduler, continue_on_error, out, limit, force):
         limit=limit,
         force=force,
         echo=click.echo,
+        retries=retries,
     )
     report.raise_for_failures()
 

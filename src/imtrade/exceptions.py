@@ -6,6 +6,7 @@ errors). Anything not derived from :class:`ImtradeError` is a bug and keeps its 
 
 from __future__ import annotations
 
+import errno
 from collections.abc import Iterable
 
 
@@ -90,6 +91,20 @@ class ChapterNotFoundError(ImtradeError):
 class ChapterExecutionError(ImtradeError):
     """A chapter raised while papermill executed it."""
 
+    transient = False  # True when running it again may succeed (batch runs retry those)
+
+
+class ChapterTimeoutError(ChapterExecutionError):
+    """A cell of the chapter ran longer than its time limit."""
+
+    transient = True
+
+
+class KernelDiedError(ChapterExecutionError):
+    """The kernel executing the chapter died (killed, out of memory)."""
+
+    transient = True
+
 
 class BuildError(ImtradeError):
     """The site build failed; the published site was left as it was."""
@@ -115,3 +130,55 @@ class BatchSpecError(ImtradeError):
 
 class BatchRunError(ImtradeError):
     """One or more runs of a batch failed (or the batch could not reach its workers)."""
+
+
+class FileSystemError(ImtradeError):
+    """A file could not be written or read: a read-only folder, a full disk, a missing permission."""
+
+
+ENVIRONMENT_ERRNOS = {
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EROFS: "the file system is read-only",
+    errno.ENOSPC: "no space left on the device",
+    errno.EDQUOT: "the disk quota is exceeded",
+}
+
+
+def from_os_error(exc: OSError) -> FileSystemError | None:
+    """The one-message form of an :class:`OSError` caused by the machine (permissions, a full or
+    read-only disk), or None for any other (a bug, which keeps its traceback).
+
+    ``shutil.copytree`` collects the errors of every file in one ``shutil.Error``; the first is shown.
+    """
+    import shutil
+
+    if isinstance(exc, shutil.Error):
+        entries = exc.args[0] if exc.args and isinstance(exc.args[0], list) else []
+        first = entries[0] if entries and isinstance(entries[0], tuple) and len(entries[0]) == 3 else None
+        if first is None:
+            return None
+        src, dst, why = first
+        text = str(why)
+        reason = next((r for code, r in ENVIRONMENT_ERRNOS.items() if f"[Errno {code}]" in text), None)
+        if reason is None:
+            return None
+        more = f" (and {len(entries) - 1} more file(s))" if len(entries) > 1 else ""
+        return FileSystemError(f"cannot copy {src} to {dst}: {reason}{more}", fix=_fix(reason, dst))
+    reason = ENVIRONMENT_ERRNOS.get(exc.errno) if exc.errno is not None else None
+    if reason is None:
+        return None
+    target = exc.filename if exc.filename is not None else "a file"
+    other = f" -> {exc.filename2}" if exc.filename2 is not None else ""
+    return FileSystemError(f"cannot write {target}{other}: {reason}", fix=_fix(reason, str(target)))
+
+
+def _fix(reason: str, target: str) -> str:
+    if "space" in reason or "quota" in reason:
+        return "free some disk space and run the command again (what was complete before was kept)"
+    from imtrade.paths import DATA_DIR_ENV
+
+    return (
+        f"make the folder of {target} writable for you (or point {DATA_DIR_ENV} / --out at a writable folder) "
+        "and run the command again"
+    )

@@ -27,6 +27,7 @@ student's parameters in a fresh kernel; students who drew the same values share 
 from __future__ import annotations
 
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -42,7 +43,14 @@ from typing import Any
 
 import yaml
 
-from imtrade.assignments.editions import Answer, declared_answers, declared_pool, student_source
+from imtrade.assignments.editions import (
+    Answer,
+    Rubric,
+    declared_answers,
+    declared_pool,
+    declared_rubrics,
+    student_source,
+)
 from imtrade.assignments.runner import (
     KERNEL_NAME,
     CaptureError,
@@ -318,8 +326,12 @@ def key_document(
     answers: list[Answer],
     expected: dict[str, Any],
     state: dict[str, Any],
+    rubrics: list[Rubric] = (),
+    release_date: str | None = None,
 ) -> dict[str, Any]:
     return {
+        "release_date": release_date,
+        "written": [r.as_dict() for r in rubrics],
         "chapter": chapter.name,
         "chapter_title": chapter.title(),
         "chapter_sha256": hashlib.sha256(chapter.source.encode("utf-8")).hexdigest(),
@@ -329,6 +341,31 @@ def key_document(
         "state": state,
         "answers": [{**a.as_dict(), "expected": expected[a.variable]} for a in answers],
     }
+
+
+def release_day(text: str | None) -> str | None:
+    """A release date ``YYYY-MM-DD`` checked (None stays None: expected values stay hidden)."""
+    if text is None:
+        return None
+    try:
+        return datetime.date.fromisoformat(str(text).strip()).isoformat()
+    except ValueError:
+        raise AssignmentError(
+            f"release date {text!r} is not a date", fix="give it as YYYY-MM-DD, e.g. --release-date 2027-01-15"
+        ) from None
+
+
+def rubrics_markdown(chapter: Chapter, rubrics: list[Rubric]) -> str:
+    """The rubrics of the free-text exercises, for the instructor (KEYS/rubrics.md)."""
+    lines = [f"# Rubrics: {chapter.title()} ({chapter.name})", ""]
+    for rubric in rubrics:
+        lines += [
+            f"## {rubric.exercise} ({rubric.points:g} points, answers of at most {rubric.max_chars} characters)",
+            "",
+        ]
+        lines += [f"- **{c.points:g}**: {c.text}" for c in rubric.criteria]
+        lines.append("")
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------
@@ -342,6 +379,33 @@ class AssignReport:
     students: list[Student]
     variants: int  # distinct parameter sets (= executions of the instructor version)
     seconds: float
+
+
+MARKER = ".imtrade-assign"  # in every folder `imtrade assign` writes: only such a folder is replaced by --force
+
+
+def check_out(out: Path, force: bool, option: str = "--out") -> None:
+    """Refuse to write ``out`` unless it is new, an empty folder, or (with ``force``) a folder an
+    earlier ``imtrade assign`` wrote (it holds :data:`MARKER`: the handouts and the keys folder
+    both do); never delete anything else. ``option`` names the folder's option in messages."""
+    if not out.exists() and not out.is_symlink():
+        return
+    if out.is_symlink() or not out.is_dir():
+        raise AssignmentError(
+            f"{out} exists and is not a folder; it was left untouched", fix=f"choose another {option}"
+        )
+    if not any(out.iterdir()):
+        return
+    if not force:
+        raise AssignmentError(
+            f"{out} already exists and is not empty", fix=f"choose another {option} or pass --force to replace it"
+        )
+    if not (out / MARKER).is_file():
+        raise AssignmentError(
+            f"{out} is not the output of an earlier `imtrade assign` (it has no {MARKER}); --force replaces only such "
+            "a folder, and this one was left untouched",
+            fix=f"choose another {option} (a new or empty folder), or remove the folder yourself",
+        )
 
 
 def keys_folder(out: Path, keys: Path | None) -> Path:
@@ -368,16 +432,13 @@ def write_private(path: Path, text: str) -> None:
     os.chmod(path, 0o600)
 
 
-def _replace_dir(fresh: Path, out: Path, force: bool) -> None:
+def _replace_dir(fresh: Path, out: Path, force: bool, option: str = "--out") -> None:
+    check_out(out, force, option)  # again: the folder may have changed while the keys were computed
     if out.exists():
-        if out.is_dir() and not any(out.iterdir()):
+        if not any(out.iterdir()):
             out.rmdir()
-        elif force:
-            shutil.rmtree(out) if out.is_dir() else out.unlink()
         else:
-            raise AssignmentError(
-                f"{out} already exists and is not empty", fix="choose another --out or pass --force to replace it"
-            )
+            shutil.rmtree(out)
     fresh.rename(out)
 
 
@@ -392,6 +453,7 @@ def assign(
     jobs: int = 2,
     timeout: float = KEY_TIMEOUT,
     force: bool = False,
+    release_date: str | None = None,
     progress=print,
 ) -> AssignReport:
     """Write every student's notebook and answer key; see the module docstring."""
@@ -399,13 +461,11 @@ def assign(
     out = Path(out).resolve()
     keys = keys_folder(out, keys)
     for folder, option in ((out, "--out"), (keys, "--keys")):
-        if folder.exists() and not force and (not folder.is_dir() or any(folder.iterdir())):
-            raise AssignmentError(
-                f"{folder} already exists and is not empty",
-                fix=f"choose another {option} or pass --force to replace it",
-            )
+        check_out(folder, force, option)
+    release_date = release_day(release_date)
     students = read_roster(roster)
     answers = declared_answers(chapter.source, str(chapter.path))
+    rubrics = declared_rubrics(chapter.source, str(chapter.path))
     if not answers:
         raise AssignmentError(
             f"chapter '{chapter.name}' declares no gradable answers",
@@ -494,15 +554,20 @@ def assign(
             )
             write_notebook(student_notebook(chapter, values, student), fresh / student.id / f"{chapter.name}.ipynb")
             expected, state = computed[json.dumps(resolved[student.id], sort_keys=True)]
-            document = key_document(chapter, student, seed, values, answers, expected, state)
+            document = key_document(chapter, student, seed, values, answers, expected, state, rubrics, release_date)
             write_private(
                 fresh_keys / f"{student.id}.json",
                 json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n",
             )
+        if rubrics:
+            write_private(fresh_keys / "rubrics.md", rubrics_markdown(chapter, rubrics))
         (fresh / "assignments.csv").write_text(rows.getvalue(), encoding="utf-8")
+        marker = json.dumps({"written_by": "imtrade assign", "chapter": chapter.name}, sort_keys=True) + "\n"
+        (fresh / MARKER).write_text(marker, encoding="utf-8")
+        write_private(fresh_keys / MARKER, marker)
         fresh.chmod(0o755)
         fresh_keys.chmod(0o700)
-        _replace_dir(fresh_keys, keys, force)
+        _replace_dir(fresh_keys, keys, force, "--keys")
         _replace_dir(fresh, out, force)
     finally:
         for folder in (fresh, fresh_keys):

@@ -120,6 +120,104 @@ def declared_answers(text: str, where: str = "chapter") -> list[Answer]:
     return answers
 
 
+WRITTEN_TAG = "written-answer"  # the markdown cell holding a student's free-text answer
+WRITTEN_PLACEHOLDER = "_Write your answer here (replace this line)._"
+WRITTEN_CAP = 4000  # default maximum length of a free-text answer, in characters
+WRITTEN_CAP_LIMIT = 20000  # no rubric may allow more
+
+
+@dataclass(frozen=True)
+class Criterion:
+    points: float
+    text: str
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """A free-text exercise graded by the instructor against a rubric (front matter ``imtrade: rubrics:``)."""
+
+    exercise: str
+    criteria: tuple[Criterion, ...]
+    max_chars: int = WRITTEN_CAP
+
+    @property
+    def points(self) -> float:
+        return sum(c.points for c in self.criteria)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "exercise": self.exercise,
+            "max_chars": self.max_chars,
+            "points": self.points,
+            "criteria": [{"points": c.points, "criterion": c.text} for c in self.criteria],
+        }
+
+
+def declared_rubrics(text: str, where: str = "chapter") -> list[Rubric]:
+    """The free-text exercises declared under ``imtrade: rubrics:`` (validated; [] when none)::
+
+    rubrics:
+      - exercise: <topic>-ex-5
+        max_chars: 3000          # optional, default 4000
+        criteria:
+          - {points: 2, criterion: "names the bias of the proxy ..."}
+    """
+    raw = (front_matter(text).get("imtrade") or {}).get("rubrics") or []
+    if not isinstance(raw, list):
+        raise AssignmentError(f"{where}: 'imtrade: rubrics' must be a list of {{exercise, criteria, max_chars}}")
+    answers = {a.exercise for a in declared_answers(text, where)}
+    rubrics: list[Rubric] = []
+    problems: list[str] = []
+    for index, item in enumerate(raw, 1):
+        if not isinstance(item, dict):
+            problems.append(f"rubric {index} is not a mapping")
+            continue
+        exercise, criteria, cap = item.get("exercise"), item.get("criteria"), item.get("max_chars", WRITTEN_CAP)
+        unknown = set(item) - {"exercise", "criteria", "max_chars"}
+        mine: list[str] = []
+        if unknown:
+            mine.append(f"rubric {index}: unknown key(s) {', '.join(sorted(unknown))}")
+        if not isinstance(exercise, str) or not exercise:
+            mine.append(f"rubric {index}: 'exercise' must be the exercise label")
+        elif exercise in answers:
+            mine.append(f"rubric {index}: {exercise} already has an auto-graded answer; give it its own exercise")
+        if not isinstance(cap, int) or isinstance(cap, bool) or not 1 <= cap <= WRITTEN_CAP_LIMIT:
+            mine.append(
+                f"rubric {index}: 'max_chars' must be a whole number from 1 to {WRITTEN_CAP_LIMIT}, got {cap!r}"
+            )
+        parsed: list[Criterion] = []
+        if not isinstance(criteria, list) or not criteria:
+            mine.append(f"rubric {index}: 'criteria' must be a non-empty list of {{points, criterion}}")
+        else:
+            for number, criterion in enumerate(criteria, 1):
+                if not isinstance(criterion, dict) or set(criterion) != {"points", "criterion"}:
+                    mine.append(f"rubric {index}, criterion {number}: give exactly 'points' and 'criterion'")
+                    continue
+                points, words = criterion["points"], criterion["criterion"]
+                if not _number(points) or points <= 0:
+                    mine.append(
+                        f"rubric {index}, criterion {number}: 'points' must be a positive number, got {points!r}"
+                    )
+                elif not isinstance(words, str) or not words.strip():
+                    mine.append(f"rubric {index}, criterion {number}: 'criterion' must be a sentence")
+                else:
+                    parsed.append(Criterion(float(points), " ".join(words.split())))
+        problems += mine
+        if not mine:
+            rubrics.append(Rubric(exercise, tuple(parsed), cap))
+    seen: set[str] = set()
+    for rubric in rubrics:
+        if rubric.exercise in seen:
+            problems.append(f"exercise {rubric.exercise} has two rubrics")
+        seen.add(rubric.exercise)
+    if problems:
+        raise AssignmentError(
+            f"{where}: malformed rubric declarations:\n  " + "\n  ".join(problems),
+            fix="see CONTRIBUTING.md, Exercises (rubric-graded exercises)",
+        )
+    return rubrics
+
+
 def declared_pool(text: str) -> dict[str, Any] | None:
     """The default parameter pool under ``imtrade: pool:`` (None when the chapter has none)."""
     pool = (front_matter(text).get("imtrade") or {}).get("pool")
@@ -280,15 +378,33 @@ def answer_cell(answer: Answer) -> str:
     )
 
 
+def written_cells(rubric: Rubric) -> str:
+    """The MyST markdown cells of a free-text answer: a prompt, then the cell the grader reads
+    (tagged ``written-answer``, with the exercise's label in its metadata)."""
+    points = f"{rubric.points:g} point{'s' if rubric.points != 1 else ''}"
+    meta = json.dumps({"tags": [WRITTEN_TAG], "exercise": rubric.exercise})
+    return (
+        "+++\n\n"
+        f"**Your answer to {rubric.exercise}** (free text in the next cell, at most {rubric.max_chars} characters, "
+        f"{points} marked by your instructor against a rubric; keep it in that one cell, do not change its tags):\n\n"
+        f"+++ {meta}\n\n"
+        f"{WRITTEN_PLACEHOLDER}\n\n"
+        "+++"
+    )
+
+
+PRIVATE_KEYS = ("answers", "pool", "rubrics")
+
+
 def _strip_front_matter(text: str) -> str:
     match = FRONT_MATTER.match(text)
     if not match:
         return text
     meta = front_matter(text)
     extra = meta.get("imtrade")
-    if not isinstance(extra, dict) or not ({"answers", "pool"} & set(extra)):
+    if not isinstance(extra, dict) or not (set(PRIVATE_KEYS) & set(extra)):
         return text
-    kept = {k: v for k, v in extra.items() if k not in ("answers", "pool")}
+    kept = {k: v for k, v in extra.items() if k not in PRIVATE_KEYS}
     if kept:
         meta["imtrade"] = kept
     else:
@@ -318,6 +434,18 @@ def student_source(text: str, where: str = "chapter") -> str:
         str(b.options["label"]): b.end for b in blocks(lines) if b.directive == "exercise" and b.options.get("label")
     }
     trailing: list[str] = []
+    for rubric in declared_rubrics(text, where):
+        cells = written_cells(rubric).split("\n")
+        end = exercise_ends.get(rubric.exercise)
+        if end is None:
+            raise AssignmentError(
+                f"{where}: the rubric of {rubric.exercise} has no {{exercise}} with that label",
+                fix="label the exercise `:label: " + rubric.exercise + "` or correct the rubric's exercise",
+            )
+        if end < len(lines) and end not in removed:
+            replacement.setdefault(end, []).extend(["", *cells, ""])
+        else:
+            trailing += ["", *cells]
     for exercise, items in by_exercise.items():
         if exercise in placed:
             continue
@@ -359,8 +487,9 @@ def verify_student_source(text: str, where: str = "chapter") -> None:
         for i, c in enumerate(nb.cells)
         if re.search(r"\{solution(-start|-end)?\}", c.source)
     ]
-    if "answers" in (nb.metadata.get("imtrade") or {}):
-        problems.append("the answer declarations are still in the metadata")
+    for private in PRIVATE_KEYS:
+        if private in (nb.metadata.get("imtrade") or {}):
+            problems.append(f"the {private} declarations are still in the metadata")
     if problems:
         raise AssignmentError(
             f"{where}: the student version still holds solutions: {'; '.join(problems)}", fix="report this as a bug"
@@ -476,9 +605,10 @@ def student_chapter(chapter, folder: Path):
 
 
 def edition_leaks(site: Path, originals: list) -> list[str]:
-    """Solution text of the ``originals`` (instructor Chapters) found anywhere in ``site``."""
+    """Solution text or rubric criteria of the ``originals`` (instructor Chapters) found anywhere in ``site``."""
     needles: list[str] = []
     for chapter in originals:
-        text = chapter.source
-        needles += leak_needles(solution_texts(text, str(chapter.path)), student_source(text, str(chapter.path)))
+        text, where = chapter.source, str(chapter.path)
+        private = solution_texts(text, where) + [c.text for r in declared_rubrics(text, where) for c in r.criteria]
+        needles += leak_needles(private, student_source(text, where))
     return find_solution_leaks(site, needles) if needles else []

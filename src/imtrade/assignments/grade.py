@@ -28,13 +28,23 @@ graded, and a rerun skips students whose submission and key are unchanged unless
 ``OUT/results/<id>.json`` (Gradescope-style: score, one test per answer, plus the full grade),
 ``OUT/grades.csv`` (id, name, points per exercise, total, max, status, reason, review),
 ``OUT/feedback/<id>.md`` (every answer: given, right or wrong, why; the expected value only
-with ``show_expected``). ``OUT`` is the submissions folder unless given.
+with ``show_expected`` or from the assignment's release date on, see :func:`expected_released`).
+``OUT`` is the submissions folder unless given.
+
+Free-text exercises (``imtrade: rubrics:``) are read from the *submitted* notebook's markdown
+cell tagged ``written-answer`` (plain text: never executed, cut at the rubric's ``max_chars``)
+into ``OUT/review.csv``: one row per student and exercise with the answer, the rubric beside it
+and an empty ``points`` column. The instructor fills it in and passes it back as
+``rubric_points`` (``--rubric-points``): the points are checked against the rubric (0..max, known
+students and exercises, every problem at once) and merged into grades.csv, results and feedback;
+points marked for an answer that has since changed are not applied.
 """
 
 from __future__ import annotations
 
 import ast
 import csv
+import datetime
 import hashlib
 import io
 import json
@@ -63,10 +73,10 @@ from imtrade.assignments.runner import (
 from imtrade.exceptions import AssignmentError
 
 GRADE_TIMEOUT = 300  # seconds per submission (kernel start included)
-SKIPPED = ("feedback", "grades.csv", "keys", "results")
+SKIPPED = ("feedback", "grades.csv", "keys", "results", "review.csv")
 SCRATCH = ".grading"  # OUT/.grading/: the runs' temporary folders (cleared at start: a killed grader leaves some)
 SUBMISSION_CAP = 20 * 1024 * 1024  # bytes of one submitted notebook
-RESULTS_VERSION = 1  # bump when a change of the grader must regrade results kept from earlier runs
+RESULTS_VERSION = 2  # bump when a change of the grader must regrade results kept from earlier runs
 ROUNDING = 1e-9  # numbers without a declared tolerance: equal up to this (relative and absolute)
 
 # Statuses, most serious first (the grade's status is the most serious that applies).
@@ -87,6 +97,19 @@ class AnswerResult:
 
 
 @dataclass
+class WrittenResult:
+    """A free-text answer, read from the submitted notebook (never executed), marked by the instructor."""
+
+    exercise: str
+    points_possible: float
+    text: str = ""
+    chars: int = 0  # length of the whole answer (``text`` holds at most the rubric's max_chars)
+    note: str = ""
+    sha256: str = ""  # of the answer as read: points marked for another answer are not applied
+    points: float | None = None  # None: not marked yet
+
+
+@dataclass
 class Grade:
     id: str
     name: str
@@ -97,14 +120,19 @@ class Grade:
     errors: list[str] = field(default_factory=list)
     review: list[str] = field(default_factory=list)  # signs of tampering, for the instructor to look at
     seconds: float = 0.0
+    written: list[WrittenResult] = field(default_factory=list)
 
     @property
     def total(self) -> float:
-        return sum(a.points for a in self.answers)
+        return sum(a.points for a in self.answers) + sum(w.points or 0.0 for w in self.written)
 
     @property
     def maximum(self) -> float:
-        return sum(a.points_possible for a in self.answers)
+        return sum(a.points_possible for a in self.answers) + sum(w.points_possible for w in self.written)
+
+    @property
+    def to_mark(self) -> list[str]:
+        return [w.exercise for w in self.written if w.points is None]
 
     def set_status(self, status: str, reason: str) -> None:
         if STATUSES.index(status) < STATUSES.index(self.status):
@@ -137,6 +165,13 @@ def load_keys(folder: Path) -> dict[str, dict[str, Any]]:
                 raise ValueError("unexpected content")
             key.setdefault("parameters", {})
             key.setdefault("state", {})
+            written = key.setdefault("written", [])
+            if not isinstance(written, list) or not all(
+                isinstance(w, dict) and {"exercise", "points", "criteria"} <= set(w) for w in written
+            ):
+                raise ValueError("malformed rubrics under 'written'")
+            if key.get("release_date") is not None:
+                datetime.date.fromisoformat(str(key["release_date"]))  # ValueError: reported below
             keys[path.stem] = key
         except (OSError, ValueError, KeyError, TypeError) as exc:
             problems.append(f"{path.name}: not an answer key written by `imtrade assign` ({exc})")
@@ -282,6 +317,180 @@ def parameter_problems(nb, key: dict[str, Any], sid: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------
+# Free-text answers
+
+
+def written_results(key: dict[str, Any], note: str = "") -> list[WrittenResult]:
+    return [WrittenResult(w["exercise"], float(w["points"]), note=note) for w in key.get("written", [])]
+
+
+def written_answers(nb, key: dict[str, Any]) -> list[WrittenResult]:
+    """The free-text answers of ``nb``: the markdown cell tagged ``written-answer`` of each rubric's
+    exercise (plain text, never executed), cut at the rubric's ``max_chars``."""
+    from imtrade.assignments.editions import WRITTEN_PLACEHOLDER, WRITTEN_TAG
+
+    out = []
+    for rubric in key.get("written", []):
+        result = WrittenResult(rubric["exercise"], float(rubric["points"]))
+        cells = [
+            c
+            for c in nb.cells
+            if WRITTEN_TAG in (c.get("metadata", {}).get("tags") or [])
+            and c.get("metadata", {}).get("exercise") == rubric["exercise"]
+        ]
+        if not cells:
+            result.note = f"no answer cell (a markdown cell tagged {WRITTEN_TAG} for {rubric['exercise']})"
+            out.append(result)
+            continue
+        source = cells[0].get("source", "")
+        text = (source if isinstance(source, str) else "".join(map(str, source))).replace("\r\n", "\n").strip()
+        text = text.replace(WRITTEN_PLACEHOLDER, "").strip()
+        notes = [f"{len(cells)} answer cells for this exercise; only the first is read"] if len(cells) > 1 else []
+        if cells[0].get("cell_type") != "markdown":
+            notes.append(f"the answer cell was turned into a {cells[0].get('cell_type')} cell; its text is shown")
+        cap = int(rubric.get("max_chars", 4000))
+        result.chars = len(text)
+        result.sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+        if not text:
+            notes.append("no answer (the cell is empty)")
+        elif len(text) > cap:
+            notes.append(f"too long: {len(text)} characters, at most {cap}; only the first {cap} are shown")
+            text = text[:cap]
+        result.text, result.note = text, "; ".join(notes)
+        out.append(result)
+    return out
+
+
+def rubric_text(rubric: dict[str, Any]) -> str:
+    return "; ".join(f"[{c['points']:g}] {c['criterion']}" for c in rubric["criteria"])
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` that a spreadsheet shows as text: a leading ``= + - @`` (a formula) gets a ``'``."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+REVIEW_COLUMNS = ("id", "name", "exercise", "points", "max", "answer", "rubric", "note", "answer_sha256")
+
+
+def review_csv(grades: list[Grade], keys: dict[str, dict[str, Any]]) -> str:
+    """The instructor's review sheet: one row per student and free-text exercise, the answer with the
+    rubric beside it and a ``points`` column to fill in (kept from ``--rubric-points``)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(REVIEW_COLUMNS)
+    for g in grades:
+        rubrics = {w["exercise"]: w for w in keys[g.id].get("written", [])}
+        for w in g.written:
+            writer.writerow(
+                [
+                    g.id,
+                    spreadsheet_safe(g.name),
+                    w.exercise,
+                    "" if w.points is None else _points(w.points),
+                    _points(w.points_possible),
+                    spreadsheet_safe(w.text),  # the student's text: never a formula when opened
+                    rubric_text(rubrics[w.exercise]) if w.exercise in rubrics else "",
+                    w.note,
+                    w.sha256,
+                ]
+            )
+    return buffer.getvalue()
+
+
+def read_rubric_points(path: Path, keys: dict[str, dict[str, Any]]) -> dict[tuple[str, str], tuple[float, str]]:
+    """``{(id, exercise): (points, answer_sha256)}`` from a review sheet the instructor filled in.
+
+    Rows with an empty ``points`` cell are not marked yet. Every problem (unknown student or
+    exercise, points that are not a number or outside 0..max, a row given twice) is reported at once.
+    """
+    path = Path(path)
+    try:
+        text = read_regular(path, 64 * 1024 * 1024).decode("utf-8-sig")
+    except (UnsafeFile, UnicodeDecodeError) as exc:
+        raise AssignmentError(
+            f"rubric points file {path} cannot be read ({exc})", fix="pass the review.csv written by `imtrade grade`"
+        ) from None
+    reader = csv.DictReader(io.StringIO(text))
+    missing = [c for c in ("id", "exercise", "points") if c not in (reader.fieldnames or [])]
+    if missing:
+        raise AssignmentError(
+            f"rubric points file {path} lacks the column(s) {', '.join(missing)}",
+            fix="fill in the points column of the review.csv written by `imtrade grade`",
+        )
+    marked: dict[tuple[str, str], tuple[float, str]] = {}
+    seen: dict[tuple[str, str], int] = {}
+    problems: list[str] = []
+    for row in reader:
+        line = reader.line_num
+        sid, exercise, raw = ((row.get(c) or "").strip() for c in ("id", "exercise", "points"))
+        if not sid and not exercise and not raw:
+            continue
+        where = f"line {line} ({sid} {exercise})"
+        if sid not in keys:
+            problems.append(f"{where}: {sid!r} is not a student of these keys")
+            continue
+        rubrics = {w["exercise"]: w for w in keys[sid].get("written", [])}
+        if exercise not in rubrics:
+            known = ", ".join(rubrics) or "none"
+            problems.append(
+                f"{where}: {exercise!r} is not a rubric-graded exercise of this chapter (they are: {known})"
+            )
+            continue
+        if (sid, exercise) in seen:
+            problems.append(f"{where}: repeats line {seen[sid, exercise]}")
+            continue
+        seen[sid, exercise] = line
+        if not raw:
+            continue
+        try:
+            points = float(raw)
+        except ValueError:
+            problems.append(f"{where}: points {raw!r} is not a number")
+            continue
+        top = float(rubrics[exercise]["points"])
+        if not math.isfinite(points) or not 0 <= points <= top:
+            problems.append(f"{where}: {raw} points is outside the rubric's range 0 to {top:g}")
+            continue
+        marked[sid, exercise] = (points, (row.get("answer_sha256") or "").strip())
+    if problems:
+        shown = problems[:25] + ([f"... and {len(problems) - 25} more"] if len(problems) > 25 else [])
+        raise AssignmentError(
+            f"rubric points file {path}: {len(problems)} problem(s):\n  - " + "\n  - ".join(shown),
+            fix="correct those rows; no points were merged",
+        )
+    return marked
+
+
+def apply_rubric_points(grade: Grade, marked: dict[tuple[str, str], tuple[float, str]]) -> list[str]:
+    """Set the marked points of ``grade``'s free-text answers; notes on points not applied."""
+    notes = []
+    for w in grade.written:
+        w.points = None
+        if (grade.id, w.exercise) not in marked:
+            continue
+        points, digest = marked[grade.id, w.exercise]
+        if digest and digest != w.sha256:
+            notes.append(
+                f"{grade.id} {w.exercise}: the answer changed since it was marked; points not applied, mark it again"
+            )
+            continue
+        w.points = points
+    return notes
+
+
+def expected_released(key: dict[str, Any], show_expected: bool, today: datetime.date | None = None) -> bool:
+    """Whether the feedback shows expected values: ``--show-expected``, or the assignment's release date has come."""
+    if show_expected:
+        return True
+    release = key.get("release_date")
+    if not release:
+        return False
+    today = today or datetime.datetime.now(datetime.UTC).date()
+    return today >= datetime.date.fromisoformat(release)
+
+
+# ---------------------------------------------------------------------------------------
 # Scoring
 
 
@@ -394,6 +603,7 @@ def grade_one(
         )
         for a in key["answers"]
     ]
+    grade.written = written_results(key, "no submission")
     try:
         if path is None:
             grade.set_status("no submission", "no notebook was submitted")
@@ -409,6 +619,7 @@ def grade_one(
         except AssignmentError as exc:
             grade.set_status("not a notebook", exc.problem)
             return grade
+        grade.written = written_answers(nb, key)
         tampered = parameter_problems(nb, key, sid)
         grade.review = review_signs(nb)
         result = run_notebook(_prepare(nb, key), timeout=timeout, env=env, sandbox=sandbox, scratch=scratch)
@@ -480,25 +691,29 @@ def _points(value: float) -> str:
 
 
 def exercise_columns(key: dict[str, Any]) -> list[str]:
-    return list(dict.fromkeys(a.get("exercise", a["variable"]) for a in key["answers"]))
+    auto = [a.get("exercise", a["variable"]) for a in key["answers"]]
+    return list(dict.fromkeys(auto + [w["exercise"] for w in key.get("written", [])]))
 
 
 def grades_csv(grades: list[Grade], columns: list[str]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["id", "name", *columns, "total", "max", "status", "reason", "review"])
+    writer.writerow(["id", "name", *columns, "total", "max", "status", "reason", "review", "to_mark"])
     for g in grades:
-        per = {c: sum(a.points for a in g.answers if a.exercise == c) for c in columns}
+        per = {c: _points(sum(a.points for a in g.answers if a.exercise == c)) for c in columns}
+        for w in g.written:  # a free-text answer not marked yet is blank, not zero
+            per[w.exercise] = "" if w.points is None else _points(w.points)
         writer.writerow(
             [
                 g.id,
                 g.name,
-                *(_points(per[c]) for c in columns),
+                *(per[c] for c in columns),
                 _points(g.total),
                 _points(g.maximum),
                 g.status,
                 "; ".join(g.reasons),
                 "; ".join(dict.fromkeys(g.review)),
+                " ".join(g.to_mark),
             ]
         )
     return buffer.getvalue()
@@ -518,7 +733,7 @@ def _cell(text: str) -> str:
 
 def feedback_markdown(grade: Grade, key: dict[str, Any], show_expected: bool = False) -> str:
     """The student's feedback; expected values only with ``show_expected`` (else a resubmission
-    after feedback would just copy them)."""
+    after feedback would just copy them; :func:`expected_released` decides it from the release date)."""
     title = key.get("chapter_title", key["chapter"])
     lines = [
         f"# Feedback: {grade.name} ({grade.id})",
@@ -544,6 +759,15 @@ def feedback_markdown(grade: Grade, key: dict[str, Any], show_expected: bool = F
             f"{_cell(_display(a.expected)) + tolerance if show_expected else 'hidden'} | {_cell(a.given)} | "
             f"{_cell(_hide(a.reason, a.expected) if not show_expected else a.reason)} |"
         )
+    if not show_expected:
+        release = key.get("release_date")
+        lines += ["", f"Expected values are hidden until {release}." if release else "Expected values are hidden."]
+    if grade.written:
+        lines += ["", "## Written answers (marked by your instructor against a rubric)", ""]
+        lines += ["| exercise | points | note |", "|---|---|---|"]
+        for w in grade.written:
+            mark = "not marked yet" if w.points is None else _points(w.points)
+            lines.append(f"| {w.exercise} | {mark} / {_points(w.points_possible)} | {_cell(w.note)} |")
     if grade.errors:
         lines += ["", "## Errors while running your notebook", "", *[f"- {_cell(e)}" for e in grade.errors]]
     return "\n".join(lines) + "\n"
@@ -560,6 +784,7 @@ def grade_to_dict(grade: Grade) -> dict[str, Any]:
         "review": grade.review,
         "seconds": round(grade.seconds, 3),
         "answers": [vars(a) for a in grade.answers],
+        "written": [vars(w) for w in grade.written],
     }
 
 
@@ -568,6 +793,7 @@ def grade_from_dict(data: dict[str, Any]) -> Grade:
     grade.status, grade.reasons, grade.errors = data["status"], list(data["reasons"]), list(data["errors"])
     grade.review, grade.seconds = list(data.get("review", [])), float(data.get("seconds", 0.0))
     grade.answers = [AnswerResult(**a) for a in data["answers"]]
+    grade.written = [WrittenResult(**w) for w in data.get("written", [])]
     return grade
 
 
@@ -588,6 +814,16 @@ def results_document(
                 "output": a.reason if show_expected else _hide(a.reason, a.expected),
             }
             for a in grade.answers
+        ]
+        + [
+            {
+                "name": f"{w.exercise} (written, rubric)",
+                "score": w.points or 0.0,
+                "max_score": w.points_possible,
+                "status": "passed" if w.points else "failed",
+                "output": "not marked yet" if w.points is None else "marked by the instructor",
+            }
+            for w in grade.written
         ],
         "imtrade": {
             "version": RESULTS_VERSION,
@@ -696,6 +932,8 @@ def grade(
     unsafe_no_sandbox: bool = False,
     regrade: bool = False,
     show_expected: bool = False,
+    rubric_points: Path | None = None,
+    today: datetime.date | None = None,
 ) -> GradeReport:
     """Grade every student of ``keys``; see the module docstring."""
     from imtrade.assignments.sandbox import environment
@@ -705,6 +943,8 @@ def grade(
     submissions = Path(submissions)
     key_map = load_keys(keys)
     chapter = next(iter(key_map.values()))["chapter"]
+    marked = read_rubric_points(rubric_points, key_map) if rubric_points is not None else {}
+    shown = {sid: expected_released(key, show_expected, today) for sid, key in key_map.items()}
     target = Path(out) if out is not None else submissions
     if unsafe_no_sandbox:
         sandbox = None
@@ -724,13 +964,17 @@ def grade(
     results.mkdir(parents=True, exist_ok=True)
     columns = exercise_columns(next(iter(key_map.values())))
     csv_path = target / "grades.csv"
+    review_path = target / "review.csv"
+    written = any(k.get("written") for k in key_map.values())
 
     done: dict[str, Grade] = {}
+    digests: dict[str, tuple[str, str | None]] = {}
     lock = threading.Lock()
     todo: list[tuple[str, str, str | None]] = []
     for sid in sorted(key_map):
         key_sha, sub_sha = key_digest(key_map[sid]), submission_digest(found.get(sid))
         kept = None if regrade else kept_result(results, sid, key_sha, sub_sha)
+        digests[sid] = (key_sha, sub_sha)
         if kept is not None:
             done[sid] = kept
         else:
@@ -742,20 +986,31 @@ def grade(
         + ("" if sandbox is None else ", each in a sandbox")
     )
 
+    def write_one(g: Grade) -> None:
+        notes.extend(apply_rubric_points(g, marked))
+        key_sha, sub_sha = digests[g.id]
+        atomic_write(
+            results / f"{g.id}.json",
+            json.dumps(results_document(g, key_sha, sub_sha, shown[g.id]), indent=1) + "\n",
+        )
+        atomic_write(feedback / f"{g.id}.md", feedback_markdown(g, key_map[g.id], shown[g.id]))
+
+    def write_sheets() -> None:
+        graded = [done[i] for i in sorted(done)]
+        atomic_write(csv_path, grades_csv(graded, columns))
+        if written:
+            atomic_write(review_path, review_csv(graded, key_map))
+
     def record(g: Grade, key_sha: str, sub_sha: str | None) -> None:
         with lock:
             done[g.id] = g
-            atomic_write(
-                results / f"{g.id}.json",
-                json.dumps(results_document(g, key_sha, sub_sha, show_expected), indent=1) + "\n",
-            )
-            atomic_write(feedback / f"{g.id}.md", feedback_markdown(g, key_map[g.id], show_expected))
-            atomic_write(csv_path, grades_csv([done[i] for i in sorted(done)], columns))
+            write_one(g)
+            write_sheets()
 
-    with lock:
-        atomic_write(csv_path, grades_csv([done[i] for i in sorted(done)], columns))
+    with lock:  # kept grades: points, release date and feedback as of this run
         for g in done.values():
-            atomic_write(feedback / f"{g.id}.md", feedback_markdown(g, key_map[g.id], show_expected))
+            write_one(g)
+        write_sheets()
 
     def work(item: tuple[str, str, str | None]) -> Grade:
         sid, key_sha, sub_sha = item

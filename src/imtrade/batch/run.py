@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from imtrade.batch.spec import BatchSpec, RunSpec
-from imtrade.book.build import ChapterPlan, environment_digest, plan_chapter, write_record
+from imtrade.book.build import ChapterPlan, environment_digest, plan_chapter, stop_pool, write_record
 from imtrade.book.execute import CELL_TIMEOUT, ExecutionResult
 from imtrade.book.kernels import STATS_ENV, forked_kernel_peak_mb, warm_kernels
 from imtrade.book.toc import Chapter
@@ -85,6 +85,8 @@ class RunOutcome:
     log: str = ""
     error: str = ""
     failed_notebook: bytes | None = None
+    transient: bool = False  # a failure that running it again may cure (a timeout, a dead kernel or worker)
+    attempts: int = 1
     worker: str = ""
     worker_peak_mb: float = 0.0  # the worker process itself
     kernel_peak_mb: float = 0.0  # largest kernel (child process) the worker has run so far
@@ -131,7 +133,14 @@ def execute_run(request: RunRequest) -> RunOutcome:
         os.environ[STATS_ENV] = str(stats)
         try:
             result = execute_chapter(
-                chapter, request.params, output, cwd=work, timeout=request.timeout, failed_dir=failed, log_path=log
+                chapter,
+                request.params,
+                output,
+                cwd=work,
+                timeout=request.timeout,
+                failed_dir=failed,
+                log_path=log,
+                scratch_dir=tmp_path / "scratch",
             )
             outcome.ok, outcome.reads, outcome.notebook = True, result.reads, output.read_bytes()
             outcome.files = {
@@ -141,7 +150,8 @@ def execute_run(request: RunRequest) -> RunOutcome:
             }
         except ImtradeError as exc:
             outcome.error = exc.problem
-        except Exception as exc:  # a dead kernel, a cell timeout, a bug: reported, never fatal to the batch
+            outcome.transient = bool(getattr(exc, "transient", False))
+        except Exception as exc:  # a bug: reported, never fatal to the batch
             outcome.error = f"{exc.__class__.__name__}: {exc}"
         kept = failed / f"{request.chapter}.ipynb"
         if kept.is_file():
@@ -213,40 +223,101 @@ def plan_runs(
 # Executors: the same submit / as-completed / cancel protocol for both back ends
 
 
+def _died(request: RunRequest, exc: BaseException, attempts: int) -> RunOutcome:
+    """The outcome of a run whose worker process died under it."""
+    return RunOutcome(
+        request.stem,
+        ok=False,
+        seconds=0.0,
+        error=f"the worker process running it died ({exc.__class__.__name__}: {exc})",
+        transient=True,
+        attempts=attempts,
+    )
+
+
 class LocalExecutor:
     """A process pool on this machine (``jobs`` workers); ``jobs == 1`` runs in this process.
 
+    A run that fails for a reason running it again may cure (a cell timeout, a dead kernel,
+    a worker process that died; never an error of the notebook's own code) is run again, up
+    to ``retries`` more times; ``on_retry(request, outcome)`` is told of each retry. A dead
+    worker breaks the whole pool: a new one is started and every run it held is resubmitted.
     After :meth:`cancel`, runs already started still finish and are yielded (and recorded).
     """
 
-    def __init__(self, jobs: int) -> None:
+    def __init__(self, jobs: int, *, retries: int = 1, on_retry=None, function=None) -> None:
         self.jobs = max(1, jobs)
+        self.retries = max(0, retries)
+        self.on_retry = on_retry or (lambda request, outcome: None)
+        self.function = function or execute_run  # what a worker does (tests pass another module-level function)
         self.pool = None
         self._futures: list = []
         self._cancelled = False
         if self.jobs > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+            self.pool = self._new_pool()
 
-            # spawn: workers start clean (no copied threads or locks of the driver, e.g. a Dask client)
-            self.pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"))
+    def _new_pool(self):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        # spawn: workers start clean (no copied threads or locks of the driver, e.g. a Dask client)
+        return ProcessPoolExecutor(max_workers=self.jobs, mp_context=multiprocessing.get_context("spawn"))
 
     def describe(self) -> str:
         return f"local process pool, {self.jobs} worker(s)" if self.pool else "this process (1 worker)"
 
+    def _again(self, request: RunRequest, outcome: RunOutcome, attempts: dict[str, int]) -> bool:
+        """Whether to run ``request`` again after ``outcome`` (and count the attempt)."""
+        if outcome.ok or not outcome.transient or self._cancelled or attempts[request.stem] > self.retries:
+            return False
+        self.on_retry(request, outcome)
+        attempts[request.stem] += 1
+        return True
+
     def run(self, requests: list[RunRequest]) -> Iterator[RunOutcome]:
+        attempts = {r.stem: 1 for r in requests}
         if self.pool is None:
             for request in requests:
-                if self._cancelled:
-                    return
-                yield execute_run(request)
+                while not self._cancelled:
+                    outcome = self.function(request)
+                    outcome.attempts = attempts[request.stem]
+                    if not self._again(request, outcome, attempts):
+                        yield outcome
+                        break
             return
-        from concurrent.futures import as_completed
+        from concurrent.futures import FIRST_COMPLETED, wait
+        from concurrent.futures.process import BrokenProcessPool
 
-        self._futures = [self.pool.submit(execute_run, r) for r in requests]
-        for future in as_completed(self._futures):
-            if not future.cancelled():
-                yield future.result()
+        def broke(future) -> bool:
+            return not future.cancelled() and isinstance(future.exception(), BrokenProcessPool)
+
+        pending = {self.pool.submit(self.function, r): r for r in requests}
+        self._futures = list(pending)
+        while pending:
+            done, _ = wait(list(pending), return_when=FIRST_COMPLETED)
+            broken = any(broke(f) for f in done)
+            if broken:
+                done, _ = wait(list(pending))  # a broken pool fails every run it held, at once
+            again = []
+            for future in done:
+                request = pending.pop(future)
+                if future.cancelled():
+                    continue
+                try:
+                    outcome = future.result()
+                except BrokenProcessPool as exc:
+                    outcome = _died(request, exc, attempts[request.stem])
+                outcome.attempts = attempts[request.stem]
+                if self._again(request, outcome, attempts):
+                    again.append(request)
+                else:
+                    yield outcome
+            if broken:  # the pool is unusable: a new one for the runs still to do
+                self.pool.shutdown(wait=False, cancel_futures=True)
+                self.pool = self._new_pool()
+            for request in again:
+                pending[self.pool.submit(self.function, request)] = request
+            self._futures = list(pending)
 
     def cancel(self) -> None:
         self._cancelled = True
@@ -255,13 +326,18 @@ class LocalExecutor:
 
     def close(self, wait: bool = True) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=wait, cancel_futures=True)
+            if wait:
+                self.pool.shutdown(wait=True, cancel_futures=True)
+            else:  # Ctrl-C: workers would run the runs already queued to them to the end
+                stop_pool(self.pool)
 
 
 class DaskExecutor:
     """Submit runs to an existing Dask distributed scheduler (``tcp://host:port``)."""
 
-    def __init__(self, address: str, env: str, timeout: float = 20) -> None:
+    def __init__(self, address: str, env: str, timeout: float = 20, *, retries: int = 1, on_retry=None) -> None:
+        self.retries = max(0, retries)
+        self.on_retry = on_retry or (lambda request, outcome: None)
         try:
             from distributed import Client
         except ImportError:
@@ -306,13 +382,34 @@ class DaskExecutor:
         from distributed import as_completed
 
         token = os.urandom(4).hex()
-        self._futures = [
-            self.client.submit(execute_run, r, key=f"imtrade-run-{r.stem}-{token}", pure=False) for r in requests
-        ]
-        for future in as_completed(self._futures, loop=self.client.loop):
+        attempts = {r.stem: 1 for r in requests}
+        by_key: dict[str, RunRequest] = {}
+
+        def submit(request: RunRequest):
+            key = f"imtrade-run-{request.stem}-{token}-{attempts[request.stem]}"
+            by_key[key] = request
+            # retries=: Dask runs the task again when its worker died (the task was lost)
+            return self.client.submit(execute_run, request, key=key, pure=False, retries=self.retries)
+
+        self._futures = [submit(r) for r in requests]
+        completed = as_completed(self._futures, loop=self.client.loop)
+        for future in completed:
             if self._cancelled:
                 return
-            yield future.result()
+            request = by_key[future.key]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # the task was lost more often than retries allow (workers died)
+                outcome = _died(request, exc, attempts[request.stem])
+            outcome.attempts = attempts[request.stem]
+            if not outcome.ok and outcome.transient and attempts[request.stem] <= self.retries:
+                self.on_retry(request, outcome)  # a timeout or a dead kernel: once more
+                attempts[request.stem] += 1
+                again = submit(request)
+                self._futures.append(again)
+                completed.add(again)
+                continue
+            yield outcome
 
     def cancel(self) -> None:
         """Release every run not finished yet (Dask cannot stop a task that is running)."""
@@ -446,12 +543,15 @@ def run_batch(
     force: bool = False,
     progress: bool | None = None,
     echo: Callable[[str], None] | None = None,
+    retries: int = 1,
 ) -> BatchReport:
     """Run ``spec``: skip up-to-date runs, execute the others, write records and the summary.
 
     Failures do not raise here: the report lists them (:meth:`BatchReport.raise_for_failures`).
     Without ``continue_on_error`` the batch stops at the first failure (runs already started
-    finish and are recorded; the rest are ``not run``).
+    finish and are recorded; the rest are ``not run``). A run that failed for a transient
+    reason (a cell timeout, a dead kernel or worker) is run again up to ``retries`` times; a
+    notebook that failed in its own code never is.
     """
     from tqdm.auto import tqdm
 
@@ -461,9 +561,18 @@ def run_batch(
     runs = plan_runs(spec, out, limit=limit, force=force, paths=paths)
     stale = [r for r in runs if r.status != SKIPPED]
     executor = None
+
+    def on_retry(request: RunRequest, outcome: RunOutcome) -> None:
+        if echo is not None:
+            echo(
+                f"retrying {request.stem} (attempt {outcome.attempts + 1} of {retries + 1}): {one_line(outcome.error)}"
+            )
+
     if stale:
         executor = (
-            DaskExecutor(scheduler, environment_digest(paths)) if scheduler else LocalExecutor(min(jobs, len(stale)))
+            DaskExecutor(scheduler, environment_digest(paths), retries=retries, on_retry=on_retry)
+            if scheduler
+            else LocalExecutor(min(jobs, len(stale)), retries=retries, on_retry=on_retry)
         )
     description = executor.describe() if executor else "no worker (every run up to date)"
     bar = tqdm(

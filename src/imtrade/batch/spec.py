@@ -11,13 +11,14 @@ A spec is a YAML file (``specs/*.yml``)::
       chapter: country_brief
       params: {vintage: "2026-07-01"}   # the same for every run of the grid
       vary:                             # cartesian product, in the order written
-        country: {from: economies}      # or a list, or {from: "imtrade.x:function", args: {...}}
+        country: {from: economies}      # or a list, or {from: "imtrade.chapters.x:function", args: {...}}
         start_year: [1990, 2000]
     site: {...}                     # optional: publish the results in the book (see imtrade.batch.site)
 
 :func:`load_spec` validates everything before any run and reports every problem at once,
 each with its line in the file: unknown keys, unknown chapters, undeclared parameters, values
-of the wrong type, malformed or empty grids, duplicate runs, and the chapter's own semantic
+of the wrong type, malformed or empty grids, generators that are not declared (a chapter
+package lists the functions a spec may call in ``BATCH_GENERATORS``), duplicate runs, and the chapter's own semantic
 checks (``check_parameters``: known country codes, year order ...) on every expanded run.
 """
 
@@ -169,6 +170,37 @@ def economies(include_aggregates: bool = False) -> list[str]:
 
 
 BUILTIN_GENERATORS = {"economies": economies}
+GENERATORS_ATTR = "BATCH_GENERATORS"  # in a chapter package: the names of its functions a spec may call
+
+
+def declared_generators(module_name: str) -> tuple[str, ...]:
+    """The generator functions ``imtrade.chapters.<topic>`` declares in ``BATCH_GENERATORS``
+    (empty for anything else: a spec may call no other function of the package)."""
+    parts = module_name.split(".")
+    if len(parts) != 3 or parts[:2] != ["imtrade", "chapters"] or not parts[2].isidentifier():
+        return ()
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return ()
+    declared = getattr(module, GENERATORS_ATTR, ())
+    return tuple(name for name in declared if isinstance(name, str))
+
+
+def _generator(source: str) -> tuple[Any, str | None]:
+    """The function ``source`` names, or None and why a spec may not call it."""
+    if source in BUILTIN_GENERATORS:
+        return BUILTIN_GENERATORS[source], None
+    module_name, _, attr = source.partition(":")
+    declared = declared_generators(module_name)
+    if attr and attr in declared:
+        return getattr(importlib.import_module(module_name), attr), None
+    if declared:
+        return None, f"{module_name} declares the generator(s) {', '.join(declared)} only"
+    return None, (
+        f"{source!r} is neither a built-in generator ({', '.join(BUILTIN_GENERATORS)}) nor a generator a chapter "
+        f"declares ('imtrade.chapters.<topic>:<function>' named in its {GENERATORS_ATTR})"
+    )
 
 
 def _generate(spec: dict[str, Any], path: tuple, problems: _Problems) -> list[Any] | None:
@@ -182,24 +214,12 @@ def _generate(spec: dict[str, Any], path: tuple, problems: _Problems) -> list[An
         problems.add((*path, "args"), "'args' must be a mapping of keyword arguments")
         return None
     if not isinstance(source, str) or not source:
-        problems.add(path, "a generator needs 'from': 'economies' or 'imtrade.<module>:<function>'")
+        problems.add(path, "a generator needs 'from': 'economies' or 'imtrade.chapters.<topic>:<function>'")
         return None
-    if source in BUILTIN_GENERATORS:
-        fn = BUILTIN_GENERATORS[source]
-    else:
-        module_name, _, attr = source.partition(":")
-        if not (module_name == "imtrade" or module_name.startswith("imtrade.")) or not attr:
-            problems.add(
-                (*path, "from"),
-                f"{source!r} is neither a built-in generator ({', '.join(BUILTIN_GENERATORS)}) "
-                "nor 'imtrade.<module>:<function>'",
-            )
-            return None
-        try:
-            fn = getattr(importlib.import_module(module_name), attr)
-        except (ImportError, AttributeError):
-            problems.add((*path, "from"), f"cannot import {source!r}")
-            return None
+    fn, refused = _generator(source)
+    if fn is None:
+        problems.add((*path, "from"), str(refused))
+        return None
     try:
         values = fn(**args)
     except TypeError as exc:
@@ -207,6 +227,9 @@ def _generate(spec: dict[str, Any], path: tuple, problems: _Problems) -> list[An
         return None
     except ImtradeError as exc:
         problems.add((*path, "from"), f"{source}: {exc.problem}")
+        return None
+    except Exception as exc:  # a generator's own failure is a problem of the spec, never a traceback
+        problems.add((*path, "from"), f"{source} failed: {exc.__class__.__name__}: {exc}")
         return None
     if not isinstance(values, list | tuple):
         problems.add((*path, "from"), f"{source} must return a list, got {type(values).__name__}")
@@ -365,7 +388,12 @@ def load_spec(path: str | Path, paths: ProjectPaths | None = None, *, semantic: 
     path = Path(path)
     if not path.is_file():
         raise BatchSpecError(f"no batch spec {path}", fix="pass the path of a YAML spec, e.g. specs/country_briefs.yml")
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise BatchSpecError(
+            f"{path} is not UTF-8 text (byte {exc.start} cannot be decoded)", fix="save the spec as UTF-8 YAML"
+        ) from None
     try:
         raw = yaml.safe_load(text)
         lines = line_map(text)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import platform
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -260,8 +262,61 @@ def _execute_stale(stale: list[ChapterPlan], jobs: int, paths: ProjectPaths, pro
                 except ImtradeError as exc:
                     plan.error = str(exc)
         except KeyboardInterrupt:
-            pool.shutdown(wait=False, cancel_futures=True)
+            stop_pool(pool)
             raise
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Stop a process pool at once (Ctrl-C): its workers are terminated, not waited for.
+
+    Each worker gets the terminal's SIGINT too, but a pool worker reports the interrupt as the
+    result of its chapter and then takes the next chapter already queued to it and runs it to
+    the end: shutting down without terminating waited for whole chapters (over a minute).
+    """
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        with suppress(OSError):
+            process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+LOCK_FILE = ".build.lock"
+_HELD: dict[Path, int] = {}  # locks this process holds (publish builds inside its own lock)
+
+
+@contextmanager
+def build_lock(paths: ProjectPaths):
+    """Hold ``_build/.build.lock`` (an ``flock``, released when the process ends, even by
+    ``kill -9``); a second build of the same folder is refused while the first runs."""
+    import fcntl
+
+    lock = (paths.build / LOCK_FILE).absolute()
+    if lock in _HELD:
+        _HELD[lock] += 1
+        try:
+            yield
+        finally:
+            _HELD[lock] -= 1
+        return
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "?"
+        os.close(fd)
+        raise BuildError(
+            f"another `imtrade build` or `imtrade publish` (pid {holder}) is using {paths.build}",
+            fix="wait for it to finish and run the command again (two builds of one folder would corrupt it)",
+        ) from None
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        _HELD[lock] = 1
+        yield
+    finally:
+        _HELD.pop(lock, None)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
 
 
 def build(
@@ -272,11 +327,18 @@ def build(
     ``edition="student"`` builds the book without solutions into ``_build/student/`` (own
     stage, cache and site): the chapters' solutions are removed from their sources before
     execution (:mod:`imtrade.assignments.editions`), and the built site is searched for any
-    solution text before the build reports success.
+    solution text before the build reports success. Only one build of a folder runs at a time
+    (:func:`build_lock`).
     """
+    with build_lock(edition_paths(edition, project())):
+        return _build(jobs=jobs, force=force, strict=strict, progress=progress, edition=edition)
+
+
+def _build(*, jobs: int, force: bool, strict: bool, progress, edition: str) -> BuildReport:
     from imtrade.batch.site import stage_batches
-    from imtrade.book.pages import write_generated_pages
-    from imtrade.book.site import build_site, stage_digest, sync_sources
+    from imtrade.book.execute import clean_scratch
+    from imtrade.book.pages import GENERATED_PAGES, write_generated_pages
+    from imtrade.book.site import build_site, prune_stage, stage_digest, sync_sources
 
     paths = edition_paths(edition, project())
     start = time.perf_counter()
@@ -286,6 +348,7 @@ def build(
     if unknown:
         raise BuildError(f"book_params.yml names unknown chapter(s): {', '.join(sorted(unknown))}")
     env = environment_digest(paths)
+    clean_scratch(paths)  # what an interrupted or killed build left
     book_chapters = chapters(paths)
     if edition == "student":
         from imtrade.assignments.editions import student_chapter
@@ -308,6 +371,9 @@ def build(
             fix="fix the chapter or its parameters and run `imtrade build` again (finished chapters are kept in the cache)",
         )
     stage = sync_sources(paths)
+    strays = prune_stage(stage, {p.output for p in plans} | {stage / page for page in GENERATED_PAGES}, paths)
+    if strays:
+        progress(f"removed {len(strays)} file(s) the build did not write from the stage: {', '.join(strays[:5])}")
     write_generated_pages(stage, plans, paths)
     if edition == "instructor":  # batch runs keep their solutions: never in the student edition
         stage_batches(stage, paths)  # built batch runs with a `site` section (e.g. country briefs)
@@ -318,11 +384,20 @@ def build(
     site_record = paths.build / "cache" / "site.json"
     previous = json.loads(site_record.read_text()) if site_record.is_file() else {}
     site_built, site_seconds, warnings = False, 0.0, []
-    if force or previous.get("stage_digest") != digest or previous.get("strict") != strict or not paths.site.is_dir():
+    if (
+        force
+        or strays  # the published site may hold their pages
+        or previous.get("stage_digest") != digest
+        or previous.get("strict") != strict
+        or not paths.site.is_dir()
+    ):
         # Sphinx rebuilds only changed pages; when our code (e.g. the Sphinx extension) or the
         # environment changed, every page must be written again, and also when the table of
         # contents changed (e.g. briefs added): Sphinx would leave the other pages' sidebars stale.
-        everything = force or previous.get("environment") != env or previous.get("toc") != toc_digest
+        # --strict must see the warnings of every page, not only of those Sphinx rewrites.
+        everything = (
+            force or strict or bool(strays) or previous.get("environment") != env or previous.get("toc") != toc_digest
+        )
         result = build_site(strict=strict, paths=paths, all_pages=everything)
         site_built, site_seconds, warnings = True, result.seconds, result.warnings
         site_record.parent.mkdir(parents=True, exist_ok=True)

@@ -225,9 +225,13 @@ def reproducibility_page(paths: ProjectPaths, plans: list[ChapterPlan]) -> str:
     return "\n".join(lines)
 
 
+GENERATED_PAGES = ("book/data_sources.md", "book/reproducibility.md")  # written into the stage by every build
+
+
 def write_generated_pages(stage: Path, plans: list[ChapterPlan], paths: ProjectPaths) -> None:
     from imtrade.book.site import write_if_changed
 
     titles = {p.chapter.name: p.chapter.title() for p in plans}
-    write_if_changed(stage / "book" / "data_sources.md", data_sources_page(paths, titles).encode())
-    write_if_changed(stage / "book" / "reproducibility.md", reproducibility_page(paths, plans).encode())
+    sources, reproducibility = (stage / page for page in GENERATED_PAGES)
+    write_if_changed(sources, data_sources_page(paths, titles).encode())
+    write_if_changed(reproducibility, reproducibility_page(paths, plans).encode())

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import io
+import re
 import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -140,12 +141,33 @@ def check_name(name: str, declared: dict[str, Parameter], chapter: str) -> None:
         )
 
 
+CODE = re.compile(r"^[A-Z][A-Z0-9]{2}$")  # an ISO3 / entity code (KOR, WLD, EAS, ...)
+
+
+def is_code_parameter(parameter: Parameter) -> bool:
+    """A parameter of entity codes: a ``str`` or ``list[str]`` whose default holds only codes."""
+    default = parameter.default
+    if parameter.type == "str":
+        return isinstance(default, str) and bool(CODE.match(default))
+    if parameter.type == "list[str]":
+        return bool(default) and all(isinstance(v, str) and CODE.match(v) for v in default)
+    return False
+
+
 def resolve_parameters(declared: dict[str, Parameter], given: dict[str, Any], chapter: str) -> dict[str, Any]:
-    """Defaults overridden by ``given``; every name checked and every value coerced."""
+    """Defaults overridden by ``given``; every name checked and every value coerced.
+
+    Codes are upper-cased (``kor`` is ``KOR``) in parameters of entity codes
+    (:func:`is_code_parameter`), so the same run has one set of values, one cache key and one
+    output name however it was typed.
+    """
     values = {name: p.default for name, p in declared.items()}
     for name, value in given.items():
         check_name(name, declared, chapter)
-        values[name] = coerce(name, declared[name].type, value)
+        value = coerce(name, declared[name].type, value)
+        if is_code_parameter(declared[name]):
+            value = [v.strip().upper() for v in value] if isinstance(value, list) else value.strip().upper()
+        values[name] = value
     return values
 
 

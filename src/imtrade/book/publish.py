@@ -234,7 +234,11 @@ def _copy_edition(built: Path, target: Path) -> bool:
     target.parent.mkdir(parents=True, exist_ok=True)
     fresh = target.with_name(f".{target.name}.new-{os.getpid()}")
     shutil.rmtree(fresh, ignore_errors=True)
-    shutil.copytree(built, fresh, ignore=shutil.ignore_patterns(".buildinfo", "*.map"))
+    try:
+        shutil.copytree(built, fresh, ignore=shutil.ignore_patterns(".buildinfo", "*.map"))
+    except BaseException:
+        shutil.rmtree(fresh, ignore_errors=True)  # a full disk leaves no partial edition behind
+        raise
     replaced = target.exists()
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     if replaced:
@@ -255,6 +259,13 @@ def publish(
     progress=print,
 ) -> PublishReport:
     """Build the book as the edition of ``date`` and add it to ``site`` (see the module docstring)."""
+    from imtrade.book.build import build_lock
+
+    with build_lock(project()):  # the edition file in the stage and the build: no other build meanwhile
+        return _publish(date=date, base_url=base_url, site=site, jobs=jobs, pdf=pdf, strict=strict, progress=progress)
+
+
+def _publish(*, date, base_url, site, jobs, pdf, strict, progress) -> PublishReport:
     from imtrade.book.build import build
     from imtrade.book.site import stage_dir
 

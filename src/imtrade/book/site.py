@@ -48,8 +48,11 @@ def write_if_changed(path: Path, content: bytes) -> bool:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_bytes(content)
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(content)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return True
 
 
@@ -82,6 +85,61 @@ def sync_sources(paths: ProjectPaths | None = None) -> Path:
         if src.is_file():
             write_if_changed(stage / "_mathjax" / "mathjax" / src.relative_to(mathjax), src.read_bytes())
     return stage
+
+
+SOURCE_SUFFIXES = (".md", ".ipynb", ".rst", ".txt")  # files Sphinx (myst-nb) may read as pages
+
+
+def prune_stage(stage: Path, keep: set[Path], paths: ProjectPaths | None = None) -> list[str]:
+    """Remove from the stage every file that the build did not put there; return them.
+
+    The stage is derived from the sources on every build: in ``chapters/`` only the executed
+    notebooks of this build (``keep``), the plain pages of ``chapters/`` and what the chapters
+    wrote (``tables/``, read as downloads only) may live; in ``book/`` only the book's pages
+    (and the generated ones in ``keep``); at the top only :data:`STATIC_SOURCES`. Hidden
+    files (e.g. an interrupted run's scratch notebooks of earlier versions) are never kept:
+    Sphinx would publish them as pages. When anything was removed, Sphinx's own output is
+    removed too (it would still hold the stray pages) and the next build writes every page.
+    """
+    from imtrade.book.toc import is_notebook
+
+    paths = paths or project()
+    keep = {p.resolve() for p in keep}
+    removed: list[str] = []
+
+    def drop(file: Path) -> None:
+        removed.append(file.relative_to(stage).as_posix())
+        if file.is_dir() and not file.is_symlink():
+            shutil.rmtree(file, ignore_errors=True)
+        else:
+            file.unlink(missing_ok=True)
+
+    chapters = stage / "chapters"
+    plain = {src.name for src in paths.chapters.glob("*.md") if not is_notebook(src)}
+    for file in sorted(chapters.rglob("*")) if chapters.is_dir() else []:
+        rel = file.relative_to(chapters)
+        if not file.exists() and not file.is_symlink():
+            continue  # inside a folder dropped already
+        hidden = any(part.startswith(".") for part in rel.parts)
+        if file.is_dir() and not hidden:
+            continue
+        stray_top = len(rel.parts) == 1 and file.resolve() not in keep and file.name not in plain
+        stray_page = len(rel.parts) > 1 and file.suffix in SOURCE_SUFFIXES and rel.parts[0] != "tables"
+        if hidden or stray_top or stray_page:
+            drop(file)
+    for folder in STATIC_DIRS:
+        staged = stage / folder
+        for file in sorted(staged.rglob("*")) if staged.is_dir() else []:
+            if file.is_file() or file.is_symlink():
+                source = paths.root / file.relative_to(stage)
+                if not source.is_file() and file.resolve() not in keep:
+                    drop(file)
+    for file in sorted(stage.iterdir()) if stage.is_dir() else []:
+        if file.is_file() and file.suffix in SOURCE_SUFFIXES and file.name not in STATIC_SOURCES:
+            drop(file)
+    if removed:
+        shutil.rmtree(stage / "_build", ignore_errors=True)  # its pages of the removed files
+    return removed
 
 
 def stage_digest(stage: Path) -> str:
@@ -155,7 +213,20 @@ def publish(built: Path, paths: ProjectPaths | None = None) -> Path:
             skipped += [n for n in names if (Path(directory) / n).is_file() and (rel_dir / n).as_posix() not in refs]
         return skipped
 
-    shutil.copytree(built, fresh, ignore=ignore)
+    try:
+        shutil.copytree(built, fresh, ignore=ignore)
+    except BaseException as exc:
+        shutil.rmtree(fresh, ignore_errors=True)  # never leave a partial copy behind (e.g. a full disk)
+        if isinstance(exc, OSError):
+            from imtrade.exceptions import from_os_error
+
+            problem = from_os_error(exc)
+            if problem is not None:
+                raise BuildError(
+                    f"the built site could not be published: {problem.problem}",
+                    fix=f"{problem.fix}; the published site in {target} was left unchanged",
+                ) from None
+        raise
     old = target.with_name(f".html-old-{os.getpid()}")
     if target.exists():
         target.rename(old)

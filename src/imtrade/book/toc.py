@@ -116,7 +116,23 @@ def book_parameters(paths: ProjectPaths | None = None) -> dict[str, dict[str, An
     paths = paths or project()
     if not paths.book_params.is_file():
         return {}
-    raw = safe_load(paths.book_params.read_text(encoding="utf-8")) or {}
+    import yaml
+
+    example = "trade_patterns:\n    countries: [KOR, MEX]"
+    try:
+        raw = safe_load(paths.book_params.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as exc:
+        raise ParameterError(
+            f"{paths.book_params} is not UTF-8 text (byte {exc.start} cannot be decoded)",
+            fix=f"save it as UTF-8 YAML, e.g.\n    {example}",
+        ) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        raise ParameterError(
+            f"{paths.book_params} is not valid YAML{where}: {getattr(exc, 'problem', None) or exc}",
+            fix=f"correct the file (e.g. close every bracket), e.g.\n    {example}",
+        ) from None
     if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
         raise ParameterError(f"{paths.book_params} must map chapter names to {{parameter: value}} mappings")
     return raw

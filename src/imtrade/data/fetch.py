@@ -131,6 +131,15 @@ def staging_dir(paths: ProjectPaths, dataset: str, vintage: str) -> Iterator[Pat
                 folder.rmdir()
 
 
+def mirror_problem(mirror: Path) -> str:
+    """What is wrong with a mirror path that is not a folder (the end of a sentence)."""
+    if mirror.is_symlink() and not mirror.exists():
+        return "is a broken symbolic link"
+    if mirror.exists():
+        return "is a file, not a folder (the mirror is the folder that holds datahub-wdi/ etc.)"
+    return "does not exist"
+
+
 def place(tmp: Path, target: Path) -> None:
     """Move a verified staging directory to ``target``, replacing what was there."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -237,7 +246,7 @@ def fetch_vintage(
     if mirror is not None:
         if not mirror.is_dir():
             raise MirrorNotFoundError(
-                f"data mirror {mirror} does not exist",
+                f"data mirror {mirror} {mirror_problem(mirror)}",
                 fix=MIRROR_FIX,
             )
         if not vintage.mirror:
@@ -370,7 +379,7 @@ def fetch(
             mirror is not None and not mirror.is_dir()
         ):  # a configured mirror must exist, even when nothing needs copying
             raise MirrorNotFoundError(
-                f"data mirror {mirror} does not exist",
+                f"data mirror {mirror} {mirror_problem(mirror)}",
                 fix=MIRROR_FIX,
             )
     return [

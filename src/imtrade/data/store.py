@@ -11,6 +11,7 @@ Changing any of them makes a new cache file; stale ones are harmless and removed
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import errno
 import hashlib
 import itertools
@@ -58,18 +59,39 @@ class FileRef:
     relpath: str
 
 
-def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """Write a cache file atomically; a read-only cache (a grading sandbox) is skipped, not an error."""
+_CACHE_FROZEN = contextvars.ContextVar("imtrade_cache_frozen", default=False)
+
+
+@contextlib.contextmanager
+def frozen_cache():
+    """Within the block the parse cache is read but never written (e.g. the checks of
+    ``imtrade data add``, which must leave data/ exactly as it was when they refuse a file)."""
+    token = _CACHE_FROZEN.set(True)
+    try:
+        yield
+    finally:
+        _CACHE_FROZEN.reset(token)
+
+
+def _atomic_parquet(frame: pd.DataFrame, path: Path) -> bool:
+    """Write a cache file atomically; False when it was not written: a read-only cache (a grading
+    sandbox, a shared disk) is skipped, not an error, since the cache only saves time (``imtrade
+    data cache`` reports the files it could not cache), and so is a frozen one (:func:`frozen_cache`).
+    Other write errors (a full disk) raise, leaving no temporary file behind."""
+    if _CACHE_FROZEN.get():
+        return False
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         frame.to_parquet(tmp, index=False)
         tmp.replace(path)
     except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
         if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
             raise
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+        return False
+    return True
 
 
 def _blocks(frame: pd.DataFrame, source: str = "parsed frame") -> dict[str, tuple[int, int]]:

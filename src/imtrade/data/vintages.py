@@ -111,6 +111,78 @@ def detect_format(path: Path) -> str:
     )
 
 
+LARGEST_RATIO = 1000.0  # a value more than this many times the base vintage's largest is refused
+MIN_REFERENCE = 30  # values the base must hold for an indicator before its range is used as a rule
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What the base vintage holds for one indicator: its unit and the range of its values."""
+
+    unit: str
+    count: int = 0
+    low: float = float("nan")
+    high: float = float("nan")
+
+
+def implausible_values(tidy: pd.DataFrame, references: dict[str, Reference], base: str) -> list[str]:
+    """Values an indicator cannot take, judged by its unit and by what the base vintage holds
+    (names carry units loosely: re-exports put some "% of merchandise exports" above 100, net
+    imports some "% of total" below 0, so a unit alone proves nothing):
+
+    - negative, where every value of the base is at least 0 (a level, a share);
+    - above 100 for a percentage whose base values all lie in [0, 100] (a share of a whole);
+    - more than :data:`LARGEST_RATIO` times the largest magnitude of the base (e.g. 1e308).
+
+    The range rules need :data:`MIN_REFERENCE` base values; an indicator the base lacks is
+    not checked. One problem per indicator and rule, naming the first rows.
+    """
+    problems = []
+    for code, rows in tidy.groupby("indicator", sort=True):
+        ref = references.get(str(code))
+        if ref is None or ref.count < MIN_REFERENCE:
+            continue
+
+        def listed(bad: pd.DataFrame) -> str:
+            shown = ", ".join(f"{r.iso3} {r.year}: {r.value:g}" for r in bad.head(5).itertuples())
+            return shown + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+
+        values = rows["value"]
+        share = ref.unit.startswith("%") and ref.low >= 0 and ref.high <= 100
+        if ref.low >= 0 and (bad := rows[values < 0]).size:
+            what = f"a share ({ref.unit})" if share else f"never negative in vintage {base}"
+            problems.append(f"{code} is {what}: negative value(s) {listed(bad)}")
+        if share and (bad := rows[values > 100]).size:
+            problems.append(f"{code} is a share ({ref.unit}, 0 to 100 in vintage {base}): {listed(bad)}")
+        top = max(abs(ref.low), abs(ref.high))
+        if top > 0 and (bad := rows[values.abs() > LARGEST_RATIO * top]).size:
+            problems.append(
+                f"{code}: value(s) more than {LARGEST_RATIO:g} times the largest in vintage {base} ({top:g}): "
+                + listed(bad)
+            )
+    return problems
+
+
+def _reference(codes: list[str], base: str) -> dict[str, Reference]:
+    """What vintage ``base`` holds for each of ``codes`` (codes it lacks are left out)."""
+    from imtrade.data.load import indicator_metadata, load_optional
+    from imtrade.data.store import frozen_cache
+    from imtrade.exceptions import UnknownIndicatorError
+
+    references = {}
+    with frozen_cache():  # a refused file leaves data/cache as it was
+        for code in codes:
+            try:
+                meta = indicator_metadata([code], vintage=base)
+                values = load_optional([code], vintage=base)["value"].dropna()
+            except (UnknownIndicatorError, ImtradeError):
+                continue  # a new indicator, or the base's data are not fetched: nothing to judge by
+            unit = str(meta["unit"].iloc[0] or "")
+            if len(values):
+                references[code] = Reference(unit, len(values), float(values.min()), float(values.max()))
+    return references
+
+
 def _falls_back_to(wdi, start: str, target: str) -> bool:
     """True when the fallback chain from ``start`` reaches ``target`` (a cycle if target falls back to start)."""
     vintages, seen, current = wdi.all_vintages(), set(), start
@@ -122,7 +194,12 @@ def _falls_back_to(wdi, start: str, target: str) -> bool:
     return False
 
 
-def add_user_file(path: Path, *, name: str | None = None, base: str | None = None) -> AddResult:
+def add_user_file(path: Path, *, name: str | None = None, base: str | None = None, replace: bool = False) -> AddResult:
+    """Validate ``path`` and register it as the local WDI vintage ``name``.
+
+    A vintage of that name that exists already (a local vintage or any folder in
+    ``data/raw/wdi/``) is replaced only with ``replace=True``; otherwise it is refused.
+    """
     from imtrade.data.load import store
 
     s = store()
@@ -135,6 +212,13 @@ def add_user_file(path: Path, *, name: str | None = None, base: str | None = Non
         raise ImtradeError(f"vintage name {name!r} is not allowed", fix="use letters, digits, '.', '_' or '-' (max 64)")
     if name in wdi.vintages:
         raise ImtradeError(f"'{name}' is a catalogued vintage and cannot be replaced", fix="choose another --name")
+    existing = project().raw_vintage("wdi", name)
+    if (existing.exists() or existing.is_symlink()) and not replace:
+        kind = "a local vintage" if name in wdi.all_vintages() else "a folder"
+        raise ImtradeError(
+            f"'{name}' exists already ({kind} in {existing}); it was left as it was",
+            fix="choose another --name, or pass --replace to replace that vintage with this file",
+        )
     if _falls_back_to(wdi, base, name):
         raise ImtradeError(
             f"vintage '{name}' cannot fall back to '{base}': '{base}' falls back to '{name}'",
@@ -143,6 +227,12 @@ def add_user_file(path: Path, *, name: str | None = None, base: str | None = Non
     fmt = detect_format(path)
     ctx = ParseContext("wdi", name, path.name, resolver=s.resolver)
     tidy = user_file_parser(fmt).parse(path, ctx)  # raises DataValidationError listing every problem
+    codes = sorted(map(str, tidy["indicator"].unique()))
+    problems = implausible_values(tidy, _reference(codes, base), base)
+    if problems:
+        raise DataValidationError(
+            str(path), problems, fix="correct the values (percentages as 0 to 100, not 0 to 1); nothing was added"
+        )
     names = dict(zip(s.entities["iso3"], s.entities["name"], strict=False))
     target = write_local_vintage(
         tidy, name, origin="user", base=base, names=names, notes=f"from {path.name} ({fmt})", paths=project()

@@ -7,7 +7,7 @@ from concurrent.futures import ProcessPoolExecutor
 
 from imtrade.data.fetch import is_fetched
 from imtrade.data.store import DataStore, FileRef
-from imtrade.exceptions import DataNotFetchedError
+from imtrade.exceptions import DataNotFetchedError, FileSystemError
 
 
 def _parse_one(ref: FileRef) -> int:
@@ -51,6 +51,14 @@ def warm_cache(vintage: str | None = None, jobs: int = 2) -> tuple[int, float]:
     else:
         for ref in refs:
             store.parsed(ref)
+    missing = [store.cache_path(r) for r in refs if not store.cache_path(r).is_file()]
+    if missing:
+        raise FileSystemError(
+            f"{len(missing)} of {len(refs)} parsed file(s) could not be written to the cache, e.g. {missing[0]} "
+            "(the folder is read-only or the disk is full)",
+            fix=f"make {store.paths.cache} writable or free disk space, and run `imtrade data cache` again "
+            "(chapters still run without the cache, only slower)",
+        )
     return len(refs), time.perf_counter() - start
 
 

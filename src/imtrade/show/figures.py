@@ -142,6 +142,13 @@ def mark_year(ax, year: int, label: str, *, color: str = "#444444") -> None:
     )
 
 
+def note_no_data(ax, text: str) -> None:
+    """Write ``text`` (what the data lack, e.g. "No consumption-based CO2 data for Tuvalu") in
+    the middle of an empty axes: a figure whose data a parameter set lacks says so and the
+    chapter goes on (CONTRIBUTING.md, missing values)."""
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=10, color="#444444", wrap=True)
+
+
 # ---------------------------------------------------------------------------------------
 # Dark mode
 

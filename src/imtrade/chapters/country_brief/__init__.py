@@ -73,6 +73,8 @@ from imtrade.data.indicators import (
     HT_SHARE,
 )
 
+BATCH_GENERATORS = ("economies_with_data",)  # the functions a batch spec may call: {from: "<this package>:<name>"}
+
 __all__ = [
     "CLAIM_GROUPS",
     "CORE_CODES",

@@ -15,6 +15,7 @@ claim checks can feed them through ``ctx.indicators`` (and tests through small f
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -585,6 +586,10 @@ def developing_shares(vintage: str, start_year: int, end_year: int) -> pd.DataFr
     starts in 2007 on a new definition and its LMY aggregate in 2012; older vintages use the
     SITC-based definition: never compare levels across the two) and ``sdg_developing``
     (UN SDG TX_EXP_GBMRCH, developing regions M49 515, 2000-2018; a different grouping).
+    ``manufactures`` and ``manufactures_ex_china`` are the same shares of world *manufactured*
+    exports (merchandise exports times TX.VAL.MANF.ZS.UN, manufactures' share of them), which
+    the prices of fuels and metals move far less, kept from the first year of their unbroken run
+    of years up to the latest; absent when the vintage lacks the indicator.
     """
     tidy = load_indicators(
         [MERCH_EXPORTS, HIGHTECH_EXPORTS],
@@ -592,9 +597,24 @@ def developing_shares(vintage: str, start_year: int, end_year: int) -> pd.DataFr
         years=(start_year, end_year),
         vintage=vintage,
     )
-    return developing_shares_from_tidy(
-        tidy, load_indicators([SDG_DEVELOPING_EXPORT_SHARE], countries=[SDG_DEVELOPING], years=(start_year, end_year))
+    # Manufactures' share of merchandise exports (World Bank bulk file): optional, so a
+    # vintage without it still gives the merchandise shares.
+    manf = load_optional(
+        [MANF_SHARE_OF_MERCH], countries=["WLD", "LMY", "CHN"], years=(start_year, end_year), vintage=vintage
     )
+    return developing_shares_from_tidy(
+        pd.concat([tidy, manf], ignore_index=True) if len(manf) else tidy,
+        load_indicators([SDG_DEVELOPING_EXPORT_SHARE], countries=[SDG_DEVELOPING], years=(start_year, end_year)),
+    )
+
+
+def _trailing_run(series: pd.Series) -> pd.Series:
+    """``series`` with every value before its last gap in years set to NaN (the unbroken run up to the latest year)."""
+    years = series.dropna().index.astype(int)
+    if len(years) == 0:
+        return series
+    gaps = [int(b) for a, b in itertools.pairwise(years) if b - a > 1]
+    return series.where(series.index >= gaps[-1]) if gaps else series
 
 
 def developing_shares_from_tidy(tidy: pd.DataFrame, sdg: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -612,6 +632,16 @@ def developing_shares_from_tidy(tidy: pd.DataFrame, sdg: pd.DataFrame | None = N
             out["merchandise_ex_china"] = (merch["LMY"] - merch["CHN"]) / merch["WLD"] * 100
     if {"LMY", "WLD"} <= set(tech.columns):
         out["high_tech"] = tech["LMY"] / tech["WLD"] * 100
+    manf_pct = tidy[tidy["indicator"] == MANF_SHARE_OF_MERCH].pivot_table(
+        index="year", columns="iso3", values="value", aggfunc="first"
+    )
+    if {"LMY", "WLD"} <= set(manf_pct.columns) & set(merch.columns):
+        manf = (merch * manf_pct / 100).reindex(out.index)  # manufactured exports, current US$
+        # The LMY aggregate of TX.VAL.MANF.ZS.UN has a few 1980s years of thin coverage (1984-87 in the
+        # 2026 file), then a gap; only the unbroken run of years up to the latest is kept.
+        out["manufactures"] = _trailing_run(manf["LMY"] / manf["WLD"] * 100)
+        if "CHN" in manf:
+            out["manufactures_ex_china"] = _trailing_run((manf["LMY"] - manf["CHN"]) / manf["WLD"] * 100)
     if sdg is not None and not sdg.empty:
         out["sdg_developing"] = sdg.set_index("year")["value"]
     out.index.name = "year"
@@ -658,6 +688,91 @@ def catch_up_table(shares: pd.DataFrame, break_year: int, labels: dict[str, str]
             }
         )
     return pd.DataFrame(rows)
+
+
+def window_slope_ratio(series: pd.Series, pre: Sequence[int], post: Sequence[int]) -> dict[str, float]:
+    """Linear trends of ``series`` over two windows (inclusive year ranges) and their ratio.
+
+    Returns ``pre_slope``, ``post_slope`` with their 95 % intervals (``*_ci_low``,
+    ``*_ci_high``; AR(1) bootstrap, :func:`imtrade.stats.fit_trend`) and ``ratio`` =
+    post / pre (``NaN`` when the earlier slope is not positive: no catch-up to slow down).
+    Raises :class:`imtrade.stats.TooFewObservations` if a window has too few years.
+    """
+    s = series.dropna().sort_index()
+    fits = {}
+    for name, (a, b) in (("pre", pre), ("post", post)):
+        window = s.loc[int(a) : int(b)]
+        fits[name] = fit_trend(window.index, window.to_numpy(), interval="ar1-bootstrap")
+    out = {}
+    for name, fit in fits.items():
+        out.update({f"{name}_slope": fit.slope, f"{name}_ci_low": fit.ci_low, f"{name}_ci_high": fit.ci_high})
+    out["ratio"] = fits["post"].slope / fits["pre"].slope if fits["pre"].slope > 0 else math.nan
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# 6b. Regionalisation (published intra-regional shares, curated table trade_geography_shares)
+
+#: Measures of the curated table ``trade_geography_shares`` used by the regionalisation section.
+INTRA_REGIONAL, SOUTH_SOUTH_SHARES = (
+    "intra_regional_share_of_exports",
+    (
+        "south_south_share_of_world_trade",
+        "south_south_share_of_world_exports",
+    ),
+)
+
+
+def regional_share_changes(table: pd.DataFrame, measure: str = INTRA_REGIONAL) -> pd.DataFrame:
+    """Per region, the earliest and latest published intra-regional share of exports and the change.
+
+    ``table`` is the curated ``trade_geography_shares`` table. Rows without a reference year
+    are ignored; a region with a single dated row gets no change (``NaN``). Columns: region,
+    first_year, first_value, last_year, last_value, change (percentage points), years (number
+    of dated rows), verified (rows with ``verified_primary == "yes"`` / rows) and citation
+    (the distinct citations, ``; ``-joined). Empty (with these columns) if no row has the measure.
+    """
+    columns = [
+        "region",
+        "first_year",
+        "first_value",
+        "last_year",
+        "last_value",
+        "change",
+        "years",
+        "verified",
+        "citation",
+    ]
+    rows = table[(table["measure"] == measure) & table["year"].notna()]
+    out = []
+    for region, group in rows.groupby("geography", sort=True):
+        group = group.sort_values("year")
+        first, last = group.iloc[0], group.iloc[-1]
+        out.append(
+            {
+                "region": region,
+                "first_year": int(first["year"]),
+                "first_value": float(first["value"]),
+                "last_year": int(last["year"]),
+                "last_value": float(last["value"]),
+                "change": float(last["value"] - first["value"]) if len(group) > 1 else math.nan,
+                "years": len(group),
+                "verified": f"{int((group['verified_primary'] == 'yes').sum())}/{len(group)}",
+                "citation": "; ".join(dict.fromkeys(group["citation"])),
+            }
+        )
+    return pd.DataFrame(out, columns=columns)
+
+
+def south_south_shares(table: pd.DataFrame) -> pd.DataFrame:
+    """The curated South-South shares of world trade or exports, by publication year.
+
+    Columns: published_year, year (reference year, ``NaN`` when the source gives none),
+    measure, bound (``~``, ``>``), value (%), verified_primary, citation.
+    """
+    columns = ["published_year", "year", "measure", "bound", "value", "verified_primary", "citation"]
+    rows = table[table["measure"].isin(SOUTH_SOUTH_SHARES)]
+    return rows.sort_values(["published_year", "measure"])[columns].reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -988,6 +1103,16 @@ def check_parameters(params: dict[str, Any]) -> None:
         )
     if len(set(candidates)) != len(candidates):
         raise ParameterError(f"parameter 'candidate_breaks' lists a year twice: {candidates}")
+    from imtrade.stats.breaks import SUP_F_TRIM
+
+    n = end - start + 1  # at most this many annual observations: the scan trims 15 % at each end
+    inside = [c for c in candidates if SUP_F_TRIM * n <= c - start + 1 <= (1 - SUP_F_TRIM) * n]
+    if not inside:
+        lo, hi = start + math.ceil(SUP_F_TRIM * n) - 1, start + math.floor((1 - SUP_F_TRIM) * n) - 1
+        raise ParameterError(
+            f"parameter 'candidate_breaks' {candidates}: the break scan trims 15 % of the years at each end "
+            f"of {start}-{end}, so it needs at least one candidate between {lo} and {hi}"
+        )
 
 
 # ---------------------------------------------------------------------------------------

@@ -27,8 +27,9 @@ from imtrade.claims import (
     check,
 )
 from imtrade.data.entities import economies
+from imtrade.exceptions import UnknownIndicatorError
 from imtrade.show.text import p_text
-from imtrade.stats import chow_break_test, fit_trend, percent_change
+from imtrade.stats import chow_break_test, percent_change
 
 PROXIES = {
     "trade_mean_of_flows": "world trade, (X + M)/2 % of GDP",
@@ -391,45 +392,57 @@ def hic_share_of_mht_mva(
     return CheckResult(verdict, measured, detail, change_a)
 
 
-@check("developing_export_share_trend")
-def developing_export_share_trend(
+@check("developing_manufactures_share_trend")
+def developing_manufactures_share_trend(
     claim,
     ctx,
     *,
-    geo_area: int,
     pre: Sequence[int],
     post: Sequence[int],
     max_slope_ratio: float = 0.5,
 ) -> CheckResult:
-    """Developing economies' share of world merchandise exports grew much more slowly after the break."""
-    code = f"M49_{geo_area}"
-    tidy = ctx.indicators([chapter.SDG_DEVELOPING_EXPORT_SHARE], countries=[code])
-    s = tidy[tidy["iso3"] == code].set_index("year")["value"].dropna().sort_index()
-    missing = _missing(s, range(int(pre[0]), int(post[1]) + 1))
+    """Low- and middle-income economies' share of world *manufactured* exports grew much more slowly after ``pre``.
+
+    Manufactured exports are merchandise exports (TX.VAL.MRCH.CD.WT) times manufactures' share
+    of them (TX.VAL.MANF.ZS.UN), so the 2011 peak in fuel and metal prices, which lifts the
+    developing economies' share of merchandise exports up to then, hardly moves them. The
+    merchandise-basis ratio is reported beside it.
+    """
+    try:
+        tidy = ctx.indicators([chapter.MERCH_EXPORTS, chapter.MANF_SHARE_OF_MERCH], countries=["WLD", "LMY"])
+    except UnknownIndicatorError:
+        return _not_checkable("manufactures' share of merchandise exports (TX.VAL.MANF.ZS.UN) is not in this vintage")
+    shares = chapter.developing_shares_from_tidy(tidy)
+    if "manufactures" not in shares:
+        return _not_checkable(
+            "manufactures' share of merchandise exports (TX.VAL.MANF.ZS.UN) is missing for LMY or WLD"
+        )
+    missing = _missing(shares["manufactures"].dropna(), range(int(pre[0]), int(post[1]) + 1))
     if missing:
-        return _not_checkable(f"developing economies' export share missing for {missing}")
-    before = fit_trend(s.loc[pre[0] : pre[1]].index, s.loc[pre[0] : pre[1]].to_numpy(), interval="ar1-bootstrap")
-    after = fit_trend(s.loc[post[0] : post[1]].index, s.loc[post[0] : post[1]].to_numpy(), interval="ar1-bootstrap")
-    if before.slope <= 0:
+        return _not_checkable(f"low- and middle-income share of world manufactured exports missing for {missing}")
+    manf = chapter.window_slope_ratio(shares["manufactures"], pre, post)
+    merch = chapter.window_slope_ratio(shares["merchandise"], pre, post)
+    if np.isnan(manf["ratio"]):
         return CheckResult(
             NOT_CHECKABLE,
-            f"slope {before.slope:+.2f} pp/yr {pre[0]}–{pre[1]}",
-            "No catch-up before the break, so a slowdown is undefined.",
+            f"slope {manf['pre_slope']:+.2f} pp/yr {pre[0]}–{pre[1]}",
+            "No catch-up in manufactured exports before the break, so a slowdown is undefined.",
         )
-    ratio = after.slope / before.slope
-    verdict = (
-        SUPPORTED if ratio < max_slope_ratio else CONTRADICTED
-    )  # on the proxy; the register caps it (evidence: proxy)
+    slowed = manf["ratio"] < max_slope_ratio
+    verdict = SUPPORTED if slowed else CONTRADICTED  # on the proxy; the register caps it (evidence: proxy)
     measured = (
-        f"developing economies' share of world merchandise exports: {before.slope:+.2f} pp/yr {pre[0]}–{pre[1]} "
-        f"(95 % CI {before.ci_low:+.2f} to {before.ci_high:+.2f}), {after.slope:+.2f} pp/yr {post[0]}–{post[1]} "
-        f"(CI {after.ci_low:+.2f} to {after.ci_high:+.2f}); ratio {ratio:.2f}"
+        f"low- and middle-income share of world manufactured exports: {manf['pre_slope']:+.2f} pp/yr {pre[0]}–{pre[1]} "
+        f"(95 % CI {manf['pre_ci_low']:+.2f} to {manf['pre_ci_high']:+.2f}), {manf['post_slope']:+.2f} pp/yr "
+        f"{post[0]}–{post[1]} (CI {manf['post_ci_low']:+.2f} to {manf['post_ci_high']:+.2f}); ratio {manf['ratio']:.2f} "
+        f"(merchandise basis: ratio {merch['ratio']:.2f})"
     )
     detail = (
-        f"Proxy (export share, not GVC participation): the later slope is {'less' if ratio < max_slope_ratio else 'not less'} than "
-        f"{max_slope_ratio:g} × the earlier one. Slower growth is consistent with, not evidence of, a technology-driven barrier."
+        f"Proxy (export share, not GVC participation). Measured on manufactured exports because the 2011 peak of fuel "
+        f"and metal prices inflates developing economies' share of merchandise exports up to {pre[1]} and deflates it "
+        f"after; the later slope is {'less' if slowed else 'not less'} than {max_slope_ratio:g} × the earlier one. "
+        "Slower growth is consistent with, not evidence of, a technology-driven barrier."
     )
-    return CheckResult(verdict, measured, detail, ratio)
+    return CheckResult(verdict, measured, detail, manf["ratio"])
 
 
 # ---------------------------------------------------------------------------------------
@@ -588,6 +601,7 @@ def curated_regionalisation(claim, ctx, *, table: str, measure: str = "intra_reg
     detail = (
         f"The intra-regional share rose in {rose} of {len(changes)} regions and fell in {fell}. The published figures "
         f"end in {last_year}, so they describe regionalisation before most of the digital technologies the article "
-        "credits; Europe's rise includes the EU enlargements of 2004 and 2007."
+        "credits; Europe's rise includes the EU enlargements of 2004 and 2007, and NAFTA's fall and Asia's rise span "
+        "China's first years in the WTO, so the counts say nothing about technology as the cause."
     )
     return CheckResult(verdict, "; ".join(parts), detail, float(rose - fell))

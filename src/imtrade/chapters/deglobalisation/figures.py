@@ -351,7 +351,7 @@ def figure_concentration(royalties: pd.DataFrame, ict: pd.DataFrame | None, top_
 
 
 def figure_developing(shares: pd.DataFrame, break_year: int):
-    """Developing economies' shares of world merchandise and high-tech exports."""
+    """Developing economies' shares of world merchandise, manufactured and high-tech exports."""
     import matplotlib.pyplot as plt
 
     from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, mark_year
@@ -360,6 +360,7 @@ def figure_developing(shares: pd.DataFrame, break_year: int):
     spec = (
         ("merchandise", "low and middle income: merchandise exports", OKABE_ITO[0], "-", None),
         ("merchandise_ex_china", "low and middle income excluding China: merchandise", OKABE_ITO[2], "-.", None),
+        ("manufactures", "low and middle income: manufactured exports", OKABE_ITO[1], "-", "^"),
         ("sdg_developing", "developing regions (UN M49): merchandise", BENCHMARK_GREY, ":", "o"),
         ("high_tech", "low and middle income: high-technology exports", OKABE_ITO[3], "--", "s"),
     )

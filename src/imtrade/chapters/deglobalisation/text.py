@@ -8,6 +8,7 @@ economies and groups from :mod:`imtrade.data.entities`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -403,18 +404,172 @@ def describe_catch_up(
         late_readings = sorted({reading(r) for _, r in late})
         out["dev_window_sentence"] = "Measured from 2000 only, " + "; ".join(parts) + "."
         if late_readings != [out["dev_reading"]]:
+            if len(late_readings) == 1:
+                late_text = f"it {late_readings[0]}"
+            else:  # the two series measured from 2000 disagree: say which is which
+                late_text = join_names([f"it {reading(r)} for {names[label]}" for label, r in late])
             out["dev_baseline"] = (
                 "The answer depends on the baseline: against the long run the catch-up "
-                f"{out['dev_reading']}; against the boom years of the 2000s it {' or '.join(late_readings)}."
+                f"{out['dev_reading']}; against the boom years of the 2000s {late_text}."
             )
         else:
             out["dev_baseline"] = f"Both baselines give the same answer: the catch-up {out['dev_reading']}."
     else:
         out["dev_window_sentence"], out["dev_baseline"] = "", ""
+    out["dev_manf_sentence"] = _manufactures_sentence(c, labels, reading)
+    manf_label = labels.get("manufactures")
+    has_manf = manf_label in c.index and pd.notna(c.loc[manf_label].get("slope_change"))
+    # The headline follows manufactured exports where the vintage has them (commodity prices hardly move them).
+    out["dev_manf_reading"] = reading(c.loc[manf_label]) if has_manf else ""
+    head_reading = out["dev_manf_reading"] or out["dev_reading"]
+    basis = "manufactured-export" if has_manf else "export"
     out["dev_head"] = {
-        "slowed": "Developing economies' export catch-up slowed.",
-        "accelerated": "Developing economies kept gaining export share.",
-    }.get(out["dev_reading"], "Developing economies' export catch-up did not clearly change.")
+        "slowed": f"Developing economies' {basis} catch-up slowed.",
+        "accelerated": f"Developing economies kept gaining {basis} share.",
+    }.get(head_reading, f"Developing economies' {basis} catch-up did not clearly change.")
+    out["dev_manf_short"] = (
+        f"On manufactured exports alone, which commodity prices hardly move, the trend change was "
+        f"{signed(c.loc[manf_label]['slope_change'], 2)} pp a year "
+        f"({ci_text(c.loc[manf_label]['change_ci_low'], c.loc[manf_label]['change_ci_high'])}): it {head_reading}."
+        if has_manf
+        else "This vintage has no manufactured exports to remove the commodity-price confound."
+    )
+    return out
+
+
+def _manufactures_sentence(c: pd.DataFrame, labels: dict[str, str], reading) -> str:
+    """The catch-up on manufactured exports only (labels ``manufactures``/``manufactures_ex_china``)."""
+    label = labels.get("manufactures")
+    if label is None or label not in c.index or pd.isna(c.loc[label].get("slope_change")):
+        return (
+            "This vintage has no manufactures' share of merchandise exports, so the test cannot be repeated without "
+            "fuels and metals, whose prices peaked in 2011 and inflate developing economies' share up to then."
+        )
+    r = c.loc[label]
+    text = (
+        f"On manufactured exports alone, which the prices of fuels and metals hardly move, the trend was "
+        f"{signed(r['pre_slope'], 2)} pp a year before and {signed(r['post_slope'], 2)} pp after "
+        f"(difference {signed(r['slope_change'], 2)}, {ci_text(r['change_ci_low'], r['change_ci_high'])}): "
+        f"the catch-up {reading(r)}"
+    )
+    exc_label = labels.get("manufactures_ex_china")
+    if exc_label in c.index and pd.notna(c.loc[exc_label].get("slope_change")):
+        x = c.loc[exc_label]
+        text += (
+            f"; without China, {signed(x['pre_slope'], 2)} and {signed(x['post_slope'], 2)} pp a year "
+            f"(difference {signed(x['slope_change'], 2)}, {ci_text(x['change_ci_low'], x['change_ci_high'])})"
+        )
+    return text + "."
+
+
+def describe_commodity_confound(
+    merchandise: dict[str, float], manufactures: dict[str, float] | None, pre: Sequence[int], post: Sequence[int]
+) -> dict[str, str]:
+    """The register's window test (slopes ``pre`` and ``post``, :func:`window_slope_ratio`) on both bases.
+
+    ``manufactures`` is ``None`` when the vintage lacks manufactures' share of exports.
+    """
+
+    def part(r: dict[str, float]) -> str:
+        ratio = "undefined" if math.isnan(r["ratio"]) else f"{r['ratio']:.2f}"
+        return (
+            f"{signed(r['pre_slope'], 2)} pp a year in {pre[0]}–{pre[1]} ({ci_text(r['pre_ci_low'], r['pre_ci_high'])}) "
+            f"and {signed(r['post_slope'], 2)} in {post[0]}–{post[1]} ({ci_text(r['post_ci_low'], r['post_ci_high'])}; "
+            f"ratio {ratio})"
+        )
+
+    out = {"cc_merch": part(merchandise)}
+    if manufactures is None:
+        out["cc_manf"] = "not available in this vintage"
+        out["cc_reading"] = (
+            "Without manufactured exports the commodity-price confound cannot be removed, and the slowdown may be "
+            "an artefact of the 2011 peak in fuel and metal prices."
+        )
+        return out
+    out["cc_manf"] = part(manufactures)
+    r_m, r_f = merchandise["ratio"], manufactures["ratio"]
+    if not math.isnan(r_f) and not math.isnan(r_m) and r_f <= r_m:
+        out["cc_reading"] = (
+            "The slowdown is at least as sharp on manufactures, so it is not an artefact of the commodity-price peak."
+        )
+    elif not math.isnan(r_f) and r_f < 0.5:
+        out["cc_reading"] = (
+            "The slowdown is milder on manufactures than on all merchandise, so part of it is the commodity-price "
+            "peak, but it remains."
+        )
+    else:
+        out["cc_reading"] = (
+            "On manufactures the slowdown largely disappears: it was mostly the fall in fuel and metal prices after "
+            "2011, not a harder time for developing economies' manufacturing."
+        )
+    return out
+
+
+def display_regional_table(changes: pd.DataFrame) -> pd.DataFrame:
+    """The page table of :func:`regional_share_changes` (years as text, readable headers)."""
+    table = changes.copy()
+    for column in ("first_year", "last_year"):
+        table[column] = table[column].astype(int).astype(str)
+    return table.rename(
+        columns={
+            "region": "Region (WTO)",
+            "first_year": "from",
+            "first_value": "share, % (from)",
+            "last_year": "to",
+            "last_value": "share, % (to)",
+            "change": "change, pp",
+            "years": "figures",
+            "verified": "verified on primary page",
+            "citation": "source",
+        }
+    )
+
+
+def describe_regionalisation(changes: pd.DataFrame, south: pd.DataFrame) -> dict[str, str]:
+    """Phrases on the published intra-regional and South-South trade shares.
+
+    ``changes`` is :func:`regional_share_changes`, ``south`` :func:`south_south_shares`.
+    """
+    dated = changes.dropna(subset=["change"])
+    if dated.empty:
+        return {
+            "reg_parts": "The curated table has no region with two published years of its intra-regional share",
+            "reg_count": "so the claim cannot be tested",
+            "reg_last_year": "",
+            "reg_verified": "",
+            "reg_south": "",
+            "reg_head": "Regionalisation: no published series to test.",
+        }
+    parts = [
+        f"from {r.first_value:g} % in {r.first_year} to {r.last_value:g} % in {r.last_year} in {r.region}"
+        for r in dated.itertuples()
+    ]
+    rose, fell = int((dated["change"] > 0).sum()), int((dated["change"] < 0).sum())
+    n_rows = sum(int(v.split("/")[1]) for v in dated["verified"])
+    n_verified = sum(int(v.split("/")[0]) for v in dated["verified"])
+    out = {
+        "reg_parts": "The published intra-regional shares of merchandise exports went " + join_names(parts),
+        "reg_count": f"the share rose in {rose} of {len(dated)} regions and fell in {fell}",
+        "reg_last_year": str(int(dated["last_year"].max())),
+        "reg_verified": (f"{n_verified} of the {n_rows} figures" if n_verified else f"none of the {n_rows} figures"),
+    }
+    south_parts = []
+    for r in south.itertuples():
+        bound = {"~": "about", ">": "more than"}.get(r.bound, "")
+        when = f"in {int(r.year)}" if pd.notna(r.year) else "with no reference year"
+        south_parts.append(f"{bound} {r.value:g} % {when} (published {r.published_year})")
+    out["reg_south"] = (
+        "UNCTAD puts trade among developing economies at " + join_names(south_parts) + " of world trade or exports"
+        if south_parts
+        else ""
+    )
+    out["reg_head"] = (
+        "Regionalisation: mixed, and only to 2013."
+        if rose and fell
+        else "Regionalisation: rising in every region with published figures, to 2013."
+        if rose
+        else "Regionalisation: not found in the published figures."
+    )
     return out
 
 
@@ -462,6 +617,9 @@ def describe_headlines(
 def display_industry_table(trends: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """The industry trend table for the page: slopes with their CIs as text, years as text."""
     ok = trends[trends["pattern"] != "too few data"]
+    if ok.empty:  # e.g. focus economies the employment data do not cover
+        who = ", ".join(trends["iso3"].map(lambda c: names.get(c, c))) if "iso3" in trends else ""
+        return pd.DataFrame({"Economy": [who or "–"], "Pattern": ["too few data"]})
 
     def cell(row, key: str) -> str:
         interval = interval_text(row[f"{key}_ci_low"], row[f"{key}_ci_high"], plus=True)

@@ -24,9 +24,9 @@ import pandas as pd
 
 from imtrade.book.params import check_countries, check_vintage, check_year_range
 from imtrade.data.entities import economies
-from imtrade.data.load import load_entities, load_indicators
+from imtrade.data.load import load_entities, load_indicators, load_optional
 from imtrade.exceptions import ParameterError
-from imtrade.stats import latest_within, ols_hc3, rank_economies
+from imtrade.stats import TooFewObservations, latest_within, ols_hc3, rank_economies
 
 # Year of the source text's figures (the text was published in June 2022).
 CLAIM_YEAR = 2021
@@ -55,28 +55,44 @@ def check_parameters(params: dict[str, Any]) -> None:
     """Semantic checks run before any heavy work (also called by the chapter's first cell).
 
     The group must list economies (not aggregates); ``start_year`` must precede ``year``; the
-    vintage must hold GDP data for ``year`` and growth data for the pandemic years.
+    vintage must hold world GDP (every section needs it) up to ``year``. A vintage without
+    the pandemic years is accepted: that section says so (:func:`pandemic_data_missing`).
     """
     vintage = check_vintage(params["vintage"])
     check_countries(params["group"], name="group", allow_aggregates=False)
     name = str(params["group_name"]).strip()
     if not name or len(name) > 40:
         raise ParameterError("parameter 'group_name' must be a short label (1 to 40 characters), e.g. 'BRICS'")
-    growth = load_indicators(["NY.GDP.MKTP.KD.ZG"], countries=[WORLD], years=PANDEMIC_YEARS, vintage=vintage)
-    if len(growth) < len(PANDEMIC_YEARS):
-        raise ParameterError(
-            f"vintage {vintage!r} has no world GDP growth for {PANDEMIC_YEARS[0]}-{PANDEMIC_YEARS[1]}, "
-            "which the pandemic section needs",
-            fix="use a vintage released after 2022, e.g. the default",
-        )
     last = last_data_year(vintage)
+    if last is None:
+        raise ParameterError(
+            f"vintage {vintage!r} has no world GDP ({GDP} for {WORLD}), which every section of the chapter needs",
+            fix="use a vintage that holds it, e.g. the default; a user vintage must keep the world rows of the series",
+        )
     check_year_range(params["start_year"], params["year"], lo=1990, hi=last, names=("start_year", "year"))
 
 
-def last_data_year(vintage: str | None) -> int:
-    """Last year with world GDP (current US$) in ``vintage``."""
+def last_data_year(vintage: str | None) -> int | None:
+    """Last year with world GDP (current US$) in ``vintage`` (None when it has none)."""
     gdp = load_indicators([GDP], countries=[WORLD], vintage=vintage)
-    return int(gdp["year"].max())
+    years = gdp.dropna(subset=["value"])["year"]
+    return int(years.max()) if len(years) else None
+
+
+def pandemic_data_missing(vintage: str | None) -> str | None:
+    """Why the pandemic section cannot be computed on ``vintage`` (a clause for the page); None when it can.
+
+    The section needs real GDP growth of the world in :data:`PANDEMIC_YEARS` (older vintages
+    end before 2020). Without it the section's numbers read n/a and the rest of the chapter
+    stands (:func:`imtrade.show.sections.missing_section_note`).
+    """
+    growth = load_indicators(["NY.GDP.MKTP.KD.ZG"], countries=[WORLD], years=PANDEMIC_YEARS, vintage=vintage)
+    have = set(growth.dropna(subset=["value"])["year"])
+    lacking = [y for y in PANDEMIC_YEARS if y not in have]
+    if not lacking:
+        return None
+    years = f"{lacking[0]}–{lacking[-1]}" if len(lacking) > 1 else str(lacking[0])
+    return f"the WDI vintage {vintage} has no real GDP growth for {years} (NY.GDP.MKTP.KD.ZG)"
 
 
 def claimed(claim_id: str) -> dict[str, Any]:
@@ -665,8 +681,9 @@ def resilience_sample(
 
 
 def load_resilience_sample(vintage: str, min_population: float = 1e6) -> pd.DataFrame:
-    """:func:`resilience_sample` with its inputs loaded for a vintage."""
-    tidy = load_indicators(list(RESILIENCE_CODES), years=(2014, 2021), vintage=vintage)
+    """:func:`resilience_sample` with its inputs loaded for a vintage (a series the vintage lacks is all NaN)."""
+    parts = [load_optional(code, years=(2014, 2021), vintage=vintage) for code in RESILIENCE_CODES]
+    tidy = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else parts[0]
     return resilience_sample(tidy, economies(), min_population=min_population)
 
 
@@ -709,7 +726,13 @@ def resilience_models(sample: pd.DataFrame, flat_mht: Sequence[str] = (), common
     rows = []
     for outcome in OUTCOMES:
         for spec, regressors, data in specs:
-            result = ols_hc3(data, outcome, regressors)
+            try:
+                result = ols_hc3(data, outcome, regressors)
+            except TooFewObservations:  # e.g. a vintage without 2020-2021: NaN estimates, the page reads n/a
+                nan = {c: math.nan for c in ("estimate", "ci_low", "ci_high", "p_value")}
+                table = pd.DataFrame([{"term": t, **nan} for t in ("const", *regressors)])
+                rows.append(table.assign(outcome=outcome, spec=spec, n=0, r2=math.nan))
+                continue
             table = result.coefficients.assign(outcome=outcome, spec=spec, n=result.n, r2=result.r2)
             rows.append(table)
     out = pd.concat(rows, ignore_index=True)

@@ -9,7 +9,7 @@ import pandas as pd
 
 from imtrade.chapters.partnir.analysis import DEVELOPING_WB, HIGH_INCOME, OUTCOMES, WORLD
 from imtrade.data.entities import display_names
-from imtrade.stats import ols_hc3
+from imtrade.stats import TooFewObservations, ols_hc3
 
 WB_SOURCE = "World Bank, World Development Indicators"
 
@@ -237,7 +237,7 @@ def plot_resilience(sample: pd.DataFrame, group: Sequence[str], vintage: str):
     """Two scatters: 2020 growth and 2021 output vs trend against the 2019 manufacturing share, with OLS lines."""
     import matplotlib.pyplot as plt
 
-    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, add_source
+    from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, add_source, note_no_data
 
     fig, axes = plt.subplots(2, 1, figsize=(8.0, 8.0), sharex=True)
     for ax, (outcome, label) in zip(axes, OUTCOMES.items(), strict=True):
@@ -270,10 +270,14 @@ def plot_resilience(sample: pd.DataFrame, group: Sequence[str], vintage: str):
                 color=OKABE_ITO[0],
                 arrowprops={"arrowstyle": "-", "color": OKABE_ITO[0], "linewidth": 0.6},
             )
-        fit = ols_hc3(data, outcome, ["manuf_share"])
-        coef = fit.coefficients.set_index("term")["estimate"]
-        xs = np.linspace(data["manuf_share"].min(), data["manuf_share"].max(), 50)
-        ax.plot(xs, coef["const"] + coef["manuf_share"] * xs, color=OKABE_ITO[3], linestyle="--", label="OLS fit")
+        try:
+            fit = ols_hc3(data, outcome, ["manuf_share"])
+        except TooFewObservations:  # a vintage without the pandemic years: the panel says so
+            note_no_data(ax, "No data for these years in this vintage")
+        else:
+            coef = fit.coefficients.set_index("term")["estimate"]
+            xs = np.linspace(data["manuf_share"].min(), data["manuf_share"].max(), 50)
+            ax.plot(xs, coef["const"] + coef["manuf_share"] * xs, color=OKABE_ITO[3], linestyle="--", label="OLS fit")
         ax.axhline(0, color="#444444", linewidth=0.8)
         ax.set_ylabel(label)
     axes[-1].set_xlabel("Manufacturing value added, 2019 (% of GDP)")

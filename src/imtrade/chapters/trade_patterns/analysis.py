@@ -190,6 +190,15 @@ def high_tech_rca(vintage: str, start_year: int, end_year: int, entities: pd.Dat
     return rca_of(load_high_tech(vintage, years=(start_year, end_year)), economies(entities))
 
 
+def rca_gains(rca: pd.DataFrame, countries: Sequence[str], start: int, end: int) -> pd.Series:
+    """Change in the high-tech RCA from ``start`` to ``end`` by focus economy (``rca``: :func:`high_tech_rca`);
+    economies without both years are left out (an empty series when none has them)."""
+    mine = rca[rca["iso3"].isin(list(countries))].pivot(index="year", columns="iso3", values="rca")
+    if start not in mine.index or end not in mine.index:
+        return pd.Series(dtype=float, name="gain")
+    return (mine.loc[end] - mine.loc[start]).dropna().rename("gain")
+
+
 def latest_complete_year(rca: pd.DataFrame, min_coverage: float = 0.9) -> int:
     """Latest year in which at least ``min_coverage`` of the most reporters of any year report.
 
@@ -641,6 +650,24 @@ def net_co2_transfer(trade_co2: pd.DataFrame, co2: pd.DataFrame, economies_only:
     out = pd.concat([transfer, world, n], axis=1, join="inner")
     out["share"] = 100.0 * out["transfer"] / out["world_co2"]
     return out[["transfer", "world_co2", "share", "n"]]
+
+
+def co2_window(co2_wide: pd.DataFrame, countries: Sequence[str]) -> tuple[int, int]:
+    """(first year of any series, last year with a value for a focus economy) of the CO2-intensity
+    frame (index year, one column per code); the last year of any series when no focus economy
+    has data (a small economy the source does not cover), so the sentence still reads."""
+    first = int(co2_wide.index.min())
+    focus = co2_wide[[c for c in countries if c in co2_wide]].dropna(how="all")
+    last = int(focus.index.max()) if len(focus) else int(co2_wide.dropna(how="all").index.max())
+    return first, last
+
+
+def co2_trade_year(trade: pd.DataFrame) -> int | None:
+    """Last year with CO2 embodied in trade for any focus economy (``trade``: :func:`co2_trade`); None without any."""
+    if "trade_co2" not in trade:
+        return None
+    years = trade["trade_co2"].dropna().index.get_level_values("year")
+    return int(years.max()) if len(years) else None
 
 
 def net_emission_exporters(trade: pd.DataFrame, year: int) -> tuple[list[str], list[str]]:

@@ -49,7 +49,10 @@ def _lines(
 
 
 def _legend_below(fig, handles: list, labels: list[str], ncol: int | None = None) -> None:
-    """One legend under the axes, inside the figure (the source line goes below it)."""
+    """One legend under the axes, inside the figure (the source line goes below it); none without labels."""
+    if not labels:
+        fig.tight_layout()
+        return
     ncol = ncol or min(len(labels), 4)
     rows = math.ceil(len(labels) / max(ncol, 1))
     fig.legend(handles, labels, loc="lower center", bbox_to_anchor=(0.5, 0.0), ncol=ncol)
@@ -245,6 +248,10 @@ def plot_co2_trade(trade: pd.DataFrame, codes: Sequence[str], styles: dict[str, 
     )
     ax.axhline(0.0, color="#444444", linewidth=1.0)
     _lines(ax, tidy, codes, styles, names, linewidth=2.0)
+    if tidy[tidy["iso3"].isin(list(codes))]["value"].dropna().empty:
+        from imtrade.show.figures import note_no_data
+
+        note_no_data(ax, "No consumption-based CO2 data for the focus economies in this vintage")
     ax.annotate(
         "net importer of emissions ↑", xy=(0.01, 0.97), xycoords="axes fraction", fontsize=8, color="#444444", va="top"
     )

@@ -81,8 +81,11 @@ def medium_high_tech_text(
         if wide.empty:
             continue
         focus = wide[[c for c in countries if c in wide]].dropna(how="all")
-        y0, y1 = int(focus.index.min()), int(focus.index.max())
-        text = f"Between {y0} and {y1} the medium- and high-tech share of {what} {change_by_economy(wide, countries, names, y0, y1)}"
+        if focus.empty:  # e.g. a small economy the series does not cover: say so, keep the benchmark
+            text = f"The vintage has no medium- and high-tech share of {what} for {join_names(names[c] for c in countries)}"
+        else:
+            y0, y1 = int(focus.index.min()), int(focus.index.max())
+            text = f"Between {y0} and {y1} the medium- and high-tech share of {what} {change_by_economy(wide, countries, names, y0, y1)}"
         if benchmark in wide and wide[benchmark].notna().any():
             b = wide[benchmark].dropna()
             text += (
