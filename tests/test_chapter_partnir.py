@@ -390,6 +390,9 @@ def test_resilience_reading_cases():
     assert "consistent with the claim" in ch.resilience_reading(robust)[1]
     negative = table([("growth_2020", s, "manuf_share", -0.3, -0.5, -0.1) for s in specs])
     assert "against the claim" in ch.resilience_reading(negative)[1]
+    missing = table([("growth_2020", s, "manuf_share", math.nan, math.nan, math.nan) for s in specs])
+    finding, verdict = ch.resilience_reading(missing, common=missing)
+    assert "no specification can be estimated" in finding and verdict == "The data here cannot test the claim."
 
 
 def test_common_sample_is_the_intersection_of_the_specifications_samples():

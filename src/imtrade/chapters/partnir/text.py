@@ -104,6 +104,11 @@ def resilience_reading(
     as an effect of the change of sample, not of the added regressors.
     """
     rows = models[models["term"] == term]
+    if not rows["estimate"].notna().any():  # e.g. a vintage without the pandemic years
+        return (
+            "no specification can be estimated with these data, so the association is not measured",
+            "The data here cannot test the claim.",
+        )
     both = rows if common is None else pd.concat([rows, common[common["term"] == term]])
     controlled = both[~both["spec"].isin(list(RESILIENCE_SPECS)[:2])]
     robust_pos = len(controlled) and bool((controlled["ci_low"] > 0).all())
