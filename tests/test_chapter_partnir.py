@@ -390,6 +390,56 @@ def test_resilience_reading_cases():
     assert "consistent with the claim" in ch.resilience_reading(robust)[1]
     negative = table([("growth_2020", s, "manuf_share", -0.3, -0.5, -0.1) for s in specs])
     assert "against the claim" in ch.resilience_reading(negative)[1]
+    missing = table([("growth_2020", s, "manuf_share", math.nan, math.nan, math.nan) for s in specs])
+    finding, verdict = ch.resilience_reading(missing, common=missing)
+    assert "no specification can be estimated" in finding and verdict == "The data here cannot test the claim."
+
+
+def test_common_sample_is_the_intersection_of_the_specifications_samples():
+    sample = synthetic_sample(8)
+    sample.loc[0, "mht_share"] = np.nan  # drops from (2) and (3)
+    sample.loc[1, "tourism"] = np.nan  # drops from (3) only
+    sample.loc[2, "output_gap_2021"] = np.nan  # one outcome missing
+    sample.loc[3, "population"] = np.nan  # not a model variable: kept
+    common = ch.common_sample(sample)
+    assert list(common["iso3"]) == ["E3", "E4", "E5", "E6", "E7"]
+    full = ch.resilience_models(synthetic_sample(60).assign(mht_share=lambda f: f["mht_share"].mask(f.index < 10)))
+    on_common = ch.resilience_models(
+        synthetic_sample(60).assign(mht_share=lambda f: f["mht_share"].mask(f.index < 10)), common=True
+    )
+    assert set(full.groupby("spec")["n"].max()) == {60, 50}  # (1) keeps the 10 rows without a tech share
+    assert set(on_common["n"]) == {50}  # every specification on the same 50 economies
+
+
+def test_resilience_reading_blames_the_sample_when_the_common_sample_disagrees():
+    def table(rows, n):
+        frame = pd.DataFrame(rows, columns=["outcome", "spec", "term", "estimate", "ci_low", "ci_high"])
+        return frame.assign(n=n)
+
+    specs = list(ch.RESILIENCE_SPECS)
+    own = table(
+        [
+            ("growth_2020", specs[0], "manuf_share", 0.1, -0.1, 0.3),
+            ("growth_2020", specs[1], "manuf_share", 0.3, 0.1, 0.5),
+            ("growth_2020", specs[2], "manuf_share", 0.1, -0.1, 0.3),
+        ],
+        130,
+    )
+    common_null = own.assign(ci_low=-0.1, n=111)
+    finding, verdict = ch.resilience_reading(own, common=common_null)
+    assert "is not significant on the common sample of the 111 economies" in finding
+    assert "change of sample, not the added regressors" in finding and "do not refute" in verdict
+    common_same = own.assign(n=111)
+    finding = ch.resilience_reading(own, common=common_same)[0]
+    assert "holds on the common sample of the 111 economies with every variable as well but does not survive" in finding
+    # a robust verdict needs the controlled specifications of both samples
+    robust = own.assign(estimate=0.3, ci_low=0.1, ci_high=0.5)
+    assert "consistent with the claim" in ch.resilience_reading(robust, common=robust)[1]
+    assert "consistent with the claim" not in ch.resilience_reading(robust, common=common_null.assign(ci_low=-0.1))[1]
+    display = ch.estimates_display(
+        ch.resilience_models(synthetic_sample()), common=ch.resilience_models(synthetic_sample(), common=True)
+    )
+    assert list(display["Sample"][:2]) == ["own complete rows", "common"] and len(display) == 12
 
 
 def test_coefficient_phrase():
@@ -466,6 +516,14 @@ class FakeContext:
 
     def curated(self, name):
         return self.tables[name]
+
+    def entities(self, include_aggregates=True):
+        return pd.DataFrame(
+            {
+                "iso3": ["L1", "L2", "H1", "XX"],
+                "income_group": ["Low income", "Upper middle income", "High income", ""],
+            }
+        )
 
 
 def claim(check: str) -> Claim:
@@ -703,16 +761,55 @@ def test_gii_rank_improvement_verdicts(iso3, expected):
     assert result.verdict == expected
 
 
-def growth_frame(lmy_2020: float) -> pd.DataFrame:
-    rows = [("NY.GDP.MKTP.KD.ZG", code, y, 3.0) for code in ("LMY", "HIC") for y in range(2015, 2020)]
-    rows += [("NY.GDP.MKTP.KD.ZG", "LMY", 2020, lmy_2020), ("NY.GDP.MKTP.KD.ZG", "LMY", 2021, 6.0)]
-    rows += [("NY.GDP.MKTP.KD.ZG", "HIC", 2020, -3.0), ("NY.GDP.MKTP.KD.ZG", "HIC", 2021, 6.0)]
+def growth_frame(lmy_2020: float, lmy_aggregate_2020: float | None = None) -> pd.DataFrame:
+    """Aggregates LMY, HIC and member economies L1, L2 (LMY) and H1 (HIC); XX is unclassified.
+
+    Each member's 2020 growth is the LMY (or HIC) value given; the LMY aggregate's own 2020
+    growth can differ (GDP weights), as it does in the data."""
+    agg = lmy_2020 if lmy_aggregate_2020 is None else lmy_aggregate_2020
+    codes = ("LMY", "HIC", "L1", "L2", "H1", "XX")
+    rows = [("NY.GDP.MKTP.KD.ZG", code, y, 3.0) for code in codes for y in range(2015, 2020)]
+    rows += [("NY.GDP.MKTP.KD.ZG", code, 2021, 6.0) for code in codes]
+    rows += [("NY.GDP.MKTP.KD.ZG", "LMY", 2020, agg), ("NY.GDP.MKTP.KD.ZG", "HIC", 2020, -3.0)]
+    rows += [("NY.GDP.MKTP.KD.ZG", c, 2020, v) for c, v in (("L1", lmy_2020), ("L2", lmy_2020), ("H1", -3.0))]
+    rows += [("NY.GDP.MKTP.KD.ZG", "XX", 2020, -20.0)]
     return tidy(rows)
 
 
-@pytest.mark.parametrize(("lmy_2020", "expected"), [(-5.0, SUPPORTED), (-1.0, CONTRADICTED)])
-def test_covid_output_loss_proxy_verdicts(lmy_2020, expected):
-    ctx = FakeContext({"NY.GDP.MKTP.KD.ZG": growth_frame(lmy_2020)})
+def population_frame() -> pd.DataFrame:
+    return tidy([("SP.POP.TOTL", c, 2019, 5e6) for c in ("L1", "L2", "H1", "XX")])
+
+
+def test_output_loss_comparison_weighted_and_unweighted_by_hand():
+    aggregates = pd.Series({"LMY": -3.0, "HIC": -2.5})
+    gaps = pd.Series({"L1": -2.0, "L2": -8.0, "H1": -4.0, "XX": -30.0})
+    table = ch.output_loss_comparison(aggregates, gaps, {"LMY": ["L1", "L2", "L3"], "HIC": ["H1"]})
+    assert table.loc["LMY", "unweighted"] == pytest.approx(-5.0)  # (-2 - 8) / 2; L3 has no gap, XX no group
+    assert table.loc["LMY", "weighted"] == -3.0 and table.loc["LMY", "n"] == 2
+    assert table.loc["HIC", "unweighted"] == pytest.approx(-4.0)
+    empty = ch.output_loss_comparison(aggregates, gaps, {"LMY": ["L9"]})
+    assert math.isnan(empty.loc["LMY", "unweighted"]) and empty.loc["LMY", "n"] == 0
+
+
+def test_income_members_and_economy_output_loss():
+    members = ch.income_members(FakeContext().entities())
+    assert members == {"LMY": ["L1", "L2"], "HIC": ["H1"]}
+    frame = pd.concat([growth_frame(-5.0), population_frame()], ignore_index=True)
+    frame.loc[(frame["iso3"] == "L2") & (frame["indicator"] == "SP.POP.TOTL"), "value"] = 5e5  # too small
+    gaps = ch.economy_output_loss(frame, ["L1", "L2", "H1"])
+    assert list(gaps.index) == ["H1", "L1"]
+    assert gaps["L1"] == pytest.approx((0.95 * 1.06 / 1.03**2 - 1) * 100)
+
+
+@pytest.mark.parametrize(
+    ("lmy_2020", "lmy_aggregate_2020", "expected"),
+    [(-5.0, None, SUPPORTED), (-1.0, None, CONTRADICTED), (-1.0, -9.0, CONTRADICTED), (-9.0, -1.0, SUPPORTED)],
+)
+def test_covid_output_loss_proxy_verdicts(lmy_2020, lmy_aggregate_2020, expected):
+    # the verdict follows the mean economy, not the GDP-weighted aggregate
+    ctx = FakeContext(
+        {"NY.GDP.MKTP.KD.ZG": growth_frame(lmy_2020, lmy_aggregate_2020), "SP.POP.TOTL": population_frame()}
+    )
     result = checks.covid_output_loss_proxy(
         claim("covid_output_loss_proxy"),
         ctx,
@@ -723,11 +820,13 @@ def test_covid_output_loss_proxy_verdicts(lmy_2020, expected):
         claimed_gap=3.8,
     )
     assert result.verdict == expected  # the register caps SUPPORTED at 'partly supported' (tested in the audit)
+    assert "mean over economies" in result.measured and "GDP-weighted aggregates" in result.measured
+    assert "(LMY, 2 economies)" in result.measured  # XX, unclassified, is in neither group
 
 
 def test_covid_output_loss_proxy_missing():
     frame = growth_frame(-5.0)
-    ctx = FakeContext({"NY.GDP.MKTP.KD.ZG": frame[frame["year"] != 2021]})
+    ctx = FakeContext({"NY.GDP.MKTP.KD.ZG": frame[frame["year"] != 2021], "SP.POP.TOTL": population_frame()})
     result = checks.covid_output_loss_proxy(
         claim("covid_output_loss_proxy"),
         ctx,

@@ -3,6 +3,7 @@ its claim checks (one case per verdict), and executions of the chapter (slow).""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import inspect
 import math
@@ -164,6 +165,22 @@ def test_rca_rd_regressions_and_their_display():
     assert "95 % CI" in tp.robustness_phrase(estimates[1:])
 
 
+def test_rca_rd_long_difference_windows_and_reading():
+    panel = synthetic_panel().assign(rca=lambda d: np.exp(d["log_rca"]))
+    ld = tp.rca_rd_long_difference(panel, 2007)
+    assert (ld.first_year, ld.last_year) == (2000, 2007) and ld.nobs == ld.n_countries == 40
+    assert "2000–2002 to 2005–2007" in ld.specification
+    within, between = tp.rd_variation(panel)
+    assert within > 0 and between > 0
+    fe = tp.rca_rd_regressions(panel.assign(rd_lag1=panel.groupby("iso3")["rd"].shift(1)))[0]
+    reading = tp.long_difference_reading(fe, ld)
+    assert reading.startswith("The long difference is ") and "40 economies" in reading
+    shown = tp.regression_display([fe, ld])
+    assert shown.loc[1, "Specification"].startswith("long difference") and shown.loc[1, "Observations"] == "40"
+    with pytest.raises(stats.TooFewObservations, match="no economy"):
+        tp.rca_rd_long_difference(panel.assign(log_rca=np.nan), 2007)
+
+
 def test_regression_reading_both_branches():
     base = dict(
         specification="s",
@@ -180,6 +197,13 @@ def test_regression_reading_both_branches():
     assert "excludes zero" in tp.regression_reading(positive) and "22 % higher" in tp.regression_reading(positive)
     noisy = stats.PanelEstimate(coef=0.1, ci_low=-0.05, ci_high=0.25, **base)
     assert "includes zero" in tp.regression_reading(noisy)
+    # the long difference against the fixed effects: agreement and disagreement about precision
+    reading = tp.long_difference_reading(positive, noisy)
+    assert "same sign" in reading and "smaller in size" in reading and "includes zero" in reading
+    assert "disagree" in reading
+    reading = tp.long_difference_reading(noisy, dataclasses.replace(noisy, coef=-0.3, ci_high=-0.1, ci_low=-0.5))
+    assert "opposite sign" in reading and "excludes zero" in reading and "disagree" in reading
+    assert "disagree" not in tp.long_difference_reading(positive, positive)
 
 
 def test_tech_intensity_change():

@@ -631,3 +631,48 @@ def test_rank_economies_and_latest_within():
     assert ranked["tied"].tolist() == [False, True, True]
     latest = stats.latest_within(data[data["year"] < 2020], 2019, window=2).set_index("iso3")
     assert list(latest.index) == ["BBB"] and latest.loc["BBB", "year"] == 2018  # AAA's 2016 is outside the window
+
+
+def test_within_between_sd_by_hand():
+    # A: 1, 3 (mean 2, deviations -1, +1); B: 10, 10 (mean 10, deviations 0, 0); C seen once: left out
+    panel = pd.DataFrame({"iso3": ["A", "A", "B", "B", "C"], "x": [1.0, 3.0, 10.0, 10.0, 50.0]})
+    within, between = stats.within_between_sd(panel, "x")
+    assert within == pytest.approx(np.std([-1.0, 1.0, 0.0, 0.0], ddof=1))
+    assert between == pytest.approx(np.std([2.0, 10.0], ddof=1))
+    assert all(math.isnan(v) for v in stats.within_between_sd(panel.iloc[[4]], "x"))
+
+
+def test_long_difference_uses_window_means_and_a_common_shock_goes_to_the_constant():
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(30):
+        level = rng.normal(0, 3)  # economy effect: removed by differencing
+        growth = rng.uniform(-1, 1)  # change of x over the interval
+        for year in range(2000, 2011):
+            x = 1.0 + level + growth * (year - 2000) / 10
+            shock = 0.5 if year >= 2008 else 0.0  # common to every economy in the last window
+            rows.append((f"E{i}", year, x, 2.0 * level + 0.4 * x + shock))
+    panel = pd.DataFrame(rows, columns=["iso3", "year", "x", "y"])
+    est = stats.long_difference(panel, "y", "x", (2000, 2002), (2008, 2010), "ld")
+    assert est.coef == pytest.approx(0.4, abs=1e-9)  # exact: no noise, the shock is absorbed
+    assert est.nobs == est.n_countries == 30 and (est.first_year, est.last_year) == (2000, 2010)
+    # by hand for one economy: window means of y and x
+    one = panel[panel["iso3"] == "E0"]
+    dy = one[one["year"] >= 2008]["y"].mean() - one[one["year"] <= 2002]["y"].mean()
+    dx = one[one["year"] >= 2008]["x"].mean() - one[one["year"] <= 2002]["x"].mean()
+    assert dy == pytest.approx(0.4 * dx + 0.5)
+    # an economy missing a window drops out
+    est = stats.long_difference(
+        panel[~((panel["iso3"] == "E0") & (panel["year"] <= 2002))], "y", "x", (2000, 2002), (2008, 2010)
+    )
+    assert est.nobs == 29
+
+
+def test_long_difference_refuses_bad_windows_and_too_few_economies():
+    panel = pd.DataFrame(
+        {"iso3": ["A", "A", "B", "B"], "year": [2000, 2010] * 2, "x": [1.0, 2, 3, 5], "y": [1.0, 2, 3, 4]}
+    )
+    with pytest.raises(ValueError, match="must end before"):
+        stats.long_difference(panel, "y", "x", (2000, 2005), (2005, 2010))
+    with pytest.raises(stats.TooFewObservations, match="too few economies"):
+        stats.long_difference(panel, "y", "x", (2000, 2000), (2010, 2010))

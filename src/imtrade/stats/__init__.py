@@ -55,11 +55,13 @@ from imtrade.stats.regression import (
     QuadraticPeak,
     coefficient,
     coefficient_table,
+    long_difference,
     ols_hc3,
     prediction_frame,
     quadratic_peak,
     spearman,
     two_way_fixed_effects,
+    within_between_sd,
 )
 from imtrade.stats.trend import TooFewObservations, TrendFit, clean_series, fit_trend, predict_trend, to_growth
 
@@ -103,6 +105,7 @@ __all__ = [
     "generator",
     "index_to",
     "latest_within",
+    "long_difference",
     "multiple_breaks",
     "ols_hc3",
     "ols_with_draws",
@@ -122,4 +125,5 @@ __all__ = [
     "trend_design",
     "two_way_fixed_effects",
     "weighted_mean",
+    "within_between_sd",
 ]

@@ -6,7 +6,9 @@ and Newey-West within economies (``hac-panel``, a difference in trends). This mo
 the pieces they share: :func:`coefficient` and :func:`coefficient_table` (estimate, standard
 error, confidence interval, p-value), :func:`prediction_frame` (confidence and prediction
 intervals of fitted values), the delta-method :func:`quadratic_peak`, and the two complete
-estimators used by more than one analysis, :func:`two_way_fixed_effects` and :func:`ols_hc3`.
+estimators used by more than one analysis, :func:`two_way_fixed_effects` and :func:`ols_hc3`, with
+the :func:`long_difference` beside the fixed effects and :func:`within_between_sd` to say what
+variation each uses.
 """
 
 from __future__ import annotations
@@ -226,6 +228,100 @@ def two_way_fixed_effects(
         int(data["iso3"].nunique()),
         int(data["year"].min()),
         int(data["year"].max()),
+    )
+
+
+def within_between_sd(panel: pd.DataFrame, column: str, unit: str = "iso3") -> tuple[float, float]:
+    """(within, between) standard deviations of ``column`` in a panel.
+
+    Units observed at least twice only (a single observation has no within variation).
+
+    Notes
+    -----
+    Within: s.d. of :math:`x_{c,t} - \bar x_c` over all observations (the variation a model
+    with unit fixed effects uses); between: s.d. of the unit means :math:`\bar x_c` (the
+    variation the fixed effects remove). See Wooldridge, *Econometric Analysis of Cross
+    Section and Panel Data*, ch. 10.
+    """
+    data = panel[[unit, column]].dropna()
+    data = data[data.groupby(unit)[column].transform("size") >= 2]
+    if data.empty:
+        return math.nan, math.nan
+    means = data.groupby(unit)[column].transform("mean")
+    return float((data[column] - means).std()), float(data.groupby(unit)[column].mean().std())
+
+
+def long_difference(
+    panel: pd.DataFrame,
+    outcome: str,
+    regressor: str,
+    first: tuple[int, int],
+    last: tuple[int, int],
+    specification: str = "",
+    alpha: float = 0.05,
+) -> PanelEstimate:
+    """Long-difference regression: the change of ``outcome`` on the change of ``regressor``
+    between two windows of years, one observation per economy, HC3 standard errors.
+
+    Parameters
+    ----------
+    panel : frame with ``iso3``, ``year``, ``outcome`` and ``regressor`` columns.
+    first, last : inclusive year windows; each economy's value in a window is the mean of
+        its years there with both variables (economies missing a window drop out).
+
+    Returns
+    -------
+    PanelEstimate
+        ``se`` is HC3 (one observation per economy, so there is nothing to cluster);
+        ``nobs`` and ``n_countries`` are both the number of economies; years are the span
+        from the first window's start to the last window's end.
+
+    Raises
+    ------
+    TooFewObservations
+        Fewer than 3 economies with both windows.
+
+    Notes
+    -----
+    .. math:: \bar y_{c,L} - \bar y_{c,F} = a + \beta(\bar x_{c,L} - \bar x_{c,F}) + u_c
+
+    Differencing removes what is stable about each economy (as fixed effects do); because
+    the two windows are the same for every economy, a shock common to all economies in those
+    years (for an RCA index, the world denominator) falls into the constant. The estimate
+    rests on how much the regressor changed over the whole interval in one economy against
+    another, not on year-to-year movements, so it is less sensitive to noise in annual
+    values and to short-run timing (Griliches and Hausman, 1986, *Journal of Econometrics*
+    31(1), 93-118). OLS with HC3 covariance (:func:`ols_hc3`).
+    """
+    if first[1] >= last[0]:
+        raise ValueError(f"the first window {first} must end before the last window {last} starts")
+    data = panel[["iso3", "year", outcome, regressor]].dropna()
+
+    def window(years: tuple[int, int]) -> pd.DataFrame:
+        return data[data["year"].between(*years)].groupby("iso3")[[outcome, regressor]].mean()
+
+    change = (window(last) - window(first)).dropna()
+    if len(change) < 3:
+        raise TooFewObservations(
+            f"too few economies ({len(change)}) observed in both {first[0]}-{first[1]} and {last[0]}-{last[1]} for a "
+            "long difference"
+        )
+    change = change.rename(columns={outcome: "d_y", regressor: "d_x"}).reset_index()
+    fit = ols_hc3(change, "d_y", ["d_x"], alpha)
+    c = fit.coefficients.set_index("term").loc["d_x"]
+    return PanelEstimate(
+        specification,
+        outcome,
+        regressor,
+        float(c["estimate"]),
+        float(c["se"]),
+        float(c["ci_low"]),
+        float(c["ci_high"]),
+        float(c["p_value"]),
+        fit.n,
+        fit.n,
+        int(first[0]),
+        int(last[1]),
     )
 
 

@@ -698,13 +698,28 @@ OUTCOMES = {"growth_2020": "GDP growth 2020 (%)", "output_gap_2021": "Output vs 
 FLAT_SPEC = "(4) = (3), flat tech series dropped"
 
 
-def resilience_models(sample: pd.DataFrame, flat_mht: Sequence[str] = ()) -> pd.DataFrame:
+def common_sample(sample: pd.DataFrame) -> pd.DataFrame:
+    """The economies of ``sample`` with every outcome of :data:`OUTCOMES` and every regressor
+    of :data:`RESILIENCE_SPECS`: the intersection of the specifications' own samples.
+
+    Estimating every specification on these rows separates the effect of adding regressors
+    from the effect of losing the economies that lack them (listwise deletion shrinks the
+    full samples from one specification to the next).
+    """
+    columns = list(OUTCOMES) + list(dict.fromkeys(r for regs in RESILIENCE_SPECS.values() for r in regs))
+    return sample.dropna(subset=columns).reset_index(drop=True)
+
+
+def resilience_models(sample: pd.DataFrame, flat_mht: Sequence[str] = (), common: bool = False) -> pd.DataFrame:
     """Every outcome x specification of :data:`RESILIENCE_SPECS`, stacked.
 
     With ``flat_mht`` (economies whose medium/high-tech share is carried forward, see
-    :func:`carried_forward`), a fourth specification re-estimates (3) without them.
-    Columns: ``outcome, spec, term, estimate, ci_low, ci_high, p_value, n, r2``.
+    :func:`carried_forward`), a fourth specification re-estimates (3) without them. With
+    ``common``, every specification uses :func:`common_sample` (each its own complete rows
+    otherwise). Columns: ``outcome, spec, term, estimate, ci_low, ci_high, p_value, n, r2``.
     """
+    if common:
+        sample = common_sample(sample)
     specs = [(spec, regressors, sample) for spec, regressors in RESILIENCE_SPECS.items()]
     if len(flat_mht):
         specs.append((FLAT_SPEC, RESILIENCE_SPECS["(3) + controls"], sample[~sample["iso3"].isin(list(flat_mht))]))
@@ -737,6 +752,79 @@ def aggregate_output_loss(
     )
     growth = tidy.pivot_table(index="iso3", columns="year", values="value", aggfunc="first")
     return output_loss(growth, trend_years, base_year, end_year)
+
+
+INCOME_GROUP_MEMBERS = {
+    DEVELOPING_WB: ("Low income", "Lower middle income", "Upper middle income"),
+    HIGH_INCOME: ("High income",),
+}  # World Bank aggregate -> the income groups of its member economies
+
+
+def income_members(entities: pd.DataFrame) -> dict[str, list[str]]:
+    """Member economies of the World Bank's LMY and HIC aggregates, from the entity table's
+    ``income_group`` (economies without a classification belong to neither)."""
+    return {
+        aggregate: sorted(entities.loc[entities["income_group"].isin(groups), "iso3"])
+        for aggregate, groups in INCOME_GROUP_MEMBERS.items()
+    }
+
+
+def economy_output_loss(
+    tidy: pd.DataFrame,
+    economy_codes: Iterable[str],
+    min_population: float = 1e6,
+    trend_years: tuple[int, int] = (2015, 2019),
+    base_year: int = 2019,
+    end_year: int = 2021,
+) -> pd.Series:
+    """:func:`output_loss` of each economy with at least ``min_population`` people in ``base_year``.
+
+    ``tidy`` holds NY.GDP.MKTP.KD.ZG and SP.POP.TOTL; economies without a complete growth
+    record are dropped. Returns the gaps (%) indexed by ``iso3``.
+    """
+    data = tidy[tidy["iso3"].isin(set(economy_codes))]
+    growth = data[data["indicator"] == "NY.GDP.MKTP.KD.ZG"].pivot_table(
+        index="iso3", columns="year", values="value", aggfunc="first"
+    )
+    pop = data[(data["indicator"] == "SP.POP.TOTL") & (data["year"] == base_year)].set_index("iso3")["value"]
+    gaps = output_loss(growth, trend_years, base_year, end_year)
+    large = pop[pop >= min_population].index
+    return gaps[gaps.index.isin(large)].dropna().rename_axis("iso3")
+
+
+def output_loss_comparison(
+    aggregates: pd.Series, gaps: pd.Series, members: Mapping[str, Sequence[str]]
+) -> pd.DataFrame:
+    """GDP-weighted aggregate against the unweighted mean of member economies, per group.
+
+    Parameters
+    ----------
+    aggregates : :func:`output_loss` of the World Bank aggregates (e.g. LMY, HIC), indexed by code.
+    gaps : :func:`output_loss` of single economies, indexed by ``iso3``.
+    members : aggregate code -> its member economies (:func:`income_members`).
+
+    Returns
+    -------
+    DataFrame
+        Index: the aggregates of ``members``; columns ``weighted`` (the aggregate's own gap,
+        its members weighted by GDP), ``unweighted`` (mean over the members in ``gaps``) and
+        ``n`` (members averaged). Gaps in %, negative = output below trend.
+
+    Notes
+    -----
+    An aggregate's growth rate is a GDP-weighted mean of its members' rates, so its gap
+    describes the group's combined output (dominated by its largest economies: China in
+    LMY); the unweighted mean :math:`\\frac{1}{n}\\sum_i gap_i` describes the average economy.
+    """
+    rows = {}
+    for aggregate, codes in members.items():
+        part = gaps[gaps.index.isin(list(codes))]
+        rows[aggregate] = {
+            "weighted": float(aggregates.get(aggregate, np.nan)),
+            "unweighted": float(part.mean()) if len(part) else np.nan,
+            "n": len(part),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def carried_forward(tidy: pd.DataFrame, indicator: str, years: tuple[int, int]) -> list[str]:

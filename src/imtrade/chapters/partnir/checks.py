@@ -267,24 +267,43 @@ def covid_output_loss_proxy(
     base_year: int,
     end_year: int,
     claimed_gap: float,
+    min_population: float = 1e6,
 ) -> CheckResult:
-    """Output in ``end_year`` vs a naive pre-pandemic trend, developing vs industrialised aggregates."""
+    """Output in ``end_year`` vs a naive pre-pandemic trend, developing vs industrialised economies.
+
+    The claim is about the average economy, so the verdict follows the unweighted mean over
+    the member economies (at least ``min_population`` people) of each World Bank aggregate;
+    the aggregates' own (GDP-weighted) gaps are reported beside it.
+    """
     dev, ind = groups["developing"], groups["industrialised"]
-    tidy = ctx.indicators(["NY.GDP.MKTP.KD.ZG"], countries=[dev, ind], years=(int(trend_years[0]), end_year))
-    growth = tidy.pivot_table(index="iso3", columns="year", values="value", aggfunc="first")
-    loss = ch.output_loss(growth, (int(trend_years[0]), int(trend_years[1])), base_year, end_year)
-    if dev not in loss or ind not in loss or loss[[dev, ind]].isna().any():
-        return _missing(f"GDP growth of {dev} and {ind} for {trend_years[0]}-{end_year}", ctx)
-    loss_dev, loss_ind = -float(loss[dev]), -float(loss[ind])  # positive = output lost
-    gap = loss_dev - loss_ind
+    years = (int(trend_years[0]), int(trend_years[1]))
+    tidy = ctx.indicators(["NY.GDP.MKTP.KD.ZG", "SP.POP.TOTL"], years=(years[0], end_year))
+    growth = tidy[tidy["indicator"] == "NY.GDP.MKTP.KD.ZG"].pivot_table(
+        index="iso3", columns="year", values="value", aggfunc="first"
+    )
+    aggregates = ch.output_loss(growth[growth.index.isin([dev, ind])], years, base_year, end_year)
+    members = ch.income_members(ctx.entities(include_aggregates=False))
+    members = {dev: members.get(dev, []), ind: members.get(ind, [])}
+    gaps = ch.economy_output_loss(
+        tidy, [c for codes in members.values() for c in codes], min_population, years, base_year, end_year
+    )
+    table = ch.output_loss_comparison(aggregates, gaps, members)
+    if table["unweighted"].isna().any():
+        return _missing(f"GDP growth of {dev} and {ind} member economies for {years[0]}-{end_year}", ctx)
+    loss = -table  # positive = output lost
+    gap = float(loss.loc[dev, "unweighted"] - loss.loc[ind, "unweighted"])
+    gap_weighted = float(loss.loc[dev, "weighted"] - loss.loc[ind, "weighted"])
     verdict = SUPPORTED if gap > 0 else CONTRADICTED  # the register caps SUPPORTED at 'partly supported'
     measured = (
-        f"output {end_year} below its {trend_years[0]}-{trend_years[1]} trend by {loss_dev:.1f} % ({dev}) and "
-        f"{loss_ind:.1f} % ({ind}); gap {signed(gap)} points"
+        f"output {end_year} below its {years[0]}-{years[1]} trend, mean over economies: {loss.loc[dev, 'unweighted']:.1f} % "
+        f"({dev}, {int(table.loc[dev, 'n'])} economies) and {loss.loc[ind, 'unweighted']:.1f} % ({ind}, "
+        f"{int(table.loc[ind, 'n'])}), gap {signed(gap)} points; GDP-weighted aggregates {loss.loc[dev, 'weighted']:.1f} % "
+        f"and {loss.loc[ind, 'weighted']:.1f} %, gap {signed(gap_weighted)} points"
     )
     detail = (
         f"Proxy for UNIDO's estimate (IMF forecasts, UNIDO country groups): {base_year} level grown at the mean "
-        f"{trend_years[0]}-{trend_years[1]} growth rate vs actual growth. The {dev} loss "
+        f"{years[0]}-{years[1]} growth rate vs actual growth, per economy with at least {min_population / 1e6:g} million "
+        f"people. The claim is an average over economies, so the unweighted means carry the verdict: the {dev} loss "
         f"{'exceeds' if gap > 0 else 'does not exceed'} the {ind} loss; the gap is {signed(gap - claimed_gap)} points "
         f"from the claimed {claimed_gap:g}."
     )

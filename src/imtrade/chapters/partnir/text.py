@@ -88,15 +88,29 @@ def profile_sentences(profile: pd.DataFrame, group_name: str) -> str:
     return "\n".join(lines)
 
 
-def resilience_reading(models: pd.DataFrame, term: str = "manuf_share") -> tuple[str, str]:
+def _significant(rows: pd.DataFrame) -> pd.DataFrame:
+    return rows[(rows["ci_low"] > 0) | (rows["ci_high"] < 0)]
+
+
+def resilience_reading(
+    models: pd.DataFrame, term: str = "manuf_share", common: pd.DataFrame | None = None
+) -> tuple[str, str]:
     """(finding, verdict) sentences summarising the estimates of ``term`` across specifications.
 
     A coefficient counts as robust only if its 95 % interval excludes zero, with the same
-    sign, in every specification that has controls ((3) and later).
+    sign, in every specification that has controls ((3) and later), in ``models`` and, when
+    given, in ``common`` (the same specifications on :func:`common_sample`). A significant
+    estimate of the full samples that is not significant on the common sample is reported
+    as an effect of the change of sample, not of the added regressors.
     """
     rows = models[models["term"] == term]
-    significant = rows[(rows["ci_low"] > 0) | (rows["ci_high"] < 0)]
-    controlled = rows[~rows["spec"].isin(list(RESILIENCE_SPECS)[:2])]
+    if not rows["estimate"].notna().any():  # e.g. a vintage without the pandemic years
+        return (
+            "no specification can be estimated with these data, so the association is not measured",
+            "The data here cannot test the claim.",
+        )
+    both = rows if common is None else pd.concat([rows, common[common["term"] == term]])
+    controlled = both[~both["spec"].isin(list(RESILIENCE_SPECS)[:2])]
     robust_pos = len(controlled) and bool((controlled["ci_low"] > 0).all())
     robust_neg = len(controlled) and bool((controlled["ci_high"] < 0).all())
     if robust_pos:
@@ -111,18 +125,54 @@ def resilience_reading(models: pd.DataFrame, term: str = "manuf_share") -> tuple
             "controls",
             "The data run against the claim, as an association.",
         )
-    if significant.empty:
+    significant = _significant(rows)
+    common_rows = None if common is None else common[common["term"] == term]
+    common_sig = None if common_rows is None else _significant(common_rows)
+    if significant.empty and (common_sig is None or common_sig.empty):
         finding = (
             "a larger manufacturing sector before the pandemic is not associated with a smaller 2020 recession or a "
             "stronger recovery by 2021: no estimate is distinguishable from zero"
         )
-    else:
-        several = len(significant) > 1
+        return finding, "The data here do not support the claim, and they do not refute it either."
+    lead = (
+        "a larger manufacturing sector before the pandemic is not reliably associated with a smaller 2020 recession "
+        "or a stronger recovery by 2021: "
+    )
+    if significant.empty:
+        several = len(common_sig) > 1
         finding = (
-            "a larger manufacturing sector before the pandemic is not reliably associated with a smaller 2020 recession "
-            f"or a stronger recovery by 2021: the {'only ' if not several else ''}significant "
-            f"estimate{'s' if several else ''}, in {join_specs(significant)}, "
-            f"{'do' if several else 'does'} not survive the controls"
+            f"{lead}no estimate on the full samples is distinguishable from zero, and on the common sample "
+            f"{'those' if several else 'the one'} in {join_specs(common_sig)} {'do' if several else 'does'} not "
+            "survive the controls"
+        )
+        return finding, "The data here do not support the claim, and they do not refute it either."
+    several = len(significant) > 1
+    it, verb = ("they", "do") if several else ("it", "does")
+    finding = (
+        f"{lead}the {'only ' if not several else ''}significant estimate{'s' if several else ''}"
+        f"{'' if common is None else ' (each specification on its own sample)'}, in {join_specs(significant)}, "
+    )
+    if common_sig is None:
+        return finding + f"{verb} not survive the controls", (
+            "The data here do not support the claim, and they do not refute it either."
+        )
+    keys = set(zip(common_sig["outcome"], common_sig["spec"], strict=True))
+    kept = [(r.outcome, r.spec) in keys for r in significant.itertuples()]
+    n_common = int(common_rows["n"].iloc[0]) if "n" in common_rows and len(common_rows) else 0
+    on_common = (
+        f"the common sample of the {n_common} economies with every variable" if n_common else "the common sample"
+    )
+    if not any(kept):
+        finding += (
+            f"{'are' if several else 'is'} not significant on {on_common}, so {it} reflect{'' if several else 's'} "
+            "the change of sample, not the added regressors"
+        )
+    elif all(kept):
+        finding += f"{'hold' if several else 'holds'} on {on_common} as well but {verb} not survive the controls"
+    else:
+        finding += (
+            f"{verb} not survive the controls, and on {on_common} only "
+            f"{join_specs(significant[kept])} remain{'' if sum(kept) > 1 else 's'} significant"
         )
     return finding, "The data here do not support the claim, and they do not refute it either."
 
@@ -149,12 +199,28 @@ def gii_reading(changes: pd.DataFrame, names: dict[str, str]) -> str:
     )
 
 
-def estimates_display(models: pd.DataFrame, terms: Sequence[str] = ("manuf_share", "mht_share")) -> pd.DataFrame:
-    """One row per outcome x specification: each term as 'estimate [95 % CI]', with N and R² (for the page)."""
+def estimates_display(
+    models: pd.DataFrame, terms: Sequence[str] = ("manuf_share", "mht_share"), common: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """One row per outcome x specification: each term as 'estimate [95 % CI]', with N and R² (for the page).
+
+    With ``common`` (the same models on :func:`common_sample`), each specification's row on
+    its own sample is followed by its row on the common sample, and a ``Sample`` column
+    says which is which.
+    """
     labels = {"manuf_share": "Manufacturing share", "mht_share": "Medium/high-tech share"}
+    frames = [models.assign(_sample="own")]
+    if common is not None:
+        frames.append(common.assign(_sample="common"))
+    stacked = pd.concat(frames, ignore_index=True)
+    order = {(o, s): i for i, (o, s) in enumerate(dict.fromkeys(zip(models["outcome"], models["spec"], strict=True)))}
+    stacked["_order"] = [order.get(k, len(order)) for k in zip(stacked["outcome"], stacked["spec"], strict=True)]
+    stacked = stacked.sort_values(["_order", "_sample"], ascending=[True, False], kind="stable")
     rows = []
-    for (outcome, spec), part in models.groupby(["outcome", "spec"], sort=False):
+    for (outcome, spec, sample), part in stacked.groupby(["outcome", "spec", "_sample"], sort=False):
         row = {"Outcome": OUTCOMES.get(outcome, outcome), "Specification": spec}
+        if common is not None:
+            row["Sample"] = "own complete rows" if sample == "own" else "common"
         for term in terms:
             hit = part[part["term"] == term]
             row[labels.get(term, term)] = (

@@ -47,11 +47,14 @@ from imtrade.data.load import load_indicators, load_optional, wide
 from imtrade.exceptions import ParameterError
 from imtrade.stats import (
     PanelEstimate,
+    TooFewObservations,
     change_between,
+    long_difference,
     prediction_frame,
     quadratic_peak,
     two_way_fixed_effects,
     weighted_mean,
+    within_between_sd,
 )
 
 # ---------------------------------------------------------------------------------------
@@ -251,6 +254,32 @@ def rca_rd_regressions(panel: pd.DataFrame) -> list[PanelEstimate]:
         two_way_fixed_effects(data, "rca_w", "rd", "RCA in levels, winsorised 1/99 %, on R&D"),
         two_way_fixed_effects(data, "log_rca", "rd_lag1", "log RCA on R&D lagged one year"),
     ]
+
+
+LONG_DIFF_WINDOW = 3  # years averaged at each end of the long difference
+
+
+def rca_rd_long_difference(panel: pd.DataFrame, last_year: int, window: int = LONG_DIFF_WINDOW) -> PanelEstimate:
+    """Long difference of log high-tech RCA on R&D intensity, beside the fixed-effects estimates.
+
+    The first window is the panel's first ``window`` years with both variables, the last
+    the ``window`` years ending in ``last_year`` (the latest year with near-complete
+    reporting, :func:`latest_complete_year`); each economy's value in a window is its mean
+    there (:func:`imtrade.stats.long_difference`). One observation per economy, HC3 errors.
+    """
+    have = panel.dropna(subset=["log_rca", "rd"])
+    if have.empty:
+        raise TooFewObservations("no economy has both a positive high-tech RCA and R&D data for a long difference")
+    start = int(have["year"].min())
+    first, last = (start, start + window - 1), (last_year - window + 1, last_year)
+    label = f"long difference, {first[0]}–{first[1]} to {last[0]}–{last[1]} (HC3)"
+    return long_difference(panel, "log_rca", "rd", first, last, label)
+
+
+def rd_variation(panel: pd.DataFrame) -> tuple[float, float]:
+    """(within, between) s.d. of R&D intensity (% of GDP points) over the log-RCA regression's
+    observations (:func:`imtrade.stats.within_between_sd`)."""
+    return within_between_sd(panel.dropna(subset=["log_rca", "rd"]), "rd")
 
 
 def medium_high_tech(

@@ -314,3 +314,22 @@ def regression_reading(est: PanelEstimate) -> str:
         f"The 95 % confidence interval includes zero, so the data cannot tell the sign of the within-economy "
         f"association apart from noise (point estimate: {size})"
     )
+
+
+def long_difference_reading(fixed_effects: PanelEstimate, long_diff: PanelEstimate) -> str:
+    """How the long-difference estimate compares with the fixed-effects one (size, sign, precision)."""
+    size = "larger" if abs(long_diff.coef) > abs(fixed_effects.coef) else "smaller"
+    same = (long_diff.coef > 0) == (fixed_effects.coef > 0)
+    excludes = long_diff.ci_low > 0 or long_diff.ci_high < 0
+    agree = (fixed_effects.ci_low > 0 or fixed_effects.ci_high < 0) == excludes
+    return (
+        f"The long difference is {signed(long_diff.coef, 3, plus=False)} "
+        f"({ci_text(long_diff.ci_low, long_diff.ci_high, 3, plus=False)}, p = {long_diff.pvalue:.3f}; "
+        f"{long_diff.nobs} economies): {'the same sign as' if same else 'the opposite sign to'} the fixed-effects "
+        f"estimate and {size} in size, with an interval that {'excludes' if excludes else 'includes'} zero"
+        + (
+            ""
+            if agree
+            else ", so the two ways of using the data disagree about whether the association is distinguishable from noise"
+        )
+    )
