@@ -27,7 +27,10 @@ class CellFailure(Exception):
     error: BaseException
 
     def __str__(self) -> str:
-        return f"{self.chapter}: code cell {self.index} ({self.first_line!r}) raised {type(self.error).__name__}: {self.error}"
+        return (
+            f"{self.chapter}: code cell {self.index} ({self.first_line!r}) "
+            f"raised {type(self.error).__name__}: {self.error}"
+        )
 
 
 def code_cells(path: Path) -> list[tuple[list[str], str]]:

@@ -4,8 +4,8 @@ A small sample book (one chapter, three exercises, own _toc.yml) is written to a
 directory and reads the real project's fetched data through IMTRADE_DATA_DIR, as in
 tests/test_build.py; the assignments and keys are computed once per module. The chapter has
 a semantic parameter check registered as ``imtrade.chapters.assignsample`` (known economies,
-years 1995-2020), so the chapter's own checks run on every draw. The solutions carry marker words (quokka, axolotl, wombat, ...)
-that appear nowhere else, so a leak shows up even in the search index.
+years 1995-2020), so the chapter's own checks run on every draw. The solutions carry marker words
+(quokka, axolotl, wombat, ...) that appear nowhere else, so a leak shows up even in the search index.
 """
 
 from __future__ import annotations
@@ -764,7 +764,8 @@ def test_real_chapter_round_trip(tmp_path, monkeypatch, mirror):
     ch = chapter_with_answers()
     if ch is None:
         pytest.skip(
-            "no chapter in _toc.yml declares gradable answers and rubrics (front matter `imtrade: answers:`, `rubrics:`)"
+            "no chapter in _toc.yml declares gradable answers and "
+            "rubrics (front matter `imtrade: answers:`, `rubrics:`)"
         )
     fetch(mirror=mirror)
     pool = tmp_path / "pool.yml"

@@ -814,7 +814,8 @@ def test_describe_commodity_confound(manf, expected):
     text = ch.describe_commodity_confound(_ratio(1.0, 0.2), manf, (2000, 2011), (2011, 2018))
     assert expected in text["cc_reading"]
     assert text["cc_merch"] == (
-        "+1.00 pp a year in 2000–2011 (95 % CI +0.90 to +1.10) and +0.20 in 2011–2018 (95 % CI +0.10 to +0.30; ratio 0.20)"
+        "+1.00 pp a year in 2000–2011 (95 % CI +0.90 to +1.10) and "
+        "+0.20 in 2011–2018 (95 % CI +0.10 to +0.30; ratio 0.20)"
     )
 
 

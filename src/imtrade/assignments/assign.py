@@ -104,7 +104,8 @@ def read_roster(path: Path) -> list[Student]:
     missing = [c for c in ("id", "name") if c not in columns]
     if missing:
         raise AssignmentError(
-            f"roster {path}: the header must have the columns id and name (missing: {', '.join(missing)}; found: {', '.join(columns) or 'nothing'})",
+            f"roster {path}: the header must have the columns id and name (missing: "
+            f"{', '.join(missing)}; found: {', '.join(columns) or 'nothing'})",
             fix="first line e.g. `id,name`",
         )
     at_id, at_name = columns.index("id"), columns.index("name")
@@ -122,7 +123,8 @@ def read_roster(path: Path) -> list[Student]:
             problems.append(f"line {line}: the id is missing" + (f" (name {name!r})" if name else ""))
         elif not ID_PATTERN.match(sid):
             problems.append(
-                f"{where}: an id may only hold letters, digits, '.', '_' and '-' (at most 64, starting with a letter or digit)"
+                f"{where}: an id may only hold letters, digits, '.', '_' "
+                "and '-' (at most 64, starting with a letter or digit)"
             )
         elif sid.lower() in RESERVED_IDS:
             problems.append(f"{where}: {sid!r} is reserved (it names an output folder)")
@@ -184,7 +186,8 @@ def check_pool(pool: Any, chapter: Chapter, where: str = "pool") -> dict[str, li
         for candidate in candidates:
             if kind.startswith("list[") and not isinstance(candidate, list):
                 problems.append(
-                    f"{name!r}: candidate {candidate!r} must itself be a list ({name} is {kind}), e.g. [[KOR, MEX], [VNM, IND]]"
+                    f"{name!r}: candidate {candidate!r} must itself be a "
+                    f"list ({name} is {kind}), e.g. [[KOR, MEX], [VNM, IND]]"
                 )
                 continue
             try:
@@ -494,7 +497,8 @@ def assign(
             resolved[student.id] = chapter.resolve(drawn[student.id])
         except ParameterError as exc:
             problems.append(
-                f"student {student.id} ({student.name}) drew {_show(drawn[student.id])}: chapter '{chapter.name}' rejects it: {exc.problem}"
+                f"student {student.id} ({student.name}) drew {_show(drawn[student.id])}: "
+                f"chapter '{chapter.name}' rejects it: {exc.problem}"
             )
     if problems:
         raise _problems(

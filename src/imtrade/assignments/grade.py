@@ -212,7 +212,8 @@ def find_submissions(folder: Path, chapter: str, ids: set[str]) -> tuple[dict[st
             if candidate.exists() or candidate.is_symlink():
                 if sid in found:
                     notes.append(
-                        f"{sid}: both {found[sid].name} and {entry.name}/{candidate.name}; graded {entry.name}/{candidate.name}"
+                        f"{sid}: both {found[sid].name} and {entry.name}/{candidate.name}; "
+                        f"graded {entry.name}/{candidate.name}"
                     )
                 found[sid] = candidate
             else:
@@ -222,7 +223,8 @@ def find_submissions(folder: Path, chapter: str, ids: set[str]) -> tuple[dict[st
         else:
             if sid in found and found[sid].exists():
                 notes.append(
-                    f"{sid}: both {found[sid].relative_to(folder)} and {entry.name}; graded {found[sid].relative_to(folder)}"
+                    f"{sid}: both {found[sid].relative_to(folder)} and "
+                    f"{entry.name}; graded {found[sid].relative_to(folder)}"
                 )
                 continue
             found[sid] = entry
@@ -646,7 +648,8 @@ def grade_one(
                     tampered.append(f"parameter {name} is no longer defined at the end of the notebook")
                 elif not _same(entry.get("value"), expected):
                     tampered.append(
-                        f"parameter {name} is {json.dumps(entry.get('value'))} at the end of the notebook, assigned {json.dumps(expected)}"
+                        f"parameter {name} is {json.dumps(entry.get('value'))} at "
+                        f"the end of the notebook, assigned {json.dumps(expected)}"
                     )
             for answer in grade.answers:
                 score(answer, values["answers"].get(answer.variable))

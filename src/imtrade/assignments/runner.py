@@ -204,7 +204,8 @@ def cell_errors(nb) -> list[str]:
             if output.get("output_type") == "error":
                 first = next((ln.strip() for ln in cell.source.splitlines() if ln.strip()), "")
                 out.append(
-                    f"code cell {number} (starting {first[:60]!r}) raised {output.get('ename')}: {str(output.get('evalue'))[:300]}"
+                    f"code cell {number} (starting {first[:60]!r}) raised "
+                    f"{output.get('ename')}: {str(output.get('evalue'))[:300]}"
                 )
     return out
 

@@ -368,7 +368,10 @@ def _build(*, jobs: int, force: bool, strict: bool, progress, edition: str) -> B
     if failures:
         raise BuildError(
             f"{len(failures)} chapter(s) failed; the site was not rebuilt:\n" + "\n".join(p.error for p in failures),
-            fix="fix the chapter or its parameters and run `imtrade build` again (finished chapters are kept in the cache)",
+            fix=(
+                "fix the chapter or its parameters and run `imtrade "
+                "build` again (finished chapters are kept in the cache)"
+            ),
         )
     stage = sync_sources(paths)
     strays = prune_stage(stage, {p.output for p in plans} | {stage / page for page in GENERATED_PAGES}, paths)

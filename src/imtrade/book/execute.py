@@ -322,7 +322,8 @@ def _execute_in(
             ) from None
         first_line = next((ln for ln in str(exc.source).splitlines() if ln.strip()), "")
         raise ChapterExecutionError(
-            f"chapter '{chapter.name}' failed in code cell {exc.exec_count} (starting {first_line[:80]!r}):\n  {exc.ename}: {exc.evalue}",
+            f"chapter '{chapter.name}' failed in code cell {exc.exec_count} "
+            f"(starting {first_line[:80]!r}):\n  {exc.ename}: {exc.evalue}",
             fix=keep,
         ) from None
     finally:

@@ -189,7 +189,8 @@ def readme(
     if panels:
         lines += ["## Panels and axes", "", "| panel | horizontal axis | vertical axis |", "|---|---|---|"]
         lines += [
-            f"| {p.get('panel', '')} | {_md(p.get('x axis') or '(no label)')} | {_md(p.get('y axis') or '(no label)')} |"
+            f"| {p.get('panel', '')} | {_md(p.get('x axis') or '(no label)')} "
+            f"| {_md(p.get('y axis') or '(no label)')} |"
             for p in panels
         ]
         lines.append("")

@@ -143,8 +143,11 @@ def editions_index(records: list[EditionRecord], title: str) -> str:
 <title>Editions - {escape(title)}</title>
 <style>
 :root {{ color-scheme: light dark; --fg: #222832; --bg: #fff; --muted: #5c6470; --line: #d1d5da; --link: #0a5a8c; }}
-@media (prefers-color-scheme: dark) {{ :root {{ --fg: #ced6dd; --bg: #121212; --muted: #9ca4af; --line: #48566b; --link: #3fb1c5; }} }}
-body {{ font-family: system-ui, sans-serif; color: var(--fg); background: var(--bg); max-width: 60rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }}
+@media (prefers-color-scheme: dark) {{
+  :root {{ --fg: #ced6dd; --bg: #121212; --muted: #9ca4af; --line: #48566b; --link: #3fb1c5; }}
+}}
+body {{ font-family: system-ui, sans-serif; color: var(--fg); background: var(--bg); max-width: 60rem;
+  margin: 2rem auto; padding: 0 1rem; line-height: 1.5; }}
 a {{ color: var(--link); }}
 table {{ border-collapse: collapse; width: 100%; }}
 th, td {{ text-align: left; padding: 0.4rem 0.6rem; border-bottom: 1px solid var(--line); vertical-align: top; }}
@@ -157,7 +160,8 @@ p.note {{ color: var(--muted); }}
 <p>Each edition is the whole book as it was built on that date, from the data vintages listed, and keeps
 its address for good: cite the edition you read (every page has a "Cite this edition" block).</p>
 <table>
-<thead><tr><th scope="col">Edition</th><th scope="col">Data vintages</th><th scope="col">Software version</th><th scope="col">Read</th></tr></thead>
+<thead><tr><th scope="col">Edition</th><th scope="col">Data vintages</th><th scope="col">Software version</th>
+<th scope="col">Read</th></tr></thead>
 <tbody>
 {body}
 </tbody>

@@ -81,11 +81,13 @@ def check_parameters(params: dict[str, Any]) -> None:
         )
     if not 1990 <= params["fit_start"] <= 2016:
         raise ParameterError(
-            f"parameter 'fit_start' must be between 1990 and 2016 (a trend needs years of data), got {params['fit_start']}"
+            "parameter 'fit_start' must be between 1990 and 2016 (a "
+            f"trend needs years of data), got {params['fit_start']}"
         )
     if not 2010 <= params["event_year"] <= 2021:
         raise ParameterError(
-            f"parameter 'event_year' must be between 2010 and 2021 (years of data on both sides), got {params['event_year']}"
+            "parameter 'event_year' must be between 2010 and 2021 "
+            f"(years of data on both sides), got {params['event_year']}"
         )
     unknown = [c for c in params["projected"] if c not in TREND_MODELS or c == ROBOT_DENSITY_CODE]
     if unknown or not params["projected"]:
@@ -426,15 +428,18 @@ TREND_MODELS: dict[str, tuple[str, str]] = {
     # code: (model, why)
     "GB.XPD.RSDV.GD.ZS": (
         "linear",
-        "a share of GDP is bounded and has risen by roughly constant points a year; a log-linear trend would make the point increases accelerate",
+        "a share of GDP is bounded and has risen by roughly constant points "
+        "a year; a log-linear trend would make the point increases accelerate",
     ),
     "SP.POP.SCIE.RD.P6": (
         "log",
-        "a head count per million people grows multiplicatively, so a constant growth rate (log-linear) is the natural trend",
+        "a head count per million people grows multiplicatively, "
+        "so a constant growth rate (log-linear) is the natural trend",
     ),
     "IT.NET.BBND.P2": (
         "linear",
-        "subscriptions per 100 people rise by roughly constant amounts; neither form can saturate, so long projections overstate",
+        "subscriptions per 100 people rise by roughly constant amounts; "
+        "neither form can saturate, so long projections overstate",
     ),
     "TX.VAL.TECH.MF.ZS": ("linear", "a share of manufactured exports is bounded; a linear trend in points"),
     "IP.PAT.RESD": ("log", "a count of applications grows multiplicatively (log-linear)"),

@@ -52,7 +52,8 @@ def working_age_population_peak(
     verdict = SUPPORTED if a and b else PARTLY if a or b else CONTRADICTED
     measured = (
         f"15-64 share {s['share_peak']:.1f} % at its {s['share_peak_year']} peak, {s['share_end']:.1f} % in {y1} "
-        f"(-{s['share_drop']:.1f} points); working-age count peaked in {s['count_peak_year']} ({s['count_peak'] / 1e6:,.0f} million)"
+        f"(-{s['share_drop']:.1f} points); working-age count peaked in "
+        f"{s['count_peak_year']} ({s['count_peak'] / 1e6:,.0f} million)"
     )
     detail = (
         f"Test: share fall >= {min_share_drop:g} points ({'yes' if a else 'no'}) and count peak before {peak_before} "
@@ -101,12 +102,15 @@ def manufacturing_scale_vs_sophistication(
         verdict = CONTRADICTED
     peer_text = ", ".join(f"{c} {v:.1f}" for c, v in s["peer_values"].items())
     measured = (
-        f"{geo} {s['world_share']:.1f} % of world manufacturing value added ({year}); medium/high-tech share {s['tech_share']:.1f} % "
+        f"{geo} {s['world_share']:.1f} % of world manufacturing value "
+        f"added ({year}); medium/high-tech share {s['tech_share']:.1f} % "
         f"vs peer mean {s['peer_mean']:.1f} % ({peer_text}; {year})"
     )
     detail = (
-        f"Test: world share >= {min_world_share:g} % ({'yes' if scale_ok else 'no'}) and tech share at least {min_tech_gap:g} points "
-        f"below the peer mean (gap {s['tech_gap']:.1f} points: {'yes' if gap_ok else 'no'}). MVA from the WDI bulk file "
+        f"Test: world share >= {min_world_share:g} % ({'yes' if scale_ok else 'no'}) "
+        f"and tech share at least {min_tech_gap:g} points "
+        f"below the peer mean (gap {s['tech_gap']:.1f} points: "
+        f"{'yes' if gap_ok else 'no'}). MVA from the WDI bulk file "
         f"(rounded to 3 significant digits), tech share from the UN SDG database (UNIDO)."
     )
     return CheckResult(verdict, measured, detail, s["tech_gap"])
@@ -154,9 +158,18 @@ def _growth(
     context = ""
     if context_years:
         c0, c1 = (robot_value(rows, iso3, int(y)) for y in context_years)
-        context = f"; context {int(context_years[0])}: {c0['value']:,.0f} ({c0['report_edition']}), {int(context_years[1])}: {c1['value']:,.0f} ({c1['report_edition']})"
-    measured = f"{iso3} {measure} {y0}: {r0['value']:,.0f} ({_edition(r0)}); {y1}: {r1['value']:,.0f} ({_edition(r1)}); ratio {ratio:.2f}{context}"
-    detail = f"Test: {y1}/{y0} ratio >= {min_ratio:g} supported, rise below that partly, fall contradicted; ratio {ratio:.2f}."
+        context = (
+            f"; context {int(context_years[0])}: {c0['value']:,.0f} ({c0['report_edition']}), "
+            f"{int(context_years[1])}: {c1['value']:,.0f} ({c1['report_edition']})"
+        )
+    measured = (
+        f"{iso3} {measure} {y0}: {r0['value']:,.0f} ({_edition(r0)}); {y1}: "
+        f"{r1['value']:,.0f} ({_edition(r1)}); ratio {ratio:.2f}{context}"
+    )
+    detail = (
+        f"Test: {y1}/{y0} ratio >= {min_ratio:g} supported, rise "
+        f"below that partly, fall contradicted; ratio {ratio:.2f}."
+    )
     return CheckResult(verdict, measured, detail, ratio)
 
 
@@ -178,12 +191,15 @@ def _goal_proxy(
     ok = ratio >= min_density_ratio and share >= min_share_pct
     verdict = SUPPORTED if ok else CONTRADICTED  # on the proxy; the register caps it (evidence: proxy)
     measured = (
-        f"robot density {iso3} {d_c['value']:,.0f} vs world {d_w['value']:,.0f} per 10,000 manufacturing employees ({density_year}, "
-        f"{d_c['report_edition']}; ratio {ratio:.2f}); {iso3} {share:.1f} % of world installations ({share_year}, {i_c['report_edition']})"
+        f"robot density {iso3} {d_c['value']:,.0f} vs world {d_w['value']:,.0f} "
+        f"per 10,000 manufacturing employees ({density_year}, "
+        f"{d_c['report_edition']}; ratio {ratio:.2f}); {iso3} {share:.1f} "
+        f"% of world installations ({share_year}, {i_c['report_edition']})"
     )
     detail = (
         f"Proxy test: density ratio >= {min_density_ratio:g} ({'yes' if ratio >= min_density_ratio else 'no'}) "
-        f"and share >= {min_share_pct:g} % ({'yes' if share >= min_share_pct else 'no'}). Robots are one input of smart manufacturing, "
+        f"and share >= {min_share_pct:g} % ({'yes' if share >= min_share_pct else 'no'}). "
+        "Robots are one input of smart manufacturing, "
         f"not a measure of networked ('Internet plus') adoption."
     )
     return CheckResult(verdict, measured, detail, share)
@@ -225,10 +241,15 @@ def _market_leader(
         verdict = PARTLY
     ranks = ", ".join(f"{y}: {'first' if top == iso3 else top + ' first'} (vs {n})" for y, top, n in compared)
     context = _context(robot_rows(ctx.curated("robot_installations")), iso3, context_years) if context_years else ""
-    measured = f"{iso3} installations {ranks}; {share:.1f} % of world installations in {share_year} ({own['report_edition']}){context}"
+    measured = (
+        f"{iso3} installations {ranks}; {share:.1f} % of world "
+        f"installations in {share_year} ({own['report_edition']}){context}"
+    )
     detail = (
-        f"Test: first in every year {int(years[0])}-{int(years[1])} with a comparison ({'yes' if first_everywhere else 'no'}) and >= {min_share_pct:g} % "
-        f"of world installations in {share_year} ({'yes' if share >= min_share_pct else 'no'}). Only economies with a curated IFR figure are compared."
+        f"Test: first in every year {int(years[0])}-{int(years[1])} with a comparison "
+        f"({'yes' if first_everywhere else 'no'}) and >= {min_share_pct:g} % "
+        f"of world installations in {share_year} ({'yes' if share >= min_share_pct else 'no'}). "
+        "Only economies with a curated IFR figure are compared."
     )
     return CheckResult(verdict, measured, detail, share)
 
@@ -257,10 +278,17 @@ def _cagr(
         & (forecasts["forecast_year"] == y1)
     ]
     ifr_text = (
-        f"; IFR's {int(ifr['made_in_year'].iloc[0])} outlook {ifr['cagr_pct'].min():g}-{ifr['cagr_pct'].max():g} % a year"
+        f"; IFR's {int(ifr['made_in_year'].iloc[0])} outlook "
+        f"{ifr['cagr_pct'].min():g}-{ifr['cagr_pct'].max():g} % a year"
         if len(ifr)
         else ""
     )
-    measured = f"realised {realised:.1f} % a year {y0}-{y1} ({r0['value']:,.0f}, {r0['report_edition']} -> {r1['value']:,.0f}, {r1['report_edition']}){ifr_text}"
-    detail = f"Test: |realised - {claimed_cagr:g}| <= {tol:g} points supported, <= {partial_tol:g} partly, else contradicted; gap {gap:.1f} points."
+    measured = (
+        f"realised {realised:.1f} % a year {y0}-{y1} ({r0['value']:,.0f}, "
+        f"{r0['report_edition']} -> {r1['value']:,.0f}, {r1['report_edition']}){ifr_text}"
+    )
+    detail = (
+        f"Test: |realised - {claimed_cagr:g}| <= {tol:g} points supported, "
+        f"<= {partial_tol:g} partly, else contradicted; gap {gap:.1f} points."
+    )
     return CheckResult(verdict, measured, detail, realised)

@@ -182,18 +182,22 @@ def describe_placebo(
             continue
         significant = res.ci_lower > 0 or res.ci_upper < 0
         parts.append(
-            f"for {lower_first(indicator_label(code))} it is {signed(res.pct(res.estimate), 1)} % a year (95 % CI {signed(res.pct(res.ci_lower), 1)} to "
-            f"{signed(res.pct(res.ci_upper), 1)}; N = {res.n_obs}), {'a bend of its own' if significant else 'not distinguishable from zero'}"
+            f"for {lower_first(indicator_label(code))} it is {signed(res.pct(res.estimate), 1)} "
+            f"% a year (95 % CI {signed(res.pct(res.ci_lower), 1)} to "
+            f"{signed(res.pct(res.ci_upper), 1)}; N = {res.n_obs}), "
+            f"{'a bend of its own' if significant else 'not distinguishable from zero'}"
         )
     verdict = ""
     exports = results.get(("TX.VAL.TECH.CD", "placebo"))
     if exports is not None and (exports.ci_upper < 0 or exports.ci_lower > 0):
         verdict = (
-            f" {name}'s high-tech exports had therefore already changed course relative to the peers before {event_year}: the bend "
+            f" {name}'s high-tech exports had therefore already changed "
+            f"course relative to the peers before {event_year}: the bend "
             f"after {event_year} continues an earlier one and cannot be pinned on the US measures."
         )
     return (
-        f"A placebo test asks whether such bends also appear where nothing happened: using only the years up to {event_year} and "
+        "A placebo test asks whether such bends also appear where "
+        f"nothing happened: using only the years up to {event_year} and "
         f"pretending the event came in {fake}, the difference in trends " + "; ".join(parts) + "." + verdict
     )
 
@@ -218,17 +222,21 @@ def stale_sentence(tails: pd.DataFrame, indicators: Sequence[Indicator], country
     own = tails[tails["iso3"] == country]
     if own.empty:
         return (
-            f"None of {display_name(country)}'s series repeats one value for years at its end, which would be a sign of "
+            f"None of {display_name(country)}'s series repeats one "
+            "value for years at its end, which would be a sign of "
             "carried-forward or imputed data."
         )
     labels = {i.key: i for i in indicators}
     parts = [
-        f"{labels[r.key].label.lower()} has stayed at exactly {r.value:.2f} ({labels[r.key].unit}) in every year from {r.since} to {r.until}"
+        f"{labels[r.key].label.lower()} has stayed at exactly {r.value:.2f} "
+        f"({labels[r.key].unit}) in every year from {r.since} to {r.until}"
         for r in own.itertuples()
     ]
     return (
-        f"One caution before reading the panels: for {display_name(country)}, the {'; the '.join(parts)}. A series that does not move "
-        "at all for years is almost certainly carried forward or imputed by the compiler, not measured, so its recent values say "
+        f"One caution before reading the panels: for {display_name(country)}, "
+        f"the {'; the '.join(parts)}. A series that does not move "
+        "at all for years is almost certainly carried forward or "
+        "imputed by the compiler, not measured, so its recent values say "
         "nothing about recent change."
     )
 
@@ -246,7 +254,8 @@ def catch_up_bullets(table: pd.DataFrame, fits: dict[tuple[str, str], TrendFit],
         unit = "% a year" if fit.model == "log" else "points a year"
         peers = "; ".join(f"{display_name(r['peer'])}: {describe_crossing(r, horizon)}" for _, r in sub.iterrows())
         lines.append(
-            f"- **{label}** ({'log-linear' if fit.model == 'log' else 'linear'} trend, {signed(fit.growth, 2)} {unit} since {fit.first_year}) — {peers}."
+            f"- **{label}** ({'log-linear' if fit.model == 'log' else 'linear'} "
+            f"trend, {signed(fit.growth, 2)} {unit} since {fit.first_year}) — {peers}."
         )
     return "\n".join(lines)
 
@@ -255,18 +264,28 @@ def describe_dit(res: DiffInTrends | None, label: str, country: str, event_year:
     """One sentence: the country's and peers' post-event slope changes and their difference with CI."""
     name = display_name(country)
     if res is None:
-        return f"For {lower_first(label)}, the data of this vintage do not cover enough years after {event_year} to estimate a change in trend."
+        return (
+            f"For {lower_first(label)}, the data of this vintage do not cover "
+            f"enough years after {event_year} to estimate a change in trend."
+        )
     significant = res.ci_lower > 0 or res.ci_upper < 0
     direction = "faster" if res.estimate > 0 else "slower"
     reading = (
-        f"{name}'s growth after {event_year} was {direction} than its own earlier trend would suggest, relative to the peers, and the 95 % interval excludes zero"
+        f"{name}'s growth after {event_year} was {direction} than its own earlier trend "
+        "would suggest, relative to the peers, and the 95 % interval excludes zero"
         if significant
-        else f"the 95 % interval includes zero, so the data cannot tell {name}'s post-{event_year} change apart from the peers'"
+        else (
+            "the 95 % interval includes zero, so the data cannot tell "
+            f"{name}'s post-{event_year} change apart from the peers'"
+        )
     )
     return (
-        f"For {lower_first(label)}, {name}'s trend growth changed by {signed(res.pct(res.country_kink), 1)} % a year after {event_year} and the peers' by "
-        f"{signed(res.pct(res.peer_kink), 1)} % a year: a difference in trends of {signed(res.pct(res.estimate), 1)} % a year (95 % CI {signed(res.pct(res.ci_lower), 1)} to "
-        f"{signed(res.pct(res.ci_upper), 1)}; N = {res.n_obs} economy-years, {res.years[0]}–{res.years[1]}, {res.post_years} years after the event for {name}). "
+        f"For {lower_first(label)}, {name}'s trend growth changed by "
+        f"{signed(res.pct(res.country_kink), 1)} % a year after {event_year} and the peers' by "
+        f"{signed(res.pct(res.peer_kink), 1)} % a year: a difference in trends of "
+        f"{signed(res.pct(res.estimate), 1)} % a year (95 % CI {signed(res.pct(res.ci_lower), 1)} to "
+        f"{signed(res.pct(res.ci_upper), 1)}; N = {res.n_obs} economy-years, "
+        f"{res.years[0]}–{res.years[1]}, {res.post_years} years after the event for {name}). "
         f"Read plainly: {reading}."
     )
 
@@ -275,12 +294,15 @@ def scope_sentence(country: str, peers: Sequence[str]) -> str:
     """What this run measures, and what stays about China whatever the parameters."""
     if country == "CHN":
         return (
-            f"The measurements compare China with {join_names(prose_names(peers).values())}; the parameters at the top of the page "
+            f"The measurements compare China with {join_names(prose_names(peers).values())}; "
+            "the parameters at the top of the page "
             "(country, peers, years) can be changed to rerun every measurement for other economies."
         )
     return (
-        f"This page was run for {display_name(country)}, compared with {join_names(prose_names(peers).values())}: the dashboard, the projections "
-        f"and the trade comparison measure {display_name(country)}. The roadmap, the robot forecast and the claims register "
+        f"This page was run for {display_name(country)}, compared with "
+        f"{join_names(prose_names(peers).values())}: the dashboard, the projections "
+        f"and the trade comparison measure {display_name(country)}. "
+        "The roadmap, the robot forecast and the claims register "
         "concern China, as the source texts do, and do not change with the parameters."
     )
 
@@ -303,8 +325,10 @@ def pending_sentence(pending: pd.DataFrame) -> str:
         return "Every claim of the two texts has a verdict or a stated reason why it cannot be checked."
     checks = sorted(set(pending["check"].dropna()))
     return (
-        f"{len(pending)} further claims of the texts ({', '.join(f'`{i}`' for i in pending['id'])}) name generic checks "
-        f"({', '.join(f'`{c}`' for c in checks)}) that the register does not have yet; they are left out of the table until those checks land."
+        f"{len(pending)} further claims of the texts "
+        f"({', '.join(f'`{i}`' for i in pending['id'])}) name generic checks "
+        f"({', '.join(f'`{c}`' for c in checks)}) that the register does not "
+        "have yet; they are left out of the table until those checks land."
     )
 
 
@@ -382,7 +406,8 @@ def projection_summary(table: pd.DataFrame, country: str, horizon: int) -> str:
     counts = table["status"].value_counts()
     caught = table[table["status"] == "catches up"]
     parts = [
-        f"On trends since the fit start, {name} is already ahead in {counts.get('already ahead', 0)} of {len(table)} indicator-peer pairs"
+        f"On trends since the fit start, {name} is already ahead in "
+        f"{counts.get('already ahead', 0)} of {len(table)} indicator-peer pairs"
     ]
     if len(caught):
         detail = ", ".join(
@@ -393,7 +418,8 @@ def projection_summary(table: pd.DataFrame, country: str, horizon: int) -> str:
     else:
         parts.append(f"reaches no further peer by {horizon}")
     parts.append(
-        f"and in {counts.get('not by horizon', 0) + counts.get('diverging', 0)} pairs would not reach the peer by {horizon}, "
+        f"and in {counts.get('not by horizon', 0) + counts.get('diverging', 0)} "
+        f"pairs would not reach the peer by {horizon}, "
         f"{counts.get('diverging', 0)} of them because the gap is widening"
     )
     return "; ".join(parts) + ". These are continuations of trends with wide intervals, not forecasts."
@@ -449,7 +475,8 @@ def scale_depth_sentence(latest: pd.DataFrame, country: str) -> str:
     head = "Scale, not yet depth" if tech < tech_peers else "Scale and depth"
     return (
         f"**{head}.** {name} makes {own.loc['mva_share', 'value']:.1f} % of the world's manufacturing value added "
-        f"({own.loc['mva_share', 'year']:.0f}); its medium- and high-tech share ({tech:.1f} %) is {'below' if tech < tech_peers else 'at or above'} "
+        f"({own.loc['mva_share', 'year']:.0f}); its medium- and high-tech share "
+        f"({tech:.1f} %) is {'below' if tech < tech_peers else 'at or above'} "
         f"the peer average ({tech_peers:.1f} %), and its R&D intensity ({own.loc['rd', 'value']:.2f} % of GDP) ranks "
         f"{own.loc['rd', 'rank']:.0f} of {own.loc['rd', 'n_ranked']:.0f}."
     )
@@ -500,7 +527,8 @@ def robot_density_reading(
     )
     lines.append(
         f"- Its log-linear trend through all {fit.n} figures ({fit.first_year}–{fit.last_year}) rises "
-        f"{signed(fit.growth, 1)} % a year ({ci_text(to_growth(fit.ci_low, 'log'), to_growth(fit.ci_high, 'log'), 1)} % a year){recent}."
+        f"{signed(fit.growth, 1)} % a year "
+        f"({ci_text(to_growth(fit.ci_low, 'log'), to_growth(fit.ci_high, 'log'), 1)} % a year){recent}."
     )
     fitted_last = float(predict_trend(fit, [fit.last_year])["mean"].iloc[0])
     lines.append(
@@ -515,8 +543,10 @@ def robot_density_reading(
     recent_fit = recent_fits.get((ROBOT_DENSITY_CODE, country))
     if recent_fit is not None:
         lines.append(
-            f"- On the figures of {recent_fit.first_year}–{recent_fit.last_year} alone ({recent_fit.n} points) the trend "
-            f"is {signed(recent_fit.growth, 1)} % a year ({ci_text(to_growth(recent_fit.ci_low, 'log'), to_growth(recent_fit.ci_high, 'log'), 1)} % a year)."
+            f"- On the figures of {recent_fit.first_year}–{recent_fit.last_year} "
+            f"alone ({recent_fit.n} points) the trend "
+            f"is {signed(recent_fit.growth, 1)} % a year "
+            f"({ci_text(to_growth(recent_fit.ci_low, 'log'), to_growth(recent_fit.ci_high, 'log'), 1)} % a year)."
         )
     for _, row in table.iterrows():
         peer = prose_name(row["peer"])
@@ -564,7 +594,10 @@ def _same_year(tidy: pd.DataFrame, country: str, peer: str) -> str:
     year = int(wide.index.max())
     a, b = wide.loc[year, country], wide.loc[year, peer]
     side = "above" if a > b else "below" if a < b else "level with"
-    return f"in {year}, the latest year with figures for both, {prose_name(country)} stood {side} it ({a:,.0f} against {b:,.0f})"
+    return (
+        f"in {year}, the latest year with figures for both, "
+        f"{prose_name(country)} stood {side} it ({a:,.0f} against {b:,.0f})"
+    )
 
 
 def robot_density_summary(table: pd.DataFrame, recent_table: pd.DataFrame, horizon: int) -> str:

@@ -1091,7 +1091,8 @@ def check_parameters(params: dict[str, Any]) -> None:
     start, end, brk = params["start_year"], params["end_year"], params["break_year"]
     if not start + 5 <= brk <= end - 3:
         raise ParameterError(
-            f"parameter 'break_year' ({brk}) must leave at least 6 years before it and 3 after it within start_year ({start}) and end_year ({end})"
+            f"parameter 'break_year' ({brk}) must leave at least 6 years before "
+            f"it and 3 after it within start_year ({start}) and end_year ({end})"
         )
     candidates = list(params["candidate_breaks"])
     if not candidates:

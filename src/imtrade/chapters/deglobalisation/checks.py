@@ -107,10 +107,14 @@ def trade_share_of_gdp_rise(
         f"(exports alone: {exports_mean:.1f} %, {exports_value:.1f} %)"
     )
     detail = (
-        f"The 1990s mean is {'within' if start_ok else 'outside'} {start_target:g} ± {start_tol:g}; the {year} value is "
+        f"The 1990s mean is {'within' if start_ok else 'outside'} "
+        f"{start_target:g} ± {start_tol:g}; the {year} value is "
         f"{'above' if end_ok else 'not above'} {end_threshold:g}"
         + ("" if end_ok else f" ({'within' if near else 'below'} the {partial_floor:g}–{end_threshold:g} band)")
-        + f". The sum X + M is twice as large ({2 * mean:.1f} % and {2 * value:.1f} %), so the text's figures can only be the average of the two flows."
+        + (
+            f". The sum X + M is twice as large ({2 * mean:.1f} % and {2 * value:.1f} "
+            "%), so the text's figures can only be the average of the two flows."
+        )
     )
     return CheckResult(verdict, measured, detail, value)
 
@@ -144,8 +148,10 @@ def gvc_proxy_trade_intensity(
         verdict = SUPPORTED if rise >= needed else CONTRADICTED  # on the proxy; the register caps it (evidence: proxy)
         measured = f"{PROXIES[proxy]}: {a:.1f} ({start}) → {b:.1f} ({end}), {rise:+.0f} %"
         detail = (
-            f"Proxy, not GVC participation: the proxy rose {rise:+.0f} % against a claimed relative rise of {claimed_rise:+.0f} % "
-            f"({claimed_start:g} → {claimed_end:g}); {'at least' if rise >= needed else 'less than'} the {needed:+.1f} % required."
+            f"Proxy, not GVC participation: the proxy rose {rise:+.0f} "
+            f"% against a claimed relative rise of {claimed_rise:+.0f} % "
+            f"({claimed_start:g} → {claimed_end:g}); "
+            f"{'at least' if rise >= needed else 'less than'} the {needed:+.1f} % required."
         )
         return CheckResult(verdict, measured, detail, rise)
     if mode == "not_recovered":
@@ -162,7 +168,8 @@ def gvc_proxy_trade_intensity(
             last = float(series.loc[hi])
             values.append(last - peak)
             parts.append(
-                f"{PROXIES[name]}: {peak:.1f} in {peak_year}, {last:.1f} in {hi}, highest {lo}–{hi} {top:.1f} ({top_year})"
+                f"{PROXIES[name]}: {peak:.1f} in {peak_year}, {last:.1f} "
+                f"in {hi}, highest {lo}–{hi} {top:.1f} ({top_year})"
             )
             if top > peak:
                 exceed.append(f"{PROXIES[name]} exceeded its {peak_year} level in {top_year}")
@@ -204,14 +211,19 @@ def trend_break_test(
     else:
         verdict = CONTRADICTED
     measured = (
-        f"{PROXIES[series]}: slope {res.pre_slope:+.2f} pp/yr {pre[0]}–{pre[1]} (95 % CI {res.pre_slope_ci[0]:+.2f} to {res.pre_slope_ci[1]:+.2f}), "
-        f"{res.post_slope:+.2f} pp/yr {post[0]}–{post[1]} (CI {res.post_slope_ci[0]:+.2f} to {res.post_slope_ci[1]:+.2f}); "
+        f"{PROXIES[series]}: slope {res.pre_slope:+.2f} pp/yr {pre[0]}–{pre[1]} "
+        f"(95 % CI {res.pre_slope_ci[0]:+.2f} to {res.pre_slope_ci[1]:+.2f}), "
+        f"{res.post_slope:+.2f} pp/yr {post[0]}–{post[1]} (CI "
+        f"{res.post_slope_ci[0]:+.2f} to {res.post_slope_ci[1]:+.2f}); "
         f"Chow F = {res.f_stat:.1f}, bootstrap p {p_text(res.boot_pvalue)}, N = {res.n}"
     )
     detail = (
-        f"The later slope is {'below' if flatter else 'not below'} {max_slope_ratio:g} × the earlier one; the Chow test of equal level and "
-        f"slope {'rejects' if rejects else 'does not reject'} at {alpha:.0%} with its p-value from an AR(1) bootstrap (residual "
-        f"autocorrelation {res.rho:.2f}; the classical p-value, which assumes independent errors, is {p_text(res.f_pvalue, equals=False)})."
+        f"The later slope is {'below' if flatter else 'not below'} "
+        f"{max_slope_ratio:g} × the earlier one; the Chow test of equal level and "
+        f"slope {'rejects' if rejects else 'does not reject'} at "
+        f"{alpha:.0%} with its p-value from an AR(1) bootstrap (residual "
+        f"autocorrelation {res.rho:.2f}; the classical p-value, which assumes "
+        f"independent errors, is {p_text(res.f_pvalue, equals=False)})."
     )
     return CheckResult(verdict, measured, detail, res.post_slope)
 
@@ -231,7 +243,8 @@ def crisis_drop(claim, ctx, *, trade: dict[str, Any], fdi: dict[str, Any]) -> Ch
     verdict = SUPPORTED if held == 2 else PARTLY if held == 1 else CONTRADICTED
     measured = "; ".join(f"world {lab} {chg:+.0f} % ({s['from']}→{s['to']})" for lab, s, chg, _ in results)
     detail = " ".join(
-        f"{lab[0].upper() + lab[1:]} {'fell' if chg < 0 else 'rose'} {abs(chg):.0f} % against a required fall of {s['min_drop_pct']} % "
+        f"{lab[0].upper() + lab[1:]} {'fell' if chg < 0 else 'rose'} "
+        f"{abs(chg):.0f} % against a required fall of {s['min_drop_pct']} % "
         f"({'met' if ok else 'not met'})."
         for lab, s, chg, ok in results
     )
@@ -264,13 +277,17 @@ def industry_employment_count_change(
     else:
         verdict = CONTRADICTED
     measured = (
-        f"persons employed in industry {a}→{b}: developing economies {dev['start'] / 1e6:.0f} → {dev['end'] / 1e6:.0f} million "
-        f"({dev['change_pct']:+.1f} %, {int(dev['economies'])} economies); high income {rich['start'] / 1e6:.0f} → {rich['end'] / 1e6:.0f} million "
+        f"persons employed in industry {a}→{b}: developing economies "
+        f"{dev['start'] / 1e6:.0f} → {dev['end'] / 1e6:.0f} million "
+        f"({dev['change_pct']:+.1f} %, {int(dev['economies'])} economies); high "
+        f"income {rich['start'] / 1e6:.0f} → {rich['end'] / 1e6:.0f} million "
         f"({rich['change_pct']:+.1f} %, {int(rich['economies'])} economies)"
     )
     detail = (
-        f"Proxy (ILO industry includes construction, mining and utilities). A fall of at least {threshold_pct:g} % is required in both groups; "
-        f"a rise of {threshold_pct:g} % or more in developing economies contradicts the claim. Balanced panel of economies with data in both years."
+        "Proxy (ILO industry includes construction, mining and utilities). "
+        f"A fall of at least {threshold_pct:g} % is required in both groups; "
+        f"a rise of {threshold_pct:g} % or more in developing economies contradicts "
+        "the claim. Balanced panel of economies with data in both years."
     )
     return CheckResult(verdict, measured, detail, float(dev["change_pct"]))
 
@@ -295,7 +312,8 @@ def ict_services_concentration(claim, ctx, *, year: int, min_hic_share: float, t
         f"(top 5: {', '.join(top_list[:5])})"
     )
     detail = (
-        f"Proxy (where ICT services are exported from, not where digital firms are headquartered or invest): the share is "
+        "Proxy (where ICT services are exported from, not where "
+        "digital firms are headquartered or invest): the share is "
         f"{'at least' if hic >= min_hic_share else 'below'} {min_hic_share:g} %"
         + (
             f"; {' and '.join(emerging)} among the top five, matching the text's 'some emerging economies'."
@@ -336,7 +354,8 @@ def digital_divide_gap(
     else:
         verdict = PARTLY
     detail = (
-        f"Gaps in fixed broadband subscriptions per 100 people; the claim needs every gap to widen by at least {min_change:g}. "
+        "Gaps in fixed broadband subscriptions per 100 people; the "
+        f"claim needs every gap to widen by at least {min_change:g}. "
         "An association over time only: nothing here links the gap to digital firms' strategies."
     )
     return CheckResult(verdict, "; ".join(parts), detail, changes[0])
@@ -381,12 +400,15 @@ def hic_share_of_mht_mva(
     holds = [c > -threshold for c in (change_a, change_b)]
     verdict = SUPPORTED if any(holds) else CONTRADICTED  # on the proxies; the register caps it (evidence: proxy)
     measured = (
-        f"(a) high-income share of world manufacturing value added {share_a.loc[a0]:.1f} % ({a0}) → {share_a.loc[a1]:.1f} % ({a1}), {change_a:+.1f} pp; "
+        f"(a) high-income share of world manufacturing value added {share_a.loc[a0]:.1f} "
+        f"% ({a0}) → {share_a.loc[a1]:.1f} % ({a1}), {change_a:+.1f} pp; "
         f"(b) of medium/high-tech manufacturing value added {b0:.1f} % ({t0}) → {b1:.1f} % ({t1}), {change_b:+.1f} pp"
     )
     detail = (
-        f"Proxy (shares of production, not relocation decisions). The proxy bears the claim out if either share rises or stays within ±{threshold:g} "
-        f"points, and goes against it if both fall by {threshold:g} points or more. Income groups (World Bank) and developed/developing regions (UN) "
+        "Proxy (shares of production, not relocation decisions). The proxy bears "
+        f"the claim out if either share rises or stays within ±{threshold:g} "
+        f"points, and goes against it if both fall by {threshold:g} points or "
+        "more. Income groups (World Bank) and developed/developing regions (UN) "
         "only approximately match in (b)."
     )
     return CheckResult(verdict, measured, detail, change_a)
@@ -433,7 +455,8 @@ def developing_manufactures_share_trend(
     measured = (
         f"low- and middle-income share of world manufactured exports: {manf['pre_slope']:+.2f} pp/yr {pre[0]}–{pre[1]} "
         f"(95 % CI {manf['pre_ci_low']:+.2f} to {manf['pre_ci_high']:+.2f}), {manf['post_slope']:+.2f} pp/yr "
-        f"{post[0]}–{post[1]} (CI {manf['post_ci_low']:+.2f} to {manf['post_ci_high']:+.2f}); ratio {manf['ratio']:.2f} "
+        f"{post[0]}–{post[1]} (CI {manf['post_ci_low']:+.2f} to "
+        f"{manf['post_ci_high']:+.2f}); ratio {manf['ratio']:.2f} "
         f"(merchandise basis: ratio {merch['ratio']:.2f})"
     )
     detail = (
@@ -513,7 +536,10 @@ def trade_stall_timing(
         "cause from the end of the commodity price boom, China's substitution of domestic for imported inputs "
         "or weak investment, so the technology reading is neither shown nor refuted."
         if fall >= min_fall
-        else f" (less than {min_fall:g}): the stall begins with the trade-policy shock, which favours the policy reading."
+        else (
+            f" (less than {min_fall:g}): the stall begins with the "
+            "trade-policy shock, which favours the policy reading."
+        )
     )
     detail += _rival_shares(ctx, peak_year, before)
     return CheckResult(verdict, measured, detail, fall)

@@ -71,7 +71,8 @@ def describe_break(prefix: str, summary: dict[str, Any], digits: int = 2, level_
         ),
         "searched": ", ".join(str(c) for c in scan.table["candidate"]),
         "dropped": (
-            f" ({', '.join(map(str, dropped))} fell outside the trimmed range and {'was' if len(dropped) == 1 else 'were'} not searched)"
+            f" ({', '.join(map(str, dropped))} fell outside the trimmed "
+            f"range and {'was' if len(dropped) == 1 else 'were'} not searched)"
             if dropped
             else ""
         ),
@@ -174,16 +175,22 @@ def describe_industry(trends: pd.DataFrame, names: dict[str, str]) -> dict[str, 
     signature = {PATTERNS["stable_output"], PATTERNS["faster"]}
     hits = ok.loc[ok["pattern"].isin(signature), "iso3"].tolist()
     if hits:
-        sig = f"The pattern the text predicts, an employment share falling faster than the output share, shows in {join_names([names.get(c, c) for c in hits])}"
+        sig = (
+            "The pattern the text predicts, an employment share falling faster than "
+            f"the output share, shows in {join_names([names.get(c, c) for c in hits])}"
+        )
     else:
         sig = "None of the focus economies shows an employment share falling faster than its output share"
     sig += f" ({len(hits)} of {len(ok)})."
     r = ok.iloc[0]
     example = (
-        f"In {names.get(r['iso3'], r['iso3'])}, industry's share of employment moved from {r['employment_first']:.1f} % ({int(r['start'])}) to "
+        f"In {names.get(r['iso3'], r['iso3'])}, industry's share of employment "
+        f"moved from {r['employment_first']:.1f} % ({int(r['start'])}) to "
         f"{r['employment_last']:.1f} % ({int(r['end'])}), a trend of {signed(r['employment_slope'], 2)} pp a year "
-        f"({ci_text(r['employment_ci_low'], r['employment_ci_high'])}, N = {int(r['n'])}), while its share of value added moved from "
-        f"{r['value_added_first']:.1f} % to {r['value_added_last']:.1f} % ({signed(r['value_added_slope'], 2)} pp a year, "
+        f"({ci_text(r['employment_ci_low'], r['employment_ci_high'])}, "
+        f"N = {int(r['n'])}), while its share of value added moved from "
+        f"{r['value_added_first']:.1f} % to {r['value_added_last']:.1f} "
+        f"% ({signed(r['value_added_slope'], 2)} pp a year, "
         f"{ci_text(r['value_added_ci_low'], r['value_added_ci_high'])})."
     )
     return {"ind_patterns": patterns, "ind_signature": sig, "ind_example": example}
@@ -195,15 +202,18 @@ def describe_high_tech_share(shares: pd.DataFrame, break_year: int) -> str:
     if ht.empty:
         return "High-technology exports of the income group are not available in this vintage."
     first, last = int(ht.index[0]), int(ht.index[-1])
-    text = f"Their share of world high-technology exports went from {ht.iloc[0]:.1f} % ({first}) to {ht.iloc[-1]:.1f} % ({last})"
+    text = (
+        "Their share of world high-technology exports went from "
+        f"{ht.iloc[0]:.1f} % ({first}) to {ht.iloc[-1]:.1f} % ({last})"
+    )
     if first > break_year - 3:
-        return (
-            text
-            + f"; the income-group series on the current (post-2007) definition is too short to test a break at {break_year}."
+        return text + (
+            "; the income-group series on the current (post-2007) "
+            f"definition is too short to test a break at {break_year}."
         )
-    return (
-        text
-        + "; in this vintage the series uses the older SITC-based definition of high technology, not comparable with the current one."
+    return text + (
+        "; in this vintage the series uses the older SITC-based definition "
+        "of high technology, not comparable with the current one."
     )
 
 
@@ -218,15 +228,24 @@ def describe_openness_match(
     above = avg[avg > threshold]
     if not matching:
         return {
-            "open_match": "No measure averages about 20 % of GDP in the 1990s in this vintage, so none matches the text's starting point."
+            "open_match": (
+                "No measure averages about 20 % of GDP in the 1990s in this vintage, "
+                "so none matches the text's starting point."
+            )
         }
-    text = "Only the average of exports and imports (or either flow on its own) matches the text's “about 20 % in the 1990s”"
+    text = (
+        "Only the average of exports and imports (or either flow "
+        "on its own) matches the text's “about 20 % in the 1990s”"
+    )
     if np.isnan(value):
         return {"open_match": text + f"; this vintage has no value for {year}."}
     if value > threshold:
         text += f", and in this vintage it is above the {threshold:g} % the text gives for {year} ({value:.1f} %)."
     else:
-        text += f"; in this vintage it stays {'just ' if value > threshold - 2 else ''}under the {threshold:g} % the text gives for {year} ({value:.1f} %)"
+        text += (
+            f"; in this vintage it stays {'just ' if value > threshold - 2 else ''}under "
+            f"the {threshold:g} % the text gives for {year} ({value:.1f} %)"
+        )
         text += (
             f" and first passed {threshold:g} % in {int(above.index.min())}."
             if len(above)
@@ -238,7 +257,10 @@ def describe_openness_match(
 def describe_mht(mht: pd.DataFrame, years: Sequence[int] = (1995, 2008)) -> str:
     """A sentence on the world medium/high-tech share of manufactured exports."""
     if mht.empty or not set(years) <= set(mht.index):
-        return "The medium/high-technology share of manufactured exports (TX.MNF.TECH.ZS.UN) is not available for this vintage."
+        return (
+            "The medium/high-technology share of manufactured exports "
+            "(TX.MNF.TECH.ZS.UN) is not available for this vintage."
+        )
     a, b, c = (
         float(mht["mht_share"].loc[years[0]]),
         float(mht["mht_share"].loc[years[1]]),
@@ -247,14 +269,17 @@ def describe_mht(mht: pd.DataFrame, years: Sequence[int] = (1995, 2008)) -> str:
     last = int(mht.index.max())
     moves = max(abs(b - a), abs(c - b))
     reading = (
-        "it changed by less than 3 points in either period, so the product mix that value chains carry most neither gained "
+        "it changed by less than 3 points in either period, so the "
+        "product mix that value chains carry most neither gained "
         "share during hyper-globalisation nor lost it afterwards"
         if moves < 3
         else f"it moved by {signed(b - a, 1)} points to {years[1]} and {signed(c - b, 1)} points after"
     )
     return (
-        f"Across the {int(mht['reporters'].median())} or so economies that report it, medium- and high-technology goods made up "
-        f"{a:.1f} % of manufactured exports in {years[0]}, {b:.1f} % in {years[1]} and {c:.1f} % in {last} (weighted by manufactured "
+        f"Across the {int(mht['reporters'].median())} or so economies "
+        "that report it, medium- and high-technology goods made up "
+        f"{a:.1f} % of manufactured exports in {years[0]}, {b:.1f} % in "
+        f"{years[1]} and {c:.1f} % in {last} (weighted by manufactured "
         f"exports): {reading}."
     )
 
@@ -282,12 +307,15 @@ def describe_gvc(comparison: pd.DataFrame) -> dict[str, str]:
         out["gvc_sentence"] = f"The proxies are not available for {base} and 2008 in this vintage."
         return out
     text = (
-        f"Indexed to {base}, the quoted trade-based rate reaches {out['gvc_trade_08']} in 2008 and the production-based rate "
-        f"{out['gvc_prod_08']}; world trade intensity reaches {out['gvc_proxy_08']} and merchandise trade {out['gvc_merch_08']}."
+        f"Indexed to {base}, the quoted trade-based rate reaches "
+        f"{out['gvc_trade_08']} in 2008 and the production-based rate "
+        f"{out['gvc_prod_08']}; world trade intensity reaches "
+        f"{out['gvc_proxy_08']} and merchandise trade {out['gvc_merch_08']}."
     )
     if not np.isnan(values["proxy_20"]):
         text += (
-            f" By 2020, a pandemic year, the quoted trade-based rate is at {out['gvc_trade_20']} and the trade-intensity proxy at "
+            " By 2020, a pandemic year, the quoted trade-based rate is "
+            f"at {out['gvc_trade_20']} and the trade-intensity proxy at "
             f"{out['gvc_proxy_20']}."
         )
         same = (values["proxy_08"] > 100) == (values["trade_08"] > 100) and (
@@ -320,7 +348,10 @@ def describe_concentration(
         else "the high-income aggregate is not available"
     )
     if top_last < top_ref - 1:
-        trend = f"but **less** concentrated than in {ref} ({top_ref:.1f} % for the top five): the data do not show concentration rising since then"
+        trend = (
+            f"but **less** concentrated than in {ref} ({top_ref:.1f} % for the "
+            "top five): the data do not show concentration rising since then"
+        )
         head = "Digital value is concentrated, but not increasingly so."
     elif top_last > top_ref + 1:
         trend = f"and **more** concentrated than in {ref} ({top_ref:.1f} % for the top five)"
@@ -333,7 +364,10 @@ def describe_concentration(
         i1 = int(ict.index.max())
         share, hhi = float(ict.loc[i1, "top_share"]), float(ict.loc[i1, "hhi"])
         level = "less" if share < top_last - 5 else "more" if share > top_last + 5 else "about as"
-        ict_sentence = f"ICT service exports, a second trace of digital activity, are {level} concentrated: the top five held {share:.1f} % in {i1} (HHI {hhi:,.0f})"
+        ict_sentence = (
+            f"ICT service exports, a second trace of digital activity, are {level} "
+            f"concentrated: the top five held {share:.1f} % in {i1} (HHI {hhi:,.0f})"
+        )
         if ref in ict.index:
             before = float(ict.loc[ref, "top_share"])
             ict_sentence += f", {'up' if share > before else 'down'} from {before:.1f} % in {ref}"
@@ -381,7 +415,8 @@ def describe_catch_up(
     text = ""
     if exc is not None and pd.notna(exc.get("slope_change")):
         text = (
-            f"Without China the share's trend was {signed(exc['pre_slope'], 2)} pp a year before and {signed(exc['post_slope'], 2)} pp after "
+            f"Without China the share's trend was {signed(exc['pre_slope'], 2)} "
+            f"pp a year before and {signed(exc['post_slope'], 2)} pp after "
             f"(difference {signed(exc['slope_change'], 2)}, {ci_text(exc['change_ci_low'], exc['change_ci_high'])})."
         )
         if shares is not None and {"merchandise", "merchandise_ex_china"} <= set(shares.columns):
@@ -389,7 +424,8 @@ def describe_catch_up(
             total = float(both["merchandise"].iloc[-1] - both["merchandise"].iloc[0])
             china = total - float(both["merchandise_ex_china"].iloc[-1] - both["merchandise_ex_china"].iloc[0])
             text += (
-                f" Of the {signed(total, 1)}-point change in the share between {int(both.index[0])} and {int(both.index[-1])}, "
+                f" Of the {signed(total, 1)}-point change in the share "
+                f"between {int(both.index[0])} and {int(both.index[-1])}, "
                 f"{signed(china, 1)} points are China's."
             )
     out["dev_exc_sentence"] = text
@@ -397,7 +433,8 @@ def describe_catch_up(
     late = [(label, c.loc[label]) for label in names if label in c.index and pd.notna(c.loc[label].get("slope_change"))]
     if late:
         parts = [
-            f"for {names[label]} ({int(r['start'])}–{int(r['end'])}) the slope went from {signed(r['pre_slope'], 2)} to {signed(r['post_slope'], 2)} pp "
+            f"for {names[label]} ({int(r['start'])}–{int(r['end'])}) the slope went "
+            f"from {signed(r['pre_slope'], 2)} to {signed(r['post_slope'], 2)} pp "
             f"a year (difference {signed(r['slope_change'], 2)}, {ci_text(r['change_ci_low'], r['change_ci_high'])})"
             for label, r in late
         ]
@@ -473,7 +510,8 @@ def describe_commodity_confound(
     def part(r: dict[str, float]) -> str:
         ratio = "undefined" if math.isnan(r["ratio"]) else f"{r['ratio']:.2f}"
         return (
-            f"{signed(r['pre_slope'], 2)} pp a year in {pre[0]}–{pre[1]} ({ci_text(r['pre_ci_low'], r['pre_ci_high'])}) "
+            f"{signed(r['pre_slope'], 2)} pp a year in {pre[0]}–{pre[1]} "
+            f"({ci_text(r['pre_ci_low'], r['pre_ci_high'])}) "
             f"and {signed(r['post_slope'], 2)} in {post[0]}–{post[1]} ({ci_text(r['post_ci_low'], r['post_ci_high'])}; "
             f"ratio {ratio})"
         )
@@ -593,7 +631,10 @@ def describe_headlines(
     elif flatter:
         open_head = f"World trade relative to GDP has grown more slowly since {chow.break_year}, but "
         if np.isfinite(power) and power < 0.5:
-            open_head += f"the break test is inconclusive: it would detect a break of this size only {100 * power:.0f} % of the time."
+            open_head += (
+                "the break test is inconclusive: it would detect a "
+                f"break of this size only {100 * power:.0f} % of the time."
+            )
         else:
             open_head += "the break is not statistically distinguishable from a long swing."
         if scan.reject_5pct:
@@ -754,7 +795,8 @@ def describe_rivals(rivals: pd.DataFrame, changes: pd.DataFrame, break_year: int
             "not a retreat of production from borders."
         )
         out["rv_comm_summary"] = (
-            f"the falling value of fuels and metals accounts for {signed(comm, 0, plus=False)} % of the fall in measured merchandise trade."
+            "the falling value of fuels and metals accounts for "
+            f"{signed(comm, 0, plus=False)} % of the fall in measured merchandise trade."
         )
     else:
         out["rv_comm_reading"] = "Commodities account for only a small part of the fall; most of it is in other goods."
@@ -770,7 +812,8 @@ def describe_rivals(rivals: pd.DataFrame, changes: pd.DataFrame, break_year: int
         )
     elif china >= 25:
         out["rv_china_summary"] = (
-            f"China's import ratio fell steeply before the tariffs, and {signed(china, 0, plus=False)} % of the world's fall disappears "
+            "China's import ratio fell steeply before the tariffs, and "
+            f"{signed(china, 0, plus=False)} % of the world's fall disappears "
             "without China."
         )
     else:

@@ -211,7 +211,8 @@ def export_growth_vs_world(
         verdict = PARTLY
     measured = (
         f"merchandise exports grew {g_group:.1f} % a year ({group}) vs {g_world:.1f} % (world), {start}-{end}; "
-        f"UN developing regions' share of world merchandise exports {s0:.1f} % ({sdg_years[0]}) → {s1:.1f} % ({sdg_years[1]})"
+        "UN developing regions' share of world merchandise exports "
+        f"{s0:.1f} % ({sdg_years[0]}) → {s1:.1f} % ({sdg_years[1]})"
     )
     detail = (
         f"Proxy: exports of all {group} economies, not trade among them. CAGR gap {signed(gap)} points (needs at least "
@@ -249,9 +250,11 @@ def gii_rank_improvement(
     else:
         verdict = PARTLY
     detail = (
-        f"Rank in the first of the {'/'.join(map(str, early_years))} editions minus rank in {late_year}; every economy must "
+        f"Rank in the first of the {'/'.join(map(str, early_years))} "
+        f"editions minus rank in {late_year}; every economy must "
         f"climb at least {min_places:g} places ({len(have)} of {len(iso3)} have an early rank; smallest climb "
-        f"{int(have['places'].min())} places, {have.loc[have['places'].idxmin(), 'iso3']}). Editions rank different numbers of "
+        f"{int(have['places'].min())} places, "
+        f"{have.loc[have['places'].idxmin(), 'iso3']}). Editions rank different numbers of "
         f"economies ({counts or 'not recorded'}) with changing methods, so climbs of a few places are noise."
     )
     return CheckResult(verdict, measured, detail, float(have["places"].min()))
@@ -295,14 +298,17 @@ def covid_output_loss_proxy(
     gap_weighted = float(loss.loc[dev, "weighted"] - loss.loc[ind, "weighted"])
     verdict = SUPPORTED if gap > 0 else CONTRADICTED  # the register caps SUPPORTED at 'partly supported'
     measured = (
-        f"output {end_year} below its {years[0]}-{years[1]} trend, mean over economies: {loss.loc[dev, 'unweighted']:.1f} % "
+        f"output {end_year} below its {years[0]}-{years[1]} trend, "
+        f"mean over economies: {loss.loc[dev, 'unweighted']:.1f} % "
         f"({dev}, {int(table.loc[dev, 'n'])} economies) and {loss.loc[ind, 'unweighted']:.1f} % ({ind}, "
-        f"{int(table.loc[ind, 'n'])}), gap {signed(gap)} points; GDP-weighted aggregates {loss.loc[dev, 'weighted']:.1f} % "
+        f"{int(table.loc[ind, 'n'])}), gap {signed(gap)} points; "
+        f"GDP-weighted aggregates {loss.loc[dev, 'weighted']:.1f} % "
         f"and {loss.loc[ind, 'weighted']:.1f} %, gap {signed(gap_weighted)} points"
     )
     detail = (
         f"Proxy for UNIDO's estimate (IMF forecasts, UNIDO country groups): {base_year} level grown at the mean "
-        f"{years[0]}-{years[1]} growth rate vs actual growth, per economy with at least {min_population / 1e6:g} million "
+        f"{years[0]}-{years[1]} growth rate vs actual growth, per "
+        f"economy with at least {min_population / 1e6:g} million "
         f"people. The claim is an average over economies, so the unweighted means carry the verdict: the {dev} loss "
         f"{'exceeds' if gap > 0 else 'does not exceed'} the {ind} loss; the gap is {signed(gap - claimed_gap)} points "
         f"from the claimed {claimed_gap:g}."
@@ -334,7 +340,8 @@ def manufacturing_covid_resilience_correlation(
         f"and GDP growth ({y_year}); with output vs trend in 2021: rho {rho2:+.2f} (p = {p2:.2f}, n = {n2})"
     )
     detail = (
-        f"Economies with at least {min_population / 1e6:g} million people; rule: supported if rho > 0 with p < {alpha:g}, "
+        f"Economies with at least {min_population / 1e6:g} million "
+        f"people; rule: supported if rho > 0 with p < {alpha:g}, "
         f"contradicted if rho < 0 with p < {alpha:g}, inconclusive otherwise. "
         + (
             "No significant association either way: the data neither confirm nor refute the claim. "
@@ -370,9 +377,13 @@ def hic_manufacturing_share_trend(
     context = ""
     if industry is not None and start in industry.index and end in industry.index:
         context = f"; industry incl. construction {industry.loc[start]:.1f} % → {industry.loc[end]:.1f} %"
-    measured = f"{group} manufacturing value added {a:.1f} % of GDP ({start}) → {b:.1f} % ({end}), {signed(change)} points{context}"
+    measured = (
+        f"{group} manufacturing value added {a:.1f} % of GDP ({start}) "
+        f"→ {b:.1f} % ({end}), {signed(change)} points{context}"
+    )
     detail = (
-        f"Outcome only (the policies are not measured); the rule needs a change of at least {min_change:g} points either way. "
+        "Outcome only (the policies are not measured); the rule "
+        f"needs a change of at least {min_change:g} points either way. "
         "Current-dollar shares: a falling share can hide stable real output when manufactured goods get cheaper "
         "relative to services."
     )
@@ -418,7 +429,8 @@ def digital_starting_line(
     else:
         verdict = PARTLY_CONTRADICTED
     detail = (
-        f"The {indicators[0]} gap is {level:.1f} per 100 people in {year} ({'below' if level < max_gap else 'at least'} "
+        f"The {indicators[0]} gap is {level:.1f} per 100 people "
+        f"in {year} ({'below' if level < max_gap else 'at least'} "
         f"{max_gap:g}) and changed {signed(change)} since {start_year}. Access is only the first rung of a digital "
         "starting line; skills, firms and data are not measured."
     )
@@ -464,10 +476,14 @@ def south_south_share_published(
     )
     detail = (
         (
-            f"The share rose by at least {signed(rise)} points (the rule needs {min_rise:g}), so trade among developing "
+            f"The share rose by at least {signed(rise)} points (the "
+            f"rule needs {min_rise:g}), so trade among developing "
             "economies grew faster than world trade over the interval."
             if rise > 0
-            else f"The share changed {signed(rise)} points: trade among developing economies did not outgrow world trade."
+            else (
+                f"The share changed {signed(rise)} points: trade among "
+                "developing economies did not outgrow world trade."
+            )
         )
         + " The two figures are rounded headline statements "
         "whose coverage is not stated to match (merchandise exports; 'global commerce'), and UNCTAD's developing "

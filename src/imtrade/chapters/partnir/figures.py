@@ -120,7 +120,8 @@ def plot_manufacturing_shares(
     ax.legend(loc="lower right", fontsize=8)
     add_source(
         fig,
-        "World Bank, World Development Indicators, NV.IND.MANF.CD (bulk CSV, 2023 copy rounded to 3 significant digits; "
+        "World Bank, World Development Indicators, NV.IND.MANF.CD "
+        "(bulk CSV, 2023 copy rounded to 3 significant digits; "
         "no world total before 1997, no data after 2021).",
     )
     return fig
@@ -295,7 +296,8 @@ def plot_resilience(sample: pd.DataFrame, group: Sequence[str], vintage: str):
 
 
 def plot_profile(profile: pd.DataFrame, group_name: str, vintage: str):
-    """One row per indicator: members (labelled), the group average and the world / high-income / developing benchmarks."""
+    """One row per indicator: members (labelled), the group average and the world / high-income /
+    developing benchmarks."""
     import matplotlib.pyplot as plt
 
     from imtrade.show.figures import BENCHMARK_GREY, OKABE_ITO, add_source

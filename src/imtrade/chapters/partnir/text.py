@@ -82,7 +82,8 @@ def profile_sentences(profile: pd.DataFrame, group_name: str) -> str:
         )
         digits = 2 if "score" in first["unit"] else 1
         lines.append(
-            f"- **{first['label']}** ({first['unit']}): {group_name} {grp:.{digits}f} ({years}), world {wld:.{digits}f}, "
+            f"- **{first['label']}** ({first['unit']}): {group_name} "
+            f"{grp:.{digits}f} ({years}), world {wld:.{digits}f}, "
             f"high income {hic:.{digits}f}: {position}."
         )
     return "\n".join(lines)
@@ -224,7 +225,8 @@ def estimates_display(
         for term in terms:
             hit = part[part["term"] == term]
             row[labels.get(term, term)] = (
-                f"{signed(hit['estimate'].iloc[0], 3)} [{signed(hit['ci_low'].iloc[0], 3)}, {signed(hit['ci_high'].iloc[0], 3)}]"
+                f"{signed(hit['estimate'].iloc[0], 3)} "
+                f"[{signed(hit['ci_low'].iloc[0], 3)}, {signed(hit['ci_high'].iloc[0], 3)}]"
                 if len(hit)
                 else "–"
             )

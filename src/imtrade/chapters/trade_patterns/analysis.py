@@ -122,7 +122,10 @@ def check_parameters(params: dict[str, Any]) -> None:
     if params["start_year"] > 2010:
         raise ParameterError(
             f"parameter 'start_year' must be 2010 or earlier, got {params['start_year']}",
-            fix="the high-tech series start in 2007 and the consumption-based CO2 data end in 2017: the window must cover them",
+            fix=(
+                "the high-tech series start in 2007 and the consumption-based "
+                "CO2 data end in 2017: the window must cover them"
+            ),
         )
     if params["end_year"] < 2015:
         raise ParameterError(
@@ -134,7 +137,9 @@ def check_parameters(params: dict[str, Any]) -> None:
     if benchmark not in GROUPS:
         raise ParameterError(
             f"parameter 'benchmark' must be one of {', '.join(GROUPS)}, got {params['benchmark']!r}",
-            fix="WLD (world), an income group (HIC, UMC, LMC, LIC, MIC, LMY) or a region (EAS, ECS, LCN, SAS, SSF, NAC)",
+            fix=(
+                "WLD (world), an income group (HIC, UMC, LMC, LIC, MIC, LMY) or a region (EAS, ECS, LCN, SAS, SSF, NAC)"
+            ),
         )
     if len(countries) > 8:
         raise ParameterError(
@@ -780,8 +785,9 @@ def robot_era_comparison(
     -----
     :func:`imtrade.stats.chow_break_test`: a broken linear trend, the slope change
     :math:`\\delta` with its AR(1) bootstrap interval (the claim is about growth, so the slope
-    decides, not the joint level-and-slope F). A faster trend after the break is what the claim that intelligent manufacturing
-    boosts trade and investment predicts; a slower one goes against it. Either way the
+    decides, not the joint level-and-slope F). A faster trend after the break is what the claim
+    that intelligent manufacturing boosts trade and investment predicts; a slower one goes
+    against it. Either way the
     comparison is an association in time: many other things changed after 2008.
     """
     from imtrade.stats import TooFewObservations, chow_break_test

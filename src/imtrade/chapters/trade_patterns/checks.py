@@ -106,12 +106,15 @@ def tech_intensity_shift(
     e0, e1 = change["export_years"]
     definition = indicators.high_tech_definition(ctx.vintage or "")
     measured = (
-        f"(a) World medium/high-tech share of MVA {change['mva_start']:.1f} % ({y0}) → {change['mva_end']:.1f} % ({y1}), "
-        f"{signed(change['mva_change'])} points; (b) World high-tech exports {change['export_start']:.1f} % of manufactured "
+        f"(a) World medium/high-tech share of MVA {change['mva_start']:.1f} "
+        f"% ({y0}) → {change['mva_end']:.1f} % ({y1}), "
+        f"{signed(change['mva_change'])} points; (b) World high-tech "
+        f"exports {change['export_start']:.1f} % of manufactured "
         f"exports ({e0}) → {change['export_end']:.1f} % ({e1}), {signed(change['export_change'])} points; {definition}"
     )
     detail = (
-        f"Test: (a) rise of at least {_points(min_mva_rise)} ({_yes(a)}) and (b) rise of at least {_points(min_export_rise)} "
+        f"Test: (a) rise of at least {_points(min_mva_rise)} ({_yes(a)}) "
+        f"and (b) rise of at least {_points(min_export_rise)} "
         f"({_yes(b)}); both met = supported, one = partly supported, none = contradicted."
     )
     return CheckResult(_verdict([a, b]), measured, detail, value=round(change["export_change"], 3))
@@ -145,7 +148,8 @@ def services_ip_trade_relative_to_goods(
     c3 = changes["ict"] > 0
     measured = (
         f"World, {y0} → {y1}: (1) services share of exports (approximation) {share[y0]:.1f} → {share[y1]:.1f} % "
-        f"({signed(changes['services'])} points); (2) IP receipts {ip[y0]:.2f} → {ip[y1]:.2f} % of merchandise exports; "
+        f"({signed(changes['services'])} points); (2) IP receipts "
+        f"{ip[y0]:.2f} → {ip[y1]:.2f} % of merchandise exports; "
         f"(3) ICT service exports {ict[y0]:.2f} → {ict[y1]:.2f} % of merchandise exports"
     )
     detail = (
@@ -204,7 +208,8 @@ def employment_sector_share_change(
         for r, m in zip(results[1:], moves[1:], strict=True)
     )
     detail = (
-        f"Test: the {key} share of employment in {_group_prose(name0)} must {word} by at least {_points(abs(min_change))} "
+        f"Test: the {key} share of employment in {_group_prose(name0)} "
+        f"must {word} by at least {_points(abs(min_change))} "
         f"({_yes(meets)}){others}. Employment-weighted ILO modelled estimates, same economies in both years."
     )
     return CheckResult(verdict, measured, detail, value=round(change0, 3))
@@ -231,7 +236,8 @@ def net_co2_transfer(
     b = share_change < 0
     measured = (
         f"(a) World CO2 per unit of manufacturing value added {mva[y0]:.2f} → {mva[y1]:.2f} kg per constant-2010 US$ "
-        f"({signed(drop)} %); (b) net CO2 transfer through trade {content.loc[y0, 'share']:.1f} % of world emissions ({y0}) → "
+        f"({signed(drop)} %); (b) net CO2 transfer through trade "
+        f"{content.loc[y0, 'share']:.1f} % of world emissions ({y0}) → "
         f"{content.loc[y1, 'share']:.1f} % ({y1})"
     )
     detail = (
@@ -286,7 +292,8 @@ def trade_investment_after_robot_takeoff(
     )
     parts = [
         f"{tp.ROBOT_ERA_SERIES[r.measure]}: slope {r.pre_slope:+.3f} pp/yr to {break_year}, {r.post_slope:+.3f} after "
-        f"(change 95 % CI {r.change_low:+.3f} to {r.change_high:+.3f}; Chow test of level and slope, bootstrap p {p_text(r.boot_pvalue)}): {r.direction}"
+        f"(change 95 % CI {r.change_low:+.3f} to {r.change_high:+.3f}; Chow test "
+        f"of level and slope, bootstrap p {p_text(r.boot_pvalue)}): {r.direction}"
         if r.direction != "too few data"
         else f"{tp.ROBOT_ERA_SERIES[r.measure]}: too few data"
         for r in table.itertuples()

@@ -17,7 +17,8 @@ SECTOR_STYLES = {
     "industry": {"color": "#D55E00", "linestyle": "--", "marker": None},
     "services": {"color": "#0072B2", "linestyle": "-", "marker": None},
 }
-# Legend labels: the ILO's "industry" is mining, manufacturing, utilities and construction (ISIC B-F), not manufacturing.
+# Legend labels: the ILO's "industry" is mining, manufacturing, utilities and construction
+# (ISIC B-F), not manufacturing.
 SECTOR_LABELS = {
     "agriculture": "Agriculture",
     "industry": "Industry (incl. construction)",

@@ -18,6 +18,8 @@ from imtrade.data.indicators import HIGH_TECH_BREAK_YEAR, OLD_DEFINITION_VINTAGE
 from imtrade.show.text import change_phrase, ci_text, interval_text, join_names, signed
 from imtrade.stats import PanelEstimate, change_between, percent_change
 
+DIRECTION_PHRASES = {"faster": "faster after the break", "slower": "slower after the break"}  # else "no clear change"
+
 
 def series_sentence(series: pd.Series | None, who: str, what: str = "the share") -> str:
     """'For the world the share went from 19.9 % in 2007 to 24.7 % in 2024' (first and last
@@ -82,10 +84,16 @@ def medium_high_tech_text(
             continue
         focus = wide[[c for c in countries if c in wide]].dropna(how="all")
         if focus.empty:  # e.g. a small economy the series does not cover: say so, keep the benchmark
-            text = f"The vintage has no medium- and high-tech share of {what} for {join_names(names[c] for c in countries)}"
+            text = (
+                "The vintage has no medium- and high-tech share of "
+                f"{what} for {join_names(names[c] for c in countries)}"
+            )
         else:
             y0, y1 = int(focus.index.min()), int(focus.index.max())
-            text = f"Between {y0} and {y1} the medium- and high-tech share of {what} {change_by_economy(wide, countries, names, y0, y1)}"
+            text = (
+                f"Between {y0} and {y1} the medium- and high-tech share of "
+                f"{what} {change_by_economy(wide, countries, names, y0, y1)}"
+            )
         if benchmark in wide and wide[benchmark].notna().any():
             b = wide[benchmark].dropna()
             text += (
@@ -172,7 +180,8 @@ def hump_summary(fit: HumpFit, year: int) -> str:
             f"({year}, {fit.nobs} economies)"
         )
     return (
-        f"the fitted industry share of employment (construction included) peaks at {fit.peak_share:.1f} % at a GDP per capita of about "
+        "the fitted industry share of employment (construction included) "
+        f"peaks at {fit.peak_share:.1f} % at a GDP per capita of about "
         f"{fit.turning_point / 1000:,.0f} thousand international dollars ({year}, {fit.nobs} economies)"
     )
 
@@ -263,7 +272,7 @@ def robot_era_reading(table: pd.DataFrame) -> str:
         lines.append(
             f"- {capitalise(label)}: {signed(r.pre_slope, 2)} points a year up to the break, {signed(r.post_slope, 2)} "
             f"after; change {signed(r.slope_change, 2)} ({ci_text(r.change_low, r.change_high, 2)}): "
-            f"{'faster after the break' if r.direction == 'faster' else 'slower after the break' if r.direction == 'slower' else 'no clear change'}."
+            f"{DIRECTION_PHRASES.get(r.direction, 'no clear change')}."
         )
     return "\n".join(lines)
 
@@ -291,7 +300,10 @@ def robot_era_summary(table: pd.DataFrame) -> str:
     elif named["faster"]:
         tail = "the outcome the claim predicts, though not its cause."
     else:
-        tail = "the take-off of robot adoption did not come with faster growth of world trade or investment relative to GDP."
+        tail = (
+            "the take-off of robot adoption did not come with faster "
+            "growth of world trade or investment relative to GDP."
+        )
     return capitalise("; ".join(parts)) + ": " + tail
 
 
@@ -330,6 +342,9 @@ def long_difference_reading(fixed_effects: PanelEstimate, long_diff: PanelEstima
         + (
             ""
             if agree
-            else ", so the two ways of using the data disagree about whether the association is distinguishable from noise"
+            else (
+                ", so the two ways of using the data disagree about "
+                "whether the association is distinguishable from noise"
+            )
         )
     )
