@@ -30,3 +30,21 @@ def test_zero_workers_and_non_positive_time_limits_are_refused(tmp_path, monkeyp
     assert result.exit_code == 2, result.output
     assert "Invalid value for" in result.output and "Traceback" not in result.output
     assert list(tmp_path.iterdir()) == []  # nothing was started
+
+
+def test_a_parameters_file_that_is_a_fifo_is_refused_not_read(tmp_path):
+    """Reading a FIFO blocks until a writer comes (forever, in the hostile-input sweep)."""
+    import os
+    import subprocess
+    import sys
+
+    fifo = tmp_path / "params.yml"
+    os.mkfifo(fifo)
+    proc = subprocess.run(
+        [sys.executable, "-m", "imtrade.cli", "run", "trade_patterns", "-f", str(fifo)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode != 0 and "is not a regular file" in proc.stderr + proc.stdout
+    assert "Traceback" not in proc.stderr

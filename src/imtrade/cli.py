@@ -286,6 +286,10 @@ def _given_parameters(pairs, params_file) -> dict:
 
     given = {}
     if params_file is not None:
+        if not params_file.is_file():  # a FIFO or device would block the read or never end
+            raise ParameterError(
+                f"{params_file} is not a regular file", fix="pass a YAML file of parameter values, e.g. params.yml"
+            )
         try:
             loaded = yaml.safe_load(params_file.read_text(encoding="utf-8")) or {}
         except UnicodeDecodeError as exc:
