@@ -1022,6 +1022,32 @@ def test_hostile_class(book, assigned, tmp_path, monkeypatch):
 
 @pytest.mark.slow
 @needs_mirror
+def test_the_class_time_limit_stops_grading_and_a_rerun_grades_the_rest(book, assigned, tmp_path):
+    """A class watchdog: a run cut at the class limit and the runs it never started are not
+    graded (no result, listed in a note); a rerun without the limit grades them."""
+    from imtrade.assignments.grade import grade
+    from imtrade.assignments.sandbox import problem
+
+    if problem() is not None:
+        pytest.skip(f"no working bubblewrap: {problem()}")
+    subs = tmp_path / "subs"
+    for sid in ("s01", "s02"):
+        write_nb(
+            solve(read_nb(assigned / sid / f"{NAME}.ipynb"), solution_code(SAMPLE_CHAPTER)),
+            subs / sid / f"{NAME}.ipynb",
+        )
+    cut = grade(subs, keys_of(assigned), timeout=300, jobs=1, class_timeout=1, progress=lambda m: None)
+    assert cut.grades == [] and not list((subs / "results").glob("*.json"))
+    assert any("not graded within the class time limit of 1 s" in n and "s01" in n and "s02" in n for n in cut.notes)
+    rerun = grade(subs, keys_of(assigned), timeout=300, jobs=1, progress=lambda m: None)
+    assert {g.id: (g.status, g.total) for g in rerun.grades if g.id in ("s01", "s02")} == {
+        "s01": ("ok", 5.0),
+        "s02": ("ok", 5.0),
+    }
+
+
+@pytest.mark.slow
+@needs_mirror
 def test_killing_the_grader_keeps_the_grades_so_far_and_a_rerun_resumes(book, assigned, tmp_path):
     import signal
     import subprocess

@@ -514,12 +514,21 @@ def assign(chapter, roster, out, pool, seed, jobs, timeout, keys, force, release
     help="The review.csv of the free-text answers with the points column filled in: merged into the grades.",
 )
 @click.option(
+    "--class-timeout",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Seconds allowed for the whole class: no run starts after it and a running one is stopped; "
+    "students not graded are listed, and a rerun grades them (default: no limit beyond --timeout per run).",
+)
+@click.option(
     "--unsafe-no-sandbox",
     is_flag=True,
     help="DANGEROUS: run submissions without the bubblewrap sandbox, with your rights, files, keys and "
     "network. Only for notebooks you trust.",
 )
-def grade(submissions, keys, timeout, jobs, out, regrade, show_expected, rubric_points, unsafe_no_sandbox):
+def grade(
+    submissions, keys, timeout, jobs, out, regrade, show_expected, rubric_points, class_timeout, unsafe_no_sandbox
+):
     """Execute and score every submission in SUBMISSIONS (<id>/<chapter>.ipynb or <id>.ipynb).
 
     Each submission runs in a bubblewrap sandbox (no network, no keys, no other submissions,
@@ -561,6 +570,7 @@ def grade(submissions, keys, timeout, jobs, out, regrade, show_expected, rubric_
         regrade=regrade,
         show_expected=show_expected,
         rubric_points=rubric_points,
+        class_timeout=class_timeout,
     )
     for note in report.notes:
         click.secho(f"note: {note}", fg="yellow", err=True)

@@ -937,6 +937,7 @@ def grade(
     show_expected: bool = False,
     rubric_points: Path | None = None,
     today: datetime.date | None = None,
+    class_timeout: float | None = None,
 ) -> GradeReport:
     """Grade every student of ``keys``; see the module docstring."""
     from imtrade.assignments.sandbox import environment
@@ -1015,9 +1016,26 @@ def grade(
             write_one(g)
         write_sheets()
 
-    def work(item: tuple[str, str, str | None]) -> Grade:
+    # The watchdog on the whole class: no run starts after it, a running one is cut at it, and
+    # neither is recorded, so a rerun (resume) grades exactly those students.
+    class_deadline = None if class_timeout is None else time.monotonic() + class_timeout
+    not_graded: list[str] = []
+
+    def work(item: tuple[str, str, str | None]) -> Grade | None:
         sid, key_sha, sub_sha = item
-        result = grade_one(sid, key_map[sid], found.get(sid), timeout, env, sandbox, scratch=scratch)
+        limit = timeout
+        if class_deadline is not None:
+            limit = min(timeout, class_deadline - time.monotonic())
+            if limit <= 0:
+                with lock:
+                    not_graded.append(sid)
+                return None
+        result = grade_one(sid, key_map[sid], found.get(sid), limit, env, sandbox, scratch=scratch)
+        if result.status == "timeout" and limit < timeout:
+            with lock:
+                not_graded.append(sid)
+            progress(f"  {sid:16} stopped at the class time limit of {class_timeout:g} s: not graded")
+            return None
         record(result, key_sha, sub_sha)
         progress(f"  {sid:16} {_points(result.total):>5} / {_points(result.maximum):<5} {result.status}")
         return result
@@ -1032,5 +1050,10 @@ def grade(
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
         shutil.rmtree(scratch, ignore_errors=True)
+    if not_graded:
+        notes.append(
+            f"{len(not_graded)} student(s) not graded within the class time limit of {class_timeout:g} s "
+            f"({', '.join(sorted(not_graded))}): run `imtrade grade` again to grade them (graded ones are kept)"
+        )
     grades = [done[i] for i in sorted(done)]
     return GradeReport(grades, notes, csv_path, feedback, time.perf_counter() - start, results, kept_count)
