@@ -93,6 +93,11 @@ class TestAdd:
         assert result.indicators == ["MY.INDEX", EXP] and result.rows == 3  # sorted
         values, _ = loaded(EXP, result.vintage)
         assert values == {("WLD", 2008): 31.5, ("USA", 2010): 11.2}  # the user's series replaces the whole base series
+        (note,) = result.notes  # ... and the command says what of the base series that leaves out
+        assert note.startswith(f"{EXP}: the file replaces the whole series of vintage {WDI_NEW}")
+        base = load_indicators(EXP, vintage=WDI_NEW)
+        assert f"{base['iso3'].nunique() - 2} of its {base['iso3'].nunique()} economies" in note
+        assert f"its years outside 2008-2010 (it covers {base['year'].min()}-{base['year'].max()})" in note
         values, vintages = loaded(IMP, result.vintage, countries=["USA"], years=[2007])
         assert values == {("USA", 2007): FAKE_WDI[(IMP, "USA", 2007)]} and vintages == {WDI_NEW}
         assert loaded("MY.INDEX", result.vintage)[0] == {("CHN", 2020): 1.5}

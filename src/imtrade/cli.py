@@ -252,6 +252,8 @@ def data_add(file, name, base, replace):
     from imtrade.data.vintages import add_user_file
 
     result = add_user_file(file, name=name, base=base, replace=replace)
+    for note in result.notes:
+        click.secho(f"note: {note}", fg="yellow", err=True)
     click.echo(
         f"added {result.rows} values of {len(result.indicators)} indicator(s) ({', '.join(result.indicators)}) "
         f"as vintage '{result.vintage}' (base {result.base}).\n"

@@ -84,6 +84,7 @@ class AddResult:
     indicators: list[str]
     rows: int
     path: Path
+    notes: tuple[str, ...] = ()  # what the base holds that the file's series leave out
 
 
 def detect_format(path: Path) -> str:
@@ -123,6 +124,8 @@ class Reference:
     count: int = 0
     low: float = float("nan")
     high: float = float("nan")
+    economies: frozenset[str] = frozenset()
+    years: tuple[int, int] | None = None  # first and last year with a value
 
 
 def implausible_values(tidy: pd.DataFrame, references: dict[str, Reference], base: str) -> list[str]:
@@ -174,13 +177,47 @@ def _reference(codes: list[str], base: str) -> dict[str, Reference]:
         for code in codes:
             try:
                 meta = indicator_metadata([code], vintage=base)
-                values = load_optional([code], vintage=base)["value"].dropna()
+                frame = load_optional([code], vintage=base).dropna(subset=["value"])
             except (UnknownIndicatorError, ImtradeError):
                 continue  # a new indicator, or the base's data are not fetched: nothing to judge by
             unit = str(meta["unit"].iloc[0] or "")
+            values = frame["value"]
             if len(values):
-                references[code] = Reference(unit, len(values), float(values.min()), float(values.max()))
+                references[code] = Reference(
+                    unit,
+                    len(values),
+                    float(values.min()),
+                    float(values.max()),
+                    frozenset(map(str, frame["iso3"])),
+                    (int(frame["year"].min()), int(frame["year"].max())),
+                )
     return references
+
+
+def coverage_notes(tidy: pd.DataFrame, references: dict[str, Reference], base: str) -> list[str]:
+    """What the base vintage holds for an indicator that the file lacks: the file's series
+    replaces the base's whole series in the new vintage, so say which economies and years
+    chapters will no longer see (an indicator the base lacks gets no note)."""
+    notes = []
+    for code, rows in tidy.groupby("indicator", sort=True):
+        ref = references.get(str(code))
+        if ref is None or ref.years is None:
+            continue
+        missing = sorted(ref.economies - set(map(str, rows["iso3"])))
+        first, last = int(rows["year"].min()), int(rows["year"].max())
+        gaps = []
+        if missing:
+            shown = ", ".join(missing[:8]) + (f" and {len(missing) - 8} more" if len(missing) > 8 else "")
+            gaps.append(f"{len(missing)} of its {len(ref.economies)} economies ({shown})")
+        if ref.years[0] < first or ref.years[1] > last:
+            gaps.append(f"its years outside {first}-{last} (it covers {ref.years[0]}-{ref.years[1]})")
+        if gaps:
+            notes.append(
+                f"{code}: the file replaces the whole series of vintage {base}, which also holds "
+                + " and ".join(gaps)
+                + "; in the new vintage those are missing (add them to the file to keep them)"
+            )
+    return notes
 
 
 def _falls_back_to(wdi, start: str, target: str) -> bool:
@@ -228,7 +265,8 @@ def add_user_file(path: Path, *, name: str | None = None, base: str | None = Non
     ctx = ParseContext("wdi", name, path.name, resolver=s.resolver)
     tidy = user_file_parser(fmt).parse(path, ctx)  # raises DataValidationError listing every problem
     codes = sorted(map(str, tidy["indicator"].unique()))
-    problems = implausible_values(tidy, _reference(codes, base), base)
+    references = _reference(codes, base)
+    problems = implausible_values(tidy, references, base)
     if problems:
         raise DataValidationError(
             str(path), problems, fix="correct the values (percentages as 0 to 100, not 0 to 1); nothing was added"
@@ -238,4 +276,5 @@ def add_user_file(path: Path, *, name: str | None = None, base: str | None = Non
         tidy, name, origin="user", base=base, names=names, notes=f"from {path.name} ({fmt})", paths=project()
     )
     s.forget("wdi", name)  # re-adding a vintage replaces what this process may have read of it
-    return AddResult(name, base, sorted(tidy["indicator"].unique()), len(tidy), target)
+    notes = tuple(coverage_notes(tidy, references, base))
+    return AddResult(name, base, sorted(tidy["indicator"].unique()), len(tidy), target, notes)
