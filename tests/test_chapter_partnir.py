@@ -993,7 +993,10 @@ def test_chapter_runs_with_default_parameters(project_data, tmp_path):
     assert values["chn_mva_share"] == "30.4" and values["streak_len"] == "12"
     assert values["named_ranks"] == "India 5, Russia 8 and Indonesia 10"
     assert values["gii_reading"] == "all five economies the text names moved up"
-    assert "does not survive the controls" in values["resilience_finding"]
+    # WDI 2026-07-01: the one significant full-sample estimate (spec 2, N = 130) is not significant
+    # on the 111-economy common sample, so the text attributes it to the change of sample
+    assert values["resilience_finding"].startswith("a larger manufacturing sector before the pandemic is not reliably")
+    assert values["resilience_finding"].endswith("reflects the change of sample, not the added regressors")
     for table in (
         "world_gdp_shares",
         "manufacturing_shares",
