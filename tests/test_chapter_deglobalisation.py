@@ -889,6 +889,7 @@ def test_regional_share_changes_and_text():
     assert text["reg_head"].startswith("Regionalisation: mixed")
     shown = ch.display_regional_table(changes.reset_index())
     assert list(shown["from"]) == ["2010", "2003", "2000"] and "verified on primary page" in shown
+    assert "citation" not in shown and "source" not in shown  # too wide for the page: in the CSV
     empty = ch.regional_share_changes(table[table["measure"] != ch.INTRA_REGIONAL])
     assert empty.empty and "region" in empty.columns
     assert "cannot be tested" in ch.describe_regionalisation(empty, south.iloc[:0])["reg_count"]

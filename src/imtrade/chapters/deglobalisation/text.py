@@ -544,8 +544,12 @@ def describe_commodity_confound(
 
 
 def display_regional_table(changes: pd.DataFrame) -> pd.DataFrame:
-    """The page table of :func:`regional_share_changes` (years as text, readable headers)."""
-    table = changes.copy()
+    """The page table of :func:`regional_share_changes` (years as text, readable headers).
+
+    The long citations stay in the CSV download and the caption names the sources: in a
+    column they made the table wider than the page.
+    """
+    table = changes.drop(columns=["citation"], errors="ignore")
     for column in ("first_year", "last_year"):
         table[column] = table[column].astype(int).astype(str)
     return table.rename(
@@ -558,7 +562,6 @@ def display_regional_table(changes: pd.DataFrame) -> pd.DataFrame:
             "change": "change, pp",
             "years": "figures",
             "verified": "verified on primary page",
-            "citation": "source",
         }
     )
 
