@@ -49,7 +49,6 @@ import hashlib
 import io
 import json
 import math
-import os
 import shutil
 import threading
 import time
@@ -59,6 +58,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from imtrade import fileio
 from imtrade.assignments import runner
 from imtrade.assignments.runner import (
     CAPTURE_TAG,
@@ -838,14 +838,8 @@ def results_document(
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename (never half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    with tmp.open("w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    """A grading record, written durably (a resumed run trusts every file it finds)."""
+    fileio.atomic_write(path, text, durable=True)
 
 
 def _digest(data: bytes) -> str:

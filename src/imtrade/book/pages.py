@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 from collections import defaultdict
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from imtrade.data.catalog import load_catalog, manifest_digest, manifest_path, read_manifest
 from imtrade.data.derived import DERIVED
+from imtrade.fileio import atomic_write
 from imtrade.paths import ProjectPaths
 
 if TYPE_CHECKING:
@@ -156,10 +156,7 @@ def _curated_counts(paths: ProjectPaths, file: Path) -> tuple[int, int, str]:
     table = curated_module.load_curated(file.stem)
     rows, verified = len(table), int((table["verified_primary"].str.strip().str.lower() == "yes").sum())
     memo = {k: v for k, v in memo.items() if not k.startswith(f"{file.name}:")} | {key: [rows, verified]}
-    memo_path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = memo_path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(memo, indent=1, sort_keys=True), encoding="utf-8")
-    tmp.replace(memo_path)
+    atomic_write(memo_path, json.dumps(memo, indent=1, sort_keys=True))
     return rows, verified, sha
 
 

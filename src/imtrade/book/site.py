@@ -22,6 +22,7 @@ from pathlib import Path
 
 from imtrade.book import warm_site
 from imtrade.exceptions import BuildError
+from imtrade.fileio import atomic_write
 from imtrade.paths import ProjectPaths, project
 
 STATIC_SOURCES = ("_config.yml", "_toc.yml", "intro.md", "references.bib", "CITATION.cff")  # CITATION: cite blocks
@@ -46,13 +47,7 @@ def write_if_changed(path: Path, content: bytes) -> bool:
     """Write only when the bytes differ (keeps mtimes, and so Sphinx's cache, valid)."""
     if path.is_file() and path.read_bytes() == content:
         return False
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        tmp.write_bytes(content)
-        tmp.replace(path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    atomic_write(path, content)
     return True
 
 

@@ -24,6 +24,7 @@ from imtrade.claims import (
     failures,
     summary_counts,
 )
+from imtrade.fileio import atomic_write
 
 FORMATS = ("table", "csv", "json")
 EXTENSIONS = {"table": "txt", "csv": "csv", "json": "json"}
@@ -140,8 +141,4 @@ def to_csv(frame: pd.DataFrame) -> str:
 
 def write_text(path: Path, text: str) -> Path:
     """Write atomically (a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write(path, text)

@@ -21,6 +21,7 @@ import yaml
 
 from imtrade.data.layouts import LAYOUTS
 from imtrade.exceptions import CatalogError, UnknownDatasetError, UnknownVintageError
+from imtrade.fileio import atomic_write
 from imtrade.paths import ROOT_ENV, ProjectPaths, project
 from imtrade.yamlio import safe_load
 
@@ -219,10 +220,7 @@ def write_manifest(path: Path, entries: dict[str, ManifestEntry]) -> None:
     for key in sorted(entries):
         e = entries[key]
         writer.writerow([e.path, e.size, e.sha256])
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(buf.getvalue(), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write(path, buf.getvalue())
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
